@@ -1,0 +1,47 @@
+# StorePulse: `make run` starts the app with demo data, `make test` runs every test.
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+# Queries are checked at compile time against the committed .sqlx/ data (see `make sqlx-prepare`).
+export SQLX_OFFLINE ?= true
+export SITE := $(CARGO_TARGET_DIR)/site
+BIN := $(CARGO_TARGET_DIR)/debug/storepulse
+
+.PHONY: run test setup setup-test site server bench dev sqlx-prepare fmt lint clean
+
+## run: install what is missing, build, start on http://127.0.0.1:3000 with its own PostgreSQL and demo data
+run: setup site server
+	STOREPULSE_SITE_ROOT=$(SITE) $(BIN) serve
+
+## test: every test (unit, database, HTTP, browser); starts a throw-away PostgreSQL unless DATABASE_URL is set
+test: setup-test site server
+	scripts/test.sh
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --browser
+
+site:
+	scripts/build-site.sh
+
+server:
+	cargo build -p server
+
+## dev: watch mode through cargo-leptos (install it first: cargo +nightly install cargo-leptos --locked)
+dev: setup
+	cargo leptos watch
+
+## sqlx-prepare: refresh .sqlx/ after changing a query (needs DATABASE_URL of a scratch database)
+sqlx-prepare:
+	scripts/sqlx-prepare.sh
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p app --features ssr -p server --tests -- -D warnings
+
+clean:
+	cargo clean

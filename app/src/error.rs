@@ -1,0 +1,137 @@
+//! The one error type of StorePulse, shared by server functions, REST routes and the browser.
+//!
+//! What a user sees is the `Display` text: it says what went wrong and what to do. Internal causes
+//! (database errors, I/O) are logged once, where they are converted, and never cross the wire.
+use std::collections::BTreeMap;
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please log in to continue.")]
+    Unauthorized,
+    #[error("Wrong email or password.")]
+    BadCredentials,
+    #[error("Your role does not give access to this.")]
+    Forbidden,
+    #[error("{0} was not found.")]
+    NotFound(String),
+    #[error("{}", describe_fields(.0))]
+    Validation(BTreeMap<String, Vec<String>>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many failed attempts. Try again in {retry_after_secs} seconds.")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("Something went wrong on our side. It has been logged; please try again.")]
+    Internal,
+    /// Raised in the browser when the server could not be reached or answered nonsense.
+    #[error("Could not reach the server ({0}).")]
+    Transport(String),
+}
+
+fn describe_fields(fields: &BTreeMap<String, Vec<String>>) -> String {
+    fields
+        .iter()
+        .map(|(field, messages)| format!("{field}: {}", messages.join("; ")))
+        .collect::<Vec<_>>()
+        .join(". ")
+}
+
+impl AppError {
+    /// A validation error on one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(BTreeMap::from([(field.to_string(), vec![message.into()])]))
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::BadCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Conflict(_) => 409,
+            AppError::Validation(_) => 422,
+            AppError::TooManyRequests { .. } => 429,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+
+    /// Logs an internal cause with its context and returns the opaque `Internal` error.
+    #[cfg(feature = "ssr")]
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "{context}");
+        AppError::Internal
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::internal("database error", err)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        AppError::internal("session store error", err)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = http::StatusCode::from_u16(self.status_code())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let fields = match &self {
+            AppError::Validation(fields) => Some(fields.clone()),
+            _ => None,
+        };
+        let body = serde_json::json!({ "error": self.to_string(), "fields": fields });
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_message_names_the_field() {
+        let err = AppError::invalid("from", "must be on or before 'to'");
+        assert_eq!(err.to_string(), "from: must be on or before 'to'");
+        assert_eq!(err.status_code(), 422);
+    }
+
+    #[test]
+    fn statuses_follow_http_meaning() {
+        assert_eq!(AppError::Unauthorized.status_code(), 401);
+        assert_eq!(AppError::Forbidden.status_code(), 403);
+        assert_eq!(
+            AppError::TooManyRequests {
+                retry_after_secs: 5
+            }
+            .status_code(),
+            429
+        );
+        assert_eq!(AppError::Internal.status_code(), 500);
+    }
+}

@@ -1,0 +1,228 @@
+//! Login, logout and the role guard every server function starts with.
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::ConnectInfo;
+use tower_sessions::Session;
+
+use super::queries;
+use super::types::{safe_next_path, CurrentUser, Role};
+use crate::error::AppError;
+use crate::state::{app_state, with_status};
+
+const USER_ID_KEY: &str = "user_id";
+
+/// Hashes a password with argon2id, off the async runtime (it takes tens of milliseconds).
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|e| AppError::internal("password hashing task", e))?
+    .map_err(|e| AppError::internal("password hashing", e))
+}
+
+/// Checks a password against a stored hash. Without a hash (unknown user) it checks against a
+/// dummy hash, so that the answer takes as long and does not reveal who has an account.
+pub async fn verify_password(password: String, stored_hash: Option<String>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    tokio::task::spawn_blocking(move || {
+        let known = stored_hash.is_some();
+        let hash = stored_hash.unwrap_or_else(|| {
+            DUMMY
+                .get_or_init(|| {
+                    let salt = SaltString::generate(&mut OsRng);
+                    Argon2::default()
+                        .hash_password(b"not-a-password", &salt)
+                        .map(|h| h.to_string())
+                        .unwrap_or_default()
+                })
+                .clone()
+        });
+        let ok = PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        known && ok
+    })
+    .await
+    .unwrap_or(false)
+}
+
+async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| AppError::internal("session layer missing", e))
+}
+
+/// The logged-in, enabled user of this request, if any.
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let session = session().await?;
+    let Some(id) = session.get::<i64>(USER_ID_KEY).await? else {
+        return Ok(None);
+    };
+    let state = app_state()?;
+    match queries::user_by_id(&state.pool, id).await? {
+        Some(row) if !row.disabled => Ok(Some(CurrentUser {
+            id: row.app_user_id,
+            email: row.email,
+            role: row
+                .role
+                .parse()
+                .map_err(|e: String| AppError::internal("stored role", e))?,
+        })),
+        // Deleted or disabled since login: the session is worth nothing any more.
+        _ => {
+            session.flush().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// The guard at the top of every server function: 401 without a session, 403 below `required`.
+pub async fn require_role(required: Role) -> Result<CurrentUser, AppError> {
+    let result = match current_user().await {
+        Ok(Some(user)) if user.role.allows(required) => Ok(user),
+        Ok(Some(_)) => Err(AppError::Forbidden),
+        Ok(None) => Err(AppError::Unauthorized),
+        Err(err) => Err(err),
+    };
+    with_status(result)
+}
+
+/// The client's address, for throttling and the audit log.
+async fn client_ip(trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for {
+        if let Ok(headers) = leptos_axum::extract::<http::HeaderMap>().await {
+            let forwarded = headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|v| v.trim().to_string());
+            if forwarded.is_some() {
+                return forwarded;
+            }
+        }
+    }
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// Checks the credentials, throttles failures per account and per address, and starts a fresh
+/// session (new id) for the user. Returns where to go next.
+pub async fn log_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
+    let state = app_state()?;
+    let policy = &state.auth;
+    let email = email.trim().to_string();
+    let ip = client_ip(policy.trust_forwarded_for).await;
+    let account_key = format!("account:{}", email.to_lowercase());
+    let ip_key = ip.as_deref().map(|ip| format!("ip:{ip}"));
+    let keys: Vec<String> = std::iter::once(account_key.clone())
+        .chain(ip_key.clone())
+        .collect();
+
+    if let Some(secs) = queries::throttle_lock_seconds(&state.pool, &keys).await? {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: secs.max(1) as u64,
+        });
+    }
+
+    let user = queries::user_by_email(&state.pool, &email).await?;
+    let stored_hash = user
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .map(|u| u.password_hash.clone());
+    if !verify_password(password, stored_hash).await {
+        queries::record_login_failure(
+            &state.pool,
+            &account_key,
+            policy.max_failures_per_account,
+            policy.lockout_secs,
+        )
+        .await?;
+        if let Some(ip_key) = &ip_key {
+            queries::record_login_failure(
+                &state.pool,
+                ip_key,
+                policy.max_failures_per_ip,
+                policy.lockout_secs,
+            )
+            .await?;
+        }
+        queries::insert_audit(
+            &state.pool,
+            Some(&email),
+            "login.failure",
+            None,
+            ip.as_deref(),
+        )
+        .await?;
+        return Err(AppError::BadCredentials);
+    }
+    let Some(user) = user else {
+        return Err(AppError::BadCredentials);
+    };
+
+    queries::clear_login_failures(&state.pool, &account_key).await?;
+    queries::touch_last_login(&state.pool, user.app_user_id).await?;
+    queries::insert_audit(
+        &state.pool,
+        Some(&user.email),
+        "login.success",
+        None,
+        ip.as_deref(),
+    )
+    .await?;
+
+    let session = session().await?;
+    // A new session id at login, so that an id planted before login is worth nothing.
+    session.cycle_id().await?;
+    session.insert(USER_ID_KEY, user.app_user_id).await?;
+    Ok(safe_next_path(next.as_deref()))
+}
+
+/// Ends the session: the stored session is deleted and the cookie cleared.
+pub async fn log_out() -> Result<(), AppError> {
+    let session = session().await?;
+    if let Ok(Some(user)) = current_user().await {
+        let state = app_state()?;
+        queries::insert_audit(&state.pool, Some(&user.email), "logout", None, None).await?;
+    }
+    session.flush().await?;
+    Ok(())
+}
+
+/// Creates an account (CLI, first start, demo data): validates, hashes, stores.
+pub async fn create_user(
+    pool: &sqlx::PgPool,
+    email: &str,
+    password: &str,
+    role: Role,
+) -> Result<i64, AppError> {
+    super::types::validate_new_user(email, password)?;
+    let hash = hash_password(password.to_string()).await?;
+    queries::insert_user(pool, email.trim(), &hash, role)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "a user with the email {} already exists",
+                email.trim()
+            ))
+        })
+}

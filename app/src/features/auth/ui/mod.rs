@@ -1,0 +1,4 @@
+mod login;
+mod users;
+pub use login::LoginPage;
+pub use users::UsersPage;

@@ -1,0 +1,207 @@
+//! SQL of the Sales area. Dashboards read the `daily_sales` rollup; only distinct customers
+//! need the facts. Local days are in the store time zone kept in `rollup_state`.
+//!
+//! Dates are annotated (`as "day: NaiveDate"`, `x as _`) because the session store switches on
+//! sqlx's `time` feature, which would otherwise map `date` to `time::Date` in the server build.
+use chrono::NaiveDate;
+use sqlx::{PgConnection, PgExecutor};
+
+use super::types::{DateRange, Grain, RevenuePoint, SalesTotals};
+
+pub async fn sales_totals(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<SalesTotals> {
+    let row = sqlx::query!(
+        r#"select coalesce(sum(gross_revenue), 0) as "gross_revenue!",
+                  coalesce(sum(returns_value), 0) as "returns!",
+                  coalesce(sum(adjustments_value), 0) as "adjustments!",
+                  coalesce(sum(units), 0)::bigint as "units!",
+                  coalesce(sum(orders), 0)::bigint as "orders!",
+                  coalesce(sum(unidentified_revenue), 0) as "unidentified_revenue!"
+           from daily_sales
+           where day between $1 and $2"#,
+        range.from as _,
+        range.to as _
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(SalesTotals {
+        gross_revenue: row.gross_revenue,
+        returns: row.returns,
+        adjustments: row.adjustments,
+        units: row.units,
+        orders: row.orders,
+        unidentified_revenue: row.unidentified_revenue,
+    })
+}
+
+/// Distinct identified customers with at least one sales line in the range.
+pub async fn distinct_customers(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"with tz as (select timezone from rollup_state)
+           select count(distinct f.customer_id) as "customers!"
+           from line_fact f, tz
+           where f.line_kind = 'sale'
+             and f.customer_id is not null
+             and f.ordered_at >= ($1::date::timestamp at time zone tz.timezone)
+             and f.ordered_at < (($2::date + 1)::timestamp at time zone tz.timezone)"#,
+        range.from as _,
+        range.to as _
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Revenue per bucket, every bucket of the range present (zero when it had no sales).
+pub async fn revenue_series(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    grain: Grain,
+) -> sqlx::Result<Vec<RevenuePoint>> {
+    let rows = sqlx::query!(
+        r#"with bucket as (
+               select date_trunc($3, day::timestamp)::date as period,
+                      sum(gross_revenue) as gross_revenue,
+                      sum(returns_value) as returns,
+                      sum(orders) as orders
+               from daily_sales
+               where day between $1 and $2
+               group by 1
+           )
+           select p.period::date as "period!: NaiveDate",
+                  coalesce(b.gross_revenue, 0) as "gross_revenue!",
+                  coalesce(b.returns, 0) as "returns!",
+                  coalesce(b.orders, 0)::bigint as "orders!"
+           from generate_series(date_trunc($3, $1::date::timestamp),
+                                date_trunc($3, $2::date::timestamp),
+                                ('1 ' || $3)::interval) as p(period)
+           left join bucket b on b.period = p.period::date
+           order by 1"#,
+        range.from as _,
+        range.to as _,
+        grain.as_str()
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RevenuePoint {
+            period: r.period,
+            net_revenue: r.gross_revenue - r.returns,
+            gross_revenue: r.gross_revenue,
+            returns: r.returns,
+            orders: r.orders,
+        })
+        .collect())
+}
+
+/// The local day of the latest order, if there is any data.
+pub async fn latest_order_day(db: impl PgExecutor<'_>) -> sqlx::Result<Option<NaiveDate>> {
+    sqlx::query_scalar!(
+        r#"select (max(ordered_at) at time zone (select timezone from rollup_state))::date as "day: NaiveDate"
+           from sales_order"#
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Today in the store's time zone.
+pub async fn store_today(db: impl PgExecutor<'_>) -> sqlx::Result<NaiveDate> {
+    sqlx::query_scalar!(
+        r#"select (now() at time zone coalesce((select timezone from rollup_state), 'UTC'))::date as "today!: NaiveDate""#
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Records the store time zone. When it differs from the one the rollups were built in, every
+/// rollup row is rebuilt in the new zone. Returns whether a rebuild happened.
+pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx::Result<bool> {
+    // Validates the name: Postgres refuses an unknown zone.
+    sqlx::query!("select now() at time zone $1 as t", timezone)
+        .fetch_one(&mut *conn)
+        .await?;
+    let previous = sqlx::query_scalar!("select timezone from rollup_state")
+        .fetch_optional(&mut *conn)
+        .await?;
+    match previous {
+        Some(previous) if previous == timezone => Ok(false),
+        previous => {
+            sqlx::query!(
+                "insert into rollup_state (timezone) values ($1)
+                 on conflict (singleton) do update set timezone = excluded.timezone",
+                timezone
+            )
+            .execute(&mut *conn)
+            .await?;
+            if previous.is_some() {
+                sqlx::query!("delete from daily_sales")
+                    .execute(&mut *conn)
+                    .await?;
+                refresh_daily_sales_all(conn).await?;
+            }
+            Ok(previous.is_some())
+        }
+    }
+}
+
+/// Rebuilds the rollup rows of the local days `from..=to` from the facts and bumps the data
+/// version. Ingestion calls it with the days its run touched.
+pub async fn refresh_daily_sales(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from daily_sales where day between $1 and $2",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"insert into daily_sales (day, source_id, channel, country, gross_revenue, returns_value,
+                                    adjustments_value, units, orders, unidentified_revenue)
+           select (f.ordered_at at time zone s.timezone)::date,
+                  f.source_id, f.channel, f.country,
+                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
+                  coalesce(sum(abs(f.line_value)) filter (where f.line_kind = 'return'), 0),
+                  coalesce(sum(f.line_value) filter (where f.line_kind = 'adjustment'), 0),
+                  coalesce(sum(f.quantity) filter (where f.line_kind = 'sale'), 0),
+                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
+                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale' and f.customer_id is null), 0)
+           from line_fact f, rollup_state s
+           where f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
+             and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+           group by 1, 2, 3, 4"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    bump_data_version(conn).await
+}
+
+/// Rebuilds the whole rollup (after a bulk load or a time-zone change).
+pub async fn refresh_daily_sales_all(conn: &mut PgConnection) -> sqlx::Result<()> {
+    let bounds = sqlx::query!(
+        r#"select (min(ordered_at) at time zone s.timezone)::date as "first: NaiveDate",
+                  (max(ordered_at) at time zone s.timezone)::date as "last: NaiveDate"
+           from sales_order, rollup_state s
+           group by s.timezone"#
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match bounds {
+        Some(b) => match (b.first, b.last) {
+            (Some(first), Some(last)) => refresh_daily_sales(conn, first, last).await,
+            _ => bump_data_version(conn).await,
+        },
+        None => bump_data_version(conn).await,
+    }
+}
+
+async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("update rollup_state set data_version = data_version + 1, updated_at = now()")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

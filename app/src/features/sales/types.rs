@@ -1,0 +1,96 @@
+//! Wire types of the Sales dashboard, shared by server and browser.
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The filters of the Sales page. Dates are local days in the store's time zone, both inclusive;
+/// missing dates default to the 90 days ending with the latest order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesFilter {
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    #[serde(default)]
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl DateRange {
+    /// Number of days in the range, both ends included.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+}
+
+/// The bucket size of a time series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grain {
+    Day,
+    Week,
+    Month,
+}
+
+impl Grain {
+    /// The unit name Postgres' `date_trunc` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Week => "week",
+            Grain::Month => "month",
+        }
+    }
+}
+
+/// Sums over the rollup for a range (DESIGN.md metric definitions).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesTotals {
+    pub gross_revenue: Decimal,
+    pub returns: Decimal,
+    pub adjustments: Decimal,
+    pub units: i64,
+    pub orders: i64,
+    /// Gross revenue of sales lines whose order has no customer (guest checkouts).
+    pub unidentified_revenue: Decimal,
+}
+
+/// The KPI cards of the Sales page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesKpis {
+    pub gross_revenue: Decimal,
+    pub returns: Decimal,
+    pub net_revenue: Decimal,
+    pub adjustments: Decimal,
+    pub orders: i64,
+    /// Gross revenue / orders; `None` without orders.
+    pub aov: Option<Decimal>,
+    pub units: i64,
+    pub customers: i64,
+    /// Share (0–1) of gross revenue from orders without a customer; `None` without revenue.
+    pub unidentified_share: Option<Decimal>,
+}
+
+/// One bucket of the revenue-over-time chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevenuePoint {
+    pub period: NaiveDate,
+    pub gross_revenue: Decimal,
+    pub returns: Decimal,
+    pub net_revenue: Decimal,
+    pub orders: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesOverview {
+    pub range: DateRange,
+    pub grain: Grain,
+    pub currency: String,
+    /// Local day of the latest order in the data, if any.
+    pub data_as_of: Option<NaiveDate>,
+    pub kpis: SalesKpis,
+    pub series: Vec<RevenuePoint>,
+}

@@ -1,0 +1,153 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::format::{chart_value, count, money, percent};
+use crate::components::{
+    ActiveRange, AppShell, CategoryChart, ChartPanel, KpiCard, SeriesData, SeriesKind,
+};
+use crate::error::AppError;
+use crate::features::sales::api::get_sales_overview;
+use crate::features::sales::types::{Grain, SalesFilter, SalesOverview};
+
+fn filter_from_query(query: &leptos_router::params::ParamsMap) -> SalesFilter {
+    SalesFilter {
+        from: query.get("from").and_then(|v| v.parse().ok()),
+        to: query.get("to").and_then(|v| v.parse().ok()),
+    }
+}
+
+#[component]
+pub fn SalesPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| filter_from_query(&query.read()));
+    let overview = Resource::new(move || filter.get(), get_sales_overview);
+    let active = expect_context::<ActiveRange>().0;
+    Effect::new(move |_| {
+        if let Some(Ok(data)) = overview.get() {
+            active.set(Some(data.range));
+        }
+    });
+
+    view! {
+        <Title text="Sales · StorePulse"/>
+        <AppShell>
+            <div class="page-head">
+                <h1>"Sales"</h1>
+            </div>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading sales…"</p> }>
+                {move || overview.get().map(|result| match result {
+                    Ok(data) => view! { <SalesBody data/> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+        </AppShell>
+    }
+}
+
+#[component]
+fn ErrorPanel(err: AppError) -> impl IntoView {
+    let login_hint = matches!(err, AppError::Unauthorized);
+    view! {
+        <div class="panel error-panel" role="alert">
+            <p>{err.to_string()}</p>
+            {login_hint.then(|| view! { <a class="button primary" href="/login?next=/sales">"Log in"</a> })}
+        </div>
+    }
+}
+
+fn grain_label(grain: Grain) -> &'static str {
+    match grain {
+        Grain::Day => "by day",
+        Grain::Week => "by week (weeks start on Monday)",
+        Grain::Month => "by month",
+    }
+}
+
+#[component]
+fn SalesBody(data: SalesOverview) -> impl IntoView {
+    let cur = data.currency.clone();
+    let k = &data.kpis;
+    let guest_note = k
+        .unidentified_share
+        .map(|share| format!("Unidentified (guest) revenue: {}", percent(share)));
+    let range_text = format!(
+        "{} – {} · {} days · {}",
+        data.range.from.format("%-d %b %Y"),
+        data.range.to.format("%-d %b %Y"),
+        data.range.days(),
+        grain_label(data.grain)
+    );
+    let as_of = data
+        .data_as_of
+        .map(|d| format!("Data as of {}", d.format("%-d %b %Y")))
+        .unwrap_or_else(|| "No orders yet".to_string());
+
+    let chart = CategoryChart {
+        x_labels: data.series.iter().map(|p| p.period.to_string()).collect(),
+        x_name: match data.grain {
+            Grain::Day => "Day",
+            Grain::Week => "Week starting",
+            Grain::Month => "Month",
+        }
+        .to_string(),
+        y_name: data.currency.clone(),
+        series: vec![
+            SeriesData {
+                name: "Net revenue".into(),
+                kind: SeriesKind::Line,
+                values: data
+                    .series
+                    .iter()
+                    .map(|p| chart_value(p.net_revenue))
+                    .collect(),
+            },
+            SeriesData {
+                name: "Gross revenue".into(),
+                kind: SeriesKind::Line,
+                values: data
+                    .series
+                    .iter()
+                    .map(|p| chart_value(p.gross_revenue))
+                    .collect(),
+            },
+            SeriesData {
+                name: "Returns".into(),
+                kind: SeriesKind::Bar,
+                values: data.series.iter().map(|p| chart_value(p.returns)).collect(),
+            },
+        ],
+    };
+    let chart_title = format!("Revenue over time ({})", data.currency);
+    let adjustments_note = (!k.adjustments.is_zero()).then(|| {
+        format!(
+            "Adjustments (bad debt, fees), not in revenue: {}",
+            money(k.adjustments, &cur)
+        )
+    });
+
+    view! {
+        <p class="range-summary">
+            <span>{range_text}</span>
+            <span class="muted">{as_of}</span>
+        </p>
+        <section class="kpi-grid" aria-label="Key figures">
+            <KpiCard label="Gross revenue" value=money(k.gross_revenue, &cur)
+                help="Sum of quantity × unit price over sales lines (not cancelled, positive quantity)"/>
+            <KpiCard label="Returns" value=money(k.returns, &cur)
+                help="Value of returned lines and cancelled orders"/>
+            <KpiCard label="Net revenue" value=money(k.net_revenue, &cur) help="Gross revenue − returns"/>
+            <KpiCard label="Orders" value=count(k.orders) help="Orders with at least one sales line"/>
+            <KpiCard label="Average order value"
+                value=k.aov.map(|v| money(v, &cur)).unwrap_or_else(|| "—".into())
+                help="Gross revenue / orders"/>
+            <KpiCard label="Units" value=count(k.units) help="Units on sales lines"/>
+            <KpiCard label="Customers" value=count(k.customers)
+                note=guest_note.unwrap_or_default()
+                help="Distinct identified customers who bought in the range"/>
+        </section>
+        {adjustments_note.map(|n| view! { <p class="muted small">{n}</p> })}
+        <ChartPanel id="revenue-chart" title=chart_title
+            empty_message="No sales in this range. Pick another date range above." chart/>
+    }
+}

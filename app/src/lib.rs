@@ -1,0 +1,16 @@
+//! StorePulse's application: pages, components and server functions, shared by the server
+//! (feature `ssr`, which also compiles the SQL) and the browser (feature `hydrate`).
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod features;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use app::{shell, App};
+
+/// Database migrations, embedded at compile time.
+#[cfg(feature = "ssr")]
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

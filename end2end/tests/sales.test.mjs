@@ -1,0 +1,195 @@
+// Browser test: a viewer logs in, sees the Sales KPI cards with the demo numbers, changes the
+// date range and sees them change, then logs out. Expected figures come from SQL written here
+// against the raw tables (not the app's rollup or view), following DESIGN.md's definitions.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.env.STOREPULSE_BIN ?? path.join(root, 'target/debug/storepulse');
+const site = process.env.SITE ?? path.join(root, 'target/site');
+const artifacts = path.join(root, 'end2end/artifacts');
+const PASSWORD = 'e2e-password-123';
+const DB = 'storepulse_e2e';
+const TZ = 'Europe/London';
+
+function dbUrl(name) {
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function psql(url, sql) {
+  return execFileSync('psql', [url, '-AtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitForReady(url, server) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`storepulse exited with ${server.exitCode}`);
+    try {
+      const res = await fetch(`${url}/ready`);
+      if (res.ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('storepulse did not become ready within 60 s');
+}
+
+const money = (v) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' }).format(v);
+const count = (v) => new Intl.NumberFormat('en-GB').format(v);
+
+/** Gross revenue, orders and customers of local days [from, to], straight from the facts. */
+function expected(from, toExclusive) {
+  const where = `o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0
+    and o.ordered_at >= timestamp '${from}' at time zone '${TZ}'
+    and o.ordered_at < timestamp '${toExclusive}' at time zone '${TZ}'`;
+  const row = psql(dbUrl(DB), `select coalesce(sum(l.quantity * l.unit_price), 0), count(distinct o.sales_order_id),
+      count(distinct o.customer_id) from order_line l join sales_order o using (sales_order_id) where ${where}`);
+  const [gross, orders, customers] = row.split('|');
+  return { gross: money(Number(gross)), orders: count(Number(orders)), customers: count(Number(customers)) };
+}
+
+let server;
+let baseUrl;
+let browser;
+let dataDir;
+
+before(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storepulse-e2e-'));
+  psql(process.env.DATABASE_URL, `drop database if exists ${DB}`);
+  psql(process.env.DATABASE_URL, `create database ${DB}`);
+  const env = {
+    ...process.env,
+    DATABASE_URL: dbUrl(DB),
+    STOREPULSE_DEMO_PASSWORD: PASSWORD,
+    STOREPULSE_SITE_ROOT: site,
+    STOREPULSE_DATA_DIR: dataDir,
+    STOREPULSE_STORE_TIMEZONE: TZ,
+    STOREPULSE_DEMO_DATA: 'never',
+  };
+  execFileSync(bin, ['demo', '--orders', '6000', '--seed', '7', '--end-date', '2026-06-30', '--days', '365'], { env, stdio: 'inherit' });
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ['serve'], { env: { ...env, STOREPULSE_ADDR: `127.0.0.1:${port}` }, stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitForReady(baseUrl, server);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  try { psql(process.env.DATABASE_URL, `drop database if exists ${DB}`); } catch { /* best effort */ }
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function kpi(page, label) {
+  return (await page.locator(`.kpi-card[aria-label="${label}"] .kpi-value`).textContent()).trim();
+}
+
+test('a viewer logs in, reads the Sales numbers, changes the range, logs out', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+
+  await page.goto(`${baseUrl}/sales`);
+  assert.match(page.url(), /\/login\?next=%2Fsales$/, 'an anonymous visit goes to the login page');
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('Email').fill('viewer@storepulse.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/sales$/);
+  await page.waitForSelector('.kpi-card');
+  await page.waitForSelector('body[data-hydrated="true"]');
+
+  // Default range: the 90 days ending with the latest order (30 June 2026).
+  let want = expected('2026-04-02', '2026-07-01');
+  assert.equal(await kpi(page, 'Gross revenue'), want.gross);
+  assert.equal(await kpi(page, 'Orders'), want.orders);
+  assert.equal(await kpi(page, 'Customers'), want.customers);
+  assert.equal(await page.getByLabel('From date').inputValue(), '2026-04-02');
+  assert.equal(await page.locator('.role-badge').textContent(), 'viewer');
+  assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'viewers get no admin navigation');
+
+  // The chart is drawn by ECharts, served by the app itself.
+  await page.waitForSelector('#revenue-chart canvas');
+  await page.screenshot({ path: path.join(artifacts, 'sales-desktop.png'), fullPage: true });
+
+  // A new range: the URL changes and the numbers follow.
+  await page.getByLabel('From date').fill('2026-06-01');
+  await page.waitForURL(/from=2026-06-01/);
+  want = expected('2026-06-01', '2026-07-01');
+  await page.waitForFunction(
+    (value) => document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent === value,
+    want.gross,
+  );
+  assert.equal(await kpi(page, 'Orders'), want.orders);
+  assert.equal(await kpi(page, 'Customers'), want.customers);
+
+  // Reloading keeps the range (it lives in the URL).
+  await page.reload();
+  assert.equal(await kpi(page, 'Gross revenue'), want.gross);
+
+  // A range with no sales gets a readable empty state, not a broken chart.
+  await page.goto(`${baseUrl}/sales?from=2020-01-01&to=2020-01-31`);
+  await page.waitForSelector('.chart-empty');
+  assert.equal(await kpi(page, 'Gross revenue'), '£0.00');
+  assert.equal(await kpi(page, 'Average order value'), '—');
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${baseUrl}/sales?from=2026-06-01&to=2026-06-30`);
+  await page.waitForSelector('#revenue-chart canvas');
+  await page.screenshot({ path: path.join(artifacts, 'sales-phone.png'), fullPage: true });
+
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL(/\/login/);
+  await page.goto(`${baseUrl}/sales`);
+  assert.match(page.url(), /\/login/, 'after logout the dashboard needs a login again');
+  assert.deepEqual(errors, [], 'no script errors on the page');
+  await page.close();
+});
+
+test('an admin sees the Users page; a wrong password is refused with a message', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${baseUrl}/login`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('Email').fill('admin@storepulse.example');
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/sales$/);
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.waitForURL(/\/admin\/users$/);
+  await page.getByRole('cell', { name: 'viewer@storepulse.example' }).waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'users.png') });
+  await page.close();
+});

@@ -1,0 +1,245 @@
+//! The `storepulse` command line.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use app::features::auth::types::Role;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::db::{embedded::EmbeddedPostgres, Database};
+use crate::ingest::demo::{self, DemoOptions};
+use crate::{bootstrap, keys::Keys, startup, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "storepulse",
+    version,
+    about = "StorePulse: sales, customer and inventory analytics for online shops"
+)]
+pub struct Cli {
+    /// Settings file (TOML). Optional; STOREPULSE_* environment variables override it.
+    #[arg(
+        long,
+        global = true,
+        env = "STOREPULSE_CONFIG",
+        default_value = "storepulse.toml"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Generate the demo shop's data (replaces an earlier demo data set).
+    Demo {
+        /// About how many orders to generate.
+        #[arg(long, default_value_t = demo::DEFAULT_ORDERS)]
+        orders: u64,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Last day of the data (default: today in the store time zone).
+        #[arg(long)]
+        end_date: Option<NaiveDate>,
+        /// Number of days of history.
+        #[arg(long, default_value_t = 730)]
+        days: u32,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Run a command with a throw-away embedded PostgreSQL; the command gets its URL in DATABASE_URL.
+    /// Used by `make test` when no DATABASE_URL is set.
+    WithPostgres {
+        /// Folder for the throw-away cluster (emptied before and after).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The command and its arguments.
+        #[arg(trailing_var_arg = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from STOREPULSE_PASSWORD or asked for.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// viewer, analyst or admin
+        #[arg(long)]
+        role: Role,
+    },
+    /// List the users.
+    List,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli.config) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => serve(settings).await.map(|_| ExitCode::SUCCESS),
+        Command::WithPostgres { data_dir, command } => {
+            with_postgres(&settings, data_dir, command).await
+        }
+        command => {
+            let db = Database::open(&settings).await?;
+            let result = run_with_database(command, &settings, &db).await;
+            db.close().await;
+            result.map(|_| ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn run_with_database(
+    command: Command,
+    settings: &Settings,
+    db: &Database,
+) -> anyhow::Result<()> {
+    match command {
+        Command::Migrate => println!("database is up to date"),
+        Command::Demo {
+            orders,
+            seed,
+            end_date,
+            days,
+        } => {
+            let end_date = match end_date {
+                Some(day) => day,
+                None => app::features::sales::queries::store_today(&db.pool).await?,
+            };
+            let options = DemoOptions {
+                orders,
+                seed,
+                end_date,
+                days,
+                timezone: settings.store_timezone.clone(),
+            };
+            let report = demo::generate(&db.pool, &options, true).await?;
+            println!("{report}");
+            bootstrap::create_demo_users(&db.pool, settings).await?;
+        }
+        Command::User {
+            action: UserCommand::Add { email, role },
+        } => {
+            let password = match std::env::var("STOREPULSE_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => rpassword::prompt_password(format!("Password for {email}: "))
+                    .context("cannot read the password")?,
+            };
+            let id = app::features::auth::session::create_user(&db.pool, &email, &password, role)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("added {email} as {role} (id {id})");
+        }
+        Command::User {
+            action: UserCommand::List,
+        } => {
+            let users = app::features::auth::queries::list_users(&db.pool).await?;
+            println!(
+                "{:<6} {:<36} {:<8} {:<9} last login",
+                "id", "email", "role", "status"
+            );
+            for u in users {
+                let last = u
+                    .last_login_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_else(|| "never".into());
+                let status = if u.disabled { "disabled" } else { "active" };
+                println!(
+                    "{:<6} {:<36} {:<8} {:<9} {last}",
+                    u.app_user_id, u.email, u.role, status
+                );
+            }
+        }
+        Command::Serve | Command::WithPostgres { .. } => unreachable!("handled in run"),
+    }
+    Ok(())
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let keys = Keys::load_or_generate(&settings)?;
+    let db = Database::open(&settings).await?;
+    let result = serve_with(&settings, &keys, &db).await;
+    db.close().await;
+    result
+}
+
+async fn serve_with(settings: &Settings, keys: &Keys, db: &Database) -> anyhow::Result<()> {
+    bootstrap::prepare(db, settings).await?;
+    let router = startup::build_router(db.pool.clone(), settings, keys).await?;
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (set STOREPULSE_ADDR to another address)",
+                settings.addr
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    bootstrap::print_welcome(addr, settings);
+    let cleanup = startup::spawn_session_cleanup(db.pool.clone());
+    let result = startup::serve(listener, router, startup::shutdown_signal()).await;
+    cleanup.abort();
+    result
+}
+
+async fn with_postgres(
+    settings: &Settings,
+    data_dir: PathBuf,
+    command: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    if data_dir.exists() {
+        std::fs::remove_dir_all(&data_dir)
+            .with_context(|| format!("cannot empty {}", data_dir.display()))?;
+    }
+    let pg = EmbeddedPostgres::start(&data_dir, settings.pg_bin_dir.as_deref()).await?;
+    let status = tokio::process::Command::new(&command[0])
+        .args(&command[1..])
+        .env("DATABASE_URL", pg.url("storepulse"))
+        .status()
+        .await
+        .with_context(|| format!("cannot run {}", command[0]));
+    pg.stop().await?;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let status = status?;
+    Ok(ExitCode::from(
+        status.code().unwrap_or(1).clamp(0, 255) as u8
+    ))
+}

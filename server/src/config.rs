@@ -1,0 +1,198 @@
+//! Typed settings: defaults, then an optional `storepulse.toml`, then `STOREPULSE_*` variables
+//! (and `DATABASE_URL`). Secrets are wrapped so that they never appear in logs or `Debug` output.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// A secret value: `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// When to fill an empty database with the demo data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemoData {
+    /// Only the embedded database, and only when it has no data yet.
+    Auto,
+    /// Any empty database, including one given by `DATABASE_URL`.
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Address the web server listens on.
+    pub addr: SocketAddr,
+    /// Public URL of the site; `https://…` turns on Secure cookies.
+    pub public_url: Option<String>,
+    /// Postgres to use. Without it, StorePulse runs its own in `data_dir/postgres`.
+    pub database_url: Option<Secret>,
+    /// Where the embedded database, generated secrets and demo logins live.
+    pub data_dir: PathBuf,
+    /// Folder with `initdb`, `pg_ctl` and `postgres`; found automatically when not set.
+    pub pg_bin_dir: Option<PathBuf>,
+    /// Connections in the pool.
+    pub db_max_connections: u32,
+    /// IANA time zone of the store: days, weeks and months are counted in it.
+    pub store_timezone: String,
+    /// ISO 4217 currency of the store's prices.
+    pub currency: String,
+    pub demo_data: DemoData,
+    /// Password of the demo users; generated (and written to `data_dir/demo-logins.txt`) if unset.
+    pub demo_password: Option<Secret>,
+    /// First admin, created when the database has no users.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<Secret>,
+    /// Site files (`pkg/` with the WASM bundle and CSS, `assets/`).
+    pub site_root: PathBuf,
+    /// Minutes of inactivity after which a session ends.
+    pub session_idle_minutes: i64,
+    /// Key that signs session cookies (64+ bytes, base64); generated into `data_dir` if unset.
+    pub session_key: Option<Secret>,
+    /// Key that signs embed tokens; generated into `data_dir` if unset.
+    pub embed_signing_key: Option<Secret>,
+    pub login_max_failures_per_account: i32,
+    pub login_max_failures_per_ip: i32,
+    pub login_lockout_seconds: i32,
+    /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Log filter, e.g. `info` or `storepulse=debug,sqlx=warn`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: None,
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            pg_bin_dir: None,
+            db_max_connections: 10,
+            store_timezone: "Europe/London".into(),
+            currency: "GBP".into(),
+            demo_data: DemoData::Auto,
+            demo_password: None,
+            admin_email: None,
+            admin_password: None,
+            site_root: PathBuf::from("target/site"),
+            session_idle_minutes: 8 * 60,
+            session_key: None,
+            embed_signing_key: None,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 30,
+            login_lockout_seconds: 15 * 60,
+            trust_forwarded_for: false,
+            log: "info,sqlx=warn,tower_sessions=warn".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings: defaults ← `config_file` (if it exists) ← environment.
+    pub fn load(config_file: &Path) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if config_file.exists() {
+            figment = figment.merge(Toml::file(config_file));
+        }
+        figment = figment.merge(Env::prefixed("STOREPULSE_"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            if !url.is_empty() {
+                figment = figment.merge(Serialized::default("database_url", url));
+            }
+        }
+        let settings: Settings = figment.extract().with_context(|| {
+            format!(
+                "invalid settings (from defaults, {}, STOREPULSE_* variables)",
+                config_file.display()
+            )
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.currency.len() == 3,
+            "currency must be a 3-letter ISO 4217 code, got '{}'",
+            self.currency
+        );
+        anyhow::ensure!(
+            self.session_idle_minutes > 0,
+            "session_idle_minutes must be positive"
+        );
+        anyhow::ensure!(
+            self.login_max_failures_per_account >= 2 && self.login_max_failures_per_ip >= 2,
+            "login_max_failures_per_account and login_max_failures_per_ip must be at least 2"
+        );
+        Ok(())
+    }
+
+    /// Whether cookies must be marked Secure (the site is served over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Settings {
+            admin_password: Some(Secret::new("hunter2")),
+            ..Settings::default()
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "storepulse.toml",
+                "currency = \"EUR\"\naddr = \"0.0.0.0:8080\"",
+            )?;
+            jail.set_env("STOREPULSE_CURRENCY", "USD");
+            let s = Settings::load(Path::new("storepulse.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(s.currency, "USD");
+            assert_eq!(s.addr.port(), 8080);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_say_what_to_fix() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STOREPULSE_CURRENCY", "pounds");
+            let err = Settings::load(Path::new("none.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("currency must be a 3-letter"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,335 @@
+//! A private PostgreSQL for StorePulse alone: `initdb` once into the data folder, `postgres` on a
+//! Unix socket inside it (no TCP port), stopped again on shutdown.
+//!
+//! PostgreSQL refuses to run as root. When StorePulse runs as root (containers, CI machines),
+//! the cluster is owned by and run as an unprivileged account (`postgres`, else `nobody`).
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{bail, Context};
+use nix::unistd::{Gid, Uid, User};
+use sqlx::postgres::PgConnectOptions;
+use tokio::process::Command;
+
+/// Where Debian and most distributions put the server binaries.
+const BIN_DIR_GLOBS: &[&str] = &[
+    "/usr/lib/postgresql",
+    "/usr/local/pgsql/bin",
+    "/opt/homebrew/bin",
+];
+const DATABASE: &str = "storepulse";
+const SUPERUSER: &str = "postgres";
+
+pub struct EmbeddedPostgres {
+    data_dir: PathBuf,
+    socket_dir: PathBuf,
+    bin_dir: PathBuf,
+    run_as: Option<(Uid, Gid)>,
+}
+
+impl EmbeddedPostgres {
+    /// Creates the cluster if needed and starts it; adopts one left running by a crashed process.
+    pub async fn start(data_dir: &Path, bin_dir: Option<&Path>) -> anyhow::Result<Self> {
+        let bin_dir = match bin_dir {
+            Some(dir) => dir.to_path_buf(),
+            None => find_bin_dir().context(
+                "no PostgreSQL server binaries (initdb, pg_ctl, postgres) were found. Install them \
+                 (Debian/Ubuntu: `sudo apt-get install postgresql`), set STOREPULSE_PG_BIN_DIR to \
+                 their folder, or set DATABASE_URL to use an existing database",
+            )?,
+        };
+        for tool in ["initdb", "pg_ctl", "postgres"] {
+            if !bin_dir.join(tool).exists() {
+                bail!("{} has no `{tool}`: set STOREPULSE_PG_BIN_DIR to the folder of the PostgreSQL server binaries", bin_dir.display());
+            }
+        }
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        let data_dir = data_dir.canonicalize()?;
+        let run_as = unprivileged_account()?;
+        let socket_dir = socket_dir_for(&data_dir)?;
+
+        let pg = EmbeddedPostgres {
+            data_dir,
+            socket_dir,
+            bin_dir,
+            run_as,
+        };
+        pg.prepare_folders()?;
+        if !pg.data_dir.join("PG_VERSION").exists() {
+            pg.initdb().await?;
+        }
+        if pg.is_running().await {
+            tracing::info!(data_dir = %pg.data_dir.display(), "adopting the embedded PostgreSQL left running");
+        } else {
+            pg.start_server().await?;
+        }
+        pg.create_database().await?;
+        Ok(pg)
+    }
+
+    /// Options to connect to the StorePulse database over the socket.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.connect_options_for(DATABASE)
+    }
+
+    fn connect_options_for(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket_dir)
+            .username(SUPERUSER)
+            .database(database)
+    }
+
+    /// A connection URL for other tools (`psql`, the test suite): the socket folder as `host`.
+    pub fn url(&self, database: &str) -> String {
+        let socket_dir = self.socket_dir.to_string_lossy();
+        let host =
+            percent_encoding::utf8_percent_encode(&socket_dir, percent_encoding::NON_ALPHANUMERIC);
+        format!("postgres://{SUPERUSER}@{host}/{database}")
+    }
+
+    /// Stops the server (fast shutdown: open sessions are ended, nothing is lost).
+    pub async fn stop(&self) -> anyhow::Result<()> {
+        let status = self
+            .command("pg_ctl")
+            .args(["stop", "-m", "fast", "-w", "-D"])
+            .arg(&self.data_dir)
+            .stdout(Stdio::null())
+            .status()
+            .await?;
+        if !status.success() {
+            bail!("pg_ctl stop failed for {}", self.data_dir.display());
+        }
+        tracing::info!("embedded PostgreSQL stopped");
+        Ok(())
+    }
+
+    fn command(&self, tool: &str) -> Command {
+        let mut cmd = Command::new(self.bin_dir.join(tool));
+        // The working directory must be readable by the database account.
+        cmd.current_dir("/");
+        if let Some((uid, gid)) = self.run_as {
+            cmd.uid(uid.as_raw()).gid(gid.as_raw());
+        }
+        cmd
+    }
+
+    fn prepare_folders(&self) -> anyhow::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&self.data_dir, std::fs::Permissions::from_mode(0o700))?;
+        if let Some((uid, gid)) = self.run_as {
+            nix::unistd::chown(&self.data_dir, Some(uid), Some(gid))?;
+            if self.socket_dir != self.data_dir {
+                std::fs::create_dir_all(&self.socket_dir)?;
+                nix::unistd::chown(&self.socket_dir, Some(uid), Some(gid))?;
+            }
+            check_traversable(&self.data_dir, uid)?;
+        } else if self.socket_dir != self.data_dir {
+            std::fs::create_dir_all(&self.socket_dir)?;
+        }
+        Ok(())
+    }
+
+    async fn initdb(&self) -> anyhow::Result<()> {
+        tracing::info!(data_dir = %self.data_dir.display(), "creating the embedded PostgreSQL cluster");
+        let output = self
+            .command("initdb")
+            .args([
+                "--username",
+                SUPERUSER,
+                "--auth",
+                "trust",
+                "--encoding",
+                "UTF8",
+                "--locale",
+                "C",
+                "-D",
+            ])
+            .arg(&self.data_dir)
+            .output()
+            .await
+            .context("could not run initdb")?;
+        if !output.status.success() {
+            bail!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(())
+    }
+
+    async fn is_running(&self) -> bool {
+        let status = self
+            .command("pg_ctl")
+            .args(["status", "-D"])
+            .arg(&self.data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await;
+        // pg_ctl status: 0 running, 3 not running (a stale postmaster.pid counts as not running).
+        matches!(status, Ok(s) if s.success())
+    }
+
+    async fn start_server(&self) -> anyhow::Result<()> {
+        let log = self.data_dir.join("server.log");
+        let options = format!(
+            "-c listen_addresses='' -c unix_socket_directories='{}' -c unix_socket_permissions=0700",
+            self.socket_dir.display()
+        );
+        let output = self
+            .command("pg_ctl")
+            .args(["start", "-w", "-t", "60", "-D"])
+            .arg(&self.data_dir)
+            .arg("-l")
+            .arg(&log)
+            .args(["-o", &options])
+            .output()
+            .await
+            .context("could not run pg_ctl")?;
+        if !output.status.success() {
+            let tail = std::fs::read_to_string(&log)
+                .map(|t| {
+                    t.lines()
+                        .rev()
+                        .take(5)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default();
+            bail!(
+                "the embedded PostgreSQL did not start: {}\n{tail}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        tracing::info!(socket_dir = %self.socket_dir.display(), "embedded PostgreSQL started");
+        Ok(())
+    }
+
+    async fn create_database(&self) -> anyhow::Result<()> {
+        use sqlx::{ConnectOptions, Connection};
+        let mut conn = self
+            .connect_options_for("postgres")
+            .connect()
+            .await
+            .context("cannot connect to the embedded PostgreSQL")?;
+        let exists: bool =
+            sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+                .bind(DATABASE)
+                .fetch_one(&mut conn)
+                .await?;
+        if !exists {
+            sqlx::query(&format!("create database {DATABASE}"))
+                .execute(&mut conn)
+                .await?;
+        }
+        conn.close().await?;
+        Ok(())
+    }
+}
+
+/// The newest `/usr/lib/postgresql/<version>/bin`, or a folder on PATH with `initdb`.
+fn find_bin_dir() -> Option<PathBuf> {
+    let mut versioned: Vec<(u32, PathBuf)> = std::fs::read_dir(BIN_DIR_GLOBS[0])
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versioned.sort();
+    if let Some((_, bin)) = versioned.pop() {
+        return Some(bin);
+    }
+    BIN_DIR_GLOBS[1..]
+        .iter()
+        .map(PathBuf::from)
+        .chain(
+            std::env::var_os("PATH")
+                .into_iter()
+                .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()),
+        )
+        .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
+}
+
+/// Root may not run PostgreSQL: pick the account that will.
+fn unprivileged_account() -> anyhow::Result<Option<(Uid, Gid)>> {
+    if !Uid::effective().is_root() {
+        return Ok(None);
+    }
+    for name in ["postgres", "nobody"] {
+        if let Some(user) = User::from_name(name)? {
+            return Ok(Some((user.uid, user.gid)));
+        }
+    }
+    bail!("running as root, and neither a `postgres` nor a `nobody` account exists to run the embedded PostgreSQL")
+}
+
+/// Unix socket paths are limited to ~107 bytes; a deep data folder gets a socket folder in /tmp.
+fn socket_dir_for(data_dir: &Path) -> anyhow::Result<PathBuf> {
+    if data_dir.as_os_str().len() + "/.s.PGSQL.5432".len() < 100 {
+        return Ok(data_dir.to_path_buf());
+    }
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    Ok(std::env::temp_dir().join(format!("storepulse-{:016x}", hasher.finish())))
+}
+
+/// The database account must be able to reach its folder through every parent.
+fn check_traversable(dir: &Path, uid: Uid) -> anyhow::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    for ancestor in dir.ancestors().skip(1) {
+        let meta = std::fs::metadata(ancestor)?;
+        let mode = meta.permissions().mode();
+        let ok = if meta.uid() == uid.as_raw() {
+            mode & 0o100 != 0
+        } else {
+            mode & 0o001 != 0 || mode & 0o010 != 0
+        };
+        if !ok {
+            bail!(
+                "the database account (uid {uid}) cannot reach {} because {} is not searchable by it. \
+                 Set STOREPULSE_DATA_DIR to a folder outside it (e.g. /var/lib/storepulse) or use DATABASE_URL",
+                dir.display(),
+                ancestor.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encodes_the_socket_folder() {
+        let pg = EmbeddedPostgres {
+            data_dir: "/srv/sp data".into(),
+            socket_dir: "/srv/sp data".into(),
+            bin_dir: "/usr/bin".into(),
+            run_as: None,
+        };
+        assert_eq!(
+            pg.url("storepulse"),
+            "postgres://postgres@%2Fsrv%2Fsp%20data/storepulse"
+        );
+    }
+
+    #[test]
+    fn long_data_folders_get_a_short_socket_folder() {
+        let short = Path::new("/work/data/postgres");
+        assert_eq!(socket_dir_for(short).unwrap(), short);
+        let long = PathBuf::from(format!("/work/{}/postgres", "x".repeat(120)));
+        assert!(socket_dir_for(&long)
+            .unwrap()
+            .starts_with(std::env::temp_dir()));
+    }
+}

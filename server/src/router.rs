@@ -1,0 +1,171 @@
+//! The one route and layer table of the web server.
+use app::state::AppState;
+use app::{shell, App};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::service::SignedCookie;
+use tower_sessions::{Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// Paths anyone may fetch without a session. Everything else that is a page needs a login.
+const PUBLIC_PREFIXES: &[&str] = &[
+    "/login", "/fn/", "/pkg/", "/assets/", "/health", "/ready", "/favicon",
+];
+
+pub fn router(
+    state: AppState,
+    sessions: SessionManagerLayer<PostgresStore, SignedCookie>,
+) -> Router {
+    let site_root = state.leptos_options.site_root.to_string();
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
+        .nest_service("/pkg", ServeDir::new(format!("{site_root}/pkg")))
+        .nest_service("/assets", ServeDir::new(format!("{site_root}/assets")))
+        .layer(middleware::from_fn(require_login_for_pages))
+        .layer(middleware::from_fn(refuse_cross_site_writes))
+        .layer(sessions)
+        // No page of the app may be framed (embeds get their own rule with the embed feature).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Process is up.
+async fn health() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Database is reachable.
+async fn ready(State(state): State<AppState>) -> Response {
+    match sqlx::query_scalar::<_, i32>("select 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(err) => {
+            tracing::warn!(%err, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "database unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn is_public(path: &str) -> bool {
+    PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
+/// Page visits without a session go to the login page and come back afterwards; the login page
+/// with a session goes straight on. (Server functions check roles themselves.)
+async fn require_login_for_pages(session: Session, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    let logged_in = matches!(session.get::<i64>("user_id").await, Ok(Some(_)));
+    if path == "/login" && logged_in {
+        let next_path = request
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "next"))
+            .map(|(_, v)| v.into_owned());
+        return Redirect::to(&app::features::auth::types::safe_next_path(
+            next_path.as_deref(),
+        ))
+        .into_response();
+    }
+    if is_public(path) || logged_in {
+        return next.run(request).await;
+    }
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/");
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("next", target)
+        .finish();
+    Redirect::to(&format!("/login?{query}")).into_response()
+}
+
+/// Refuses state-changing requests sent by another site (CSRF): a browser names the sending
+/// origin in `Origin` (or `Sec-Fetch-Site`), which must be this site.
+async fn refuse_cross_site_writes(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_ok = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        Some(origin) => {
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+            origin_host.is_some() && origin_host == host
+        }
+        None => !matches!(
+            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+            Some("cross-site") | Some("same-site")
+        ),
+    };
+    if origin_ok {
+        next.run(request).await
+    } else {
+        tracing::warn!(uri = %request.uri(), "refused a cross-site write");
+        app::error::AppError::Forbidden.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_paths() {
+        assert!(is_public("/login"));
+        assert!(is_public("/pkg/storepulse.js"));
+        assert!(is_public("/fn/login"));
+        assert!(!is_public("/sales"));
+        assert!(!is_public("/"));
+    }
+}

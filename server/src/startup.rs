@@ -1,0 +1,123 @@
+//! Builds the application once, for `main` and for the tests alike.
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use app::state::{AppState, AuthPolicy};
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::config::Settings;
+use crate::keys::Keys;
+use crate::router;
+
+/// Site settings for Leptos: the bundle `pkg/storepulse.js` + `pkg/storepulse_bg.wasm` under the
+/// site root (as `make` builds it with wasm-bindgen).
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("storepulse")
+        .site_root(settings.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .build()
+}
+
+/// The state every request sees.
+pub fn app_state(pool: PgPool, settings: &Settings) -> AppState {
+    AppState {
+        pool,
+        leptos_options: leptos_options(settings),
+        auth: AuthPolicy {
+            max_failures_per_account: settings.login_max_failures_per_account,
+            max_failures_per_ip: settings.login_max_failures_per_ip,
+            lockout_secs: settings.login_lockout_seconds,
+            trust_forwarded_for: settings.trust_forwarded_for,
+        },
+        currency: settings.currency.clone(),
+    }
+}
+
+/// Prepares the database for serving (store time zone, rollups) and builds the router.
+pub async fn build_router(
+    pool: PgPool,
+    settings: &Settings,
+    keys: &Keys,
+) -> anyhow::Result<axum::Router> {
+    let mut conn = pool.acquire().await?;
+    if app::features::sales::queries::set_store_timezone(&mut conn, &settings.store_timezone)
+        .await
+        .with_context(|| {
+            format!(
+                "store_timezone '{}' is not a time zone PostgreSQL knows",
+                settings.store_timezone
+            )
+        })?
+    {
+        tracing::info!(timezone = %settings.store_timezone, "store time zone changed: rollups rebuilt");
+    }
+    drop(conn);
+
+    let store = PostgresStore::new(pool.clone());
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("storepulse_session")
+        .with_secure(settings.secure_cookies())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            settings.session_idle_minutes,
+        )))
+        .with_signed(keys.session.clone());
+    Ok(router::router(app_state(pool, settings), sessions))
+}
+
+/// Serves until `shutdown` completes. Client addresses are passed on for throttling and audit.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("server error")
+}
+
+/// Deletes expired sessions in the background.
+pub fn spawn_session_cleanup(pool: PgPool) -> tokio::task::JoinHandle<()> {
+    use tower_sessions::session_store::ExpiredDeletion;
+    tokio::spawn(async move {
+        let store = PostgresStore::new(pool);
+        if let Err(err) = store
+            .continuously_delete_expired(tokio::time::Duration::from_secs(300))
+            .await
+        {
+            tracing::error!(%err, "expired-session cleanup stopped");
+        }
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,85 @@
+//! The app as `main` builds it, on port 0, against a fresh database per test.
+#![allow(dead_code)]
+use std::net::SocketAddr;
+
+use app::features::auth::{session::create_user, types::Role};
+use reqwest::redirect::Policy;
+use server::config::{Secret, Settings};
+use server::keys::Keys;
+use server::startup;
+use sqlx::PgPool;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const VIEWER: &str = "viewer@test.example";
+pub const ANALYST: &str = "analyst@test.example";
+pub const ADMIN: &str = "admin@test.example";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub pool: PgPool,
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> TestApp {
+        server::db::migrate(&pool).await.expect("migrations");
+        let settings = Settings {
+            login_max_failures_per_account: 3,
+            ..Settings::default()
+        };
+        let keys = Keys {
+            session: tower_sessions::cookie::Key::generate(),
+            embed: Secret::new("test-embed-key"),
+        };
+        let router = startup::build_router(pool.clone(), &settings, &keys)
+            .await
+            .expect("router");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(startup::serve(listener, router, std::future::pending()));
+        for (email, role) in [
+            (VIEWER, Role::Viewer),
+            (ANALYST, Role::Analyst),
+            (ADMIN, Role::Admin),
+        ] {
+            create_user(&pool, email, PASSWORD, role)
+                .await
+                .expect("user");
+        }
+        TestApp { addr, pool }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/fn/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A client logged in as `email`.
+    pub async fn client_as(&self, email: &str) -> reqwest::Client {
+        let client = self.client();
+        let response = self.login(&client, email, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login as {email}");
+        client
+    }
+}

@@ -1,0 +1,303 @@
+//! HTTP behaviour of the whole app: login, throttling, logout, roles, headers, CSRF.
+mod common;
+
+use common::*;
+use serde_json::Value;
+use sqlx::PgPool;
+
+const SALES: &str = "/fn/get_sales_overview";
+const USERS: &str = "/fn/list_users";
+
+#[sqlx::test(migrations = false)]
+async fn health_and_ready(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let client = app.client();
+    assert_eq!(
+        client
+            .get(app.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let ready = client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ready");
+}
+
+#[sqlx::test(migrations = false)]
+async fn login_sets_a_protected_session_cookie(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let client = app.client();
+    let response = app.login(&client, VIEWER, PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["location"], "/sales");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("storepulse_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http must not get Secure cookies: {cookie}"
+    );
+
+    let me = client
+        .get(app.url("/fn/get_current_user"))
+        .send()
+        .await
+        .unwrap();
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["email"], VIEWER);
+    assert_eq!(me["role"], "viewer");
+    let audit: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where action = 'login.success' and actor = $1",
+    )
+    .bind(VIEWER)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let wrong = app.login(&app.client(), VIEWER, "not the password").await;
+    let unknown = app
+        .login(&app.client(), "nobody@test.example", "not the password")
+        .await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    let (wrong, unknown) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    assert_eq!(wrong, unknown);
+    assert!(wrong.contains("BadCredentials"), "{wrong}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn failed_logins_are_throttled_per_account(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.login(&app.client(), ANALYST, "guess").await.status(),
+            401
+        );
+    }
+    // Locked now: even the right password is refused, with a time to wait.
+    let locked = app.login(&app.client(), ANALYST, PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    // Other accounts from the same address are not locked (the per-address limit is higher).
+    assert_eq!(
+        app.login(&app.client(), VIEWER, PASSWORD).await.status(),
+        200
+    );
+    // Once the lock has passed, the right password works again and clears the count.
+    sqlx::query("update login_throttle set locked_until = now() - interval '1 second', window_start = now() - interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.login(&app.client(), ANALYST, PASSWORD).await.status(),
+        200
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn failed_logins_are_throttled_per_address(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    // 30 failures spread over many accounts from one address lock the address.
+    for n in 0..30 {
+        let status = app
+            .login(&app.client(), &format!("guess{n}@test.example"), "guess")
+            .await
+            .status();
+        assert_eq!(status, 401, "attempt {n}");
+    }
+    assert_eq!(
+        app.login(&app.client(), VIEWER, PASSWORD).await.status(),
+        429
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn logout_ends_the_session(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let client = app.client_as(VIEWER).await;
+    assert_eq!(
+        client.get(app.url(SALES)).send().await.unwrap().status(),
+        200
+    );
+    let logout = client.post(app.url("/fn/logout")).send().await.unwrap();
+    assert_eq!(logout.status(), 200);
+    assert_eq!(
+        client.get(app.url(SALES)).send().await.unwrap().status(),
+        401
+    );
+    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions, 0,
+        "the stored session is deleted, not just the cookie"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn each_role_reaches_what_it_may_and_nothing_else(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let anonymous = app.client();
+    let viewer = app.client_as(VIEWER).await;
+    let analyst = app.client_as(ANALYST).await;
+    let admin = app.client_as(ADMIN).await;
+    // (endpoint, [anonymous, viewer, analyst, admin])
+    let matrix = [(SALES, [401, 200, 200, 200]), (USERS, [401, 403, 403, 200])];
+    let clients = [
+        ("anonymous", &anonymous),
+        ("viewer", &viewer),
+        ("analyst", &analyst),
+        ("admin", &admin),
+    ];
+    for (endpoint, expected) in matrix {
+        for ((who, client), want) in clients.iter().zip(expected) {
+            let status = client.get(app.url(endpoint)).send().await.unwrap().status();
+            assert_eq!(status, want, "{who} on {endpoint}");
+        }
+    }
+    let refused: Value = viewer
+        .get(app.url(USERS))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refused, Value::String("Forbidden".into()));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_disabled_user_loses_access_at_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.client_as(VIEWER).await;
+    sqlx::query("update app_user set disabled = true where email = $1")
+        .bind(VIEWER)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        viewer.get(app.url(SALES)).send().await.unwrap().status(),
+        401
+    );
+    assert_eq!(
+        app.login(&app.client(), VIEWER, PASSWORD).await.status(),
+        401
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn pages_need_a_login_and_come_back_after(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let anonymous = app.client();
+    let page = anonymous
+        .get(app.url("/sales?from=2026-01-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(
+        page.headers()["location"],
+        "/login?next=%2Fsales%3Ffrom%3D2026-01-01"
+    );
+    assert_eq!(
+        anonymous
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let viewer = app.client_as(VIEWER).await;
+    let page = viewer.get(app.url("/sales")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Gross revenue"),
+        "the Sales page renders its cards on the server"
+    );
+    // Logged in, the login page forwards to where the user was going.
+    let login = viewer
+        .get(app.url("/login?next=%2Fsales%3Ffrom%3D2026-01-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    assert_eq!(login.headers()["location"], "/sales?from=2026-01-01");
+    let evil = viewer
+        .get(app.url("/login?next=https://evil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.headers()["location"], "/sales");
+}
+
+#[sqlx::test(migrations = false)]
+async fn cross_site_writes_are_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let client = app.client();
+    let forged = client
+        .post(app.url("/fn/login"))
+        .header("origin", "http://evil.example")
+        .form(&[("email", VIEWER), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let same_site = client
+        .post(app.url("/fn/login"))
+        .header("origin", format!("http://{}", app.addr))
+        .form(&[("email", VIEWER), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_site.status(), 200);
+}
+
+#[sqlx::test(migrations = false)]
+async fn app_pages_refuse_framing(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.client().get(app.url("/login")).send().await.unwrap();
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}
+
+#[sqlx::test(migrations = false)]
+async fn invalid_filters_say_which_field(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.client_as(VIEWER).await;
+    let response = viewer
+        .get(app.url(&format!(
+            "{SALES}?filter[from]=2026-02-01&filter[to]=2026-01-01"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["Validation"]["from"][0]
+            .as_str()
+            .unwrap()
+            .contains("is after"),
+        "{body}"
+    );
+}
