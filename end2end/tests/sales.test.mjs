@@ -114,7 +114,7 @@ async function kpi(page, label) {
 }
 
 test('a viewer logs in, reads the Sales numbers, changes the range, logs out', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
 
@@ -177,7 +177,7 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
 });
 
 test('an admin sees the Users page; a wrong password is refused with a message', async () => {
-  const page = await browser.newPage();
+  const page = await browser.newPage({ reducedMotion: 'reduce' });
   await page.goto(`${baseUrl}/login`);
   await page.waitForSelector('body[data-hydrated="true"]');
   await page.getByLabel('Email').fill('admin@storepulse.example');

@@ -13,6 +13,8 @@ pub enum SeriesKind {
 pub struct SeriesData {
     pub name: String,
     pub kind: SeriesKind,
+    /// CSS colour, e.g. `#3b5bdb`.
+    pub color: &'static str,
     pub values: Vec<f64>,
 }
 
@@ -33,15 +35,18 @@ impl CategoryChart {
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    fn to_charming(&self) -> charming::Chart {
+    fn to_charming(&self, animate: bool) -> charming::Chart {
         use charming::component::{Axis, Grid, Legend};
         use charming::element::{AxisType, Tooltip, Trigger};
         use charming::series::{Bar, Line};
 
         let mut chart = charming::Chart::new()
+            .animation(animate)
+            .background_color("transparent")
+            .color(self.series.iter().map(|s| charming::element::Color::from(s.color)).collect())
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
-            .legend(Legend::new().bottom(0))
-            .grid(Grid::new().left(64).right(24).top(32).bottom(56))
+            .legend(Legend::new().top(0).right(0))
+            .grid(Grid::new().left(64).right(24).top(48).bottom(48))
             .x_axis(
                 Axis::new()
                     .type_(AxisType::Category)
@@ -70,6 +75,14 @@ impl CategoryChart {
     }
 }
 
+/// Whether the browser matches a media query (colour scheme, reduced motion).
+#[cfg(feature = "hydrate")]
+fn prefers(query: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media(query).ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
 /// A titled chart panel. `id` must be unique on the page.
 #[component]
 pub fn ChartPanel(
@@ -86,8 +99,12 @@ pub fn ChartPanel(
         let dom_id = dom_id.clone();
         Effect::new(move |_| {
             if !chart.is_empty() {
-                let renderer = charming::WasmRenderer::new_opt(None, None);
-                if let Err(err) = renderer.render(&dom_id, &chart.to_charming()) {
+                let mut renderer = charming::WasmRenderer::new_opt(None, None);
+                if prefers("(prefers-color-scheme: dark)") {
+                    renderer = renderer.theme(charming::theme::Theme::Dark);
+                }
+                let animate = !prefers("(prefers-reduced-motion: reduce)");
+                if let Err(err) = renderer.render(&dom_id, &chart.to_charming(animate)) {
                     leptos::logging::warn!("chart {dom_id} could not be drawn: {err:?}");
                 }
             }

@@ -7,7 +7,12 @@ use crate::features::auth::types::Role;
 
 /// The frame of every signed-in page: product name, navigation, date range, user, logout.
 #[component]
-pub fn AppShell(children: Children) -> impl IntoView {
+pub fn AppShell(
+    /// Pages without dates (e.g. Users) leave out the date-range control.
+    #[prop(optional)]
+    no_dates: bool,
+    children: Children,
+) -> impl IntoView {
     let user = expect_context::<UserResource>().0;
     let logout = expect_context::<AuthActions>().logout;
     view! {
@@ -25,7 +30,8 @@ pub fn AppShell(children: Children) -> impl IntoView {
                     }}
                 </Transition>
             </nav>
-            <DateRangeControl/>
+            {(!no_dates).then(|| view! { <DateRangeControl/> })}
+            <div class="spacer"></div>
             <div class="user">
                 <Transition fallback=|| ()>
                     {move || {

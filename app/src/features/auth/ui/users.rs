@@ -10,7 +10,7 @@ pub fn UsersPage() -> impl IntoView {
     let users = Resource::new(|| (), |_| list_users());
     view! {
         <Title text="Users · StorePulse"/>
-        <AppShell>
+        <AppShell no_dates=true>
             <div class="page-head"><h1>"Users"</h1></div>
             <p class="muted">"Add users with " <code>"storepulse user add --email … --role viewer|analyst|admin"</code> "."</p>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> }>

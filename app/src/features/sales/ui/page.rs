@@ -56,6 +56,14 @@ fn ErrorPanel(err: AppError) -> impl IntoView {
     }
 }
 
+/// "2 Apr" for days and weeks, "Apr 2026" for months.
+fn period_label(period: chrono::NaiveDate, grain: Grain) -> String {
+    match grain {
+        Grain::Day | Grain::Week => period.format("%-d %b %Y").to_string(),
+        Grain::Month => period.format("%b %Y").to_string(),
+    }
+}
+
 fn grain_label(grain: Grain) -> &'static str {
     match grain {
         Grain::Day => "by day",
@@ -84,7 +92,7 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
         .unwrap_or_else(|| "No orders yet".to_string());
 
     let chart = CategoryChart {
-        x_labels: data.series.iter().map(|p| p.period.to_string()).collect(),
+        x_labels: data.series.iter().map(|p| period_label(p.period, data.grain)).collect(),
         x_name: match data.grain {
             Grain::Day => "Day",
             Grain::Week => "Week starting",
@@ -95,6 +103,7 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
         series: vec![
             SeriesData {
                 name: "Net revenue".into(),
+                color: "#3b5bdb",
                 kind: SeriesKind::Line,
                 values: data
                     .series
@@ -104,6 +113,7 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
             },
             SeriesData {
                 name: "Gross revenue".into(),
+                color: "#94a3b8",
                 kind: SeriesKind::Line,
                 values: data
                     .series
@@ -113,6 +123,7 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
             },
             SeriesData {
                 name: "Returns".into(),
+                color: "#e8590c",
                 kind: SeriesKind::Bar,
                 values: data.series.iter().map(|p| chart_value(p.returns)).collect(),
             },
