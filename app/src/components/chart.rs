@@ -43,7 +43,12 @@ impl CategoryChart {
         let mut chart = charming::Chart::new()
             .animation(animate)
             .background_color("transparent")
-            .color(self.series.iter().map(|s| charming::element::Color::from(s.color)).collect())
+            .color(
+                self.series
+                    .iter()
+                    .map(|s| charming::element::Color::from(s.color))
+                    .collect(),
+            )
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .legend(Legend::new().top(0).right(0))
             .grid(Grid::new().left(64).right(24).top(48).bottom(48))

@@ -92,7 +92,11 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
         .unwrap_or_else(|| "No orders yet".to_string());
 
     let chart = CategoryChart {
-        x_labels: data.series.iter().map(|p| period_label(p.period, data.grain)).collect(),
+        x_labels: data
+            .series
+            .iter()
+            .map(|p| period_label(p.period, data.grain))
+            .collect(),
         x_name: match data.grain {
             Grain::Day => "Day",
             Grain::Week => "Week starting",

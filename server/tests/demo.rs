@@ -1,0 +1,150 @@
+//! The demo generator: deterministic for a seed, and shaped like a real shop.
+use chrono::NaiveDate;
+use server::ingest::demo::{self, DemoOptions};
+use sqlx::PgPool;
+
+fn options() -> DemoOptions {
+    DemoOptions {
+        orders: 3000,
+        seed: 11,
+        end_date: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        days: 365,
+        timezone: "Europe/London".into(),
+    }
+}
+
+async fn scalar(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Content without ids: same seed, same shop.
+async fn fingerprint(pool: &PgPool) -> (i64, String, i64, i64) {
+    let (lines, value): (i64, String) =
+        sqlx::query_as("select count(*), sum(quantity * unit_price)::text from order_line")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    (
+        lines,
+        value,
+        scalar(pool, "select count(*) from customer").await,
+        scalar(pool, "select sum(on_hand) from inventory_snapshot").await,
+    )
+}
+
+#[sqlx::test(migrations = false)]
+async fn same_seed_same_data_and_replacing_is_clean(pool: PgPool) {
+    server::db::migrate(&pool).await.unwrap();
+    let first = demo::generate(&pool, &options(), true).await.unwrap();
+    let before = fingerprint(&pool).await;
+    let second = demo::generate(&pool, &options(), true).await.unwrap();
+    assert_eq!(fingerprint(&pool).await, before);
+    assert_eq!(
+        (first.orders, first.lines, first.customers),
+        (second.orders, second.lines, second.customers)
+    );
+    assert_eq!(
+        scalar(&pool, "select count(*) from source").await,
+        1,
+        "the earlier demo source was replaced"
+    );
+    let other_seed = DemoOptions {
+        seed: 12,
+        ..options()
+    };
+    demo::generate(&pool, &other_seed, true).await.unwrap();
+    assert_ne!(fingerprint(&pool).await, before);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_demo_shop_looks_like_a_shop(pool: PgPool) {
+    server::db::migrate(&pool).await.unwrap();
+    let report = demo::generate(&pool, &options(), true).await.unwrap();
+    assert!(
+        (2700..=3600).contains(&report.orders),
+        "about the orders asked for: {}",
+        report.orders
+    );
+    assert_eq!(scalar(&pool, "select count(*) from product").await, 300);
+    assert_eq!(
+        scalar(&pool, "select count(distinct category) from product").await,
+        10
+    );
+    assert_eq!(
+        scalar(&pool, "select count(distinct country) from customer").await,
+        15
+    );
+    assert_eq!(
+        scalar(&pool, "select count(distinct channel) from sales_order").await,
+        3
+    );
+    let share = |sql: &str| {
+        let sql = sql.to_string();
+        let pool = pool.clone();
+        async move { scalar(&pool, &sql).await as f64 / report.orders as f64 }
+    };
+    let guests = share("select count(*) from sales_order where customer_id is null").await;
+    assert!((0.08..0.16).contains(&guests), "guest checkouts: {guests}");
+    let cancelled = share("select count(*) from sales_order where status = 'cancelled'").await;
+    assert!((0.005..0.05).contains(&cancelled), "cancelled: {cancelled}");
+    let returns =
+        share("select count(distinct sales_order_id) from order_line where quantity < 0").await;
+    assert!((0.02..0.1).contains(&returns), "returns: {returns}");
+    // Repeat buyers and one-time buyers both exist.
+    assert!(scalar(&pool, "select count(*) from (select customer_id from sales_order where customer_id is not null group by 1 having count(*) >= 5) r").await > 10);
+    assert!(scalar(&pool, "select count(*) from (select customer_id from sales_order where customer_id is not null group by 1 having count(*) = 1) r").await > 100);
+    // November and December sell more than February (seasonality).
+    let month = |m: i32| {
+        format!("select count(*) from sales_order where extract(month from ordered_at at time zone 'Europe/London') = {m}")
+    };
+    assert!(scalar(&pool, &month(12)).await > scalar(&pool, &month(2)).await);
+    // Prices change over time, stock runs out, competitors sometimes undercut.
+    assert!(scalar(&pool, "select count(*) from (select product_id from order_line where quantity > 0 group by 1 having count(distinct unit_price) > 1) p").await > 100);
+    assert_eq!(
+        scalar(&pool, "select count(*) from inventory_snapshot").await,
+        300 * 365
+    );
+    assert!(
+        scalar(
+            &pool,
+            "select count(distinct product_id) from inventory_snapshot where on_hand = 0"
+        )
+        .await
+            > 0,
+        "some stock-outs"
+    );
+    assert!(scalar(&pool, "select count(*) from competitor_price c join product p using (product_id) where c.price < p.list_price * 0.9").await > 0);
+    assert!(
+        scalar(
+            &pool,
+            "select count(*) from product where unit_cost >= list_price or lead_time_days is null"
+        )
+        .await
+            == 0
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_rollup_agrees_with_the_facts(pool: PgPool) {
+    server::db::migrate(&pool).await.unwrap();
+    demo::generate(&pool, &options(), true).await.unwrap();
+    // Independent of the line_fact view: the definitions written out against the raw tables.
+    let raw: (String, String, i64) = sqlx::query_as(
+        "select sum(l.quantity * l.unit_price) filter (where o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0)::text,
+                sum(abs(l.quantity * l.unit_price)) filter (where l.unit_price >= 0 and (o.status = 'cancelled' or l.quantity < 0))::text,
+                count(distinct o.sales_order_id) filter (where o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0)
+         from order_line l join sales_order o using (sales_order_id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let rollup: (String, String, i64) =
+        sqlx::query_as("select sum(gross_revenue)::text, sum(returns_value)::text, sum(orders)::bigint from daily_sales")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(rollup, raw);
+}
