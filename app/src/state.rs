@@ -14,6 +14,12 @@ pub struct AppState {
     pub auth: AuthPolicy,
     /// The store's currency (ISO 4217), used to label money.
     pub currency: String,
+    /// The store's IANA time zone.
+    pub timezone: String,
+    /// Where uploads wait to be loaded (and stay for a retry until they load).
+    pub upload_dir: std::path::PathBuf,
+    /// Largest upload accepted, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

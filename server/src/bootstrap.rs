@@ -22,6 +22,18 @@ const DEMO_LOGINS_FILE: &str = "demo-logins.txt";
 /// Fills a new database with the demo data (per the `demo_data` setting) and makes sure someone
 /// can log in.
 pub async fn prepare(db: &Database, settings: &Settings) -> anyhow::Result<()> {
+    for id in crate::ingest::run::mark_interrupted(&db.pool).await? {
+        tracing::warn!(
+            run_id = id,
+            "ingest run was interrupted by a stop of its process; marked as interrupted"
+        );
+    }
+    for id in crate::ingest::run::mark_interrupted(&db.pool).await? {
+        tracing::warn!(
+            run_id = id,
+            "ingest run was interrupted by a stop of its process; marked as interrupted"
+        );
+    }
     let wants_demo = match settings.demo_data {
         DemoData::Always => true,
         DemoData::Auto => db.embedded.is_some(),

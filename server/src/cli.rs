@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 use crate::db::{embedded::EmbeddedPostgres, Database};
 use crate::ingest::demo::{self, DemoOptions};
+use crate::ingest::format::{DateOrder, FormatChoice};
+use crate::ingest::run::{self as ingest_run, InputFile, Job, Store};
 use crate::{bootstrap, keys::Keys, startup, telemetry};
 
 #[derive(Parser)]
@@ -51,6 +53,27 @@ enum Command {
         /// Number of days of history.
         #[arg(long, default_value_t = 730)]
         days: u32,
+    },
+    /// Load files (CSV, CSV.gz or XLSX) into a data source, all or nothing.
+    Ingest {
+        /// The files; a star-schema export is its customers, products and sales files together.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The source to load into (created as a file source if it does not exist).
+        #[arg(long, default_value = "Uploads")]
+        source: String,
+        /// auto, transactions, star, catalog or competitor.
+        #[arg(long, default_value = "auto")]
+        format: FormatChoice,
+        /// auto, month-first or day-first (stored on the source).
+        #[arg(long)]
+        date_order: Option<DateOrder>,
+        /// Time zone of the file's times, e.g. Europe/London (stored on the source).
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Rejected rows (in %) a run may have and still load the rest (stored on the source).
+        #[arg(long)]
+        max_rejected_percent: Option<f64>,
     },
     /// Manage users.
     User {
@@ -155,6 +178,26 @@ async fn run_with_database(
             println!("{report}");
             bootstrap::create_demo_users(&db.pool, settings).await?;
         }
+        Command::Ingest {
+            files,
+            source,
+            format,
+            date_order,
+            timezone,
+            max_rejected_percent,
+        } => {
+            ingest_files(
+                db,
+                settings,
+                files,
+                &source,
+                format,
+                date_order,
+                timezone,
+                max_rejected_percent,
+            )
+            .await?;
+        }
         Command::User {
             action: UserCommand::Add { email, role },
         } => {
@@ -242,4 +285,95 @@ async fn with_postgres(
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
     ))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn ingest_files(
+    db: &Database,
+    settings: &Settings,
+    paths: Vec<PathBuf>,
+    source: &str,
+    format: FormatChoice,
+    date_order: Option<DateOrder>,
+    timezone: Option<String>,
+    max_rejected_percent: Option<f64>,
+) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+
+    let pool = &db.pool;
+    for id in ingest_run::mark_interrupted(pool).await? {
+        println!("run {id} had been interrupted (its process stopped); it is marked as such");
+    }
+    let (source_id, source_settings) = ingest_run::file_source(pool, source, |s| {
+        if let Some(order) = date_order {
+            s.date_order = order;
+        }
+        if let Some(tz) = timezone {
+            s.timezone = Some(tz);
+        }
+        if let Some(pct) = max_rejected_percent {
+            s.max_rejected_percent = pct;
+        }
+    })
+    .await?;
+    let files: Vec<InputFile> = paths
+        .iter()
+        .map(|path| InputFile {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            path: path.clone(),
+        })
+        .collect();
+    let total: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let job = Job {
+        source_id,
+        settings: source_settings,
+        store: Store {
+            currency: settings.currency.clone(),
+            timezone: settings.store_timezone.clone(),
+        },
+        format,
+        started_by: None,
+    };
+
+    let progress = Arc::new(crate::ingest::file::Progress::default());
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:40}] {bytes}/{total_bytes} · {msg} · {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let ticker = {
+        let (bar, progress) = (bar.clone(), progress.clone());
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            loop {
+                let rows = progress.rows.load(Ordering::Relaxed);
+                bar.set_position(progress.bytes.load(Ordering::Relaxed));
+                bar.set_message(format!(
+                    "{rows} rows ({:.0} rows/s)",
+                    rows as f64 / started.elapsed().as_secs_f64().max(0.001)
+                ));
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        })
+    };
+    let summary = ingest_run::ingest(pool, &job, &files, progress).await?;
+    ticker.abort();
+    bar.finish_and_clear();
+    println!("{summary}");
+    anyhow::ensure!(
+        summary.succeeded,
+        "the run failed; the database is as it was before"
+    );
+    Ok(())
 }

@@ -65,6 +65,8 @@ pub struct Settings {
     pub admin_password: Option<Secret>,
     /// Site files (`pkg/` with the WASM bundle and CSS, `assets/`).
     pub site_root: PathBuf,
+    /// Largest upload accepted, in MiB (the Online Retail CSV is 45 MiB, 7 MiB gzipped).
+    pub max_upload_mb: u64,
     /// Minutes of inactivity after which a session ends.
     pub session_idle_minutes: i64,
     /// Key that signs session cookies (64+ bytes, base64); generated into `data_dir` if unset.
@@ -96,6 +98,7 @@ impl Default for Settings {
             admin_email: None,
             admin_password: None,
             site_root: PathBuf::from("target/site"),
+            max_upload_mb: 512,
             session_idle_minutes: 8 * 60,
             session_key: None,
             embed_signing_key: None,

@@ -37,6 +37,9 @@ pub fn app_state(pool: PgPool, settings: &Settings) -> AppState {
             trust_forwarded_for: settings.trust_forwarded_for,
         },
         currency: settings.currency.clone(),
+        timezone: settings.store_timezone.clone(),
+        upload_dir: settings.data_dir.join("uploads"),
+        max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
     }
 }
 

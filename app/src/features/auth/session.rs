@@ -68,11 +68,18 @@ async fn session() -> Result<Session, AppError> {
 /// The logged-in, enabled user of this request, if any.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let session = session().await?;
+    user_from_session(&app_state()?.pool, &session).await
+}
+
+/// The enabled user a session belongs to; shared by server functions and REST routes.
+pub async fn user_from_session(
+    pool: &sqlx::PgPool,
+    session: &Session,
+) -> Result<Option<CurrentUser>, AppError> {
     let Some(id) = session.get::<i64>(USER_ID_KEY).await? else {
         return Ok(None);
     };
-    let state = app_state()?;
-    match queries::user_by_id(&state.pool, id).await? {
+    match queries::user_by_id(pool, id).await? {
         Some(row) if !row.disabled => Ok(Some(CurrentUser {
             id: row.app_user_id,
             email: row.email,

@@ -199,7 +199,7 @@ pub async fn refresh_daily_sales_all(conn: &mut PgConnection) -> sqlx::Result<()
     }
 }
 
-async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
+pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query!("update rollup_state set data_version = data_version + 1, updated_at = now()")
         .execute(&mut *conn)
         .await?;

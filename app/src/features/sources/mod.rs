@@ -1,0 +1,6 @@
+//! Data sources: uploads and syncs, their runs, errors and settings.
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod queries;
+pub mod types;
+pub mod ui;

@@ -1,0 +1,2 @@
+mod page;
+pub use page::SourcesPage;

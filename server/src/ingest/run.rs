@@ -1,0 +1,777 @@
+//! One ingest run: its record in `ingest_run`, the load inside one transaction, progress, the
+//! summary, and recognising runs whose process died.
+use std::fmt;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sqlx::pool::PoolConnection;
+use sqlx::{Acquire, PgPool, Postgres};
+
+use super::file::{self, Event, FileNotes, Progress};
+use super::format::{self, DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser};
+use super::load;
+use super::IngestError;
+
+/// Advisory-lock namespaces (first key of the two-key form).
+const RUN_LOCK: i32 = 7_301;
+const SOURCE_LOCK: i32 = 7_302;
+/// Rows kept in memory before the date order is settled.
+const SAMPLE_ROWS: usize = 1000;
+/// Bytes of staged CSV sent to COPY at a time.
+const BATCH_BYTES: usize = 4 << 20;
+/// Rejected rows kept for the error report (all are counted).
+const MAX_KEPT_REJECTIONS: usize = 10_000;
+
+pub use app::features::sources::types::SourceSettings;
+
+/// A file to load, and the name users know it by.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub name: String,
+}
+
+/// What the run needs to know about the store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub currency: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub name: String,
+    pub kind: FileKind,
+    pub rows: u64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub succeeded: bool,
+    pub files: Vec<FileSummary>,
+    pub rows_read: u64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub rejected: u64,
+    pub notes: Vec<String>,
+    pub error: Option<String>,
+    pub seconds: f64,
+    /// Rejected rows (up to `MAX_KEPT_REJECTIONS`; all are counted in `rejected`).
+    pub rejections: Vec<RejectedRow>,
+}
+
+/// A row that could not be used: where, why, and the row as it was.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedRow {
+    pub file: String,
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+    pub raw: String,
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.succeeded {
+            "succeeded"
+        } else {
+            "FAILED — nothing was loaded"
+        };
+        writeln!(f, "run {} {state} in {:.1} s", self.run_id, self.seconds)?;
+        for file in &self.files {
+            writeln!(
+                f,
+                "  {}: {} · {} rows · {} rejected",
+                file.name,
+                file.kind.label(),
+                thousands(file.rows),
+                thousands(file.rejected)
+            )?;
+        }
+        write!(
+            f,
+            "  read {} · inserted {} · updated {} · rejected {}",
+            thousands(self.rows_read),
+            thousands(self.inserted.max(0) as u64),
+            thousands(self.updated.max(0) as u64),
+            thousands(self.rejected)
+        )?;
+        for note in &self.notes {
+            write!(f, "\n  note: {note}")?;
+        }
+        for r in self.rejections.iter().take(10) {
+            let file = &r.file;
+            let column = r
+                .column
+                .as_deref()
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default();
+            write!(
+                f,
+                "\n  rejected: {file}, line {}{column}: {}",
+                r.line, r.reason
+            )?;
+        }
+        if self.rejected as usize > self.rejections.len().min(10) {
+            write!(f, "\n  … the run's error report lists every rejected row")?;
+        }
+        if let Some(error) = &self.error {
+            write!(f, "\n  error: {error}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A registered run and the connection that holds its lock: while the lock is held, the run's
+/// process is alive. Load with `execute` on this same connection.
+pub struct StartedRun {
+    pub run_id: i64,
+    conn: PoolConnection<Postgres>,
+}
+
+/// Records a new run as `running` and locks it, atomically: no other process can see the run
+/// without its lock.
+pub async fn start(
+    pool: &PgPool,
+    source_id: i64,
+    files: &[InputFile],
+    format: FormatChoice,
+    started_by: Option<i64>,
+    upload_path: Option<&str>,
+) -> sqlx::Result<StartedRun> {
+    let mut conn = pool.acquire().await?;
+    let names = files
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let bytes_total: i64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(&f.path).ok())
+        .map(|m| m.len() as i64)
+        .sum();
+    let mut tx = conn.begin().await?;
+    let run_id: i64 = sqlx::query_scalar(
+        "insert into ingest_run (source_id, file_name, format, started_by, bytes_total, upload_path)
+         values ($1, $2, $3, $4, $5, $6) returning ingest_run_id",
+    )
+    .bind(source_id)
+    .bind(&names)
+    .bind(serde_json::to_value(format).ok().and_then(|v| v.as_str().map(String::from)))
+    .bind(started_by)
+    .bind(bytes_total)
+    .bind(upload_path)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("select pg_advisory_lock($1, $2)")
+        .bind(RUN_LOCK)
+        .bind(run_id as i32)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(StartedRun { run_id, conn })
+}
+
+/// Marks runs whose process died (their lock is free) as interrupted. Safe to call from any
+/// process at any time.
+pub async fn mark_interrupted(pool: &PgPool) -> sqlx::Result<Vec<i64>> {
+    let mut conn = pool.acquire().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "update ingest_run set state = 'interrupted', finished_at = now(),
+                error = 'the process loading this run stopped before it finished; nothing of it was kept. Retry it'
+         where state = 'running' and pg_try_advisory_lock($1, ingest_run_id::int)
+         returning ingest_run_id",
+    )
+    .bind(RUN_LOCK)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query("select pg_advisory_unlock_all()")
+        .execute(&mut *conn)
+        .await?;
+    Ok(ids)
+}
+
+/// Loads the files in one transaction and records the outcome on the run. Never returns an
+/// error: a failure is part of the summary (and of the run's record).
+pub async fn execute(
+    pool: &PgPool,
+    mut run: StartedRun,
+    source_id: i64,
+    settings: &SourceSettings,
+    store: &Store,
+    files: &[InputFile],
+    format: FormatChoice,
+    progress: Arc<Progress>,
+) -> RunSummary {
+    let started = Instant::now();
+    let ticker = spawn_progress_writer(pool.clone(), run.run_id, progress.clone());
+    let mut summary = RunSummary {
+        run_id: run.run_id,
+        succeeded: false,
+        files: Vec::new(),
+        rows_read: 0,
+        inserted: 0,
+        updated: 0,
+        rejected: 0,
+        notes: Vec::new(),
+        error: None,
+        seconds: 0.0,
+        rejections: Vec::new(),
+    };
+    let result = load_all(
+        &mut run.conn,
+        source_id,
+        settings,
+        store,
+        files,
+        format,
+        &progress,
+        &mut summary,
+    )
+    .await;
+    ticker.abort();
+    summary.seconds = started.elapsed().as_secs_f64();
+    match result {
+        Ok(()) => summary.succeeded = true,
+        Err(err) => {
+            tracing::warn!(run_id = run.run_id, %err, "ingest run failed");
+            // All or nothing: the transaction was rolled back.
+            summary.inserted = 0;
+            summary.updated = 0;
+            for file in &mut summary.files {
+                file.inserted = 0;
+                file.updated = 0;
+            }
+            summary.error = Some(err.to_string());
+        }
+    }
+    if let Err(err) = record_outcome(&mut run.conn, &summary, &progress).await {
+        tracing::error!(run_id = run.run_id, %err, "could not record the outcome of an ingest run");
+    }
+    let _ = sqlx::query("select pg_advisory_unlock($1, $2)")
+        .bind(RUN_LOCK)
+        .bind(run.run_id as i32)
+        .execute(&mut *run.conn)
+        .await;
+    summary
+}
+
+fn spawn_progress_writer(
+    pool: PgPool,
+    run_id: i64,
+    progress: Arc<Progress>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let _ = sqlx::query(
+                "update ingest_run set rows_read = $2, bytes_read = $3 where ingest_run_id = $1",
+            )
+            .bind(run_id)
+            .bind(progress.rows.load(Ordering::Relaxed) as i64)
+            .bind(progress.bytes.load(Ordering::Relaxed) as i64)
+            .execute(&pool)
+            .await;
+        }
+    })
+}
+
+/// The kind of each file, from its header, in load order (dimensions first).
+fn plan(
+    files: &[InputFile],
+    format: FormatChoice,
+) -> Result<Vec<(Layout, InputFile)>, IngestError> {
+    let mut planned = Vec::with_capacity(files.len());
+    for input in files {
+        let mut header = None;
+        file::read_rows(&input.path, &input.name, &Progress::default(), |event| {
+            if let Event::Header(h) = event {
+                header = Some(h);
+            }
+            Ok(ControlFlow::Break(()))
+        })?;
+        let header = header.unwrap_or_default();
+        let layout = format::detect(&header, format).map_err(|message| IngestError::File {
+            file: input.name.clone(),
+            message,
+        })?;
+        planned.push((layout, input.clone()));
+    }
+    planned.sort_by_key(|(layout, _)| layout.kind);
+    Ok(planned)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn load_all(
+    conn: &mut PoolConnection<Postgres>,
+    source_id: i64,
+    settings: &SourceSettings,
+    store: &Store,
+    files: &[InputFile],
+    format: FormatChoice,
+    progress: &Arc<Progress>,
+    summary: &mut RunSummary,
+) -> Result<(), IngestError> {
+    let planned = plan(files, format)?;
+    let mut tx = conn.begin().await?;
+    // One load per source at a time; then the times of this run's files are local to its zone.
+    sqlx::query("select pg_advisory_xact_lock($1, $2)")
+        .bind(SOURCE_LOCK)
+        .bind(source_id as i32)
+        .execute(&mut *tx)
+        .await?;
+    // The rollup counts days in the store time zone: make sure it is recorded (a no-op after the first time).
+    app::features::sales::queries::set_store_timezone(&mut tx, &store.timezone).await?;
+    let timezone = settings
+        .timezone
+        .clone()
+        .unwrap_or_else(|| store.timezone.clone());
+    sqlx::query("select set_config('TimeZone', $1, true)")
+        .bind(&timezone)
+        .execute(&mut *tx)
+        .await?;
+
+    let mut touched = None;
+    for (index, (layout, input)) in planned.into_iter().enumerate() {
+        let kind = layout.kind;
+        let table = format!("stage_{index}");
+        load::create_staging(&mut tx, kind, &table).await?;
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+        let parse_progress = progress.clone();
+        let parse_input = input.clone();
+        let date_order = settings.date_order;
+        let parser = tokio::task::spawn_blocking(move || {
+            parse_file(&parse_input, layout, date_order, &parse_progress, sender)
+        });
+        let mut copy = tx.copy_in_raw(&load::copy_statement(&table)).await?;
+        let mut copy_error = None;
+        while let Some(batch) = receiver.recv().await {
+            if let Err(err) = copy.send(batch).await {
+                copy_error = Some(err);
+                break;
+            }
+        }
+        drop(receiver);
+        let parsed = parser.await.map_err(|e| IngestError::File {
+            file: input.name.clone(),
+            message: format!("the parser stopped: {e}"),
+        })?;
+        let parsed = match (parsed, copy_error) {
+            (Err(err), _) => {
+                let _ = copy.abort("parse failed").await;
+                return Err(err);
+            }
+            (Ok(_), Some(err)) => return Err(err.into()),
+            (Ok(parsed), None) => parsed,
+        };
+        copy.finish().await?;
+        let merged = load::merge(&mut tx, kind, &table, source_id, &store.currency).await?;
+
+        let rejected = parsed.rejected + merged.rejected.len() as u64;
+        let rows = parsed
+            .kept
+            .into_iter()
+            .chain(merged.rejected.into_iter().map(|r| (r, String::new())));
+        for (r, raw) in rows {
+            if summary.rejections.len() < MAX_KEPT_REJECTIONS {
+                summary.rejections.push(RejectedRow {
+                    file: input.name.clone(),
+                    line: r.line,
+                    column: r.column,
+                    reason: r.reason,
+                    raw,
+                });
+            }
+        }
+        summary.notes.extend(file_notes(
+            &input.name,
+            kind,
+            &parsed.notes,
+            parsed.date_order,
+        ));
+        summary
+            .notes
+            .extend(merged.notes.iter().map(|n| format!("{}: {n}", input.name)));
+        summary.files.push(FileSummary {
+            name: input.name.clone(),
+            kind,
+            rows: parsed.rows,
+            inserted: merged.inserted,
+            updated: merged.updated,
+            rejected,
+        });
+        summary.rows_read += parsed.rows;
+        summary.inserted += merged.inserted;
+        summary.updated += merged.updated;
+        summary.rejected += rejected;
+        touched = match (touched, merged.touched) {
+            (Some((a0, a1)), Some((b0, b1))) => {
+                Some((std::cmp::min(a0, b0), std::cmp::max(a1, b1)))
+            }
+            (a, b) => a.or(b),
+        };
+    }
+
+    if summary.rejected > 0 {
+        let percent = summary.rejected as f64 * 100.0 / summary.rows_read.max(1) as f64;
+        if percent > settings.max_rejected_percent {
+            let first = summary
+                .rejections
+                .first()
+                .map(|r| format!("{}, line {}: {}", r.file, r.line, r.reason))
+                .unwrap_or_default();
+            return Err(IngestError::TooManyRejected {
+                rejected: summary.rejected,
+                read: summary.rows_read,
+                percent,
+                allowed: settings.max_rejected_percent,
+                first,
+            });
+        }
+    }
+
+    if let Some((first, last)) = touched {
+        let days: (chrono::NaiveDate, chrono::NaiveDate) = sqlx::query_as(
+            "select ($1::timestamptz at time zone timezone)::date, ($2::timestamptz at time zone timezone)::date from rollup_state",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_one(&mut *tx)
+        .await?;
+        app::features::sales::queries::refresh_daily_sales(&mut tx, days.0, days.1).await?;
+    }
+    sqlx::query("update source set last_sync_at = now(), status = 'active' where source_id = $1")
+        .bind(source_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn file_notes(name: &str, kind: FileKind, notes: &FileNotes, order: DateOrder) -> Vec<String> {
+    let mut out = vec![format!("{name}: read as {}", kind.label())];
+    if notes.gzip {
+        out.push(format!("{name}: gzip-compressed"));
+    }
+    if notes.latin1_fields > 0 {
+        out.push(format!(
+            "{name}: {} fields were not UTF-8 and were read as ISO-8859-1 (Latin-1)",
+            notes.latin1_fields
+        ));
+    }
+    if order != DateOrder::Auto {
+        out.push(format!("{name}: dates read {order}"));
+    }
+    out
+}
+
+/// What parsing one file produced (its rows went to COPY as they were parsed).
+struct Parsed {
+    rows: u64,
+    rejected: u64,
+    kept: Vec<(Rejection, String)>,
+    notes: FileNotes,
+    date_order: DateOrder,
+}
+
+/// Runs on a blocking thread: reads and parses rows, sending staged CSV in batches.
+fn parse_file(
+    input: &InputFile,
+    layout: Layout,
+    date_order: DateOrder,
+    progress: &Progress,
+    sender: tokio::sync::mpsc::Sender<Vec<u8>>,
+) -> Result<Parsed, IngestError> {
+    struct State {
+        parser: RowParser,
+        settled: bool,
+        sample: Vec<(u64, Vec<String>)>,
+        writer: csv::Writer<Vec<u8>>,
+        rows: u64,
+        rejected: u64,
+        kept: Vec<(Rejection, String)>,
+        sender: tokio::sync::mpsc::Sender<Vec<u8>>,
+    }
+    impl State {
+        fn handle(&mut self, line: u64, fields: Vec<String>) -> Result<(), IngestError> {
+            match self.parser.parse(line, &fields) {
+                Ok(record) => self
+                    .writer
+                    .write_record(&record)
+                    .map_err(|e| IngestError::File {
+                        file: String::new(),
+                        message: e.to_string(),
+                    })?,
+                Err(rejection) => {
+                    self.rejected += 1;
+                    if self.kept.len() < MAX_KEPT_REJECTIONS {
+                        let mut raw = csv::Writer::from_writer(Vec::new());
+                        let _ = raw.write_record(&fields);
+                        let raw = String::from_utf8_lossy(&raw.into_inner().unwrap_or_default())
+                            .trim_end()
+                            .to_string();
+                        self.kept.push((rejection, raw));
+                    }
+                }
+            }
+            if self.writer.get_ref().len() >= BATCH_BYTES {
+                self.flush()?;
+            }
+            Ok(())
+        }
+        fn settle(&mut self) -> Result<(), IngestError> {
+            let rows: Vec<Vec<String>> = self.sample.iter().map(|(_, f)| f.clone()).collect();
+            self.parser.settle_date_order(&rows);
+            self.settled = true;
+            for (line, fields) in std::mem::take(&mut self.sample) {
+                self.handle(line, fields)?;
+            }
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<(), IngestError> {
+            let batch = std::mem::replace(
+                &mut self.writer,
+                csv::Writer::from_writer(Vec::with_capacity(BATCH_BYTES + (1 << 16))),
+            );
+            let bytes = batch.into_inner().map_err(|e| IngestError::File {
+                file: String::new(),
+                message: e.to_string(),
+            })?;
+            if !bytes.is_empty() {
+                self.sender
+                    .blocking_send(bytes)
+                    .map_err(|_| IngestError::Cancelled)?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut state = State {
+        parser: RowParser::new(layout, date_order),
+        settled: date_order != DateOrder::Auto,
+        sample: Vec::new(),
+        writer: csv::Writer::from_writer(Vec::with_capacity(BATCH_BYTES + (1 << 16))),
+        rows: 0,
+        rejected: 0,
+        kept: Vec::new(),
+        sender,
+    };
+    let notes = file::read_rows(&input.path, &input.name, progress, |event| {
+        if let Event::Row { line, fields } = event {
+            state.rows += 1;
+            progress.rows.fetch_add(1, Ordering::Relaxed);
+            if state.settled {
+                state.handle(line, fields)?;
+            } else {
+                state.sample.push((line, fields));
+                if state.sample.len() >= SAMPLE_ROWS {
+                    state.settle()?;
+                }
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    })?;
+    if !state.settled {
+        state.settle()?;
+    }
+    if state.rows == 0 {
+        return Err(IngestError::File {
+            file: input.name.clone(),
+            message: "has a header but no rows: nothing to load".into(),
+        });
+    }
+    state.flush()?;
+    Ok(Parsed {
+        rows: state.rows,
+        rejected: state.rejected,
+        kept: state.kept,
+        notes,
+        date_order: state.parser.date_order(),
+    })
+}
+
+/// Writes the outcome on the run's record, and its rejected rows for the error report.
+async fn record_outcome(
+    conn: &mut PoolConnection<Postgres>,
+    summary: &RunSummary,
+    progress: &Progress,
+) -> sqlx::Result<()> {
+    let state = if summary.succeeded {
+        "succeeded"
+    } else {
+        "failed"
+    };
+    let first: Vec<serde_json::Value> = summary
+        .rejections
+        .iter()
+        .take(50)
+        .map(|r| serde_json::json!({ "file": r.file, "line": r.line, "column": r.column, "reason": r.reason }))
+        .collect();
+    let mut tx = conn.begin().await?;
+    sqlx::query(
+        "update ingest_run set state = $2, rows_read = $3, rows_inserted = $4, rows_updated = $5, rows_rejected = $6,
+                errors = $7, notes = $8, error = $9, finished_at = now(), bytes_read = $10,
+                upload_path = case when $2 = 'succeeded' then null else upload_path end
+         where ingest_run_id = $1",
+    )
+    .bind(summary.run_id)
+    .bind(state)
+    .bind(summary.rows_read as i64)
+    .bind(summary.inserted)
+    .bind(summary.updated)
+    .bind(summary.rejected as i64)
+    .bind(serde_json::Value::Array(first))
+    .bind(serde_json::json!(summary.notes))
+    .bind(&summary.error)
+    .bind(progress.bytes.load(Ordering::Relaxed) as i64)
+    .execute(&mut *tx)
+    .await?;
+    if !summary.rejections.is_empty() {
+        let files: Vec<&str> = summary.rejections.iter().map(|r| r.file.as_str()).collect();
+        let lines: Vec<i64> = summary.rejections.iter().map(|r| r.line as i64).collect();
+        let columns: Vec<Option<&str>> = summary
+            .rejections
+            .iter()
+            .map(|r| r.column.as_deref())
+            .collect();
+        let reasons: Vec<&str> = summary
+            .rejections
+            .iter()
+            .map(|r| r.reason.as_str())
+            .collect();
+        let raws: Vec<&str> = summary.rejections.iter().map(|r| r.raw.as_str()).collect();
+        sqlx::query(
+            "insert into ingest_rejection (ingest_run_id, file_name, line, column_name, reason, raw)
+             select $1, f, l, c, r, w from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) as u(f, l, c, r, w)
+             on conflict do nothing",
+        )
+        .bind(summary.run_id)
+        .bind(&files)
+        .bind(&lines)
+        .bind(&columns)
+        .bind(&reasons)
+        .bind(&raws)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// The source named `name`, created as a file source when there is none; settings given here
+/// are stored on it.
+pub async fn file_source(
+    pool: &PgPool,
+    name: &str,
+    change: impl FnOnce(&mut SourceSettings),
+) -> anyhow::Result<(i64, SourceSettings)> {
+    use app::features::sources::queries;
+    let (id, mut settings) = match queries::source_by_name(pool, name).await? {
+        Some(source) => (source.source_id, source.settings.0),
+        None => {
+            let settings = SourceSettings::default();
+            let id = match queries::insert_source(pool, "file", name, &settings).await? {
+                Some(id) => id,
+                None => queries::source_by_name(pool, name)
+                    .await?
+                    .map(|s| s.source_id)
+                    .ok_or_else(|| anyhow::anyhow!("source '{name}' vanished"))?,
+            };
+            (id, settings)
+        }
+    };
+    let before = settings.clone();
+    change(&mut settings);
+    if settings != before {
+        app::features::sources::types::validate_settings(&settings)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        queries::update_settings(pool, id, &settings).await?;
+    }
+    Ok((id, settings))
+}
+
+/// Everything a run needs besides its files.
+#[derive(Clone)]
+pub struct Job {
+    pub source_id: i64,
+    pub settings: SourceSettings,
+    pub store: Store,
+    pub format: FormatChoice,
+    pub started_by: Option<i64>,
+}
+
+/// Loads `files` to the end and returns the summary.
+pub async fn ingest(
+    pool: &PgPool,
+    job: &Job,
+    files: &[InputFile],
+    progress: Arc<Progress>,
+) -> sqlx::Result<RunSummary> {
+    let run = start(pool, job.source_id, files, job.format, job.started_by, None).await?;
+    Ok(execute(
+        pool,
+        run,
+        job.source_id,
+        &job.settings,
+        &job.store,
+        files,
+        job.format,
+        progress,
+    )
+    .await)
+}
+
+/// Registers the run and loads it in the background; returns the run id at once. The uploaded
+/// file stays on disk until the run succeeds, so that a failed or interrupted run can be retried.
+pub async fn spawn(pool: &PgPool, job: Job, upload: InputFile) -> sqlx::Result<i64> {
+    let path = upload.path.to_string_lossy().to_string();
+    let files = vec![upload];
+    let run = start(
+        pool,
+        job.source_id,
+        &files,
+        job.format,
+        job.started_by,
+        Some(&path),
+    )
+    .await?;
+    let run_id = run.run_id;
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let summary = execute(
+            &pool,
+            run,
+            job.source_id,
+            &job.settings,
+            &job.store,
+            &files,
+            job.format,
+            Arc::default(),
+        )
+        .await;
+        if summary.succeeded {
+            let _ = std::fs::remove_file(&files[0].path);
+        }
+    });
+    Ok(run_id)
+}
