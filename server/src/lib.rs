@@ -1,4 +1,5 @@
 //! The StorePulse server: configuration, database, router, CLI and data ingestion.
+pub mod api;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;

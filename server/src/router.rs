@@ -18,8 +18,9 @@ use tower_sessions::{Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 /// Paths anyone may fetch without a session. Everything else that is a page needs a login.
+/// (`/fn/` and `/api/` check roles themselves and answer 401 rather than redirect.)
 const PUBLIC_PREFIXES: &[&str] = &[
-    "/login", "/fn/", "/pkg/", "/assets/", "/health", "/ready", "/favicon",
+    "/login", "/fn/", "/api/", "/pkg/", "/assets/", "/health", "/ready", "/favicon",
 ];
 
 pub fn router(
@@ -34,6 +35,7 @@ pub fn router(
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .merge(crate::api::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -742,21 +742,26 @@ pub async fn ingest(
 }
 
 /// Registers the run and loads it in the background; returns the run id at once. The uploaded
-/// file stays on disk until the run succeeds, so that a failed or interrupted run can be retried.
-pub async fn spawn(pool: &PgPool, job: Job, upload: InputFile) -> sqlx::Result<i64> {
-    let path = upload.path.to_string_lossy().to_string();
-    let files = vec![upload];
+/// files (in `dir`) stay on disk until the run succeeds, so that a failed or interrupted run can
+/// be retried.
+pub async fn spawn(
+    pool: &PgPool,
+    job: Job,
+    files: Vec<InputFile>,
+    dir: &std::path::Path,
+) -> sqlx::Result<i64> {
     let run = start(
         pool,
         job.source_id,
         &files,
         job.format,
         job.started_by,
-        Some(&path),
+        Some(&dir.to_string_lossy()),
     )
     .await?;
     let run_id = run.run_id;
     let pool = pool.clone();
+    let dir = dir.to_path_buf();
     tokio::spawn(async move {
         let summary = execute(
             &pool,
@@ -770,7 +775,7 @@ pub async fn spawn(pool: &PgPool, job: Job, upload: InputFile) -> sqlx::Result<i
         )
         .await;
         if summary.succeeded {
-            let _ = std::fs::remove_file(&files[0].path);
+            let _ = tokio::fs::remove_dir_all(&dir).await;
         }
     });
     Ok(run_id)

@@ -36,13 +36,13 @@ pub async fn sales_totals(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Re
 /// Distinct identified customers with at least one sales line in the range.
 pub async fn distinct_customers(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        r#"with tz as (select timezone from rollup_state)
-           select count(distinct f.customer_id) as "customers!"
-           from line_fact f, tz
+        // The bounds are scalar subqueries (computed once), so the index on ordered_at serves.
+        r#"select count(distinct f.customer_id) as "customers!"
+           from line_fact f
            where f.line_kind = 'sale'
              and f.customer_id is not null
-             and f.ordered_at >= ($1::date::timestamp at time zone tz.timezone)
-             and f.ordered_at < (($2::date + 1)::timestamp at time zone tz.timezone)"#,
+             and f.ordered_at >= (select $1::date::timestamp at time zone timezone from rollup_state)
+             and f.ordered_at < (select ($2::date + 1)::timestamp at time zone timezone from rollup_state)"#,
         range.from as _,
         range.to as _
     )
@@ -204,4 +204,44 @@ pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// A page of order lines in a stable order (time, then line id), after the keyset cursor.
+pub async fn transactions_page(
+    db: impl PgExecutor<'_>,
+    filter: &super::types::TransactionFilter,
+    after: Option<(chrono::DateTime<chrono::Utc>, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<super::types::Transaction>> {
+    sqlx::query_as!(
+        super::types::Transaction,
+        r#"select f.order_line_id as "line_id!", o.external_id as "order!",
+                  f.ordered_at as "ordered_at!: chrono::DateTime<chrono::Utc>",
+                  c.external_id as "customer?", p.sku as "sku!", p.name as "product!",
+                  f.quantity as "quantity!", f.unit_price as "unit_price!", f.line_value as "line_value!",
+                  f.line_kind as "kind!", f.country as "country!", f.channel as "channel!", s.name as "source!"
+           from line_fact f
+           join sales_order o on o.sales_order_id = f.sales_order_id
+           join product p on p.product_id = f.product_id
+           join source s on s.source_id = f.source_id
+           left join customer c on c.customer_id = f.customer_id
+           where f.ordered_at >= coalesce((select $1::date::timestamp at time zone timezone from rollup_state), '-infinity')
+             and f.ordered_at < coalesce((select ($2::date + 1)::timestamp at time zone timezone from rollup_state), 'infinity')
+             and ($3::text is null or c.external_id = $3)
+             and ($4::text is null or p.sku = $4)
+             and ($5::text is null or f.country = $5)
+             and ($6::timestamptz is null or (f.ordered_at, f.order_line_id) > ($6, $7))
+           order by f.ordered_at, f.order_line_id
+           limit $8"#,
+        filter.from as _,
+        filter.to as _,
+        filter.customer,
+        filter.product,
+        filter.country,
+        after.map(|a| a.0) as _,
+        after.map(|a| a.1).unwrap_or(0),
+        limit
+    )
+    .fetch_all(db)
+    .await
 }

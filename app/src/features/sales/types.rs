@@ -94,3 +94,51 @@ pub struct SalesOverview {
     pub kpis: SalesKpis,
     pub series: Vec<RevenuePoint>,
 }
+
+/// Filters of the transactions listing (`GET /api/v1/transactions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct TransactionFilter {
+    /// First local day (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last local day (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Customer id as the source has it.
+    pub customer: Option<String>,
+    /// Product SKU.
+    pub product: Option<String>,
+    pub country: Option<String>,
+    /// Rows per page, 1–1000 (default 100).
+    pub limit: Option<i64>,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+}
+
+/// One order line with its order's context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Transaction {
+    pub line_id: i64,
+    pub order: String,
+    pub ordered_at: chrono::DateTime<chrono::Utc>,
+    pub customer: Option<String>,
+    pub sku: String,
+    pub product: String,
+    pub quantity: i32,
+    pub unit_price: Decimal,
+    pub line_value: Decimal,
+    /// sale, return, adjustment or none (DESIGN.md's line kinds)
+    pub kind: String,
+    pub country: String,
+    pub channel: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TransactionPage {
+    pub items: Vec<Transaction>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}

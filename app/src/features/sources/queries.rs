@@ -248,3 +248,14 @@ pub async fn rejections(db: impl PgExecutor<'_>, run_id: i64) -> sqlx::Result<Ve
     .fetch_all(db)
     .await
 }
+
+/// Hands a run's stored upload on to a retry (the old run keeps its outcome).
+pub async fn forget_upload(db: impl PgExecutor<'_>, run_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update ingest_run set upload_path = null where ingest_run_id = $1",
+        run_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -103,6 +103,7 @@ pub struct SourceSummary {
 
 /// One upload or sync and what came of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IngestRun {
     pub id: i64,
     pub source_id: i64,

@@ -1,0 +1,426 @@
+//! Uploads and ingest runs.
+use std::path::{Path, PathBuf};
+
+use app::error::AppError;
+use app::features::auth::{queries::insert_audit, types::Role};
+use app::features::sources::{queries, types::IngestRun};
+use app::state::AppState;
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Path as UrlPath, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt;
+use rand::distributions::{Alphanumeric, DistString};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+use tower_sessions::Session;
+
+use super::{authorize, spreadsheet_safe};
+use crate::ingest::format::FormatChoice;
+use crate::ingest::run::{self, InputFile, Job, RunSummary, Store};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    /// Source id to load into.
+    source_id: Option<i64>,
+    /// Or a source name (created as a file source when new). Default: "Uploads".
+    source: Option<String>,
+    /// auto (default), transactions, star, catalog or competitor.
+    format: Option<String>,
+    /// File name of a raw (non-multipart) body, e.g. orders.csv.gz.
+    filename: Option<String>,
+    /// true (default): answer when the run is done; false: answer 202 at once and load in the background.
+    wait: Option<bool>,
+}
+
+/// A run summary as the API returns it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RunSummaryBody {
+    run_id: i64,
+    succeeded: bool,
+    rows_read: u64,
+    inserted: i64,
+    updated: i64,
+    rejected: u64,
+    notes: Vec<String>,
+    error: Option<String>,
+    seconds: f64,
+    /// The first rejected rows: file, line, column, reason.
+    rejections: Vec<serde_json::Value>,
+}
+
+impl From<RunSummary> for RunSummaryBody {
+    fn from(s: RunSummary) -> Self {
+        RunSummaryBody {
+            run_id: s.run_id,
+            succeeded: s.succeeded,
+            rows_read: s.rows_read,
+            inserted: s.inserted,
+            updated: s.updated,
+            rejected: s.rejected,
+            notes: s.notes,
+            error: s.error,
+            seconds: s.seconds,
+            rejections: s
+                .rejections
+                .iter()
+                .take(100)
+                .map(|r| serde_json::json!({ "file": r.file, "line": r.line, "column": r.column, "reason": r.reason }))
+                .collect(),
+        }
+    }
+}
+
+/// A run started in the background.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Started {
+    run_id: i64,
+    /// Where to follow it.
+    status_url: String,
+}
+
+/// Upload one or more files (multipart, field `file`) or one raw file body, and load them into a
+/// source in one all-or-nothing run. Gzip-compressed files are recognised by their content.
+#[utoipa::path(
+    post, path = "/api/v1/ingest", tag = "ingest", params(UploadParams),
+    request_body(content = String, description = "CSV, CSV.gz or XLSX; or multipart/form-data with `file` fields", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "Loaded", body = RunSummaryBody),
+        (status = 202, description = "Started (wait=false)", body = Started),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, description = "Larger than the upload limit", body = ErrorBody),
+        (status = 422, description = "Nothing was loaded: the summary says why", body = RunSummaryBody)
+    )
+)]
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Session,
+    Query(params): Query<UploadParams>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let user = authorize(&state, &session, Role::Admin).await?;
+    let format = match params.format.as_deref() {
+        Some(f) => f
+            .parse::<FormatChoice>()
+            .map_err(|e| AppError::invalid("format", e))?,
+        None => FormatChoice::Auto,
+    };
+    let (source_id, settings) = match params.source_id {
+        Some(id) => {
+            let source = queries::source_by_id(&state.pool, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("Source {id}")))?;
+            (source.source_id, source.settings.0)
+        }
+        None => {
+            let name = params
+                .source
+                .as_deref()
+                .unwrap_or("Uploads")
+                .trim()
+                .to_string();
+            if name.is_empty() {
+                return Err(AppError::invalid(
+                    "source",
+                    "give a source name or source_id",
+                ));
+            }
+            run::file_source(&state.pool, &name, |_| {})
+                .await
+                .map_err(|e| AppError::internal("file source", e))?
+        }
+    };
+    let dir = state
+        .upload_dir
+        .join(Alphanumeric.sample_string(&mut rand::thread_rng(), 16));
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| AppError::internal("upload folder", e))?;
+    let files = match receive(&state, &dir, params.filename.as_deref(), request).await {
+        Ok(files) => files,
+        Err(err) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(err);
+        }
+    };
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    insert_audit(
+        &state.pool,
+        Some(&user.email),
+        "source.upload",
+        Some(&names.join(", ")),
+        None,
+    )
+    .await?;
+    let job = Job {
+        source_id,
+        settings,
+        store: Store {
+            currency: state.currency.clone(),
+            timezone: state.timezone.clone(),
+        },
+        format,
+        started_by: Some(user.id),
+    };
+    if params.wait.unwrap_or(true) {
+        let summary = run::ingest(&state.pool, &job, &files, Default::default()).await?;
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+        let status = if summary.succeeded {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        Ok((status, Json(RunSummaryBody::from(summary))).into_response())
+    } else {
+        let run_id = run::spawn(&state.pool, job, files, &dir).await?;
+        let body = Started {
+            run_id,
+            status_url: format!("/api/v1/ingest-runs/{run_id}"),
+        };
+        Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    }
+}
+
+/// A file name safe to keep on disk (the original is kept for messages).
+fn disk_name(index: usize, name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    format!("{index:02}-{clean}")
+}
+
+/// Streams the upload to `dir`, refusing it once it passes the size limit.
+async fn receive(
+    state: &AppState,
+    dir: &Path,
+    raw_name: Option<&str>,
+    request: Request,
+) -> Result<Vec<InputFile>, AppError> {
+    let too_large = || {
+        AppError::Validation(std::collections::BTreeMap::from([(
+            "file".to_string(),
+            vec![format!(
+                "the upload is larger than the limit of {} MiB (setting STOREPULSE_MAX_UPLOAD_MB)",
+                state.max_upload_bytes / (1024 * 1024)
+            )],
+        )]))
+    };
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut written = 0u64;
+    let mut files = Vec::new();
+    if is_multipart {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| AppError::invalid("file", e.body_text()))?;
+        while let Some(mut field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| AppError::invalid("file", e.body_text()))?
+        {
+            let Some(name) = field.file_name().map(str::to_string) else {
+                continue;
+            };
+            let path = dir.join(disk_name(files.len(), &name));
+            let mut out = tokio::fs::File::create(&path)
+                .await
+                .map_err(|e| AppError::internal("upload file", e))?;
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| AppError::invalid("file", e.body_text()))?
+            {
+                written += chunk.len() as u64;
+                if written > state.max_upload_bytes {
+                    return Err(too_large());
+                }
+                out.write_all(&chunk)
+                    .await
+                    .map_err(|e| AppError::internal("upload write", e))?;
+            }
+            out.flush()
+                .await
+                .map_err(|e| AppError::internal("upload write", e))?;
+            files.push(InputFile { path, name });
+        }
+        if files.is_empty() {
+            return Err(AppError::invalid(
+                "file",
+                "the form has no file: send it in a field named `file`",
+            ));
+        }
+    } else {
+        let name = raw_name.unwrap_or("upload.csv").to_string();
+        let path: PathBuf = dir.join(disk_name(0, &name));
+        let mut out = tokio::fs::File::create(&path)
+            .await
+            .map_err(|e| AppError::internal("upload file", e))?;
+        let mut stream = Body::into_data_stream(request.into_body());
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk
+                .map_err(|e| AppError::invalid("file", format!("the upload broke off: {e}")))?;
+            written += chunk.len() as u64;
+            if written > state.max_upload_bytes {
+                return Err(too_large());
+            }
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| AppError::internal("upload write", e))?;
+        }
+        out.flush()
+            .await
+            .map_err(|e| AppError::internal("upload write", e))?;
+        files.push(InputFile { path, name });
+    }
+    Ok(files)
+}
+
+/// An ingest run: state, counts, progress (bytes read of bytes total) and notes.
+#[utoipa::path(
+    get, path = "/api/v1/ingest-runs/{id}", tag = "ingest", params(("id" = i64, Path, description = "Run id")),
+    responses((status = 200, body = IngestRun), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn run(
+    State(state): State<AppState>,
+    session: Session,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<IngestRun>, AppError> {
+    authorize(&state, &session, Role::Admin).await?;
+    queries::run_by_id(&state.pool, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("Ingest run {id}")))
+}
+
+/// Every rejected row of a run as CSV: file, line, column, reason and the row as it was.
+#[utoipa::path(
+    get, path = "/api/v1/ingest-runs/{id}/rejections.csv", tag = "ingest", params(("id" = i64, Path, description = "Run id")),
+    responses((status = 200, content_type = "text/csv", description = "Rejected rows"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn rejections_csv(
+    State(state): State<AppState>,
+    session: Session,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Response, AppError> {
+    authorize(&state, &session, Role::Admin).await?;
+    if queries::run_by_id(&state.pool, id).await?.is_none() {
+        return Err(AppError::NotFound(format!("Ingest run {id}")));
+    }
+    let rows = queries::rejections(&state.pool, id).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write = |out: &mut csv::Writer<Vec<u8>>, record: [String; 5]| {
+        out.write_record(record)
+            .map_err(|e| AppError::internal("csv", e))
+    };
+    write(
+        &mut out,
+        ["file", "line", "column", "reason", "row"].map(String::from),
+    )?;
+    for r in rows {
+        write(
+            &mut out,
+            [
+                spreadsheet_safe(&r.file_name),
+                r.line.to_string(),
+                spreadsheet_safe(r.column_name.as_deref().unwrap_or("")),
+                spreadsheet_safe(&r.reason),
+                spreadsheet_safe(&r.raw),
+            ],
+        )?;
+    }
+    let body = out.into_inner().map_err(|e| AppError::internal("csv", e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"run-{id}-rejected-rows.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Loads a failed or interrupted run's files again, as a new run in the background.
+#[utoipa::path(
+    post, path = "/api/v1/ingest-runs/{id}/retry", tag = "ingest", params(("id" = i64, Path, description = "Run id")),
+    responses((status = 202, body = Started), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, description = "No such run, or its files are gone", body = ErrorBody))
+)]
+pub async fn retry(
+    State(state): State<AppState>,
+    session: Session,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Response, AppError> {
+    let user = authorize(&state, &session, Role::Admin).await?;
+    let (source_id, dir, _) = queries::run_upload(&state.pool, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("A retryable upload of run {id}")))?;
+    let source = queries::source_by_id(&state.pool, source_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Source {source_id}")))?;
+    let dir = PathBuf::from(dir);
+    let mut files = Vec::new();
+    let mut entries = tokio::fs::read_dir(&dir)
+        .await
+        .map_err(|_| AppError::NotFound(format!("The files of run {id}")))?;
+    while let Some(entry) = entries
+        .next_entry()
+        .await
+        .map_err(|e| AppError::internal("upload folder", e))?
+    {
+        let disk = entry.file_name().to_string_lossy().to_string();
+        let name = disk
+            .split_once('-')
+            .map(|(_, n)| n.to_string())
+            .unwrap_or(disk);
+        files.push(InputFile {
+            path: entry.path(),
+            name,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    queries::forget_upload(&state.pool, id).await?;
+    insert_audit(
+        &state.pool,
+        Some(&user.email),
+        "source.retry",
+        Some(&id.to_string()),
+        None,
+    )
+    .await?;
+    let job = Job {
+        source_id,
+        settings: source.settings.0,
+        store: Store {
+            currency: state.currency.clone(),
+            timezone: state.timezone.clone(),
+        },
+        format: FormatChoice::Auto,
+        started_by: Some(user.id),
+    };
+    let run_id = run::spawn(&state.pool, job, files, &dir).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Started {
+            run_id,
+            status_url: format!("/api/v1/ingest-runs/{run_id}"),
+        }),
+    )
+        .into_response())
+}
+
+use super::ErrorBody;
