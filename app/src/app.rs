@@ -10,6 +10,7 @@ use crate::features::auth::api::{get_current_user, Login, Logout};
 use crate::features::auth::types::CurrentUser;
 use crate::features::auth::ui::{LoginPage, UsersPage};
 use crate::features::sales::ui::SalesPage;
+use crate::features::sources::ui::SourcesPage;
 
 /// The login and logout actions; the current-user resource refetches after either.
 #[derive(Clone, Copy)]
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/sales") view=SalesPage/>
                 <Route path=path!("/admin/users") view=UsersPage/>
+                <Route path=path!("/admin/sources") view=SourcesPage/>
             </Routes>
         </Router>
     }

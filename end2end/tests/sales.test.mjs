@@ -3,110 +3,32 @@
 // against the raw tables (not the app's rollup or view), following DESIGN.md's definitions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { startApp, psql, money, count, artifacts, PASSWORD, TZ } from '../support.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = process.env.STOREPULSE_BIN ?? path.join(root, 'target/debug/storepulse');
-const site = process.env.SITE ?? path.join(root, 'target/site');
-const artifacts = path.join(root, 'end2end/artifacts');
-const PASSWORD = 'e2e-password-123';
-const DB = 'storepulse_e2e';
-const TZ = 'Europe/London';
-
-function dbUrl(name) {
-  const url = new URL(process.env.DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function psql(url, sql) {
-  return execFileSync('psql', [url, '-AtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitForReady(url, server) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`storepulse exited with ${server.exitCode}`);
-    try {
-      const res = await fetch(`${url}/ready`);
-      if (res.ok) return;
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('storepulse did not become ready within 60 s');
-}
-
-const money = (v) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' }).format(v);
-const count = (v) => new Intl.NumberFormat('en-GB').format(v);
+const DB = 'storepulse_e2e_sales';
+let app;
+let baseUrl;
+let browser;
 
 /** Gross revenue, orders and customers of local days [from, to], straight from the facts. */
 function expected(from, toExclusive) {
   const where = `o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0
     and o.ordered_at >= timestamp '${from}' at time zone '${TZ}'
     and o.ordered_at < timestamp '${toExclusive}' at time zone '${TZ}'`;
-  const row = psql(dbUrl(DB), `select coalesce(sum(l.quantity * l.unit_price), 0), count(distinct o.sales_order_id),
+  const row = psql(app.db, `select coalesce(sum(l.quantity * l.unit_price), 0), count(distinct o.sales_order_id),
       count(distinct o.customer_id) from order_line l join sales_order o using (sales_order_id) where ${where}`);
   const [gross, orders, customers] = row.split('|');
   return { gross: money(Number(gross)), orders: count(Number(orders)), customers: count(Number(customers)) };
 }
 
-let server;
-let baseUrl;
-let browser;
-let dataDir;
-
 before(async () => {
-  fs.mkdirSync(artifacts, { recursive: true });
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storepulse-e2e-'));
-  psql(process.env.DATABASE_URL, `drop database if exists ${DB}`);
-  psql(process.env.DATABASE_URL, `create database ${DB}`);
-  const env = {
-    ...process.env,
-    DATABASE_URL: dbUrl(DB),
-    STOREPULSE_DEMO_PASSWORD: PASSWORD,
-    STOREPULSE_SITE_ROOT: site,
-    STOREPULSE_DATA_DIR: dataDir,
-    STOREPULSE_STORE_TIMEZONE: TZ,
-    STOREPULSE_DEMO_DATA: 'never',
-  };
-  execFileSync(bin, ['demo', '--orders', '6000', '--seed', '7', '--end-date', '2026-06-30', '--days', '365'], { env, stdio: 'inherit' });
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve'], { env: { ...env, STOREPULSE_ADDR: `127.0.0.1:${port}` }, stdio: ['ignore', 'inherit', 'inherit'] });
-  await waitForReady(baseUrl, server);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  app = await startApp(DB);
+  ({ baseUrl, browser } = app);
 });
 
 after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  try { psql(process.env.DATABASE_URL, `drop database if exists ${DB}`); } catch { /* best effort */ }
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await app?.stop();
 });
 
 async function kpi(page, label) {

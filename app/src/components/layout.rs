@@ -26,7 +26,10 @@ pub fn AppShell(
                 <Transition fallback=|| ()>
                     {move || {
                         let is_admin = user.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
-                        is_admin.then(|| view! { <A href="/admin/users">"Users"</A> })
+                        is_admin.then(|| view! {
+                            <A href="/admin/sources">"Data sources"</A>
+                            <A href="/admin/users">"Users"</A>
+                        })
                     }}
                 </Transition>
             </nav>

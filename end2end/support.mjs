@@ -1,0 +1,108 @@
+// Shared harness of the browser tests: a scratch database filled with the demo shop, the
+// storepulse server on a free port, and Debian's Chromium.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const artifacts = path.join(root, 'end2end/artifacts');
+export const PASSWORD = 'e2e-password-123';
+export const TZ = 'Europe/London';
+const bin = process.env.STOREPULSE_BIN ?? path.join(root, 'target/debug/storepulse');
+const site = process.env.SITE ?? path.join(root, 'target/site');
+
+export function dbUrl(name) {
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export function psql(url, sql) {
+  return execFileSync('psql', [url, '-AtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitForReady(url, server) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`storepulse exited with ${server.exitCode}`);
+    try {
+      if ((await fetch(`${url}/ready`)).ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('storepulse did not become ready within 60 s');
+}
+
+export const money = (v) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' }).format(v);
+export const count = (v) => new Intl.NumberFormat('en-GB').format(v);
+
+/** Starts the app on database `db` with the demo shop (seed 7, ending 30 June 2026). */
+export async function startApp(db) {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storepulse-e2e-'));
+  psql(process.env.DATABASE_URL, `drop database if exists ${db}`);
+  psql(process.env.DATABASE_URL, `create database ${db}`);
+  const env = {
+    ...process.env,
+    DATABASE_URL: dbUrl(db),
+    STOREPULSE_DEMO_PASSWORD: PASSWORD,
+    STOREPULSE_SITE_ROOT: site,
+    STOREPULSE_DATA_DIR: dataDir,
+    STOREPULSE_STORE_TIMEZONE: TZ,
+    STOREPULSE_DEMO_DATA: 'never',
+  };
+  execFileSync(bin, ['demo', '--orders', '6000', '--seed', '7', '--end-date', '2026-06-30', '--days', '365'], { env, stdio: 'inherit' });
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = spawn(bin, ['serve'], { env: { ...env, STOREPULSE_ADDR: `127.0.0.1:${port}` }, stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitForReady(baseUrl, server);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  return {
+    baseUrl,
+    browser,
+    dataDir,
+    db: dbUrl(db),
+    async stop() {
+      await browser.close();
+      if (server.exitCode === null) {
+        const exited = new Promise((r) => server.once('exit', r));
+        server.kill('SIGTERM');
+        await exited;
+      }
+      try { psql(process.env.DATABASE_URL, `drop database if exists ${db}`); } catch { /* best effort */ }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new page (reduced motion: charts draw at once), logged in as `email`. */
+export async function loginPage(app, email, options = {}) {
+  const page = await app.browser.newPage({ reducedMotion: 'reduce', ...options });
+  await page.goto(`${app.baseUrl}/login`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/sales/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  return page;
+}
