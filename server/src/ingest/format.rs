@@ -334,8 +334,11 @@ impl RowParser {
                 column: Some(column.name.to_string()),
                 reason,
             };
+            // A required column must be in the header; its value may be empty only for text
+            // (e.g. no customer: a guest checkout).
             let value = match column.value {
-                _ if raw.is_empty() && column.required => {
+                Value::Text if raw.is_empty() => String::new(),
+                _ if raw.is_empty() && (column.required || matches!(column.value, Value::Key)) => {
                     return Err(reject(format!("{} is empty", column.name)));
                 }
                 _ if raw.is_empty() => String::new(),
