@@ -22,6 +22,8 @@ pub enum AppError {
     Validation(BTreeMap<String, Vec<String>>),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Too many failed attempts. Try again in {retry_after_secs} seconds.")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("Something went wrong on our side. It has been logged; please try again.")]
@@ -53,6 +55,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::Validation(_) => 422,
+            AppError::TooLarge(_) => 413,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,

@@ -527,3 +527,94 @@ async fn killing_the_process_mid_run_keeps_nothing_and_the_run_can_be_retried(po
     assert!(s.succeeded, "{s}");
     assert_eq!(s.inserted, 600_000);
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_xlsx_transaction_log_reads_like_its_csv(pool: PgPool) {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    migrated(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retail.xlsx");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let date_format = Format::new().set_num_format("m/d/yyyy h:mm");
+    for (col, name) in [
+        "InvoiceNo",
+        "StockCode",
+        "Description",
+        "Quantity",
+        "InvoiceDate",
+        "UnitPrice",
+        "CustomerID",
+        "Country",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *name).unwrap();
+    }
+    // As Excel stores the Online Retail sheet: numbers as numbers, dates as date serials.
+    let rows = [
+        (
+            536365.0,
+            "85123A",
+            "WHITE HANGING HEART",
+            6.0,
+            "2010-12-01 08:26:00",
+            2.55,
+            Some(17850.0),
+        ),
+        (
+            536366.0,
+            "22633",
+            "HAND WARMER",
+            6.0,
+            "2010-12-01 08:28:00",
+            1.85,
+            None,
+        ),
+    ];
+    for (i, (invoice, code, description, qty, at, price, customer)) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_number(r, 0, *invoice).unwrap();
+        sheet.write_string(r, 1, *code).unwrap();
+        sheet.write_string(r, 2, *description).unwrap();
+        sheet.write_number(r, 3, *qty).unwrap();
+        sheet
+            .write_datetime_with_format(
+                r,
+                4,
+                &ExcelDateTime::parse_from_str(at).unwrap(),
+                &date_format,
+            )
+            .unwrap();
+        sheet.write_number(r, 5, *price).unwrap();
+        if let Some(c) = customer {
+            sheet.write_number(r, 6, *c).unwrap();
+        }
+        sheet.write_string(r, 7, "United Kingdom").unwrap();
+    }
+    workbook.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let s = load(&pool, &[("retail.xlsx", &bytes)]).await;
+    assert!(s.succeeded, "{s}");
+    assert_eq!((s.rows_read, s.inserted), (2, 2));
+    let orders: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        "select o.external_id, c.external_id, to_char(o.ordered_at at time zone 'Europe/London', 'YYYY-MM-DD HH24:MI')
+         from sales_order o left join customer c using (customer_id) order by 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        orders,
+        vec![
+            (
+                "536365".into(),
+                Some("17850".into()),
+                "2010-12-01 08:26".into()
+            ),
+            ("536366".into(), None, "2010-12-01 08:28".into())
+        ]
+    );
+    assert_eq!(figures(&pool).await.0, "26.40"); // 6 × 2.55 + 6 × 1.85
+}

@@ -207,13 +207,10 @@ async fn receive(
     request: Request,
 ) -> Result<Vec<InputFile>, AppError> {
     let too_large = || {
-        AppError::Validation(std::collections::BTreeMap::from([(
-            "file".to_string(),
-            vec![format!(
-                "the upload is larger than the limit of {} MiB (setting STOREPULSE_MAX_UPLOAD_MB)",
-                state.max_upload_bytes / (1024 * 1024)
-            )],
-        )]))
+        AppError::TooLarge(format!(
+            "The upload is larger than the limit of {} MiB; nothing was loaded. An admin can raise it with the setting STOREPULSE_MAX_UPLOAD_MB.",
+            state.max_upload_bytes / (1024 * 1024)
+        ))
     };
     let is_multipart = request
         .headers()

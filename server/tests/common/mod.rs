@@ -21,11 +21,18 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> TestApp {
+        Self::spawn_with(pool, |_| {}).await
+    }
+
+    pub async fn spawn_with(pool: PgPool, change: impl FnOnce(&mut Settings)) -> TestApp {
         server::db::migrate(&pool).await.expect("migrations");
-        let settings = Settings {
+        let data_dir = std::env::temp_dir().join(format!("storepulse-http-{}", unique_suffix()));
+        let mut settings = Settings {
             login_max_failures_per_account: 3,
+            data_dir,
             ..Settings::default()
         };
+        change(&mut settings);
         let keys = Keys {
             session: tower_sessions::cookie::Key::generate(),
             embed: Secret::new("test-embed-key"),
@@ -82,4 +89,13 @@ impl TestApp {
         assert_eq!(response.status(), 200, "login as {email}");
         client
     }
+}
+
+fn unique_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{}-{nanos}", std::process::id())
 }
