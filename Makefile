@@ -28,6 +28,10 @@ site:
 server:
 	cargo build -p server
 
+## bench: ingest throughput vs plain COPY (release build; see docs/performance.md)
+bench: setup
+	scripts/bench.sh
+
 ## dev: watch mode through cargo-leptos (install it first: cargo +nightly install cargo-leptos --locked)
 dev: setup
 	cargo leptos watch

@@ -371,9 +371,20 @@ async fn ingest_files(
     ticker.abort();
     bar.finish_and_clear();
     println!("{summary}");
+    if let Some(peak) = peak_memory_mib() {
+        println!("  peak memory of this process: {peak} MiB");
+    }
     anyhow::ensure!(
         summary.succeeded,
         "the run failed; the database is as it was before"
     );
     Ok(())
+}
+
+/// The process's peak resident memory (Linux), to show that a load's memory stays bounded.
+fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }

@@ -132,19 +132,15 @@ pub async fn upload(
                 .map_err(|e| AppError::internal("file source", e))?
         }
     };
-    let dir = state
-        .upload_dir
-        .join(Alphanumeric.sample_string(&mut rand::thread_rng(), 16));
-    tokio::fs::create_dir_all(&dir)
+    let dir = UploadDir::new(
+        state
+            .upload_dir
+            .join(Alphanumeric.sample_string(&mut rand::thread_rng(), 16)),
+    );
+    tokio::fs::create_dir_all(&dir.path)
         .await
         .map_err(|e| AppError::internal("upload folder", e))?;
-    let files = match receive(&state, &dir, params.filename.as_deref(), request).await {
-        Ok(files) => files,
-        Err(err) => {
-            let _ = tokio::fs::remove_dir_all(&dir).await;
-            return Err(err);
-        }
-    };
+    let files = receive(&state, &dir.path, params.filename.as_deref(), request).await?;
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     insert_audit(
         &state.pool,
@@ -166,7 +162,6 @@ pub async fn upload(
     };
     if params.wait.unwrap_or(true) {
         let summary = run::ingest(&state.pool, &job, &files, Default::default()).await?;
-        let _ = tokio::fs::remove_dir_all(&dir).await;
         let status = if summary.succeeded {
             StatusCode::OK
         } else {
@@ -174,12 +169,38 @@ pub async fn upload(
         };
         Ok((status, Json(RunSummaryBody::from(summary))).into_response())
     } else {
-        let run_id = run::spawn(&state.pool, job, files, &dir).await?;
+        let run_id = run::spawn(&state.pool, job, files, &dir.path).await?;
+        dir.hand_over();
         let body = Started {
             run_id,
             status_url: format!("/api/v1/ingest-runs/{run_id}"),
         };
         Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+    }
+}
+
+/// An upload folder that is removed when the guard is dropped, unless a background run took it
+/// over: no error path leaves files behind.
+struct UploadDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl UploadDir {
+    fn new(path: PathBuf) -> Self {
+        UploadDir { path, keep: false }
+    }
+    /// A background run owns the folder now (it removes it once the run succeeds).
+    fn hand_over(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for UploadDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
     }
 }
 
@@ -363,15 +384,20 @@ pub async fn retry(
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Response, AppError> {
     let user = authorize(&state, &session, Role::Admin).await?;
-    let (source_id, dir, _) = queries::run_upload(&state.pool, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("A retryable upload of run {id}")))?;
+    let (source_id, dir, format) =
+        queries::take_upload(&state.pool, id)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "A failed or interrupted upload of run {id} (a retry may have taken it)"
+                ))
+            })?;
+    let dir = UploadDir::new(PathBuf::from(dir));
     let source = queries::source_by_id(&state.pool, source_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Source {source_id}")))?;
-    let dir = PathBuf::from(dir);
     let mut files = Vec::new();
-    let mut entries = tokio::fs::read_dir(&dir)
+    let mut entries = tokio::fs::read_dir(&dir.path)
         .await
         .map_err(|_| AppError::NotFound(format!("The files of run {id}")))?;
     while let Some(entry) = entries
@@ -390,7 +416,6 @@ pub async fn retry(
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    queries::forget_upload(&state.pool, id).await?;
     insert_audit(
         &state.pool,
         Some(&user.email),
@@ -406,10 +431,11 @@ pub async fn retry(
             currency: state.currency.clone(),
             timezone: state.timezone.clone(),
         },
-        format: FormatChoice::Auto,
+        format: format.and_then(|f| f.parse().ok()).unwrap_or_default(),
         started_by: Some(user.id),
     };
-    let run_id = run::spawn(&state.pool, job, files, &dir).await?;
+    let run_id = run::spawn(&state.pool, job, files, &dir.path).await?;
+    dir.hand_over();
     Ok((
         StatusCode::ACCEPTED,
         Json(Started {

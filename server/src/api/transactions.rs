@@ -16,7 +16,7 @@ const MAX_LIMIT: i64 = 1000;
 
 /// The cursor is the last row's time (µs since the epoch) and line id.
 fn parse_cursor(cursor: &str) -> Option<(DateTime<Utc>, i64)> {
-    let (micros, id) = cursor.split_once('-')?;
+    let (micros, id) = cursor.rsplit_once('-')? /* negative before 1970 */;
     Some((
         DateTime::from_timestamp_micros(micros.parse().ok()?)?,
         id.parse().ok()?,

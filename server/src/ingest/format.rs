@@ -281,6 +281,22 @@ impl RowParser {
         self.date_order
     }
 
+    /// The order a row belongs to (invoice, or order id else transaction id), for kinds whose
+    /// rows are order lines: an order loads whole, so a rejected line keeps its order out.
+    pub fn order_key(&self, fields: &[String]) -> Option<String> {
+        let value = |i: usize| {
+            self.layout.positions[i]
+                .and_then(|p| fields.get(p))
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        match self.layout.kind {
+            FileKind::Transactions => value(0),
+            FileKind::StarSales => value(1).or_else(|| value(0)),
+            _ => None,
+        }
+    }
+
     /// Settles an `Auto` date order from sample rows: a first number above 12 means day-first,
     /// a second one above 12 month-first; month-first when nothing tells.
     pub fn settle_date_order(&mut self, rows: &[Vec<String>]) -> DateOrder {
@@ -329,6 +345,16 @@ impl RowParser {
                 .and_then(|p| fields.get(p))
                 .map(|v| v.trim())
                 .unwrap_or("");
+            if raw.contains('\0') {
+                return Err(Rejection {
+                    line,
+                    column: Some(column.name.to_string()),
+                    reason: format!(
+                        "{} contains a NUL character: is this part of the file binary?",
+                        column.name
+                    ),
+                });
+            }
             let reject = |reason: String| Rejection {
                 line,
                 column: Some(column.name.to_string()),
@@ -405,6 +431,15 @@ fn slash_parts(raw: &str) -> Option<(u32, u32)> {
 /// A timestamp as Postgres reads it: `YYYY-MM-DD HH:MM:SS` (local time of the source's time
 /// zone) or with the offset the file gave.
 pub fn parse_timestamp(raw: &str, order: DateOrder) -> Result<String, String> {
+    let value = parse_timestamp_shape(raw, order)?;
+    // PostgreSQL has no year 0; and a year beyond 9999 is a typo, not an order.
+    match value.get(..4).and_then(|y| y.parse::<i32>().ok()) {
+        Some(year) if (1..=9999).contains(&year) => Ok(value),
+        _ => Err("has a year outside 1–9999".to_string()),
+    }
+}
+
+fn parse_timestamp_shape(raw: &str, order: DateOrder) -> Result<String, String> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
         return Ok(t.to_rfc3339());
     }
@@ -693,5 +728,8 @@ mod tests {
             .unwrap_err()
             .contains("is not a date"));
         assert!(parse_timestamp("2/30/2011", DateOrder::MonthFirst).is_err());
+        assert!(parse_timestamp("0000-01-01 10:00", DateOrder::Auto)
+            .unwrap_err()
+            .contains("year outside"));
     }
 }

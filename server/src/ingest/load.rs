@@ -60,6 +60,43 @@ pub async fn create_staging(
     Ok(())
 }
 
+/// Removes every staged line of the given orders, reporting each as left out: an order loads
+/// whole or not at all, so that a rejected line never leaves a partial order (or renumbers the
+/// lines of one loaded before).
+pub async fn drop_orders(
+    conn: &mut PgConnection,
+    kind: FileKind,
+    table: &str,
+    keys: &[String],
+) -> sqlx::Result<Vec<Rejection>> {
+    let key = match kind {
+        FileKind::Transactions => "invoice",
+        FileKind::StarSales => "coalesce(order_id, transaction_id)",
+        _ => return Ok(Vec::new()),
+    };
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "delete from {table} where {key} = any($1) returning line, {key}"
+    ))
+    .bind(keys)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (column, what) = match kind {
+        FileKind::Transactions => ("InvoiceNo", "invoice"),
+        _ => ("order_id", "order"),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(line, order)| Rejection {
+            line: line as u64,
+            column: Some(column.to_string()),
+            reason: format!("left out with the rest of {what} {order}, which has a rejected line (an order loads whole)"),
+        })
+        .collect())
+}
+
 pub fn copy_statement(table: &str) -> String {
     format!("copy {table} from stdin (format csv)")
 }
@@ -356,6 +393,16 @@ async fn merge_star_sales(
     source_id: i64,
     currency: &str,
 ) -> sqlx::Result<Merged> {
+    // Orders with an unknown product or customer on any line stay out whole (see `drop_orders`).
+    let broken: Vec<String> = sqlx::query_scalar(&format!(
+        "select distinct coalesce(order_id, transaction_id) from {t} s
+         where not exists (select 1 from product p where p.source_id = $1 and p.external_id = s.product)
+            or (s.customer is not null
+                and not exists (select 1 from customer c where c.source_id = $1 and c.external_id = s.customer))"
+    ))
+    .bind(source_id)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut rejected = reject_unmatched(conn, &format!(
         "delete from {t} s where not exists (select 1 from product p where p.source_id = $1 and p.external_id = s.product)
          returning s.line, s.product"
@@ -366,6 +413,7 @@ async fn merge_star_sales(
          returning s.line, s.customer"
     ), source_id, |key| ("customer_id".into(), format!("customer_id '{key}' is not in customers.csv nor in earlier loads of this source"))).await?);
 
+    rejected.extend(drop_orders(conn, FileKind::StarSales, t, &broken).await?);
     let before = time_span(conn, &format!(
         "select min(o.ordered_at), max(o.ordered_at) from sales_order o
          where o.source_id = $1 and o.external_id in (select coalesce(order_id, transaction_id) from {t})"

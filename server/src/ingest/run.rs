@@ -19,6 +19,11 @@ use super::IngestError;
 /// Advisory-lock namespaces (first key of the two-key form).
 const RUN_LOCK: i32 = 7_301;
 const SOURCE_LOCK: i32 = 7_302;
+/// Rollup rebuilds delete and re-insert days across all sources: one at a time.
+const ROLLUP_LOCK: i64 = 7_303;
+/// Runs loading at once in this process; each holds a database connection for its whole length,
+/// so they must leave room in the pool for pages.
+static RUN_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// Rows kept in memory before the date order is settled.
 const SAMPLE_ROWS: usize = 1000;
 /// Bytes of staged CSV sent to COPY at a time.
@@ -160,6 +165,9 @@ pub async fn start(
     upload_path: Option<&str>,
 ) -> sqlx::Result<StartedRun> {
     let mut conn = pool.acquire().await?;
+    // If this connection is dropped mid-run, close it (releasing the run's lock) rather than
+    // return it to the pool still holding the lock.
+    conn.close_on_drop();
     let names = files
         .iter()
         .map(|f| f.name.as_str())
@@ -211,16 +219,78 @@ pub async fn mark_interrupted(pool: &PgPool) -> sqlx::Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// Loads the files in one transaction and records the outcome on the run. Never returns an
-/// error: a failure is part of the summary (and of the run's record).
+/// Everything a run needs besides its files.
+#[derive(Clone)]
+pub struct Job {
+    pub source_id: i64,
+    pub settings: SourceSettings,
+    pub store: Store,
+    pub format: FormatChoice,
+    pub started_by: Option<i64>,
+}
+
+/// Loads `files` to the end and returns the summary. The load runs in its own task, so a caller
+/// that goes away (a closed HTTP request) does not cut it short.
+pub async fn ingest(
+    pool: &PgPool,
+    job: &Job,
+    files: &[InputFile],
+    progress: Arc<Progress>,
+) -> sqlx::Result<RunSummary> {
+    let slot = RUN_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let run = start(pool, job.source_id, files, job.format, job.started_by, None).await?;
+    let (pool, job, files) = (pool.clone(), job.clone(), files.to_vec());
+    let task = tokio::spawn(async move {
+        let summary = execute(&pool, run, &job, &files, progress).await;
+        drop(slot);
+        summary
+    });
+    task.await
+        .map_err(|e| sqlx::Error::Protocol(format!("the ingest task stopped: {e}")))
+}
+
+/// Registers the run and loads it in the background; returns the run id at once. The uploaded
+/// files (in `dir`) stay on disk until the run succeeds, so that a failed or interrupted run can
+/// be retried.
+pub async fn spawn(
+    pool: &PgPool,
+    job: Job,
+    files: Vec<InputFile>,
+    dir: &std::path::Path,
+) -> sqlx::Result<i64> {
+    let run = start(
+        pool,
+        job.source_id,
+        &files,
+        job.format,
+        job.started_by,
+        Some(&dir.to_string_lossy()),
+    )
+    .await?;
+    let run_id = run.run_id;
+    let pool = pool.clone();
+    let dir = dir.to_path_buf();
+    tokio::spawn(async move {
+        // Waits its turn here: the run shows as running with 0 rows read meanwhile.
+        let _slot = RUN_SLOTS.acquire().await;
+        let summary = execute(&pool, run, &job, &files, Arc::default()).await;
+        if summary.succeeded {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+        }
+    });
+    Ok(run_id)
+}
+
+/// Loads the files in one transaction and records the outcome on the run — a success inside that
+/// same transaction. Never returns an error: a failure is part of the summary and of the record.
 pub async fn execute(
     pool: &PgPool,
     mut run: StartedRun,
-    source_id: i64,
-    settings: &SourceSettings,
-    store: &Store,
+    job: &Job,
     files: &[InputFile],
-    format: FormatChoice,
     progress: Arc<Progress>,
 ) -> RunSummary {
     let started = Instant::now();
@@ -240,33 +310,35 @@ pub async fn execute(
     };
     let result = load_all(
         &mut run.conn,
-        source_id,
-        settings,
-        store,
+        job,
         files,
-        format,
         &progress,
         &mut summary,
+        &ticker,
+        started,
     )
     .await;
     ticker.abort();
     summary.seconds = started.elapsed().as_secs_f64();
-    match result {
-        Ok(()) => summary.succeeded = true,
-        Err(err) => {
-            tracing::warn!(run_id = run.run_id, %err, "ingest run failed");
-            // All or nothing: the transaction was rolled back.
-            summary.inserted = 0;
-            summary.updated = 0;
-            for file in &mut summary.files {
-                file.inserted = 0;
-                file.updated = 0;
-            }
-            summary.error = Some(err.to_string());
+    if let Err(err) = result {
+        tracing::warn!(run_id = run.run_id, %err, "ingest run failed");
+        // All or nothing: the transaction was rolled back.
+        summary.succeeded = false;
+        summary.inserted = 0;
+        summary.updated = 0;
+        for file in &mut summary.files {
+            file.inserted = 0;
+            file.updated = 0;
         }
-    }
-    if let Err(err) = record_outcome(&mut run.conn, &summary, &progress).await {
-        tracing::error!(run_id = run.run_id, %err, "could not record the outcome of an ingest run");
+        summary.error = Some(err.to_string());
+        let recorded = async {
+            let mut tx = run.conn.begin().await?;
+            record_outcome(&mut tx, &summary, &progress).await?;
+            tx.commit().await
+        };
+        if let Err(err) = recorded.await {
+            tracing::error!(run_id = run.run_id, %err, "could not record the failure of an ingest run");
+        }
     }
     let _ = sqlx::query("select pg_advisory_unlock($1, $2)")
         .bind(RUN_LOCK)
@@ -322,26 +394,26 @@ fn plan(
     Ok(planned)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn load_all(
     conn: &mut PoolConnection<Postgres>,
-    source_id: i64,
-    settings: &SourceSettings,
-    store: &Store,
+    job: &Job,
     files: &[InputFile],
-    format: FormatChoice,
     progress: &Arc<Progress>,
     summary: &mut RunSummary,
+    ticker: &tokio::task::JoinHandle<()>,
+    started: Instant,
 ) -> Result<(), IngestError> {
-    let planned = plan(files, format)?;
+    let (source_id, settings, store) = (job.source_id, &job.settings, &job.store);
+    let planned = plan(files, job.format)?;
     let mut tx = conn.begin().await?;
-    // One load per source at a time; then the times of this run's files are local to its zone.
+    // One load per source at a time.
     sqlx::query("select pg_advisory_xact_lock($1, $2)")
         .bind(SOURCE_LOCK)
         .bind(source_id as i32)
         .execute(&mut *tx)
         .await?;
-    // The rollup counts days in the store time zone: make sure it is recorded (a no-op after the first time).
+    // The rollup counts days in the store time zone: make sure it is recorded (a no-op after the
+    // first time). Then the file's times are local to the source's zone.
     app::features::sales::queries::set_store_timezone(&mut tx, &store.timezone).await?;
     let timezone = settings
         .timezone
@@ -378,20 +450,24 @@ async fn load_all(
             message: format!("the parser stopped: {e}"),
         })?;
         let parsed = match (parsed, copy_error) {
-            (Err(err), _) => {
+            // A broken COPY stops the parser too; the database's error is the one that says why.
+            (_, Some(err)) => return Err(err.into()),
+            (Err(err), None) => {
                 let _ = copy.abort("parse failed").await;
                 return Err(err);
             }
-            (Ok(_), Some(err)) => return Err(err.into()),
             (Ok(parsed), None) => parsed,
         };
         copy.finish().await?;
+        // An order loads whole: the other lines of an order with a rejected line stay out too.
+        let left_out = load::drop_orders(&mut tx, kind, &table, &parsed.rejected_orders).await?;
         let merged = load::merge(&mut tx, kind, &table, source_id, &store.currency).await?;
 
-        let rejected = parsed.rejected + merged.rejected.len() as u64;
+        let rejected = parsed.rejected + left_out.len() as u64 + merged.rejected.len() as u64;
         let rows = parsed
             .kept
             .into_iter()
+            .chain(left_out.into_iter().map(|r| (r, String::new())))
             .chain(merged.rejected.into_iter().map(|r| (r, String::new())));
         for (r, raw) in rows {
             if summary.rejections.len() < MAX_KEPT_REJECTIONS {
@@ -404,6 +480,9 @@ async fn load_all(
                 });
             }
         }
+        summary
+            .rejections
+            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         summary.notes.extend(file_notes(
             &input.name,
             kind,
@@ -452,6 +531,10 @@ async fn load_all(
     }
 
     if let Some((first, last)) = touched {
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(ROLLUP_LOCK)
+            .execute(&mut *tx)
+            .await?;
         let days: (chrono::NaiveDate, chrono::NaiveDate) = sqlx::query_as(
             "select ($1::timestamptz at time zone timezone)::date, ($2::timestamptz at time zone timezone)::date from rollup_state",
         )
@@ -465,6 +548,11 @@ async fn load_all(
         .bind(source_id)
         .execute(&mut *tx)
         .await?;
+    // The outcome commits with the data: a run is never recorded as failed when its data is in.
+    ticker.abort();
+    summary.succeeded = true;
+    summary.seconds = started.elapsed().as_secs_f64();
+    record_outcome(&mut tx, summary, progress).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -491,6 +579,8 @@ struct Parsed {
     rows: u64,
     rejected: u64,
     kept: Vec<(Rejection, String)>,
+    /// Orders (invoices) with a rejected line.
+    rejected_orders: Vec<String>,
     notes: FileNotes,
     date_order: DateOrder,
 }
@@ -511,6 +601,7 @@ fn parse_file(
         rows: u64,
         rejected: u64,
         kept: Vec<(Rejection, String)>,
+        rejected_orders: std::collections::BTreeSet<String>,
         sender: tokio::sync::mpsc::Sender<Vec<u8>>,
     }
     impl State {
@@ -525,6 +616,9 @@ fn parse_file(
                     })?,
                 Err(rejection) => {
                     self.rejected += 1;
+                    if let Some(key) = self.parser.order_key(&fields) {
+                        self.rejected_orders.insert(key);
+                    }
                     if self.kept.len() < MAX_KEPT_REJECTIONS {
                         let mut raw = csv::Writer::from_writer(Vec::new());
                         let _ = raw.write_record(&fields);
@@ -575,6 +669,7 @@ fn parse_file(
         rows: 0,
         rejected: 0,
         kept: Vec::new(),
+        rejected_orders: Default::default(),
         sender,
     };
     let notes = file::read_rows(&input.path, &input.name, progress, |event| {
@@ -606,6 +701,7 @@ fn parse_file(
         rows: state.rows,
         rejected: state.rejected,
         kept: state.kept,
+        rejected_orders: state.rejected_orders.into_iter().collect(),
         notes,
         date_order: state.parser.date_order(),
     })
@@ -613,7 +709,7 @@ fn parse_file(
 
 /// Writes the outcome on the run's record, and its rejected rows for the error report.
 async fn record_outcome(
-    conn: &mut PoolConnection<Postgres>,
+    conn: &mut sqlx::PgConnection,
     summary: &RunSummary,
     progress: &Progress,
 ) -> sqlx::Result<()> {
@@ -628,7 +724,6 @@ async fn record_outcome(
         .take(50)
         .map(|r| serde_json::json!({ "file": r.file, "line": r.line, "column": r.column, "reason": r.reason }))
         .collect();
-    let mut tx = conn.begin().await?;
     sqlx::query(
         "update ingest_run set state = $2, rows_read = $3, rows_inserted = $4, rows_updated = $5, rows_rejected = $6,
                 errors = $7, notes = $8, error = $9, finished_at = now(), bytes_read = $10,
@@ -645,7 +740,7 @@ async fn record_outcome(
     .bind(serde_json::json!(summary.notes))
     .bind(&summary.error)
     .bind(progress.bytes.load(Ordering::Relaxed) as i64)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if !summary.rejections.is_empty() {
         let files: Vec<&str> = summary.rejections.iter().map(|r| r.file.as_str()).collect();
@@ -663,8 +758,7 @@ async fn record_outcome(
         let raws: Vec<&str> = summary.rejections.iter().map(|r| r.raw.as_str()).collect();
         sqlx::query(
             "insert into ingest_rejection (ingest_run_id, file_name, line, column_name, reason, raw)
-             select $1, f, l, c, r, w from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) as u(f, l, c, r, w)
-             on conflict do nothing",
+             select $1, f, l, c, r, w from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) as u(f, l, c, r, w)",
         )
         .bind(summary.run_id)
         .bind(&files)
@@ -672,10 +766,10 @@ async fn record_outcome(
         .bind(&columns)
         .bind(&reasons)
         .bind(&raws)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// The source named `name`, created as a file source when there is none; settings given here
@@ -708,75 +802,4 @@ pub async fn file_source(
         queries::update_settings(pool, id, &settings).await?;
     }
     Ok((id, settings))
-}
-
-/// Everything a run needs besides its files.
-#[derive(Clone)]
-pub struct Job {
-    pub source_id: i64,
-    pub settings: SourceSettings,
-    pub store: Store,
-    pub format: FormatChoice,
-    pub started_by: Option<i64>,
-}
-
-/// Loads `files` to the end and returns the summary.
-pub async fn ingest(
-    pool: &PgPool,
-    job: &Job,
-    files: &[InputFile],
-    progress: Arc<Progress>,
-) -> sqlx::Result<RunSummary> {
-    let run = start(pool, job.source_id, files, job.format, job.started_by, None).await?;
-    Ok(execute(
-        pool,
-        run,
-        job.source_id,
-        &job.settings,
-        &job.store,
-        files,
-        job.format,
-        progress,
-    )
-    .await)
-}
-
-/// Registers the run and loads it in the background; returns the run id at once. The uploaded
-/// files (in `dir`) stay on disk until the run succeeds, so that a failed or interrupted run can
-/// be retried.
-pub async fn spawn(
-    pool: &PgPool,
-    job: Job,
-    files: Vec<InputFile>,
-    dir: &std::path::Path,
-) -> sqlx::Result<i64> {
-    let run = start(
-        pool,
-        job.source_id,
-        &files,
-        job.format,
-        job.started_by,
-        Some(&dir.to_string_lossy()),
-    )
-    .await?;
-    let run_id = run.run_id;
-    let pool = pool.clone();
-    let dir = dir.to_path_buf();
-    tokio::spawn(async move {
-        let summary = execute(
-            &pool,
-            run,
-            job.source_id,
-            &job.settings,
-            &job.store,
-            &files,
-            job.format,
-            Arc::default(),
-        )
-        .await;
-        if summary.succeeded {
-            let _ = tokio::fs::remove_dir_all(&dir).await;
-        }
-    });
-    Ok(run_id)
 }

@@ -114,7 +114,9 @@ async fn client_ip(trust_forwarded_for: bool) -> Option<String> {
             let forwarded = headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                // The rightmost entry is the one our own proxy added; the ones before it are the
+                // client's word.
+                .and_then(|v| v.rsplit(',').next())
                 .map(|v| v.trim().to_string());
             if forwarded.is_some() {
                 return forwarded;

@@ -69,10 +69,12 @@ pub struct UserSummary {
 /// Where to go after logging in: only paths on this site, never another host.
 pub fn safe_next_path(next: Option<&str>) -> String {
     match next {
+        // No other host (`//x`), no backslashes or control characters (browsers drop tabs and
+        // newlines, turning `/\t/x` into `//x`), never back to the login page.
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
-                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c == '\\' || c.is_control())
                 && !path.starts_with("/login") =>
         {
             path.to_string()
@@ -111,6 +113,8 @@ mod tests {
         assert_eq!(safe_next_path(Some("//evil.example")), "/sales");
         assert_eq!(safe_next_path(Some("https://evil.example")), "/sales");
         assert_eq!(safe_next_path(Some("/\\evil.example")), "/sales");
+        assert_eq!(safe_next_path(Some("/\t/evil.example")), "/sales");
+        assert_eq!(safe_next_path(Some("/sales\\x")), "/sales");
         assert_eq!(safe_next_path(Some("/login")), "/sales");
         assert_eq!(safe_next_path(None), "/sales");
     }

@@ -157,8 +157,9 @@ pub async fn delete_source(id: i64) -> Result<(), AppError> {
             )
             .await?;
             tx.commit().await?;
+            // Each run's upload is a folder of files.
             for path in uploads {
-                let _ = std::fs::remove_file(path);
+                let _ = std::fs::remove_dir_all(path);
             }
             Ok(())
         }

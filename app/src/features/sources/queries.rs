@@ -195,7 +195,7 @@ pub async fn runs(
         r#"select ingest_run_id, source_id, file_name, state, rows_read, rows_inserted, rows_updated,
                   rows_rejected, bytes_read, bytes_total, notes as "notes: Json<Vec<String>>", error,
                   started_at as "started_at: DateTime<Utc>", finished_at as "finished_at: DateTime<Utc>",
-                  (upload_path is not null and state <> 'running') as "retryable!"
+                  (upload_path is not null and state in ('failed', 'interrupted')) as "retryable!"
            from ingest_run
            where ($1::bigint is null or source_id = $1)
            order by ingest_run_id desc
@@ -214,7 +214,7 @@ pub async fn run_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<
         r#"select ingest_run_id, source_id, file_name, state, rows_read, rows_inserted, rows_updated,
                   rows_rejected, bytes_read, bytes_total, notes as "notes: Json<Vec<String>>", error,
                   started_at as "started_at: DateTime<Utc>", finished_at as "finished_at: DateTime<Utc>",
-                  (upload_path is not null and state <> 'running') as "retryable!"
+                  (upload_path is not null and state in ('failed', 'interrupted')) as "retryable!"
            from ingest_run where ingest_run_id = $1"#,
         id
     )
@@ -223,19 +223,22 @@ pub async fn run_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<
     Ok(row.map(IngestRun::from))
 }
 
-/// The stored upload of a run that can be retried.
-pub async fn run_upload(
+/// Takes a failed or interrupted run's stored upload for a retry: source, folder and format. At
+/// most one caller gets it (the run's record lets go of it in the same statement).
+pub async fn take_upload(
     db: impl PgExecutor<'_>,
     id: i64,
-) -> sqlx::Result<Option<(i64, String, String)>> {
+) -> sqlx::Result<Option<(i64, String, Option<String>)>> {
     let row = sqlx::query!(
-        r#"select source_id, upload_path as "upload_path!", coalesce(file_name, 'upload') as "file_name!"
-           from ingest_run where ingest_run_id = $1 and upload_path is not null and state <> 'running'"#,
+        r#"update ingest_run r set upload_path = null
+           from (select ingest_run_id, upload_path from ingest_run where ingest_run_id = $1 for update) old
+           where r.ingest_run_id = old.ingest_run_id and old.upload_path is not null and r.state <> 'running'
+           returning r.source_id, old.upload_path as "upload_path!", r.format"#,
         id
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| (r.source_id, r.upload_path, r.file_name)))
+    Ok(row.map(|r| (r.source_id, r.upload_path, r.format)))
 }
 
 pub async fn rejections(db: impl PgExecutor<'_>, run_id: i64) -> sqlx::Result<Vec<RejectionRow>> {
@@ -247,15 +250,4 @@ pub async fn rejections(db: impl PgExecutor<'_>, run_id: i64) -> sqlx::Result<Ve
     )
     .fetch_all(db)
     .await
-}
-
-/// Hands a run's stored upload on to a retry (the old run keeps its outcome).
-pub async fn forget_upload(db: impl PgExecutor<'_>, run_id: i64) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update ingest_run set upload_path = null where ingest_run_id = $1",
-        run_id
-    )
-    .execute(db)
-    .await?;
-    Ok(())
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# make bench: ingest throughput on this machine, next to a plain COPY of the same rows into a bare
+# table on the same database. Release build; the generated file is cached in target/bench-data.
+# Without DATABASE_URL it runs under a throw-away embedded PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${CARGO_TARGET_DIR:=$PWD/target}"
+BIN="$CARGO_TARGET_DIR/release/storepulse"
+DATA="$CARGO_TARGET_DIR/bench-data"
+LINES="${BENCH_LINES:-5000000}"
+
+if [[ -z "${DATABASE_URL:-}" ]]; then
+  cargo build --release -p server
+  exec "$BIN" with-postgres --data-dir "$CARGO_TARGET_DIR/bench-postgres" -- "$0" "$@"
+fi
+cargo build --release -p server
+mkdir -p "$DATA"
+
+db_url() { python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$DATABASE_URL" "$1"; }
+fresh_db() { psql "$DATABASE_URL" -qAtX -c "drop database if exists $1" -c "create database $1" >/dev/null; }
+now() { date +%s.%N; }
+
+generated="$DATA/transactions-$LINES.csv.gz"
+if [[ ! -f "$generated" ]]; then
+  echo "generating $LINES transaction lines (once) …"
+  python3 - "$LINES" <<'PY' | gzip -1 > "$generated"
+import random, sys
+n = int(sys.argv[1]); r = random.Random(7); out = sys.stdout
+out.write("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n")
+countries = ["United Kingdom", "Germany", "France", "Spain", "Netherlands"]
+for i in range(n):
+    inv = i // 4
+    day = 1 + (inv // 700) % 28; month = 1 + (inv // 19600) % 12; year = 2020 + inv // 235200
+    code = r.randrange(4000)
+    cust = "" if r.random() < 0.2 else str(10000 + r.randrange(200000))
+    out.write(f"{'C' if inv % 50 == 0 else ''}{inv},P{code},Product {code},{r.randrange(1, 12) * (-1 if inv % 50 == 0 else 1)},"
+              f"{month}/{day}/{year} {r.randrange(8, 20)}:{r.randrange(60):02d},{code % 97 / 4 + 0.5:.2f},{cust},{countries[code % 5]}\n")
+PY
+fi
+
+bench_file() {
+  local label="$1" file="$2"
+  local db="bench_ingest"
+  fresh_db "$db"
+  local out t0 t1
+  t0=$(now)
+  out=$(DATABASE_URL="$(db_url $db)" STOREPULSE_DEMO_DATA=never STOREPULSE_LOG=warn "$BIN" ingest --source Bench "$file")
+  t1=$(now)
+  local rows peak
+  rows=$(sed -n 's/.*read \([0-9,]*\) ·.*/\1/p' <<<"$out" | head -1 | tr -d ,)
+  peak=$(sed -n 's/.*peak memory of this process: \([0-9]*\) MiB/\1/p' <<<"$out")
+  local ingest_s; ingest_s=$(python3 -c "print(f'{$t1-$t0:.1f}')")
+
+  fresh_db bench_copy
+  psql "$(db_url bench_copy)" -qAtX -c "create table bare (invoice text, stock_code text, description text, quantity int, invoice_date text, unit_price numeric, customer text, country text)"
+  t0=$(now)
+  psql "$(db_url bench_copy)" -qAtX -c "\\copy bare from program 'zcat -f $file' with (format csv, header true, encoding 'LATIN1')"
+  t1=$(now)
+  local copy_s; copy_s=$(python3 -c "print(f'{$t1-$t0:.1f}')")
+  python3 - "$label" "$rows" "$ingest_s" "$copy_s" "$peak" <<'PY'
+import sys
+label, rows, ingest, copy, peak = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+ri, rc = rows / ingest, rows / copy
+print(f"| {label} | {rows:,} | {ingest:.1f} s | {ri:,.0f} | {copy:.1f} s | {rc:,.0f} | {ri / rc:.2f} | {peak} MiB |")
+PY
+  psql "$DATABASE_URL" -qAtX -c "drop database bench_ingest" -c "drop database bench_copy" >/dev/null
+}
+
+echo
+echo "| file | lines | storepulse ingest | lines/s | plain COPY | lines/s | ratio | peak memory |"
+echo "|---|---|---|---|---|---|---|---|"
+if [[ -f ../shared/data/online_retail.csv.gz ]]; then
+  bench_file "Online Retail (csv.gz)" "$(realpath ../shared/data/online_retail.csv.gz)"
+else
+  echo "| Online Retail | skipped: ../shared/data/online_retail.csv.gz is not there | | | | | | |"
+fi
+bench_file "generated (csv.gz)" "$generated"
