@@ -409,7 +409,7 @@ async fn the_online_retail_file_end_to_end(pool: PgPool) {
     assert!(
         s.notes
             .iter()
-            .any(|n| n.contains("5268 rows repeat an earlier row exactly")),
+            .any(|n| n.contains("5268 rows repeat an earlier row of their order exactly")),
         "{:?}",
         s.notes
     );

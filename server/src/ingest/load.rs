@@ -189,17 +189,7 @@ async fn merge_transactions(
     source_id: i64,
     currency: &str,
 ) -> sqlx::Result<Merged> {
-    let mut notes = Vec::new();
-    let duplicates: i64 = sqlx::query_scalar(&format!(
-        "select count(*) - count(distinct (invoice, stock_code, description, quantity, ts, unit_price, customer, country)) from {t}"
-    ))
-    .fetch_one(&mut *conn)
-    .await?;
-    if duplicates > 0 {
-        notes.push(format!(
-            "{duplicates} rows repeat an earlier row exactly; each is kept as its own invoice line"
-        ));
-    }
+    let notes = Vec::new();
     let codes: Vec<String> = NON_MERCHANDISE_CODES
         .iter()
         .map(|c| c.to_string())

@@ -428,6 +428,7 @@ async fn load_all(
     for (index, (layout, input)) in planned.into_iter().enumerate() {
         let kind = layout.kind;
         let table = format!("stage_{index}");
+        let phase = Instant::now();
         load::create_staging(&mut tx, kind, &table).await?;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
         let parse_progress = progress.clone();
@@ -459,9 +460,12 @@ async fn load_all(
             (Ok(parsed), None) => parsed,
         };
         copy.finish().await?;
+        tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "parsed and staged");
+        let phase = Instant::now();
         // An order loads whole: the other lines of an order with a rejected line stay out too.
         let left_out = load::drop_orders(&mut tx, kind, &table, &parsed.rejected_orders).await?;
         let merged = load::merge(&mut tx, kind, &table, source_id, &store.currency).await?;
+        tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "merged");
 
         let rejected = parsed.rejected + left_out.len() as u64 + merged.rejected.len() as u64;
         let rows = parsed
@@ -487,6 +491,7 @@ async fn load_all(
             &input.name,
             kind,
             &parsed.notes,
+            parsed.duplicates,
             parsed.date_order,
         ));
         summary
@@ -530,6 +535,7 @@ async fn load_all(
         }
     }
 
+    let phase = Instant::now();
     if let Some((first, last)) = touched {
         sqlx::query("select pg_advisory_xact_lock($1)")
             .bind(ROLLUP_LOCK)
@@ -544,6 +550,7 @@ async fn load_all(
         .await?;
         app::features::sales::queries::refresh_daily_sales(&mut tx, days.0, days.1).await?;
     }
+    tracing::debug!(secs = phase.elapsed().as_secs_f64(), "rollup refreshed");
     sqlx::query("update source set last_sync_at = now(), status = 'active' where source_id = $1")
         .bind(source_id)
         .execute(&mut *tx)
@@ -557,8 +564,17 @@ async fn load_all(
     Ok(())
 }
 
-fn file_notes(name: &str, kind: FileKind, notes: &FileNotes, order: DateOrder) -> Vec<String> {
+fn file_notes(
+    name: &str,
+    kind: FileKind,
+    notes: &FileNotes,
+    duplicates: u64,
+    order: DateOrder,
+) -> Vec<String> {
     let mut out = vec![format!("{name}: read as {}", kind.label())];
+    if duplicates > 0 {
+        out.push(format!("{name}: {duplicates} rows repeat an earlier row of their order exactly; each is kept as its own line"));
+    }
     if notes.gzip {
         out.push(format!("{name}: gzip-compressed"));
     }
@@ -581,6 +597,8 @@ struct Parsed {
     kept: Vec<(Rejection, String)>,
     /// Orders (invoices) with a rejected line.
     rejected_orders: Vec<String>,
+    /// Rows that repeat an earlier row of the same order exactly.
+    duplicates: u64,
     notes: FileNotes,
     date_order: DateOrder,
 }
@@ -602,18 +620,24 @@ fn parse_file(
         rejected: u64,
         kept: Vec<(Rejection, String)>,
         rejected_orders: std::collections::BTreeSet<String>,
+        // Exact repeats are counted within each order as its rows go by (memory stays bounded).
+        current_order: Option<String>,
+        seen_in_order: std::collections::HashSet<u64>,
+        duplicates: u64,
         sender: tokio::sync::mpsc::Sender<Vec<u8>>,
     }
     impl State {
         fn handle(&mut self, line: u64, fields: Vec<String>) -> Result<(), IngestError> {
             match self.parser.parse(line, &fields) {
-                Ok(record) => self
-                    .writer
-                    .write_record(&record)
-                    .map_err(|e| IngestError::File {
-                        file: String::new(),
-                        message: e.to_string(),
-                    })?,
+                Ok(record) => {
+                    self.note_repeat(&fields);
+                    self.writer
+                        .write_record(&record)
+                        .map_err(|e| IngestError::File {
+                            file: String::new(),
+                            message: e.to_string(),
+                        })?
+                }
                 Err(rejection) => {
                     self.rejected += 1;
                     if let Some(key) = self.parser.order_key(&fields) {
@@ -633,6 +657,21 @@ fn parse_file(
                 self.flush()?;
             }
             Ok(())
+        }
+        fn note_repeat(&mut self, fields: &[String]) {
+            use std::hash::{Hash, Hasher};
+            let Some(order) = self.parser.order_key(fields) else {
+                return;
+            };
+            if self.current_order.as_deref() != Some(order.as_str()) {
+                self.current_order = Some(order);
+                self.seen_in_order.clear();
+            }
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            fields.hash(&mut hasher);
+            if !self.seen_in_order.insert(hasher.finish()) {
+                self.duplicates += 1;
+            }
         }
         fn settle(&mut self) -> Result<(), IngestError> {
             let rows: Vec<Vec<String>> = self.sample.iter().map(|(_, f)| f.clone()).collect();
@@ -670,6 +709,9 @@ fn parse_file(
         rejected: 0,
         kept: Vec::new(),
         rejected_orders: Default::default(),
+        current_order: None,
+        seen_in_order: Default::default(),
+        duplicates: 0,
         sender,
     };
     let notes = file::read_rows(&input.path, &input.name, progress, |event| {
@@ -702,6 +744,7 @@ fn parse_file(
         rejected: state.rejected,
         kept: state.kept,
         rejected_orders: state.rejected_orders.into_iter().collect(),
+        duplicates: state.duplicates,
         notes,
         date_order: state.parser.date_order(),
     })
