@@ -244,7 +244,7 @@ async fn receive(
         let mut multipart = Multipart::from_request(request, state)
             .await
             .map_err(|e| AppError::invalid("file", e.body_text()))?;
-        while let Some(mut field) = multipart
+        while let Some(field) = multipart
             .next_field()
             .await
             .map_err(|e| AppError::invalid("file", e.body_text()))?
@@ -253,25 +253,14 @@ async fn receive(
                 continue;
             };
             let path = dir.join(disk_name(files.len(), &name));
-            let mut out = tokio::fs::File::create(&path)
-                .await
-                .map_err(|e| AppError::internal("upload file", e))?;
-            while let Some(chunk) = field
-                .chunk()
-                .await
-                .map_err(|e| AppError::invalid("file", e.body_text()))?
-            {
-                written += chunk.len() as u64;
-                if written > state.max_upload_bytes {
-                    return Err(too_large());
-                }
-                out.write_all(&chunk)
-                    .await
-                    .map_err(|e| AppError::internal("upload write", e))?;
-            }
-            out.flush()
-                .await
-                .map_err(|e| AppError::internal("upload write", e))?;
+            save(
+                field,
+                &path,
+                &mut written,
+                state.max_upload_bytes,
+                too_large,
+            )
+            .await?;
             files.push(InputFile { path, name });
         }
         if files.is_empty() {
@@ -283,27 +272,39 @@ async fn receive(
     } else {
         let name = raw_name.unwrap_or("upload.csv").to_string();
         let path: PathBuf = dir.join(disk_name(0, &name));
-        let mut out = tokio::fs::File::create(&path)
-            .await
-            .map_err(|e| AppError::internal("upload file", e))?;
-        let mut stream = Body::into_data_stream(request.into_body());
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk
-                .map_err(|e| AppError::invalid("file", format!("the upload broke off: {e}")))?;
-            written += chunk.len() as u64;
-            if written > state.max_upload_bytes {
-                return Err(too_large());
-            }
-            out.write_all(&chunk)
-                .await
-                .map_err(|e| AppError::internal("upload write", e))?;
-        }
-        out.flush()
-            .await
-            .map_err(|e| AppError::internal("upload write", e))?;
+        let body = Body::into_data_stream(request.into_body());
+        save(body, &path, &mut written, state.max_upload_bytes, too_large).await?;
         files.push(InputFile { path, name });
     }
     Ok(files)
+}
+
+/// Writes one uploaded file to `path`, counting its bytes against the upload's limit.
+async fn save<E: std::fmt::Display>(
+    chunks: impl futures_util::Stream<Item = Result<axum::body::Bytes, E>>,
+    path: &Path,
+    written: &mut u64,
+    limit: u64,
+    too_large: impl Fn() -> AppError,
+) -> Result<(), AppError> {
+    let mut chunks = std::pin::pin!(chunks);
+    let mut out = tokio::fs::File::create(path)
+        .await
+        .map_err(|e| AppError::internal("upload file", e))?;
+    while let Some(chunk) = chunks.next().await {
+        let chunk =
+            chunk.map_err(|e| AppError::invalid("file", format!("the upload broke off: {e}")))?;
+        *written += chunk.len() as u64;
+        if *written > limit {
+            return Err(too_large());
+        }
+        out.write_all(&chunk)
+            .await
+            .map_err(|e| AppError::internal("upload write", e))?;
+    }
+    out.flush()
+        .await
+        .map_err(|e| AppError::internal("upload write", e))
 }
 
 /// An ingest run: state, counts, progress (bytes read of bytes total) and notes.
