@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startApp, loginPage, money, artifacts } from '../support.mjs';
+import { startApp, loginPage, money, artifacts, psql } from '../support.mjs';
 
 let app;
 const ROWS = 40_000;
@@ -43,6 +43,15 @@ async function juneGross(page) {
   return parseMoney(await value.textContent());
 }
 
+async function choose(page, file) {
+  await page.goto(`${app.baseUrl}/admin/sources`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('Files to upload').setInputFiles(file);
+  const preview = page.getByRole('note', { name: 'File preview' });
+  await preview.waitFor();
+  return preview;
+}
+
 async function upload(page, file) {
   await page.goto(`${app.baseUrl}/admin/sources`);
   await page.waitForSelector('body[data-hydrated="true"]');
@@ -64,6 +73,11 @@ test('an admin uploads a file, follows its progress and sees the Sales numbers c
   const page = await loginPage(app, 'admin@storepulse.example', { viewport: { width: 1280, height: 1000 } });
   const before = await juneGross(page);
   const { file, added } = transactionFile();
+
+  // Before anything loads, the page says how it will read the file.
+  const preview = await choose(page, file);
+  assert.match(await preview.textContent(), /Recognised as transaction log\./);
+  assert.match(await preview.textContent(), /Dates read month-first \(M\/D\/YYYY\) \(guessed/);
 
   const summary = await upload(page, file);
   assert.match(await summary.textContent(), /succeeded/);
@@ -91,6 +105,8 @@ test('a broken file is refused whole, with an error report', async () => {
     'B1,X1,Good line,1,6/2/2026 10:00,5.00,,United Kingdom',
     'B2,X1,Bad quantity,lots,6/2/2026 10:00,5.00,,United Kingdom',
   ].join('\n'));
+  const preview = await choose(page, file);
+  assert.match(await preview.textContent(), /line 3: Quantity 'lots' is not a number/, 'the bad row shows before the upload');
   const summary = await upload(page, file);
   const text = await summary.textContent();
   assert.match(text, /failed/);
@@ -100,6 +116,22 @@ test('a broken file is refused whole, with an error report', async () => {
   assert.match(csv, /broken\.csv,3,Quantity,Quantity 'lots' is not a number/);
   await page.screenshot({ path: path.join(artifacts, 'sources-failed.png'), fullPage: true });
   assert.equal(money(await juneGross(page)), money(before), 'nothing of the broken file was loaded');
+  await page.close();
+});
+
+test("an admin changes a source's settings", async () => {
+  const page = await loginPage(app, 'admin@storepulse.example');
+  await page.goto(`${app.baseUrl}/admin/sources`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByRole('row', { name: /E2E uploads/ }).getByRole('button', { name: 'Settings…' }).click();
+  const form = page.getByRole('region', { name: 'Source settings' });
+  await form.getByLabel('Source date order').selectOption('day_first');
+  await form.getByLabel('Source time zone').fill('Europe/Berlin');
+  await form.getByLabel('Rejected rows allowed').fill('2.5');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.waitFor({ state: 'detached' });
+  const stored = JSON.parse(psql(app.db, "select settings from source where name = 'E2E uploads'"));
+  assert.deepEqual(stored, { date_order: 'day_first', timezone: 'Europe/Berlin', max_rejected_percent: 2.5 });
   await page.close();
 });
 

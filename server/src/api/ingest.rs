@@ -33,6 +33,10 @@ pub struct UploadParams {
     filename: Option<String>,
     /// true (default): answer when the run is done; false: answer 202 at once and load in the background.
     wait: Option<bool>,
+    /// auto, month_first or day_first: stored on the source.
+    date_order: Option<String>,
+    /// Time zone of the file's times, e.g. Europe/London: stored on the source.
+    timezone: Option<String>,
 }
 
 /// A run summary as the API returns it.
@@ -132,6 +136,7 @@ pub async fn upload(
                 .map_err(|e| AppError::internal("file source", e))?
         }
     };
+    let (source_id, settings) = apply_settings(&state, source_id, settings, &params).await?;
     let dir = UploadDir::new(
         state
             .upload_dir
@@ -202,6 +207,29 @@ impl Drop for UploadDir {
             let _ = std::fs::remove_dir_all(&self.path);
         }
     }
+}
+
+/// Stores the date order and time zone the upload names on its source.
+async fn apply_settings(
+    state: &AppState,
+    source_id: i64,
+    mut settings: app::features::sources::types::SourceSettings,
+    params: &UploadParams,
+) -> Result<(i64, app::features::sources::types::SourceSettings), AppError> {
+    let before = settings.clone();
+    if let Some(order) = params.date_order.as_deref() {
+        settings.date_order = order
+            .parse()
+            .map_err(|e: String| AppError::invalid("date_order", e))?;
+    }
+    if let Some(tz) = params.timezone.as_deref().filter(|t| !t.trim().is_empty()) {
+        settings.timezone = Some(tz.trim().to_string());
+    }
+    if settings != before {
+        app::features::sources::types::validate_settings(&settings)?;
+        queries::update_settings(&state.pool, source_id, &settings).await?;
+    }
+    Ok((source_id, settings))
 }
 
 /// A file name safe to keep on disk (the original is kept for messages).

@@ -166,3 +166,80 @@ pub async fn delete_source(id: i64) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// Reads the start of a file (sent by the browser before the upload) and says how it would be
+/// loaded: its format, the date order the rows suggest, and problems in the first rows.
+#[server(prefix = "/fn", endpoint = "preview_upload")]
+pub async fn preview_upload(
+    sample: String,
+    /// Whether `sample` is the whole file (else its last line may be cut off).
+    #[server(default)]
+    whole_file: bool,
+    #[server(default)] format: super::types::FormatChoice,
+    #[server(default)] date_order: super::types::DateOrder,
+) -> Result<super::types::UploadPreview, AppError> {
+    use super::format::{detect, RowParser};
+    use super::types::{DateOrder, UploadPreview};
+    use crate::features::auth::{session::require_role, types::Role};
+    use crate::state::with_status;
+    require_role(Role::Admin).await?;
+    with_status(
+        async {
+            // The sample is cut at an arbitrary byte: its last line may be partial, so it is dropped.
+            let complete = match sample.rfind('\n') {
+                Some(end) if !whole_file => &sample[..end],
+                _ => sample.as_str(),
+            };
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(complete.as_bytes());
+            let mut records = reader.records().filter_map(Result::ok);
+            let header: Vec<String> = records
+                .next()
+                .map(|r| {
+                    r.iter()
+                        .map(|f| f.trim_start_matches('\u{feff}').to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let rows: Vec<(u64, Vec<String>)> = records
+                .take(1000)
+                .map(|r| {
+                    (
+                        r.position().map(|p| p.line()).unwrap_or(0),
+                        r.iter().map(str::to_string).collect(),
+                    )
+                })
+                .collect();
+            let mut preview = UploadPreview {
+                format: None,
+                problem: None,
+                columns: header.clone(),
+                date_order: None,
+                guessed: false,
+                rows: rows.iter().take(5).map(|(_, r)| r.clone()).collect(),
+                row_problems: Vec::new(),
+            };
+            match detect(&header, format) {
+                Err(problem) => preview.problem = Some(problem),
+                Ok(layout) => {
+                    preview.format = Some(layout.kind.label().to_string());
+                    let mut parser = RowParser::new(layout, date_order);
+                    let sample_rows: Vec<Vec<String>> =
+                        rows.iter().map(|(_, r)| r.clone()).collect();
+                    preview.date_order = Some(parser.settle_date_order(&sample_rows));
+                    preview.guessed = date_order == DateOrder::Auto;
+                    preview.row_problems = rows
+                        .iter()
+                        .filter_map(|(line, r)| parser.parse(*line, r).err())
+                        .take(5)
+                        .map(|rej| format!("line {}: {}", rej.line, rej.reason))
+                        .collect();
+                }
+            }
+            Ok(preview)
+        }
+        .await,
+    )
+}

@@ -1,5 +1,6 @@
 //! Data sources: uploads and syncs, their runs, errors and settings.
 pub mod api;
+pub mod format;
 #[cfg(feature = "ssr")]
 pub mod queries;
 pub mod types;

@@ -224,3 +224,21 @@ pub fn validate_settings(settings: &SourceSettings) -> Result<(), crate::error::
     }
     Ok(())
 }
+
+/// What StorePulse makes of the start of a file before loading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadPreview {
+    /// The format recognised from the header, e.g. "transaction log".
+    pub format: Option<String>,
+    /// Why the header is not recognised, with the columns found and expected.
+    pub problem: Option<String>,
+    pub columns: Vec<String>,
+    /// The date order the first rows suggest (or the source's setting).
+    pub date_order: Option<DateOrder>,
+    /// Whether that order was guessed rather than set.
+    pub guessed: bool,
+    /// The first rows as they were read.
+    pub rows: Vec<Vec<String>>,
+    /// Problems in those first rows ("line 3: Quantity 'abc' is not a number").
+    pub row_problems: Vec<String>,
+}

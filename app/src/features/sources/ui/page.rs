@@ -5,9 +5,12 @@ use leptos_meta::Title;
 use crate::components::format::count;
 use crate::components::AppShell;
 use crate::features::sources::api::{
-    get_run, get_source_contents, list_runs, list_sources, DeleteSource,
+    get_run, get_source_contents, list_runs, list_sources, preview_upload, DeleteSource,
+    UpdateSourceSettings,
 };
-use crate::features::sources::types::{IngestRun, SourceContents};
+use crate::features::sources::types::{
+    DateOrder, IngestRun, SourceContents, SourceSettings, SourceSummary, UploadPreview,
+};
 
 /// Where an upload is. (Only the browser moves it past `Idle`.)
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +29,7 @@ pub fn SourcesPage() -> impl IntoView {
     let sources = Resource::new(|| (), |_| list_sources());
     let runs = Resource::new(|| (), |_| list_runs(None));
     let upload = RwSignal::new(Upload::Idle);
+    let editing = RwSignal::new(None::<SourceSummary>);
     let refresh = move || {
         sources.refetch();
         runs.refetch();
@@ -67,7 +71,13 @@ pub fn SourcesPage() -> impl IntoView {
                                                 <td class="num">{count(s.customers)}</td>
                                                 <td class="num">{count(s.products)}</td>
                                                 <td>{last.map(|r| view! { <StateBadge state=r.state.clone()/> " " {r.started_at.format("%Y-%m-%d %H:%M").to_string()} })}</td>
-                                                <td><DeleteButton id=s.id name=s.name.clone() on_deleted=refresh/></td>
+                                                <td><div class="actions">
+                                                    {(s.kind == "file").then(|| {
+                                                        let chosen = s.clone();
+                                                        view! { <button type="button" class="button ghost" on:click=move |_| editing.set(Some(chosen.clone()))>"Settings…"</button> }
+                                                    })}
+                                                    <DeleteButton id=s.id name=s.name.clone() on_deleted=refresh/>
+                                                </div></td>
                                             </tr>
                                         }
                                     }).collect_view()}
@@ -78,6 +88,7 @@ pub fn SourcesPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            {move || editing.get().map(|source| view! { <SettingsForm source editing on_saved=refresh/> })}
             <section class="panel" aria-label="Runs">
                 <h2 class="panel-title">"Runs"</h2>
                 <Transition fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
@@ -105,6 +116,17 @@ fn UploadPanel(upload: RwSignal<Upload>) -> impl IntoView {
     let source = RwSignal::new("Uploads".to_string());
     let format = RwSignal::new("auto".to_string());
     let dragging = RwSignal::new(false);
+    let date_order = RwSignal::new("auto".to_string());
+    let preview = RwSignal::new(None::<Result<UploadPreview, String>>);
+    let refresh_preview = move || {
+        #[cfg(feature = "hydrate")]
+        preview_first_file(
+            input,
+            format.get_untracked(),
+            date_order.get_untracked(),
+            preview,
+        );
+    };
 
     let note_files = move || {
         #[cfg(feature = "hydrate")]
@@ -116,6 +138,7 @@ fn UploadPanel(upload: RwSignal<Upload>) -> impl IntoView {
                     .collect(),
             );
         }
+        refresh_preview();
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
@@ -139,9 +162,10 @@ fn UploadPanel(upload: RwSignal<Upload>) -> impl IntoView {
             return;
         }
         let url = format!(
-            "/api/v1/ingest?wait=false&format={}&source={}",
+            "/api/v1/ingest?wait=false&format={}&source={}&date_order={}",
             format.get_untracked(),
-            js_encode(&source.get_untracked())
+            js_encode(&source.get_untracked()),
+            date_order.get_untracked()
         );
         #[cfg(feature = "hydrate")]
         if let Some(el) = input.get_untracked() {
@@ -180,7 +204,7 @@ fn UploadPanel(upload: RwSignal<Upload>) -> impl IntoView {
                         <input type="text" prop:value=move || source.get() on:input=move |ev| source.set(event_target_value(&ev)) aria-label="Source name"/>
                     </label>
                     <label>"Format"
-                        <select aria-label="Format" on:change=move |ev| format.set(event_target_value(&ev))>
+                        <select aria-label="Format" on:change=move |ev| { format.set(event_target_value(&ev)); refresh_preview(); }>
                             <option value="auto" selected>"Recognise from the header"</option>
                             <option value="transactions">"Transaction log"</option>
                             <option value="star">"Star schema (customers, products, sales)"</option>
@@ -188,9 +212,17 @@ fn UploadPanel(upload: RwSignal<Upload>) -> impl IntoView {
                             <option value="competitor">"Competitor prices"</option>
                         </select>
                     </label>
+                    <label>"Dates"
+                        <select aria-label="Date order" on:change=move |ev| { date_order.set(event_target_value(&ev)); refresh_preview(); }>
+                            <option value="auto" selected>"As the file suggests"</option>
+                            <option value="month_first">"Month first (M/D/YYYY)"</option>
+                            <option value="day_first">"Day first (D/M/YYYY)"</option>
+                        </select>
+                    </label>
                     <button type="submit" class="button primary" disabled=busy>"Upload and load"</button>
                 </div>
             </form>
+            <PreviewPanel preview/>
             <UploadStatus upload/>
         </section>
     }
@@ -202,6 +234,91 @@ fn file_size(bytes: f64) -> String {
         format!("{:.1} MB", bytes / 1_048_576.0)
     } else {
         format!("{} KB", (bytes / 1024.0).ceil() as u64)
+    }
+}
+
+/// Reads the start of the first chosen CSV file and asks the server how it would be loaded.
+#[cfg(feature = "hydrate")]
+fn preview_first_file(
+    input: NodeRef<Input>,
+    format: String,
+    date_order: String,
+    preview: RwSignal<Option<Result<UploadPreview, String>>>,
+) {
+    let Some(file) = input
+        .get_untracked()
+        .and_then(|i| i.files())
+        .and_then(|f| f.get(0))
+    else {
+        preview.set(None);
+        return;
+    };
+    let name = file.name().to_lowercase();
+    if !(name.ends_with(".csv") || name.ends_with(".txt")) {
+        preview.set(Some(Err(
+            "Compressed (.gz) and spreadsheet (.xlsx) files are recognised when they load.".into(),
+        )));
+        return;
+    }
+    let whole_file = file.size() <= 65_536.0;
+    let Ok(head) = file.slice_with_i32_and_i32(0, 65_536) else {
+        return;
+    };
+    let text = head.text();
+    leptos::task::spawn_local(async move {
+        let sample = wasm_bindgen_futures::JsFuture::from(text)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        let result = preview_upload(
+            sample,
+            whole_file,
+            format.parse().unwrap_or_default(),
+            date_order.parse().unwrap_or_default(),
+        )
+        .await;
+        preview.set(Some(result.map_err(|e| e.to_string())));
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+#[allow(dead_code)]
+fn preview_first_file(
+    _: NodeRef<Input>,
+    _: String,
+    _: String,
+    _: RwSignal<Option<Result<UploadPreview, String>>>,
+) {
+    let _ = preview_upload;
+}
+
+/// How the chosen file would be read: shown before anything is loaded.
+#[component]
+fn PreviewPanel(preview: RwSignal<Option<Result<UploadPreview, String>>>) -> impl IntoView {
+    move || {
+        preview.get().map(|result| match result {
+            Err(message) => view! { <p class="muted small" role="note">{message}</p> }.into_any(),
+            Ok(p) => {
+                let dates = p.date_order.map(|order| {
+                    let how = if p.guessed { "guessed from the first rows — change it with Dates if wrong" } else { "as chosen" };
+                    format!("Dates read {order} ({how}).")
+                });
+                view! {
+                    <div class="preview" role="note" aria-label="File preview">
+                        {match (&p.format, &p.problem) {
+                            (Some(format), _) => view! { <p><strong>{format!("Recognised as {format}.")}</strong>" " {dates.unwrap_or_default()}</p> }.into_any(),
+                            (None, Some(problem)) => view! { <p class="form-error">{problem.clone()}</p> }.into_any(),
+                            _ => ().into_any(),
+                        }}
+                        <p class="muted small">{format!("Columns: {}", p.columns.join(", "))}</p>
+                        {(!p.row_problems.is_empty()).then(|| view! {
+                            <ul class="notes">{p.row_problems.iter().map(|r| view! { <li class="form-error">{r.clone()}</li> }).collect_view()}</ul>
+                        })}
+                    </div>
+                }.into_any()
+            }
+        })
     }
 }
 
@@ -502,5 +619,65 @@ fn DeleteButton(
                 }.into_any()
             }
         }}
+    }
+}
+
+/// How a source's files are read: date order, time zone, rejected-rows limit.
+#[component]
+fn SettingsForm(
+    source: SourceSummary,
+    editing: RwSignal<Option<SourceSummary>>,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let save = ServerAction::<UpdateSourceSettings>::new();
+    let order = RwSignal::new(source.settings.date_order);
+    let timezone = RwSignal::new(source.settings.timezone.clone().unwrap_or_default());
+    let limit = RwSignal::new(source.settings.max_rejected_percent.to_string());
+    let id = source.id;
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            editing.set(None);
+            on_saved();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let tz = timezone.get_untracked().trim().to_string();
+        let settings = SourceSettings {
+            date_order: order.get_untracked(),
+            timezone: (!tz.is_empty()).then_some(tz),
+            max_rejected_percent: limit.get_untracked().trim().parse().unwrap_or(-1.0),
+        };
+        save.dispatch(UpdateSourceSettings { id, settings });
+    };
+    view! {
+        <section class="panel" aria-label="Source settings">
+            <h2 class="panel-title">{format!("Settings of '{}'", source.name)}</h2>
+            <form class="upload-options" on:submit=submit>
+                <label>"Date order"
+                    <select aria-label="Source date order" on:change=move |ev| order.set(event_target_value(&ev).parse().unwrap_or_default())>
+                        {[(DateOrder::Auto, "Guess from the rows"), (DateOrder::MonthFirst, "Month first (M/D/YYYY)"), (DateOrder::DayFirst, "Day first (D/M/YYYY)")]
+                            .into_iter()
+                            .map(|(value, label)| {
+                                let key = serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                                view! { <option value=key selected=move || order.get() == value>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>"Time zone of the file's times"
+                    <input type="text" placeholder="the store's (e.g. Europe/London)" prop:value=move || timezone.get()
+                        on:input=move |ev| timezone.set(event_target_value(&ev)) aria-label="Source time zone"/>
+                </label>
+                <label>"Rejected rows allowed (%)"
+                    <input type="number" min="0" max="100" step="0.1" prop:value=move || limit.get()
+                        on:input=move |ev| limit.set(event_target_value(&ev)) aria-label="Rejected rows allowed"/>
+                </label>
+                <button type="submit" class="button primary">"Save"</button>
+                <button type="button" class="button ghost" on:click=move |_| editing.set(None)>"Cancel"</button>
+            </form>
+            <p class="muted small">"0% means any rejected row fails the whole run, so nothing is ever half loaded."</p>
+            {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        </section>
     }
 }

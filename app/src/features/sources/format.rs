@@ -1,0 +1,735 @@
+//! The file formats StorePulse reads, recognised from their header, and the parsing of one row
+//! into a staged record or a rejection that says line, column and reason. Pure: no I/O.
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// What a file holds, decided from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    // Declared in load order: dimensions before the facts that refer to them.
+    StarCustomers,
+    StarProducts,
+    Catalog,
+    Transactions,
+    StarSales,
+    Competitor,
+}
+
+pub use super::types::{DateOrder, FormatChoice};
+
+fn allows(choice: FormatChoice, kind: FileKind) -> bool {
+    match choice {
+        FormatChoice::Auto => true,
+        FormatChoice::Transactions => kind == FileKind::Transactions,
+        FormatChoice::Star => matches!(
+            kind,
+            FileKind::StarCustomers | FileKind::StarProducts | FileKind::StarSales
+        ),
+        FormatChoice::Catalog => kind == FileKind::Catalog,
+        FormatChoice::Competitor => kind == FileKind::Competitor,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Value {
+    Text,
+    /// Required non-empty text.
+    Key,
+    Int,
+    Money,
+    Timestamp,
+    Date,
+    Bool,
+}
+
+struct Column {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    value: Value,
+}
+
+const fn col(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    value: Value,
+) -> Column {
+    Column {
+        name,
+        aliases,
+        required,
+        value,
+    }
+}
+
+// Column lists per kind, in the order of the staging tables' columns (after `line`).
+const TRANSACTIONS: &[Column] = &[
+    col(
+        "InvoiceNo",
+        &["invoice", "invoicenumber", "orderid", "ordernumber"],
+        true,
+        Value::Key,
+    ),
+    col(
+        "StockCode",
+        &["sku", "productcode", "itemcode"],
+        true,
+        Value::Key,
+    ),
+    col(
+        "Description",
+        &["productname", "itemname"],
+        false,
+        Value::Text,
+    ),
+    col("Quantity", &["qty"], true, Value::Int),
+    col(
+        "InvoiceDate",
+        &["date", "orderdate", "timestamp"],
+        true,
+        Value::Timestamp,
+    ),
+    col("UnitPrice", &["price"], true, Value::Money),
+    col(
+        "CustomerID",
+        &["customer", "customernumber"],
+        false,
+        Value::Text,
+    ),
+    col("Country", &[], false, Value::Text),
+];
+const STAR_CUSTOMERS: &[Column] = &[
+    col("customer_id", &[], true, Value::Key),
+    col("name", &[], false, Value::Text),
+    col("email", &[], false, Value::Text),
+    col("location", &["country"], false, Value::Text),
+];
+const STAR_PRODUCTS: &[Column] = &[
+    col("product_id", &[], true, Value::Key),
+    col("name", &[], true, Value::Key),
+    col("category", &[], true, Value::Text),
+    col("price", &[], true, Value::Money),
+    col("cost", &[], false, Value::Money),
+    col("stock", &["onhand"], false, Value::Int),
+    col("lead_time_days", &["leadtime"], false, Value::Int),
+];
+const STAR_SALES: &[Column] = &[
+    col("transaction_id", &[], true, Value::Key),
+    col("order_id", &[], false, Value::Text),
+    col("customer_id", &[], true, Value::Text),
+    col("product_id", &[], true, Value::Key),
+    col("quantity", &[], true, Value::Int),
+    col("price", &[], true, Value::Money),
+    col("timestamp", &[], true, Value::Timestamp),
+    col("channel", &[], false, Value::Text),
+    col("status", &[], false, Value::Text),
+];
+const CATALOG: &[Column] = &[
+    col("sku", &[], true, Value::Key),
+    col("name", &[], true, Value::Key),
+    col("category", &[], true, Value::Text),
+    col("price", &[], true, Value::Money),
+    col("cost", &[], true, Value::Money),
+    col("on_hand", &["stock"], true, Value::Int),
+    col("lead_time_days", &["leadtime"], false, Value::Int),
+    col("as_of", &["date"], false, Value::Date),
+];
+const COMPETITOR: &[Column] = &[
+    col("sku", &[], true, Value::Key),
+    col("competitor", &[], true, Value::Key),
+    col("price", &[], true, Value::Money),
+    col("shipping", &[], false, Value::Money),
+    col("in_stock", &[], false, Value::Bool),
+    col(
+        "observed_at",
+        &["date", "timestamp"],
+        false,
+        Value::Timestamp,
+    ),
+];
+
+impl FileKind {
+    const ALL: [FileKind; 6] = [
+        FileKind::Transactions,
+        FileKind::StarSales,
+        FileKind::StarCustomers,
+        FileKind::StarProducts,
+        FileKind::Catalog,
+        FileKind::Competitor,
+    ];
+
+    fn columns(self) -> &'static [Column] {
+        match self {
+            FileKind::Transactions => TRANSACTIONS,
+            FileKind::StarCustomers => STAR_CUSTOMERS,
+            FileKind::StarProducts => STAR_PRODUCTS,
+            FileKind::StarSales => STAR_SALES,
+            FileKind::Catalog => CATALOG,
+            FileKind::Competitor => COMPETITOR,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Transactions => "transaction log",
+            FileKind::StarCustomers => "customers (star schema)",
+            FileKind::StarProducts => "products (star schema)",
+            FileKind::StarSales => "sales (star schema)",
+            FileKind::Catalog => "catalog and stock",
+            FileKind::Competitor => "competitor prices",
+        }
+    }
+
+    /// Column names of the staging table, in order.
+    pub fn staging_columns(self) -> Vec<&'static str> {
+        self.columns().iter().map(|c| c.name).collect()
+    }
+
+    fn describe(self) -> String {
+        let cols: Vec<String> = self
+            .columns()
+            .iter()
+            .map(|c| {
+                if c.required {
+                    c.name.to_string()
+                } else {
+                    format!("[{}]", c.name)
+                }
+            })
+            .collect();
+        format!("{}: {}", self.label(), cols.join(", "))
+    }
+}
+
+/// Header names compare without case, spaces, underscores or punctuation.
+pub fn normalize(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A recognised header: which kind, and where each column of the kind is.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub kind: FileKind,
+    positions: Vec<Option<usize>>,
+}
+
+/// Recognises a file's kind from its header, or says what was expected and what was found.
+pub fn detect(header: &[String], choice: FormatChoice) -> Result<Layout, String> {
+    let found: Vec<String> = header.iter().map(|h| normalize(h)).collect();
+    let position = |column: &Column| {
+        std::iter::once(normalize(column.name))
+            .chain(column.aliases.iter().map(|a| normalize(a)))
+            .find_map(|name| found.iter().position(|f| *f == name))
+    };
+    // The kind whose required columns are all there; the one matching most columns wins
+    // (a star products file also has what a catalog needs but for cost and on_hand).
+    let mut best: Option<(usize, Layout)> = None;
+    for kind in FileKind::ALL.into_iter().filter(|k| allows(choice, *k)) {
+        let positions: Vec<Option<usize>> = kind.columns().iter().map(position).collect();
+        let complete = kind
+            .columns()
+            .iter()
+            .zip(&positions)
+            .all(|(c, p)| !c.required || p.is_some());
+        let matched = positions.iter().filter(|p| p.is_some()).count();
+        if complete && best.as_ref().is_none_or(|(m, _)| matched > *m) {
+            best = Some((matched, Layout { kind, positions }));
+        }
+    }
+    best.map(|(_, layout)| layout).ok_or_else(|| {
+        let expected: Vec<String> =
+            FileKind::ALL.into_iter().filter(|k| allows(choice, *k)).map(|k| k.describe()).collect();
+        let shown: Vec<&str> = header.iter().map(|h| h.trim()).collect();
+        format!(
+            "the header does not match a format StorePulse reads. Found columns: {}. Expected one of — {} ([…] optional; case, spaces and underscores do not matter)",
+            if shown.iter().all(|h| h.is_empty()) { "none".to_string() } else { shown.join(", ") },
+            expected.join(" | ")
+        )
+    })
+}
+
+/// Why a row cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// Turns rows of one file into staged records (text fields, ready for COPY).
+pub struct RowParser {
+    layout: Layout,
+    date_order: DateOrder,
+}
+
+impl RowParser {
+    pub fn new(layout: Layout, date_order: DateOrder) -> Self {
+        RowParser { layout, date_order }
+    }
+
+    pub fn kind(&self) -> FileKind {
+        self.layout.kind
+    }
+
+    pub fn date_order(&self) -> DateOrder {
+        self.date_order
+    }
+
+    /// The order a row belongs to (invoice, or order id else transaction id), for kinds whose
+    /// rows are order lines: an order loads whole, so a rejected line keeps its order out.
+    pub fn order_key(&self, fields: &[String]) -> Option<String> {
+        let value = |i: usize| {
+            self.layout.positions[i]
+                .and_then(|p| fields.get(p))
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        match self.layout.kind {
+            FileKind::Transactions => value(0),
+            FileKind::StarSales => value(1).or_else(|| value(0)),
+            _ => None,
+        }
+    }
+
+    /// Settles an `Auto` date order from sample rows: a first number above 12 means day-first,
+    /// a second one above 12 month-first; month-first when nothing tells.
+    pub fn settle_date_order(&mut self, rows: &[Vec<String>]) -> DateOrder {
+        if self.date_order != DateOrder::Auto {
+            return self.date_order;
+        }
+        let date_columns: Vec<usize> = self
+            .layout
+            .kind
+            .columns()
+            .iter()
+            .zip(&self.layout.positions)
+            .filter(|(c, _)| matches!(c.value, Value::Timestamp | Value::Date))
+            .filter_map(|(_, p)| *p)
+            .collect();
+        let mut order = DateOrder::MonthFirst;
+        'rows: for row in rows {
+            for &i in &date_columns {
+                if let Some((a, b)) = row.get(i).and_then(|v| slash_parts(v)) {
+                    if a > 12 {
+                        order = DateOrder::DayFirst;
+                        break 'rows;
+                    }
+                    if b > 12 {
+                        break 'rows;
+                    }
+                }
+            }
+        }
+        self.date_order = order;
+        order
+    }
+
+    /// The staged record: `line` then one text field per column of the kind ('' for empty).
+    pub fn parse(&self, line: u64, fields: &[String]) -> Result<Vec<String>, Rejection> {
+        let mut record = Vec::with_capacity(self.layout.positions.len() + 1);
+        record.push(line.to_string());
+        for (column, position) in self
+            .layout
+            .kind
+            .columns()
+            .iter()
+            .zip(&self.layout.positions)
+        {
+            let raw = position
+                .and_then(|p| fields.get(p))
+                .map(|v| v.trim())
+                .unwrap_or("");
+            if raw.contains('\0') {
+                return Err(Rejection {
+                    line,
+                    column: Some(column.name.to_string()),
+                    reason: format!(
+                        "{} contains a NUL character: is this part of the file binary?",
+                        column.name
+                    ),
+                });
+            }
+            let reject = |reason: String| Rejection {
+                line,
+                column: Some(column.name.to_string()),
+                reason,
+            };
+            // A required column must be in the header; its value may be empty only for text
+            // (e.g. no customer: a guest checkout).
+            let value = match column.value {
+                Value::Text if raw.is_empty() => String::new(),
+                _ if raw.is_empty() && (column.required || matches!(column.value, Value::Key)) => {
+                    return Err(reject(format!("{} is empty", column.name)));
+                }
+                _ if raw.is_empty() => String::new(),
+                Value::Text | Value::Key => raw.to_string(),
+                Value::Int => parse_int(raw)
+                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?
+                    .to_string(),
+                Value::Money => parse_money(raw)
+                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?
+                    .to_string(),
+                Value::Timestamp => parse_timestamp(raw, self.date_order)
+                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?,
+                Value::Date => parse_timestamp(raw, self.date_order)
+                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?
+                    .chars()
+                    .take(10)
+                    .collect(),
+                Value::Bool => parse_bool(raw)
+                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?
+                    .to_string(),
+            };
+            record.push(value);
+        }
+        Ok(record)
+    }
+}
+
+fn parse_int(raw: &str) -> Result<i32, &'static str> {
+    if let Ok(n) = raw.parse::<i32>() {
+        return Ok(n);
+    }
+    // Spreadsheets write whole numbers as 6.0.
+    match raw.parse::<f64>() {
+        Ok(f) if f.fract() == 0.0 && f.abs() < i32::MAX as f64 => Ok(f as i32),
+        Ok(_) => Err("is not a whole number"),
+        Err(_) => Err("is not a number"),
+    }
+}
+
+fn parse_money(raw: &str) -> Result<Decimal, &'static str> {
+    use std::str::FromStr;
+    Decimal::from_str(raw)
+        .or_else(|_| Decimal::from_scientific(raw))
+        .map_err(|_| "is not a number (use digits and a decimal point, no currency sign or thousands separator)")
+}
+
+fn parse_bool(raw: &str) -> Result<bool, &'static str> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" => Ok(true),
+        "false" | "f" | "no" | "n" | "0" => Ok(false),
+        _ => Err("is not true/false"),
+    }
+}
+
+/// The two leading numbers of a `a/b/yyyy` date.
+fn slash_parts(raw: &str) -> Option<(u32, u32)> {
+    let mut parts = raw.trim().split(['/', '.', '-']);
+    let a = parts.next()?.parse().ok()?;
+    let b = parts.next()?.parse().ok()?;
+    let year = parts.next()?.split_whitespace().next()?;
+    (year.len() == 4).then_some((a, b))
+}
+
+/// A timestamp as Postgres reads it: `YYYY-MM-DD HH:MM:SS` (local time of the source's time
+/// zone) or with the offset the file gave.
+pub fn parse_timestamp(raw: &str, order: DateOrder) -> Result<String, String> {
+    let value = parse_timestamp_shape(raw, order)?;
+    // PostgreSQL has no year 0; and a year beyond 9999 is a typo, not an order.
+    match value.get(..4).and_then(|y| y.parse::<i32>().ok()) {
+        Some(year) if (1..=9999).contains(&year) => Ok(value),
+        _ => Err("has a year outside 1–9999".to_string()),
+    }
+}
+
+fn parse_timestamp_shape(raw: &str, order: DateOrder) -> Result<String, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.to_rfc3339());
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
+            return Ok(t.format("%Y-%m-%d %H:%M:%S").to_string());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return Ok(format!("{d} 00:00:00"));
+    }
+    if slash_parts(raw).is_some() {
+        let (date_fmt, other) = match order {
+            DateOrder::DayFirst => ("%d/%m/%Y", "month-first"),
+            _ => ("%m/%d/%Y", "day-first"),
+        };
+        let normalized = raw.replace(['.', '-'], "/");
+        for time_fmt in [" %H:%M", " %H:%M:%S", ""] {
+            let format = format!("{date_fmt}{time_fmt}");
+            if time_fmt.is_empty() {
+                if let Ok(d) = NaiveDate::parse_from_str(&normalized, &format) {
+                    return Ok(format!("{d} 00:00:00"));
+                }
+            } else if let Ok(t) = NaiveDateTime::parse_from_str(&normalized, &format) {
+                return Ok(t.format("%Y-%m-%d %H:%M:%S").to_string());
+            }
+        }
+        return Err(format!(
+            "is not a valid {order} date (if the file's dates are {other}, set the source's date order)"
+        ));
+    }
+    Err("is not a date (expected e.g. 2011-12-09 12:50 or 12/9/2011 12:50)".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    const RETAIL_HEADER: &[&str] = &[
+        "InvoiceNo",
+        "StockCode",
+        "Description",
+        "Quantity",
+        "InvoiceDate",
+        "UnitPrice",
+        "CustomerID",
+        "Country",
+    ];
+
+    #[test]
+    fn recognises_the_online_retail_header_and_its_variants() {
+        assert_eq!(
+            detect(&strings(RETAIL_HEADER), FormatChoice::Auto)
+                .unwrap()
+                .kind,
+            FileKind::Transactions
+        );
+        // Online Retail II spells some columns differently.
+        let ii = strings(&[
+            "Invoice",
+            "StockCode",
+            "Description",
+            "Quantity",
+            "InvoiceDate",
+            "Price",
+            "Customer ID",
+            "Country",
+        ]);
+        assert_eq!(
+            detect(&ii, FormatChoice::Auto).unwrap().kind,
+            FileKind::Transactions
+        );
+        let shouty = strings(&[
+            "INVOICE_NO",
+            " stock code ",
+            "quantity",
+            "invoice date",
+            "unit price",
+        ]);
+        assert_eq!(
+            detect(&shouty, FormatChoice::Auto).unwrap().kind,
+            FileKind::Transactions
+        );
+    }
+
+    #[test]
+    fn recognises_each_star_file_catalog_and_competitor_prices() {
+        let kind = |h: &[&str]| detect(&strings(h), FormatChoice::Auto).unwrap().kind;
+        assert_eq!(
+            kind(&["customer_id", "name", "email", "location"]),
+            FileKind::StarCustomers
+        );
+        assert_eq!(
+            kind(&["product_id", "name", "category", "price"]),
+            FileKind::StarProducts
+        );
+        assert_eq!(
+            kind(&[
+                "transaction_id",
+                "customer_id",
+                "product_id",
+                "quantity",
+                "price",
+                "timestamp"
+            ]),
+            FileKind::StarSales
+        );
+        assert_eq!(
+            kind(&["sku", "name", "category", "price", "cost", "on_hand"]),
+            FileKind::Catalog
+        );
+        assert_eq!(
+            kind(&["sku", "competitor", "price", "shipping"]),
+            FileKind::Competitor
+        );
+    }
+
+    #[test]
+    fn an_unknown_header_lists_what_was_found_and_what_is_expected() {
+        let err = detect(&strings(&["date", "amount"]), FormatChoice::Auto).unwrap_err();
+        assert!(err.contains("Found columns: date, amount"), "{err}");
+        assert!(
+            err.contains("transaction log: InvoiceNo, StockCode, [Description], Quantity"),
+            "{err}"
+        );
+        assert!(
+            err.contains("competitor prices: sku, competitor, price"),
+            "{err}"
+        );
+        // Asking for one format narrows both the match and the message.
+        let err = detect(&strings(RETAIL_HEADER), FormatChoice::Catalog).unwrap_err();
+        assert!(!err.contains("transaction log"), "{err}");
+    }
+
+    #[test]
+    fn parses_a_row_into_a_staged_record() {
+        let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
+        let parser = RowParser::new(layout, DateOrder::MonthFirst);
+        let row = strings(&[
+            "536365",
+            "85123A",
+            "WHITE HANGING HEART",
+            "6",
+            "12/1/2010 8:26",
+            "2.55",
+            "17850",
+            "United Kingdom",
+        ]);
+        assert_eq!(
+            parser.parse(2, &row).unwrap(),
+            strings(&[
+                "2",
+                "536365",
+                "85123A",
+                "WHITE HANGING HEART",
+                "6",
+                "2010-12-01 08:26:00",
+                "2.55",
+                "17850",
+                "United Kingdom"
+            ])
+        );
+        let guest = strings(&[
+            "C536379",
+            "D",
+            "Discount",
+            "-1",
+            "12/1/2010 9:41",
+            "27.50",
+            "",
+            "United Kingdom",
+        ]);
+        assert_eq!(parser.parse(3, &guest).unwrap()[7], "");
+    }
+
+    #[test]
+    fn bad_values_are_rejected_with_line_column_and_reason() {
+        let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
+        let parser = RowParser::new(layout, DateOrder::MonthFirst);
+        let row = |qty: &str, date: &str, price: &str| {
+            strings(&["1", "A", "x", qty, date, price, "", "UK"])
+        };
+        let err = parser
+            .parse(1042, &row("abc", "12/1/2010 8:26", "1"))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Rejection {
+                line: 1042,
+                column: Some("Quantity".into()),
+                reason: "Quantity 'abc' is not a number".into()
+            }
+        );
+        assert!(parser
+            .parse(7, &row("1.5", "12/1/2010 8:26", "1"))
+            .unwrap_err()
+            .reason
+            .contains("not a whole number"));
+        assert!(parser
+            .parse(7, &row("1", "12/1/2010 8:26", "£2.55"))
+            .unwrap_err()
+            .reason
+            .contains("no currency sign"));
+        let bad_date = parser
+            .parse(7, &row("1", "13/1/2010 8:26", "1"))
+            .unwrap_err();
+        assert!(
+            bad_date
+                .reason
+                .contains("not a valid month-first (M/D/YYYY) date"),
+            "{}",
+            bad_date.reason
+        );
+        assert!(bad_date.reason.contains("day-first"), "{}", bad_date.reason);
+        let empty = parser
+            .parse(7, &strings(&["", "A", "x", "1", "2010-12-01", "1", "", ""]))
+            .unwrap_err();
+        assert_eq!(empty.reason, "InvoiceNo is empty");
+        // Whole numbers written by spreadsheets are fine.
+        assert_eq!(
+            parser
+                .parse(8, &row("6.0", "2010-12-01 08:26:00", "2.5"))
+                .unwrap()[4],
+            "6"
+        );
+    }
+
+    #[test]
+    fn date_order_is_guessed_from_the_rows() {
+        let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
+        let row = |d: &str| strings(&["1", "A", "x", "1", d, "1", "", ""]);
+        let mut parser = RowParser::new(layout.clone(), DateOrder::Auto);
+        assert_eq!(
+            parser.settle_date_order(&[row("1/2/2011 10:00"), row("25/12/2011 10:00")]),
+            DateOrder::DayFirst
+        );
+        let mut parser = RowParser::new(layout.clone(), DateOrder::Auto);
+        assert_eq!(
+            parser.settle_date_order(&[row("12/25/2011 10:00")]),
+            DateOrder::MonthFirst
+        );
+        let mut parser = RowParser::new(layout, DateOrder::DayFirst);
+        assert_eq!(
+            parser.settle_date_order(&[row("12/25/2011 10:00")]),
+            DateOrder::DayFirst,
+            "a setting wins"
+        );
+    }
+
+    #[test]
+    fn timestamps_in_every_accepted_shape() {
+        let ts = |s: &str, o| parse_timestamp(s, o).unwrap();
+        assert_eq!(
+            ts("12/9/2011 12:50", DateOrder::MonthFirst),
+            "2011-12-09 12:50:00"
+        );
+        assert_eq!(
+            ts("9/12/2011 12:50", DateOrder::DayFirst),
+            "2011-12-09 12:50:00"
+        );
+        assert_eq!(ts("09.12.2011", DateOrder::DayFirst), "2011-12-09 00:00:00");
+        assert_eq!(
+            ts("2011-12-09T12:50:00", DateOrder::Auto),
+            "2011-12-09 12:50:00"
+        );
+        assert_eq!(
+            ts("2011-12-09T12:50:00Z", DateOrder::Auto),
+            "2011-12-09T12:50:00+00:00"
+        );
+        assert_eq!(
+            ts("2011-12-09 12:50:00.250", DateOrder::Auto),
+            "2011-12-09 12:50:00"
+        );
+        assert!(parse_timestamp("yesterday", DateOrder::Auto)
+            .unwrap_err()
+            .contains("is not a date"));
+        assert!(parse_timestamp("2/30/2011", DateOrder::MonthFirst).is_err());
+        assert!(parse_timestamp("0000-01-01 10:00", DateOrder::Auto)
+            .unwrap_err()
+            .contains("year outside"));
+    }
+}
