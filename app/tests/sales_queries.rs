@@ -158,3 +158,51 @@ async fn latest_order_day_is_local(pool: PgPool) {
         Some(day("2026-07-01"))
     );
 }
+
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn monthly_rows_have_month_on_month_change_and_partial_marks(pool: PgPool) {
+    use app::features::sales::kpi::change;
+    rolled_up(&pool).await;
+    let rows = monthly_sales(&pool, range("2026-05-15", "2026-07-01"))
+        .await
+        .unwrap();
+    let summary: Vec<_> = rows
+        .iter()
+        .map(|m| {
+            let net = m.gross_revenue - m.returns;
+            (
+                m.month,
+                net,
+                m.orders,
+                m.previous_net,
+                m.partial,
+                m.previous_net.and_then(|p| change(net, p)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            // May: no sales in London time (O7 is 1 June locally); the range starts mid-month.
+            (day("2026-05-01"), dec!(0), 0, Some(dec!(0)), true, None),
+            // June: 73.50 − 27.50; May's 0 gives no change (DESIGN.md: empty when the previous is 0).
+            (
+                day("2026-06-01"),
+                dec!(46.00),
+                4,
+                Some(dec!(0)),
+                false,
+                None
+            ),
+            // July: only the 1st is in range; (10 − 46) / 46.
+            (
+                day("2026-07-01"),
+                dec!(10.00),
+                1,
+                Some(dec!(46.00)),
+                true,
+                Some((dec!(10) - dec!(46)) / dec!(46))
+            ),
+        ]
+    );
+}

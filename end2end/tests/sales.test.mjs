@@ -78,6 +78,21 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   await page.reload();
   assert.equal(await kpi(page, 'Gross revenue'), want.gross);
 
+  // Presets and comparison live in the URL too; every card shows its change.
+  await page.getByLabel('Period').selectOption('month_to_date');
+  await page.waitForURL(/preset=month_to_date/);
+  await page.waitForFunction(() => document.querySelector('[aria-label="From date"]')?.value === '2026-06-01');
+  assert.equal(await kpi(page, 'Gross revenue'), want.gross, 'month to date = 1–30 June 2026');
+  assert.match(await page.locator('.kpi-card[aria-label="Gross revenue"] .kpi-delta').textContent(), /^[+−]\d+\.\d% vs previous period$/);
+  await page.getByRole('cell', { name: 'Jun 2026' }).waitFor();
+  await page.getByLabel('Compare with').selectOption('previous_year');
+  await page.waitForURL(/compare=previous_year/);
+  await page.locator('.kpi-card[aria-label="Gross revenue"] .kpi-delta', { hasText: 'vs same period last year' }).waitFor();
+  await page.getByLabel('Compare with').selectOption('none');
+  await page.waitForURL(/compare=none/);
+  await page.waitForFunction(() => document.querySelectorAll('.kpi-delta').length === 0);
+  await page.screenshot({ path: path.join(artifacts, 'sales-month-to-date.png'), fullPage: true });
+
   // A range with no sales gets a readable empty state, not a broken chart.
   await page.goto(`${baseUrl}/sales?from=2020-01-01&to=2020-01-31`);
   await page.waitForSelector('.chart-empty');

@@ -55,6 +55,16 @@ pub fn percent(share: Decimal) -> String {
     format!("{pct:.1}%")
 }
 
+/// A change as `+8.2%` / `−3.1%`.
+pub fn signed_percent(change: Decimal) -> String {
+    let text = percent(change.abs());
+    if change.is_sign_negative() && !change.is_zero() {
+        format!("−{text}")
+    } else {
+        format!("+{text}")
+    }
+}
+
 /// Money as a plain number for charts (rounded to cents).
 pub fn chart_value(value: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
@@ -82,5 +92,7 @@ mod tests {
         assert_eq!(count(-1234567), "−1,234,567");
         assert_eq!(percent(dec!(0.12345)), "12.3%");
         assert_eq!(percent(dec!(1)), "100.0%");
+        assert_eq!(signed_percent(dec!(0.082)), "+8.2%");
+        assert_eq!(signed_percent(dec!(-0.031)), "−3.1%");
     }
 }

@@ -5,8 +5,12 @@ use leptos::prelude::*;
 pub fn KpiCard(
     #[prop(into)] label: String,
     #[prop(into)] value: String,
-    #[prop(optional, into)] note: Option<String>,
+    #[prop(default = None)] note: Option<String>,
     #[prop(optional, into)] help: Option<String>,
+    /// The change vs the comparison period, e.g. `+8.2% vs previous period`, and whether it is
+    /// good news (`None`: neither, e.g. no base to compare with).
+    #[prop(default = None)]
+    delta: Option<(String, Option<bool>)>,
 ) -> impl IntoView {
     let aria = label.clone();
     let heading = label.clone();
@@ -14,6 +18,9 @@ pub fn KpiCard(
         <article class="kpi-card" aria-label=aria title=help>
             <h3 class="kpi-label">{heading}</h3>
             <p class="kpi-value" data-kpi=label>{value}</p>
+            {delta.map(|(text, good)| view! {
+                <p class="kpi-delta" class:good=good == Some(true) class:bad=good == Some(false)>{text}</p>
+            })}
             {note.map(|note| view! { <p class="kpi-note">{note}</p> })}
         </article>
     }

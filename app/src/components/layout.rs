@@ -33,7 +33,6 @@ pub fn AppShell(
                     }}
                 </Transition>
             </nav>
-            {(!no_dates).then(|| view! { <DateRangeControl/> })}
             <div class="spacer"></div>
             <div class="user">
                 <Transition fallback=|| ()>
@@ -54,6 +53,7 @@ pub fn AppShell(
                 </ActionForm>
             </div>
         </header>
+        {(!no_dates).then(|| view! { <div class="filterbar"><DateRangeControl/></div> })}
         <main class="content">{children()}</main>
     }
 }

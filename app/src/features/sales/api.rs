@@ -2,6 +2,8 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
+#[cfg(feature = "ssr")]
+use super::types::{Comparison, MonthRow};
 use super::types::{SalesFilter, SalesOverview};
 use crate::error::AppError;
 
@@ -20,19 +22,54 @@ pub async fn get_sales_overview(
             let state = app_state()?;
             let pool = &state.pool;
             let latest = queries::latest_order_day(pool).await?;
+            let first = queries::first_order_day(pool).await?;
             let today = queries::store_today(pool).await?;
-            let range = kpi::resolve_range(&filter, latest, today)?;
+            let range = kpi::resolve_range(&filter, first, latest, today)?;
             let grain = kpi::grain_for(&range);
-            let totals = queries::sales_totals(pool, range).await?;
-            let customers = queries::distinct_customers(pool, range).await?;
+            let kpis_for = |range| async move {
+                let totals = queries::sales_totals(pool, range).await?;
+                let customers = queries::distinct_customers(pool, range).await?;
+                Ok::<_, AppError>(kpi::sales_kpis(&totals, customers))
+            };
+            let kpis = kpis_for(range).await?;
+            let comparison = match kpi::comparison_range(&range, filter.compare) {
+                Some(previous) => Some(Comparison {
+                    compare: filter.compare,
+                    range: previous,
+                    kpis: kpis_for(previous).await?,
+                }),
+                None => None,
+            };
             let series = queries::revenue_series(pool, range, grain).await?;
+            let monthly = queries::monthly_sales(pool, range)
+                .await?
+                .into_iter()
+                .map(|m| {
+                    let net = m.gross_revenue - m.returns;
+                    MonthRow {
+                        month: m.month,
+                        aov: (m.orders > 0)
+                            .then(|| m.gross_revenue / rust_decimal::Decimal::from(m.orders)),
+                        net_change: m
+                            .previous_net
+                            .and_then(|previous| kpi::change(net, previous)),
+                        net_revenue: net,
+                        gross_revenue: m.gross_revenue,
+                        returns: m.returns,
+                        orders: m.orders,
+                        partial: m.partial,
+                    }
+                })
+                .collect();
             Ok(SalesOverview {
                 range,
                 grain,
                 currency: state.currency.clone(),
                 data_as_of: latest,
-                kpis: kpi::sales_kpis(&totals, customers),
+                kpis,
+                comparison,
                 series,
+                monthly,
             })
         }
         .await,

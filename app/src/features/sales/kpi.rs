@@ -1,8 +1,8 @@
 //! Derived Sales numbers: pure functions, no I/O.
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, Months, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::types::{DateRange, Grain, SalesFilter, SalesKpis, SalesTotals};
+use super::types::{Compare, DateRange, Grain, Preset, SalesFilter, SalesKpis, SalesTotals};
 use crate::error::AppError;
 
 /// Length of the default range, in days.
@@ -28,19 +28,22 @@ pub fn sales_kpis(totals: &SalesTotals, customers: i64) -> SalesKpis {
     }
 }
 
-/// The range a filter asks for. Without dates: the `DEFAULT_RANGE_DAYS` ending on the latest day
-/// with data (or today when there is none), so a shop whose data stops in the past still sees it.
+/// The range a filter asks for. A preset is anchored on the latest day with data (or today when
+/// there is none), so a shop whose data stops in the past still sees it; without preset or dates,
+/// the `DEFAULT_RANGE_DAYS` ending on that day.
 pub fn resolve_range(
     filter: &SalesFilter,
+    first_day: Option<NaiveDate>,
     latest_day: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<DateRange, AppError> {
     let anchor = latest_day.unwrap_or(today);
-    let (from, to) = match (filter.from, filter.to) {
-        (Some(from), Some(to)) => (from, to),
-        (Some(from), None) => (from, anchor.max(from)),
-        (None, Some(to)) => (to - Duration::days(DEFAULT_RANGE_DAYS - 1), to),
-        (None, None) => (anchor - Duration::days(DEFAULT_RANGE_DAYS - 1), anchor),
+    let (from, to) = match (filter.preset, filter.from, filter.to) {
+        (Some(preset), _, _) => (preset_start(preset, anchor, first_day), anchor),
+        (None, Some(from), Some(to)) => (from, to),
+        (None, Some(from), None) => (from, anchor.max(from)),
+        (None, None, Some(to)) => (to - Duration::days(DEFAULT_RANGE_DAYS - 1), to),
+        (None, None, None) => (anchor - Duration::days(DEFAULT_RANGE_DAYS - 1), anchor),
     };
     if from > to {
         return Err(AppError::invalid(
@@ -59,6 +62,52 @@ pub fn resolve_range(
         ));
     }
     Ok(range)
+}
+
+fn preset_start(preset: Preset, anchor: NaiveDate, first_day: Option<NaiveDate>) -> NaiveDate {
+    let first_of_month = anchor.with_day(1).unwrap_or(anchor);
+    match preset {
+        Preset::Last7Days => anchor - Duration::days(6),
+        Preset::Last30Days => anchor - Duration::days(29),
+        Preset::Last90Days => anchor - Duration::days(89),
+        Preset::MonthToDate => first_of_month,
+        Preset::QuarterToDate => {
+            NaiveDate::from_ymd_opt(anchor.year(), anchor.month0() / 3 * 3 + 1, 1)
+                .unwrap_or(first_of_month)
+        }
+        Preset::YearToDate => {
+            NaiveDate::from_ymd_opt(anchor.year(), 1, 1).unwrap_or(first_of_month)
+        }
+        Preset::Last12Months => anchor
+            .checked_sub_months(Months::new(12))
+            .map(|d| d + Duration::days(1))
+            .unwrap_or(anchor),
+        Preset::AllTime => first_day.unwrap_or(anchor).min(anchor),
+    }
+}
+
+/// The period the range is compared with: the same number of days just before it, or the same
+/// dates a year earlier (29 February falls back to the 28th).
+pub fn comparison_range(range: &DateRange, compare: Compare) -> Option<DateRange> {
+    match compare {
+        Compare::None => None,
+        Compare::PreviousPeriod => {
+            let days = Duration::days(range.days());
+            Some(DateRange {
+                from: range.from - days,
+                to: range.to - days,
+            })
+        }
+        Compare::PreviousYear => Some(DateRange {
+            from: range.from.checked_sub_months(Months::new(12))?,
+            to: range.to.checked_sub_months(Months::new(12))?,
+        }),
+    }
+}
+
+/// Relative change (current − previous) / previous; `None` when previous is 0 (DESIGN.md's MoM rule).
+pub fn change(current: Decimal, previous: Decimal) -> Option<Decimal> {
+    (!previous.is_zero()).then(|| (current - previous) / previous.abs())
 }
 
 /// A bucket size that keeps a chart readable: days up to two months, weeks up to a year,
@@ -121,6 +170,7 @@ mod tests {
     fn default_range_ends_on_latest_data() {
         let range = resolve_range(
             &SalesFilter::default(),
+            None,
             Some(day("2011-12-09")),
             day("2026-11-21"),
         )
@@ -137,7 +187,7 @@ mod tests {
 
     #[test]
     fn default_range_without_data_ends_today() {
-        let range = resolve_range(&SalesFilter::default(), None, day("2026-11-21")).unwrap();
+        let range = resolve_range(&SalesFilter::default(), None, None, day("2026-11-21")).unwrap();
         assert_eq!(range.to, day("2026-11-21"));
     }
 
@@ -145,15 +195,16 @@ mod tests {
     fn open_ended_ranges() {
         let from_only = SalesFilter {
             from: Some(day("2024-01-01")),
-            to: None,
+            ..Default::default()
         };
-        let r = resolve_range(&from_only, Some(day("2024-03-01")), day("2026-01-01")).unwrap();
+        let r =
+            resolve_range(&from_only, None, Some(day("2024-03-01")), day("2026-01-01")).unwrap();
         assert_eq!((r.from, r.to), (day("2024-01-01"), day("2024-03-01")));
         let to_only = SalesFilter {
-            from: None,
             to: Some(day("2024-03-31")),
+            ..Default::default()
         };
-        let r = resolve_range(&to_only, None, day("2026-01-01")).unwrap();
+        let r = resolve_range(&to_only, None, None, day("2026-01-01")).unwrap();
         assert_eq!((r.from, r.to), (day("2024-01-02"), day("2024-03-31")));
     }
 
@@ -162,8 +213,9 @@ mod tests {
         let reversed = SalesFilter {
             from: Some(day("2024-02-01")),
             to: Some(day("2024-01-01")),
+            ..Default::default()
         };
-        let err = resolve_range(&reversed, None, day("2026-01-01")).unwrap_err();
+        let err = resolve_range(&reversed, None, None, day("2026-01-01")).unwrap_err();
         assert!(
             err.to_string().starts_with("from: 2024-02-01 is after"),
             "{err}"
@@ -171,8 +223,9 @@ mod tests {
         let huge = SalesFilter {
             from: Some(day("1990-01-01")),
             to: Some(day("2026-01-01")),
+            ..Default::default()
         };
-        assert!(resolve_range(&huge, None, day("2026-01-01"))
+        assert!(resolve_range(&huge, None, None, day("2026-01-01"))
             .unwrap_err()
             .to_string()
             .starts_with("to:"));
@@ -188,5 +241,80 @@ mod tests {
         assert_eq!(grain_for(&r("2024-01-01", "2024-03-03")), Grain::Week);
         assert_eq!(grain_for(&r("2024-01-01", "2024-12-31")), Grain::Week); // 366 days
         assert_eq!(grain_for(&r("2024-01-01", "2025-01-01")), Grain::Month);
+    }
+
+    #[test]
+    fn presets_are_anchored_on_the_latest_data() {
+        let latest = Some(day("2026-05-20"));
+        let range = |preset| {
+            let f = SalesFilter {
+                preset: Some(preset),
+                from: Some(day("2000-01-01")),
+                ..Default::default()
+            };
+            let r = resolve_range(&f, Some(day("2024-03-05")), latest, day("2026-11-21")).unwrap();
+            (r.from.to_string(), r.to.to_string())
+        };
+        let to = "2026-05-20".to_string();
+        assert_eq!(range(Preset::Last7Days), ("2026-05-14".into(), to.clone()));
+        assert_eq!(range(Preset::Last30Days), ("2026-04-21".into(), to.clone()));
+        assert_eq!(
+            range(Preset::MonthToDate),
+            ("2026-05-01".into(), to.clone())
+        );
+        assert_eq!(
+            range(Preset::QuarterToDate),
+            ("2026-04-01".into(), to.clone())
+        );
+        assert_eq!(range(Preset::YearToDate), ("2026-01-01".into(), to.clone()));
+        assert_eq!(
+            range(Preset::Last12Months),
+            ("2025-05-21".into(), to.clone())
+        );
+        assert_eq!(range(Preset::AllTime), ("2024-03-05".into(), to));
+        assert_eq!(
+            Preset::from_key("quarter_to_date"),
+            Some(Preset::QuarterToDate)
+        );
+    }
+
+    #[test]
+    fn comparison_periods() {
+        let r = DateRange {
+            from: day("2026-03-01"),
+            to: day("2026-03-31"),
+        };
+        assert_eq!(
+            comparison_range(&r, Compare::PreviousPeriod),
+            Some(DateRange {
+                from: day("2026-01-29"),
+                to: day("2026-02-28")
+            }) // the 31 days before
+        );
+        assert_eq!(
+            comparison_range(&r, Compare::PreviousYear),
+            Some(DateRange {
+                from: day("2025-03-01"),
+                to: day("2025-03-31")
+            })
+        );
+        let leap = DateRange {
+            from: day("2024-02-29"),
+            to: day("2024-02-29"),
+        };
+        assert_eq!(
+            comparison_range(&leap, Compare::PreviousYear).unwrap().from,
+            day("2023-02-28")
+        );
+        assert_eq!(comparison_range(&r, Compare::None), None);
+    }
+
+    #[test]
+    fn change_is_empty_when_the_previous_value_is_zero() {
+        assert_eq!(change(dec!(110), dec!(100)), Some(dec!(0.1)));
+        assert_eq!(change(dec!(92), dec!(100)), Some(dec!(-0.08)));
+        assert_eq!(change(dec!(5), dec!(0)), None);
+        // A negative base (net revenue with more returns than sales) still reads the right way.
+        assert_eq!(change(dec!(-50), dec!(-100)), Some(dec!(0.5)));
     }
 }

@@ -245,3 +245,64 @@ pub async fn transactions_page(
     .fetch_all(db)
     .await
 }
+
+/// The local day of the first order, if there is any data.
+pub async fn first_order_day(db: impl PgExecutor<'_>) -> sqlx::Result<Option<NaiveDate>> {
+    sqlx::query_scalar!(
+        r#"select (min(ordered_at) at time zone (select timezone from rollup_state))::date as "day: NaiveDate"
+           from sales_order"#
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// One row per month of the range (empty months included), with the previous month's net
+/// revenue from a window function (the month before the range counts as the first one's base),
+/// and whether the range covers the month only in part.
+pub struct MonthSalesRow {
+    pub month: NaiveDate,
+    pub gross_revenue: rust_decimal::Decimal,
+    pub returns: rust_decimal::Decimal,
+    pub orders: i64,
+    pub previous_net: Option<rust_decimal::Decimal>,
+    pub partial: bool,
+}
+
+pub async fn monthly_sales(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+) -> sqlx::Result<Vec<MonthSalesRow>> {
+    sqlx::query_as!(
+        MonthSalesRow,
+        r#"with months as (
+               select generate_series(date_trunc('month', $1::date::timestamp) - interval '1 month',
+                                      date_trunc('month', $2::date::timestamp),
+                                      interval '1 month')::date as month
+           ),
+           agg as (
+               select date_trunc('month', day::timestamp)::date as month,
+                      sum(gross_revenue) as gross, sum(returns_value) as returns, sum(orders) as orders
+               from daily_sales
+               where day >= (date_trunc('month', $1::date::timestamp) - interval '1 month')::date and day <= $2
+               group by 1
+           ),
+           rows as (
+               select m.month,
+                      coalesce(a.gross, 0) as gross,
+                      coalesce(a.returns, 0) as returns,
+                      coalesce(a.orders, 0)::bigint as orders,
+                      lag(coalesce(a.gross, 0) - coalesce(a.returns, 0)) over (order by m.month) as previous_net
+               from months m left join agg a using (month)
+           )
+           select month as "month!: NaiveDate", gross as "gross_revenue!", returns as "returns!",
+                  orders as "orders!", previous_net,
+                  (month < $1::date or (month + interval '1 month' - interval '1 day')::date > $2::date) as "partial!"
+           from rows
+           where month >= date_trunc('month', $1::date::timestamp)::date
+           order by month"#,
+        range.from as _,
+        range.to as _
+    )
+    .fetch_all(db)
+    .await
+}

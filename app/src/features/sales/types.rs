@@ -4,13 +4,115 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// The filters of the Sales page. Dates are local days in the store's time zone, both inclusive;
-/// missing dates default to the 90 days ending with the latest order.
+/// a preset wins over dates; without either, the 90 days ending with the latest order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesFilter {
     #[serde(default)]
     pub from: Option<NaiveDate>,
     #[serde(default)]
     pub to: Option<NaiveDate>,
+    #[serde(default)]
+    pub preset: Option<Preset>,
+    #[serde(default)]
+    pub compare: Compare,
+}
+
+/// Date ranges by name, anchored on the latest day with data (or today without data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    Last7Days,
+    Last30Days,
+    Last90Days,
+    MonthToDate,
+    QuarterToDate,
+    YearToDate,
+    Last12Months,
+    AllTime,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 8] = [
+        Preset::Last7Days,
+        Preset::Last30Days,
+        Preset::Last90Days,
+        Preset::MonthToDate,
+        Preset::QuarterToDate,
+        Preset::YearToDate,
+        Preset::Last12Months,
+        Preset::AllTime,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Preset::Last7Days => "Last 7 days",
+            Preset::Last30Days => "Last 30 days",
+            Preset::Last90Days => "Last 90 days",
+            Preset::MonthToDate => "Month to date",
+            Preset::QuarterToDate => "Quarter to date",
+            Preset::YearToDate => "Year to date",
+            Preset::Last12Months => "Last 12 months",
+            Preset::AllTime => "All time",
+        }
+    }
+
+    /// The name used in URLs (`?preset=last_30_days`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Preset::Last7Days => "last_7_days",
+            Preset::Last30Days => "last_30_days",
+            Preset::Last90Days => "last_90_days",
+            Preset::MonthToDate => "month_to_date",
+            Preset::QuarterToDate => "quarter_to_date",
+            Preset::YearToDate => "year_to_date",
+            Preset::Last12Months => "last_12_months",
+            Preset::AllTime => "all_time",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.key() == key)
+    }
+}
+
+/// What the figures are compared with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// The same number of days just before the range.
+    #[default]
+    PreviousPeriod,
+    /// The same dates a year earlier.
+    PreviousYear,
+    None,
+}
+
+impl Compare {
+    pub fn key(self) -> &'static str {
+        match self {
+            Compare::PreviousPeriod => "previous_period",
+            Compare::PreviousYear => "previous_year",
+            Compare::None => "none",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Compare> {
+        [
+            Compare::PreviousPeriod,
+            Compare::PreviousYear,
+            Compare::None,
+        ]
+        .into_iter()
+        .find(|c| c.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Compare::PreviousPeriod => "vs previous period",
+            Compare::PreviousYear => "vs same period last year",
+            Compare::None => "",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +186,31 @@ pub struct RevenuePoint {
     pub orders: i64,
 }
 
+/// The comparison period and its figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub compare: Compare,
+    pub range: DateRange,
+    pub kpis: SalesKpis,
+}
+
+/// One month of the monthly table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthRow {
+    /// First day of the month.
+    pub month: NaiveDate,
+    pub gross_revenue: Decimal,
+    pub returns: Decimal,
+    pub net_revenue: Decimal,
+    pub orders: i64,
+    /// Gross revenue / orders; `None` without orders.
+    pub aov: Option<Decimal>,
+    /// Month-on-month change of net revenue; `None` when the previous month's is 0 (or absent).
+    pub net_change: Option<Decimal>,
+    /// The range covers only part of this month.
+    pub partial: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesOverview {
     pub range: DateRange,
@@ -92,7 +219,9 @@ pub struct SalesOverview {
     /// Local day of the latest order in the data, if any.
     pub data_as_of: Option<NaiveDate>,
     pub kpis: SalesKpis,
+    pub comparison: Option<Comparison>,
     pub series: Vec<RevenuePoint>,
+    pub monthly: Vec<MonthRow>,
 }
 
 /// Filters of the transactions listing (`GET /api/v1/transactions`).

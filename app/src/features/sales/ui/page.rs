@@ -2,18 +2,26 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::format::{chart_value, count, money, percent};
+use crate::components::format::{chart_value, count, money, percent, signed_percent};
 use crate::components::{
     ActiveRange, AppShell, CategoryChart, ChartPanel, KpiCard, SeriesData, SeriesKind,
 };
 use crate::error::AppError;
 use crate::features::sales::api::get_sales_overview;
-use crate::features::sales::types::{Grain, SalesFilter, SalesOverview};
+use crate::features::sales::kpi::change;
+use crate::features::sales::types::{
+    Compare, Grain, MonthRow, Preset, SalesFilter, SalesKpis, SalesOverview,
+};
 
 fn filter_from_query(query: &leptos_router::params::ParamsMap) -> SalesFilter {
     SalesFilter {
         from: query.get("from").and_then(|v| v.parse().ok()),
         to: query.get("to").and_then(|v| v.parse().ok()),
+        preset: query.get("preset").and_then(|v| Preset::from_key(&v)),
+        compare: query
+            .get("compare")
+            .and_then(|v| Compare::from_key(&v))
+            .unwrap_or_default(),
     }
 }
 
@@ -69,6 +77,28 @@ fn grain_label(grain: Grain) -> &'static str {
         Grain::Day => "by day",
         Grain::Week => "by week (weeks start on Monday)",
         Grain::Month => "by month",
+    }
+}
+
+/// The change of one figure vs the comparison period, as card text; `higher_is_good` colours it.
+/// Without a base (nothing in the comparison period) the card says so instead of a number.
+fn delta(
+    data: &SalesOverview,
+    pick: impl Fn(&SalesKpis) -> Option<rust_decimal::Decimal>,
+    higher_is_good: bool,
+) -> Option<(String, Option<bool>)> {
+    let comparison = data.comparison.as_ref()?;
+    let label = comparison.compare.label();
+    match pick(&data.kpis)
+        .zip(pick(&comparison.kpis))
+        .and_then(|(now, before)| change(now, before))
+    {
+        Some(c) if c.is_zero() => Some((format!("±0.0% {label}"), None)),
+        Some(c) => Some((
+            format!("{} {label}", signed_percent(c)),
+            Some(c.is_sign_positive() == higher_is_good),
+        )),
+        None => Some((format!("— {label} (no base)"), None)),
     }
 }
 
@@ -147,22 +177,58 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
             <span class="muted">{as_of}</span>
         </p>
         <section class="kpi-grid" aria-label="Key figures">
-            <KpiCard label="Gross revenue" value=money(k.gross_revenue, &cur)
+            <KpiCard label="Gross revenue" value=money(k.gross_revenue, &cur) delta=delta(&data, |k| Some(k.gross_revenue), true)
                 help="Sum of quantity × unit price over sales lines (not cancelled, positive quantity)"/>
-            <KpiCard label="Returns" value=money(k.returns, &cur)
+            <KpiCard label="Returns" value=money(k.returns, &cur) delta=delta(&data, |k| Some(k.returns), false)
                 help="Value of returned lines and cancelled orders"/>
-            <KpiCard label="Net revenue" value=money(k.net_revenue, &cur) help="Gross revenue − returns"/>
-            <KpiCard label="Orders" value=count(k.orders) help="Orders with at least one sales line"/>
-            <KpiCard label="Average order value"
+            <KpiCard label="Net revenue" value=money(k.net_revenue, &cur) delta=delta(&data, |k| Some(k.net_revenue), true) help="Gross revenue − returns"/>
+            <KpiCard label="Orders" value=count(k.orders) delta=delta(&data, |k| Some(k.orders.into()), true) help="Orders with at least one sales line"/>
+            <KpiCard label="Average order value" delta=delta(&data, |k| k.aov, true)
                 value=k.aov.map(|v| money(v, &cur)).unwrap_or_else(|| "—".into())
                 help="Gross revenue / orders"/>
-            <KpiCard label="Units" value=count(k.units) help="Units on sales lines"/>
-            <KpiCard label="Customers" value=count(k.customers)
-                note=guest_note.unwrap_or_default()
+            <KpiCard label="Units" value=count(k.units) delta=delta(&data, |k| Some(k.units.into()), true) help="Units on sales lines"/>
+            <KpiCard label="Customers" value=count(k.customers) delta=delta(&data, |k| Some(k.customers.into()), true)
+                note=guest_note
                 help="Distinct identified customers who bought in the range"/>
         </section>
         {adjustments_note.map(|n| view! { <p class="muted small">{n}</p> })}
         <ChartPanel id="revenue-chart" title=chart_title
             empty_message="No sales in this range. Pick another date range above." chart/>
+        <MonthlyTable rows=data.monthly.clone() currency=cur.clone()/>
+    }
+}
+
+/// Revenue, orders and AOV per month, with the month-on-month change of net revenue.
+#[component]
+fn MonthlyTable(rows: Vec<MonthRow>, currency: String) -> impl IntoView {
+    view! {
+        <section class="panel" aria-label="Monthly">
+            <h2 class="panel-title">{format!("By month ({currency})")}</h2>
+            <table class="table">
+                <thead><tr>
+                    <th>"Month"</th><th class="num">"Gross revenue"</th><th class="num">"Returns"</th>
+                    <th class="num">"Net revenue"</th><th class="num">"Orders"</th><th class="num">"AOV"</th>
+                    <th class="num" title="Change of net revenue vs the month before; empty when that month had none">"Net vs previous month"</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|m| {
+                        let cur = currency.clone();
+                        view! {
+                            <tr>
+                                <td>{m.month.format("%b %Y").to_string()}
+                                    {m.partial.then(|| view! { " " <span class="muted small" title="The range covers only part of this month">"(partial)"</span> })}
+                                </td>
+                                <td class="num">{money(m.gross_revenue, &cur)}</td>
+                                <td class="num">{money(m.returns, &cur)}</td>
+                                <td class="num">{money(m.net_revenue, &cur)}</td>
+                                <td class="num">{count(m.orders)}</td>
+                                <td class="num">{m.aov.map(|v| money(v, &cur)).unwrap_or_else(|| "—".into())}</td>
+                                <td class="num">{m.net_change.map(signed_percent).unwrap_or_else(|| "—".into())}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
     }
 }
