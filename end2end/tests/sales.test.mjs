@@ -85,6 +85,8 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   assert.equal(await kpi(page, 'Gross revenue'), want.gross, 'month to date = 1–30 June 2026');
   assert.match(await page.locator('.kpi-card[aria-label="Gross revenue"] .kpi-delta').textContent(), /^[+−]\d+\.\d% vs previous period$/);
   await page.getByRole('cell', { name: 'Jun 2026' }).waitFor();
+  await page.getByRole('region', { name: 'By country' }).getByRole('cell', { name: 'United Kingdom' }).waitFor();
+  await page.getByRole('region', { name: 'By channel' }).getByRole('cell', { name: 'web' }).waitFor();
   await page.getByLabel('Compare with').selectOption('previous_year');
   await page.waitForURL(/compare=previous_year/);
   await page.locator('.kpi-card[aria-label="Gross revenue"] .kpi-delta', { hasText: 'vs same period last year' }).waitFor();

@@ -253,3 +253,101 @@ async fn transactions_page_in_a_stable_order_with_filters(pool: PgPool) {
     assert_eq!(page("limit=5000".into()).await.status(), 422);
     assert_eq!(page("after=nonsense".into()).await.status(), 422);
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_sales_api_serves_the_numbers_of_the_page(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.client_as(ADMIN).await;
+    assert_eq!(
+        admin
+            .post(app.url("/api/v1/ingest?filename=orders.csv"))
+            .body(CSV)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let viewer = app.client_as(VIEWER).await;
+    let get = |path: String| {
+        let viewer = viewer.clone();
+        let url = app.url(&path);
+        async move {
+            let response = viewer.get(url).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let q = "from=2026-03-01&to=2026-03-31&compare=none";
+    let summary = get(format!("/api/v1/sales/summary?{q}")).await;
+    // 100: 2 × 5.00 + 7.50; 101: 5.00 (guest); 102: 3 × 7.50; C103 returns 5.00.
+    let k = &summary["kpis"];
+    assert_eq!(
+        (
+            k["gross_revenue"].as_str(),
+            k["returns"].as_str(),
+            k["net_revenue"].as_str()
+        ),
+        (Some("45.00"), Some("5.00"), Some("40.00"))
+    );
+    assert_eq!(
+        (
+            k["orders"].as_i64(),
+            k["units"].as_i64(),
+            k["customers"].as_i64()
+        ),
+        (Some(3), Some(7), Some(2))
+    );
+    assert!(summary["comparison"].is_null());
+    let page = get(format!(
+        "/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none"
+    ))
+    .await;
+    assert_eq!(page["kpis"], summary["kpis"], "page and API agree");
+
+    let by_country = get(format!("/api/v1/sales/breakdown?{q}&by=country")).await;
+    let rows: Vec<(String, String, String)> = by_country["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["key"].as_str().unwrap().into(),
+                r["net_revenue"].as_str().unwrap().into(),
+                r["share"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("Germany".into(), "22.50".into(), "0.5625".into()),
+            ("United Kingdom".into(), "12.50".into(), "0.3125".into()),
+            ("France".into(), "5.00".into(), "0.125".into()),
+        ]
+    );
+    let monthly = get(format!("/api/v1/sales/monthly?{q}")).await;
+    assert_eq!(monthly["months"][0]["net_revenue"], "40.00");
+    assert_eq!(monthly["months"][0]["partial"], false);
+    let series = get(format!("/api/v1/sales/timeseries?{q}")).await;
+    assert_eq!(
+        (
+            series["grain"].as_str(),
+            series["points"].as_array().map(Vec::len)
+        ),
+        (Some("day"), Some(31))
+    );
+    let previous_year =
+        get("/api/v1/sales/summary?from=2026-03-01&to=2026-03-31&compare=previous_year".into())
+            .await;
+    assert_eq!(previous_year["comparison"]["range"]["from"], "2025-03-01");
+    assert_eq!(
+        viewer
+            .get(app.url("/api/v1/sales/breakdown?by=planet"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+}

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, for scripts and integrations. Same roles as the pages; every
 //! handler checks the role itself. The OpenAPI document is generated from these handlers.
 mod ingest;
+mod sales;
 mod transactions;
 
 use app::error::AppError;
@@ -25,6 +26,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/ingest-runs/{id}/retry", post(ingest::retry))
         .route("/api/v1/transactions", get(transactions::list))
+        .route("/api/v1/sales/summary", get(sales::summary))
+        .route("/api/v1/sales/timeseries", get(sales::timeseries))
+        .route("/api/v1/sales/monthly", get(sales::monthly))
+        .route("/api/v1/sales/breakdown", get(sales::breakdown))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -49,6 +54,10 @@ pub fn routes() -> Router<AppState> {
         app::features::sales::types::TransactionPage,
         ingest::RunSummaryBody,
         ingest::Started,
+        sales::SummaryBody,
+        sales::TimeseriesBody,
+        sales::MonthlyBody,
+        sales::BreakdownBody,
         ErrorBody
     ))
 )]

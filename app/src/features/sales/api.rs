@@ -12,7 +12,6 @@ use crate::error::AppError;
 pub async fn get_sales_overview(
     #[server(default)] filter: SalesFilter,
 ) -> Result<SalesOverview, AppError> {
-    use super::{kpi, queries};
     use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
 
@@ -20,58 +19,82 @@ pub async fn get_sales_overview(
     with_status(
         async {
             let state = app_state()?;
-            let pool = &state.pool;
-            let latest = queries::latest_order_day(pool).await?;
-            let first = queries::first_order_day(pool).await?;
-            let today = queries::store_today(pool).await?;
-            let range = kpi::resolve_range(&filter, first, latest, today)?;
-            let grain = kpi::grain_for(&range);
-            let kpis_for = |range| async move {
-                let totals = queries::sales_totals(pool, range).await?;
-                let customers = queries::distinct_customers(pool, range).await?;
-                Ok::<_, AppError>(kpi::sales_kpis(&totals, customers))
-            };
-            let kpis = kpis_for(range).await?;
-            let comparison = match kpi::comparison_range(&range, filter.compare) {
-                Some(previous) => Some(Comparison {
-                    compare: filter.compare,
-                    range: previous,
-                    kpis: kpis_for(previous).await?,
-                }),
-                None => None,
-            };
-            let series = queries::revenue_series(pool, range, grain).await?;
-            let monthly = queries::monthly_sales(pool, range)
-                .await?
-                .into_iter()
-                .map(|m| {
-                    let net = m.gross_revenue - m.returns;
-                    MonthRow {
-                        month: m.month,
-                        aov: (m.orders > 0)
-                            .then(|| m.gross_revenue / rust_decimal::Decimal::from(m.orders)),
-                        net_change: m
-                            .previous_net
-                            .and_then(|previous| kpi::change(net, previous)),
-                        net_revenue: net,
-                        gross_revenue: m.gross_revenue,
-                        returns: m.returns,
-                        orders: m.orders,
-                        partial: m.partial,
-                    }
-                })
-                .collect();
-            Ok(SalesOverview {
-                range,
-                grain,
-                currency: state.currency.clone(),
-                data_as_of: latest,
-                kpis,
-                comparison,
-                series,
-                monthly,
-            })
+            overview(&state.pool, &state.currency, &filter).await
         }
         .await,
     )
+}
+
+/// Countries shown before the rest is folded into "Other".
+pub const TOP_COUNTRIES: usize = 8;
+
+/// Everything the Sales page shows for a filter; the JSON API serves parts of the same.
+#[cfg(feature = "ssr")]
+pub async fn overview(
+    pool: &sqlx::PgPool,
+    currency: &str,
+    filter: &SalesFilter,
+) -> Result<SalesOverview, AppError> {
+    use super::types::BreakdownBy;
+    use super::{kpi, queries};
+    let latest = queries::latest_order_day(pool).await?;
+    let first = queries::first_order_day(pool).await?;
+    let today = queries::store_today(pool).await?;
+    let range = kpi::resolve_range(filter, first, latest, today)?;
+    let grain = kpi::grain_for(&range);
+    let kpis_for = |range| async move {
+        let totals = queries::sales_totals(pool, range).await?;
+        let customers = queries::distinct_customers(pool, range).await?;
+        Ok::<_, AppError>(kpi::sales_kpis(&totals, customers))
+    };
+    let kpis = kpis_for(range).await?;
+    let comparison = match kpi::comparison_range(&range, filter.compare) {
+        Some(previous) => Some(Comparison {
+            compare: filter.compare,
+            range: previous,
+            kpis: kpis_for(previous).await?,
+        }),
+        None => None,
+    };
+    let series = queries::revenue_series(pool, range, grain).await?;
+    let monthly = queries::monthly_sales(pool, range)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let net = m.gross_revenue - m.returns;
+            MonthRow {
+                month: m.month,
+                aov: (m.orders > 0)
+                    .then(|| m.gross_revenue / rust_decimal::Decimal::from(m.orders)),
+                net_change: m
+                    .previous_net
+                    .and_then(|previous| kpi::change(net, previous)),
+                net_revenue: net,
+                gross_revenue: m.gross_revenue,
+                returns: m.returns,
+                orders: m.orders,
+                partial: m.partial,
+            }
+        })
+        .collect();
+    let by_country = kpi::top_with_other(
+        queries::sales_by(pool, range, BreakdownBy::Country).await?,
+        TOP_COUNTRIES,
+    );
+    let by_channel = kpi::top_with_other(
+        queries::sales_by(pool, range, BreakdownBy::Channel).await?,
+        usize::MAX,
+    );
+    Ok(SalesOverview {
+        range,
+        grain,
+        currency: currency.to_string(),
+        data_as_of: latest,
+        kpis,
+        comparison,
+        series,
+        monthly,
+        by_country,
+        by_channel,
+    })
 }

@@ -2,7 +2,9 @@
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::types::{Compare, DateRange, Grain, Preset, SalesFilter, SalesKpis, SalesTotals};
+use super::types::{
+    BreakdownRow, Compare, DateRange, Grain, Preset, SalesFilter, SalesKpis, SalesTotals,
+};
 use crate::error::AppError;
 
 /// Length of the default range, in days.
@@ -118,6 +120,43 @@ pub fn grain_for(range: &DateRange) -> Grain {
         d if d <= 366 => Grain::Week,
         _ => Grain::Month,
     }
+}
+
+/// The `top` largest slices by net revenue, the rest folded into "Other", with each slice's share
+/// of the total net revenue. `rows` come ordered by net revenue, largest first.
+pub fn top_with_other(rows: Vec<BreakdownRow>, top: usize) -> Vec<BreakdownRow> {
+    let total: Decimal = rows.iter().map(|r| r.net_revenue).sum();
+    let share = |net: Decimal| (total > Decimal::ZERO).then(|| net / total);
+    let mut out: Vec<BreakdownRow> = Vec::with_capacity(rows.len().min(top).saturating_add(1));
+    let mut other: Option<BreakdownRow> = None;
+    for (i, row) in rows.into_iter().enumerate() {
+        if i < top {
+            out.push(BreakdownRow {
+                share: share(row.net_revenue),
+                ..row
+            });
+        } else {
+            let o = other.get_or_insert_with(|| BreakdownRow {
+                key: "Other".into(),
+                gross_revenue: Decimal::ZERO,
+                returns: Decimal::ZERO,
+                net_revenue: Decimal::ZERO,
+                orders: 0,
+                share: None,
+            });
+            o.gross_revenue += row.gross_revenue;
+            o.returns += row.returns;
+            o.net_revenue += row.net_revenue;
+            o.orders += row.orders;
+        }
+    }
+    if let Some(o) = other {
+        out.push(BreakdownRow {
+            share: share(o.net_revenue),
+            ..o
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -316,5 +355,48 @@ mod tests {
         assert_eq!(change(dec!(5), dec!(0)), None);
         // A negative base (net revenue with more returns than sales) still reads the right way.
         assert_eq!(change(dec!(-50), dec!(-100)), Some(dec!(0.5)));
+    }
+
+    #[test]
+    fn top_slices_and_the_rest_as_other() {
+        let row = |key: &str, gross: Decimal, returns: Decimal, orders| BreakdownRow {
+            key: key.into(),
+            gross_revenue: gross,
+            returns,
+            net_revenue: gross - returns,
+            orders,
+            share: None,
+        };
+        let rows = vec![
+            row("UK", dec!(600), dec!(0), 6),
+            row("DE", dec!(250), dec!(50), 3),
+            row("FR", dec!(150), dec!(0), 2),
+            row("ES", dec!(50), dec!(0), 1),
+        ];
+        let top = top_with_other(rows.clone(), 2);
+        // total net = 600 + 200 + 150 + 50 = 1000
+        let summary: Vec<_> = top
+            .iter()
+            .map(|r| (r.key.as_str(), r.net_revenue, r.orders, r.share))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("UK", dec!(600), 6, Some(dec!(0.6))),
+                ("DE", dec!(200), 3, Some(dec!(0.2))),
+                ("Other", dec!(200), 3, Some(dec!(0.2)))
+            ]
+        );
+        assert_eq!(
+            top_with_other(rows.clone(), 10).len(),
+            4,
+            "no Other when everything fits"
+        );
+        assert_eq!(top_with_other(rows, usize::MAX).len(), 4, "all of them");
+        assert_eq!(
+            top_with_other(vec![row("UK", dec!(0), dec!(10), 0)], 5)[0].share,
+            None,
+            "no shares of a negative total"
+        );
     }
 }

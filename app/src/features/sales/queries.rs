@@ -306,3 +306,40 @@ pub async fn monthly_sales(
     .fetch_all(db)
     .await
 }
+
+/// Revenue and orders per country or channel over the range, largest net revenue first.
+pub async fn sales_by(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    by: super::types::BreakdownBy,
+) -> sqlx::Result<Vec<super::types::BreakdownRow>> {
+    let by = match by {
+        super::types::BreakdownBy::Country => "country",
+        super::types::BreakdownBy::Channel => "channel",
+    };
+    let rows = sqlx::query!(
+        r#"select case when $3 = 'country' then country else channel end as "key!",
+                  sum(gross_revenue) as "gross_revenue!", sum(returns_value) as "returns!",
+                  sum(orders)::bigint as "orders!"
+           from daily_sales
+           where day between $1 and $2
+           group by 1
+           order by sum(gross_revenue) - sum(returns_value) desc, 1"#,
+        range.from as _,
+        range.to as _,
+        by
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| super::types::BreakdownRow {
+            key: r.key,
+            net_revenue: r.gross_revenue - r.returns,
+            gross_revenue: r.gross_revenue,
+            returns: r.returns,
+            orders: r.orders,
+            share: None,
+        })
+        .collect())
+}

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 /// The filters of the Sales page. Dates are local days in the store's time zone, both inclusive;
 /// a preset wins over dates; without either, the 90 days ending with the latest order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct SalesFilter {
     #[serde(default)]
     pub from: Option<NaiveDate>,
@@ -19,6 +21,7 @@ pub struct SalesFilter {
 
 /// Date ranges by name, anchored on the latest day with data (or today without data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     Last7Days,
@@ -77,6 +80,7 @@ impl Preset {
 
 /// What the figures are compared with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Compare {
     /// The same number of days just before the range.
@@ -116,6 +120,7 @@ impl Compare {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DateRange {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -130,6 +135,7 @@ impl DateRange {
 
 /// The bucket size of a time series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Grain {
     Day,
@@ -150,6 +156,7 @@ impl Grain {
 
 /// Sums over the rollup for a range (DESIGN.md metric definitions).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SalesTotals {
     pub gross_revenue: Decimal,
     pub returns: Decimal,
@@ -162,6 +169,7 @@ pub struct SalesTotals {
 
 /// The KPI cards of the Sales page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SalesKpis {
     pub gross_revenue: Decimal,
     pub returns: Decimal,
@@ -178,6 +186,7 @@ pub struct SalesKpis {
 
 /// One bucket of the revenue-over-time chart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RevenuePoint {
     pub period: NaiveDate,
     pub gross_revenue: Decimal,
@@ -188,6 +197,7 @@ pub struct RevenuePoint {
 
 /// The comparison period and its figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Comparison {
     pub compare: Compare,
     pub range: DateRange,
@@ -196,6 +206,7 @@ pub struct Comparison {
 
 /// One month of the monthly table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MonthRow {
     /// First day of the month.
     pub month: NaiveDate,
@@ -212,6 +223,7 @@ pub struct MonthRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SalesOverview {
     pub range: DateRange,
     pub grain: Grain,
@@ -222,6 +234,9 @@ pub struct SalesOverview {
     pub comparison: Option<Comparison>,
     pub series: Vec<RevenuePoint>,
     pub monthly: Vec<MonthRow>,
+    /// Top countries by net revenue, the rest as "Other".
+    pub by_country: Vec<BreakdownRow>,
+    pub by_channel: Vec<BreakdownRow>,
 }
 
 /// Filters of the transactions listing (`GET /api/v1/transactions`).
@@ -270,4 +285,26 @@ pub struct TransactionPage {
     pub items: Vec<Transaction>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next: Option<String>,
+}
+
+/// What a breakdown splits revenue by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BreakdownBy {
+    Country,
+    Channel,
+}
+
+/// One slice of a breakdown ("Other" folds the slices beyond the top N).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BreakdownRow {
+    pub key: String,
+    pub gross_revenue: Decimal,
+    pub returns: Decimal,
+    pub net_revenue: Decimal,
+    pub orders: i64,
+    /// Share (0–1) of the range's net revenue; `None` when that is not positive.
+    pub share: Option<Decimal>,
 }

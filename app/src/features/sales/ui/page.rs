@@ -9,6 +9,7 @@ use crate::components::{
 use crate::error::AppError;
 use crate::features::sales::api::get_sales_overview;
 use crate::features::sales::kpi::change;
+use crate::features::sales::types::BreakdownRow;
 use crate::features::sales::types::{
     Compare, Grain, MonthRow, Preset, SalesFilter, SalesKpis, SalesOverview,
 };
@@ -194,6 +195,10 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
         {adjustments_note.map(|n| view! { <p class="muted small">{n}</p> })}
         <ChartPanel id="revenue-chart" title=chart_title
             empty_message="No sales in this range. Pick another date range above." chart/>
+        <div class="two-columns">
+            <BreakdownTable title="By country" rows=data.by_country.clone() currency=cur.clone()/>
+            <BreakdownTable title="By channel" rows=data.by_channel.clone() currency=cur.clone()/>
+        </div>
         <MonthlyTable rows=data.monthly.clone() currency=cur.clone()/>
     }
 }
@@ -229,6 +234,44 @@ fn MonthlyTable(rows: Vec<MonthRow>, currency: String) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+        </section>
+    }
+}
+
+/// Net revenue, orders and share per country or channel, with a bar for the share.
+#[component]
+fn BreakdownTable(
+    #[prop(into)] title: String,
+    rows: Vec<BreakdownRow>,
+    currency: String,
+) -> impl IntoView {
+    let label = title.clone();
+    view! {
+        <section class="panel" aria-label=label>
+            <h2 class="panel-title">{format!("{title} ({currency})")}</h2>
+            {if rows.is_empty() {
+                view! { <p class="muted">"No sales in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table">
+                        <thead><tr><th></th><th class="num">"Net revenue"</th><th class="num">"Orders"</th><th class="share-col">"Share of net revenue"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| {
+                                let pct = r.share.map(|s| percent(s)).unwrap_or_else(|| "—".into());
+                                let width = r.share.and_then(|s| rust_decimal::prelude::ToPrimitive::to_f64(&s)).unwrap_or(0.0).clamp(0.0, 1.0) * 100.0;
+                                view! {
+                                    <tr>
+                                        <td>{r.key}</td>
+                                        <td class="num">{money(r.net_revenue, &currency)}</td>
+                                        <td class="num">{count(r.orders)}</td>
+                                        <td class="share-col"><span class="share-bar" style=format!("width: {width:.1}%")></span>" "{pct}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
         </section>
     }
 }
