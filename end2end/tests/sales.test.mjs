@@ -58,6 +58,8 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   assert.equal(await page.getByLabel('From date').inputValue(), '2026-04-02');
   assert.equal(await page.locator('.role-badge').textContent(), 'viewer');
   assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'viewers get no admin navigation');
+  await page.getByRole('region', { name: 'Top products' }).getByRole('row').nth(1).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Export CSV' }).count(), 0, 'viewers cannot export');
 
   // The chart is drawn by ECharts, served by the app itself.
   await page.waitForSelector('#revenue-chart canvas');
@@ -126,6 +128,10 @@ test('an admin sees the Users page; a wrong password is refused with a message',
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL(/\/sales$/);
+  // Admins (and analysts) export lists as CSV.
+  const exportLink = page.getByRole('region', { name: 'Top customers' }).getByRole('link', { name: 'Export CSV' });
+  const csv = await (await page.request.get(new URL(await exportLink.getAttribute('href'), baseUrl).href)).text();
+  assert.match(csv.split('\n')[0], /^customer,name,country,orders,net_revenue,share/);
   await page.getByRole('link', { name: 'Users' }).click();
   await page.waitForURL(/\/admin\/users$/);
   await page.getByRole('cell', { name: 'viewer@storepulse.example' }).waitFor();

@@ -351,3 +351,98 @@ async fn the_sales_api_serves_the_numbers_of_the_page(pool: PgPool) {
         400
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn top_lists_and_their_csv_export(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.client_as(ADMIN).await;
+    assert_eq!(
+        admin
+            .post(app.url("/api/v1/ingest?filename=orders.csv"))
+            .body(CSV)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let viewer = app.client_as(VIEWER).await;
+    let analyst = app.client_as(ANALYST).await;
+    let q = "from=2026-03-01&to=2026-03-31";
+    let products: Value = viewer
+        .get(app.url(&format!("/api/v1/sales/top-products?{q}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Plate: 7.50 + 3 × 7.50 = 30.00 (4 units, 2 orders); Mug: 10.00 + 5.00 − the returned 5.00 = 10.00.
+    let rows: Vec<(String, i64, String, String)> = products["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().into(),
+                r["units"].as_i64().unwrap(),
+                r["net_revenue"].as_str().unwrap().into(),
+                r["share"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("Plate".into(), 4, "30.00".into(), "0.75".into()),
+            ("Mug".into(), 3, "10.00".into(), "0.25".into())
+        ]
+    );
+    let customers: Value = viewer
+        .get(app.url(&format!("/api/v1/sales/top-customers?{q}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let who: Vec<(&str, &str)> = customers["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["customer"].as_str().unwrap(),
+                r["net_revenue"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        who,
+        vec![("c2", "22.50"), ("c1", "12.50")],
+        "the guest order 101 is no customer's"
+    );
+
+    // Exporting is the analyst's: a viewer gets 403 for CSV, an analyst the file.
+    let url = app.url(&format!("/api/v1/sales/top-products?{q}&format=csv"));
+    assert_eq!(viewer.get(&url).send().await.unwrap().status(), 403);
+    let csv = analyst.get(&url).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("top-products-2026-03-01-2026-03-31.csv"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "sku,name,category,units,orders,net_revenue,share");
+    assert_eq!(lines[1], "A2,Plate,Uncategorised,4,2,30.00,0.75");
+    assert_eq!(
+        analyst
+            .get(app.url(&format!("/api/v1/sales/top-customers?{q}&format=xml")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+}

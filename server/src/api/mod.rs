@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/sales/timeseries", get(sales::timeseries))
         .route("/api/v1/sales/monthly", get(sales::monthly))
         .route("/api/v1/sales/breakdown", get(sales::breakdown))
+        .route("/api/v1/sales/top-products", get(sales::top_products))
+        .route("/api/v1/sales/top-customers", get(sales::top_customers))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -58,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         sales::TimeseriesBody,
         sales::MonthlyBody,
         sales::BreakdownBody,
+        sales::TopProductsBody,
+        sales::TopCustomersBody,
         ErrorBody
     ))
 )]

@@ -8,6 +8,8 @@ use app::features::sales::types::{
 };
 use app::state::AppState;
 use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -125,4 +127,184 @@ pub async fn breakdown(
         by: by.by,
         rows,
     }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TopParams {
+    /// Rows, 1–1000 (default 50).
+    limit: Option<i64>,
+    /// json (default) or csv (analysts and admins: exporting is theirs).
+    format: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TopProductsBody {
+    range: DateRange,
+    rows: Vec<app::features::sales::types::TopProduct>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TopCustomersBody {
+    range: DateRange,
+    rows: Vec<app::features::sales::types::TopCustomer>,
+}
+
+/// The range, the net revenue it shares out, the row limit and whether CSV was asked for
+/// (checking the role that takes).
+async fn top_request(
+    state: &AppState,
+    session: &Session,
+    filter: &SalesFilter,
+    params: &TopParams,
+) -> Result<(app::features::sales::types::SalesOverview, i64, bool), AppError> {
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(AppError::invalid(
+                "format",
+                format!("'{other}': use json or csv"),
+            ))
+        }
+    };
+    authorize(
+        state,
+        session,
+        if csv { Role::Analyst } else { Role::Viewer },
+    )
+    .await?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 1000"));
+    }
+    Ok((
+        overview(&state.pool, &state.currency, filter).await?,
+        limit,
+        csv,
+    ))
+}
+
+fn csv_response(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Result<Response, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(header)
+        .map_err(|e| AppError::internal("csv", e))?;
+    for row in rows {
+        out.write_record(row.iter().map(|v| super::spreadsheet_safe(v)))
+            .map_err(|e| AppError::internal("csv", e))?;
+    }
+    let body = out.into_inner().map_err(|e| AppError::internal("csv", e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+fn share_text(share: Option<rust_decimal::Decimal>) -> String {
+    share.map(|s| s.round_dp(6).to_string()).unwrap_or_default()
+}
+
+/// Products by net revenue in the range, with units, orders and share; `format=csv` exports them.
+#[utoipa::path(get, path = "/api/v1/sales/top-products", tag = "sales", params(SalesFilter, TopParams),
+    responses((status = 200, body = TopProductsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn top_products(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+    Query(params): Query<TopParams>,
+) -> Result<Response, AppError> {
+    let (o, limit, csv) = top_request(&state, &session, &filter, &params).await?;
+    let (rows, _) =
+        app::features::sales::api::top_lists(&state.pool, o.range, o.kpis.net_revenue, limit)
+            .await?;
+    if csv {
+        let name = format!("top-products-{}-{}", o.range.from, o.range.to);
+        let cells = rows
+            .into_iter()
+            .map(|p| {
+                vec![
+                    p.sku,
+                    p.name,
+                    p.category,
+                    p.units.to_string(),
+                    p.orders.to_string(),
+                    p.net_revenue.to_string(),
+                    share_text(p.share),
+                ]
+            })
+            .collect();
+        return csv_response(
+            &name,
+            &[
+                "sku",
+                "name",
+                "category",
+                "units",
+                "orders",
+                "net_revenue",
+                "share",
+            ],
+            cells,
+        );
+    }
+    Ok(Json(TopProductsBody {
+        range: o.range,
+        rows,
+    })
+    .into_response())
+}
+
+/// Identified customers by net revenue in the range, with orders and share; `format=csv` exports them.
+#[utoipa::path(get, path = "/api/v1/sales/top-customers", tag = "sales", params(SalesFilter, TopParams),
+    responses((status = 200, body = TopCustomersBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn top_customers(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+    Query(params): Query<TopParams>,
+) -> Result<Response, AppError> {
+    let (o, limit, csv) = top_request(&state, &session, &filter, &params).await?;
+    let (_, rows) =
+        app::features::sales::api::top_lists(&state.pool, o.range, o.kpis.net_revenue, limit)
+            .await?;
+    if csv {
+        let name = format!("top-customers-{}-{}", o.range.from, o.range.to);
+        let cells = rows
+            .into_iter()
+            .map(|c| {
+                vec![
+                    c.customer,
+                    c.name.unwrap_or_default(),
+                    c.country.unwrap_or_default(),
+                    c.orders.to_string(),
+                    c.net_revenue.to_string(),
+                    share_text(c.share),
+                ]
+            })
+            .collect();
+        return csv_response(
+            &name,
+            &[
+                "customer",
+                "name",
+                "country",
+                "orders",
+                "net_revenue",
+                "share",
+            ],
+            cells,
+        );
+    }
+    Ok(Json(TopCustomersBody {
+        range: o.range,
+        rows,
+    })
+    .into_response())
 }

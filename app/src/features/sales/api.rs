@@ -27,6 +27,8 @@ pub async fn get_sales_overview(
 
 /// Countries shown before the rest is folded into "Other".
 pub const TOP_COUNTRIES: usize = 8;
+/// Rows of the top products and customers tables on the page.
+pub const TOP_ROWS: i64 = 10;
 
 /// Everything the Sales page shows for a filter; the JSON API serves parts of the same.
 #[cfg(feature = "ssr")]
@@ -85,6 +87,7 @@ pub async fn overview(
         queries::sales_by(pool, range, BreakdownBy::Channel).await?,
         usize::MAX,
     );
+    let (top_products, top_customers) = top_lists(pool, range, kpis.net_revenue, TOP_ROWS).await?;
     Ok(SalesOverview {
         range,
         grain,
@@ -96,5 +99,41 @@ pub async fn overview(
         monthly,
         by_country,
         by_channel,
+        top_products,
+        top_customers,
     })
+}
+
+/// The top `limit` products and customers of a range, with shares of its net revenue.
+#[cfg(feature = "ssr")]
+pub async fn top_lists(
+    pool: &sqlx::PgPool,
+    range: super::types::DateRange,
+    net_revenue: rust_decimal::Decimal,
+    limit: i64,
+) -> Result<
+    (
+        Vec<super::types::TopProduct>,
+        Vec<super::types::TopCustomer>,
+    ),
+    AppError,
+> {
+    use super::{kpi, queries};
+    let products = queries::top_products(pool, range, limit)
+        .await?
+        .into_iter()
+        .map(|p| super::types::TopProduct {
+            share: kpi::share(p.net_revenue, net_revenue),
+            ..p
+        })
+        .collect();
+    let customers = queries::top_customers(pool, range, limit)
+        .await?
+        .into_iter()
+        .map(|c| super::types::TopCustomer {
+            share: kpi::share(c.net_revenue, net_revenue),
+            ..c
+        })
+        .collect();
+    Ok((products, customers))
 }

@@ -122,11 +122,16 @@ pub fn grain_for(range: &DateRange) -> Grain {
     }
 }
 
+/// A part's share of a positive total; `None` when the total is not positive.
+pub fn share(part: Decimal, total: Decimal) -> Option<Decimal> {
+    (total > Decimal::ZERO).then(|| part / total)
+}
+
 /// The `top` largest slices by net revenue, the rest folded into "Other", with each slice's share
 /// of the total net revenue. `rows` come ordered by net revenue, largest first.
 pub fn top_with_other(rows: Vec<BreakdownRow>, top: usize) -> Vec<BreakdownRow> {
     let total: Decimal = rows.iter().map(|r| r.net_revenue).sum();
-    let share = |net: Decimal| (total > Decimal::ZERO).then(|| net / total);
+    let share = |net: Decimal| share(net, total);
     let mut out: Vec<BreakdownRow> = Vec::with_capacity(rows.len().min(top).saturating_add(1));
     let mut other: Option<BreakdownRow> = None;
     for (i, row) in rows.into_iter().enumerate() {

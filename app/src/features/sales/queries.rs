@@ -343,3 +343,60 @@ pub async fn sales_by(
         })
         .collect())
 }
+
+/// Products by net revenue in the range (sales − returns), largest first.
+pub async fn top_products(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    limit: i64,
+) -> sqlx::Result<Vec<super::types::TopProduct>> {
+    sqlx::query_as!(
+        super::types::TopProduct,
+        r#"select p.sku as "sku!", p.name as "name!", p.category as "category!",
+                  coalesce(sum(f.quantity) filter (where f.line_kind = 'sale'), 0)::bigint as "units!",
+                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale') as "orders!",
+                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0)
+                    - coalesce(sum(abs(f.line_value)) filter (where f.line_kind = 'return'), 0) as "net_revenue!",
+                  null::numeric as "share?"
+           from line_fact f
+           join product p on p.product_id = f.product_id
+           where f.ordered_at >= (select $1::date::timestamp at time zone timezone from rollup_state)
+             and f.ordered_at < (select ($2::date + 1)::timestamp at time zone timezone from rollup_state)
+           group by p.product_id, p.sku, p.name, p.category
+           order by 6 desc, 1
+           limit $3"#,
+        range.from as _,
+        range.to as _,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Identified customers by net revenue in the range, largest first.
+pub async fn top_customers(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    limit: i64,
+) -> sqlx::Result<Vec<super::types::TopCustomer>> {
+    sqlx::query_as!(
+        super::types::TopCustomer,
+        r#"select c.external_id as "customer!", c.name as "name?", c.country as "country?",
+                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale') as "orders!",
+                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0)
+                    - coalesce(sum(abs(f.line_value)) filter (where f.line_kind = 'return'), 0) as "net_revenue!",
+                  null::numeric as "share?"
+           from line_fact f
+           join customer c on c.customer_id = f.customer_id
+           where f.ordered_at >= (select $1::date::timestamp at time zone timezone from rollup_state)
+             and f.ordered_at < (select ($2::date + 1)::timestamp at time zone timezone from rollup_state)
+           group by c.customer_id, c.external_id, c.name, c.country
+           order by 5 desc, 1
+           limit $3"#,
+        range.from as _,
+        range.to as _,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

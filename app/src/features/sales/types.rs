@@ -237,6 +237,9 @@ pub struct SalesOverview {
     /// Top countries by net revenue, the rest as "Other".
     pub by_country: Vec<BreakdownRow>,
     pub by_channel: Vec<BreakdownRow>,
+    /// The top products and customers of the range (the API and CSV export give longer lists).
+    pub top_products: Vec<TopProduct>,
+    pub top_customers: Vec<TopCustomer>,
 }
 
 /// Filters of the transactions listing (`GET /api/v1/transactions`).
@@ -306,5 +309,32 @@ pub struct BreakdownRow {
     pub net_revenue: Decimal,
     pub orders: i64,
     /// Share (0–1) of the range's net revenue; `None` when that is not positive.
+    pub share: Option<Decimal>,
+}
+
+/// A product's sales in the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TopProduct {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub units: i64,
+    pub orders: i64,
+    pub net_revenue: Decimal,
+    /// Share (0–1) of the range's net revenue.
+    pub share: Option<Decimal>,
+}
+
+/// An identified customer's purchases in the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TopCustomer {
+    /// The customer id as the source has it.
+    pub customer: String,
+    pub name: Option<String>,
+    pub country: Option<String>,
+    pub orders: i64,
+    pub net_revenue: Decimal,
     pub share: Option<Decimal>,
 }

@@ -199,6 +199,10 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
             <BreakdownTable title="By country" rows=data.by_country.clone() currency=cur.clone()/>
             <BreakdownTable title="By channel" rows=data.by_channel.clone() currency=cur.clone()/>
         </div>
+        <div class="two-columns">
+            <TopProductsTable data=data.clone()/>
+            <TopCustomersTable data=data.clone()/>
+        </div>
         <MonthlyTable rows=data.monthly.clone() currency=cur.clone()/>
     }
 }
@@ -267,6 +271,101 @@ fn BreakdownTable(
                                         <td class="share-col"><span class="share-bar" style=format!("width: {width:.1}%")></span>" "{pct}</td>
                                     </tr>
                                 }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The export link of a list, for analysts and admins only (the server checks the role too).
+#[component]
+fn ExportLink(#[prop(into)] href: String) -> impl IntoView {
+    let user = expect_context::<crate::app::UserResource>().0;
+    let may_export = move || {
+        user.get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|u| u.role.allows(crate::features::auth::types::Role::Analyst))
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {
+                let href = href.clone();
+                move || may_export().then(|| view! { <a class="export" href=href.clone() download>"Export CSV"</a> })
+            }
+        </Transition>
+    }
+}
+
+fn list_query(data: &SalesOverview) -> String {
+    format!(
+        "from={}&to={}&format=csv&limit=1000",
+        data.range.from, data.range.to
+    )
+}
+
+#[component]
+fn TopProductsTable(data: SalesOverview) -> impl IntoView {
+    let cur = data.currency.clone();
+    let href = format!("/api/v1/sales/top-products?{}", list_query(&data));
+    view! {
+        <section class="panel" aria-label="Top products">
+            <div class="panel-head">
+                <h2 class="panel-title">{format!("Top products ({cur})")}</h2>
+                <ExportLink href/>
+            </div>
+            {if data.top_products.is_empty() {
+                view! { <p class="muted">"No sales in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table">
+                        <thead><tr><th>"Product"</th><th class="num">"Units"</th><th class="num">"Orders"</th><th class="num">"Net revenue"</th><th class="num">"Share"</th></tr></thead>
+                        <tbody>
+                            {data.top_products.iter().map(|p| view! {
+                                <tr>
+                                    <td title=p.sku.clone()>{p.name.clone()}</td>
+                                    <td class="num">{count(p.units)}</td>
+                                    <td class="num">{count(p.orders)}</td>
+                                    <td class="num">{money(p.net_revenue, &cur)}</td>
+                                    <td class="num">{p.share.map(percent).unwrap_or_else(|| "—".into())}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn TopCustomersTable(data: SalesOverview) -> impl IntoView {
+    let cur = data.currency.clone();
+    let href = format!("/api/v1/sales/top-customers?{}", list_query(&data));
+    view! {
+        <section class="panel" aria-label="Top customers">
+            <div class="panel-head">
+                <h2 class="panel-title">{format!("Top customers ({cur})")}</h2>
+                <ExportLink href/>
+            </div>
+            {if data.top_customers.is_empty() {
+                view! { <p class="muted">"No identified customers bought in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table">
+                        <thead><tr><th>"Customer"</th><th>"Country"</th><th class="num">"Orders"</th><th class="num">"Net revenue"</th><th class="num">"Share"</th></tr></thead>
+                        <tbody>
+                            {data.top_customers.iter().map(|c| view! {
+                                <tr>
+                                    <td title=c.customer.clone()>{c.name.clone().unwrap_or_else(|| c.customer.clone())}</td>
+                                    <td>{c.country.clone().unwrap_or_default()}</td>
+                                    <td class="num">{count(c.orders)}</td>
+                                    <td class="num">{money(c.net_revenue, &cur)}</td>
+                                    <td class="num">{c.share.map(percent).unwrap_or_else(|| "—".into())}</td>
+                                </tr>
                             }).collect_view()}
                         </tbody>
                     </table>
