@@ -1,7 +1,7 @@
 //! The Sales dashboard's numbers as JSON: the same function builds them for the page.
 use app::error::AppError;
 use app::features::auth::types::Role;
-use app::features::sales::api::overview;
+use app::features::sales::api::{overview, resolve, top_lists};
 use app::features::sales::types::{
     BreakdownBy, BreakdownRow, Comparison, DateRange, Grain, MonthRow, RevenuePoint, SalesFilter,
     SalesKpis,
@@ -16,6 +16,16 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::{authorize, ErrorBody};
+
+/// The overview a viewer may read (the routes below return parts of it).
+async fn viewer_overview(
+    state: &AppState,
+    session: &Session,
+    filter: &SalesFilter,
+) -> Result<app::features::sales::types::SalesOverview, AppError> {
+    authorize(state, session, Role::Viewer).await?;
+    overview(&state.pool, &state.currency, filter).await
+}
 
 /// Headline figures of the range and of the comparison period.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -63,8 +73,7 @@ pub async fn summary(
     session: Session,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<SummaryBody>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
-    let o = overview(&state.pool, &state.currency, &filter).await?;
+    let o = viewer_overview(&state, &session, &filter).await?;
     Ok(Json(SummaryBody {
         range: o.range,
         currency: o.currency,
@@ -82,8 +91,7 @@ pub async fn timeseries(
     session: Session,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<TimeseriesBody>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
-    let o = overview(&state.pool, &state.currency, &filter).await?;
+    let o = viewer_overview(&state, &session, &filter).await?;
     Ok(Json(TimeseriesBody {
         range: o.range,
         grain: o.grain,
@@ -99,8 +107,7 @@ pub async fn monthly(
     session: Session,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<MonthlyBody>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
-    let o = overview(&state.pool, &state.currency, &filter).await?;
+    let o = viewer_overview(&state, &session, &filter).await?;
     Ok(Json(MonthlyBody {
         range: o.range,
         months: o.monthly,
@@ -116,8 +123,7 @@ pub async fn breakdown(
     Query(filter): Query<SalesFilter>,
     Query(by): Query<ByParam>,
 ) -> Result<Json<BreakdownBody>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
-    let o = overview(&state.pool, &state.currency, &filter).await?;
+    let o = viewer_overview(&state, &session, &filter).await?;
     let rows = match by.by {
         BreakdownBy::Country => o.by_country,
         BreakdownBy::Channel => o.by_channel,
@@ -157,7 +163,7 @@ async fn top_request(
     session: &Session,
     filter: &SalesFilter,
     params: &TopParams,
-) -> Result<(app::features::sales::types::SalesOverview, i64, bool), AppError> {
+) -> Result<(DateRange, rust_decimal::Decimal, i64, bool), AppError> {
     let csv = match params.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -178,11 +184,9 @@ async fn top_request(
     if !(1..=1000).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
-    Ok((
-        overview(&state.pool, &state.currency, filter).await?,
-        limit,
-        csv,
-    ))
+    let (range, _) = resolve(&state.pool, filter).await?;
+    let totals = app::features::sales::queries::sales_totals(&state.pool, range).await?;
+    Ok((range, totals.gross_revenue - totals.returns, limit, csv))
 }
 
 fn csv_response(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Result<Response, AppError> {
@@ -220,12 +224,10 @@ pub async fn top_products(
     Query(filter): Query<SalesFilter>,
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
-    let (o, limit, csv) = top_request(&state, &session, &filter, &params).await?;
-    let (rows, _) =
-        app::features::sales::api::top_lists(&state.pool, o.range, o.kpis.net_revenue, limit)
-            .await?;
+    let (range, net_revenue, limit, csv) = top_request(&state, &session, &filter, &params).await?;
+    let (rows, _) = top_lists(&state.pool, range, net_revenue, limit).await?;
     if csv {
-        let name = format!("top-products-{}-{}", o.range.from, o.range.to);
+        let name = format!("top-products-{}-{}", range.from, range.to);
         let cells = rows
             .into_iter()
             .map(|p| {
@@ -255,7 +257,7 @@ pub async fn top_products(
         );
     }
     Ok(Json(TopProductsBody {
-        range: o.range,
+        range,
         rows,
     })
     .into_response())
@@ -270,12 +272,10 @@ pub async fn top_customers(
     Query(filter): Query<SalesFilter>,
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
-    let (o, limit, csv) = top_request(&state, &session, &filter, &params).await?;
-    let (_, rows) =
-        app::features::sales::api::top_lists(&state.pool, o.range, o.kpis.net_revenue, limit)
-            .await?;
+    let (range, net_revenue, limit, csv) = top_request(&state, &session, &filter, &params).await?;
+    let (_, rows) = top_lists(&state.pool, range, net_revenue, limit).await?;
     if csv {
-        let name = format!("top-customers-{}-{}", o.range.from, o.range.to);
+        let name = format!("top-customers-{}-{}", range.from, range.to);
         let cells = rows
             .into_iter()
             .map(|c| {
@@ -303,7 +303,7 @@ pub async fn top_customers(
         );
     }
     Ok(Json(TopCustomersBody {
-        range: o.range,
+        range,
         rows,
     })
     .into_response())

@@ -30,6 +30,19 @@ pub const TOP_COUNTRIES: usize = 8;
 /// Rows of the top products and customers tables on the page.
 pub const TOP_ROWS: i64 = 10;
 
+/// The range a filter asks for, and the local day of the latest order.
+#[cfg(feature = "ssr")]
+pub async fn resolve(
+    pool: &sqlx::PgPool,
+    filter: &SalesFilter,
+) -> Result<(super::types::DateRange, Option<chrono::NaiveDate>), AppError> {
+    use super::{kpi, queries};
+    let latest = queries::latest_order_day(pool).await?;
+    let first = queries::first_order_day(pool).await?;
+    let today = queries::store_today(pool).await?;
+    Ok((kpi::resolve_range(filter, first, latest, today)?, latest))
+}
+
 /// Everything the Sales page shows for a filter; the JSON API serves parts of the same.
 #[cfg(feature = "ssr")]
 pub async fn overview(
@@ -39,10 +52,7 @@ pub async fn overview(
 ) -> Result<SalesOverview, AppError> {
     use super::types::BreakdownBy;
     use super::{kpi, queries};
-    let latest = queries::latest_order_day(pool).await?;
-    let first = queries::first_order_day(pool).await?;
-    let today = queries::store_today(pool).await?;
-    let range = kpi::resolve_range(filter, first, latest, today)?;
+    let (range, latest) = resolve(pool, filter).await?;
     let grain = kpi::grain_for(&range);
     let kpis_for = |range| async move {
         let totals = queries::sales_totals(pool, range).await?;

@@ -69,35 +69,6 @@ pub async fn get_run(id: i64) -> Result<IngestRun, AppError> {
     )
 }
 
-/// Adds a file source (uploads go into it).
-#[server(prefix = "/fn", endpoint = "create_source")]
-pub async fn create_source(name: String, settings: SourceSettings) -> Result<i64, AppError> {
-    use crate::features::auth::{queries::insert_audit, session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
-    let user = require_role(Role::Admin).await?;
-    with_status(
-        async {
-            let name = name.trim();
-            if name.is_empty() || name.len() > 100 {
-                return Err(AppError::invalid(
-                    "name",
-                    "give the source a name of 1 to 100 characters",
-                ));
-            }
-            super::types::validate_settings(&settings)?;
-            let pool = &app_state()?.pool;
-            let id = super::queries::insert_source(pool, "file", name, &settings)
-                .await?
-                .ok_or_else(|| {
-                    AppError::Conflict(format!("A source named '{name}' exists already."))
-                })?;
-            insert_audit(pool, Some(&user.email), "source.create", Some(name), None).await?;
-            Ok(id)
-        }
-        .await,
-    )
-}
-
 /// Changes how a source's files are read.
 #[server(prefix = "/fn", endpoint = "update_source_settings")]
 pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result<(), AppError> {
