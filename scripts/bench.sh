@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# make bench: ingest throughput on this machine, next to a plain COPY of the same rows into a bare
-# table on the same database. Release build; the generated file is cached in target/bench-data.
-# Without DATABASE_URL it runs under a throw-away embedded PostgreSQL.
+# make bench: (1) ingest throughput on this machine, next to a plain COPY of the same rows into a
+# bare table on the same database; (2) the Sales, Customer Insights and Inventory & Pricing routes at ~10M order lines, p50/p95
+# cold and warm, next to DuckDB on the same rows. Release build; generated data is cached in
+# target/bench-data (and the large demo database is kept between runs).
+# Without DATABASE_URL it runs under an embedded PostgreSQL kept in target/bench-postgres.
+# BENCH=ingest or BENCH=sales runs one part; BENCH_ORDERS sets the demo size (default 4.2M orders).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${CARGO_TARGET_DIR:=$PWD/target}"
@@ -21,7 +24,7 @@ fresh_db() { psql "$DATABASE_URL" -qAtX -c "drop database if exists $1" -c "crea
 now() { date +%s.%N; }
 
 generated="$DATA/transactions-$LINES.csv.gz"
-if [[ ! -f "$generated" ]]; then
+if [[ "${BENCH:-all}" != sales && ! -f "$generated" ]]; then
   echo "generating $LINES transaction lines (once) …"
   python3 - "$LINES" <<'PY' | gzip -1 > "$generated"
 import random, sys
@@ -66,6 +69,45 @@ PY
   psql "$DATABASE_URL" -qAtX -c "drop database bench_ingest" -c "drop database bench_copy" >/dev/null
 }
 
+bench_sales() {
+  local orders="${BENCH_ORDERS:-4200000}"
+  local db="bench_sales_$orders" port=3199 password="bench-password-1"
+  local url; url="$(db_url "$db")"
+  if [[ "$(psql "$DATABASE_URL" -qAtX -c "select 1 from pg_database where datname = '$db'")" != 1 ]] \
+     || [[ "$(psql "$url" -qAtX -c "select count(*) from app_user where email = 'bench@storepulse.example'" 2>/dev/null)" != 1 ]]; then
+    echo "generating the demo shop with $orders orders (once; kept as database $db) …"
+    fresh_db "$db"
+    DATABASE_URL="$url" STOREPULSE_LOG=warn "$BIN" demo --orders "$orders" --end-date 2026-06-30
+    psql "$url" -qAtX -c "vacuum analyze"
+    DATABASE_URL="$url" STOREPULSE_PASSWORD="$password" STOREPULSE_LOG=warn \
+      "$BIN" user add --email bench@storepulse.example --role viewer
+  fi
+  local lines; lines=$(psql "$url" -qAtX -c "select count(*) from order_line")
+  local facts="$DATA/sales-facts-$orders.csv" duck="$DATA/sales-$orders.duckdb"
+  if [[ ! -f "$facts" ]]; then
+    echo "exporting $lines order lines for DuckDB (once) …"
+    local select="select (f.ordered_at at time zone s.timezone)::date as day, f.sales_order_id as order_id, f.customer_id, f.product_id, p.category, f.country, f.channel, f.line_kind as kind, f.quantity, f.line_value as value from line_fact f join product p using (product_id) cross join rollup_state s"
+    psql "$url" -qAtX -c "\\copy ($select) to '$facts' with (format csv, header true)"
+    rm -f "$duck"
+  fi
+  if [[ ! -x "$DATA/venv/bin/python" ]]; then
+    python3 -m venv "$DATA/venv" && "$DATA/venv/bin/pip" install -q duckdb
+  fi
+  DATABASE_URL="$url" STOREPULSE_ADDR="127.0.0.1:$port" STOREPULSE_DEMO_DATA=never STOREPULSE_LOG=warn \
+    STOREPULSE_DATA_DIR="$DATA/bench-server" "$BIN" serve &
+  local server=$!
+  trap 'kill $server 2>/dev/null || true' RETURN
+  psql "$url" -qAtX -c "update app_user set role = 'analyst' where email = 'bench@storepulse.example'" >/dev/null
+  # The first start after an upgrade may rebuild the rollups (minutes at this size).
+  for _ in $(seq 3000); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+  echo
+  echo "Sales dashboard at $(printf "%'d" "$lines") order lines ($orders orders, 2 years):"
+  "$DATA/venv/bin/python" scripts/bench_sales.py "http://127.0.0.1:$port" bench@storepulse.example "$password" \
+    "$duck" "$facts" 2026-06-30
+}
+
+if [[ "${BENCH:-all}" == sales ]]; then bench_sales; exit; fi
+
 echo
 echo "| file | lines | storepulse ingest | lines/s | plain COPY | lines/s | ratio | peak memory |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -75,3 +117,4 @@ else
   echo "| Online Retail | skipped: ../shared/data/online_retail.csv.gz is not there | | | | | | |"
 fi
 bench_file "generated (csv.gz)" "$generated"
+if [[ "${BENCH:-all}" == all ]]; then bench_sales; fi

@@ -13,7 +13,8 @@ fi
 
 echo "==> Rust tests (unit, database, HTTP)"
 # Default members only (app, server): `--workspace` would add the WASM crate and its `hydrate` feature.
-cargo test --no-fail-fast
+# In-process HTTP tests render pages on the test threads: give them the server's 16 MiB of stack.
+RUST_MIN_STACK="${RUST_MIN_STACK:-16777216}" cargo test --no-fail-fast
 
 echo "==> Browser tests (Chromium)"
 SITE="${SITE:-$CARGO_TARGET_DIR/site}" STOREPULSE_BIN="$BIN" node --test --test-concurrency=1 end2end/tests/

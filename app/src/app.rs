@@ -9,6 +9,8 @@ use crate::error::AppError;
 use crate::features::auth::api::{get_current_user, Login, Logout};
 use crate::features::auth::types::CurrentUser;
 use crate::features::auth::ui::{LoginPage, UsersPage};
+use crate::features::customers::ui::CustomersPage;
+use crate::features::inventory::ui::{InventoryPage, SignalsChanged};
 use crate::features::sales::ui::SalesPage;
 use crate::features::sources::ui::SourcesPage;
 
@@ -55,6 +57,7 @@ pub fn App() -> impl IntoView {
     );
     provide_context(UserResource(user));
     provide_context(ActiveRange(RwSignal::new(None)));
+    provide_context(SignalsChanged(RwSignal::new(0)));
     // Marks the page as interactive, so that browser tests know when hydration is done.
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {
@@ -72,6 +75,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/sales"/> }/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/sales") view=SalesPage/>
+                <Route path=path!("/customers") view=CustomersPage/>
+                <Route path=path!("/inventory") view=InventoryPage/>
                 <Route path=path!("/admin/users") view=UsersPage/>
                 <Route path=path!("/admin/sources") view=SourcesPage/>
             </Routes>

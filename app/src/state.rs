@@ -20,6 +20,68 @@ pub struct AppState {
     pub upload_dir: std::path::PathBuf,
     /// Largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// Dashboard results keyed by query, filters and data version.
+    pub cache: ResultCache,
+    pub customers: CustomerSettings,
+    /// Stock rules, pricing rules and market-signal thresholds.
+    pub inventory: crate::features::inventory::types::InventorySettings,
+}
+
+/// Settings of the Customer Insights dashboard.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CustomerSettings {
+    pub thresholds: crate::features::customers::types::EngagementThresholds,
+    pub clusters: crate::features::customers::types::ClusterSettings,
+}
+
+/// Results of dashboard queries, keyed by (query, filters, data version): a new ingest bumps the
+/// data version (`rollup_state`), so stale entries are never read again and age out. Entries are
+/// per process; every process computes the same results from the same database.
+#[derive(Clone)]
+pub struct ResultCache(moka::sync::Cache<String, std::sync::Arc<dyn std::any::Any + Send + Sync>>);
+
+impl ResultCache {
+    /// A cache of at most `entries` results, each kept at most ten minutes.
+    pub fn new(entries: u64) -> Self {
+        Self(
+            moka::sync::Cache::builder()
+                .max_capacity(entries)
+                .time_to_live(std::time::Duration::from_secs(600))
+                .build(),
+        )
+    }
+
+    /// The cached result of `query` for `key` at the current data version, or computes and keeps it.
+    pub async fn get_or_compute<T, F>(
+        &self,
+        pool: &PgPool,
+        query: &str,
+        key: &impl serde::Serialize,
+        compute: F,
+    ) -> Result<T, AppError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<T, AppError>>,
+    {
+        let version: i64 = sqlx::query_scalar!("select data_version from rollup_state")
+            .fetch_optional(pool)
+            .await?
+            .unwrap_or(0);
+        let key = format!(
+            "{query}|{version}|{}",
+            serde_json::to_string(key).map_err(|e| AppError::internal("cache key", e))?
+        );
+        if let Some(hit) = self
+            .0
+            .get(&key)
+            .and_then(|v| v.downcast_ref::<T>().cloned())
+        {
+            return Ok(hit);
+        }
+        let value = compute.await?;
+        self.0.insert(key, std::sync::Arc::new(value.clone()));
+        Ok(value)
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

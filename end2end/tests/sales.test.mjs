@@ -12,8 +12,8 @@ let baseUrl;
 let browser;
 
 /** Gross revenue, orders and customers of local days [from, to], straight from the facts. */
-function expected(from, toExclusive) {
-  const where = `o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0
+function expected(from, toExclusive, extra = 'true') {
+  const where = `o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0 and ${extra}
     and o.ordered_at >= timestamp '${from}' at time zone '${TZ}'
     and o.ordered_at < timestamp '${toExclusive}' at time zone '${TZ}'`;
   const row = psql(app.db, `select coalesce(sum(l.quantity * l.unit_price), 0), count(distinct o.sales_order_id),
@@ -113,6 +113,93 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   await page.waitForURL(/\/login/);
   await page.goto(`${baseUrl}/sales`);
   assert.match(page.url(), /\/login/, 'after logout the dashboard needs a login again');
+  assert.deepEqual(errors, [], 'no script errors on the page');
+  await page.close();
+});
+
+test('filters, grain, comparison overlay and sorting live on the page and in the URL', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${baseUrl}/login?next=/sales%3Ffrom%3D2026-06-01%26to%3D2026-06-30`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('Email').fill('viewer@storepulse.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/from=2026-06-01/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForSelector('#revenue-chart canvas');
+
+  // Country multi-select: tick France, then Germany.
+  await page.getByLabel('Country filter').click();
+  await page.getByRole('group', { name: 'Country' }).getByLabel('France').check();
+  await page.waitForURL(/country=France/);
+  let want = expected('2026-06-01', '2026-07-01', `o.country = 'France'`);
+  await page.waitForFunction(
+    (value) => document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent === value,
+    want.gross,
+  );
+  assert.equal(await kpi(page, 'Orders'), want.orders);
+  assert.equal(await kpi(page, 'Customers'), want.customers);
+  await page.getByRole('group', { name: 'Country' }).getByLabel('Germany').check();
+  await page.waitForURL(/country=France&country=Germany|country=Germany&country=France/);
+  want = expected('2026-06-01', '2026-07-01', `o.country in ('France', 'Germany')`);
+  await page.waitForFunction(
+    (value) => document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent === value,
+    want.gross,
+  );
+  assert.equal(await page.getByLabel('Country filter').textContent(), 'Country: 2 selected');
+  // The back button returns to France alone.
+  await page.goBack();
+  await page.waitForURL((url) => url.search.includes('country=France') && !url.search.includes('Germany'));
+  want = expected('2026-06-01', '2026-07-01', `o.country = 'France'`);
+  await page.waitForFunction(
+    (value) => document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent === value,
+    want.gross,
+  );
+  // A category filter narrows to lines of that category.
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.waitForURL((url) => !url.search.includes('country='));
+  await page.getByLabel('Category filter').click();
+  await page.getByRole('group', { name: 'Category' }).getByLabel('Garden').check();
+  await page.waitForURL(/category=Garden/);
+  const garden = psql(app.db, `select coalesce(sum(l.quantity * l.unit_price), 0) from order_line l
+      join sales_order o using (sales_order_id) join product p using (product_id)
+      where o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0 and p.category = 'Garden'
+        and o.ordered_at >= timestamp '2026-06-01' at time zone '${TZ}' and o.ordered_at < timestamp '2026-07-01' at time zone '${TZ}'`);
+  await page.waitForFunction(
+    (value) => document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent === value,
+    money(Number(garden)),
+  );
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.waitForURL((url) => !url.search.includes('category='));
+
+  // Grain switch and the comparison overlay.
+  await page.getByRole('group', { name: 'Chart grain' }).getByRole('button', { name: 'Week' }).click();
+  await page.waitForURL(/grain=week/);
+  await page.locator('.range-summary', { hasText: 'by week' }).waitFor();
+  await page.reload();
+  await page.locator('.range-summary', { hasText: 'by week' }).waitFor();
+  assert.match(await page.getByTestId('what-changed').textContent(), /^Net revenue [+−±]\d+\.\d%: orders [+−±]\d+\.\d%, AOV [+−±]\d+\.\d%, returns [+−±]\d+\.\d%$/);
+  assert.match(await page.getByTestId('concentration').textContent(), /^The top 10 customers make \d+\.\d% of net revenue; \d+\.\d% of customers/);
+  assert.match(await page.getByTestId('data-as-of').textContent(), /^Data as of 30 Jun 2026 \d\d:\d\d \(latest order\) · last ingest/);
+
+  // Sorting a table by a heading: units, largest first, then smallest first.
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const products = page.getByRole('region', { name: 'Top products' });
+  const units = async () => (await products.locator('tbody tr td:nth-child(2)').allTextContents()).map((t) => Number(t.replace(/,/g, '')));
+  await products.getByRole('button', { name: 'Units' }).click();
+  let shown = await units();
+  assert.deepEqual(shown, [...shown].sort((a, b) => b - a));
+  await products.getByRole('button', { name: 'Units' }).click();
+  shown = await units();
+  assert.deepEqual(shown, [...shown].sort((a, b) => a - b));
+  await page.screenshot({ path: path.join(artifacts, 'sales-filters.png'), fullPage: true });
+  // The dark theme follows the system preference.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.reload();
+  await page.waitForSelector('#revenue-chart canvas');
+  await page.screenshot({ path: path.join(artifacts, 'sales-dark.png') });
   assert.deepEqual(errors, [], 'no script errors on the page');
   await page.close();
 });

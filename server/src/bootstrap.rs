@@ -51,6 +51,7 @@ pub async fn prepare(db: &Database, settings: &Settings) -> anyhow::Result<()> {
             end_date,
             days: 730,
             timezone: settings.store_timezone.clone(),
+            inventory: settings.inventory,
         };
         let report = demo::generate(&db.pool, &options, false).await?;
         println!("{report}");

@@ -116,8 +116,11 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(&settings.log);
+    // Server-side rendering of a dashboard polls deeply nested futures; unoptimised (debug) builds
+    // need more than the default 2 MiB of stack for them (seen as a stack overflow in CI).
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(16 * 1024 * 1024)
         .build()
     {
         Ok(runtime) => runtime,
@@ -173,6 +176,7 @@ async fn run_with_database(
                 end_date,
                 days,
                 timezone: settings.store_timezone.clone(),
+                inventory: settings.inventory,
             };
             let report = demo::generate(&db.pool, &options, true).await?;
             println!("{report}");
@@ -341,6 +345,7 @@ async fn ingest_files(
         },
         format,
         started_by: None,
+        inventory: settings.inventory,
     };
 
     let progress = Arc::new(crate::ingest::file::Progress::default());

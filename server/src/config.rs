@@ -80,6 +80,17 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Log filter, e.g. `info` or `storepulse=debug,sqlx=warn`.
     pub log: String,
+    /// Fewest orders in a range that make a customer "occasional" (default 2).
+    pub engagement_occasional_from: i64,
+    /// Fewest orders in a range that make a customer "regular" (default 5).
+    pub engagement_regular_from: i64,
+    /// Number of customer clusters; 0 chooses it by silhouette (2–8).
+    pub clusters: usize,
+    /// Seed of the clustering: the same seed and data give the same clusters.
+    pub cluster_seed: u64,
+    /// Stock rules, pricing rules and market-signal thresholds (`[inventory.stock]`,
+    /// `[inventory.pricing]`, `[inventory.signals]` in the file; `STOREPULSE_INVENTORY__PRICING__MARGIN_CEILING`).
+    pub inventory: app::features::inventory::types::InventorySettings,
 }
 
 impl Default for Settings {
@@ -97,6 +108,11 @@ impl Default for Settings {
             demo_password: None,
             admin_email: None,
             admin_password: None,
+            engagement_occasional_from: 2,
+            engagement_regular_from: 5,
+            clusters: 5,
+            cluster_seed: 42,
+            inventory: Default::default(),
             site_root: PathBuf::from("target/site"),
             max_upload_mb: 512,
             session_idle_minutes: 8 * 60,
@@ -118,7 +134,7 @@ impl Settings {
         if config_file.exists() {
             figment = figment.merge(Toml::file(config_file));
         }
-        figment = figment.merge(Env::prefixed("STOREPULSE_"));
+        figment = figment.merge(Env::prefixed("STOREPULSE_").split("__"));
         if let Ok(url) = std::env::var("DATABASE_URL") {
             if !url.is_empty() {
                 figment = figment.merge(Serialized::default("database_url", url));
@@ -148,6 +164,41 @@ impl Settings {
             self.login_max_failures_per_account >= 2 && self.login_max_failures_per_ip >= 2,
             "login_max_failures_per_account and login_max_failures_per_ip must be at least 2"
         );
+        anyhow::ensure!(
+            self.engagement_occasional_from >= 2
+                && self.engagement_regular_from > self.engagement_occasional_from,
+            "engagement thresholds need 2 ≤ engagement_occasional_from < engagement_regular_from, got {} and {}",
+            self.engagement_occasional_from,
+            self.engagement_regular_from
+        );
+        anyhow::ensure!(
+            self.clusters <= 20,
+            "clusters must be 0 (automatic) to 20, got {}",
+            self.clusters
+        );
+        let inv = &self.inventory;
+        anyhow::ensure!(
+            inv.stock.service_level > 0.5 && inv.stock.service_level < 1.0,
+            "inventory.stock.service_level must be between 0.5 and 1, got {}",
+            inv.stock.service_level
+        );
+        anyhow::ensure!(
+            inv.stock.demand_days >= 7 && inv.stock.review_days >= 0.0 && inv.stock.dead_days > 0,
+            "inventory.stock needs demand_days ≥ 7, review_days ≥ 0 and dead_days > 0"
+        );
+        anyhow::ensure!(
+            inv.pricing.margin_floor >= rust_decimal::Decimal::ZERO
+                && inv.pricing.margin_ceiling > inv.pricing.margin_floor,
+            "inventory.pricing needs 0 ≤ margin_floor < margin_ceiling, got {} and {}",
+            inv.pricing.margin_floor,
+            inv.pricing.margin_ceiling
+        );
+        anyhow::ensure!(
+            inv.pricing.max_step > rust_decimal::Decimal::ZERO
+                && inv.pricing.max_step < rust_decimal::Decimal::ONE
+                && inv.pricing.min_weeks >= 3,
+            "inventory.pricing needs 0 < max_step < 1 and min_weeks ≥ 3"
+        );
         Ok(())
     }
 
@@ -160,6 +211,8 @@ impl Settings {
 }
 
 #[cfg(test)]
+// figment::Jail's closures return figment::Error, which is large; it is the test API.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

@@ -40,6 +40,18 @@ pub fn app_state(pool: PgPool, settings: &Settings) -> AppState {
         timezone: settings.store_timezone.clone(),
         upload_dir: settings.data_dir.join("uploads"),
         max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
+        cache: app::state::ResultCache::new(1000),
+        customers: app::state::CustomerSettings {
+            thresholds: app::features::customers::types::EngagementThresholds {
+                occasional_from: settings.engagement_occasional_from,
+                regular_from: settings.engagement_regular_from,
+            },
+            clusters: app::features::customers::types::ClusterSettings {
+                k: (settings.clusters > 0).then_some(settings.clusters),
+                seed: settings.cluster_seed,
+            },
+        },
+        inventory: settings.inventory,
     }
 }
 
@@ -60,6 +72,9 @@ pub async fn build_router(
         })?
     {
         tracing::info!(timezone = %settings.store_timezone, "store time zone changed: rollups rebuilt");
+    }
+    if app::features::sales::queries::ensure_rollups(&mut conn).await? {
+        tracing::info!("rollups were empty (new rollup tables after an upgrade): rebuilt");
     }
     drop(conn);
 

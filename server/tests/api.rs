@@ -34,6 +34,26 @@ async fn every_documented_route_exists_and_refuses_anonymous_callers(pool: PgPoo
         "/api/v1/ingest-runs/{id}/rejections.csv",
         "/api/v1/ingest-runs/{id}/retry",
         "/api/v1/transactions",
+        "/api/v1/sales/summary",
+        "/api/v1/sales/timeseries",
+        "/api/v1/sales/monthly",
+        "/api/v1/sales/breakdown",
+        "/api/v1/sales/top-products",
+        "/api/v1/sales/top-customers",
+        "/api/v1/sales/concentration",
+        "/api/v1/sales/returns",
+        "/api/v1/products",
+        "/api/v1/products/{id}",
+        "/api/v1/products/{id}/price",
+        "/api/v1/decisions",
+        "/api/v1/decisions/{id}",
+        "/api/v1/signals",
+        "/api/v1/signals/{id}",
+        "/api/v1/signals/{id}/acknowledge",
+        "/api/v1/signals/recompute",
+        "/api/v1/inventory/summary",
+        "/api/v1/inventory/premium",
+        "/api/v1/pricing/recommendations",
         "/api/v1/openapi.json",
     ] {
         assert!(
@@ -50,6 +70,7 @@ async fn every_documented_route_exists_and_refuses_anonymous_callers(pool: PgPoo
             let request = match method.as_str() {
                 "get" => client.get(url),
                 "post" => client.post(url),
+                "put" => client.put(url),
                 other => panic!("undocumented method {other}"),
             };
             let status = request.send().await.unwrap().status();
@@ -299,9 +320,10 @@ async fn the_sales_api_serves_the_numbers_of_the_page(pool: PgPool) {
         (Some(3), Some(7), Some(2))
     );
     assert!(summary["comparison"].is_null());
-    let page = get(format!(
+    let page = get(
         "/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none"
-    ))
+            .to_string(),
+    )
     .await;
     assert_eq!(page["kpis"], summary["kpis"], "page and API agree");
 
@@ -445,4 +467,514 @@ async fn top_lists_and_their_csv_export(pool: PgPool) {
             .status(),
         422
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn filters_concentration_returns_and_exports(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.client_as(ADMIN).await;
+    assert_eq!(
+        admin
+            .post(app.url("/api/v1/ingest?filename=orders.csv"))
+            .body(CSV)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let viewer = app.client_as(VIEWER).await;
+    let analyst = app.client_as(ANALYST).await;
+    let get = |path: String| {
+        let viewer = viewer.clone();
+        let url = app.url(&path);
+        async move {
+            let response = viewer.get(url).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let q = "from=2026-03-01&to=2026-03-31";
+
+    // Repeated keys select several countries: France 5.00 (guest) + Germany 22.50.
+    let two = get(format!(
+        "/api/v1/sales/summary?{q}&compare=none&country=France&country=Germany"
+    ))
+    .await;
+    assert_eq!(two["kpis"]["gross_revenue"], "27.50");
+    assert_eq!(two["kpis"]["orders"], 2);
+    assert_eq!(two["kpis"]["customers"], 1);
+    let page = get(
+        "/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France&filter[country][1]=Germany"
+            .to_string(),
+    )
+    .await;
+    assert_eq!(
+        page["kpis"], two["kpis"],
+        "page and API agree under filters"
+    );
+    let nothing = get(format!("/api/v1/sales/summary?{q}&channel=marketplace")).await;
+    assert_eq!(nothing["kpis"]["gross_revenue"], "0");
+
+    // Concentration: c2 22.50, c1 17.50 − 5.00 returned = 12.50; the guest's 5.00 is outside.
+    let c = get(format!("/api/v1/sales/concentration?{q}")).await;
+    let c = &c["concentration"];
+    assert_eq!(c["customers"], 2);
+    assert_eq!(c["top10_share"], "0.875"); // 35 / 40
+    assert_eq!(c["customers_for_80"], "1"); // 80% of 35 = 28 needs both
+    assert_eq!(c["curve"][1]["revenue_share"], "0.6429"); // 22.5 / 35
+
+    // Returns: one mug back (5.00 of the mugs' 15.00 sold).
+    let r = get(format!("/api/v1/sales/returns?{q}")).await;
+    assert_eq!(r["most_returned"][0]["sku"], "A1");
+    assert_eq!(r["most_returned"][0]["returned_units"], 1);
+    assert_eq!(r["most_returned"][0]["return_rate"], "0.333333");
+
+    // What changed vs the empty previous period: all growth, all from new customers and a guest.
+    let s = get(format!("/api/v1/sales/summary?{q}&compare=previous_period")).await;
+    let w = &s["what_changed"];
+    assert_eq!(
+        (w["previous_net"].as_str(), w["current_net"].as_str()),
+        (Some("0"), Some("40.00"))
+    );
+    assert_eq!(
+        (
+            w["orders_effect"].as_str(),
+            w["aov_effect"].as_str(),
+            w["returns_effect"].as_str()
+        ),
+        (Some("0"), Some("45.00"), Some("-5.00"))
+    );
+    assert_eq!(
+        (
+            w["new_customers_effect"].as_str(),
+            w["returning_customers_effect"].as_str(),
+            w["guests_effect"].as_str()
+        ),
+        (Some("35.00"), Some("0"), Some("5.00"))
+    );
+
+    let by_category = get(format!("/api/v1/sales/breakdown?{q}&by=category")).await;
+    assert_eq!(by_category["rows"][0]["key"], "Uncategorised");
+    assert_eq!(by_category["rows"][0]["orders"], 3);
+    let missing_by = viewer
+        .get(app.url(&format!("/api/v1/sales/breakdown?{q}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing_by.status(), 422);
+
+    // Every table exports for analysts, never for viewers.
+    for path in [
+        format!("/api/v1/sales/monthly?{q}&format=csv"),
+        format!("/api/v1/sales/breakdown?{q}&by=country&format=csv"),
+        format!("/api/v1/sales/returns?{q}&format=csv"),
+        format!("/api/v1/sales/top-products?{q}&format=csv"),
+        format!("/api/v1/sales/top-customers?{q}&format=csv"),
+    ] {
+        assert_eq!(
+            viewer.get(app.url(&path)).send().await.unwrap().status(),
+            403,
+            "{path}"
+        );
+        let response = analyst.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
+    }
+    let monthly = analyst
+        .get(app.url(&format!("/api/v1/sales/monthly?{q}&format=csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = monthly.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            "month,gross_revenue,returns,net_revenue,orders,aov,net_change_vs_previous_month,partial",
+            "2026-03,45.00,5.00,40.00,3,15.00,,false"
+        ]
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn customer_insights_api_and_roles(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.client_as(ADMIN).await;
+    assert_eq!(
+        admin
+            .post(app.url("/api/v1/ingest?filename=orders.csv"))
+            .body(CSV)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let viewer = app.client_as(VIEWER).await;
+    let analyst = app.client_as(ANALYST).await;
+    let q = "from=2026-03-01&to=2026-03-31&compare=none";
+    let summary: Value = viewer
+        .get(app.url(&format!("/api/v1/customers/summary?{q}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // c1 (order 100, then returns a mug) and c2 (order 102): both new, one order each.
+    let k = &summary["kpis"];
+    assert_eq!(
+        (
+            k["customers"].as_i64(),
+            k["new_customers"].as_i64(),
+            k["repeat_customers"].as_i64()
+        ),
+        (Some(2), Some(2), Some(0))
+    );
+    assert_eq!(k["net_revenue_per_customer"], "17.50"); // (12.50 + 22.50) / 2
+    assert_eq!(k["unidentified_share"], "0.1111111111111111111111111111"); // 5 / 45
+    let page: Value = viewer
+        .get(app.url(
+            "/fn/get_customers_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none",
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["kpis"], summary["kpis"], "page and API agree");
+    let rfm: Value = viewer
+        .get(app.url(&format!("/api/v1/customers/rfm?{q}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rfm["rfm"]["grid"].as_array().unwrap().len(), 25);
+    for route in ["acquisition", "engagement", "clusters", "cohorts"] {
+        let status = viewer
+            .get(app.url(&format!("/api/v1/customers/{route}?{q}")))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{route}");
+    }
+    // Listing customers is the analyst's.
+    let list = format!("/api/v1/customers/segment/repeat/one_time?{q}");
+    assert_eq!(
+        viewer.get(app.url(&list)).send().await.unwrap().status(),
+        403
+    );
+    let one_time: Value = analyst
+        .get(app.url(&list))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one_time["total"], 2);
+    assert_eq!(one_time["rows"][0]["customer"], "c2");
+    let csv = analyst
+        .get(app.url(&format!("{list}&format=csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("customer,name,country,first_order,last_order,orders,net_revenue"));
+    assert_eq!(csv.lines().count(), 3);
+    // Cohorts: both customers first ordered in March; nobody came back in April.
+    let cohort = |id: &str| {
+        let analyst = analyst.clone();
+        let url = app.url(&format!(
+            "/api/v1/customers/segment/cohort/{id}?from=2026-03-01&to=2026-04-30"
+        ));
+        async move {
+            let page: Value = analyst.get(url).send().await.unwrap().json().await.unwrap();
+            (
+                page["total"].as_i64(),
+                page["label"].as_str().map(String::from),
+            )
+        }
+    };
+    assert_eq!(
+        cohort("2026-03").await,
+        (Some(2), Some("First ordered in Mar 2026".into()))
+    );
+    assert_eq!(
+        cohort("2026-03+1").await,
+        (
+            Some(0),
+            Some("First ordered in Mar 2026, bought again 1 month later".into())
+        )
+    );
+    assert_eq!(
+        analyst
+            .get(app.url(&format!("/api/v1/customers/segment/planet/x?{q}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        analyst
+            .get(app.url(&format!("/api/v1/customers/segment/segment/nobody?{q}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let upload = admin
+        .post(app.url("/api/v1/ingest?filename=orders.csv"))
+        .body(CSV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200);
+    let viewer = app.client_as(VIEWER).await;
+    let analyst = app.client_as(ANALYST).await;
+    let q = "from=2026-03-01&to=2026-03-31";
+    let get = |client: &reqwest::Client, path: &str| client.get(app.url(path)).send();
+
+    // Products from an order file have no stock figures: listed, but not tracked.
+    let products: Value = get(&viewer, &format!("/api/v1/products?{q}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = products["products"].as_array().unwrap();
+    let skus: Vec<&str> = list.iter().map(|p| p["sku"].as_str().unwrap()).collect();
+    assert_eq!(
+        skus,
+        ["A2", "A1"],
+        "best sellers first: 30.00 of plates, 10.00 of mugs"
+    );
+    assert!(list.iter().all(|p| p["status"] == "untracked"));
+    let mug = list[1]["product_id"].as_i64().unwrap();
+    assert_eq!(list[1]["units_sold"], 3);
+    assert_eq!(list[1]["net_revenue"], "10.00"); // 15.00 sold − 5.00 returned
+                                                 // Exports and writes are the analyst's.
+    assert_eq!(
+        get(&viewer, &format!("/api/v1/products?{q}&format=csv"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let csv = get(&analyst, &format!("/api/v1/products?{q}&format=csv"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("sku,name,category,status,abc,on_hand"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 3);
+    for path in [
+        format!("/api/v1/inventory/summary?{q}"),
+        format!("/api/v1/inventory/premium?{q}"),
+        format!("/api/v1/products/{mug}?{q}"),
+        "/api/v1/decisions".to_string(),
+        "/api/v1/signals".to_string(),
+    ] {
+        assert_eq!(get(&viewer, &path).await.unwrap().status(), 200, "{path}");
+    }
+    // Without a unit cost every recommendation is a hold that says why.
+    let recs: Value = get(&viewer, &format!("/api/v1/pricing/recommendations?{q}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in recs["products"].as_array().unwrap() {
+        assert!(p["recommendation"]["recommended_price"].is_null());
+        assert!(p["recommendation"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no unit cost"));
+    }
+    let accept = serde_json::json!({ "product_id": mug, "action": "accept" });
+    let status = analyst
+        .post(app.url("/api/v1/decisions"))
+        .json(&accept)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 409, "nothing to accept on a hold");
+
+    // A manual price: the viewer cannot, the analyst can; it is logged and audited.
+    let price = serde_json::json!({ "price": "6.00", "note": "round up" });
+    let url = app.url(&format!("/api/v1/products/{mug}/price"));
+    assert_eq!(
+        viewer.put(&url).json(&price).send().await.unwrap().status(),
+        403
+    );
+    let decision: Value = analyst
+        .put(&url)
+        .json(&price)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            &decision["kind"],
+            &decision["status"],
+            &decision["old_price"],
+            &decision["new_price"]
+        ),
+        (
+            &Value::from("manual"),
+            &Value::from("accepted"),
+            &Value::from("5.00"),
+            &Value::from("6.00")
+        )
+    );
+    assert_eq!(decision["decided_by"], ANALYST);
+    assert_eq!(decision["note"], "round up");
+    let id = decision["decision_id"].as_i64().unwrap();
+    let one: Value = get(&viewer, &format!("/api/v1/decisions/{id}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one, decision);
+    let detail: Value = get(&viewer, &format!("/api/v1/products/{mug}?{q}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        detail["stock"]["price"], "6.00",
+        "the accepted price is the product's price"
+    );
+    assert_eq!(detail["decisions"].as_array().unwrap().len(), 1);
+    let bad = serde_json::json!({ "price": "0", "note": "" });
+    assert_eq!(
+        analyst.put(&url).json(&bad).send().await.unwrap().status(),
+        422
+    );
+
+    // Signals: listed for viewers, acknowledged by analysts once.
+    let signal: i64 = sqlx::query_scalar(
+        "insert into market_signal (kind, product_id, severity, message) values ('low_stock', $1, 'warning', 'Mug is low') returning market_signal_id",
+    )
+    .bind(mug)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let open: Value = get(&viewer, "/api/v1/signals")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    assert_eq!(open[0]["sku"], "A1");
+    let ack = app.url(&format!("/api/v1/signals/{signal}/acknowledge"));
+    assert_eq!(viewer.put(&ack).send().await.unwrap().status(), 403);
+    let acked: Value = analyst
+        .put(&ack)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(acked["acknowledged_by"], ANALYST);
+    assert_eq!(analyst.put(&ack).send().await.unwrap().status(), 409);
+    let open: Value = get(&viewer, "/api/v1/signals")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open.as_array().unwrap().len(), 0);
+    let all: Value = get(&viewer, "/api/v1/signals?all=true")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(
+        get(&viewer, "/api/v1/signals/999999")
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // The page's server functions check the same roles.
+    for (path, body) in [
+        (
+            "/fn/decide_price",
+            vec![
+                ("request[product_id]", mug.to_string()),
+                ("request[action]", "manual".into()),
+                ("request[price]", "7".into()),
+            ],
+        ),
+        (
+            "/fn/acknowledge_signal",
+            vec![("signal_id", signal.to_string())],
+        ),
+        ("/fn/recompute_signals", vec![]),
+    ] {
+        let status = viewer
+            .post(app.url(path))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 403, "viewer: {path}");
+    }
+    let recompute = analyst
+        .post(app.url("/fn/recompute_signals"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recompute.status(), 200);
+    assert_eq!(
+        get(&viewer, "/fn/get_open_signal_count")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let audited: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where action in ('pricing.decision', 'signal.acknowledge') order by audit_log_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, ["pricing.decision", "signal.acknowledge"]);
 }

@@ -10,6 +10,7 @@ fn options() -> DemoOptions {
         end_date: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
         days: 365,
         timezone: "Europe/London".into(),
+        inventory: Default::default(),
     }
 }
 
@@ -147,4 +148,90 @@ async fn the_rollup_agrees_with_the_facts(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(rollup, raw);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_demo_shop_gives_the_inventory_page_something_to_show(pool: PgPool) {
+    use app::features::inventory::api::{price_rows, stock_rows};
+    use app::features::inventory::types::{InventorySettings, StockStatus};
+    use app::features::sales::types::{DateRange, SalesFilter};
+
+    server::db::migrate(&pool).await.unwrap();
+    // The shop of the browser tests: enough weekly sales for some elasticities to hold up.
+    let shop = DemoOptions {
+        orders: 6000,
+        seed: 7,
+        ..options()
+    };
+    demo::generate(&pool, &shop, true).await.unwrap();
+    let settings = InventorySettings::default();
+    let range = DateRange {
+        from: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+    };
+    let products = stock_rows(&pool, &settings.stock, range, &SalesFilter::default())
+        .await
+        .unwrap();
+    let status = |s: StockStatus| products.iter().filter(|p| p.status == s).count();
+    let counts: Vec<(StockStatus, usize)> =
+        StockStatus::ALL.iter().map(|s| (*s, status(*s))).collect();
+    assert_eq!(status(StockStatus::Untracked), 0, "{counts:?}");
+    for s in [
+        StockStatus::Ok,
+        StockStatus::Reorder,
+        StockStatus::Out,
+        StockStatus::Overstock,
+    ] {
+        assert!(status(s) > 0, "no product is {s:?}: {counts:?}");
+    }
+    assert!(
+        products.iter().any(|p| p.stockout_days > 0),
+        "stock-outs are detected"
+    );
+    let pricing = price_rows(&pool, &settings.pricing, range.to, &products)
+        .await
+        .unwrap();
+    let raise = pricing
+        .iter()
+        .filter(|p| {
+            p.recommendation
+                .recommended_price
+                .is_some_and(|r| r > p.recommendation.current_price)
+        })
+        .count();
+    let lower = pricing
+        .iter()
+        .filter(|p| {
+            p.recommendation
+                .recommended_price
+                .is_some_and(|r| r < p.recommendation.current_price)
+        })
+        .count();
+    let hold = pricing
+        .iter()
+        .filter(|p| p.recommendation.recommended_price.is_none())
+        .count();
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for p in &pricing {
+        let r = p
+            .recommendation
+            .reason
+            .split(['(', ':', '—'])
+            .next()
+            .unwrap_or("")
+            .to_string();
+        *reasons.entry(r).or_default() += 1;
+    }
+    assert!(
+        raise > 0 && lower > 0 && hold > 0,
+        "raise {raise}, lower {lower}, hold {hold}: {reasons:?} e.g. {:?}",
+        pricing
+            .iter()
+            .map(|p| &p.recommendation.reason)
+            .take(5)
+            .collect::<Vec<_>>()
+    );
+    assert!(pricing.iter().any(|p| p.position.competitors > 0));
+    let kinds = scalar(&pool, "select count(distinct kind) from market_signal").await;
+    assert!(kinds >= 2, "signals of {kinds} kinds");
 }

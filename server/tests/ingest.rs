@@ -40,6 +40,7 @@ async fn load_with(
         },
         format: FormatChoice::Auto,
         started_by: None,
+        inventory: Default::default(),
     };
     let summary = run::ingest(pool, &job, &inputs, Arc::default())
         .await
@@ -583,7 +584,7 @@ async fn an_xlsx_transaction_log_reads_like_its_csv(pool: PgPool) {
             .write_datetime_with_format(
                 r,
                 4,
-                &ExcelDateTime::parse_from_str(at).unwrap(),
+                ExcelDateTime::parse_from_str(at).unwrap(),
                 &date_format,
             )
             .unwrap();
@@ -617,4 +618,51 @@ async fn an_xlsx_transaction_log_reads_like_its_csv(pool: PgPool) {
         ]
     );
     assert_eq!(figures(&pool).await.0, "26.40"); // 6 × 2.55 + 6 × 1.85
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_catalog_that_recategorises_products_rebuilds_their_days(pool: PgPool) {
+    migrated(&pool).await;
+    let orders =
+        b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+1,A1,Mug,2,2026-03-01 10:00,5.00,c1,United Kingdom
+1,A2,Plate,1,2026-03-01 10:00,7.50,c1,United Kingdom
+2,A1,Mug,1,2026-04-02 11:00,5.00,c2,France
+";
+    load(&pool, &[("orders.csv", orders)]).await;
+    let by_category = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "select category, sum(gross_revenue)::text from daily_sales group by 1 order by 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        by_category().await,
+        vec![("Uncategorised".into(), "22.50".into())]
+    );
+    let version = || async {
+        sqlx::query_scalar::<_, i64>("select data_version from rollup_state")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = version().await;
+    // A catalog file alone touches no order, but moves the mug to Kitchen.
+    let catalog = b"sku,name,category,price,cost,on_hand\nA1,Mug,Kitchen,5.00,2.00,10\n";
+    load(&pool, &[("catalog.csv", catalog)]).await;
+    assert_eq!(
+        by_category().await,
+        vec![
+            ("Kitchen".into(), "15.00".into()),
+            ("Uncategorised".into(), "7.50".into())
+        ]
+    );
+    assert!(version().await > before, "cached dashboards see the change");
+    let pending: i64 = sqlx::query_scalar("select count(*) from rollup_dirty_product")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
 }

@@ -16,6 +16,10 @@ pub struct SeriesData {
     /// CSS colour, e.g. `#3b5bdb`.
     pub color: &'static str,
     pub values: Vec<f64>,
+    /// Series with the same stack name are drawn on top of each other.
+    pub stack: Option<&'static str>,
+    /// Dashed line (e.g. the comparison period).
+    pub dashed: bool,
 }
 
 /// A chart over categories (dates, names) on the x axis.
@@ -25,6 +29,8 @@ pub struct CategoryChart {
     pub x_name: String,
     pub y_name: String,
     pub series: Vec<SeriesData>,
+    /// Base name of the downloaded PNG.
+    pub file_name: String,
 }
 
 impl CategoryChart {
@@ -37,7 +43,7 @@ impl CategoryChart {
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn to_charming(&self, animate: bool) -> charming::Chart {
         use charming::component::{Axis, Grid, Legend};
-        use charming::element::{AxisType, Tooltip, Trigger};
+        use charming::element::{AxisType, LineStyle, LineStyleType, Tooltip, Trigger};
         use charming::series::{Bar, Line};
 
         let mut chart = charming::Chart::new()
@@ -50,8 +56,16 @@ impl CategoryChart {
                     .collect(),
             )
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
-            .legend(Legend::new().top(0).right(0))
-            .grid(Grid::new().left(64).right(24).top(48).bottom(48))
+            .legend(Legend::new().top(0).left(0))
+            .toolbox(png_download(&self.file_name))
+            // Many series wrap the legend onto a second line: leave it room.
+            .grid(
+                Grid::new()
+                    .left(64)
+                    .right(24)
+                    .top(if self.series.len() > 4 { 80 } else { 56 })
+                    .bottom(48),
+            )
             .x_axis(
                 Axis::new()
                     .type_(AxisType::Category)
@@ -63,20 +77,143 @@ impl CategoryChart {
             .y_axis(Axis::new().type_(AxisType::Value).name(self.y_name.clone()));
         for series in &self.series {
             chart = match series.kind {
-                SeriesKind::Line => chart.series(
-                    Line::new()
+                SeriesKind::Line => {
+                    let mut line = Line::new()
                         .name(series.name.clone())
                         .show_symbol(false)
-                        .data(series.values.clone()),
-                ),
-                SeriesKind::Bar => chart.series(
-                    Bar::new()
+                        .data(series.values.clone());
+                    if series.dashed {
+                        line = line.line_style(LineStyle::new().type_(LineStyleType::Dashed));
+                    }
+                    if let Some(stack) = series.stack {
+                        line = line.stack(stack);
+                    }
+                    chart.series(line)
+                }
+                SeriesKind::Bar => {
+                    let mut bar = Bar::new()
                         .name(series.name.clone())
-                        .data(series.values.clone()),
-                ),
+                        .data(series.values.clone());
+                    if let Some(stack) = series.stack {
+                        bar = bar.stack(stack);
+                    }
+                    chart.series(bar)
+                }
             };
         }
         chart
+    }
+}
+
+/// Points on two value axes, one colour per group (e.g. customers by cluster).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScatterChart {
+    pub x_name: String,
+    pub y_name: String,
+    /// (name, colour, points as [x, y])
+    pub groups: Vec<(String, &'static str, Vec<[f64; 2]>)>,
+    pub file_name: String,
+}
+
+impl ScatterChart {
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn to_charming(&self, animate: bool) -> charming::Chart {
+        use charming::component::{Axis, Grid, Legend};
+        use charming::datatype::{CompositeValue, DataPoint};
+        use charming::element::{AxisType, NameLocation, Tooltip, Trigger};
+        use charming::series::Scatter;
+        let mut chart = charming::Chart::new()
+            .animation(animate)
+            .background_color("transparent")
+            .color(
+                self.groups
+                    .iter()
+                    .map(|g| charming::element::Color::from(g.1))
+                    .collect(),
+            )
+            .tooltip(Tooltip::new().trigger(Trigger::Item))
+            .legend(Legend::new().bottom(0).left(0))
+            .toolbox(png_download(&self.file_name))
+            .grid(
+                Grid::new()
+                    .left(72)
+                    .right(24)
+                    .top(40)
+                    .bottom(if self.groups.len() > 3 { 110 } else { 80 }),
+            )
+            .x_axis(
+                Axis::new()
+                    .type_(AxisType::Value)
+                    .name(self.x_name.clone())
+                    .name_location(NameLocation::Middle)
+                    .name_gap(28),
+            )
+            .y_axis(Axis::new().type_(AxisType::Value).name(self.y_name.clone()));
+        for (name, _, points) in &self.groups {
+            chart = chart.series(
+                Scatter::new().name(name.clone()).symbol_size(5.0).data(
+                    points
+                        .iter()
+                        .map(|p| {
+                            DataPoint::from(CompositeValue::from(vec![
+                                CompositeValue::from(p[0]),
+                                CompositeValue::from(p[1]),
+                            ]))
+                        })
+                        .collect::<Vec<DataPoint>>(),
+                ),
+            );
+        }
+        chart
+    }
+}
+
+/// The toolbox button that downloads the chart as a PNG named `file_name`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn png_download(file_name: &str) -> charming::component::Toolbox {
+    use charming::component::{Feature, SaveAsImage, Toolbox};
+    Toolbox::new().right(0).top(0).feature(
+        Feature::new().save_as_image(
+            SaveAsImage::new()
+                .name(file_name.to_string())
+                .background_color("#ffffff"),
+        ),
+    )
+}
+
+/// What a chart panel draws.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChartSpec {
+    Category(CategoryChart),
+    Scatter(ScatterChart),
+}
+
+impl From<CategoryChart> for ChartSpec {
+    fn from(c: CategoryChart) -> Self {
+        ChartSpec::Category(c)
+    }
+}
+
+impl From<ScatterChart> for ChartSpec {
+    fn from(c: ScatterChart) -> Self {
+        ChartSpec::Scatter(c)
+    }
+}
+
+impl ChartSpec {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            ChartSpec::Category(c) => c.is_empty(),
+            ChartSpec::Scatter(c) => c.groups.iter().all(|g| g.2.is_empty()),
+        }
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn to_charming(&self, animate: bool) -> charming::Chart {
+        match self {
+            ChartSpec::Category(c) => c.to_charming(animate),
+            ChartSpec::Scatter(c) => c.to_charming(animate),
+        }
     }
 }
 
@@ -94,7 +231,10 @@ pub fn ChartPanel(
     #[prop(into)] id: String,
     #[prop(into)] title: String,
     #[prop(into)] empty_message: String,
-    chart: CategoryChart,
+    #[prop(into)] chart: ChartSpec,
+    /// Controls shown next to the title (e.g. a grain switch) and notes under the chart.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let empty = chart.is_empty();
     let dom_id = id.clone();
@@ -121,6 +261,7 @@ pub fn ChartPanel(
     view! {
         <section class="panel chart-panel" aria-label=aria>
             <h2 class="panel-title">{title}</h2>
+            {children.map(|c| c())}
             {if empty {
                 view! { <div class="chart-empty" role="status">{empty_message}</div> }.into_any()
             } else {

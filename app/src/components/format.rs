@@ -1,10 +1,11 @@
 //! Display formatting of numbers: the only place that turns figures into text.
 use rust_decimal::{Decimal, RoundingStrategy};
 
-fn group_thousands(digits: &str) -> String {
+/// `1234567` → `1,234,567`.
+pub fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

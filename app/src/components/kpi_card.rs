@@ -25,3 +25,25 @@ pub fn KpiCard(
         </article>
     }
 }
+
+/// The change of a figure vs the comparison period as card text (`+8.2% vs previous period`),
+/// and whether it is good news; "no base" when the comparison value is missing or 0.
+pub fn delta_text(
+    now: Option<rust_decimal::Decimal>,
+    before: Option<rust_decimal::Decimal>,
+    label: &str,
+    higher_is_good: bool,
+) -> Option<(String, Option<bool>)> {
+    use crate::components::format::signed_percent;
+    match now
+        .zip(before)
+        .and_then(|(now, before)| crate::features::sales::kpi::change(now, before))
+    {
+        Some(c) if c.is_zero() => Some((format!("±0.0% {label}"), None)),
+        Some(c) => Some((
+            format!("{} {label}", signed_percent(c)),
+            Some(c.is_sign_positive() == higher_is_good),
+        )),
+        None => Some((format!("— {label} (no base)"), None)),
+    }
+}

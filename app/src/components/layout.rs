@@ -1,20 +1,24 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::date_range::DateRangeControl;
+use super::filter_bar::FilterBar;
 use crate::app::{AuthActions, UserResource};
 use crate::features::auth::types::Role;
+use crate::features::inventory::api::get_open_signal_count;
+use crate::features::inventory::ui::SignalsChanged;
 
 /// The frame of every signed-in page: product name, navigation, date range, user, logout.
 #[component]
 pub fn AppShell(
-    /// Pages without dates (e.g. Users) leave out the date-range control.
+    /// Pages without dates (e.g. Users) leave out the filter bar.
     #[prop(optional)]
     no_dates: bool,
     children: Children,
 ) -> impl IntoView {
     let user = expect_context::<UserResource>().0;
     let logout = expect_context::<AuthActions>().logout;
+    let changed = expect_context::<SignalsChanged>().0;
+    let open_signals = Resource::new(move || changed.get(), |_| get_open_signal_count());
     view! {
         <header class="topbar">
             <a class="brand" href="/sales">
@@ -23,6 +27,15 @@ pub fn AppShell(
             </a>
             <nav class="nav" aria-label="Dashboards">
                 <A href="/sales">"Sales"</A>
+                <A href="/customers">"Customers"</A>
+                <A href="/inventory">
+                    "Inventory & Pricing"
+                    <Transition fallback=|| ()>
+                        {move || open_signals.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
+                            <span class="badge" data-open-signals=n title=format!("{n} open market signals")>{n}</span>
+                        })}
+                    </Transition>
+                </A>
                 <Transition fallback=|| ()>
                     {move || {
                         let is_admin = user.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
@@ -53,7 +66,7 @@ pub fn AppShell(
                 </ActionForm>
             </div>
         </header>
-        {(!no_dates).then(|| view! { <div class="filterbar"><DateRangeControl/></div> })}
+        {(!no_dates).then(|| view! { <div class="filterbar"><FilterBar/></div> })}
         <main class="content">{children()}</main>
     }
 }

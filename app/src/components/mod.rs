@@ -1,11 +1,15 @@
 //! Widgets shared by every dashboard.
 pub mod chart;
-pub mod date_range;
+pub mod filter_bar;
 pub mod format;
 pub mod kpi_card;
 pub mod layout;
+pub mod table;
 
-pub use chart::{CategoryChart, ChartPanel, SeriesData, SeriesKind};
-pub use date_range::{ActiveRange, DateRangeControl};
-pub use kpi_card::KpiCard;
+pub use chart::{CategoryChart, ChartPanel, ChartSpec, ScatterChart, SeriesData, SeriesKind};
+pub use filter_bar::{
+    api_query, filter_from_query, navigate_with, url_escape, ActiveRange, FilterBar,
+};
+pub use kpi_card::{delta_text, KpiCard};
 pub use layout::AppShell;
+pub use table::{Cell, Column, SortableTable};

@@ -164,6 +164,7 @@ pub async fn upload(
         },
         format,
         started_by: Some(user.id),
+        inventory: state.inventory,
     };
     if params.wait.unwrap_or(true) {
         let summary = run::ingest(&state.pool, &job, &files, Default::default()).await?;
@@ -462,6 +463,7 @@ pub async fn retry(
         },
         format: format.and_then(|f| f.parse().ok()).unwrap_or_default(),
         started_by: Some(user.id),
+        inventory: state.inventory,
     };
     let run_id = run::spawn(&state.pool, job, files, &dir.path).await?;
     dir.hand_over();

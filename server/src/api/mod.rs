@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`, for scripts and integrations. Same roles as the pages; every
 //! handler checks the role itself. The OpenAPI document is generated from these handlers.
+mod customers;
 mod ingest;
+mod inventory;
 mod sales;
 mod transactions;
 
@@ -8,8 +10,11 @@ use app::error::AppError;
 use app::features::auth::{session::user_from_session, types::CurrentUser, types::Role};
 use app::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use serde::Deserialize;
 use tower_sessions::Session;
 use utoipa::OpenApi;
 
@@ -32,6 +37,39 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/sales/breakdown", get(sales::breakdown))
         .route("/api/v1/sales/top-products", get(sales::top_products))
         .route("/api/v1/sales/top-customers", get(sales::top_customers))
+        .route("/api/v1/sales/concentration", get(sales::concentration))
+        .route("/api/v1/sales/returns", get(sales::returns))
+        .route("/api/v1/customers/summary", get(customers::summary))
+        .route("/api/v1/customers/acquisition", get(customers::acquisition))
+        .route("/api/v1/customers/engagement", get(customers::engagement))
+        .route("/api/v1/customers/rfm", get(customers::rfm))
+        .route("/api/v1/customers/clusters", get(customers::clusters))
+        .route("/api/v1/customers/cohorts", get(customers::cohorts))
+        .route(
+            "/api/v1/customers/segment/{kind}/{id}",
+            get(customers::segment),
+        )
+        .route("/api/v1/products", get(inventory::products))
+        .route("/api/v1/products/{id}", get(inventory::product))
+        .route("/api/v1/products/{id}/price", put(inventory::set_price))
+        .route(
+            "/api/v1/decisions",
+            get(inventory::decisions).post(inventory::create_decision),
+        )
+        .route("/api/v1/decisions/{id}", get(inventory::decision))
+        .route("/api/v1/signals", get(inventory::signal_list))
+        .route("/api/v1/signals/recompute", post(inventory::recompute))
+        .route("/api/v1/signals/{id}", get(inventory::signal))
+        .route(
+            "/api/v1/signals/{id}/acknowledge",
+            put(inventory::acknowledge_signal),
+        )
+        .route("/api/v1/inventory/summary", get(inventory::summary))
+        .route("/api/v1/inventory/premium", get(inventory::premium))
+        .route(
+            "/api/v1/pricing/recommendations",
+            get(inventory::recommendations),
+        )
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -48,6 +86,34 @@ pub fn routes() -> Router<AppState> {
         ingest::rejections_csv,
         ingest::retry,
         transactions::list,
+        sales::summary,
+        sales::timeseries,
+        sales::monthly,
+        sales::breakdown,
+        sales::top_products,
+        sales::top_customers,
+        sales::concentration,
+        sales::returns,
+        customers::summary,
+        customers::acquisition,
+        customers::engagement,
+        customers::rfm,
+        customers::clusters,
+        customers::cohorts,
+        customers::segment,
+        inventory::products,
+        inventory::product,
+        inventory::set_price,
+        inventory::decisions,
+        inventory::decision,
+        inventory::create_decision,
+        inventory::signal_list,
+        inventory::signal,
+        inventory::acknowledge_signal,
+        inventory::recompute,
+        inventory::summary,
+        inventory::premium,
+        inventory::recommendations,
         openapi
     ),
     components(schemas(
@@ -62,6 +128,19 @@ pub fn routes() -> Router<AppState> {
         sales::BreakdownBody,
         sales::TopProductsBody,
         sales::TopCustomersBody,
+        sales::ConcentrationBody,
+        sales::ReturnsBody,
+        customers::CustomerSummaryBody,
+        customers::AcquisitionBody,
+        customers::EngagementBody,
+        customers::RfmBody,
+        customers::ClustersBody,
+        customers::CohortsBody,
+        inventory::ProductsBody,
+        inventory::PriceBody,
+        inventory::RecomputeBody,
+        inventory::InventorySummaryBody,
+        inventory::PremiumBody,
         ErrorBody
     ))
 )]
@@ -94,9 +173,82 @@ pub async fn authorize(
     }
 }
 
+/// `format=json` (default) or `format=csv`; CSV is an export, which takes the analyst role.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatParam {
+    /// json (default) or csv (analysts and admins: exporting is theirs).
+    pub format: Option<String>,
+}
+
+/// Checks the role the request needs and whether it asks for CSV.
+pub async fn authorize_format(
+    state: &AppState,
+    session: &Session,
+    format: Option<&str>,
+) -> Result<bool, AppError> {
+    let csv = match format {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(AppError::invalid(
+                "format",
+                format!("'{other}': use json or csv"),
+            ))
+        }
+    };
+    authorize(
+        state,
+        session,
+        if csv { Role::Analyst } else { Role::Viewer },
+    )
+    .await?;
+    Ok(csv)
+}
+
+/// A JSON request body, read after the caller's role was checked (so that an anonymous caller
+/// gets 401 whatever it sent); a body that is not the expected JSON is a 422 that says why.
+pub fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, AppError> {
+    body.map(|Json(v)| v)
+        .map_err(|e| AppError::invalid("body", e.body_text()))
+}
+
+/// A CSV download: a header row and the rows, each value made spreadsheet-safe.
+pub fn csv_response(
+    name: &str,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<Response, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(header)
+        .map_err(|e| AppError::internal("csv", e))?;
+    for row in rows {
+        out.write_record(row.iter().map(|v| spreadsheet_safe(v)))
+            .map_err(|e| AppError::internal("csv", e))?;
+    }
+    let body = out.into_inner().map_err(|e| AppError::internal("csv", e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 /// Makes a value safe to open in a spreadsheet: text that a spreadsheet would run as a formula
 /// gets a leading apostrophe.
 pub fn spreadsheet_safe(value: &str) -> String {
+    // Numbers (e.g. a negative change) stay numbers.
+    if value.parse::<f64>().is_ok() {
+        return value.to_string();
+    }
     match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_string(),
@@ -112,5 +264,7 @@ mod tests {
         assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(spreadsheet_safe("WHITE MUG"), "WHITE MUG");
+        assert_eq!(spreadsheet_safe("-12.50"), "-12.50");
+        assert_eq!(spreadsheet_safe("-1+2"), "'-1+2");
     }
 }

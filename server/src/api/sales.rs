@@ -1,40 +1,48 @@
-//! The Sales dashboard's numbers as JSON: the same function builds them for the page.
+//! The Sales dashboard's numbers as JSON (or CSV for analysts and admins): the same functions
+//! build them for the page. Multi-value filters repeat their parameter
+//! (`?country=France&country=Germany`).
 use app::error::AppError;
 use app::features::auth::types::Role;
-use app::features::sales::api::{overview, resolve, top_lists};
+use app::features::sales::api::{
+    overview, resolve, top_customers as customers_of, top_products as products_of,
+};
 use app::features::sales::types::{
-    BreakdownBy, BreakdownRow, Comparison, DateRange, Grain, MonthRow, RevenuePoint, SalesFilter,
-    SalesKpis,
+    BreakdownBy, BreakdownRow, Comparison, Concentration, DateRange, Freshness, Grain, MonthRow,
+    ReturnedProduct, RevenuePoint, SalesFilter, SalesKpis, SalesOverview, TopCustomer, TopProduct,
+    WhatChanged,
 };
 use app::state::AppState;
-use axum::extract::{Query, State};
-use axum::http::header;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum_extra::extract::Query;
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use super::{authorize, ErrorBody};
+use super::{authorize, authorize_format, csv_response, ErrorBody, FormatParam};
 
 /// The overview a viewer may read (the routes below return parts of it).
 async fn viewer_overview(
     state: &AppState,
     session: &Session,
     filter: &SalesFilter,
-) -> Result<app::features::sales::types::SalesOverview, AppError> {
+) -> Result<SalesOverview, AppError> {
     authorize(state, session, Role::Viewer).await?;
-    overview(&state.pool, &state.currency, filter).await
+    overview(state, filter).await
 }
 
-/// Headline figures of the range and of the comparison period.
+/// Headline figures of the range and of the comparison period, and why net revenue moved.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SummaryBody {
     range: DateRange,
     currency: String,
     data_as_of: Option<NaiveDate>,
+    freshness: Freshness,
     kpis: SalesKpis,
     comparison: Option<Comparison>,
+    what_changed: Option<WhatChanged>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -42,6 +50,8 @@ pub struct TimeseriesBody {
     range: DateRange,
     grain: Grain,
     points: Vec<RevenuePoint>,
+    /// The comparison period in the same buckets, aligned by position with `points`.
+    comparison_points: Vec<RevenuePoint>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -57,15 +67,32 @@ pub struct BreakdownBody {
     rows: Vec<BreakdownRow>,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConcentrationBody {
+    range: DateRange,
+    concentration: Concentration,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReturnsBody {
+    range: DateRange,
+    grain: Grain,
+    /// Returns and gross revenue per bucket (return rate = returns / gross revenue).
+    points: Vec<RevenuePoint>,
+    most_returned: Vec<ReturnedProduct>,
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ByParam {
-    /// country or channel
-    by: BreakdownBy,
+    /// country (top 8 and "Other"), channel or category (top 6 and "Other"); required
+    by: Option<BreakdownBy>,
+    /// json (default) or csv (analysts and admins).
+    format: Option<String>,
 }
 
 /// Gross revenue, returns, net revenue, orders, AOV, units, customers and guest share, with the
-/// comparison period's figures.
+/// comparison period's figures and the split of the change.
 #[utoipa::path(get, path = "/api/v1/sales/summary", tag = "sales", params(SalesFilter),
     responses((status = 200, body = SummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
@@ -78,12 +105,14 @@ pub async fn summary(
         range: o.range,
         currency: o.currency,
         data_as_of: o.data_as_of,
+        freshness: o.freshness,
         kpis: o.kpis,
         comparison: o.comparison,
+        what_changed: o.what_changed,
     }))
 }
 
-/// Revenue per day, week or month of the range (every bucket present).
+/// Revenue per day, week or month of the range (every bucket present), with the comparison period.
 #[utoipa::path(get, path = "/api/v1/sales/timeseries", tag = "sales", params(SalesFilter),
     responses((status = 200, body = TimeseriesBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn timeseries(
@@ -96,43 +125,177 @@ pub async fn timeseries(
         range: o.range,
         grain: o.grain,
         points: o.series,
+        comparison_points: o.comparison_series,
     }))
 }
 
 /// Revenue, orders and AOV per month with the month-on-month change; partial months marked.
-#[utoipa::path(get, path = "/api/v1/sales/monthly", tag = "sales", params(SalesFilter),
-    responses((status = 200, body = MonthlyBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sales/monthly", tag = "sales", params(SalesFilter, FormatParam),
+    responses((status = 200, body = MonthlyBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn monthly(
     State(state): State<AppState>,
     session: Session,
     Query(filter): Query<SalesFilter>,
-) -> Result<Json<MonthlyBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    Query(format): Query<FormatParam>,
+) -> Result<Response, AppError> {
+    let csv = authorize_format(&state, &session, format.format.as_deref()).await?;
+    let o = overview(&state, &filter).await?;
+    if csv {
+        let rows = o
+            .monthly
+            .iter()
+            .map(|m| {
+                vec![
+                    m.month.format("%Y-%m").to_string(),
+                    m.gross_revenue.to_string(),
+                    m.returns.to_string(),
+                    m.net_revenue.to_string(),
+                    m.orders.to_string(),
+                    decimal_text(m.aov),
+                    decimal_text(m.net_change),
+                    m.partial.to_string(),
+                ]
+            })
+            .collect();
+        return csv_response(
+            &format!("sales-by-month-{}-{}", o.range.from, o.range.to),
+            &[
+                "month",
+                "gross_revenue",
+                "returns",
+                "net_revenue",
+                "orders",
+                "aov",
+                "net_change_vs_previous_month",
+                "partial",
+            ],
+            rows,
+        );
+    }
     Ok(Json(MonthlyBody {
         range: o.range,
         months: o.monthly,
-    }))
+    })
+    .into_response())
 }
 
-/// Revenue by country (top 8 and "Other") or by channel, with shares of net revenue.
+/// Revenue by country (top 8 and "Other"), channel, or category (top 6 and "Other"), with shares
+/// of net revenue.
 #[utoipa::path(get, path = "/api/v1/sales/breakdown", tag = "sales", params(SalesFilter, ByParam),
-    responses((status = 200, body = BreakdownBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BreakdownBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn breakdown(
     State(state): State<AppState>,
     session: Session,
     Query(filter): Query<SalesFilter>,
     Query(by): Query<ByParam>,
-) -> Result<Json<BreakdownBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
-    let rows = match by.by {
-        BreakdownBy::Country => o.by_country,
-        BreakdownBy::Channel => o.by_channel,
+) -> Result<Response, AppError> {
+    let csv = authorize_format(&state, &session, by.format.as_deref()).await?;
+    let by = by.by.ok_or_else(|| {
+        AppError::invalid("by", "say what to split by: country, channel or category")
+    })?;
+    let o = overview(&state, &filter).await?;
+    let (rows, name) = match by {
+        BreakdownBy::Country => (o.by_country, "country"),
+        BreakdownBy::Channel => (o.by_channel, "channel"),
+        BreakdownBy::Category => (o.by_category, "category"),
     };
+    if csv {
+        let cells = rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    r.key,
+                    r.gross_revenue.to_string(),
+                    r.returns.to_string(),
+                    r.net_revenue.to_string(),
+                    r.orders.to_string(),
+                    decimal_text(r.share),
+                ]
+            })
+            .collect();
+        return csv_response(
+            &format!("sales-by-{name}-{}-{}", o.range.from, o.range.to),
+            &[
+                name,
+                "gross_revenue",
+                "returns",
+                "net_revenue",
+                "orders",
+                "share",
+            ],
+            cells,
+        );
+    }
     Ok(Json(BreakdownBody {
         range: o.range,
-        by: by.by,
+        by,
         rows,
+    })
+    .into_response())
+}
+
+/// Share of net revenue from the top 10 customers, the Pareto curve and the share of customers
+/// that makes 80% of the identified customers' revenue.
+#[utoipa::path(get, path = "/api/v1/sales/concentration", tag = "sales", params(SalesFilter),
+    responses((status = 200, body = ConcentrationBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn concentration(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+) -> Result<Json<ConcentrationBody>, AppError> {
+    let o = viewer_overview(&state, &session, &filter).await?;
+    Ok(Json(ConcentrationBody {
+        range: o.range,
+        concentration: o.concentration,
     }))
+}
+
+/// Returns per bucket and the most-returned products (top 10; `format=csv` exports them).
+#[utoipa::path(get, path = "/api/v1/sales/returns", tag = "sales", params(SalesFilter, FormatParam),
+    responses((status = 200, body = ReturnsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn returns(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+    Query(format): Query<FormatParam>,
+) -> Result<Response, AppError> {
+    let csv = authorize_format(&state, &session, format.format.as_deref()).await?;
+    let o = overview(&state, &filter).await?;
+    if csv {
+        let cells = o
+            .most_returned
+            .into_iter()
+            .map(|p| {
+                vec![
+                    p.sku,
+                    p.name,
+                    p.category,
+                    p.returned_units.to_string(),
+                    p.returns.to_string(),
+                    decimal_text(p.return_rate),
+                ]
+            })
+            .collect();
+        return csv_response(
+            &format!("most-returned-{}-{}", o.range.from, o.range.to),
+            &[
+                "sku",
+                "name",
+                "category",
+                "returned_units",
+                "returns",
+                "return_rate",
+            ],
+            cells,
+        );
+    }
+    Ok(Json(ReturnsBody {
+        range: o.range,
+        grain: o.grain,
+        points: o.series,
+        most_returned: o.most_returned,
+    })
+    .into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -147,13 +310,13 @@ pub struct TopParams {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TopProductsBody {
     range: DateRange,
-    rows: Vec<app::features::sales::types::TopProduct>,
+    rows: Vec<TopProduct>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TopCustomersBody {
     range: DateRange,
-    rows: Vec<app::features::sales::types::TopCustomer>,
+    rows: Vec<TopCustomer>,
 }
 
 /// The range, the net revenue it shares out, the row limit and whether CSV was asked for
@@ -163,56 +326,20 @@ async fn top_request(
     session: &Session,
     filter: &SalesFilter,
     params: &TopParams,
-) -> Result<(DateRange, rust_decimal::Decimal, i64, bool), AppError> {
-    let csv = match params.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(AppError::invalid(
-                "format",
-                format!("'{other}': use json or csv"),
-            ))
-        }
-    };
-    authorize(
-        state,
-        session,
-        if csv { Role::Analyst } else { Role::Viewer },
-    )
-    .await?;
+) -> Result<(DateRange, Decimal, i64, bool), AppError> {
+    let csv = authorize_format(state, session, params.format.as_deref()).await?;
     let limit = params.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
     let (range, _) = resolve(&state.pool, filter).await?;
-    let totals = app::features::sales::queries::sales_totals(&state.pool, range).await?;
+    let totals = app::features::sales::queries::sales_totals(&state.pool, range, filter).await?;
     Ok((range, totals.gross_revenue - totals.returns, limit, csv))
 }
 
-fn csv_response(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Result<Response, AppError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(header)
-        .map_err(|e| AppError::internal("csv", e))?;
-    for row in rows {
-        out.write_record(row.iter().map(|v| super::spreadsheet_safe(v)))
-            .map_err(|e| AppError::internal("csv", e))?;
-    }
-    let body = out.into_inner().map_err(|e| AppError::internal("csv", e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
-}
-
-fn share_text(share: Option<rust_decimal::Decimal>) -> String {
-    share.map(|s| s.round_dp(6).to_string()).unwrap_or_default()
+/// A ratio or optional amount as CSV text (empty when absent).
+fn decimal_text(value: Option<Decimal>) -> String {
+    value.map(|s| s.round_dp(6).to_string()).unwrap_or_default()
 }
 
 /// Products by net revenue in the range, with units, orders and share; `format=csv` exports them.
@@ -225,7 +352,15 @@ pub async fn top_products(
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
     let (range, net_revenue, limit, csv) = top_request(&state, &session, &filter, &params).await?;
-    let (rows, _) = top_lists(&state.pool, range, net_revenue, limit).await?;
+    let rows = state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "sales.top_products",
+            &(&filter, range, limit),
+            products_of(&state.pool, range, &filter, net_revenue, limit),
+        )
+        .await?;
     if csv {
         let name = format!("top-products-{}-{}", range.from, range.to);
         let cells = rows
@@ -238,7 +373,7 @@ pub async fn top_products(
                     p.units.to_string(),
                     p.orders.to_string(),
                     p.net_revenue.to_string(),
-                    share_text(p.share),
+                    decimal_text(p.share),
                 ]
             })
             .collect();
@@ -256,11 +391,7 @@ pub async fn top_products(
             cells,
         );
     }
-    Ok(Json(TopProductsBody {
-        range,
-        rows,
-    })
-    .into_response())
+    Ok(Json(TopProductsBody { range, rows }).into_response())
 }
 
 /// Identified customers by net revenue in the range, with orders and share; `format=csv` exports them.
@@ -273,7 +404,7 @@ pub async fn top_customers(
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
     let (range, net_revenue, limit, csv) = top_request(&state, &session, &filter, &params).await?;
-    let (_, rows) = top_lists(&state.pool, range, net_revenue, limit).await?;
+    let rows = customers_of(&state, range, &filter, net_revenue, limit).await?;
     if csv {
         let name = format!("top-customers-{}-{}", range.from, range.to);
         let cells = rows
@@ -285,7 +416,7 @@ pub async fn top_customers(
                     c.country.unwrap_or_default(),
                     c.orders.to_string(),
                     c.net_revenue.to_string(),
-                    share_text(c.share),
+                    decimal_text(c.share),
                 ]
             })
             .collect();
@@ -302,9 +433,5 @@ pub async fn top_customers(
             cells,
         );
     }
-    Ok(Json(TopCustomersBody {
-        range,
-        rows,
-    })
-    .into_response())
+    Ok(Json(TopCustomersBody { range, rows }).into_response())
 }

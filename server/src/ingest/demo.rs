@@ -29,6 +29,8 @@ pub struct DemoOptions {
     pub days: u32,
     /// Store time zone: order times are generated as local times in it.
     pub timezone: String,
+    /// Thresholds of the market signals raised once the shop is loaded.
+    pub inventory: app::features::inventory::types::InventorySettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -247,8 +249,10 @@ struct Product {
     base_price: Decimal,
     popularity: f64,
     elasticity: f64,
-    /// (first day index, price factor) sorted by day.
+    /// (first day index, price factor) sorted by day, promotions included.
     price_steps: Vec<(usize, f64)>,
+    /// The same without promotions.
+    regular_steps: Vec<(usize, f64)>,
     lead_time_days: i32,
     stock: i64,
     /// Day index a restock arrives, and its size.
@@ -363,7 +367,14 @@ pub async fn generate(
         options.end_date,
     )
     .await?;
+    // Fresh statistics, so that the first queries after the demo load are planned on real sizes.
+    sqlx::query("analyze customer, product, sales_order, order_line")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
+    app::features::inventory::signals::refresh(pool, &options.inventory)
+        .await
+        .context("market signals of the demo shop")?;
     Ok(DemoReport {
         seconds: started.elapsed().as_secs_f64(),
         ..report
@@ -525,8 +536,16 @@ impl<'a> Generator<'a> {
             let style = STYLES[(i / CATEGORIES.len()) % STYLES.len()];
             let noun = nouns[(i / (CATEGORIES.len() * STYLES.len()) + i) % nouns.len()];
             let sku = format!("SP-{code}-{:04}", i + 1);
+            // 62–87% of the lowest regular price (promotions may sell under cost), and under the
+            // final price.
+            let lowest = p
+                .regular_steps
+                .iter()
+                .map(|s| s.1)
+                .fold(1.0, f64::min)
+                .min(p.price_factor(self.days - 1));
             let cost = (p.base_price
-                * Decimal::try_from(0.35 + 0.3 * ((i * 37 % 100) as f64 / 100.0))
+                * Decimal::try_from(lowest * (0.62 + 0.25 * ((i * 37 % 100) as f64 / 100.0)))
                     .unwrap_or(Decimal::ONE))
             .round_dp(2);
             w.write_record([
@@ -607,8 +626,8 @@ impl<'a> Generator<'a> {
         let mut buffered = 0usize;
         let (mut order_count, mut line_count) = (0u64, 0u64);
         // Returns waiting for their day: (day, customer, country, channel, product index, quantity, price).
-        let mut pending_returns: Vec<(usize, Option<u32>, usize, usize, usize, i64, Decimal)> =
-            Vec::new();
+        type PendingReturn = (usize, Option<u32>, usize, usize, usize, i64, Decimal);
+        let mut pending_returns: Vec<PendingReturn> = Vec::new();
         let mut cursor = 0;
 
         for day in 0..self.days {
@@ -634,14 +653,16 @@ impl<'a> Generator<'a> {
                 .collect();
             let product_index = WeightedIndex::new(&weights).ok();
 
-            let mut todays: Vec<(
+            // (customer, country, channel, hour, lines as (product, quantity, price), cancelled)
+            type DayOrder = (
                 Option<u32>,
                 usize,
                 usize,
                 usize,
                 Vec<(usize, i64, Decimal)>,
                 bool,
-            )> = Vec::new();
+            );
+            let mut todays: Vec<DayOrder> = Vec::new();
             while cursor < plan.len() && plan[cursor].day as usize == day {
                 let planned = plan[cursor];
                 cursor += 1;
@@ -905,7 +926,7 @@ fn make_products(rng: &mut ChaCha8Rng, first_id: i64, days: usize) -> Vec<Produc
             let elasticity = if i % 3 == 0 {
                 rng.gen_range(-0.9..-0.3)
             } else {
-                rng.gen_range(-3.2..-1.2)
+                rng.gen_range(-6.0..-1.3)
             };
             let mut price_steps = Vec::new();
             let mut factor = 1.0;
@@ -914,6 +935,29 @@ fn make_products(rng: &mut ChaCha8Rng, first_id: i64, days: usize) -> Vec<Produc
                 price_steps.push((rng.gen_range(14..days), factor));
             }
             price_steps.sort_by_key(|s| s.0);
+            let regular_steps = price_steps.clone();
+            // Half the products run promotions: one or two weeks at 12–30% off every month or two,
+            // which is what lets their elasticity be estimated.
+            if rng.gen_bool(0.5) {
+                let base_at = |steps: &[(usize, f64)], day: usize| {
+                    steps
+                        .iter()
+                        .take_while(|(d, _)| *d <= day)
+                        .last()
+                        .map(|(_, f)| *f)
+                        .unwrap_or(1.0)
+                };
+                let permanent = regular_steps.clone();
+                let mut day = rng.gen_range(7..35);
+                while day < days {
+                    let end = day + rng.gen_range(7..=14);
+                    let off = rng.gen_range(0.12..0.30);
+                    price_steps.push((day, base_at(&permanent, day) * (1.0 - off)));
+                    price_steps.push((end, base_at(&permanent, end)));
+                    day = end + rng.gen_range(21..56);
+                }
+                price_steps.sort_by_key(|s| s.0);
+            }
             let slow_mover = rng.gen_bool(0.05);
             let supplier_trouble = rng.gen_bool(0.03);
             Product {
@@ -922,6 +966,7 @@ fn make_products(rng: &mut ChaCha8Rng, first_id: i64, days: usize) -> Vec<Produc
                 popularity: 1.0 / rank.powf(0.8) * if slow_mover { 0.05 } else { 1.0 },
                 elasticity,
                 price_steps,
+                regular_steps,
                 lead_time_days: rng.gen_range(5..=35),
                 stock: 0,
                 incoming: None,

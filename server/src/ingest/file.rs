@@ -335,7 +335,9 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn rows_of(bytes: &[u8]) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>, FileNotes), String> {
+    type Rows = (Vec<String>, Vec<(u64, Vec<String>)>, FileNotes);
+
+    fn rows_of(bytes: &[u8]) -> Result<Rows, String> {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(bytes).unwrap();
         let mut header = Vec::new();

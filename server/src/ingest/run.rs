@@ -84,15 +84,7 @@ pub struct RejectedRow {
 }
 
 fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    app::components::format::group_thousands(&n.to_string())
 }
 
 impl fmt::Display for RunSummary {
@@ -227,6 +219,8 @@ pub struct Job {
     pub store: Store,
     pub format: FormatChoice,
     pub started_by: Option<i64>,
+    /// The thresholds of the market signals raised after a successful run.
+    pub inventory: app::features::inventory::types::InventorySettings,
 }
 
 /// Loads `files` to the end and returns the summary. The load runs in its own task, so a caller
@@ -345,6 +339,12 @@ pub async fn execute(
         .bind(run.run_id as i32)
         .execute(&mut *run.conn)
         .await;
+    if summary.succeeded {
+        // Signals are about the new data; a failure here does not undo the load.
+        if let Err(err) = app::features::inventory::signals::refresh(pool, &job.inventory).await {
+            tracing::warn!(run_id = run.run_id, %err, "market signals could not be computed");
+        }
+    }
     summary
 }
 
@@ -460,6 +460,15 @@ async fn load_all(
             (Ok(parsed), None) => parsed,
         };
         copy.finish().await?;
+        // Statistics for the staged rows (autovacuum never analyses temporary tables), and no
+        // nested loops for the merges: with fresh statistics of a large order-line table the
+        // planner chose nested loops over it that ran for minutes.
+        sqlx::query(&format!("analyze {table}"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("set local enable_nestloop = off")
+            .execute(&mut *tx)
+            .await?;
         tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "parsed and staged");
         let phase = Instant::now();
         // An order loads whole: the other lines of an order with a rejected line stay out too.
@@ -533,6 +542,26 @@ async fn load_all(
                 first,
             });
         }
+    }
+
+    // Products whose category changed (by any file in this run) move their lines between
+    // rollup rows: their days are rebuilt too.
+    let recategorised: (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ) = sqlx::query_as(
+        "with dirty as (delete from rollup_dirty_product returning product_id)
+         select min(o.ordered_at), max(o.ordered_at)
+         from order_line l join sales_order o using (sales_order_id)
+         where l.product_id in (select product_id from dirty)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if let (Some(a), Some(b)) = recategorised {
+        touched = Some(match touched {
+            Some((t0, t1)) => (std::cmp::min(t0, a), std::cmp::max(t1, b)),
+            None => (a, b),
+        });
     }
 
     let phase = Instant::now();

@@ -3,11 +3,11 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 #[cfg(feature = "ssr")]
-use super::types::{Comparison, MonthRow};
-use super::types::{SalesFilter, SalesOverview};
+use super::types::DateRange;
+use super::types::{FilterOptions, SalesFilter, SalesOverview};
 use crate::error::AppError;
 
-/// KPI cards and revenue over time for the filter's range.
+/// Everything the Sales page shows for a filter.
 #[server(prefix = "/fn", endpoint = "get_sales_overview", input = GetUrl)]
 pub async fn get_sales_overview(
     #[server(default)] filter: SalesFilter,
@@ -19,23 +19,41 @@ pub async fn get_sales_overview(
     with_status(
         async {
             let state = app_state()?;
-            overview(&state.pool, &state.currency, &filter).await
+            overview(&state, &filter).await
         }
         .await,
     )
 }
 
-/// Countries shown before the rest is folded into "Other".
+/// The channels, sources, countries and categories the filter bar offers.
+#[server(prefix = "/fn", endpoint = "get_filter_options", input = GetUrl)]
+pub async fn get_filter_options() -> Result<FilterOptions, AppError> {
+    use crate::features::auth::{session::require_role, types::Role};
+    use crate::state::{app_state, with_status};
+
+    require_role(Role::Viewer).await?;
+    with_status(
+        async {
+            let state = app_state()?;
+            Ok(super::queries::filter_options(&state.pool).await?)
+        }
+        .await,
+    )
+}
+
+/// Countries and categories shown before the rest is folded into "Other".
 pub const TOP_COUNTRIES: usize = 8;
-/// Rows of the top products and customers tables on the page.
+/// Rows of the top products, customers and returns tables on the page.
 pub const TOP_ROWS: i64 = 10;
+/// The most buckets a chart may have (a day grain over years would be unreadable and slow).
+pub const MAX_BUCKETS: i64 = 1200;
 
 /// The range a filter asks for, and the local day of the latest order.
 #[cfg(feature = "ssr")]
 pub async fn resolve(
     pool: &sqlx::PgPool,
     filter: &SalesFilter,
-) -> Result<(super::types::DateRange, Option<chrono::NaiveDate>), AppError> {
+) -> Result<(DateRange, Option<chrono::NaiveDate>), AppError> {
     use super::{kpi, queries};
     let latest = queries::latest_order_day(pool).await?;
     let first = queries::first_order_day(pool).await?;
@@ -43,38 +61,171 @@ pub async fn resolve(
     Ok((kpi::resolve_range(filter, first, latest, today)?, latest))
 }
 
-/// Everything the Sales page shows for a filter; the JSON API serves parts of the same.
+/// The figures of one period: KPI cards and every identified customer's net revenue.
+#[cfg(feature = "ssr")]
+struct Period {
+    range: DateRange,
+    kpis: super::types::SalesKpis,
+    /// Customers who bought, largest net revenue first.
+    customers: std::sync::Arc<Vec<CustomerFacts>>,
+}
+
+#[cfg(feature = "ssr")]
+use crate::features::customers::queries::CustomerFacts;
+
+#[cfg(feature = "ssr")]
+async fn period(
+    state: &crate::state::AppState,
+    range: DateRange,
+    filter: &SalesFilter,
+) -> Result<Period, AppError> {
+    use super::{kpi, queries};
+    let mut totals = queries::sales_totals(&state.pool, range, filter).await?;
+    if !filter.category.is_empty() {
+        totals.orders = queries::distinct_orders(&state.pool, range, filter).await?;
+    }
+    let customers = crate::features::customers::api::buying_customers(state, range, filter).await?;
+    Ok(Period {
+        range,
+        kpis: kpi::sales_kpis(&totals, customers.len() as i64),
+        customers,
+    })
+}
+
+#[cfg(feature = "ssr")]
+impl Period {
+    fn split(&self) -> super::types::NetByCustomerKind {
+        super::kpi::net_by_kind(
+            self.customers
+                .iter()
+                .map(|c| (c.net_revenue, c.first_order >= self.range.from)),
+            self.kpis.net_revenue,
+        )
+    }
+}
+
+/// Everything the Sales page shows for a filter; the JSON API serves parts of the same. Cached
+/// by filter, resolved range and data version.
 #[cfg(feature = "ssr")]
 pub async fn overview(
-    pool: &sqlx::PgPool,
-    currency: &str,
+    state: &crate::state::AppState,
     filter: &SalesFilter,
 ) -> Result<SalesOverview, AppError> {
-    use super::types::BreakdownBy;
+    let (range, latest) = resolve(&state.pool, filter).await?;
+    state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "sales.overview",
+            &(filter, range, &state.currency),
+            build_overview(state, filter, range, latest),
+        )
+        .await
+}
+
+/// About how many points a grain draws over a range.
+#[cfg(feature = "ssr")]
+fn buckets(range: &DateRange, grain: super::types::Grain) -> i64 {
+    use super::types::Grain;
+    match grain {
+        Grain::Day => range.days(),
+        Grain::Week => range.days() / 7 + 1,
+        Grain::Month => range.days() / 28 + 1,
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn build_overview(
+    state: &crate::state::AppState,
+    filter: &SalesFilter,
+    range: DateRange,
+    latest: Option<chrono::NaiveDate>,
+) -> Result<SalesOverview, AppError> {
+    use super::types::{BreakdownBy, Comparison, Grain};
     use super::{kpi, queries};
-    let (range, latest) = resolve(pool, filter).await?;
-    let grain = kpi::grain_for(&range);
-    let kpis_for = |range| async move {
-        let totals = queries::sales_totals(pool, range).await?;
-        let customers = queries::distinct_customers(pool, range).await?;
-        Ok::<_, AppError>(kpi::sales_kpis(&totals, customers))
+    let pool = &state.pool;
+    let currency = &state.currency;
+    // The grain asked for, or the next coarser one when it would draw too many points (a day
+    // grain left in the URL when the range grows to years).
+    let grain = match filter.grain {
+        None => kpi::grain_for(&range),
+        Some(asked) => [Grain::Day, Grain::Week, Grain::Month]
+            .into_iter()
+            .skip_while(|g| *g != asked)
+            .find(|g| buckets(&range, *g) <= MAX_BUCKETS)
+            .unwrap_or(Grain::Month),
     };
-    let kpis = kpis_for(range).await?;
-    let comparison = match kpi::comparison_range(&range, filter.compare) {
-        Some(previous) => Some(Comparison {
-            compare: filter.compare,
-            range: previous,
-            kpis: kpis_for(previous).await?,
-        }),
+    let current = period(state, range, filter).await?;
+    let kpis = current.kpis.clone();
+    let previous = match kpi::comparison_range(&range, filter.compare) {
+        Some(previous) => Some((previous, period(state, previous, filter).await?)),
         None => None,
     };
-    let series = queries::revenue_series(pool, range, grain).await?;
-    let monthly = queries::monthly_sales(pool, range)
+    let what_changed = previous
+        .as_ref()
+        .map(|(_, p)| kpi::what_changed(&kpis, &p.kpis, current.split(), p.split()));
+    let comparison_series = match &previous {
+        Some((previous, _)) => queries::revenue_series(pool, *previous, grain, filter).await?,
+        None => Vec::new(),
+    };
+    let by_category = kpi::top_with_other(
+        queries::sales_by(pool, range, BreakdownBy::Category, filter).await?,
+        kpi::TOP_CATEGORIES,
+    );
+    let category_series = kpi::fold_categories(
+        queries::category_series(pool, range, grain, filter).await?,
+        &by_category,
+    );
+    let nets: Vec<_> = current.customers.iter().map(|c| c.net_revenue).collect();
+    let top_customers =
+        label_customers(pool, &current.customers, kpis.net_revenue, TOP_ROWS).await?;
+    Ok(SalesOverview {
+        range,
+        grain,
+        currency: currency.to_string(),
+        data_as_of: latest,
+        freshness: queries::freshness(pool).await?,
+        comparison: previous.map(|(range, p)| Comparison {
+            compare: filter.compare,
+            range,
+            kpis: p.kpis,
+        }),
+        series: queries::revenue_series(pool, range, grain, filter).await?,
+        comparison_series,
+        monthly: monthly(pool, range, filter).await?,
+        by_country: kpi::top_with_other(
+            queries::sales_by(pool, range, BreakdownBy::Country, filter).await?,
+            TOP_COUNTRIES,
+        ),
+        by_channel: kpi::top_with_other(
+            queries::sales_by(pool, range, BreakdownBy::Channel, filter).await?,
+            usize::MAX,
+        ),
+        by_category,
+        category_series,
+        concentration: kpi::concentration(&nets, kpis.net_revenue),
+        most_returned: queries::most_returned(pool, range, filter, TOP_ROWS).await?,
+        what_changed,
+        top_products: top_products(pool, range, filter, kpis.net_revenue, TOP_ROWS).await?,
+        top_customers,
+        kpis,
+    })
+}
+
+/// The monthly table: month-on-month change of net revenue, AOV, partial months.
+#[cfg(feature = "ssr")]
+async fn monthly(
+    pool: &sqlx::PgPool,
+    range: DateRange,
+    filter: &SalesFilter,
+) -> Result<Vec<super::types::MonthRow>, AppError> {
+    use super::{kpi, queries};
+    Ok(queries::monthly_sales(pool, range, filter)
         .await?
         .into_iter()
         .map(|m| {
             let net = m.gross_revenue - m.returns;
-            MonthRow {
+            super::types::MonthRow {
                 month: m.month,
                 aov: (m.orders > 0)
                     .then(|| m.gross_revenue / rust_decimal::Decimal::from(m.orders)),
@@ -88,62 +239,64 @@ pub async fn overview(
                 partial: m.partial,
             }
         })
-        .collect();
-    let by_country = kpi::top_with_other(
-        queries::sales_by(pool, range, BreakdownBy::Country).await?,
-        TOP_COUNTRIES,
-    );
-    let by_channel = kpi::top_with_other(
-        queries::sales_by(pool, range, BreakdownBy::Channel).await?,
-        usize::MAX,
-    );
-    let (top_products, top_customers) = top_lists(pool, range, kpis.net_revenue, TOP_ROWS).await?;
-    Ok(SalesOverview {
-        range,
-        grain,
-        currency: currency.to_string(),
-        data_as_of: latest,
-        kpis,
-        comparison,
-        series,
-        monthly,
-        by_country,
-        by_channel,
-        top_products,
-        top_customers,
-    })
+        .collect())
 }
 
-/// The top `limit` products and customers of a range, with shares of its net revenue.
+/// The top `limit` products of a range and slice, with shares of its net revenue.
 #[cfg(feature = "ssr")]
-pub async fn top_lists(
+pub async fn top_products(
     pool: &sqlx::PgPool,
-    range: super::types::DateRange,
+    range: DateRange,
+    filter: &SalesFilter,
     net_revenue: rust_decimal::Decimal,
     limit: i64,
-) -> Result<
-    (
-        Vec<super::types::TopProduct>,
-        Vec<super::types::TopCustomer>,
-    ),
-    AppError,
-> {
-    use super::{kpi, queries};
-    let products = queries::top_products(pool, range, limit)
+) -> Result<Vec<super::types::TopProduct>, AppError> {
+    Ok(super::queries::top_products(pool, range, filter, limit)
         .await?
         .into_iter()
         .map(|p| super::types::TopProduct {
-            share: kpi::share(p.net_revenue, net_revenue),
+            share: super::kpi::share(p.net_revenue, net_revenue),
             ..p
         })
-        .collect();
-    let customers = queries::top_customers(pool, range, limit)
-        .await?
-        .into_iter()
-        .map(|c| super::types::TopCustomer {
-            share: kpi::share(c.net_revenue, net_revenue),
-            ..c
+        .collect())
+}
+
+/// The first `limit` of the customers who bought (largest net revenue first) with their names.
+#[cfg(feature = "ssr")]
+async fn label_customers(
+    pool: &sqlx::PgPool,
+    customers: &[CustomerFacts],
+    net_revenue: rust_decimal::Decimal,
+    limit: i64,
+) -> Result<Vec<super::types::TopCustomer>, AppError> {
+    let top: Vec<&CustomerFacts> = customers.iter().take(limit.max(0) as usize).collect();
+    let ids: Vec<i64> = top.iter().map(|c| c.customer_id).collect();
+    let labels = super::queries::customer_labels(pool, &ids).await?;
+    Ok(top
+        .iter()
+        .filter_map(|c| {
+            let (_, external, name, country) = labels.iter().find(|l| l.0 == c.customer_id)?;
+            Some(super::types::TopCustomer {
+                customer: external.clone(),
+                name: name.clone(),
+                country: country.clone(),
+                orders: c.orders,
+                net_revenue: c.net_revenue,
+                share: super::kpi::share(c.net_revenue, net_revenue),
+            })
         })
-        .collect();
-    Ok((products, customers))
+        .collect())
+}
+
+/// The top `limit` identified customers of a range and slice.
+#[cfg(feature = "ssr")]
+pub async fn top_customers(
+    state: &crate::state::AppState,
+    range: DateRange,
+    filter: &SalesFilter,
+    net_revenue: rust_decimal::Decimal,
+    limit: i64,
+) -> Result<Vec<super::types::TopCustomer>, AppError> {
+    let customers = crate::features::customers::api::buying_customers(state, range, filter).await?;
+    label_customers(&state.pool, &customers, net_revenue, limit).await
 }

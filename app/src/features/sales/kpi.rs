@@ -3,7 +3,8 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::types::{
-    BreakdownRow, Compare, DateRange, Grain, Preset, SalesFilter, SalesKpis, SalesTotals,
+    BreakdownRow, CategoryPoint, Compare, Concentration, DateRange, Grain, NetByCustomerKind,
+    ParetoPoint, Preset, SalesFilter, SalesKpis, SalesTotals, WhatChanged,
 };
 use crate::error::AppError;
 
@@ -162,6 +163,155 @@ pub fn top_with_other(rows: Vec<BreakdownRow>, top: usize) -> Vec<BreakdownRow> 
         });
     }
     out
+}
+
+/// Points of the Pareto curve at most.
+pub const PARETO_POINTS: usize = 100;
+
+/// Revenue concentration from the identified customers' net revenue in the range, largest first
+/// (`nets`), and the range's net revenue (guests included) for the top-10 share.
+pub fn concentration(nets: &[Decimal], total_net: Decimal) -> Concentration {
+    let customers = nets.len();
+    let identified: Decimal = nets.iter().copied().sum();
+    let top10: Decimal = nets.iter().take(10).copied().sum();
+    let mut curve = Vec::new();
+    let mut customers_for_80 = None;
+    if customers > 0 && identified > Decimal::ZERO {
+        let n = Decimal::from(customers as i64);
+        let step = customers.div_ceil(PARETO_POINTS).max(1);
+        let target = identified * Decimal::new(8, 1);
+        let mut cumulative = Decimal::ZERO;
+        curve.push(ParetoPoint {
+            customer_share: Decimal::ZERO,
+            revenue_share: Decimal::ZERO,
+        });
+        for (i, net) in nets.iter().enumerate() {
+            cumulative += *net;
+            let rank = i + 1;
+            if customers_for_80.is_none() && cumulative >= target {
+                customers_for_80 = Some(Decimal::from(rank as i64) / n);
+            }
+            if rank % step == 0 || rank == customers {
+                curve.push(ParetoPoint {
+                    customer_share: (Decimal::from(rank as i64) / n).round_dp(4),
+                    revenue_share: (cumulative / identified).round_dp(4),
+                });
+            }
+        }
+    }
+    Concentration {
+        customers: customers as i64,
+        top10_share: (customers > 0).then(|| share(top10, total_net)).flatten(),
+        customers_for_80,
+        curve,
+    }
+}
+
+/// Net revenue split into new customers, returning customers and guests: `nets` are the
+/// identified customers' (net revenue, first order ever in the period); guests get the rest of
+/// the period's net revenue.
+pub fn net_by_kind(
+    nets: impl IntoIterator<Item = (Decimal, bool)>,
+    total_net: Decimal,
+) -> NetByCustomerKind {
+    let mut split = NetByCustomerKind::default();
+    for (net, new) in nets {
+        if new {
+            split.new_customers += net;
+        } else {
+            split.returning_customers += net;
+        }
+    }
+    split.guests = total_net - split.new_customers - split.returning_customers;
+    split
+}
+
+/// Why net revenue moved between two periods. Orders × AOV is gross revenue, so
+/// previous net + orders effect + AOV effect + returns effect = current net, exactly; likewise
+/// for the split by customer kind.
+pub fn what_changed(
+    now: &SalesKpis,
+    before: &SalesKpis,
+    split_now: NetByCustomerKind,
+    split_before: NetByCustomerKind,
+) -> WhatChanged {
+    let aov_before = before.aov.unwrap_or_default();
+    let orders_effect = Decimal::from(now.orders - before.orders) * aov_before;
+    // The gross change not explained by orders (equals orders now × ΔAOV; computed as the rest
+    // so that rounding in AOV never breaks the sum).
+    let aov_effect = (now.gross_revenue - before.gross_revenue) - orders_effect;
+    WhatChanged {
+        previous_net: before.net_revenue,
+        current_net: now.net_revenue,
+        orders_effect,
+        aov_effect,
+        returns_effect: before.returns - now.returns,
+        new_customers_effect: split_now.new_customers - split_before.new_customers,
+        returning_customers_effect: split_now.returning_customers
+            - split_before.returning_customers,
+        guests_effect: split_now.guests - split_before.guests,
+        net_change: change(now.net_revenue, before.net_revenue),
+        orders_change: change(now.orders.into(), before.orders.into()),
+        aov_change: now.aov.zip(before.aov).and_then(|(n, b)| change(n, b)),
+        returns_change: change(now.returns, before.returns),
+    }
+}
+
+/// Categories shown in the category chart before the rest is folded into "Other".
+pub const TOP_CATEGORIES: usize = 6;
+
+/// The category series restricted to the categories kept in `by_category` (its rows other than
+/// "Other"), the rest summed per bucket as "Other".
+pub fn fold_categories(
+    points: Vec<CategoryPoint>,
+    by_category: &[BreakdownRow],
+) -> Vec<CategoryPoint> {
+    let kept: Vec<&str> = by_category
+        .iter()
+        .filter(|r| r.key != "Other")
+        .map(|r| r.key.as_str())
+        .collect();
+    let mut out: Vec<CategoryPoint> = Vec::with_capacity(points.len());
+    for p in points {
+        if kept.contains(&p.category.as_str()) {
+            out.push(p);
+        } else if let Some(o) = out
+            .iter_mut()
+            .find(|o| o.period == p.period && o.category == "Other")
+        {
+            o.net_revenue += p.net_revenue;
+        } else {
+            out.push(CategoryPoint {
+                category: "Other".into(),
+                ..p
+            });
+        }
+    }
+    out
+}
+
+/// "Net revenue −8.0%: orders −5.0%, AOV −3.2%, returns +10.0%" — the waterfall in words.
+pub fn what_changed_text(w: &WhatChanged) -> String {
+    let pct = |c: Option<Decimal>| match c {
+        Some(c) => {
+            let v = (c * Decimal::from(100)).round_dp(1);
+            if v > Decimal::ZERO {
+                format!("+{v}%")
+            } else if v.is_zero() {
+                "±0.0%".to_string()
+            } else {
+                format!("−{}%", v.abs())
+            }
+        }
+        None => "n/a".to_string(),
+    };
+    format!(
+        "Net revenue {}: orders {}, AOV {}, returns {}",
+        pct(w.net_change),
+        pct(w.orders_change),
+        pct(w.aov_change),
+        pct(w.returns_change)
+    )
 }
 
 #[cfg(test)]
@@ -402,6 +552,161 @@ mod tests {
             top_with_other(vec![row("UK", dec!(0), dec!(10), 0)], 5)[0].share,
             None,
             "no shares of a negative total"
+        );
+    }
+
+    #[test]
+    fn concentration_of_a_hand_worked_shop() {
+        // 12 customers: 100, 50, 20, then nine of 10 → identified 260; guests add 40 → total 300.
+        let mut nets = vec![dec!(100), dec!(50), dec!(20)];
+        nets.extend(std::iter::repeat_n(dec!(10), 9));
+        let c = concentration(&nets, dec!(300));
+        assert_eq!(c.customers, 12);
+        // top 10: 100 + 50 + 20 + 7 × 10 = 240 of 300
+        assert_eq!(c.top10_share, Some(dec!(0.8)));
+        // 80% of 260 = 208: 100, 150, 170, 180, 190, 200, 210 → 7 of 12 customers
+        assert_eq!(c.customers_for_80, Some(dec!(7) / dec!(12)));
+        assert_eq!(c.curve.first().unwrap().revenue_share, dec!(0));
+        let last = c.curve.last().unwrap();
+        assert_eq!(
+            (last.customer_share, last.revenue_share),
+            (dec!(1), dec!(1))
+        );
+        assert_eq!(c.curve.len(), 13);
+        assert_eq!(c.curve[1].revenue_share, dec!(0.3846)); // 100 / 260
+    }
+
+    #[test]
+    fn concentration_without_customers_is_empty() {
+        let c = concentration(&[], dec!(50));
+        assert_eq!(
+            (c.customers, c.top10_share, c.customers_for_80),
+            (0, None, None)
+        );
+        assert!(c.curve.is_empty());
+        // Only returns: no positive revenue to share out.
+        let c = concentration(&[dec!(-5)], dec!(-5));
+        assert_eq!(
+            (c.customers, c.top10_share, c.customers_for_80),
+            (1, None, None)
+        );
+    }
+
+    #[test]
+    fn pareto_curve_is_thinned_to_about_a_hundred_points() {
+        let nets: Vec<Decimal> = (1..=1000).rev().map(Decimal::from).collect();
+        let c = concentration(&nets, nets.iter().copied().sum());
+        assert_eq!(c.curve.len(), 101);
+        assert_eq!(c.curve.last().unwrap().customer_share, dec!(1));
+    }
+
+    #[test]
+    fn what_changed_adds_up() {
+        let before = sales_kpis(
+            &SalesTotals {
+                gross_revenue: dec!(1000),
+                returns: dec!(100),
+                orders: 10,
+                ..Default::default()
+            },
+            5,
+        );
+        let now = sales_kpis(
+            &SalesTotals {
+                gross_revenue: dec!(990),
+                returns: dec!(120),
+                orders: 9,
+                ..Default::default()
+            },
+            5,
+        );
+        let split_before = net_by_kind([(dec!(300), true), (dec!(500), false)], dec!(900));
+        assert_eq!(split_before.guests, dec!(100));
+        let split_now = net_by_kind([(dec!(200), true), (dec!(550), false)], dec!(870));
+        let w = what_changed(&now, &before, split_now, split_before);
+        // 9 orders at AOV 110 (was 10 at 100): −1 × 100 from orders, +90 from AOV, −20 from returns
+        assert_eq!(w.orders_effect, dec!(-100));
+        assert_eq!(w.aov_effect, dec!(90));
+        assert_eq!(w.returns_effect, dec!(-20));
+        assert_eq!(
+            w.previous_net + w.orders_effect + w.aov_effect + w.returns_effect,
+            w.current_net
+        );
+        assert_eq!(
+            (
+                w.new_customers_effect,
+                w.returning_customers_effect,
+                w.guests_effect
+            ),
+            (dec!(-100), dec!(50), dec!(20))
+        );
+        assert_eq!(
+            w.previous_net
+                + w.new_customers_effect
+                + w.returning_customers_effect
+                + w.guests_effect,
+            w.current_net
+        );
+        assert_eq!(
+            what_changed_text(&w),
+            "Net revenue −3.3%: orders −10.0%, AOV +10.0%, returns +20.0%"
+        );
+    }
+
+    #[test]
+    fn categories_beyond_the_top_fold_into_other_per_bucket() {
+        let p = |d: &str, c: &str, v: Decimal| CategoryPoint {
+            period: day(d),
+            category: c.into(),
+            net_revenue: v,
+        };
+        let by = top_with_other(
+            vec![
+                BreakdownRow {
+                    key: "A".into(),
+                    gross_revenue: dec!(9),
+                    returns: dec!(0),
+                    net_revenue: dec!(9),
+                    orders: 1,
+                    share: None,
+                },
+                BreakdownRow {
+                    key: "B".into(),
+                    gross_revenue: dec!(5),
+                    returns: dec!(0),
+                    net_revenue: dec!(5),
+                    orders: 1,
+                    share: None,
+                },
+                BreakdownRow {
+                    key: "C".into(),
+                    gross_revenue: dec!(2),
+                    returns: dec!(0),
+                    net_revenue: dec!(2),
+                    orders: 1,
+                    share: None,
+                },
+            ],
+            1,
+        );
+        let folded = fold_categories(
+            vec![
+                p("2026-01-01", "A", dec!(4)),
+                p("2026-01-01", "B", dec!(3)),
+                p("2026-01-01", "C", dec!(2)),
+                p("2026-01-02", "A", dec!(5)),
+                p("2026-01-02", "B", dec!(2)),
+            ],
+            &by,
+        );
+        assert_eq!(
+            folded,
+            vec![
+                p("2026-01-01", "A", dec!(4)),
+                p("2026-01-01", "Other", dec!(5)),
+                p("2026-01-02", "A", dec!(5)),
+                p("2026-01-02", "Other", dec!(2)),
+            ]
         );
     }
 }

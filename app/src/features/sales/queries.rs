@@ -1,25 +1,44 @@
-//! SQL of the Sales area. Dashboards read the `daily_sales` rollup; only distinct customers
-//! need the facts. Local days are in the store time zone kept in `rollup_state`.
+//! SQL of the Sales area. Dashboards read the `daily_sales` and `daily_product_sales` rollups;
+//! only per-customer figures (and exact orders under a category filter) need the facts. Local days are in the store time zone kept in `rollup_state`.
 //!
 //! Dates are annotated (`as "day: NaiveDate"`, `x as _`) because the session store switches on
 //! sqlx's `time` feature, which would otherwise map `date` to `time::Date` in the server build.
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgExecutor};
 
-use super::types::{DateRange, Grain, RevenuePoint, SalesTotals};
+use super::types::{
+    BreakdownBy, BreakdownRow, CategoryPoint, DateRange, FilterOptions, Freshness, Grain,
+    ReturnedProduct, RevenuePoint, SalesFilter, SalesTotals, TopProduct,
+};
 
-pub async fn sales_totals(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<SalesTotals> {
+/// Sums over the rollup for a range and the filter's slice. Without a category filter, orders
+/// are the exact distinct count (`orders`); with one, each category's own count
+/// (`category_orders`), which counts an order once per selected category it has lines in — the
+/// KPI card takes the exact count from the facts instead (`distinct_orders`).
+pub async fn sales_totals(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    filter: &SalesFilter,
+) -> sqlx::Result<SalesTotals> {
     let row = sqlx::query!(
         r#"select coalesce(sum(gross_revenue), 0) as "gross_revenue!",
                   coalesce(sum(returns_value), 0) as "returns!",
                   coalesce(sum(adjustments_value), 0) as "adjustments!",
                   coalesce(sum(units), 0)::bigint as "units!",
-                  coalesce(sum(orders), 0)::bigint as "orders!",
+                  coalesce(sum(case when cardinality($6::text[]) = 0 then orders else category_orders end), 0)::bigint as "orders!",
                   coalesce(sum(unidentified_revenue), 0) as "unidentified_revenue!"
            from daily_sales
-           where day between $1 and $2"#,
+           where day between $1 and $2
+             and (cardinality($3::text[]) = 0 or channel = any($3))
+             and (cardinality($4::bigint[]) = 0 or source_id = any($4))
+             and (cardinality($5::text[]) = 0 or country = any($5))
+             and (cardinality($6::text[]) = 0 or category = any($6))"#,
         range.from as _,
-        range.to as _
+        range.to as _,
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category
     )
     .fetch_one(db)
     .await?;
@@ -33,37 +52,56 @@ pub async fn sales_totals(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Re
     })
 }
 
-/// Distinct identified customers with at least one sales line in the range.
-pub async fn distinct_customers(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<i64> {
+/// Distinct orders with a sales line in the slice, from the facts: the exact count under a
+/// category filter (an order's lines can span categories, so the rollup cannot give it).
+pub async fn distinct_orders(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    filter: &SalesFilter,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         // The bounds are scalar subqueries (computed once), so the index on ordered_at serves.
-        r#"select count(distinct f.customer_id) as "customers!"
+        r#"select count(distinct f.sales_order_id) as "orders!"
            from line_fact f
+           join product p on p.product_id = f.product_id
            where f.line_kind = 'sale'
-             and f.customer_id is not null
              and f.ordered_at >= (select $1::date::timestamp at time zone timezone from rollup_state)
-             and f.ordered_at < (select ($2::date + 1)::timestamp at time zone timezone from rollup_state)"#,
+             and f.ordered_at < (select ($2::date + 1)::timestamp at time zone timezone from rollup_state)
+             and (cardinality($3::text[]) = 0 or f.channel = any($3))
+             and (cardinality($4::bigint[]) = 0 or f.source_id = any($4))
+             and (cardinality($5::text[]) = 0 or f.country = any($5))
+             and (cardinality($6::text[]) = 0 or p.category = any($6))"#,
         range.from as _,
-        range.to as _
+        range.to as _,
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category
     )
     .fetch_one(db)
     .await
 }
 
-/// Revenue per bucket, every bucket of the range present (zero when it had no sales).
+/// Net revenue, orders and units per bucket of the range and slice, every bucket present (zero
+/// when it had no sales).
 pub async fn revenue_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
     grain: Grain,
+    filter: &SalesFilter,
 ) -> sqlx::Result<Vec<RevenuePoint>> {
     let rows = sqlx::query!(
         r#"with bucket as (
                select date_trunc($3, day::timestamp)::date as period,
                       sum(gross_revenue) as gross_revenue,
                       sum(returns_value) as returns,
-                      sum(orders) as orders
+                      sum(case when cardinality($7::text[]) = 0 then orders else category_orders end) as orders
                from daily_sales
                where day between $1 and $2
+                 and (cardinality($4::text[]) = 0 or channel = any($4))
+                 and (cardinality($5::bigint[]) = 0 or source_id = any($5))
+                 and (cardinality($6::text[]) = 0 or country = any($6))
+                 and (cardinality($7::text[]) = 0 or category = any($7))
                group by 1
            )
            select p.period::date as "period!: NaiveDate",
@@ -77,7 +115,11 @@ pub async fn revenue_series(
            order by 1"#,
         range.from as _,
         range.to as _,
-        grain.as_str()
+        grain.as_str(),
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category
     )
     .fetch_all(db)
     .await?;
@@ -91,6 +133,86 @@ pub async fn revenue_series(
             orders: r.orders,
         })
         .collect())
+}
+
+/// Net revenue per bucket and category (only buckets where the category sold or had returns).
+pub async fn category_series(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    grain: Grain,
+    filter: &SalesFilter,
+) -> sqlx::Result<Vec<CategoryPoint>> {
+    sqlx::query_as!(
+        CategoryPoint,
+        r#"select date_trunc($3, day::timestamp)::date as "period!: NaiveDate",
+                  category as "category!",
+                  sum(gross_revenue) - sum(returns_value) as "net_revenue!"
+           from daily_sales
+           where day between $1 and $2
+             and (cardinality($4::text[]) = 0 or channel = any($4))
+             and (cardinality($5::bigint[]) = 0 or source_id = any($5))
+             and (cardinality($6::text[]) = 0 or country = any($6))
+             and (cardinality($7::text[]) = 0 or category = any($7))
+           group by 1, 2
+           order by 1, 2"#,
+        range.from as _,
+        range.to as _,
+        grain.as_str(),
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Local time of the latest order and of the last finished ingest (or rollup rebuild).
+pub async fn freshness(db: impl PgExecutor<'_>) -> sqlx::Result<Freshness> {
+    let row = sqlx::query!(
+        r#"select s.timezone as "timezone!",
+                  (select max(ordered_at) from sales_order) at time zone s.timezone as "latest_order?: chrono::NaiveDateTime",
+                  coalesce((select max(finished_at) from ingest_run where state = 'succeeded'), s.updated_at)
+                      at time zone s.timezone as "last_ingest?: chrono::NaiveDateTime"
+           from rollup_state s"#
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row
+        .map(|r| Freshness {
+            timezone: r.timezone,
+            latest_order: r.latest_order,
+            last_ingest: r.last_ingest,
+        })
+        .unwrap_or_default())
+}
+
+/// The channels, sources, countries and categories present in the rollup.
+pub async fn filter_options(db: &sqlx::PgPool) -> sqlx::Result<FilterOptions> {
+    let channels = sqlx::query_scalar!("select distinct channel from daily_sales order by 1")
+        .fetch_all(db)
+        .await?;
+    let countries = sqlx::query_scalar!("select distinct country from daily_sales order by 1")
+        .fetch_all(db)
+        .await?;
+    let categories = sqlx::query_scalar!("select distinct category from daily_sales order by 1")
+        .fetch_all(db)
+        .await?;
+    let sources = sqlx::query!(
+        "select source_id, name from source
+         where source_id in (select distinct source_id from daily_sales) order by name"
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.source_id, r.name))
+    .collect();
+    Ok(FilterOptions {
+        channels,
+        sources,
+        countries,
+        categories,
+    })
 }
 
 /// The local day of the latest order, if there is any data.
@@ -136,6 +258,15 @@ pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx
                 sqlx::query!("delete from daily_sales")
                     .execute(&mut *conn)
                     .await?;
+                sqlx::query!("delete from daily_product_sales")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query!("delete from customer_month")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query!("delete from daily_customer_sales")
+                    .execute(&mut *conn)
+                    .await?;
                 refresh_daily_sales_all(conn).await?;
             }
             Ok(previous.is_some())
@@ -158,25 +289,87 @@ pub async fn refresh_daily_sales(
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
-        r#"insert into daily_sales (day, source_id, channel, country, gross_revenue, returns_value,
-                                    adjustments_value, units, orders, unidentified_revenue)
-           select (f.ordered_at at time zone s.timezone)::date,
-                  f.source_id, f.channel, f.country,
-                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
-                  coalesce(sum(abs(f.line_value)) filter (where f.line_kind = 'return'), 0),
-                  coalesce(sum(f.line_value) filter (where f.line_kind = 'adjustment'), 0),
-                  coalesce(sum(f.quantity) filter (where f.line_kind = 'sale'), 0),
-                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
-                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale' and f.customer_id is null), 0)
-           from line_fact f, rollup_state s
-           where f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
-             and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
-           group by 1, 2, 3, 4"#,
+        "delete from daily_product_sales where day between $1 and $2",
         from as _,
         to as _
     )
     .execute(&mut *conn)
     .await?;
+    // One statement: the lines are read once for both rollups. Each order with a sales line is
+    // counted once in `orders`, in the cell of its first category by name.
+    sqlx::query!(
+        r#"with lines as materialized (
+               select (f.ordered_at at time zone s.timezone)::date as day,
+                      f.source_id, f.channel, f.country, p.category, f.product_id, f.sales_order_id,
+                      f.customer_id, f.line_kind, f.line_value, f.quantity
+               from line_fact f
+               join product p on p.product_id = f.product_id
+               cross join rollup_state s
+               where f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
+                 and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+           ),
+           first_category as (
+               select sales_order_id, min(category) as category
+               from lines where line_kind = 'sale' group by 1
+           ),
+           by_category as (
+               insert into daily_sales (day, source_id, channel, country, category, gross_revenue,
+                                        returns_value, adjustments_value, units, orders,
+                                        category_orders, unidentified_revenue)
+               select l.day, l.source_id, l.channel, l.country, l.category,
+                      coalesce(sum(l.line_value) filter (where l.line_kind = 'sale'), 0),
+                      coalesce(sum(abs(l.line_value)) filter (where l.line_kind = 'return'), 0),
+                      coalesce(sum(l.line_value) filter (where l.line_kind = 'adjustment'), 0),
+                      coalesce(sum(l.quantity) filter (where l.line_kind = 'sale'), 0),
+                      count(distinct l.sales_order_id) filter (where l.line_kind = 'sale' and fc.category = l.category),
+                      count(distinct l.sales_order_id) filter (where l.line_kind = 'sale'),
+                      coalesce(sum(l.line_value) filter (where l.line_kind = 'sale' and l.customer_id is null), 0)
+               from lines l
+               left join first_category fc on fc.sales_order_id = l.sales_order_id
+               group by 1, 2, 3, 4, 5
+           )
+           insert into daily_product_sales (day, product_id, source_id, channel, country,
+                                            gross_revenue, returns_value, units, returned_units, orders)
+           select day, product_id, source_id, channel, country,
+                  coalesce(sum(line_value) filter (where line_kind = 'sale'), 0),
+                  coalesce(sum(abs(line_value)) filter (where line_kind = 'return'), 0),
+                  coalesce(sum(quantity) filter (where line_kind = 'sale'), 0),
+                  coalesce(sum(abs(quantity)) filter (where line_kind = 'return'), 0),
+                  count(distinct sales_order_id) filter (where line_kind = 'sale')
+           from lines
+           where line_kind in ('sale', 'return')
+           group by 1, 2, 3, 4, 5"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "delete from daily_customer_sales where day between $1 and $2",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
+           select (f.ordered_at at time zone s.timezone)::date, f.customer_id, f.source_id, f.channel, f.country,
+                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
+                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
+                  sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
+           from line_fact f
+           cross join rollup_state s
+           where f.customer_id is not null
+             and f.line_kind in ('sale', 'return')
+             and f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
+             and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+           group by 1, 2, 3, 4, 5"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    crate::features::customers::queries::refresh_customer_month(conn, from, to).await?;
     bump_data_version(conn).await
 }
 
@@ -197,6 +390,24 @@ pub async fn refresh_daily_sales_all(conn: &mut PgConnection) -> sqlx::Result<()
         },
         None => bump_data_version(conn).await,
     }
+}
+
+/// Rebuilds the rollups when there are orders but no rollup rows (a migration recreated the
+/// tables). Returns whether it did.
+pub async fn ensure_rollups(conn: &mut PgConnection) -> sqlx::Result<bool> {
+    let missing = sqlx::query_scalar!(
+        r#"select exists (select 1 from sales_order)
+                  and (not exists (select 1 from daily_sales)
+                       or (exists (select 1 from sales_order where customer_id is not null)
+                           and (not exists (select 1 from customer_month)
+                                or not exists (select 1 from daily_customer_sales)))) as "missing!""#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if missing {
+        refresh_daily_sales_all(conn).await?;
+    }
+    Ok(missing)
 }
 
 pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
@@ -256,9 +467,9 @@ pub async fn first_order_day(db: impl PgExecutor<'_>) -> sqlx::Result<Option<Nai
     .await
 }
 
-/// One row per month of the range (empty months included), with the previous month's net
-/// revenue from a window function (the month before the range counts as the first one's base),
-/// and whether the range covers the month only in part.
+/// One row per month of the range (empty months included; a partial month holds only the range's
+/// days), with the previous month's net revenue from a window function (the whole month before
+/// the range counts as the first one's base), and whether the range covers the month only in part.
 pub struct MonthSalesRow {
     pub month: NaiveDate,
     pub gross_revenue: rust_decimal::Decimal,
@@ -271,6 +482,7 @@ pub struct MonthSalesRow {
 pub async fn monthly_sales(
     db: impl PgExecutor<'_>,
     range: DateRange,
+    filter: &SalesFilter,
 ) -> sqlx::Result<Vec<MonthSalesRow>> {
     sqlx::query_as!(
         MonthSalesRow,
@@ -281,9 +493,16 @@ pub async fn monthly_sales(
            ),
            agg as (
                select date_trunc('month', day::timestamp)::date as month,
-                      sum(gross_revenue) as gross, sum(returns_value) as returns, sum(orders) as orders
+                      sum(gross_revenue) as gross, sum(returns_value) as returns,
+                      sum(case when cardinality($6::text[]) = 0 then orders else category_orders end) as orders
                from daily_sales
+               -- The month before the range (whole: the first month's base), then the range's days.
                where day >= (date_trunc('month', $1::date::timestamp) - interval '1 month')::date and day <= $2
+                 and (day >= $1 or day < date_trunc('month', $1::date::timestamp)::date)
+                 and (cardinality($3::text[]) = 0 or channel = any($3))
+                 and (cardinality($4::bigint[]) = 0 or source_id = any($4))
+                 and (cardinality($5::text[]) = 0 or country = any($5))
+                 and (cardinality($6::text[]) = 0 or category = any($6))
                group by 1
            ),
            rows as (
@@ -301,39 +520,54 @@ pub async fn monthly_sales(
            where month >= date_trunc('month', $1::date::timestamp)::date
            order by month"#,
         range.from as _,
-        range.to as _
+        range.to as _,
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category
     )
     .fetch_all(db)
     .await
 }
 
-/// Revenue and orders per country or channel over the range, largest net revenue first.
+/// Revenue and orders per country, channel or category over the range and slice, largest net
+/// revenue first. A category's orders are the orders with a line in it.
 pub async fn sales_by(
     db: impl PgExecutor<'_>,
     range: DateRange,
-    by: super::types::BreakdownBy,
-) -> sqlx::Result<Vec<super::types::BreakdownRow>> {
+    by: BreakdownBy,
+    filter: &SalesFilter,
+) -> sqlx::Result<Vec<BreakdownRow>> {
     let by = match by {
-        super::types::BreakdownBy::Country => "country",
-        super::types::BreakdownBy::Channel => "channel",
+        BreakdownBy::Country => "country",
+        BreakdownBy::Channel => "channel",
+        BreakdownBy::Category => "category",
     };
     let rows = sqlx::query!(
-        r#"select case when $3 = 'country' then country else channel end as "key!",
+        r#"select case $3 when 'country' then country when 'channel' then channel else category end as "key!",
                   sum(gross_revenue) as "gross_revenue!", sum(returns_value) as "returns!",
-                  sum(orders)::bigint as "orders!"
+                  sum(case when $3 = 'category' or cardinality($7::text[]) > 0 then category_orders else orders end)::bigint as "orders!"
            from daily_sales
            where day between $1 and $2
+             and (cardinality($4::text[]) = 0 or channel = any($4))
+             and (cardinality($5::bigint[]) = 0 or source_id = any($5))
+             and (cardinality($6::text[]) = 0 or country = any($6))
+             and (cardinality($7::text[]) = 0 or category = any($7))
            group by 1
            order by sum(gross_revenue) - sum(returns_value) desc, 1"#,
         range.from as _,
         range.to as _,
-        by
+        by,
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category
     )
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| super::types::BreakdownRow {
+        .map(|r| BreakdownRow {
             key: r.key,
             net_revenue: r.gross_revenue - r.returns,
             gross_revenue: r.gross_revenue,
@@ -344,59 +578,97 @@ pub async fn sales_by(
         .collect())
 }
 
-/// Products by net revenue in the range (sales − returns), largest first.
+/// Products by net revenue in the range and slice (sales − returns), largest first.
 pub async fn top_products(
     db: impl PgExecutor<'_>,
     range: DateRange,
+    filter: &SalesFilter,
     limit: i64,
-) -> sqlx::Result<Vec<super::types::TopProduct>> {
+) -> sqlx::Result<Vec<TopProduct>> {
     sqlx::query_as!(
-        super::types::TopProduct,
-        r#"select p.sku as "sku!", p.name as "name!", p.category as "category!",
-                  coalesce(sum(f.quantity) filter (where f.line_kind = 'sale'), 0)::bigint as "units!",
-                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale') as "orders!",
-                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0)
-                    - coalesce(sum(abs(f.line_value)) filter (where f.line_kind = 'return'), 0) as "net_revenue!",
-                  null::numeric as "share?"
-           from line_fact f
-           join product p on p.product_id = f.product_id
-           where f.ordered_at >= (select $1::date::timestamp at time zone timezone from rollup_state)
-             and f.ordered_at < (select ($2::date + 1)::timestamp at time zone timezone from rollup_state)
-           group by p.product_id, p.sku, p.name, p.category
-           order by 6 desc, 1
-           limit $3"#,
+        TopProduct,
+        r#"with agg as (
+               select product_id, sum(units) as units, sum(orders) as orders,
+                      sum(gross_revenue) - sum(returns_value) as net_revenue
+               from daily_product_sales
+               where day between $1 and $2
+                 and (cardinality($3::text[]) = 0 or channel = any($3))
+                 and (cardinality($4::bigint[]) = 0 or source_id = any($4))
+                 and (cardinality($5::text[]) = 0 or country = any($5))
+               group by 1
+           )
+           select p.sku as "sku!", p.name as "name!", p.category as "category!",
+                  a.units::bigint as "units!", a.orders::bigint as "orders!",
+                  a.net_revenue as "net_revenue!", null::numeric as "share?"
+           from agg a
+           join product p on p.product_id = a.product_id
+           where cardinality($6::text[]) = 0 or p.category = any($6)
+           order by a.net_revenue desc, p.sku
+           limit $7"#,
         range.from as _,
         range.to as _,
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category,
         limit
     )
     .fetch_all(db)
     .await
 }
 
-/// Identified customers by net revenue in the range, largest first.
-pub async fn top_customers(
+/// Products by value returned in the range and slice, largest first.
+pub async fn most_returned(
     db: impl PgExecutor<'_>,
     range: DateRange,
+    filter: &SalesFilter,
     limit: i64,
-) -> sqlx::Result<Vec<super::types::TopCustomer>> {
+) -> sqlx::Result<Vec<ReturnedProduct>> {
     sqlx::query_as!(
-        super::types::TopCustomer,
-        r#"select c.external_id as "customer!", c.name as "name?", c.country as "country?",
-                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale') as "orders!",
-                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0)
-                    - coalesce(sum(abs(f.line_value)) filter (where f.line_kind = 'return'), 0) as "net_revenue!",
-                  null::numeric as "share?"
-           from line_fact f
-           join customer c on c.customer_id = f.customer_id
-           where f.ordered_at >= (select $1::date::timestamp at time zone timezone from rollup_state)
-             and f.ordered_at < (select ($2::date + 1)::timestamp at time zone timezone from rollup_state)
-           group by c.customer_id, c.external_id, c.name, c.country
-           order by 5 desc, 1
-           limit $3"#,
+        ReturnedProduct,
+        r#"with agg as (
+               select product_id, sum(returned_units) as returned_units,
+                      sum(returns_value) as returns, sum(gross_revenue) as gross
+               from daily_product_sales
+               where day between $1 and $2
+                 and (cardinality($3::text[]) = 0 or channel = any($3))
+                 and (cardinality($4::bigint[]) = 0 or source_id = any($4))
+                 and (cardinality($5::text[]) = 0 or country = any($5))
+               group by 1
+               having sum(returns_value) > 0
+           )
+           select p.sku as "sku!", p.name as "name!", p.category as "category!",
+                  a.returned_units::bigint as "returned_units!", a.returns as "returns!",
+                  round(a.returns / nullif(a.gross, 0), 6) as "return_rate?"
+           from agg a
+           join product p on p.product_id = a.product_id
+           where cardinality($6::text[]) = 0 or p.category = any($6)
+           order by a.returns desc, p.sku
+           limit $7"#,
         range.from as _,
         range.to as _,
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category,
         limit
     )
     .fetch_all(db)
     .await
+}
+
+/// Names and countries of customers, by id.
+pub async fn customer_labels(
+    db: impl PgExecutor<'_>,
+    ids: &[i64],
+) -> sqlx::Result<Vec<(i64, String, Option<String>, Option<String>)>> {
+    Ok(sqlx::query!(
+        "select customer_id, external_id, name, country from customer where customer_id = any($1)",
+        ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.customer_id, r.external_id, r.name, r.country))
+    .collect())
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The filters of the Sales page. Dates are local days in the store's time zone, both inclusive;
 /// a preset wins over dates; without either, the 90 days ending with the latest order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct SalesFilter {
@@ -17,10 +17,46 @@ pub struct SalesFilter {
     pub preset: Option<Preset>,
     #[serde(default)]
     pub compare: Compare,
+    /// Bucket size of the charts; by default one that suits the range's length.
+    #[serde(default)]
+    pub grain: Option<Grain>,
+    /// Only these channels (repeat the parameter for several); none: all.
+    #[serde(default)]
+    pub channel: Vec<String>,
+    /// Only these data sources, by id.
+    #[serde(default)]
+    pub source: Vec<i64>,
+    /// Only orders shipped to these countries.
+    #[serde(default)]
+    pub country: Vec<String>,
+    /// Only lines of products in these categories.
+    #[serde(default)]
+    pub category: Vec<String>,
+}
+
+impl SalesFilter {
+    /// Whether any of the channel, source, country or category filters is set.
+    pub fn is_sliced(&self) -> bool {
+        !(self.channel.is_empty()
+            && self.source.is_empty()
+            && self.country.is_empty()
+            && self.category.is_empty())
+    }
+}
+
+/// The values the channel, source, country and category filters offer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FilterOptions {
+    pub channels: Vec<String>,
+    /// (id, name)
+    pub sources: Vec<(i64, String)>,
+    pub countries: Vec<String>,
+    pub categories: Vec<String>,
 }
 
 /// Date ranges by name, anchored on the latest day with data (or today without data).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
@@ -79,7 +115,7 @@ impl Preset {
 }
 
 /// What the figures are compared with.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Compare {
@@ -134,7 +170,7 @@ impl DateRange {
 }
 
 /// The bucket size of a time series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Grain {
@@ -151,6 +187,12 @@ impl Grain {
             Grain::Week => "week",
             Grain::Month => "month",
         }
+    }
+
+    pub fn from_key(key: &str) -> Option<Grain> {
+        [Grain::Day, Grain::Week, Grain::Month]
+            .into_iter()
+            .find(|g| g.as_str() == key)
     }
 }
 
@@ -230,13 +272,24 @@ pub struct SalesOverview {
     pub currency: String,
     /// Local day of the latest order in the data, if any.
     pub data_as_of: Option<NaiveDate>,
+    pub freshness: Freshness,
     pub kpis: SalesKpis,
     pub comparison: Option<Comparison>,
     pub series: Vec<RevenuePoint>,
+    /// The comparison period in the same buckets, aligned by position with `series`.
+    pub comparison_series: Vec<RevenuePoint>,
     pub monthly: Vec<MonthRow>,
     /// Top countries by net revenue, the rest as "Other".
     pub by_country: Vec<BreakdownRow>,
     pub by_channel: Vec<BreakdownRow>,
+    /// Top categories by net revenue, the rest as "Other".
+    pub by_category: Vec<BreakdownRow>,
+    /// Net revenue per bucket of the categories in `by_category`.
+    pub category_series: Vec<CategoryPoint>,
+    pub concentration: Concentration,
+    pub most_returned: Vec<ReturnedProduct>,
+    /// Why net revenue moved vs the comparison period.
+    pub what_changed: Option<WhatChanged>,
     /// The top products and customers of the range (the API and CSV export give longer lists).
     pub top_products: Vec<TopProduct>,
     pub top_customers: Vec<TopCustomer>,
@@ -297,6 +350,7 @@ pub struct TransactionPage {
 pub enum BreakdownBy {
     Country,
     Channel,
+    Category,
 }
 
 /// One slice of a breakdown ("Other" folds the slices beyond the top N).
@@ -337,4 +391,94 @@ pub struct TopCustomer {
     pub orders: i64,
     pub net_revenue: Decimal,
     pub share: Option<Decimal>,
+}
+
+/// How recent the data is, in the store's time zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Freshness {
+    pub timezone: String,
+    /// Local time of the latest order.
+    pub latest_order: Option<chrono::NaiveDateTime>,
+    /// Local time the last successful ingest finished.
+    pub last_ingest: Option<chrono::NaiveDateTime>,
+}
+
+/// One category's net revenue in one bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CategoryPoint {
+    pub period: NaiveDate,
+    pub category: String,
+    pub net_revenue: Decimal,
+}
+
+/// Revenue concentration over identified customers (DESIGN.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Concentration {
+    /// Identified customers with sales or returns in the range.
+    pub customers: i64,
+    /// Share (0–1) of the range's net revenue from the 10 customers with the most.
+    pub top10_share: Option<Decimal>,
+    /// The smallest share of customers (0–1), largest first, that makes 80% of the identified
+    /// customers' net revenue.
+    pub customers_for_80: Option<Decimal>,
+    /// Cumulative share of identified net revenue vs share of customers, largest first
+    /// (at most ~100 points, always ending at (1, 1)).
+    pub curve: Vec<ParetoPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ParetoPoint {
+    pub customer_share: Decimal,
+    pub revenue_share: Decimal,
+}
+
+/// A product's returns in the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReturnedProduct {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub returned_units: i64,
+    pub returns: Decimal,
+    /// Returns / gross revenue of the product in the range; `None` without sales.
+    pub return_rate: Option<Decimal>,
+}
+
+/// The change of net revenue vs the comparison period, split two ways. Each split adds up
+/// exactly: previous + effects = current.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WhatChanged {
+    pub previous_net: Decimal,
+    pub current_net: Decimal,
+    /// (orders now − orders before) × AOV before.
+    pub orders_effect: Decimal,
+    /// orders now × (AOV now − AOV before).
+    pub aov_effect: Decimal,
+    /// −(returns now − returns before).
+    pub returns_effect: Decimal,
+    /// Change of net revenue from customers whose first order ever falls in the period.
+    pub new_customers_effect: Decimal,
+    /// Change of net revenue from customers who had ordered before the period.
+    pub returning_customers_effect: Decimal,
+    /// Change of net revenue from guest (unidentified) orders.
+    pub guests_effect: Decimal,
+    pub net_change: Option<Decimal>,
+    pub orders_change: Option<Decimal>,
+    pub aov_change: Option<Decimal>,
+    pub returns_change: Option<Decimal>,
+}
+
+/// Net revenue of a period split by who bought.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NetByCustomerKind {
+    pub new_customers: Decimal,
+    pub returning_customers: Decimal,
+    pub guests: Decimal,
 }

@@ -1,30 +1,21 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 
 use crate::components::format::{chart_value, count, money, percent, signed_percent};
+use crate::components::table::{count_cell, money_cell, ratio, share_cell, TablePanel};
 use crate::components::{
-    ActiveRange, AppShell, CategoryChart, ChartPanel, KpiCard, SeriesData, SeriesKind,
+    api_query, delta_text, filter_from_query, navigate_with, ActiveRange, AppShell, CategoryChart,
+    Cell, ChartPanel, Column, KpiCard, SeriesData, SeriesKind,
 };
 use crate::error::AppError;
 use crate::features::sales::api::get_sales_overview;
-use crate::features::sales::kpi::change;
-use crate::features::sales::types::BreakdownRow;
+use crate::features::sales::kpi::what_changed_text;
 use crate::features::sales::types::{
-    Compare, Grain, MonthRow, Preset, SalesFilter, SalesKpis, SalesOverview,
+    BreakdownRow, Grain, SalesFilter, SalesKpis, SalesOverview, WhatChanged,
 };
-
-fn filter_from_query(query: &leptos_router::params::ParamsMap) -> SalesFilter {
-    SalesFilter {
-        from: query.get("from").and_then(|v| v.parse().ok()),
-        to: query.get("to").and_then(|v| v.parse().ok()),
-        preset: query.get("preset").and_then(|v| Preset::from_key(&v)),
-        compare: query
-            .get("compare")
-            .and_then(|v| Compare::from_key(&v))
-            .unwrap_or_default(),
-    }
-}
 
 #[component]
 pub fn SalesPage() -> impl IntoView {
@@ -46,7 +37,7 @@ pub fn SalesPage() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading sales…"</p> }>
                 {move || overview.get().map(|result| match result {
-                    Ok(data) => view! { <SalesBody data/> }.into_any(),
+                    Ok(data) => view! { <SalesBody data filter=filter.get_untracked()/> }.into_any(),
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
@@ -65,7 +56,7 @@ fn ErrorPanel(err: AppError) -> impl IntoView {
     }
 }
 
-/// "2 Apr" for days and weeks, "Apr 2026" for months.
+/// "2 Apr 2026" for days and weeks, "Apr 2026" for months.
 fn period_label(period: chrono::NaiveDate, grain: Grain) -> String {
     match grain {
         Grain::Day | Grain::Week => period.format("%-d %b %Y").to_string(),
@@ -81,35 +72,39 @@ fn grain_label(grain: Grain) -> &'static str {
     }
 }
 
-/// The change of one figure vs the comparison period, as card text; `higher_is_good` colours it.
-/// Without a base (nothing in the comparison period) the card says so instead of a number.
+fn x_name(grain: Grain) -> String {
+    match grain {
+        Grain::Day => "Day",
+        Grain::Week => "Week starting",
+        Grain::Month => "Month",
+    }
+    .to_string()
+}
+
+/// The change of one figure vs the comparison period, as card text.
 fn delta(
     data: &SalesOverview,
-    pick: impl Fn(&SalesKpis) -> Option<rust_decimal::Decimal>,
+    pick: impl Fn(&SalesKpis) -> Option<Decimal>,
     higher_is_good: bool,
 ) -> Option<(String, Option<bool>)> {
     let comparison = data.comparison.as_ref()?;
-    let label = comparison.compare.label();
-    match pick(&data.kpis)
-        .zip(pick(&comparison.kpis))
-        .and_then(|(now, before)| change(now, before))
-    {
-        Some(c) if c.is_zero() => Some((format!("±0.0% {label}"), None)),
-        Some(c) => Some((
-            format!("{} {label}", signed_percent(c)),
-            Some(c.is_sign_positive() == higher_is_good),
-        )),
-        None => Some((format!("— {label} (no base)"), None)),
-    }
+    delta_text(
+        pick(&data.kpis),
+        pick(&comparison.kpis),
+        comparison.compare.label(),
+        higher_is_good,
+    )
 }
 
 #[component]
-fn SalesBody(data: SalesOverview) -> impl IntoView {
+fn SalesBody(data: SalesOverview, filter: SalesFilter) -> impl IntoView {
     let cur = data.currency.clone();
     let k = &data.kpis;
     let guest_note = k
         .unidentified_share
         .map(|share| format!("Unidentified (guest) revenue: {}", percent(share)));
+    let return_note = (!k.gross_revenue.is_zero())
+        .then(|| format!("Return rate: {}", percent(k.returns / k.gross_revenue)));
     let range_text = format!(
         "{} – {} · {} days · {}",
         data.range.from.format("%-d %b %Y"),
@@ -117,71 +112,39 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
         data.range.days(),
         grain_label(data.grain)
     );
-    let as_of = data
-        .data_as_of
-        .map(|d| format!("Data as of {}", d.format("%-d %b %Y")))
-        .unwrap_or_else(|| "No orders yet".to_string());
-
-    let chart = CategoryChart {
-        x_labels: data
-            .series
-            .iter()
-            .map(|p| period_label(p.period, data.grain))
-            .collect(),
-        x_name: match data.grain {
-            Grain::Day => "Day",
-            Grain::Week => "Week starting",
-            Grain::Month => "Month",
-        }
-        .to_string(),
-        y_name: data.currency.clone(),
-        series: vec![
-            SeriesData {
-                name: "Net revenue".into(),
-                color: "#3b5bdb",
-                kind: SeriesKind::Line,
-                values: data
-                    .series
-                    .iter()
-                    .map(|p| chart_value(p.net_revenue))
-                    .collect(),
-            },
-            SeriesData {
-                name: "Gross revenue".into(),
-                color: "#94a3b8",
-                kind: SeriesKind::Line,
-                values: data
-                    .series
-                    .iter()
-                    .map(|p| chart_value(p.gross_revenue))
-                    .collect(),
-            },
-            SeriesData {
-                name: "Returns".into(),
-                color: "#e8590c",
-                kind: SeriesKind::Bar,
-                values: data.series.iter().map(|p| chart_value(p.returns)).collect(),
-            },
-        ],
+    let f = &data.freshness;
+    let as_of = match (f.latest_order, f.last_ingest) {
+        (Some(order), Some(ingest)) => format!(
+            "Data as of {} (latest order) · last ingest {} · times in {}",
+            order.format("%-d %b %Y %H:%M"),
+            ingest.format("%-d %b %Y %H:%M"),
+            f.timezone
+        ),
+        (Some(order), None) => format!(
+            "Data as of {} (latest order, {})",
+            order.format("%-d %b %Y %H:%M"),
+            f.timezone
+        ),
+        _ => "No orders yet: connect a data source under Data sources.".to_string(),
     };
-    let chart_title = format!("Revenue over time ({})", data.currency);
     let adjustments_note = (!k.adjustments.is_zero()).then(|| {
         format!(
             "Adjustments (bad debt, fees), not in revenue: {}",
             money(k.adjustments, &cur)
         )
     });
+    let query = api_query(data.range, &filter);
 
     view! {
         <p class="range-summary">
             <span>{range_text}</span>
-            <span class="muted">{as_of}</span>
+            <span class="muted" data-testid="data-as-of">{as_of}</span>
         </p>
         <section class="kpi-grid" aria-label="Key figures">
             <KpiCard label="Gross revenue" value=money(k.gross_revenue, &cur) delta=delta(&data, |k| Some(k.gross_revenue), true)
                 help="Sum of quantity × unit price over sales lines (not cancelled, positive quantity)"/>
             <KpiCard label="Returns" value=money(k.returns, &cur) delta=delta(&data, |k| Some(k.returns), false)
-                help="Value of returned lines and cancelled orders"/>
+                note=return_note help="Value of returned lines and cancelled orders; return rate = returns / gross revenue"/>
             <KpiCard label="Net revenue" value=money(k.net_revenue, &cur) delta=delta(&data, |k| Some(k.net_revenue), true) help="Gross revenue − returns"/>
             <KpiCard label="Orders" value=count(k.orders) delta=delta(&data, |k| Some(k.orders.into()), true) help="Orders with at least one sales line"/>
             <KpiCard label="Average order value" delta=delta(&data, |k| k.aov, true)
@@ -189,188 +152,508 @@ fn SalesBody(data: SalesOverview) -> impl IntoView {
                 help="Gross revenue / orders"/>
             <KpiCard label="Units" value=count(k.units) delta=delta(&data, |k| Some(k.units.into()), true) help="Units on sales lines"/>
             <KpiCard label="Customers" value=count(k.customers) delta=delta(&data, |k| Some(k.customers.into()), true)
-                note=guest_note
                 help="Distinct identified customers who bought in the range"/>
+            <KpiCard label="Guest revenue share" delta=delta(&data, |k| k.unidentified_share, false)
+                value=k.unidentified_share.map(percent).unwrap_or_else(|| "—".into())
+                note=guest_note.map(|_| "Orders without a customer id: in revenue, never in customer figures".to_string())
+                help="Share of gross revenue from orders without an identified customer"/>
         </section>
         {adjustments_note.map(|n| view! { <p class="muted small">{n}</p> })}
-        <ChartPanel id="revenue-chart" title=chart_title
-            empty_message="No sales in this range. Pick another date range above." chart/>
+        {filter.category.len().gt(&1).then(|| view! {
+            <p class="muted small">"With several categories selected, the order counts per bucket and per row (chart, monthly table, country and channel tables) count an order once per selected category it has lines in; the Orders card counts each order once."</p>
+        })}
+        <RevenueChart data=data.clone()/>
+        {data.what_changed.clone().map(|w| view! { <WhatChangedPanel w currency=cur.clone()/> })}
         <div class="two-columns">
-            <BreakdownTable title="By country" rows=data.by_country.clone() currency=cur.clone()/>
-            <BreakdownTable title="By channel" rows=data.by_channel.clone() currency=cur.clone()/>
+            <CategoryChartPanel data=data.clone()/>
+            <BreakdownTable title="By category" rows=data.by_category.clone() currency=cur.clone()
+                export=format!("/api/v1/sales/breakdown?by=category&format=csv&{query}")/>
         </div>
         <div class="two-columns">
-            <TopProductsTable data=data.clone()/>
-            <TopCustomersTable data=data.clone()/>
+            <BreakdownTable title="By country" rows=data.by_country.clone() currency=cur.clone()
+                export=format!("/api/v1/sales/breakdown?by=country&format=csv&{query}")/>
+            <BreakdownTable title="By channel" rows=data.by_channel.clone() currency=cur.clone()
+                export=format!("/api/v1/sales/breakdown?by=channel&format=csv&{query}")/>
         </div>
-        <MonthlyTable rows=data.monthly.clone() currency=cur.clone()/>
+        <div class="two-columns">
+            <TopProductsTable data=data.clone() export=format!("/api/v1/sales/top-products?format=csv&limit=1000&{query}")/>
+            <TopCustomersTable data=data.clone() export=format!("/api/v1/sales/top-customers?format=csv&limit=1000&{query}")/>
+        </div>
+        <ConcentrationPanel data=data.clone()/>
+        <div class="two-columns">
+            <ReturnRateChart data=data.clone()/>
+            <MostReturnedTable data=data.clone() export=format!("/api/v1/sales/returns?format=csv&{query}")/>
+        </div>
+        <MonthlyTable data=data.clone() export=format!("/api/v1/sales/monthly?format=csv&{query}")/>
+    }
+}
+
+/// Net and gross revenue, returns, and the comparison period's net revenue as a dashed line;
+/// the grain switch writes `grain=` into the URL.
+#[component]
+fn RevenueChart(data: SalesOverview) -> impl IntoView {
+    let query = use_query_map();
+    let grain = data.grain;
+    let mut series = vec![
+        SeriesData {
+            name: "Net revenue".into(),
+            color: "#3b5bdb",
+            kind: SeriesKind::Line,
+            values: data
+                .series
+                .iter()
+                .map(|p| chart_value(p.net_revenue))
+                .collect(),
+            stack: None,
+            dashed: false,
+        },
+        SeriesData {
+            name: "Gross revenue".into(),
+            color: "#94a3b8",
+            kind: SeriesKind::Line,
+            values: data
+                .series
+                .iter()
+                .map(|p| chart_value(p.gross_revenue))
+                .collect(),
+            stack: None,
+            dashed: false,
+        },
+        SeriesData {
+            name: "Returns".into(),
+            color: "#e8590c",
+            kind: SeriesKind::Bar,
+            values: data.series.iter().map(|p| chart_value(p.returns)).collect(),
+            stack: None,
+            dashed: false,
+        },
+    ];
+    if let Some(comparison) = &data.comparison {
+        series.push(SeriesData {
+            name: format!(
+                "Net revenue, {} – {}",
+                comparison.range.from.format("%-d %b %Y"),
+                comparison.range.to.format("%-d %b %Y")
+            ),
+            color: "#7c3aed",
+            kind: SeriesKind::Line,
+            values: data
+                .comparison_series
+                .iter()
+                .take(data.series.len())
+                .map(|p| chart_value(p.net_revenue))
+                .collect(),
+            stack: None,
+            dashed: true,
+        });
+    }
+    let chart = CategoryChart {
+        x_labels: data
+            .series
+            .iter()
+            .map(|p| period_label(p.period, grain))
+            .collect(),
+        x_name: x_name(grain),
+        y_name: data.currency.clone(),
+        series,
+        file_name: format!("revenue-{}-{}", data.range.from, data.range.to),
+    };
+    view! {
+        <ChartPanel id="revenue-chart" title=format!("Revenue over time ({})", data.currency)
+            empty_message="No sales in this range. Pick another date range above." chart>
+            <div class="segmented" role="group" aria-label="Chart grain">
+                {[Grain::Day, Grain::Week, Grain::Month].into_iter().map(|g| {
+                    let label = match g { Grain::Day => "Day", Grain::Week => "Week", Grain::Month => "Month" };
+                    view! {
+                        <button type="button" class:selected=grain == g aria-pressed=(grain == g).to_string()
+                            on:click=move |_| navigate_with(query, vec![("grain", vec![g.as_str().to_string()])])>{label}</button>
+                    }
+                }).collect_view()}
+            </div>
+        </ChartPanel>
+    }
+}
+
+/// Net revenue per category over time (stacked), top categories and the rest as "Other".
+#[component]
+fn CategoryChartPanel(data: SalesOverview) -> impl IntoView {
+    const COLORS: [&str; 7] = [
+        "#3b5bdb", "#0ca678", "#f59f00", "#e8590c", "#ae3ec9", "#1098ad", "#868e96",
+    ];
+    let periods: Vec<chrono::NaiveDate> = data.series.iter().map(|p| p.period).collect();
+    let series = data
+        .by_category
+        .iter()
+        .enumerate()
+        .map(|(i, row)| SeriesData {
+            name: row.key.clone(),
+            color: COLORS[i.min(COLORS.len() - 1)],
+            kind: SeriesKind::Bar,
+            values: periods
+                .iter()
+                .map(|period| {
+                    data.category_series
+                        .iter()
+                        .find(|p| p.period == *period && p.category == row.key)
+                        .map(|p| chart_value(p.net_revenue))
+                        .unwrap_or(0.0)
+                })
+                .collect(),
+            stack: Some("categories"),
+            dashed: false,
+        })
+        .collect();
+    let chart = CategoryChart {
+        x_labels: periods
+            .iter()
+            .map(|p| period_label(*p, data.grain))
+            .collect(),
+        x_name: x_name(data.grain),
+        y_name: data.currency.clone(),
+        series,
+        file_name: format!("revenue-by-category-{}-{}", data.range.from, data.range.to),
+    };
+    view! {
+        <ChartPanel id="category-chart" title=format!("Net revenue by category over time ({})", data.currency)
+            empty_message="No sales in this range." chart/>
+    }
+}
+
+/// Return rate (returns / gross revenue) per bucket.
+#[component]
+fn ReturnRateChart(data: SalesOverview) -> impl IntoView {
+    let chart = CategoryChart {
+        x_labels: data
+            .series
+            .iter()
+            .map(|p| period_label(p.period, data.grain))
+            .collect(),
+        x_name: x_name(data.grain),
+        y_name: "% of gross revenue".into(),
+        series: vec![SeriesData {
+            name: "Return rate".into(),
+            color: "#e8590c",
+            kind: SeriesKind::Line,
+            values: data
+                .series
+                .iter()
+                .map(|p| {
+                    if p.gross_revenue.is_zero() {
+                        0.0
+                    } else {
+                        chart_value(p.returns / p.gross_revenue * Decimal::from(100))
+                    }
+                })
+                .collect(),
+            stack: None,
+            dashed: false,
+        }],
+        file_name: format!("return-rate-{}-{}", data.range.from, data.range.to),
+    };
+    view! {
+        <ChartPanel id="return-rate-chart" title="Return rate over time (%)"
+            empty_message="No returns in this range." chart/>
+    }
+}
+
+/// The change in net revenue as two small waterfalls (orders / AOV / returns, and new /
+/// returning / guests), with the sentence above them.
+#[component]
+fn WhatChangedPanel(w: WhatChanged, currency: String) -> impl IntoView {
+    let text = what_changed_text(&w);
+    let by_order = vec![
+        ("Orders", w.orders_effect),
+        ("Order value (AOV)", w.aov_effect),
+        ("Returns", w.returns_effect),
+    ];
+    let by_customer = vec![
+        ("New customers", w.new_customers_effect),
+        ("Returning customers", w.returning_customers_effect),
+        ("Guests", w.guests_effect),
+    ];
+    view! {
+        <section class="panel" aria-label="What changed">
+            <h2 class="panel-title">{format!("What changed ({currency})")}</h2>
+            <p class="what-changed-text" data-testid="what-changed">{text}</p>
+            <div class="two-columns">
+                <Waterfall title="By orders and order value" previous=w.previous_net current=w.current_net steps=by_order currency=currency.clone()/>
+                <Waterfall title="By customer" previous=w.previous_net current=w.current_net steps=by_customer currency=currency.clone()/>
+            </div>
+        </section>
+    }
+}
+
+/// A horizontal waterfall: the comparison period's net revenue, each effect as a floating bar,
+/// this period's net revenue.
+#[component]
+fn Waterfall(
+    title: &'static str,
+    previous: Decimal,
+    current: Decimal,
+    steps: Vec<(&'static str, Decimal)>,
+    currency: String,
+) -> impl IntoView {
+    // Running totals: each bar spans [before, after].
+    let mut bars: Vec<(String, Decimal, Decimal, &'static str)> =
+        vec![("Comparison period".into(), Decimal::ZERO, previous, "total")];
+    let mut level = previous;
+    for (label, effect) in &steps {
+        let kind = if effect.is_sign_negative() {
+            "down"
+        } else {
+            "up"
+        };
+        bars.push((label.to_string(), level, level + effect, kind));
+        level += effect;
+    }
+    bars.push(("This period".into(), Decimal::ZERO, current, "total"));
+    let lo = bars
+        .iter()
+        .flat_map(|b| [b.1, b.2])
+        .min()
+        .unwrap_or_default()
+        .min(Decimal::ZERO);
+    let hi = bars
+        .iter()
+        .flat_map(|b| [b.1, b.2])
+        .max()
+        .unwrap_or_default();
+    let span = (hi - lo).to_f64().unwrap_or(0.0).max(f64::EPSILON);
+    let pos = |v: Decimal| ((v - lo).to_f64().unwrap_or(0.0) / span * 100.0).clamp(0.0, 100.0);
+    view! {
+        <div class="waterfall" role="table" aria-label=title>
+            <h3 class="waterfall-title">{title}</h3>
+            {bars.into_iter().map(|(label, from, to, kind)| {
+                let (a, b) = (pos(from.min(to)), pos(from.max(to)));
+                let amount = if kind == "total" {
+                    money(to, &currency)
+                } else {
+                    let d = to - from;
+                    format!("{}{}", if d.is_sign_negative() { "−" } else { "+" }, money(d.abs(), &currency))
+                };
+                view! {
+                    <div class="waterfall-row" role="row">
+                        <span class="waterfall-label" role="cell">{label}</span>
+                        <span class="waterfall-track" role="presentation">
+                            <span class=format!("waterfall-bar {kind}") style=format!("left: {a:.1}%; width: {:.1}%", (b - a).max(0.4))></span>
+                        </span>
+                        <span class="waterfall-amount num" role="cell">{amount}</span>
+                    </div>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// Top-10 share, the "x% of customers make 80%" figure and the Pareto curve.
+#[component]
+fn ConcentrationPanel(data: SalesOverview) -> impl IntoView {
+    let c = data.concentration.clone();
+    let headline = match (c.top10_share, c.customers_for_80) {
+        (Some(top10), Some(for80)) => format!(
+            "The top 10 customers make {} of net revenue; {} of customers ({} of {}) make 80% of identified customers' revenue.",
+            percent(top10),
+            percent(for80),
+            count((for80 * Decimal::from(c.customers)).round().to_i64().unwrap_or(0)),
+            count(c.customers)
+        ),
+        _ => "No identified customers bought in this range.".to_string(),
+    };
+    let chart = CategoryChart {
+        x_labels: c
+            .curve
+            .iter()
+            .map(|p| format!("{:.0}%", p.customer_share.to_f64().unwrap_or(0.0) * 100.0))
+            .collect(),
+        x_name: "Share of customers, largest first".into(),
+        y_name: "% of revenue".into(),
+        series: vec![
+            SeriesData {
+                name: "Cumulative share of revenue".into(),
+                color: "#3b5bdb",
+                kind: SeriesKind::Line,
+                values: c
+                    .curve
+                    .iter()
+                    .map(|p| (p.revenue_share.to_f64().unwrap_or(0.0) * 1000.0).round() / 10.0)
+                    .collect(),
+                stack: None,
+                dashed: false,
+            },
+            SeriesData {
+                name: "Even spread".into(),
+                color: "#94a3b8",
+                kind: SeriesKind::Line,
+                values: c
+                    .curve
+                    .iter()
+                    .map(|p| (p.customer_share.to_f64().unwrap_or(0.0) * 1000.0).round() / 10.0)
+                    .collect(),
+                stack: None,
+                dashed: true,
+            },
+        ],
+        file_name: format!("pareto-{}-{}", data.range.from, data.range.to),
+    };
+    view! {
+        <ChartPanel id="pareto-chart" title="Revenue concentration (Pareto curve)"
+            empty_message="No identified customers bought in this range." chart>
+            <p class="concentration-text" data-testid="concentration">{headline}</p>
+        </ChartPanel>
     }
 }
 
 /// Revenue, orders and AOV per month, with the month-on-month change of net revenue.
 #[component]
-fn MonthlyTable(rows: Vec<MonthRow>, currency: String) -> impl IntoView {
+fn MonthlyTable(data: SalesOverview, export: String) -> impl IntoView {
+    let cur = data.currency.clone();
+    let rows = data
+        .monthly
+        .iter()
+        .map(|m| {
+            let month = m.month.format("%b %Y").to_string();
+            vec![
+                Cell {
+                    sort: crate::components::table::SortKey::Text(m.month.to_string()),
+                    ..Cell::text(if m.partial {
+                        format!("{month} (partial)")
+                    } else {
+                        month
+                    })
+                },
+                money_cell(m.gross_revenue, &cur),
+                money_cell(m.returns, &cur),
+                money_cell(m.net_revenue, &cur),
+                count_cell(m.orders),
+                Cell::number(
+                    m.aov.map(|v| money(v, &cur)).unwrap_or_else(|| "—".into()),
+                    ratio(m.aov),
+                ),
+                Cell::number(
+                    m.net_change
+                        .map(signed_percent)
+                        .unwrap_or_else(|| "—".into()),
+                    ratio(m.net_change),
+                ),
+            ]
+        })
+        .collect();
     view! {
-        <section class="panel" aria-label="Monthly">
-            <h2 class="panel-title">{format!("By month ({currency})")}</h2>
-            <table class="table">
-                <thead><tr>
-                    <th>"Month"</th><th class="num">"Gross revenue"</th><th class="num">"Returns"</th>
-                    <th class="num">"Net revenue"</th><th class="num">"Orders"</th><th class="num">"AOV"</th>
-                    <th class="num" title="Change of net revenue vs the month before; empty when that month had none">"Net vs previous month"</th>
-                </tr></thead>
-                <tbody>
-                    {rows.into_iter().map(|m| {
-                        let cur = currency.clone();
-                        view! {
-                            <tr>
-                                <td>{m.month.format("%b %Y").to_string()}
-                                    {m.partial.then(|| view! { " " <span class="muted small" title="The range covers only part of this month">"(partial)"</span> })}
-                                </td>
-                                <td class="num">{money(m.gross_revenue, &cur)}</td>
-                                <td class="num">{money(m.returns, &cur)}</td>
-                                <td class="num">{money(m.net_revenue, &cur)}</td>
-                                <td class="num">{count(m.orders)}</td>
-                                <td class="num">{m.aov.map(|v| money(v, &cur)).unwrap_or_else(|| "—".into())}</td>
-                                <td class="num">{m.net_change.map(signed_percent).unwrap_or_else(|| "—".into())}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </section>
+        <TablePanel title=format!("By month ({cur})") export empty=data.monthly.is_empty()
+            empty_message="No months in this range."
+            columns=vec![
+                Column::text("Month").help("(partial): the range covers only part of the month"),
+                Column::number("Gross revenue"),
+                Column::number("Returns"),
+                Column::number("Net revenue"),
+                Column::number("Orders"),
+                Column::number("AOV"),
+                Column::number("Net vs previous month").help("Change of net revenue vs the month before; empty when that month had none"),
+            ]
+            rows/>
     }
 }
 
-/// Net revenue, orders and share per country or channel, with a bar for the share.
+/// Net revenue, orders and share per country, channel or category, with a bar for the share.
 #[component]
 fn BreakdownTable(
     #[prop(into)] title: String,
     rows: Vec<BreakdownRow>,
     currency: String,
+    export: String,
 ) -> impl IntoView {
-    let label = title.clone();
+    let empty = rows.is_empty();
+    let cells = rows
+        .into_iter()
+        .map(|r| {
+            vec![
+                Cell::text(r.key),
+                money_cell(r.net_revenue, &currency),
+                count_cell(r.orders),
+                share_cell(r.share).with_bar(ratio(r.share)),
+            ]
+        })
+        .collect();
     view! {
-        <section class="panel" aria-label=label>
-            <h2 class="panel-title">{format!("{title} ({currency})")}</h2>
-            {if rows.is_empty() {
-                view! { <p class="muted">"No sales in this range."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="table">
-                        <thead><tr><th></th><th class="num">"Net revenue"</th><th class="num">"Orders"</th><th class="share-col">"Share of net revenue"</th></tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|r| {
-                                let pct = r.share.map(|s| percent(s)).unwrap_or_else(|| "—".into());
-                                let width = r.share.and_then(|s| rust_decimal::prelude::ToPrimitive::to_f64(&s)).unwrap_or(0.0).clamp(0.0, 1.0) * 100.0;
-                                view! {
-                                    <tr>
-                                        <td>{r.key}</td>
-                                        <td class="num">{money(r.net_revenue, &currency)}</td>
-                                        <td class="num">{count(r.orders)}</td>
-                                        <td class="share-col"><span class="share-bar" style=format!("width: {width:.1}%")></span>" "{pct}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
-            }}
-        </section>
+        <TablePanel title=format!("{title} ({currency})") export empty empty_message="No sales in this range."
+            columns=vec![Column::text(""), Column::number("Net revenue"), Column::number("Orders"), Column::number("Share of net revenue")]
+            rows=cells/>
     }
 }
 
-/// The export link of a list, for analysts and admins only (the server checks the role too).
 #[component]
-fn ExportLink(#[prop(into)] href: String) -> impl IntoView {
-    let user = expect_context::<crate::app::UserResource>().0;
-    let may_export = move || {
-        user.get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|u| u.role.allows(crate::features::auth::types::Role::Analyst))
-    };
-    view! {
-        <Transition fallback=|| ()>
-            {
-                let href = href.clone();
-                move || may_export().then(|| view! { <a class="export" href=href.clone() download>"Export CSV"</a> })
-            }
-        </Transition>
-    }
-}
-
-fn list_query(data: &SalesOverview) -> String {
-    format!(
-        "from={}&to={}&format=csv&limit=1000",
-        data.range.from, data.range.to
-    )
-}
-
-#[component]
-fn TopProductsTable(data: SalesOverview) -> impl IntoView {
+fn TopProductsTable(data: SalesOverview, export: String) -> impl IntoView {
     let cur = data.currency.clone();
-    let href = format!("/api/v1/sales/top-products?{}", list_query(&data));
+    let rows = data
+        .top_products
+        .iter()
+        .map(|p| {
+            vec![
+                Cell::text(p.name.clone()).with_title(format!("{} · {}", p.sku, p.category)),
+                count_cell(p.units),
+                count_cell(p.orders),
+                money_cell(p.net_revenue, &cur),
+                share_cell(p.share),
+            ]
+        })
+        .collect();
     view! {
-        <section class="panel" aria-label="Top products">
-            <div class="panel-head">
-                <h2 class="panel-title">{format!("Top products ({cur})")}</h2>
-                <ExportLink href/>
-            </div>
-            {if data.top_products.is_empty() {
-                view! { <p class="muted">"No sales in this range."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="table">
-                        <thead><tr><th>"Product"</th><th class="num">"Units"</th><th class="num">"Orders"</th><th class="num">"Net revenue"</th><th class="num">"Share"</th></tr></thead>
-                        <tbody>
-                            {data.top_products.iter().map(|p| view! {
-                                <tr>
-                                    <td title=p.sku.clone()>{p.name.clone()}</td>
-                                    <td class="num">{count(p.units)}</td>
-                                    <td class="num">{count(p.orders)}</td>
-                                    <td class="num">{money(p.net_revenue, &cur)}</td>
-                                    <td class="num">{p.share.map(percent).unwrap_or_else(|| "—".into())}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
-            }}
-        </section>
+        <TablePanel title=format!("Top products ({cur})") export empty=data.top_products.is_empty()
+            empty_message="No sales in this range."
+            columns=vec![Column::text("Product"), Column::number("Units"), Column::number("Orders"), Column::number("Net revenue"), Column::number("Share")]
+            rows/>
     }
 }
 
 #[component]
-fn TopCustomersTable(data: SalesOverview) -> impl IntoView {
+fn TopCustomersTable(data: SalesOverview, export: String) -> impl IntoView {
     let cur = data.currency.clone();
-    let href = format!("/api/v1/sales/top-customers?{}", list_query(&data));
+    let rows = data
+        .top_customers
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::text(c.name.clone().unwrap_or_else(|| c.customer.clone()))
+                    .with_title(c.customer.clone()),
+                Cell::text(c.country.clone().unwrap_or_default()),
+                count_cell(c.orders),
+                money_cell(c.net_revenue, &cur),
+                share_cell(c.share),
+            ]
+        })
+        .collect();
     view! {
-        <section class="panel" aria-label="Top customers">
-            <div class="panel-head">
-                <h2 class="panel-title">{format!("Top customers ({cur})")}</h2>
-                <ExportLink href/>
-            </div>
-            {if data.top_customers.is_empty() {
-                view! { <p class="muted">"No identified customers bought in this range."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="table">
-                        <thead><tr><th>"Customer"</th><th>"Country"</th><th class="num">"Orders"</th><th class="num">"Net revenue"</th><th class="num">"Share"</th></tr></thead>
-                        <tbody>
-                            {data.top_customers.iter().map(|c| view! {
-                                <tr>
-                                    <td title=c.customer.clone()>{c.name.clone().unwrap_or_else(|| c.customer.clone())}</td>
-                                    <td>{c.country.clone().unwrap_or_default()}</td>
-                                    <td class="num">{count(c.orders)}</td>
-                                    <td class="num">{money(c.net_revenue, &cur)}</td>
-                                    <td class="num">{c.share.map(percent).unwrap_or_else(|| "—".into())}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
-            }}
-        </section>
+        <TablePanel title=format!("Top customers ({cur})") export empty=data.top_customers.is_empty()
+            empty_message="No identified customers bought in this range."
+            columns=vec![Column::text("Customer"), Column::text("Country"), Column::number("Orders"), Column::number("Net revenue"), Column::number("Share")]
+            rows/>
+    }
+}
+
+#[component]
+fn MostReturnedTable(data: SalesOverview, export: String) -> impl IntoView {
+    let cur = data.currency.clone();
+    let rows = data
+        .most_returned
+        .iter()
+        .map(|p| {
+            vec![
+                Cell::text(p.name.clone()).with_title(format!("{} · {}", p.sku, p.category)),
+                count_cell(p.returned_units),
+                money_cell(p.returns, &cur),
+                share_cell(p.return_rate),
+            ]
+        })
+        .collect();
+    view! {
+        <TablePanel title=format!("Most-returned products ({cur})") export empty=data.most_returned.is_empty()
+            empty_message="No returns in this range."
+            columns=vec![
+                Column::text("Product"),
+                Column::number("Units returned"),
+                Column::number("Returns"),
+                Column::number("Return rate").help("Returns / gross revenue of the product in the range"),
+            ]
+            rows/>
     }
 }

@@ -1,0 +1,270 @@
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+use leptos_router::NavigateOptions;
+
+use crate::features::sales::api::get_filter_options;
+use crate::features::sales::types::{Compare, DateRange, Grain, Preset, SalesFilter};
+
+/// The filters a dashboard URL carries: dates or a preset, comparison, chart grain, and the
+/// channel, source, country and category multi-selects (repeated keys: `?country=A&country=B`).
+pub fn filter_from_query(query: &ParamsMap) -> SalesFilter {
+    let all = |key: &str| -> Vec<String> {
+        query
+            .get_all(key)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
+    SalesFilter {
+        from: query.get("from").and_then(|v| v.parse().ok()),
+        to: query.get("to").and_then(|v| v.parse().ok()),
+        preset: query.get("preset").and_then(|v| Preset::from_key(&v)),
+        compare: query
+            .get("compare")
+            .and_then(|v| Compare::from_key(&v))
+            .unwrap_or_default(),
+        grain: query.get("grain").and_then(|v| Grain::from_key(&v)),
+        channel: all("channel"),
+        source: all("source")
+            .into_iter()
+            .filter_map(|v| v.parse().ok())
+            .collect(),
+        country: all("country"),
+        category: all("category"),
+    }
+}
+
+/// Replaces query keys and navigates (a new history entry, so the back button works): `None`
+/// or an empty list removes a key.
+pub fn navigate_with(query: Memo<ParamsMap>, changes: Vec<(&'static str, Vec<String>)>) {
+    let mut params = query.get_untracked();
+    for (key, values) in changes {
+        params.remove(key);
+        for v in values {
+            // `insert` decodes its value: hand it encoded, so that a value containing `%` stays whole.
+            params.insert(key, leptos_router::location::Url::escape(&v));
+        }
+    }
+    let path = use_location().pathname.get_untracked();
+    use_navigate()(
+        &format!("{path}{}", params.to_query_string()),
+        NavigateOptions::default(),
+    );
+}
+
+/// The range the current page shows, published by the page once its data is known, so that the
+/// header control can show the effective dates when the URL has none.
+#[derive(Clone, Copy)]
+pub struct ActiveRange(pub RwSignal<Option<DateRange>>);
+
+/// The global filter bar: a preset or two dates, what to compare with, and the multi-selects —
+/// all kept in the URL (`?preset=…` or `?from=…&to=…`, `&compare=…`, `&country=…`), so that links
+/// are shareable and the back button works.
+#[component]
+pub fn FilterBar() -> impl IntoView {
+    let query = use_query_map();
+    let active = expect_context::<ActiveRange>().0;
+
+    let shown = move |key: &str| {
+        query.read().get(key).filter(|v| !v.is_empty()).or_else(|| {
+            active.get().map(|r| {
+                if key == "from" {
+                    r.from.to_string()
+                } else {
+                    r.to.to_string()
+                }
+            })
+        })
+    };
+    let preset = move || query.read().get("preset").unwrap_or_default();
+    let compare = move || {
+        query
+            .read()
+            .get("compare")
+            .unwrap_or_else(|| Compare::default().key().to_string())
+    };
+
+    // Applies changes to the query string: `None` removes a key.
+    let set = move |changes: Vec<(&'static str, Option<String>)>| {
+        navigate_with(
+            query,
+            changes
+                .into_iter()
+                .map(|(k, v)| (k, v.into_iter().collect()))
+                .collect(),
+        );
+    };
+    let options = Resource::new(|| (), |_| get_filter_options());
+    let has_slice = move || {
+        let q = query.read();
+        ["channel", "source", "country", "category"]
+            .iter()
+            .any(|k| q.get(k).is_some())
+    };
+    let clear_slices = move || {
+        navigate_with(
+            query,
+            ["channel", "source", "country", "category"]
+                .into_iter()
+                .map(|k| (k, Vec::new()))
+                .collect(),
+        )
+    };
+    let set_date = move |key: &'static str, value: String| {
+        let other = if key == "from" { "to" } else { "from" };
+        set(vec![
+            (key, Some(value)),
+            (other, shown(other)),
+            ("preset", None),
+        ]);
+    };
+    let set_preset = move |value: String| {
+        if value.is_empty() {
+            set(vec![
+                ("preset", None),
+                ("from", shown("from")),
+                ("to", shown("to")),
+            ]);
+        } else {
+            set(vec![("preset", Some(value)), ("from", None), ("to", None)]);
+        }
+    };
+
+    view! {
+        <form class="date-range" aria-label="Filters" on:submit=|ev| ev.prevent_default()>
+            <select aria-label="Period" on:change=move |ev| set_preset(event_target_value(&ev))>
+                <option value="" selected=move || preset().is_empty()>"Custom dates"</option>
+                {Preset::ALL.into_iter().map(|p| view! {
+                    <option value=p.key() selected=move || preset() == p.key()>{p.label()}</option>
+                }).collect_view()}
+            </select>
+            <input type="date" name="from" aria-label="From date" prop:value=move || shown("from").unwrap_or_default()
+                on:change=move |ev| set_date("from", event_target_value(&ev))/>
+            <span aria-hidden="true">"–"</span>
+            <input type="date" name="to" aria-label="To date" prop:value=move || shown("to").unwrap_or_default()
+                on:change=move |ev| set_date("to", event_target_value(&ev))/>
+            <select aria-label="Compare with" on:change=move |ev| set(vec![("compare", Some(event_target_value(&ev)))])>
+                {[Compare::PreviousPeriod, Compare::PreviousYear, Compare::None].into_iter().map(|c| {
+                    let label = match c { Compare::None => "No comparison", other => other.label() };
+                    view! { <option value=c.key() selected=move || compare() == c.key()>{label}</option> }
+                }).collect_view()}
+            </select>
+            <Transition fallback=|| ()>
+                {move || options.get().and_then(|r| r.ok()).map(|o| {
+                    let named = |values: Vec<String>| values.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>();
+                    view! {
+                        <MultiSelect key="channel" label="Channel" options=named(o.channels)/>
+                        <MultiSelect key="source" label="Source"
+                            options=o.sources.into_iter().map(|(id, name)| (id.to_string(), name)).collect()/>
+                        <MultiSelect key="country" label="Country" options=named(o.countries)/>
+                        <MultiSelect key="category" label="Category" options=named(o.categories)/>
+                    }
+                })}
+            </Transition>
+            {move || has_slice().then(|| view! {
+                <button type="button" class="button ghost small" on:click=move |_| clear_slices()>"Clear filters"</button>
+            })}
+        </form>
+    }
+}
+
+/// A dropdown of checkboxes for one multi-value filter; nothing ticked means all.
+#[component]
+fn MultiSelect(
+    key: &'static str,
+    label: &'static str,
+    /// (value in the URL, text shown)
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let selected = move || query.read().get_all(key).unwrap_or_default();
+    let names = options.clone();
+    let summary = move || {
+        let chosen = selected();
+        match chosen.len() {
+            0 => format!("{label}: all"),
+            1 => {
+                let text = names
+                    .iter()
+                    .find(|(v, _)| *v == chosen[0])
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_else(|| chosen[0].clone());
+                format!("{label}: {text}")
+            }
+            n => format!("{label}: {n} selected"),
+        }
+    };
+    let toggle = move |value: String, on: bool| {
+        let mut values = query.get_untracked().get_all(key).unwrap_or_default();
+        values.retain(|v| *v != value);
+        if on {
+            values.push(value);
+        }
+        navigate_with(query, vec![(key, values)]);
+    };
+    let active = move || !selected().is_empty();
+    view! {
+        <details class="multiselect" class:active=active>
+            <summary aria-label=format!("{label} filter")>{summary}</summary>
+            <div class="multiselect-menu" role="group" aria-label=label>
+                {if options.is_empty() {
+                    view! { <p class="muted small">"No values yet"</p> }.into_any()
+                } else {
+                    options.into_iter().map(|(value, text)| {
+                        let v = value.clone();
+                        let checked = move || selected().contains(&v);
+                        let value = value.clone();
+                        view! {
+                            <label class="check">
+                                <input type="checkbox" prop:checked=checked
+                                    on:change=move |ev| toggle(value.clone(), event_target_checked(&ev))/>
+                                {text}
+                            </label>
+                        }
+                    }).collect_view().into_any()
+                }}
+            </div>
+        </details>
+    }
+}
+
+/// The query string of the page's filter for API links (exports), with the resolved dates.
+pub fn api_query(range: DateRange, filter: &SalesFilter) -> String {
+    let mut q = format!(
+        "from={}&to={}&compare={}",
+        range.from,
+        range.to,
+        filter.compare.key()
+    );
+    let mut push = |key: &str, value: &str| {
+        q.push_str(&format!("&{key}={}", url_escape(value)));
+    };
+    for v in &filter.channel {
+        push("channel", v);
+    }
+    for v in &filter.source {
+        push("source", &v.to_string());
+    }
+    for v in &filter.country {
+        push("country", v);
+    }
+    for v in &filter.category {
+        push("category", v);
+    }
+    q
+}
+
+/// Percent-encodes a query value or path segment (everything but unreserved characters).
+pub fn url_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

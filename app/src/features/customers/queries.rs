@@ -1,0 +1,269 @@
+//! SQL of the Customer Insights area. Per-customer figures of a range come from one pass over the
+//! `daily_customer_sales` rollup (the order lines under a category filter); RFM scores are window
+//! functions over that pass;
+//! acquisition and cohorts read the `customer_month` rollup. Local days and months are in the
+//! store time zone of `rollup_state`.
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::PgExecutor;
+
+use crate::features::sales::types::{DateRange, SalesFilter};
+
+/// An identified customer who bought in the range, with RFM values as of the range end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerFacts {
+    pub customer_id: i64,
+    /// Distinct orders with a sales line in the range.
+    pub orders: i64,
+    pub gross_revenue: Decimal,
+    /// Sales − returns in the range.
+    pub net_revenue: Decimal,
+    /// Local day of the first order ever (all the data).
+    pub first_order: NaiveDate,
+    /// Local day of the last order (with a sales line) in the range.
+    pub last_order: NaiveDate,
+    /// Days from the last order to the range end.
+    pub recency_days: i64,
+    /// Quintile scores 1–5 (5 = most recent, most orders, most revenue); ties share a score.
+    pub r: i32,
+    pub f: i32,
+    pub m: i32,
+    pub country: Option<String>,
+    /// Sum of the gaps between consecutive orders in the range, in days (0 with one order).
+    pub days_between_orders: i64,
+}
+
+/// Every customer who bought in the range and slice, largest net revenue first.
+pub async fn customer_facts(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    filter: &SalesFilter,
+) -> sqlx::Result<Vec<CustomerFacts>> {
+    sqlx::query_as!(
+        CustomerFacts,
+        r#"with bounds as (
+               select $1::date::timestamp at time zone timezone as start_at,
+                      ($2::date + 1)::timestamp at time zone timezone as end_at,
+                      timezone
+               from rollup_state
+           ),
+           -- Rows per customer and day (an order lies in exactly one, so orders add up): the
+           -- rollup's, or from the order lines when a category filter (a line-level dimension)
+           -- is set.
+           days as (
+               select d.customer_id, d.day, d.orders, d.gross, d.net
+               from daily_customer_sales d
+               where cardinality($6::text[]) = 0
+                 and d.day between $1 and $2
+                 and (cardinality($3::text[]) = 0 or d.channel = any($3))
+                 and (cardinality($4::bigint[]) = 0 or d.source_id = any($4))
+                 and (cardinality($5::text[]) = 0 or d.country = any($5))
+               union all
+               select f.customer_id, (f.ordered_at at time zone b.timezone)::date,
+                      count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
+                      coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
+                      sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
+               from line_fact f
+               join product p on p.product_id = f.product_id
+               cross join bounds b
+               where cardinality($6::text[]) > 0
+                 and f.line_kind in ('sale', 'return')
+                 and f.customer_id is not null
+                 and f.ordered_at >= (select start_at from bounds)
+                 and f.ordered_at < (select end_at from bounds)
+                 and (cardinality($3::text[]) = 0 or f.channel = any($3))
+                 and (cardinality($4::bigint[]) = 0 or f.source_id = any($4))
+                 and (cardinality($5::text[]) = 0 or f.country = any($5))
+                 and p.category = any($6)
+               group by 1, 2
+           ),
+           c as (
+               select customer_id, sum(orders) as orders, sum(gross) as gross, sum(net) as net,
+                      max(day) filter (where orders > 0) as last_day,
+                      min(day) filter (where orders > 0) as first_day
+               from days
+               group by 1
+               having sum(orders) > 0
+           ),
+           scored as (
+               select c.*,
+                      least(5, 1 + floor(5.0 * (rank() over (order by last_day) - 1) / count(*) over ()))::int as r,
+                      least(5, 1 + floor(5.0 * (rank() over (order by orders) - 1) / count(*) over ()))::int as f,
+                      least(5, 1 + floor(5.0 * (rank() over (order by net) - 1) / count(*) over ()))::int as m
+               from c
+           )
+           select s.customer_id as "customer_id!", s.orders::bigint as "orders!", s.gross as "gross_revenue!",
+                  s.net as "net_revenue!",
+                  coalesce((coalesce(cu.first_seen_at,
+                                     (select min(o.ordered_at) from sales_order o where o.customer_id = s.customer_id))
+                            at time zone b.timezone)::date, s.first_day) as "first_order!: NaiveDate",
+                  s.last_day as "last_order!: NaiveDate",
+                  ($2::date - s.last_day)::bigint as "recency_days!",
+                  s.r as "r!", s.f as "f!", s.m as "m!",
+                  cu.country,
+                  (s.last_day - s.first_day)::bigint as "days_between_orders!"
+           from scored s
+           cross join bounds b
+           join customer cu on cu.customer_id = s.customer_id
+           order by s.net desc, s.customer_id"#,
+        range.from as _,
+        range.to as _,
+        &filter.channel,
+        &filter.source,
+        &filter.country,
+        &filter.category
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// New and returning customers per month of the range (every month present), from the
+/// `customer_month` rollup. New: first order ever in the month; returning: bought in the month,
+/// first order before it.
+pub struct AcquisitionRow {
+    pub month: NaiveDate,
+    pub new_customers: i64,
+    pub returning_customers: i64,
+}
+
+pub async fn acquisition(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+) -> sqlx::Result<Vec<AcquisitionRow>> {
+    sqlx::query_as!(
+        AcquisitionRow,
+        r#"with months as (
+               select generate_series(date_trunc('month', $1::date::timestamp),
+                                      date_trunc('month', $2::date::timestamp),
+                                      interval '1 month')::date as month
+           ),
+           first as (
+               select customer_id, min(month) as first_month from customer_month group by 1
+           ),
+           active as (
+               select cm.month,
+                      count(*) filter (where f.first_month = cm.month) as new_customers,
+                      count(*) filter (where f.first_month < cm.month) as returning_customers
+               from customer_month cm
+               join first f using (customer_id)
+               where cm.month between date_trunc('month', $1::date::timestamp)::date and $2
+                 and cm.orders > 0
+               group by 1
+           )
+           select m.month as "month!: NaiveDate",
+                  coalesce(a.new_customers, 0) as "new_customers!",
+                  coalesce(a.returning_customers, 0) as "returning_customers!"
+           from months m left join active a using (month)
+           order by 1"#,
+        range.from as _,
+        range.to as _
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One cohort × months-since cell: customers of the cohort active that month and their net revenue.
+pub struct CohortRowSql {
+    pub cohort: NaiveDate,
+    pub months_since: i32,
+    pub customers: i64,
+    pub net_revenue: Decimal,
+    pub cohort_size: i64,
+}
+
+/// Cohorts of customers whose first order ever falls in the range's months, and their activity
+/// up to the range end (from `customer_month`).
+pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<Vec<CohortRowSql>> {
+    sqlx::query_as!(
+        CohortRowSql,
+        r#"with first as (
+               select customer_id, min(month) as cohort
+               from customer_month where orders > 0 group by 1
+           ),
+           members as (
+               select * from first
+               where cohort between date_trunc('month', $1::date::timestamp)::date and $2
+           ),
+           sizes as (select cohort, count(*) as size from members group by 1)
+           select m.cohort as "cohort!: NaiveDate",
+                  ((extract(year from age(cm.month, m.cohort)) * 12 + extract(month from age(cm.month, m.cohort))))::int as "months_since!",
+                  count(*) filter (where cm.orders > 0) as "customers!",
+                  sum(cm.net_revenue) as "net_revenue!",
+                  s.size as "cohort_size!"
+           from members m
+           join customer_month cm on cm.customer_id = m.customer_id and cm.month >= m.cohort and cm.month <= $2
+           join sizes s on s.cohort = m.cohort
+           group by m.cohort, cm.month, s.size
+           order by 1, 2"#,
+        range.from as _,
+        range.to as _
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Rebuilds the `customer_month` rows of the months overlapping local days `from..=to`.
+pub async fn refresh_customer_month(
+    conn: &mut sqlx::PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from customer_month
+         where month between date_trunc('month', $1::date::timestamp)::date and $2",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"insert into customer_month (customer_id, month, orders, net_revenue)
+           select f.customer_id,
+                  date_trunc('month', f.ordered_at at time zone s.timezone)::date,
+                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
+                  sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
+           from line_fact f
+           cross join rollup_state s
+           where f.customer_id is not null
+             and f.line_kind in ('sale', 'return')
+             and f.ordered_at >= (date_trunc('month', $1::date::timestamp) at time zone s.timezone)
+             and f.ordered_at < ((date_trunc('month', $2::date::timestamp) + interval '1 month') at time zone s.timezone)
+           group by 1, 2"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The customers who bought (an order with a sales line) in a month.
+pub async fn active_in_month(
+    db: impl PgExecutor<'_>,
+    month: NaiveDate,
+) -> sqlx::Result<std::collections::HashSet<i64>> {
+    Ok(sqlx::query_scalar!(
+        "select customer_id from customer_month where month = $1 and orders > 0",
+        month as _
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect())
+}
+
+/// Names and ids of customers, by internal id.
+pub async fn customer_labels(
+    db: impl PgExecutor<'_>,
+    ids: &[i64],
+) -> sqlx::Result<Vec<(i64, String, Option<String>)>> {
+    Ok(sqlx::query!(
+        "select customer_id, external_id, name from customer where customer_id = any($1)",
+        ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.customer_id, r.external_id, r.name))
+    .collect())
+}

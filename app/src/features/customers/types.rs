@@ -1,0 +1,330 @@
+//! Wire types of the Customer Insights dashboard, shared by server and browser.
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::features::sales::types::{Comparison, DateRange, Freshness};
+
+/// Orders thresholds of the engagement groups (DESIGN.md: one-time 1, occasional 2–4, regular ≥ 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct EngagementThresholds {
+    /// Fewest orders of an occasional customer (default 2).
+    pub occasional_from: i64,
+    /// Fewest orders of a regular customer (default 5).
+    pub regular_from: i64,
+}
+
+impl Default for EngagementThresholds {
+    fn default() -> Self {
+        Self {
+            occasional_from: 2,
+            regular_from: 5,
+        }
+    }
+}
+
+/// Clustering settings: `k` clusters, or chosen by silhouette when `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ClusterSettings {
+    pub k: Option<usize>,
+    pub seed: u64,
+}
+
+impl Default for ClusterSettings {
+    fn default() -> Self {
+        Self {
+            k: Some(5),
+            seed: 42,
+        }
+    }
+}
+
+/// The headline cards.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerKpis {
+    /// Identified customers with a sales line in the range.
+    pub customers: i64,
+    /// Of those, whose first order ever falls in the range.
+    pub new_customers: i64,
+    /// Of those, who had ordered before the range.
+    pub returning_customers: i64,
+    /// Customers with ≥ 2 orders in the range.
+    pub repeat_customers: i64,
+    /// repeat / customers; `None` without customers.
+    pub repeat_rate: Option<Decimal>,
+    /// Orders / customers.
+    pub orders_per_customer: Option<Decimal>,
+    /// Net revenue of identified customers / customers.
+    pub net_revenue_per_customer: Option<Decimal>,
+    /// Share of gross revenue from guest orders.
+    pub unidentified_share: Option<Decimal>,
+}
+
+/// One month of customer acquisition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AcquisitionMonth {
+    pub month: NaiveDate,
+    /// Customers whose first order ever is in this month.
+    pub new_customers: i64,
+    /// Customers who bought this month and had bought before it.
+    pub returning_customers: i64,
+    /// Change of new customers vs the month before; `None` when that was 0.
+    pub new_change: Option<Decimal>,
+    /// The range covers only part of the month.
+    pub partial: bool,
+}
+
+/// A group of customers (engagement depth, repeat vs one-time, country, segment, cluster).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerGroup {
+    /// Stable key, used in drill-down URLs (e.g. `one_time`, `champions`, `3`).
+    pub key: String,
+    pub label: String,
+    pub customers: i64,
+    pub net_revenue: Decimal,
+    /// Share (0–1) of the customers.
+    pub customer_share: Option<Decimal>,
+    /// Share (0–1) of identified customers' net revenue.
+    pub revenue_share: Option<Decimal>,
+}
+
+/// An RFM segment with its averages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SegmentRow {
+    pub key: String,
+    pub label: String,
+    /// What the segment means and what to do about it.
+    pub description: String,
+    pub customers: i64,
+    pub net_revenue: Decimal,
+    pub revenue_share: Option<Decimal>,
+    pub avg_recency_days: Option<Decimal>,
+    pub avg_frequency: Option<Decimal>,
+    pub avg_monetary: Option<Decimal>,
+}
+
+/// One cell of the R × F grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RfmCell {
+    pub r: u8,
+    pub f: u8,
+    pub segment: String,
+    pub customers: i64,
+    pub net_revenue: Decimal,
+}
+
+/// RFM as of the range end.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Rfm {
+    pub as_of: Option<NaiveDate>,
+    pub segments: Vec<SegmentRow>,
+    /// 25 cells, R 5 → 1 by F 1 → 5.
+    pub grid: Vec<RfmCell>,
+}
+
+/// A k-means cluster, described from its centroid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Cluster {
+    pub id: usize,
+    /// Plain-language label, e.g. "frequent, high-value, recent".
+    pub label: String,
+    pub customers: i64,
+    pub net_revenue: Decimal,
+    /// Centroid in the features' units.
+    pub orders: f64,
+    pub aov: f64,
+    pub tenure_days: f64,
+    pub recency_days: f64,
+}
+
+/// A customer's point on the cluster scatter chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ClusterPoint {
+    pub cluster: usize,
+    pub recency_days: f64,
+    pub net_revenue: f64,
+}
+
+/// Customers of a cluster in a segment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ClusterSegmentCell {
+    pub cluster: usize,
+    pub segment: String,
+    pub customers: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Clustering {
+    pub k: usize,
+    /// Whether k was chosen by silhouette.
+    pub automatic: bool,
+    /// Mean silhouette of the clustering (−1…1), on a sample.
+    pub silhouette: Option<f64>,
+    pub clusters: Vec<Cluster>,
+    /// At most `MAX_POINTS` customers, sampled evenly.
+    pub points: Vec<ClusterPoint>,
+    pub by_segment: Vec<ClusterSegmentCell>,
+    /// Why there are no clusters, when there are none.
+    pub note: Option<String>,
+}
+
+/// One cell of the cohort heatmap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CohortCell {
+    /// Month of the customers' first order ever.
+    pub cohort: NaiveDate,
+    /// Months since the first order (0 = the first month).
+    pub months_since: i32,
+    /// Customers of the cohort who bought in that month.
+    pub customers: i64,
+    /// customers / the cohort's size.
+    pub retention: Option<Decimal>,
+    /// Net revenue that month / the cohort's size.
+    pub revenue_per_customer: Option<Decimal>,
+}
+
+/// A cohort's size and lifetime value so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CohortRow {
+    pub cohort: NaiveDate,
+    pub customers: i64,
+    /// Net revenue of the cohort's customers up to the range end / its size.
+    pub lifetime_value: Option<Decimal>,
+}
+
+/// Everything the Customer Insights page shows for a filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomersOverview {
+    pub range: DateRange,
+    pub currency: String,
+    pub freshness: Freshness,
+    pub kpis: CustomerKpis,
+    pub comparison: Option<CustomerComparison>,
+    pub acquisition: Vec<AcquisitionMonth>,
+    pub thresholds: EngagementThresholds,
+    pub engagement: Vec<CustomerGroup>,
+    pub repeat: Vec<CustomerGroup>,
+    pub rfm: Rfm,
+    pub clustering: Clustering,
+    pub cohorts: Vec<CohortCell>,
+    pub cohort_sizes: Vec<CohortRow>,
+    /// Average days between consecutive orders of customers with ≥ 2 orders in the range.
+    pub avg_days_between_orders: Option<Decimal>,
+    pub by_country: Vec<CustomerGroup>,
+}
+
+/// The comparison period's cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerComparison {
+    pub range: DateRange,
+    pub kpis: CustomerKpis,
+}
+
+impl CustomerComparison {
+    pub fn from_sales(c: &Comparison, kpis: CustomerKpis) -> Self {
+        Self {
+            range: c.range,
+            kpis,
+        }
+    }
+}
+
+/// What a drill-down lists: a segment, cluster, engagement group, repeat group, country or
+/// cohort cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    Segment,
+    Cluster,
+    Engagement,
+    Repeat,
+    Country,
+    /// `YYYY-MM` of the first order.
+    Cohort,
+}
+
+impl GroupKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            GroupKind::Segment => "segment",
+            GroupKind::Cluster => "cluster",
+            GroupKind::Engagement => "engagement",
+            GroupKind::Repeat => "repeat",
+            GroupKind::Country => "country",
+            GroupKind::Cohort => "cohort",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<GroupKind> {
+        [
+            GroupKind::Segment,
+            GroupKind::Cluster,
+            GroupKind::Engagement,
+            GroupKind::Repeat,
+            GroupKind::Country,
+            GroupKind::Cohort,
+        ]
+        .into_iter()
+        .find(|k| k.key() == key)
+    }
+}
+
+/// One customer of a drill-down list, with their RFM values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerRow {
+    pub customer: String,
+    pub name: Option<String>,
+    pub country: Option<String>,
+    pub first_order: NaiveDate,
+    pub last_order: NaiveDate,
+    pub orders: i64,
+    pub net_revenue: Decimal,
+    pub recency_days: i64,
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
+    pub segment: String,
+    pub cluster: Option<usize>,
+}
+
+/// A page of a drill-down list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerPage {
+    pub kind: GroupKind,
+    pub id: String,
+    pub label: String,
+    pub total: i64,
+    pub offset: i64,
+    pub rows: Vec<CustomerRow>,
+}
+
+/// How a drill-down list is sorted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerSort {
+    #[default]
+    NetRevenue,
+    Orders,
+    Recency,
+    Customer,
+}

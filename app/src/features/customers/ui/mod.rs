@@ -1,0 +1,3 @@
+//! The Customer Insights page.
+mod page;
+pub use page::CustomersPage;

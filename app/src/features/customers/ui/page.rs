@@ -1,0 +1,625 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use crate::components::format::{count, money, percent, signed_percent};
+use crate::components::table::{count_cell, ExportLink};
+use crate::components::{
+    api_query, delta_text, filter_from_query, navigate_with, url_escape, ActiveRange, AppShell,
+    CategoryChart, Cell, ChartPanel, Column, KpiCard, ScatterChart, SeriesData, SeriesKind,
+    SortableTable,
+};
+use crate::error::AppError;
+use crate::features::customers::api::{get_customer_group, get_customers_overview, PAGE_SIZE};
+use crate::features::customers::types::{
+    CohortCell, CustomerGroup, CustomerKpis, CustomerPage, CustomerSort, CustomersOverview,
+    GroupKind,
+};
+use crate::features::sales::types::SalesFilter;
+
+const CLUSTER_COLORS: [&str; 8] = [
+    "#3b5bdb", "#0ca678", "#f59f00", "#e8590c", "#ae3ec9", "#1098ad", "#868e96", "#c2255c",
+];
+
+/// The drill-down's state, created with the page (not inside its suspense) so that the server
+/// and the browser build the same resources.
+#[derive(Clone, Copy)]
+struct DrillState {
+    group: Memo<Option<(GroupKind, String)>>,
+    offset: RwSignal<i64>,
+    sort: RwSignal<CustomerSort>,
+    page: Resource<Option<Result<CustomerPage, AppError>>>,
+}
+
+#[component]
+pub fn CustomersPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| filter_from_query(&query.read()));
+    let overview = Resource::new(move || filter.get(), get_customers_overview);
+    let active = expect_context::<ActiveRange>().0;
+    Effect::new(move |_| {
+        if let Some(Ok(data)) = overview.get() {
+            active.set(Some(data.range));
+        }
+    });
+    let group = Memo::new(move |_| selected_group(&query.read()));
+    let offset = RwSignal::new(0_i64);
+    let sort = RwSignal::new(CustomerSort::NetRevenue);
+    let page = Resource::new(
+        move || (filter.get(), group.get(), offset.get(), sort.get()),
+        |(filter, group, offset, sort)| async move {
+            match group {
+                Some((kind, id)) => Some(get_customer_group(filter, kind, id, offset, sort).await),
+                None => None,
+            }
+        },
+    );
+    let drill = DrillState {
+        group,
+        offset,
+        sort,
+        page,
+    };
+    view! {
+        <Title text="Customer Insights · StorePulse"/>
+        <AppShell>
+            <div class="page-head"><h1>"Customer Insights"</h1></div>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading customers…"</p> }>
+                {move || overview.get().map(|result| match result {
+                    Ok(data) => view! { <CustomersBody data filter=filter.get_untracked() drill/> }.into_any(),
+                    Err(err) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
+                })}
+            </Transition>
+        </AppShell>
+    }
+}
+
+fn delta(
+    data: &CustomersOverview,
+    pick: impl Fn(&CustomerKpis) -> Option<Decimal>,
+    higher_is_good: bool,
+) -> Option<(String, Option<bool>)> {
+    let c = data.comparison.as_ref()?;
+    let label = format!(
+        "vs {} – {}",
+        c.range.from.format("%-d %b %Y"),
+        c.range.to.format("%-d %b %Y")
+    );
+    delta_text(pick(&data.kpis), pick(&c.kpis), &label, higher_is_good)
+}
+
+/// The drill-down the page shows: (kind, id), kept in the URL (`?group=segment:champions`).
+fn selected_group(query: &leptos_router::params::ParamsMap) -> Option<(GroupKind, String)> {
+    let value = query.get("group")?;
+    let (kind, id) = value.split_once(':')?;
+    Some((GroupKind::from_key(kind)?, id.to_string()))
+}
+
+#[component]
+fn CustomersBody(data: CustomersOverview, filter: SalesFilter, drill: DrillState) -> impl IntoView {
+    let cur = data.currency.clone();
+    let k = data.kpis.clone();
+    let query_string = api_query(data.range, &filter);
+    let range_text = format!(
+        "{} – {} · {} days · RFM as of {}",
+        data.range.from.format("%-d %b %Y"),
+        data.range.to.format("%-d %b %Y"),
+        data.range.days(),
+        data.range.to.format("%-d %b %Y")
+    );
+    view! {
+        <p class="range-summary"><span>{range_text}</span></p>
+        <section class="kpi-grid" aria-label="Key figures">
+            <KpiCard label="Customers" value=count(k.customers) delta=delta(&data, |k| Some(k.customers.into()), true)
+                help="Distinct identified customers with a sales line in the range"/>
+            <KpiCard label="New customers" value=count(k.new_customers) delta=delta(&data, |k| Some(k.new_customers.into()), true)
+                help="Customers whose first order ever falls in the range"/>
+            <KpiCard label="Returning customers" value=count(k.returning_customers) delta=delta(&data, |k| Some(k.returning_customers.into()), true)
+                help="Customers who bought in the range and had ordered before it"/>
+            <KpiCard label="Repeat rate" value=k.repeat_rate.map(percent).unwrap_or_else(|| "—".into())
+                delta=delta(&data, |k| k.repeat_rate, true)
+                note=Some(format!("{} repeat customers", count(k.repeat_customers)))
+                help="Customers with 2 or more orders in the range / customers"/>
+            <KpiCard label="Orders per customer" value=k.orders_per_customer.map(|v| format!("{:.2}", v)).unwrap_or_else(|| "—".into())
+                delta=delta(&data, |k| k.orders_per_customer, true) help="Orders of identified customers / customers"/>
+            <KpiCard label="Net revenue per customer" value=k.net_revenue_per_customer.map(|v| money(v, &cur)).unwrap_or_else(|| "—".into())
+                delta=delta(&data, |k| k.net_revenue_per_customer, true) help="Net revenue of identified customers / customers"/>
+            <KpiCard label="Guest revenue share" value=k.unidentified_share.map(percent).unwrap_or_else(|| "—".into())
+                delta=delta(&data, |k| k.unidentified_share, false)
+                note=Some("Guest orders are in no customer figure".to_string())
+                help="Share of gross revenue from orders without an identified customer"/>
+            <KpiCard label="Days between orders" value=data.avg_days_between_orders.map(|v| format!("{:.1}", v)).unwrap_or_else(|| "—".into())
+                help="Average gap between consecutive orders of customers with 2 or more orders in the range"/>
+        </section>
+        <AcquisitionChart data=data.clone()/>
+        <div class="two-columns">
+            <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.engagement.clone() currency=cur.clone()/>
+            <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat.clone() currency=cur.clone()/>
+        </div>
+        <RfmPanel data=data.clone()/>
+        <DrillDown drill query_string=query_string.clone()/>
+        <ClustersPanel data=data.clone()/>
+        <CohortsPanel data=data.clone()/>
+        <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country.clone() currency=cur.clone()/>
+    }
+}
+
+/// New customers per month with returning customers stacked on them.
+#[component]
+fn AcquisitionChart(data: CustomersOverview) -> impl IntoView {
+    let labels: Vec<String> = data
+        .acquisition
+        .iter()
+        .map(|m| {
+            let l = m.month.format("%b %Y").to_string();
+            if m.partial {
+                format!("{l} (partial)")
+            } else {
+                l
+            }
+        })
+        .collect();
+    let chart = CategoryChart {
+        x_labels: labels,
+        x_name: "Month".into(),
+        y_name: "Customers".into(),
+        series: vec![
+            SeriesData {
+                name: "New (first order ever)".into(),
+                color: "#3b5bdb",
+                kind: SeriesKind::Bar,
+                values: data
+                    .acquisition
+                    .iter()
+                    .map(|m| m.new_customers as f64)
+                    .collect(),
+                stack: Some("customers"),
+                dashed: false,
+            },
+            SeriesData {
+                name: "Returning".into(),
+                color: "#94a3b8",
+                kind: SeriesKind::Bar,
+                values: data
+                    .acquisition
+                    .iter()
+                    .map(|m| m.returning_customers as f64)
+                    .collect(),
+                stack: Some("customers"),
+                dashed: false,
+            },
+        ],
+        file_name: format!("acquisition-{}-{}", data.range.from, data.range.to),
+    };
+    let changes = data
+        .acquisition
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m.month.format("%b %Y"),
+                m.new_change
+                    .map(signed_percent)
+                    .unwrap_or_else(|| "—".into())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    view! {
+        <ChartPanel id="acquisition-chart" title="New and returning customers per month"
+            empty_message="No identified customers bought in this range." chart>
+            <p class="muted small" title="Change of new customers vs the month before">{format!("New customers month on month: {changes}")}</p>
+        </ChartPanel>
+    }
+}
+
+/// A table of customer groups; with the analyst role, a row opens the group's customers.
+#[component]
+fn GroupTable(
+    #[prop(into)] title: String,
+    kind: GroupKind,
+    rows: Vec<CustomerGroup>,
+    currency: String,
+) -> impl IntoView {
+    let query = use_query_map();
+    let empty = rows.iter().all(|g| g.customers == 0);
+    let label = title.clone();
+    view! {
+        <section class="panel" aria-label=label>
+            <h2 class="panel-title">{format!("{title} ({currency})")}</h2>
+            {if empty {
+                view! { <p class="muted">"No identified customers bought in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table">
+                        <thead><tr><th></th><th class="num">"Customers"</th><th class="num">"Share"</th><th class="num">"Net revenue"</th><th class="num">"Share of revenue"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|g| {
+                                let key = g.key.clone();
+                                view! {
+                                    <tr>
+                                        <td><button type="button" class="link" title="Show these customers"
+                                            on:click=move |_| navigate_with(query, vec![("group", vec![format!("{}:{}", kind.key(), key)])])>{g.label}</button></td>
+                                        <td class="num">{count(g.customers)}</td>
+                                        <td class="num">{g.customer_share.map(percent).unwrap_or_else(|| "—".into())}</td>
+                                        <td class="num">{money(g.net_revenue, &currency)}</td>
+                                        <td class="num">{g.revenue_share.map(percent).unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The R × F grid (coloured by customers or revenue) and the segment table.
+#[component]
+fn RfmPanel(data: CustomersOverview) -> impl IntoView {
+    let query = use_query_map();
+    let by_revenue = RwSignal::new(false);
+    let grid = data.rfm.grid.clone();
+    let max_customers = grid.iter().map(|c| c.customers).max().unwrap_or(0).max(1) as f64;
+    let max_revenue = grid
+        .iter()
+        .map(|c| c.net_revenue.to_f64().unwrap_or(0.0))
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let cur = data.currency.clone();
+    let segments = data.rfm.segments.clone();
+    let cur2 = cur.clone();
+    view! {
+        <section class="panel" aria-label="RFM segments">
+            <div class="panel-head">
+                <h2 class="panel-title">{format!("RFM segments (as of {})", data.range.to.format("%-d %b %Y"))}</h2>
+                <div class="segmented" role="group" aria-label="Colour the grid by">
+                    <button type="button" class:selected=move || !by_revenue.get() on:click=move |_| by_revenue.set(false)>"Customers"</button>
+                    <button type="button" class:selected=move || by_revenue.get() on:click=move |_| by_revenue.set(true)>"Revenue"</button>
+                </div>
+            </div>
+            <p class="muted small">"Recency (R: 5 = bought most recently) and frequency (F: 5 = most orders) are scored 1–5 by quintile of the range's customers; each cell is named by the common RFM map."</p>
+            <div class="rfm-layout">
+                <table class="rfm-grid" aria-label="R by F grid">
+                    <thead><tr><th>"R \\ F"</th>{(1..=5).map(|f| view! { <th>{f}</th> }).collect_view()}</tr></thead>
+                    <tbody>
+                        {(0..5).map(|row| {
+                            let r = 5 - row as u8;
+                            let cells: Vec<_> = grid.iter().filter(|c| c.r == r).cloned().collect();
+                            let cur = cur.clone();
+                            view! {
+                                <tr>
+                                    <th>{r}</th>
+                                    {cells.into_iter().map(|c| {
+                                        let customers = c.customers;
+                                        let revenue = c.net_revenue;
+                                        let cur = cur.clone();
+                                        let weight = move || if by_revenue.get() {
+                                            revenue.to_f64().unwrap_or(0.0).max(0.0) / max_revenue
+                                        } else {
+                                            customers as f64 / max_customers
+                                        };
+                                        let title = format!("{} · R{} F{} · {} customers · {}", c.segment, c.r, c.f, count(customers), money(revenue, &cur));
+                                        view! {
+                                            <td title=title style=move || format!("background: rgba(59, 91, 219, {:.2})", 0.08 + 0.8 * weight())
+                                                class:dark-text=move || weight() < 0.5>
+                                                <span class="rfm-name">{c.segment.clone()}</span>
+                                                <span class="rfm-value">{move || if by_revenue.get() { money(revenue, &cur) } else { count(customers) }}</span>
+                                            </td>
+                                        }
+                                    }).collect_view()}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <table class="table" aria-label="Segments">
+                    <thead><tr>
+                        <th>"Segment"</th><th class="num">"Customers"</th><th class="num">"Net revenue"</th><th class="num">"Share"</th>
+                        <th class="num" title="Average days since the last order">"Avg recency"</th><th class="num" title="Average orders in the range">"Avg orders"</th>
+                        <th class="num" title="Net revenue per customer of the segment in the range (its lifetime value within the range)">"Value per customer"</th>
+                    </tr></thead>
+                    <tbody>
+                        {segments.into_iter().map(|s| {
+                            let key = s.key.clone();
+                            view! {
+                                <tr>
+                                    <td><button type="button" class="link" title=s.description.clone()
+                                        on:click=move |_| navigate_with(query, vec![("group", vec![format!("segment:{key}")])])>{s.label}</button></td>
+                                    <td class="num">{count(s.customers)}</td>
+                                    <td class="num">{money(s.net_revenue, &cur2)}</td>
+                                    <td class="num">{s.revenue_share.map(percent).unwrap_or_else(|| "—".into())}</td>
+                                    <td class="num">{s.avg_recency_days.map(|v| format!("{v:.0} d")).unwrap_or_else(|| "—".into())}</td>
+                                    <td class="num">{s.avg_frequency.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())}</td>
+                                    <td class="num">{s.avg_monetary.map(|v| money(v, &cur2)).unwrap_or_else(|| "—".into())}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// The customers of the group chosen above (analysts and admins), paged, with a CSV export.
+#[component]
+fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
+    let query = use_query_map();
+    let DrillState {
+        group,
+        offset,
+        sort,
+        page,
+    } = drill;
+    Effect::new(move |previous: Option<Option<(GroupKind, String)>>| {
+        let now = group.get();
+        if previous.is_some_and(|p| p != now) {
+            offset.set(0);
+        }
+        now
+    });
+    let close = move |_| navigate_with(query, vec![("group", vec![])]);
+    view! {
+        <Transition fallback=|| ()>
+            {move || page.get().flatten().map(|result| {
+                let query_string = query_string.clone();
+                match result {
+                    Err(AppError::Forbidden) => view! {
+                        <section class="panel" aria-label="Customers in the group"><p class="muted">"Listing customers takes the analyst role."</p>
+                        <button type="button" class="button ghost small" on:click=close>"Close"</button></section>
+                    }.into_any(),
+                    Err(err) => view! { <section class="panel error-panel" role="alert"><p>{err.to_string()}</p></section> }.into_any(),
+                    Ok(p) => {
+                        let export = format!("/api/v1/customers/segment/{}/{}?format=csv&{query_string}", p.kind.key(), url_escape(&p.id));
+                        let shown_to = (p.offset + p.rows.len() as i64).min(p.total);
+                        let rows: Vec<Vec<Cell>> = p.rows.iter().map(|c| vec![
+                            Cell::text(c.name.clone().unwrap_or_else(|| c.customer.clone())).with_title(c.customer.clone()),
+                            Cell::text(c.country.clone().unwrap_or_default()),
+                            Cell::text(c.first_order.format("%Y-%m-%d").to_string()),
+                            Cell::text(c.last_order.format("%Y-%m-%d").to_string()),
+                            count_cell(c.orders),
+                            Cell::number(money(c.net_revenue, ""), c.net_revenue.to_f64()),
+                            count_cell(c.recency_days),
+                            Cell::text(format!("{}{}{}", c.r, c.f, c.m)),
+                            Cell::text(c.segment.clone()),
+                            Cell::text(c.cluster.map(|k| k.to_string()).unwrap_or_default()),
+                        ]).collect();
+                        let has_prev = p.offset > 0;
+                        let has_next = shown_to < p.total;
+                        view! {
+                            <section class="panel drill-down" aria-label="Customers in the group">
+                                <div class="panel-head">
+                                    <h2 class="panel-title">{format!("{} · {} customers", p.label, count(p.total))}</h2>
+                                    <div class="actions">
+                                        <ExportLink href=export/>
+                                        <button type="button" class="button ghost small" on:click=close>"Close"</button>
+                                    </div>
+                                </div>
+                                <label class="muted small">"Sort by "
+                                    <select aria-label="Sort customers by" on:change=move |ev| {
+                                        sort.set(match event_target_value(&ev).as_str() {
+                                            "orders" => CustomerSort::Orders,
+                                            "recency" => CustomerSort::Recency,
+                                            "customer" => CustomerSort::Customer,
+                                            _ => CustomerSort::NetRevenue,
+                                        });
+                                        offset.set(0);
+                                    }>
+                                        <option value="net_revenue" selected=move || sort.get() == CustomerSort::NetRevenue>"Net revenue"</option>
+                                        <option value="orders" selected=move || sort.get() == CustomerSort::Orders>"Orders"</option>
+                                        <option value="recency" selected=move || sort.get() == CustomerSort::Recency>"Most recent"</option>
+                                        <option value="customer" selected=move || sort.get() == CustomerSort::Customer>"Customer id"</option>
+                                    </select>
+                                </label>
+                                <SortableTable columns=vec![
+                                    Column::text("Customer"), Column::text("Country"), Column::text("First order"), Column::text("Last order"),
+                                    Column::number("Orders"), Column::number("Net revenue"), Column::number("Recency (days)"),
+                                    Column::text("RFM").help("Recency, frequency and monetary scores, 1–5"), Column::text("Segment"), Column::text("Cluster"),
+                                ] rows/>
+                                <div class="pager">
+                                    <span class="muted small">{format!("{}–{} of {}", if p.total == 0 { 0 } else { p.offset + 1 }, shown_to, count(p.total))}</span>
+                                    <button type="button" class="button ghost small" disabled=!has_prev on:click=move |_| offset.update(|o| *o = (*o - PAGE_SIZE).max(0))>"Previous"</button>
+                                    <button type="button" class="button ghost small" disabled=!has_next on:click=move |_| offset.update(|o| *o += PAGE_SIZE)>"Next"</button>
+                                </div>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Clusters: their labels and centroids, a scatter of customers, and the cross-table with segments.
+#[component]
+fn ClustersPanel(data: CustomersOverview) -> impl IntoView {
+    let query = use_query_map();
+    let c = data.clustering.clone();
+    let cur = data.currency.clone();
+    let chart = ScatterChart {
+        x_name: "Days since last order".into(),
+        y_name: format!("Net revenue ({cur})"),
+        groups: c
+            .clusters
+            .iter()
+            .map(|k| {
+                (
+                    format!("{} · {}", k.id, k.label),
+                    CLUSTER_COLORS[k.id % CLUSTER_COLORS.len()],
+                    c.points
+                        .iter()
+                        .filter(|p| p.cluster == k.id)
+                        .map(|p| [p.recency_days, p.net_revenue])
+                        .collect(),
+                )
+            })
+            .collect(),
+        file_name: format!("clusters-{}-{}", data.range.from, data.range.to),
+    };
+    let how = if c.automatic {
+        format!("k = {} chosen by silhouette", c.k)
+    } else {
+        format!("k = {} (setting STOREPULSE_CLUSTERS)", c.k)
+    };
+    let subtitle = format!(
+        "k-means on standardised orders, average order value, tenure and recency; {how}{}",
+        c.silhouette
+            .map(|s| format!(", silhouette {s:.2}"))
+            .unwrap_or_default()
+    );
+    let segments: Vec<String> = {
+        let mut s: Vec<String> = c.by_segment.iter().map(|x| x.segment.clone()).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let clusters = c.clusters.clone();
+    let cross = c.by_segment.clone();
+    view! {
+        <section class="panel" aria-label="Clusters">
+            <h2 class="panel-title">"Behaviour clusters"</h2>
+            <p class="muted small">{subtitle}</p>
+            {c.note.clone().map(|n| view! { <p class="muted">{n}</p> })}
+            <table class="table">
+                <thead><tr><th>"Cluster"</th><th class="num">"Customers"</th><th class="num">"Net revenue"</th>
+                    <th class="num">"Orders"</th><th class="num">"AOV"</th><th class="num">"Tenure (days)"</th><th class="num">"Recency (days)"</th></tr></thead>
+                <tbody>
+                    {clusters.into_iter().map(|k| {
+                        let id = k.id;
+                        view! {
+                            <tr>
+                                <td><span class="swatch" style=format!("background: {}", CLUSTER_COLORS[id % CLUSTER_COLORS.len()])></span>
+                                    <button type="button" class="link" on:click=move |_| navigate_with(query, vec![("group", vec![format!("cluster:{id}")])])>
+                                        {format!("{id} · {}", k.label)}</button></td>
+                                <td class="num">{count(k.customers)}</td>
+                                <td class="num">{money(k.net_revenue, &cur)}</td>
+                                <td class="num">{format!("{:.2}", k.orders)}</td>
+                                <td class="num">{format!("{:.2}", k.aov)}</td>
+                                <td class="num">{format!("{:.0}", k.tenure_days)}</td>
+                                <td class="num">{format!("{:.0}", k.recency_days)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <div class="two-columns">
+            <ChartPanel id="cluster-chart" title="Customers by cluster (sample)" empty_message="No clusters in this range." chart/>
+            <section class="panel" aria-label="Clusters by segment">
+                <h2 class="panel-title">"Clusters × RFM segments (customers)"</h2>
+                <div class="scroll-x">
+                    <table class="table compact">
+                        <thead><tr><th>"Segment"</th>{c.clusters.iter().map(|k| view! { <th class="num">{k.id}</th> }).collect_view()}</tr></thead>
+                        <tbody>
+                            {segments.into_iter().map(|s| view! {
+                                <tr>
+                                    <td>{s.clone()}</td>
+                                    {c.clusters.iter().map(|k| {
+                                        let n = cross.iter().find(|x| x.cluster == k.id && x.segment == s).map(|x| x.customers).unwrap_or(0);
+                                        view! { <td class="num">{if n == 0 { "·".to_string() } else { count(n) }}</td> }
+                                    }).collect_view()}
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </section>
+        </div>
+    }
+}
+
+/// Retention heatmap (first-order month × months since), with a switch to revenue per customer,
+/// and lifetime value per cohort.
+#[component]
+fn CohortsPanel(data: CustomersOverview) -> impl IntoView {
+    let query = use_query_map();
+    let revenue = RwSignal::new(false);
+    let cells = data.cohorts.clone();
+    let max_months = cells.iter().map(|c| c.months_since).max().unwrap_or(0);
+    let sizes = data.cohort_sizes.clone();
+    let cur = data.currency.clone();
+    let max_revenue = cells
+        .iter()
+        .filter_map(|c| c.revenue_per_customer.and_then(|v| v.to_f64()))
+        .fold(0.0_f64, f64::max)
+        .max(0.01);
+    let empty = sizes.is_empty();
+    let cell_view = move |cell: Option<CohortCell>, cur: String| {
+        let Some(cell) = cell else {
+            return view! { <td></td> }.into_any();
+        };
+        let group = format!(
+            "cohort:{}+{}",
+            cell.cohort.format("%Y-%m"),
+            cell.months_since
+        );
+        let retention = cell.retention;
+        let rpc = cell.revenue_per_customer;
+        let weight = move || {
+            if revenue.get() {
+                rpc.and_then(|v| v.to_f64()).unwrap_or(0.0).max(0.0) / max_revenue
+            } else {
+                retention.and_then(|v| v.to_f64()).unwrap_or(0.0)
+            }
+        };
+        let cur2 = cur.clone();
+        view! {
+            <td class="num heat clickable" style=move || format!("background: rgba(12, 166, 120, {:.2})", 0.06 + 0.85 * weight())
+                title=format!("{} customers: click to list them", count(cell.customers))
+                on:click=move |_| navigate_with(query, vec![("group", vec![group.clone()])])>
+                {move || if revenue.get() { rpc.map(|v| money(v, &cur2)).unwrap_or_default() } else { retention.map(percent).unwrap_or_default() }}
+            </td>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="panel" aria-label="Cohorts">
+            <div class="panel-head">
+                <h2 class="panel-title">"Cohorts: retention by month of first order"</h2>
+                <div class="segmented" role="group" aria-label="Cohort measure">
+                    <button type="button" class:selected=move || !revenue.get() on:click=move |_| revenue.set(false)>"Customers retained"</button>
+                    <button type="button" class:selected=move || revenue.get() on:click=move |_| revenue.set(true)>"Revenue per customer"</button>
+                </div>
+            </div>
+            {if empty {
+                view! { <p class="muted">"No customer placed a first order in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="scroll-x">
+                        <table class="table compact cohort-table">
+                            <thead><tr>
+                                <th>"First order"</th><th class="num">"Customers"</th>
+                                <th class="num" title="Net revenue per customer of the cohort up to the range end">"Lifetime value"</th>
+                                {(0..=max_months).map(|m| view! { <th class="num">{format!("+{m}")}</th> }).collect_view()}
+                            </tr></thead>
+                            <tbody>
+                                {sizes.into_iter().map(|s| {
+                                    let row: Vec<Option<CohortCell>> = (0..=max_months)
+                                        .map(|m| cells.iter().find(|c| c.cohort == s.cohort && c.months_since == m).cloned())
+                                        .collect();
+                                    let cur = cur.clone();
+                                    let cohort = s.cohort;
+                                    view! {
+                                        <tr>
+                                            <td><button type="button" class="link" title="Show these customers"
+                                                on:click=move |_| navigate_with(query, vec![("group", vec![format!("cohort:{}", cohort.format("%Y-%m"))])])>
+                                                {s.cohort.format("%b %Y").to_string()}</button></td>
+                                            <td class="num">{count(s.customers)}</td>
+                                            <td class="num">{s.lifetime_value.map(|v| money(v, &cur)).unwrap_or_else(|| "—".into())}</td>
+                                            {row.into_iter().map(|c| cell_view(c, cur.clone())).collect_view()}
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <p class="muted small">"+0 is the month of the first order; later columns: share of the cohort who bought again that month (or its net revenue per original customer). Cohorts and acquisition count every channel and country."</p>
+                }.into_any()
+            }}
+        </section>
+    }
+}

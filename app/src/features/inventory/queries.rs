@@ -1,0 +1,588 @@
+//! SQL of the Inventory & Pricing area. Sales come from the `daily_product_sales` rollup, stock
+//! from `inventory_snapshot` (closing stock per day) and `product`; only the premium-products
+//! list reads order lines (distinct customers per product), for its few candidate products.
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgExecutor};
+
+use super::types::{CompetitorObservation, MarketSignal, PricingDecision, Severity};
+use crate::features::sales::types::{DateRange, SalesFilter};
+
+/// A product with its stock as of the range end and its sales in the range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductRow {
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub price: Option<Decimal>,
+    pub unit_cost: Option<Decimal>,
+    pub lead_time_days: Option<i64>,
+    /// The latest closing stock on or before the range end; the product's own figure without
+    /// one; `None`: the product's stock is not tracked.
+    pub on_hand: Option<i64>,
+    pub units_sold: i64,
+    pub net_revenue: Decimal,
+    /// Average closing stock over the range's days with a snapshot.
+    pub average_on_hand: Option<f64>,
+    /// Local day of the last sale on or before the range end, any channel.
+    pub last_sale: Option<NaiveDate>,
+}
+
+/// Every product of the filter's sources and categories (channel and country do not narrow
+/// stock: it serves them all), best sellers first.
+pub async fn product_rows(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    filter: &SalesFilter,
+) -> sqlx::Result<Vec<ProductRow>> {
+    sqlx::query_as!(
+        ProductRow,
+        r#"with sold as (
+               select product_id, sum(units)::bigint as units,
+                      sum(gross_revenue - returns_value) as net
+               from daily_product_sales
+               where day between $1 and $2
+                 and (cardinality($3::bigint[]) = 0 or source_id = any($3))
+               group by 1
+           ),
+           stock_avg as (
+               select product_id, avg(on_hand)::float8 as average
+               from inventory_snapshot
+               where day between $1 and $2
+               group by 1
+           )
+           select p.product_id as "product_id!", p.sku as "sku!", p.name as "name!",
+                  p.category as "category!", p.list_price as "price", p.unit_cost,
+                  p.lead_time_days::bigint as "lead_time_days",
+                  coalesce((select s.on_hand from inventory_snapshot s
+                            where s.product_id = p.product_id and s.day <= $2
+                            order by s.day desc limit 1), p.on_hand)::bigint as "on_hand",
+                  coalesce(sold.units, 0)::bigint as "units_sold!",
+                  coalesce(sold.net, 0) as "net_revenue!",
+                  stock_avg.average as "average_on_hand",
+                  (select d.day from daily_product_sales d
+                   where d.product_id = p.product_id and d.day <= $2 and d.units > 0
+                   order by d.day desc limit 1) as "last_sale: NaiveDate"
+           from product p
+           left join sold using (product_id)
+           left join stock_avg using (product_id)
+           where p.is_merchandise
+             and (cardinality($3::bigint[]) = 0 or p.source_id = any($3))
+             and (cardinality($4::text[]) = 0 or p.category = any($4))
+           order by coalesce(sold.net, 0) desc, p.product_id"#,
+        range.from as _,
+        range.to as _,
+        &filter.source,
+        &filter.category
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Units sold per product and local day in a window (all channels), and the days each product
+/// started out of stock (the previous day closed with nothing on hand).
+pub struct DemandDay {
+    pub product_id: i64,
+    pub day: NaiveDate,
+    pub units: i64,
+    pub started_empty: bool,
+}
+
+pub async fn demand_days(
+    db: impl PgExecutor<'_>,
+    window: DateRange,
+    products: &[i64],
+) -> sqlx::Result<Vec<DemandDay>> {
+    sqlx::query_as!(
+        DemandDay,
+        r#"with sold as (
+               select product_id, day, sum(units)::bigint as units
+               from daily_product_sales
+               where day between $1 and $2 and product_id = any($3)
+               group by 1, 2
+           ),
+           empty as (
+               select product_id, day + 1 as day
+               from inventory_snapshot
+               where day between $1::date - 1 and $2::date - 1 and on_hand <= 0
+                 and product_id = any($3)
+           )
+           select coalesce(sold.product_id, empty.product_id) as "product_id!",
+                  coalesce(sold.day, empty.day) as "day!: NaiveDate",
+                  coalesce(sold.units, 0)::bigint as "units!",
+                  empty.day is not null as "started_empty!"
+           from sold full join empty using (product_id, day)"#,
+        window.from as _,
+        window.to as _,
+        products
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One week of a product's sales: average selling price (gross revenue / units) and units,
+/// whether it had a day that started out of stock, and the shop's units that week.
+pub struct WeekRow {
+    pub product_id: i64,
+    pub week: NaiveDate,
+    pub gross_revenue: Decimal,
+    pub units: i64,
+    pub stockout: bool,
+    /// Units of every product that week.
+    pub shop_units: i64,
+}
+
+pub async fn weekly_history(
+    db: impl PgExecutor<'_>,
+    window: DateRange,
+    products: &[i64],
+) -> sqlx::Result<Vec<WeekRow>> {
+    sqlx::query_as!(
+        WeekRow,
+        r#"with sold as (
+               select product_id, date_trunc('week', day)::date as week,
+                      sum(gross_revenue) as gross, sum(units)::bigint as units
+               from daily_product_sales
+               where day between $1 and $2 and product_id = any($3) and units > 0
+               group by 1, 2
+           ),
+           out as (
+               select distinct product_id, date_trunc('week', day + 1)::date as week
+               from inventory_snapshot
+               where day between $1::date - 1 and $2::date - 1 and on_hand <= 0
+                 and product_id = any($3)
+           ),
+           shop as (
+               select date_trunc('week', day)::date as week, sum(units)::bigint as units
+               from daily_product_sales
+               where day between $1 and $2 and units > 0
+               group by 1
+           )
+           select sold.product_id as "product_id!", sold.week as "week!: NaiveDate", sold.gross as "gross_revenue!",
+                  sold.units as "units!", out.week is not null as "stockout!",
+                  coalesce(shop.units, 0)::bigint as "shop_units!"
+           from sold
+           left join out on out.product_id = sold.product_id and out.week = sold.week
+           left join shop on shop.week = sold.week
+           order by 1, 2"#,
+        window.from as _,
+        window.to as _,
+        products
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Each competitor's latest observation of each product in the 30 days up to `as_of`.
+pub struct LatestCompetitorPrice {
+    pub product_id: i64,
+    pub competitor: String,
+    pub price: Decimal,
+    pub shipping: Decimal,
+    pub in_stock: bool,
+    pub observed_at: DateTime<Utc>,
+}
+
+pub async fn latest_competitor_prices(
+    db: impl PgExecutor<'_>,
+    as_of: NaiveDate,
+    products: &[i64],
+) -> sqlx::Result<Vec<LatestCompetitorPrice>> {
+    sqlx::query_as!(
+        LatestCompetitorPrice,
+        r#"select distinct on (c.product_id, c.competitor)
+                  c.product_id as "product_id!", c.competitor as "competitor!", c.price as "price!",
+                  c.shipping as "shipping!", c.in_stock as "in_stock!", c.observed_at as "observed_at!: DateTime<Utc>"
+           from competitor_price c cross join rollup_state s
+           where c.product_id = any($2)
+             and c.observed_at < (($1::date + 1)::timestamp at time zone s.timezone)
+             and c.observed_at >= (($1::date - 29)::timestamp at time zone s.timezone)
+           order by c.product_id, c.competitor, c.observed_at desc"#,
+        as_of as _,
+        products
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A product's competitor observations in a range, oldest first.
+pub async fn competitor_history(
+    db: impl PgExecutor<'_>,
+    product_id: i64,
+    range: DateRange,
+) -> sqlx::Result<Vec<CompetitorObservation>> {
+    sqlx::query_as!(
+        CompetitorObservation,
+        r#"select c.competitor as "competitor!", c.observed_at as "observed_at!: DateTime<Utc>", c.price as "price!",
+                  c.shipping as "shipping!", c.in_stock as "in_stock!"
+           from competitor_price c cross join rollup_state s
+           where c.product_id = $1
+             and c.observed_at >= ($2::date::timestamp at time zone s.timezone)
+             and c.observed_at < (($3::date + 1)::timestamp at time zone s.timezone)
+           order by c.observed_at, c.competitor"#,
+        product_id,
+        range.from as _,
+        range.to as _
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A product's closing stock and units sold per day of a range (days with neither are absent).
+pub struct StockDayRow {
+    pub day: NaiveDate,
+    pub on_hand: Option<i64>,
+    pub units: i64,
+}
+
+pub async fn stock_history(
+    db: impl PgExecutor<'_>,
+    product_id: i64,
+    range: DateRange,
+) -> sqlx::Result<Vec<StockDayRow>> {
+    sqlx::query_as!(
+        StockDayRow,
+        r#"with sold as (
+               select day, sum(units)::bigint as units from daily_product_sales
+               where product_id = $1 and day between $2 and $3 group by 1
+           ),
+           stock as (
+               select day, on_hand::bigint as on_hand from inventory_snapshot
+               where product_id = $1 and day between $2 and $3
+           )
+           select coalesce(sold.day, stock.day) as "day!: NaiveDate", stock.on_hand,
+                  coalesce(sold.units, 0)::bigint as "units!"
+           from sold full join stock using (day)
+           order by 1"#,
+        product_id,
+        range.from as _,
+        range.to as _
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Distinct identified customers, orders and units of the given products' sales lines in a range.
+pub struct ProductBuyers {
+    pub product_id: i64,
+    pub customers: i64,
+    pub orders: i64,
+    pub units: i64,
+}
+
+pub async fn product_buyers(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    products: &[i64],
+) -> sqlx::Result<Vec<ProductBuyers>> {
+    sqlx::query_as!(
+        ProductBuyers,
+        r#"select f.product_id as "product_id!",
+                  count(distinct f.customer_id) as "customers!",
+                  count(distinct f.sales_order_id) as "orders!",
+                  coalesce(sum(f.quantity), 0)::bigint as "units!"
+           from line_fact f cross join rollup_state s
+           where f.product_id = any($3) and f.line_kind = 'sale'
+             and f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
+             and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+           group by 1"#,
+        range.from as _,
+        range.to as _,
+        products
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Identified customers with a sales line in the range (any channel, the filter's sources).
+pub async fn customers_in_range(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    sources: &[i64],
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(distinct customer_id) as "n!" from daily_customer_sales
+           where day between $1 and $2 and orders > 0
+             and (cardinality($3::bigint[]) = 0 or source_id = any($3))"#,
+        range.from as _,
+        range.to as _,
+        sources
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The current price and cost of a product, locked for a decision.
+pub struct PriceRow {
+    pub price: Option<Decimal>,
+    pub unit_cost: Option<Decimal>,
+}
+
+pub async fn lock_product_price(
+    conn: &mut PgConnection,
+    product_id: i64,
+) -> sqlx::Result<Option<PriceRow>> {
+    sqlx::query_as!(
+        PriceRow,
+        r#"select list_price as "price", unit_cost from product where product_id = $1 for update"#,
+        product_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records a decision and, when accepted, makes its price the product's current price.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_decision(
+    conn: &mut PgConnection,
+    product_id: i64,
+    old_price: Decimal,
+    new_price: Decimal,
+    status: &str,
+    kind: &str,
+    reason: &str,
+    note: &str,
+    user_id: i64,
+) -> sqlx::Result<i64> {
+    let id = sqlx::query_scalar!(
+        r#"insert into pricing_decision (product_id, old_price, new_price, reason, status, kind, note, decided_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8) returning pricing_decision_id"#,
+        product_id,
+        old_price,
+        new_price,
+        reason,
+        status,
+        kind,
+        note,
+        user_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if status == "accepted" {
+        sqlx::query!(
+            "update product set list_price = $2 where product_id = $1",
+            product_id,
+            new_price
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// Decisions, newest first: all, one product's, or one.
+pub async fn decisions(
+    db: impl PgExecutor<'_>,
+    product_id: Option<i64>,
+    decision_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<PricingDecision>> {
+    sqlx::query_as!(
+        PricingDecision,
+        r#"select d.pricing_decision_id as "decision_id!", d.product_id as "product_id!",
+                  p.sku as "sku!", p.name as "product_name!", d.old_price as "old_price!",
+                  d.new_price as "new_price!", d.status as "status!", d.kind as "kind!",
+                  d.reason as "reason!", d.note as "note!", u.email as "decided_by?",
+                  d.decided_at as "decided_at!: DateTime<Utc>"
+           from pricing_decision d
+           join product p using (product_id)
+           left join app_user u on u.app_user_id = d.decided_by
+           where ($1::bigint is null or d.product_id = $1)
+             and ($2::bigint is null or d.pricing_decision_id = $2)
+           order by d.decided_at desc, d.pricing_decision_id desc
+           limit $3"#,
+        product_id,
+        decision_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+struct SignalRow {
+    signal_id: i64,
+    kind: String,
+    severity: String,
+    product_id: Option<i64>,
+    sku: Option<String>,
+    product_name: Option<String>,
+    message: String,
+    created_at: DateTime<Utc>,
+    acknowledged_by: Option<String>,
+    acknowledged_at: Option<DateTime<Utc>>,
+}
+
+impl From<SignalRow> for MarketSignal {
+    fn from(r: SignalRow) -> Self {
+        MarketSignal {
+            signal_id: r.signal_id,
+            kind: r.kind,
+            severity: Severity::from_key(&r.severity),
+            product_id: r.product_id,
+            sku: r.sku,
+            product_name: r.product_name,
+            message: r.message,
+            created_at: r.created_at,
+            acknowledged_by: r.acknowledged_by,
+            acknowledged_at: r.acknowledged_at,
+        }
+    }
+}
+
+/// Signals, most severe and newest first: open ones only unless `all`.
+pub async fn signals(
+    db: impl PgExecutor<'_>,
+    all: bool,
+    kind: Option<&str>,
+    product_id: Option<i64>,
+    signal_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<MarketSignal>> {
+    let rows = sqlx::query_as!(
+        SignalRow,
+        r#"select m.market_signal_id as "signal_id!", m.kind as "kind!", m.severity as "severity!",
+                  m.product_id, p.sku as "sku?", p.name as "product_name?", m.message as "message!",
+                  m.created_at as "created_at!: DateTime<Utc>", u.email as "acknowledged_by?", m.acknowledged_at as "acknowledged_at: DateTime<Utc>"
+           from market_signal m
+           left join product p using (product_id)
+           left join app_user u on u.app_user_id = m.acknowledged_by
+           where ($1 or m.acknowledged_at is null)
+             and ($2::text is null or m.kind = $2)
+             and ($3::bigint is null or m.product_id = $3)
+             and ($4::bigint is null or m.market_signal_id = $4)
+           order by case m.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
+                    m.created_at desc, m.market_signal_id desc
+           limit $5"#,
+        all || signal_id.is_some(),
+        kind,
+        product_id,
+        signal_id,
+        limit
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(MarketSignal::from).collect())
+}
+
+pub async fn open_signal_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from market_signal where acknowledged_at is null"#
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Marks a signal acknowledged by a user; false when there is no such open signal.
+pub async fn acknowledge_signal(
+    db: impl PgExecutor<'_>,
+    signal_id: i64,
+    user_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update market_signal set acknowledged_by = $2, acknowledged_at = now()
+         where market_signal_id = $1 and acknowledged_at is null",
+        signal_id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A signal to raise; (kind, product, fingerprint) raises it at most once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSignal {
+    pub kind: &'static str,
+    pub product_id: i64,
+    pub severity: Severity,
+    pub message: String,
+    pub fingerprint: String,
+}
+
+/// Inserts the signals not raised before; returns how many are new.
+pub async fn insert_signals(db: impl PgExecutor<'_>, signals: &[NewSignal]) -> sqlx::Result<u64> {
+    let kinds: Vec<&str> = signals.iter().map(|s| s.kind).collect();
+    let products: Vec<i64> = signals.iter().map(|s| s.product_id).collect();
+    let severities: Vec<&str> = signals.iter().map(|s| s.severity.as_str()).collect();
+    let messages: Vec<&str> = signals.iter().map(|s| s.message.as_str()).collect();
+    let fingerprints: Vec<&str> = signals.iter().map(|s| s.fingerprint.as_str()).collect();
+    let done = sqlx::query!(
+        "insert into market_signal (kind, product_id, severity, message, fingerprint)
+         select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+         on conflict (kind, coalesce(product_id, 0), fingerprint) do nothing",
+        &kinds as &[&str],
+        &products,
+        &severities as &[&str],
+        &messages as &[&str],
+        &fingerprints as &[&str]
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Each product's median daily selling price over a window, and its daily prices in the last
+/// days of it (for price anomalies and own price changes).
+pub struct DailyPrice {
+    pub product_id: i64,
+    pub day: NaiveDate,
+    pub gross_revenue: Decimal,
+    pub units: i64,
+}
+
+pub async fn daily_prices(
+    db: impl PgExecutor<'_>,
+    window: DateRange,
+) -> sqlx::Result<Vec<DailyPrice>> {
+    sqlx::query_as!(
+        DailyPrice,
+        r#"select product_id as "product_id!", day as "day!: NaiveDate", sum(gross_revenue) as "gross_revenue!",
+                  sum(units)::bigint as "units!"
+           from daily_product_sales
+           where day between $1 and $2 and units > 0
+           group by 1, 2
+           order by 1, 2"#,
+        window.from as _,
+        window.to as _
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Each competitor's two latest observations of each product up to `as_of` (newest first).
+pub struct CompetitorPair {
+    pub product_id: i64,
+    pub competitor: String,
+    pub observed_at: DateTime<Utc>,
+    pub price: Decimal,
+    pub shipping: Decimal,
+    pub previous_price: Option<Decimal>,
+    pub previous_shipping: Option<Decimal>,
+}
+
+pub async fn competitor_changes(
+    db: impl PgExecutor<'_>,
+    as_of: NaiveDate,
+) -> sqlx::Result<Vec<CompetitorPair>> {
+    sqlx::query_as!(
+        CompetitorPair,
+        r#"with ranked as (
+               select c.product_id, c.competitor, c.observed_at, c.price, c.shipping,
+                      row_number() over w as n,
+                      lead(c.price) over w as previous_price,
+                      lead(c.shipping) over w as previous_shipping
+               from competitor_price c cross join rollup_state s
+               where c.observed_at < (($1::date + 1)::timestamp at time zone s.timezone)
+                 and c.observed_at >= (($1::date - 29)::timestamp at time zone s.timezone)
+               window w as (partition by c.product_id, c.competitor order by c.observed_at desc)
+           )
+           select product_id as "product_id!", competitor as "competitor!",
+                  observed_at as "observed_at!: DateTime<Utc>", price as "price!", shipping as "shipping!",
+                  previous_price, previous_shipping
+           from ranked where n = 1"#,
+        as_of as _
+    )
+    .fetch_all(db)
+    .await
+}

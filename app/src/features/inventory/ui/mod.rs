@@ -1,0 +1,3 @@
+mod page;
+
+pub use page::{InventoryPage, SignalsChanged};

@@ -1,0 +1,149 @@
+//! Customer Insights queries on the hand-worked Sales fixture (tests/fixtures/sales.sql).
+#![cfg(feature = "ssr")]
+
+use app::features::customers::kpi::Segment;
+use app::features::customers::queries::*;
+use app::features::sales::queries::refresh_daily_sales_all;
+use app::features::sales::types::{DateRange, SalesFilter};
+use chrono::NaiveDate;
+use rust_decimal_macros::dec;
+use sqlx::PgPool;
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn range(from: &str, to: &str) -> DateRange {
+    DateRange {
+        from: day(from),
+        to: day(to),
+    }
+}
+
+async fn rolled_up(pool: &PgPool) {
+    let mut conn = pool.acquire().await.unwrap();
+    refresh_daily_sales_all(&mut conn).await.unwrap();
+}
+
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn june_customers_with_rfm_values(pool: PgPool) {
+    rolled_up(&pool).await;
+    let facts = customer_facts(
+        &pool,
+        range("2026-06-01", "2026-06-30"),
+        &SalesFilter::default(),
+    )
+    .await
+    .unwrap();
+    let rows: Vec<_> = facts
+        .iter()
+        .map(|c| {
+            (
+                c.customer_id,
+                c.orders,
+                c.net_revenue,
+                c.first_order,
+                c.last_order,
+                c.recency_days,
+                (c.r, c.f, c.m),
+                c.days_between_orders,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            // Ben: O7 (1 June in London) and O2 (11 June): 11.00 + 10.00 − 5.50 returned.
+            (
+                2,
+                2,
+                dec!(15.50),
+                day("2026-06-01"),
+                day("2026-06-11"),
+                19,
+                (3, 3, 3),
+                10
+            ),
+            // Ana: O1 only (her O3 was cancelled: 22.00 of returns); O6 is a July order.
+            (
+                1,
+                1,
+                dec!(3.50),
+                day("2026-06-10"),
+                day("2026-06-10"),
+                20,
+                (1, 1, 1),
+                0
+            ),
+        ]
+    );
+    // The guest of O4 is nobody's customer.
+    assert_eq!(facts.len(), 2);
+    assert_eq!(Segment::of(3, 3), Segment::NeedAttention);
+    assert_eq!(Segment::of(1, 1), Segment::Lost);
+    // On 1 July only Ana bought; her first order ever is still 10 June.
+    let july = customer_facts(
+        &pool,
+        range("2026-07-01", "2026-07-31"),
+        &SalesFilter::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        july.iter()
+            .map(|c| (c.customer_id, c.first_order, c.recency_days))
+            .collect::<Vec<_>>(),
+        vec![(1, day("2026-06-10"), 30)]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn acquisition_counts_first_orders_ever(pool: PgPool) {
+    rolled_up(&pool).await;
+    let rows: Vec<_> = acquisition(&pool, range("2026-05-01", "2026-07-31"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.month, m.new_customers, m.returning_customers))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (day("2026-05-01"), 0, 0), // a month with no customers still shows
+            (day("2026-06-01"), 2, 0), // Ana and Ben both start in June (London time)
+            (day("2026-07-01"), 0, 1), // Ana comes back on 1 July
+        ]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn cohorts_follow_customers_from_their_first_month(pool: PgPool) {
+    rolled_up(&pool).await;
+    let rows: Vec<_> = cohorts(&pool, range("2026-06-01", "2026-07-31"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.cohort,
+                c.months_since,
+                c.customers,
+                c.net_revenue,
+                c.cohort_size,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            // June: Ana 3.50 + Ben 15.50; July: Ana's 10.00.
+            (day("2026-06-01"), 0, 2, dec!(19.00), 2),
+            (day("2026-06-01"), 1, 1, dec!(10.00), 2),
+        ]
+    );
+    // A range that ends in June does not see July.
+    let june = cohorts(&pool, range("2026-06-01", "2026-06-30"))
+        .await
+        .unwrap();
+    assert_eq!(june.len(), 1);
+}

@@ -1,0 +1,105 @@
+// Browser test: an analyst opens Customer Insights, reads the cards, opens a segment's
+// customers from the RFM table, pages through them and exports them; a viewer cannot list them.
+// Expected figures come from SQL written here against the raw tables, following DESIGN.md.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startApp, psql, count, artifacts, PASSWORD, TZ } from '../support.mjs';
+
+const DB = 'storepulse_e2e_customers';
+let app;
+let baseUrl;
+let browser;
+
+before(async () => {
+  app = await startApp(DB);
+  ({ baseUrl, browser } = app);
+});
+
+after(async () => {
+  await app?.stop();
+});
+
+async function logIn(page, email, next) {
+  await page.goto(`${baseUrl}/login?next=${encodeURIComponent(next)}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => url.pathname === '/customers');
+  await page.waitForSelector('.kpi-card');
+  await page.waitForSelector('body[data-hydrated="true"]');
+}
+
+const kpi = async (page, label) =>
+  (await page.locator(`.kpi-card[aria-label="${label}"] .kpi-value`).textContent()).trim();
+
+test('an analyst reads Customer Insights and drills into a segment', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+  const errors = [];
+  const consoleErrors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  await logIn(page, 'analyst@storepulse.example', '/customers?from=2026-04-01&to=2026-06-30');
+
+  const [customers, fresh] = psql(app.db, `with c as (
+        select o.customer_id, min(o.ordered_at) filter (where true) as first_in
+        from order_line l join sales_order o using (sales_order_id)
+        where o.customer_id is not null and o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0
+          and o.ordered_at >= timestamp '2026-04-01' at time zone '${TZ}'
+          and o.ordered_at < timestamp '2026-07-01' at time zone '${TZ}'
+        group by 1)
+      select count(*), count(*) filter (where (select min(ordered_at) from sales_order s where s.customer_id = c.customer_id)
+                                              >= timestamp '2026-04-01' at time zone '${TZ}') from c`).split('|');
+  assert.equal(await kpi(page, 'Customers'), count(Number(customers)));
+  assert.equal(await kpi(page, 'New customers'), count(Number(fresh)));
+  await page.waitForSelector('#acquisition-chart canvas');
+  await page.waitForSelector('#cluster-chart canvas');
+  await page.getByRole('table', { name: 'R by F grid' }).waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'customers.png'), fullPage: true });
+
+  // Open the Champions segment: its customers, in the URL, with RFM values.
+  const segments = page.getByRole('table', { name: 'Segments' });
+  await segments.getByRole('button', { name: 'Champions' }).click();
+  await page.waitForURL(/group=segment%3Achampions|group=segment:champions/);
+  const list = page.getByRole('region', { name: 'Customers in the group' });
+  await list.locator('tbody tr').first().waitFor();
+  const title = await list.locator('.panel-title').textContent();
+  const shown = Number(title.match(/· ([\d,]+) customers/)[1].replace(/,/g, ''));
+  const champions = await segments.locator('tr', { hasText: 'Champions' }).locator('td').nth(1).textContent();
+  assert.equal(count(shown), champions.trim(), 'the list has as many customers as the segment');
+  assert.equal(await list.locator('tbody tr').count(), Math.min(50, shown));
+  const rfm = await list.locator('tbody tr').first().locator('td').nth(7).textContent();
+  assert.match(rfm, /^[45][45][1-5]$/, 'champions score R 4–5 and F 4–5');
+  if (shown > 50) {
+    await list.getByRole('button', { name: 'Next' }).click();
+    await list.getByText(`51–${Math.min(100, shown)} of`).waitFor();
+  }
+  // Export the whole list.
+  const href = await list.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+  const csv = await (await page.request.get(new URL(href, baseUrl).href)).text();
+  const lines = csv.trim().split('\n');
+  assert.match(lines[0], /^customer,name,country,first_order,last_order,orders,net_revenue,recency_days,r,f,m,segment,cluster$/);
+  assert.equal(lines.length - 1, shown);
+  await page.screenshot({ path: path.join(artifacts, 'customers-segment.png'), fullPage: false });
+
+  // A cohort cell lists the cohort's customers who bought in that month.
+  await page.getByRole('region', { name: 'Cohorts' }).locator('td.clickable').nth(1).click();
+  await page.waitForURL(/group=cohort(%3A|:)\d{4}-\d{2}(%2B|\+)\d+/);
+  await list.locator('.panel-title', { hasText: 'bought again' }).waitFor();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await page.waitForSelector('#acquisition-chart canvas');
+  await page.screenshot({ path: path.join(artifacts, 'customers-phone.png'), fullPage: false });
+  assert.deepEqual(errors, [], `no script errors on the page: ${consoleErrors.join(' | ')}`);
+  await page.close();
+});
+
+test('a viewer sees the page but not the customer lists', async () => {
+  const page = await browser.newPage({ reducedMotion: 'reduce' });
+  await logIn(page, 'viewer@storepulse.example', '/customers?from=2026-04-01&to=2026-06-30&group=segment:champions');
+  await page.getByText('Listing customers takes the analyst role.').waitFor();
+  const status = (await page.request.get(`${baseUrl}/api/v1/customers/segment/segment/champions`)).status();
+  assert.equal(status, 403);
+  await page.close();
+});

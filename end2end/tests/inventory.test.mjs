@@ -1,0 +1,94 @@
+// Browser test: an analyst opens Inventory & Pricing, checks the stock cards against SQL on the
+// raw tables, acknowledges a market signal (the header badge drops by one) and accepts a price
+// recommendation (it shows in the decision log and becomes the product's price); a viewer sees
+// neither control.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startApp, psql, count, artifacts, loginPage } from '../support.mjs';
+
+const DB = 'storepulse_e2e_inventory';
+let app;
+
+before(async () => {
+  app = await startApp(DB);
+});
+
+after(async () => {
+  await app?.stop();
+});
+
+const kpi = async (page, label) =>
+  (await page.locator(`.kpi-card[aria-label="${label}"] .kpi-value`).textContent()).trim();
+
+const badge = async (page) => Number(await page.locator('[data-open-signals]').getAttribute('data-open-signals'));
+
+test('an analyst acknowledges a signal and accepts a price recommendation', async () => {
+  const page = await loginPage(app, 'analyst@storepulse.example', { viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${app.baseUrl}/inventory?from=2026-04-01&to=2026-06-30`);
+  await page.waitForSelector('.kpi-card');
+  await page.waitForSelector('body[data-hydrated="true"]');
+
+  // Stock as of 30 June: the latest snapshot on or before it, else the product's own count.
+  const [inStock, out] = psql(app.db, `with s as (
+        select coalesce((select on_hand from inventory_snapshot i where i.product_id = p.product_id
+                         and i.day <= date '2026-06-30' order by i.day desc limit 1), p.on_hand) as on_hand
+        from product p where p.is_merchandise)
+      select count(*) filter (where on_hand > 0), count(*) filter (where on_hand <= 0) from s`).split('|');
+  assert.equal(await kpi(page, 'SKUs in stock'), count(Number(inStock)));
+  assert.equal(await kpi(page, 'Out of stock'), count(Number(out)));
+  await page.waitForSelector('#abc-pareto canvas');
+
+  // The badge counts the open signals; acknowledging one lowers it by one.
+  const open = Number(psql(app.db, 'select count(*) from market_signal where acknowledged_at is null'));
+  assert.ok(open > 0, 'the demo shop raises signals');
+  await page.waitForSelector('[data-open-signals]');
+  assert.equal(await badge(page), open);
+  await page.locator('.signal').first().getByRole('button', { name: 'Acknowledge' }).click();
+  await page.waitForFunction((n) => Number(document.querySelector('[data-open-signals]')?.dataset.openSignals) === n, open - 1);
+  assert.equal(Number(psql(app.db, 'select count(*) from market_signal where acknowledged_at is not null')), 1);
+
+  // A product with a recommended change, from the JSON API the page shares.
+  const recs = await (await page.request.get(`${app.baseUrl}/api/v1/pricing/recommendations`)).json();
+  const change = recs.products.find((p) => p.recommendation.recommended_price !== null);
+  assert.ok(change, 'some demo product has a recommended price change');
+  const recommended = change.recommendation.recommended_price;
+  await page.goto(`${app.baseUrl}/inventory?product=${change.product_id}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const headline = page.locator('.rec-headline');
+  assert.equal(Number(await headline.getAttribute('data-recommended')), Number(recommended));
+  await page.getByLabel('Decision note').fill('e2e: follow the model');
+  await page.getByRole('button', { name: 'Accept recommendation' }).click();
+  await page.getByText(/Decision recorded: accepted/).waitFor();
+  const log = page.getByRole('region', { name: 'Decision log' });
+  await log.getByText(change.sku, { exact: false }).first().waitFor();
+  assert.match(await log.textContent(), /analyst@storepulse\.example/);
+  assert.match(await log.textContent(), /e2e: follow the model/);
+  assert.equal(Number(psql(app.db, `select list_price from product where product_id = ${change.product_id}`)), Number(recommended));
+  assert.equal(psql(app.db, `select count(*) from audit_log where action = 'pricing.decision'`), '1');
+  await page.waitForSelector('#product-demand canvas');
+  await page.locator('#product').screenshot({ path: path.join(artifacts, 'inventory-product.png') });
+  await page.screenshot({ path: path.join(artifacts, 'inventory.png'), fullPage: true });
+  // Long tables show 50 rows and a button for the rest.
+  const stock = page.getByRole('region', { name: 'Products', exact: true });
+  assert.equal(await stock.locator('tbody tr').count(), 50);
+  await stock.getByRole('button', { name: /Show all \d+ rows/ }).click();
+  assert.equal(await stock.locator('tbody tr').count(), Number(psql(app.db, 'select count(*) from product where is_merchandise')));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a viewer reads the page without decision or acknowledgement controls', async () => {
+  const page = await loginPage(app, 'viewer@storepulse.example', { viewport: { width: 1280, height: 900 } });
+  await page.goto(`${app.baseUrl}/inventory`);
+  await page.waitForSelector('.kpi-card');
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForSelector('.signal');
+  assert.equal(await page.getByRole('button', { name: 'Acknowledge' }).count(), 0);
+  const id = psql(app.db, 'select market_signal_id from market_signal where acknowledged_at is null limit 1');
+  const res = await page.request.put(`${app.baseUrl}/api/v1/signals/${id}/acknowledge`, { headers: { Origin: app.baseUrl } });
+  assert.equal(res.status(), 403);
+  await page.close();
+});

@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Dashboard benchmark (part of `make bench`).
+
+Calls every Sales, Customer Insights and Inventory & Pricing API route and the pages' server functions many times against a running
+storepulse server, and prints p50 / p95 per route, cold (each call a filter the result cache has
+not seen, so the queries run) and warm (the same filter again: a cache hit). Next to it, the time
+DuckDB takes for the same question on the same order lines (exported from PostgreSQL once and
+kept in a DuckDB file), and the ratio.
+
+Usage: bench_sales.py BASE_URL EMAIL PASSWORD DUCKDB_FILE FACTS_CSV LATEST_DAY
+"""
+import datetime as dt
+import http.cookiejar
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+BASE, EMAIL, PASSWORD, DUCK_FILE, FACTS_CSV, LATEST = sys.argv[1:7]
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+# BENCH_ONLY, a regular expression over the route names, measures only the matching routes
+# (e.g. BENCH_ONLY='inventory|products|pricing|signals|decisions').
+ONLY = os.environ.get("BENCH_ONLY", "")
+latest = dt.date.fromisoformat(LATEST)
+
+jar = http.cookiejar.CookieJar()
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+
+def call(path):
+    t0 = time.perf_counter()
+    with opener.open(BASE + path) as r:
+        body = r.read()
+        if r.status != 200:
+            raise SystemExit(f"{path}: HTTP {r.status}")
+    return time.perf_counter() - t0, body
+
+
+login = urllib.parse.urlencode({"email": EMAIL, "password": PASSWORD}).encode()
+opener.open(urllib.request.Request(BASE + "/fn/login", data=login, method="POST")).read()
+
+
+def window(i, days=90):
+    """The i-th 90-day window ending a few days before the latest one: a filter the cache has not seen."""
+    to = latest - dt.timedelta(days=i)
+    return to - dt.timedelta(days=days - 1), to
+
+
+ROUTES = {
+    "GET /api/v1/sales/summary": "/api/v1/sales/summary?from={f}&to={t}",
+    "GET /api/v1/sales/timeseries": "/api/v1/sales/timeseries?from={f}&to={t}",
+    "GET /api/v1/sales/monthly": "/api/v1/sales/monthly?from={f}&to={t}",
+    "GET /api/v1/sales/breakdown?by=country": "/api/v1/sales/breakdown?by=country&from={f}&to={t}",
+    "GET /api/v1/sales/breakdown?by=category": "/api/v1/sales/breakdown?by=category&from={f}&to={t}",
+    "GET /api/v1/sales/top-products": "/api/v1/sales/top-products?limit=10&from={f}&to={t}",
+    "GET /api/v1/sales/top-customers": "/api/v1/sales/top-customers?limit=10&from={f}&to={t}",
+    "GET /api/v1/sales/concentration": "/api/v1/sales/concentration?from={f}&to={t}",
+    "GET /api/v1/sales/returns": "/api/v1/sales/returns?from={f}&to={t}",
+    "server fn get_sales_overview": "/fn/get_sales_overview?filter[from]={f}&filter[to]={t}",
+    "server fn, country filter": "/fn/get_sales_overview?filter[from]={f}&filter[to]={t}&filter[country][0]=Germany",
+    "GET /api/v1/customers/summary": "/api/v1/customers/summary?from={f}&to={t}",
+    "GET /api/v1/customers/acquisition": "/api/v1/customers/acquisition?from={f}&to={t}",
+    "GET /api/v1/customers/engagement": "/api/v1/customers/engagement?from={f}&to={t}",
+    "GET /api/v1/customers/rfm": "/api/v1/customers/rfm?from={f}&to={t}",
+    "GET /api/v1/customers/clusters": "/api/v1/customers/clusters?from={f}&to={t}",
+    "GET /api/v1/customers/cohorts": "/api/v1/customers/cohorts?from={f}&to={t}",
+    "GET /api/v1/customers/segment/segment/champions": "/api/v1/customers/segment/segment/champions?from={f}&to={t}",
+    "server fn get_customers_overview": "/fn/get_customers_overview?filter[from]={f}&filter[to]={t}",
+    "GET /api/v1/inventory/summary": "/api/v1/inventory/summary?from={f}&to={t}",
+    "GET /api/v1/products": "/api/v1/products?from={f}&to={t}",
+    "GET /api/v1/products/{id}": "/api/v1/products/{p}?from={f}&to={t}",
+    "GET /api/v1/pricing/recommendations": "/api/v1/pricing/recommendations?from={f}&to={t}",
+    "GET /api/v1/signals": "/api/v1/signals",
+    "GET /api/v1/decisions": "/api/v1/decisions",
+    "server fn get_inventory_overview": "/fn/get_inventory_overview?filter[from]={f}&filter[to]={t}",
+    "server fn get_pricing_overview": "/fn/get_pricing_overview?filter[from]={f}&filter[to]={t}",
+}
+
+# The same questions in DuckDB, over the raw lines (one row per order line, the line kind
+# computed as in the `line_fact` view). {f} and {t} are local days.
+BASE_SQL = "from lines where day between date '{f}' and date '{t}'"
+DUCK = {
+    "GET /api/v1/sales/summary": [
+        "select sum(value) filter (where kind='sale'), sum(abs(value)) filter (where kind='return'), "
+        "count(distinct order_id) filter (where kind='sale'), sum(quantity) filter (where kind='sale'), "
+        "count(distinct customer_id) filter (where kind='sale') " + BASE_SQL,
+    ],
+    "GET /api/v1/sales/timeseries": [
+        "select date_trunc('week', day) w, sum(value) filter (where kind='sale'), sum(abs(value)) filter (where kind='return'), "
+        "count(distinct order_id) filter (where kind='sale') " + BASE_SQL + " group by 1 order by 1",
+    ],
+    "GET /api/v1/sales/monthly": [
+        "with m as (select date_trunc('month', day) m, sum(value) filter (where kind='sale') g, "
+        "sum(abs(value)) filter (where kind='return') r, count(distinct order_id) filter (where kind='sale') o "
+        + BASE_SQL + " group by 1) select m, g, r, o, (g - r) / lag(g - r) over (order by m) from m order by m",
+    ],
+    "GET /api/v1/sales/breakdown?by=country": [
+        "select country, sum(value) filter (where kind='sale') - coalesce(sum(abs(value)) filter (where kind='return'), 0) n "
+        + BASE_SQL + " group by 1 order by 2 desc",
+    ],
+    "GET /api/v1/sales/breakdown?by=category": [
+        "select category, sum(value) filter (where kind='sale') - coalesce(sum(abs(value)) filter (where kind='return'), 0) n "
+        + BASE_SQL + " group by 1 order by 2 desc",
+    ],
+    "GET /api/v1/sales/top-products": [
+        "select product_id, sum(quantity) filter (where kind='sale'), count(distinct order_id) filter (where kind='sale'), "
+        "coalesce(sum(value) filter (where kind='sale'), 0) - coalesce(sum(abs(value)) filter (where kind='return'), 0) n "
+        + BASE_SQL + " and kind in ('sale','return') group by 1 order by n desc limit 10",
+    ],
+    "GET /api/v1/sales/top-customers": [
+        "select customer_id, count(distinct order_id) filter (where kind='sale'), "
+        "sum(case when kind='sale' then value else -abs(value) end) n "
+        + BASE_SQL + " and customer_id is not null and kind in ('sale','return') group by 1 order by n desc limit 10",
+    ],
+    "GET /api/v1/sales/concentration": [
+        "with c as (select customer_id, sum(case when kind='sale' then value else -abs(value) end) n "
+        + BASE_SQL + " and customer_id is not null and kind in ('sale','return') group by 1) "
+        "select n, sum(n) over (order by n desc rows unbounded preceding) from c order by n desc",
+    ],
+    "GET /api/v1/sales/returns": [
+        "select product_id, sum(abs(quantity)), sum(abs(value)) " + BASE_SQL
+        + " and kind='return' group by 1 order by 3 desc limit 10",
+    ],
+}
+PER_CUSTOMER = ("with c as (select customer_id, count(distinct order_id) filter (where kind='sale') o, "
+                "sum(case when kind='sale' then value else -abs(value) end) n, max(day) filter (where kind='sale') last "
+                + BASE_SQL + " and customer_id is not null and kind in ('sale','return') group by 1 having o > 0) ")
+DUCK["GET /api/v1/customers/summary"] = [PER_CUSTOMER + "select count(*), count(*) filter (where o >= 2), avg(o), avg(n) from c"]
+DUCK["GET /api/v1/customers/rfm"] = [PER_CUSTOMER + "select ntile(5) over (order by last), ntile(5) over (order by o), ntile(5) over (order by n) from c"]
+DUCK["GET /api/v1/customers/cohorts"] = [
+    "with f as (select customer_id, min(date_trunc('month', day)) m0 from lines where customer_id is not null and kind='sale' group by 1) "
+    "select f.m0, date_diff('month', f.m0, date_trunc('month', l.day)), count(distinct l.customer_id) from lines l join f using (customer_id) "
+    "where l.kind='sale' and f.m0 >= date_trunc('month', date '{f}') and l.day <= date '{t}' group by 1, 2"
+]
+# The page runs all of the above (and the comparison period's summary) in one call.
+DUCK["server fn get_sales_overview"] = [q for k, qs in DUCK.items() for q in qs] + DUCK["GET /api/v1/sales/summary"]
+DUCK["server fn, country filter"] = [q.replace(BASE_SQL, BASE_SQL + " and country = 'Germany'") for q in DUCK["server fn get_sales_overview"]]
+
+
+def pct(values, p):
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k] * 1000
+
+
+def duck_times():
+    import duckdb
+
+    fresh = not os.path.exists(DUCK_FILE)
+    con = duckdb.connect(DUCK_FILE)
+    if fresh:
+        con.execute(
+            f"""create table lines as select * from read_csv('{FACTS_CSV}', header=true, columns={{
+                'day': 'DATE', 'order_id': 'BIGINT', 'customer_id': 'BIGINT', 'product_id': 'BIGINT',
+                'category': 'VARCHAR', 'country': 'VARCHAR', 'channel': 'VARCHAR', 'kind': 'VARCHAR',
+                'quantity': 'INTEGER', 'value': 'DECIMAL(18,2)'}})"""
+        )
+    out = {}
+    for name, queries in DUCK.items():
+        if ONLY and not re.search(ONLY, name):
+            continue
+        times = []
+        for i in range(5):
+            f, t = window(i + 1)
+            t0 = time.perf_counter()
+            for q in queries:
+                con.execute(q.format(f=f, t=t)).fetchall()
+            times.append(time.perf_counter() - t0)
+        out[name] = pct(times, 50)
+    return out
+
+
+def recompute_signals():
+    """POST /api/v1/signals/recompute: every product's stock, prices and competitors, as after an ingest."""
+    times = []
+    for _ in range(min(RUNS, 5)):
+        request = urllib.request.Request(BASE + "/api/v1/signals/recompute", data=b"", method="POST",
+                                         headers={"Origin": BASE})
+        t0 = time.perf_counter()
+        opener.open(request).read()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main():
+    rows = []
+    product = json.loads(call("/api/v1/products")[1])["products"][0]["product_id"]
+    for r, (name, template) in enumerate(ROUTES.items()):
+        if ONLY and not re.search(ONLY, name):
+            continue
+        cold, warm = [], []
+        for i in range(RUNS):
+            # A window no earlier call has asked for: the result cache misses, the queries run.
+            f, t = window(r * RUNS + i + 1)
+            elapsed, _ = call(template.format(f=f, t=t, p=product))
+            cold.append(elapsed)
+        f, t = window(0)
+        call(template.format(f=f, t=t, p=product))
+        for _ in range(RUNS):
+            elapsed, _ = call(template.format(f=f, t=t, p=product))
+            warm.append(elapsed)
+        rows.append((name, pct(cold, 50), pct(cold, 95), pct(warm, 50), pct(warm, 95)))
+        print(f"  {name}: cold p50 {pct(cold, 50):.0f} ms", file=sys.stderr, flush=True)
+    signals = recompute_signals() if not ONLY or re.search(ONLY, "signals") else []
+    duck = duck_times()
+    print()
+    print(f"90-day windows ending on or before {LATEST}; {RUNS} calls per route and state; cold = a window")
+    print("no call has asked for before (cache miss), warm = the same call again (cache hit).")
+    print()
+    print("| route | cold p50 | cold p95 | warm p50 | warm p95 | DuckDB (raw lines) | cold p50 / DuckDB |")
+    print("|---|---|---|---|---|---|---|")
+    for name, c50, c95, w50, w95 in rows:
+        d = duck.get(name)
+        ratio = f"{c50 / d:.1f}×" if d else ""
+        duck_ms = f"{d:.0f} ms" if d else "—"
+        print(f"| {name} | {c50:.0f} ms | {c95:.0f} ms | {w50:.1f} ms | {w95:.1f} ms | {duck_ms} | {ratio} |")
+    if signals:
+        print()
+        print(f"Market signals recomputed for every product (POST /api/v1/signals/recompute): "
+              f"p50 {pct(signals, 50):.0f} ms, max {pct(signals, 100):.0f} ms over {len(signals)} runs.")
+
+
+main()

@@ -1,0 +1,290 @@
+//! The Customer Insights numbers as JSON (and the drill-down lists as CSV for analysts and
+//! admins): the same functions build them for the page.
+use app::error::AppError;
+use app::features::auth::types::Role;
+use app::features::customers::api::{group_page, group_rows, overview};
+use app::features::customers::types::{
+    AcquisitionMonth, Clustering, CohortCell, CohortRow, CustomerComparison, CustomerGroup,
+    CustomerKpis, CustomerPage, CustomerSort, EngagementThresholds, GroupKind, Rfm,
+};
+use app::features::sales::types::{DateRange, SalesFilter};
+use app::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum_extra::extract::Query;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::{authorize, csv_response, ErrorBody};
+
+async fn viewer_overview(
+    state: &AppState,
+    session: &Session,
+    filter: &SalesFilter,
+) -> Result<app::features::customers::types::CustomersOverview, AppError> {
+    authorize(state, session, Role::Viewer).await?;
+    overview(state, filter).await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CustomerSummaryBody {
+    range: DateRange,
+    currency: String,
+    kpis: CustomerKpis,
+    comparison: Option<CustomerComparison>,
+    avg_days_between_orders: Option<Decimal>,
+    by_country: Vec<CustomerGroup>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AcquisitionBody {
+    range: DateRange,
+    months: Vec<AcquisitionMonth>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EngagementBody {
+    range: DateRange,
+    thresholds: EngagementThresholds,
+    groups: Vec<CustomerGroup>,
+    repeat: Vec<CustomerGroup>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RfmBody {
+    range: DateRange,
+    rfm: Rfm,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClustersBody {
+    range: DateRange,
+    clustering: Clustering,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CohortsBody {
+    range: DateRange,
+    cohorts: Vec<CohortRow>,
+    cells: Vec<CohortCell>,
+}
+
+/// Customers, new and returning customers, repeat rate, orders and net revenue per customer,
+/// guest share, with the comparison period; customers by country.
+#[utoipa::path(get, path = "/api/v1/customers/summary", tag = "customers", params(SalesFilter),
+    responses((status = 200, body = CustomerSummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn summary(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+) -> Result<Json<CustomerSummaryBody>, AppError> {
+    let o = viewer_overview(&state, &session, &filter).await?;
+    Ok(Json(CustomerSummaryBody {
+        range: o.range,
+        currency: o.currency,
+        kpis: o.kpis,
+        comparison: o.comparison,
+        avg_days_between_orders: o.avg_days_between_orders,
+        by_country: o.by_country,
+    }))
+}
+
+/// New customers (first order ever) and returning customers per month of the range.
+#[utoipa::path(get, path = "/api/v1/customers/acquisition", tag = "customers", params(SalesFilter),
+    responses((status = 200, body = AcquisitionBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn acquisition(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+) -> Result<Json<AcquisitionBody>, AppError> {
+    let o = viewer_overview(&state, &session, &filter).await?;
+    Ok(Json(AcquisitionBody {
+        range: o.range,
+        months: o.acquisition,
+    }))
+}
+
+/// Engagement depth (one-time, occasional, regular) and repeat vs one-time customers.
+#[utoipa::path(get, path = "/api/v1/customers/engagement", tag = "customers", params(SalesFilter),
+    responses((status = 200, body = EngagementBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn engagement(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+) -> Result<Json<EngagementBody>, AppError> {
+    let o = viewer_overview(&state, &session, &filter).await?;
+    Ok(Json(EngagementBody {
+        range: o.range,
+        thresholds: o.thresholds,
+        groups: o.engagement,
+        repeat: o.repeat,
+    }))
+}
+
+/// RFM segments as of the range end, with the R × F grid.
+#[utoipa::path(get, path = "/api/v1/customers/rfm", tag = "customers", params(SalesFilter),
+    responses((status = 200, body = RfmBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rfm(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+) -> Result<Json<RfmBody>, AppError> {
+    let o = viewer_overview(&state, &session, &filter).await?;
+    Ok(Json(RfmBody {
+        range: o.range,
+        rfm: o.rfm,
+    }))
+}
+
+/// k-means clusters with labels, centroids, a sample of points and the cross-table with segments.
+#[utoipa::path(get, path = "/api/v1/customers/clusters", tag = "customers", params(SalesFilter),
+    responses((status = 200, body = ClustersBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn clusters(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+) -> Result<Json<ClustersBody>, AppError> {
+    let o = viewer_overview(&state, &session, &filter).await?;
+    Ok(Json(ClustersBody {
+        range: o.range,
+        clustering: o.clustering,
+    }))
+}
+
+/// Cohorts by month of first order: size, lifetime value, retention and revenue per customer
+/// by months since.
+#[utoipa::path(get, path = "/api/v1/customers/cohorts", tag = "customers", params(SalesFilter),
+    responses((status = 200, body = CohortsBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cohorts(
+    State(state): State<AppState>,
+    session: Session,
+    Query(filter): Query<SalesFilter>,
+) -> Result<Json<CohortsBody>, AppError> {
+    let o = viewer_overview(&state, &session, &filter).await?;
+    Ok(Json(CohortsBody {
+        range: o.range,
+        cohorts: o.cohort_sizes,
+        cells: o.cohorts,
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupParams {
+    /// First row (default 0).
+    offset: Option<i64>,
+    /// Rows, 1–1000 (default 50).
+    limit: Option<i64>,
+    /// net_revenue (default), orders, recency or customer.
+    sort: Option<CustomerSort>,
+    /// json (default) or csv: every customer of the group.
+    format: Option<String>,
+}
+
+/// The customers of a segment, cluster, engagement group (`one_time`, `occasional`, `regular`),
+/// repeat group (`repeat`, `one_time`), country or cohort (`YYYY-MM`), with their RFM values
+/// (analysts and admins).
+#[utoipa::path(get, path = "/api/v1/customers/segment/{kind}/{id}", tag = "customers",
+    params(("kind" = GroupKind, Path, description = "segment, cluster, engagement, repeat, country or cohort"),
+           ("id" = String, Path, description = "e.g. champions, 0, regular, France, 2026-01"),
+           SalesFilter, GroupParams),
+    responses((status = 200, body = CustomerPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn segment(
+    State(state): State<AppState>,
+    session: Session,
+    Path((kind, id)): Path<(String, String)>,
+    Query(filter): Query<SalesFilter>,
+    Query(params): Query<GroupParams>,
+) -> Result<Response, AppError> {
+    authorize(&state, &session, Role::Analyst).await?;
+    let kind = GroupKind::from_key(&kind).ok_or_else(|| {
+        AppError::invalid(
+            "kind",
+            format!("'{kind}': use segment, cluster, engagement, repeat, country or cohort"),
+        )
+    })?;
+    let sort = params.sort.unwrap_or_default();
+    match params.format.as_deref() {
+        Some("csv") => {
+            let (range, _, _, rows) =
+                group_rows(&state, &filter, kind, &id, sort, 0, usize::MAX).await?;
+            let cells = rows
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        c.customer,
+                        c.name.unwrap_or_default(),
+                        c.country.unwrap_or_default(),
+                        c.first_order.to_string(),
+                        c.last_order.to_string(),
+                        c.orders.to_string(),
+                        c.net_revenue.to_string(),
+                        c.recency_days.to_string(),
+                        c.r.to_string(),
+                        c.f.to_string(),
+                        c.m.to_string(),
+                        c.segment,
+                        c.cluster.map(|k| k.to_string()).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let safe_id: String = id
+                .chars()
+                .map(|ch| {
+                    if ch.is_ascii_alphanumeric() || ch == '-' {
+                        ch
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            csv_response(
+                &format!(
+                    "customers-{}-{safe_id}-{}-{}",
+                    kind.key(),
+                    range.from,
+                    range.to
+                ),
+                &[
+                    "customer",
+                    "name",
+                    "country",
+                    "first_order",
+                    "last_order",
+                    "orders",
+                    "net_revenue",
+                    "recency_days",
+                    "r",
+                    "f",
+                    "m",
+                    "segment",
+                    "cluster",
+                ],
+                cells,
+            )
+        }
+        None | Some("json") => {
+            let limit = params.limit.unwrap_or(50);
+            if !(1..=1000).contains(&limit) {
+                return Err(AppError::invalid("limit", "must be between 1 and 1000"));
+            }
+            let page = group_page(
+                &state,
+                &filter,
+                kind,
+                &id,
+                sort,
+                params.offset.unwrap_or(0),
+                limit,
+            )
+            .await?;
+            Ok(Json(page).into_response())
+        }
+        Some(other) => Err(AppError::invalid(
+            "format",
+            format!("'{other}': use json or csv"),
+        )),
+    }
+}
