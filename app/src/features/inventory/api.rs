@@ -606,35 +606,51 @@ mod server_side {
             .ok_or_else(|| AppError::NotFound(format!("Product {product_id}")))?;
         let pool = &state.pool;
         let range = overview.range;
-        let stock_history = queries::stock_history(pool, product_id, range)
-            .await?
-            .into_iter()
-            .map(|d| StockDay {
-                day: d.day,
-                on_hand: d.on_hand,
-                units_sold: d.units,
-            })
-            .collect();
-        let weeks = weeks_by_product(pool, &state.inventory.pricing, range.to, &[product_id])
-            .await?
-            .remove(&product_id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|w| PriceWeek {
-                week: w.week,
-                price: (w.gross_revenue / Decimal::from(w.units.max(1)))
-                    .to_f64()
-                    .unwrap_or_default(),
-                units: w.units,
-                stockout: w.stockout,
-            })
-            .collect();
+        // The histories are cached with the data version; decisions are read fresh (a rejection
+        // does not change the data version).
+        let (stock_history, weeks, competitor_history) = state
+            .cache
+            .get_or_compute(
+                pool,
+                "inventory.product",
+                &(filter, range, product_id),
+                async {
+                    let stock_history: Vec<StockDay> =
+                        queries::stock_history(pool, product_id, range)
+                            .await?
+                            .into_iter()
+                            .map(|d| StockDay {
+                                day: d.day,
+                                on_hand: d.on_hand,
+                                units_sold: d.units,
+                            })
+                            .collect();
+                    let weeks: Vec<PriceWeek> =
+                        weeks_by_product(pool, &state.inventory.pricing, range.to, &[product_id])
+                            .await?
+                            .remove(&product_id)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|w| PriceWeek {
+                                week: w.week,
+                                price: (w.gross_revenue / Decimal::from(w.units.max(1)))
+                                    .to_f64()
+                                    .unwrap_or_default(),
+                                units: w.units,
+                                stockout: w.stockout,
+                            })
+                            .collect();
+                    let competitors = queries::competitor_history(pool, product_id, range).await?;
+                    Ok((stock_history, weeks, competitors))
+                },
+            )
+            .await?;
         Ok(ProductDetail {
             stock,
             pricing,
             stock_history,
             weeks,
-            competitor_history: queries::competitor_history(pool, product_id, range).await?,
+            competitor_history,
             decisions: queries::decisions(pool, Some(product_id), None, DECISION_ROWS).await?,
             currency: state.currency.clone(),
         })
