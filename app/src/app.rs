@@ -6,10 +6,12 @@ use leptos_router::path;
 
 use crate::components::ActiveRange;
 use crate::error::AppError;
+use crate::features::admin::ui::{AccountPage, AuditPage, EmbedsPage, TokensPage};
 use crate::features::auth::api::{get_current_user, Login, Logout};
 use crate::features::auth::types::CurrentUser;
 use crate::features::auth::ui::{LoginPage, UsersPage};
 use crate::features::customers::ui::CustomersPage;
+use crate::features::embed::ui::EmbedPage;
 use crate::features::inventory::ui::{InventoryPage, SignalsChanged};
 use crate::features::sales::ui::SalesPage;
 use crate::features::sources::ui::SourcesPage;
@@ -26,6 +28,8 @@ pub struct UserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -42,6 +46,35 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The page's Content-Security-Policy: scripts only from this site (plus the nonce of the inline
+/// hydration script and WebAssembly), and framing only by an embed's allowed origins on an embed
+/// page, by nobody elsewhere.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    use crate::features::auth::caller::Caller;
+    leptos::nonce::provide_nonce();
+    let nonce = leptos::nonce::use_nonce()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let ancestors = use_context::<http::request::Parts>()
+        .filter(|parts| parts.uri.path().starts_with("/embed/"))
+        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+        .and_then(|caller| caller.embed().map(|grant| grant.allowed_origins.join(" ")))
+        .filter(|origins| !origins.is_empty())
+        .unwrap_or_else(|| "'none'".to_string());
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}"
+    );
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&policy),
+    ) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -79,6 +112,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/inventory") view=InventoryPage/>
                 <Route path=path!("/admin/users") view=UsersPage/>
                 <Route path=path!("/admin/sources") view=SourcesPage/>
+                <Route path=path!("/admin/embeds") view=EmbedsPage/>
+                <Route path=path!("/admin/tokens") view=TokensPage/>
+                <Route path=path!("/admin/audit") view=AuditPage/>
+                <Route path=path!("/account") view=AccountPage/>
+                <Route path=path!("/embed/:dashboard") view=EmbedPage/>
             </Routes>
         </Router>
     }

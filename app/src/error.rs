@@ -14,6 +14,9 @@ pub enum AppError {
     Unauthorized,
     #[error("Wrong email or password.")]
     BadCredentials,
+    /// A bearer or embed token was presented and is not valid: says why (expired, revoked…).
+    #[error("The token was refused: {0}.")]
+    TokenRefused(String),
     #[error("Your role does not give access to this.")]
     Forbidden,
     #[error("{0} was not found.")]
@@ -50,7 +53,7 @@ impl AppError {
     /// The HTTP status this error answers with.
     pub fn status_code(&self) -> u16 {
         match self {
-            AppError::Unauthorized | AppError::BadCredentials => 401,
+            AppError::Unauthorized | AppError::BadCredentials | AppError::TokenRefused(_) => 401,
             AppError::Forbidden => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,

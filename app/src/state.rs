@@ -25,6 +25,10 @@ pub struct AppState {
     pub customers: CustomerSettings,
     /// Stock rules, pricing rules and market-signal thresholds.
     pub inventory: crate::features::inventory::types::InventorySettings,
+    /// Derives each embed's token secret.
+    pub embed_key: crate::features::embed::token::SigningKey,
+    /// Send `Strict-Transport-Security` (the site is served over https).
+    pub hsts: bool,
 }
 
 /// Settings of the Customer Insights dashboard.

@@ -78,6 +78,8 @@ pub struct Settings {
     pub login_lockout_seconds: i32,
     /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Send `Strict-Transport-Security`; by default on when `public_url` is https.
+    pub hsts: Option<bool>,
     /// Log filter, e.g. `info` or `storepulse=debug,sqlx=warn`.
     pub log: String,
     /// Fewest orders in a range that make a customer "occasional" (default 2).
@@ -122,6 +124,7 @@ impl Default for Settings {
             login_max_failures_per_ip: 30,
             login_lockout_seconds: 15 * 60,
             trust_forwarded_for: false,
+            hsts: None,
             log: "info,sqlx=warn,tower_sessions=warn".into(),
         }
     }

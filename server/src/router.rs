@@ -11,7 +11,6 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::service::SignedCookie;
 use tower_sessions::{Session, SessionManagerLayer};
@@ -20,7 +19,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 /// Paths anyone may fetch without a session. Everything else that is a page needs a login.
 /// (`/fn/` and `/api/` check roles themselves and answer 401 rather than redirect.)
 const PUBLIC_PREFIXES: &[&str] = &[
-    "/login", "/fn/", "/api/", "/pkg/", "/assets/", "/health", "/ready", "/favicon",
+    "/login", "/fn/", "/api/", "/pkg/", "/assets/", "/health", "/ready", "/favicon", "/embed/",
 ];
 
 pub fn router(
@@ -31,6 +30,7 @@ pub fn router(
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
+    let caller_state = state.clone();
 
     Router::new()
         .route("/health", get(health))
@@ -45,25 +45,16 @@ pub fn router(
         .nest_service("/pkg", ServeDir::new(format!("{site_root}/pkg")))
         .nest_service("/assets", ServeDir::new(format!("{site_root}/assets")))
         .layer(middleware::from_fn(require_login_for_pages))
+        .layer(middleware::from_fn_with_state(
+            caller_state.clone(),
+            security_headers,
+        ))
+        .layer(middleware::from_fn_with_state(
+            caller_state.clone(),
+            resolve_caller,
+        ))
         .layer(middleware::from_fn(refuse_cross_site_writes))
         .layer(sessions)
-        // No page of the app may be framed (embeds get their own rule with the embed feature).
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -90,6 +81,64 @@ async fn ready(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// Works out who is calling (session, API token or embed token) once, for every handler.
+async fn resolve_caller(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let uri = request.uri().clone();
+    match app::features::auth::caller::resolve(
+        &state,
+        request.headers(),
+        uri.path(),
+        uri.query(),
+        &session,
+    )
+    .await
+    {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Headers of every response. Pages get their full Content-Security-Policy (with the script
+/// nonce, and for embeds the embed's `frame-ancestors`) from the shell; everything else may not
+/// be framed and runs nothing. Only embed pages go without `X-Frame-Options: DENY`.
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let embed_page = request.uri().path().starts_with("/embed/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    if !embed_page {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    if state.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
 }
 
 fn is_public(path: &str) -> bool {

@@ -26,7 +26,7 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 }
 
 /// The state every request sees.
-pub fn app_state(pool: PgPool, settings: &Settings) -> AppState {
+pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
     AppState {
         pool,
         leptos_options: leptos_options(settings),
@@ -52,6 +52,8 @@ pub fn app_state(pool: PgPool, settings: &Settings) -> AppState {
             },
         },
         inventory: settings.inventory,
+        embed_key: app::features::embed::token::SigningKey::new(keys.embed.expose().as_bytes()),
+        hsts: settings.hsts.unwrap_or_else(|| settings.secure_cookies()),
     }
 }
 
@@ -88,7 +90,7 @@ pub async fn build_router(
             settings.session_idle_minutes,
         )))
         .with_signed(keys.session.clone());
-    Ok(router::router(app_state(pool, settings), sessions))
+    Ok(router::router(app_state(pool, settings, keys), sessions))
 }
 
 /// Serves until `shutdown` completes. Client addresses are passed on for throttling and audit.

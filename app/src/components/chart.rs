@@ -225,6 +225,19 @@ fn prefers(query: &str) -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// Whether charts are drawn dark: an embed's theme (`<html data-theme>`) decides, else the system.
+#[cfg(feature = "hydrate")]
+fn dark_theme() -> bool {
+    let chosen = document()
+        .document_element()
+        .and_then(|html| html.get_attribute("data-theme"));
+    match chosen.as_deref() {
+        Some("dark") => true,
+        Some("light") | Some("transparent") => false,
+        _ => prefers("(prefers-color-scheme: dark)"),
+    }
+}
+
 /// A titled chart panel. `id` must be unique on the page.
 #[component]
 pub fn ChartPanel(
@@ -245,7 +258,7 @@ pub fn ChartPanel(
         Effect::new(move |_| {
             if !chart.is_empty() {
                 let mut renderer = charming::WasmRenderer::new_opt(None, None);
-                if prefers("(prefers-color-scheme: dark)") {
+                if dark_theme() {
                     renderer = renderer.theme(charming::theme::Theme::Dark);
                 }
                 let animate = !prefers("(prefers-reduced-motion: reduce)");

@@ -3,6 +3,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 
+use crate::features::embed::types::{EmbedScope, FilterKey};
 use crate::features::sales::api::get_filter_options;
 use crate::features::sales::types::{Compare, DateRange, Grain, Preset, SalesFilter};
 
@@ -97,6 +98,7 @@ pub fn FilterBar() -> impl IntoView {
         );
     };
     let options = Resource::new(|| (), |_| get_filter_options());
+    let embed = crate::features::embed::ui::embed_scope();
     let has_slice = move || {
         let q = query.read();
         ["channel", "source", "country", "category"]
@@ -154,12 +156,16 @@ pub fn FilterBar() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || options.get().and_then(|r| r.ok()).map(|o| {
                     let named = |values: Vec<String>| values.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>();
+                    let scope = embed.clone();
+                    let shown = move |key: FilterKey| scope.as_ref().is_none_or(|s| s.may_change(key));
+                    let locked = embed.as_ref().map(|s| locked_pills(s, &o.sources));
+                    let sources = o.sources.into_iter().map(|(id, name)| (id.to_string(), name)).collect();
                     view! {
-                        <MultiSelect key="channel" label="Channel" options=named(o.channels)/>
-                        <MultiSelect key="source" label="Source"
-                            options=o.sources.into_iter().map(|(id, name)| (id.to_string(), name)).collect()/>
-                        <MultiSelect key="country" label="Country" options=named(o.countries)/>
-                        <MultiSelect key="category" label="Category" options=named(o.categories)/>
+                        {locked}
+                        {shown(FilterKey::Channel).then(|| view! { <MultiSelect key="channel" label="Channel" options=named(o.channels)/> })}
+                        {shown(FilterKey::Source).then(|| view! { <MultiSelect key="source" label="Source" options=sources/> })}
+                        {shown(FilterKey::Country).then(|| view! { <MultiSelect key="country" label="Country" options=named(o.countries)/> })}
+                        {shown(FilterKey::Category).then(|| view! { <MultiSelect key="category" label="Category" options=named(o.categories)/> })}
                     }
                 })}
             </Transition>
@@ -168,6 +174,33 @@ pub fn FilterBar() -> impl IntoView {
             })}
         </form>
     }
+}
+
+/// The filters an embed locks, shown as fixed labels.
+fn locked_pills(scope: &EmbedScope, sources: &[(i64, String)]) -> impl IntoView {
+    scope
+        .locked
+        .iter()
+        .map(|(key, values)| {
+            let shown: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    sources
+                        .iter()
+                        .find(|(id, _)| *key == FilterKey::Source && id.to_string() == *v)
+                        .map(|(_, name)| name.clone())
+                        .unwrap_or_else(|| v.clone())
+                })
+                .collect();
+            let mut label = key.as_str().to_string();
+            label[..1].make_ascii_uppercase();
+            view! {
+                <span class="locked-filter" data-locked=key.as_str() title="Set by the site that shows this dashboard">
+                    {format!("{label}: {}", shown.join(", "))}
+                </span>
+            }
+        })
+        .collect_view()
 }
 
 /// A dropdown of checkboxes for one multi-value filter; nothing ticked means all.

@@ -15,6 +15,15 @@ pub fn AppShell(
     no_dates: bool,
     children: Children,
 ) -> impl IntoView {
+    if crate::features::embed::ui::embedded() {
+        // Inside another site: no navigation, user or logout; the filters the embed allows.
+        return view! {
+            {(!no_dates).then(|| view! { <div class="filterbar embed-filterbar"><FilterBar/></div> })}
+            <main class="content embed-content">{children()}</main>
+            <footer class="embed-footer muted small">"StorePulse"</footer>
+        }
+        .into_any();
+    }
     let user = expect_context::<UserResource>().0;
     let logout = expect_context::<AuthActions>().logout;
     let changed = expect_context::<SignalsChanged>().0;
@@ -42,6 +51,9 @@ pub fn AppShell(
                         is_admin.then(|| view! {
                             <A href="/admin/sources">"Data sources"</A>
                             <A href="/admin/users">"Users"</A>
+                            <A href="/admin/embeds">"Embeds"</A>
+                            <A href="/admin/tokens">"API tokens"</A>
+                            <A href="/admin/audit">"Audit log"</A>
                         })
                     }}
                 </Transition>
@@ -55,7 +67,7 @@ pub fn AppShell(
                             .flatten()
                             .map(|u| {
                                 view! {
-                                    <span class="user-email">{u.email.clone()}</span>
+                                    <a class="user-email" href="/account" title="Your account">{u.email.clone()}</a>
                                     <span class="role-badge" data-role=u.role.as_str()>{u.role.as_str()}</span>
                                 }
                             })
@@ -69,4 +81,5 @@ pub fn AppShell(
         {(!no_dates).then(|| view! { <div class="filterbar"><FilterBar/></div> })}
         <main class="content">{children()}</main>
     }
+    .into_any()
 }

@@ -200,6 +200,13 @@ pub fn SortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoVie
 /// The export link of a table, for analysts and admins only (the server checks the role too).
 #[component]
 pub fn ExportLink(#[prop(into)] href: String) -> impl IntoView {
+    if let Some(scope) = crate::features::embed::ui::embed_scope() {
+        // In an embed the download goes through embed.js, which sends the embed token.
+        return scope
+            .allow_export
+            .then(|| view! { <a class="export" href=href data-embed-export="true" download>"Export CSV"</a> })
+            .into_any();
+    }
     let user = expect_context::<crate::app::UserResource>().0;
     let may_export = move || {
         user.get()
@@ -215,6 +222,7 @@ pub fn ExportLink(#[prop(into)] href: String) -> impl IntoView {
             }
         </Transition>
     }
+    .into_any()
 }
 
 /// A titled table panel with its CSV export and an empty state.

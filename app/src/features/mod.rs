@@ -1,5 +1,7 @@
+pub mod admin;
 pub mod auth;
 pub mod customers;
+pub mod embed;
 pub mod inventory;
 pub mod sales;
 pub mod sources;

@@ -1,6 +1,7 @@
 //! The Customer Insights numbers as JSON (and the drill-down lists as CSV for analysts and
 //! admins): the same functions build them for the page.
 use app::error::AppError;
+use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
 use app::features::customers::api::{group_page, group_rows, overview};
 use app::features::customers::types::{
@@ -15,17 +16,19 @@ use axum::Json;
 use axum_extra::extract::Query;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
 
 use super::{authorize, csv_response, ErrorBody};
+use app::features::embed::types::Dashboard;
+
+const DASHBOARD: Dashboard = Dashboard::Customers;
 
 async fn viewer_overview(
     state: &AppState,
-    session: &Session,
-    filter: &SalesFilter,
+    caller: &Caller,
+    filter: SalesFilter,
 ) -> Result<app::features::customers::types::CustomersOverview, AppError> {
-    authorize(state, session, Role::Viewer).await?;
-    overview(state, filter).await
+    let filter = caller.dashboard(DASHBOARD, filter)?;
+    overview(state, &filter).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -77,10 +80,10 @@ pub struct CohortsBody {
     responses((status = 200, body = CustomerSummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<CustomerSummaryBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(CustomerSummaryBody {
         range: o.range,
         currency: o.currency,
@@ -96,10 +99,10 @@ pub async fn summary(
     responses((status = 200, body = AcquisitionBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn acquisition(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<AcquisitionBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(AcquisitionBody {
         range: o.range,
         months: o.acquisition,
@@ -111,10 +114,10 @@ pub async fn acquisition(
     responses((status = 200, body = EngagementBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn engagement(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<EngagementBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(EngagementBody {
         range: o.range,
         thresholds: o.thresholds,
@@ -128,10 +131,10 @@ pub async fn engagement(
     responses((status = 200, body = RfmBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rfm(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<RfmBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(RfmBody {
         range: o.range,
         rfm: o.rfm,
@@ -143,10 +146,10 @@ pub async fn rfm(
     responses((status = 200, body = ClustersBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn clusters(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<ClustersBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(ClustersBody {
         range: o.range,
         clustering: o.clustering,
@@ -159,10 +162,10 @@ pub async fn clusters(
     responses((status = 200, body = CohortsBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn cohorts(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<CohortsBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(CohortsBody {
         range: o.range,
         cohorts: o.cohort_sizes,
@@ -193,12 +196,12 @@ pub struct GroupParams {
     responses((status = 200, body = CustomerPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn segment(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Path((kind, id)): Path<(String, String)>,
     Query(filter): Query<SalesFilter>,
     Query(params): Query<GroupParams>,
 ) -> Result<Response, AppError> {
-    authorize(&state, &session, Role::Analyst).await?;
+    authorize(&caller, Role::Analyst)?;
     let kind = GroupKind::from_key(&kind).ok_or_else(|| {
         AppError::invalid(
             "kind",

@@ -2,6 +2,7 @@
 use std::path::{Path, PathBuf};
 
 use app::error::AppError;
+use app::features::auth::caller::Caller;
 use app::features::auth::{queries::insert_audit, types::Role};
 use app::features::sources::{queries, types::IngestRun};
 use app::state::AppState;
@@ -14,7 +15,6 @@ use futures_util::StreamExt;
 use rand::distributions::{Alphanumeric, DistString};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
-use tower_sessions::Session;
 
 use super::{authorize, spreadsheet_safe};
 use crate::ingest::format::FormatChoice;
@@ -100,11 +100,11 @@ pub struct Started {
 )]
 pub async fn upload(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(params): Query<UploadParams>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let user = authorize(&state, &session, Role::Admin).await?;
+    let user = authorize(&caller, Role::Admin)?;
     let format = match params.format.as_deref() {
         Some(f) => f
             .parse::<FormatChoice>()
@@ -343,10 +343,10 @@ async fn save<E: std::fmt::Display>(
 )]
 pub async fn run(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<IngestRun>, AppError> {
-    authorize(&state, &session, Role::Admin).await?;
+    authorize(&caller, Role::Admin)?;
     queries::run_by_id(&state.pool, id)
         .await?
         .map(Json)
@@ -360,10 +360,10 @@ pub async fn run(
 )]
 pub async fn rejections_csv(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Response, AppError> {
-    authorize(&state, &session, Role::Admin).await?;
+    authorize(&caller, Role::Admin)?;
     if queries::run_by_id(&state.pool, id).await?.is_none() {
         return Err(AppError::NotFound(format!("Ingest run {id}")));
     }
@@ -410,10 +410,10 @@ pub async fn rejections_csv(
 )]
 pub async fn retry(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Response, AppError> {
-    let user = authorize(&state, &session, Role::Admin).await?;
+    let user = authorize(&caller, Role::Admin)?;
     let (source_id, dir, format) =
         queries::take_upload(&state.pool, id)
             .await?

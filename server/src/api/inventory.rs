@@ -2,6 +2,7 @@
 //! price decisions, market signals, the stock summary and the price recommendations. The page
 //! calls the same functions. Writes take the analyst role.
 use app::error::AppError;
+use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
 use app::features::inventory::api::{
     acknowledge, decide, inventory, list_signals, pricing, product_detail, DECISION_ROWS,
@@ -24,9 +25,14 @@ use axum_extra::extract::Query;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
 
-use super::{authorize, authorize_format, csv_response, json_body, ErrorBody, FormatParam};
+use super::{
+    authorize, authorize_dashboard, authorize_format, csv_response, json_body, ErrorBody,
+    FormatParam,
+};
+use app::features::embed::types::Dashboard;
+
+const DASHBOARD: Dashboard = Dashboard::Inventory;
 
 fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
@@ -58,12 +64,12 @@ pub struct StatusParam {
     responses((status = 200, body = ProductsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn products(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
     Query(status): Query<StatusParam>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
-    let csv = authorize_format(&state, &session, format.format.as_deref()).await?;
+    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = inventory(&state, &filter).await?;
     let products: Vec<ProductStock> = o
         .products
@@ -141,11 +147,11 @@ pub async fn products(
     responses((status = 200, body = ProductDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn product(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Path(id): Path<i64>,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<ProductDetail>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
+    authorize(&caller, Role::Viewer)?;
     Ok(Json(product_detail(&state, &filter, id).await?))
 }
 
@@ -163,11 +169,11 @@ pub struct PriceBody {
     responses((status = 200, body = PricingDecision), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_price(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Path(id): Path<i64>,
     body: Result<Json<PriceBody>, JsonRejection>,
 ) -> Result<Json<PricingDecision>, AppError> {
-    let user = authorize(&state, &session, Role::Analyst).await?;
+    let user = authorize(&caller, Role::Analyst)?;
     let body = json_body(body)?;
     let request = DecisionRequest {
         product_id: id,
@@ -193,10 +199,10 @@ pub struct DecisionParams {
     responses((status = 200, body = Vec<PricingDecision>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn decisions(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(params): Query<DecisionParams>,
 ) -> Result<Response, AppError> {
-    let csv = authorize_format(&state, &session, params.format.as_deref()).await?;
+    let csv = authorize_format(&caller, params.format.as_deref())?;
     let list = queries::decisions(&state.pool, params.product_id, None, DECISION_ROWS).await?;
     if csv {
         let cells = list
@@ -244,10 +250,10 @@ pub async fn decisions(
     responses((status = 200, body = PricingDecision), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn decision(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<PricingDecision>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
+    authorize(&caller, Role::Viewer)?;
     queries::decisions(&state.pool, None, Some(id), 1)
         .await?
         .pop()
@@ -262,10 +268,10 @@ pub async fn decision(
     responses((status = 201, body = PricingDecision), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_decision(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     request: Result<Json<DecisionRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<PricingDecision>), AppError> {
-    let user = authorize(&state, &session, Role::Analyst).await?;
+    let user = authorize(&caller, Role::Analyst)?;
     let request = json_body(request)?;
     Ok((
         StatusCode::CREATED,
@@ -278,10 +284,10 @@ pub async fn create_decision(
     responses((status = 200, body = Vec<MarketSignal>), (status = 401, body = ErrorBody)))]
 pub async fn signal_list(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SignalFilter>,
 ) -> Result<Json<Vec<MarketSignal>>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
+    authorize(&caller, Role::Viewer)?;
     Ok(Json(list_signals(&state.pool, &filter, None).await?))
 }
 
@@ -291,10 +297,10 @@ pub async fn signal_list(
     responses((status = 200, body = MarketSignal), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn signal(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<MarketSignal>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
+    authorize(&caller, Role::Viewer)?;
     list_signals(&state.pool, &SignalFilter::default(), Some(id))
         .await?
         .pop()
@@ -308,10 +314,10 @@ pub async fn signal(
     responses((status = 200, body = MarketSignal), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn acknowledge_signal(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<MarketSignal>, AppError> {
-    let user = authorize(&state, &session, Role::Analyst).await?;
+    let user = authorize(&caller, Role::Analyst)?;
     Ok(Json(acknowledge(&state.pool, &user, id).await?))
 }
 
@@ -326,9 +332,9 @@ pub struct RecomputeBody {
     responses((status = 200, body = RecomputeBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn recompute(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
 ) -> Result<Json<RecomputeBody>, AppError> {
-    authorize(&state, &session, Role::Analyst).await?;
+    authorize(&caller, Role::Analyst)?;
     Ok(Json(RecomputeBody {
         raised: signals::refresh(&state.pool, &state.inventory).await?,
     }))
@@ -351,10 +357,10 @@ pub struct InventorySummaryBody {
     responses((status = 200, body = InventorySummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<InventorySummaryBody>, AppError> {
-    authorize(&state, &session, Role::Viewer).await?;
+    let (filter, _) = authorize_dashboard(&caller, DASHBOARD, filter, None)?;
     let o = inventory(&state, &filter).await?;
     Ok(Json(InventorySummaryBody {
         range: o.range,
@@ -379,11 +385,11 @@ pub struct PremiumBody {
     responses((status = 200, body = PremiumBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn premium(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
-    let csv = authorize_format(&state, &session, format.format.as_deref()).await?;
+    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = inventory(&state, &filter).await?;
     if csv {
         let cells = o
@@ -426,11 +432,11 @@ pub async fn premium(
     responses((status = 200, body = PricingOverview), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn recommendations(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
-    let csv = authorize_format(&state, &session, format.format.as_deref()).await?;
+    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = pricing(&state, &filter).await?;
     if csv {
         let cells = o

@@ -7,7 +7,10 @@ mod sales;
 mod transactions;
 
 use app::error::AppError;
-use app::features::auth::{session::user_from_session, types::CurrentUser, types::Role};
+use app::features::auth::caller::Caller;
+use app::features::auth::types::{CurrentUser, Role};
+use app::features::embed::types::Dashboard;
+use app::features::sales::types::SalesFilter;
 use app::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
@@ -15,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use tower_sessions::Session;
 use utoipa::OpenApi;
 
 pub fn routes() -> Router<AppState> {
@@ -78,7 +80,7 @@ pub fn routes() -> Router<AppState> {
     info(
         title = "StorePulse API",
         version = "1",
-        description = "Sales, customer and inventory analytics. Authenticate with the session cookie of a login."
+        description = "Sales, customer and inventory analytics. Authenticate with `Authorization: Bearer <API token>` (Admin → API tokens), the session cookie of a login, or an embed token (dashboard routes of its dashboard only)."
     ),
     paths(
         ingest::upload,
@@ -160,50 +162,53 @@ pub struct ErrorBody {
     fields: Option<std::collections::HashMap<String, Vec<String>>>,
 }
 
-/// The user of the request, if their role reaches `required` (401 without a login, 403 below it).
-pub async fn authorize(
-    state: &AppState,
-    session: &Session,
-    required: Role,
-) -> Result<CurrentUser, AppError> {
-    match user_from_session(&state.pool, session).await? {
-        None => Err(AppError::Unauthorized),
-        Some(user) if user.role.allows(required) => Ok(user),
-        Some(_) => Err(AppError::Forbidden),
-    }
+/// The user of the request, if their role reaches `required` (401 without a login or token, 403
+/// below it; embeds are never users).
+pub fn authorize(caller: &Caller, required: Role) -> Result<CurrentUser, AppError> {
+    caller.user(required)
 }
 
 /// `format=json` (default) or `format=csv`; CSV is an export, which takes the analyst role.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParam {
-    /// json (default) or csv (analysts and admins: exporting is theirs).
+    /// json (default) or csv (analysts and admins, or an embed that allows exports).
     pub format: Option<String>,
 }
 
-/// Checks the role the request needs and whether it asks for CSV.
-pub async fn authorize_format(
-    state: &AppState,
-    session: &Session,
-    format: Option<&str>,
-) -> Result<bool, AppError> {
-    let csv = match format {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(AppError::invalid(
-                "format",
-                format!("'{other}': use json or csv"),
-            ))
-        }
-    };
-    authorize(
-        state,
-        session,
-        if csv { Role::Analyst } else { Role::Viewer },
-    )
-    .await?;
+fn wants_csv(format: Option<&str>) -> Result<bool, AppError> {
+    match format {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(AppError::invalid(
+            "format",
+            format!("'{other}': use json or csv"),
+        )),
+    }
+}
+
+/// A route with no dashboard filter (decisions, signals): users only, CSV for analysts.
+pub fn authorize_format(caller: &Caller, format: Option<&str>) -> Result<bool, AppError> {
+    let csv = wants_csv(format)?;
+    caller.user(if csv { Role::Analyst } else { Role::Viewer })?;
     Ok(csv)
+}
+
+/// A dashboard's figures: the filter the caller may use (an embed's locked filters replace what
+/// the request asked for) and whether CSV was asked for (an export: analysts, or an embed that
+/// allows it).
+pub fn authorize_dashboard(
+    caller: &Caller,
+    dashboard: Dashboard,
+    filter: SalesFilter,
+    format: Option<&str>,
+) -> Result<(SalesFilter, bool), AppError> {
+    let csv = wants_csv(format)?;
+    let filter = caller.dashboard(dashboard, filter)?;
+    if csv {
+        caller.export(dashboard)?;
+    }
+    Ok((filter, csv))
 }
 
 /// A JSON request body, read after the caller's role was checked (so that an anonymous caller

@@ -2,7 +2,7 @@
 //! build them for the page. Multi-value filters repeat their parameter
 //! (`?country=France&country=Germany`).
 use app::error::AppError;
-use app::features::auth::types::Role;
+use app::features::auth::caller::Caller;
 use app::features::sales::api::{
     overview, resolve, top_customers as customers_of, top_products as products_of,
 };
@@ -19,18 +19,20 @@ use axum_extra::extract::Query;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
 
-use super::{authorize, authorize_format, csv_response, ErrorBody, FormatParam};
+use super::{authorize_dashboard, csv_response, ErrorBody, FormatParam};
+use app::features::embed::types::Dashboard;
+
+const DASHBOARD: Dashboard = Dashboard::Sales;
 
 /// The overview a viewer may read (the routes below return parts of it).
 async fn viewer_overview(
     state: &AppState,
-    session: &Session,
-    filter: &SalesFilter,
+    caller: &Caller,
+    filter: SalesFilter,
 ) -> Result<SalesOverview, AppError> {
-    authorize(state, session, Role::Viewer).await?;
-    overview(state, filter).await
+    let filter = caller.dashboard(DASHBOARD, filter)?;
+    overview(state, &filter).await
 }
 
 /// Headline figures of the range and of the comparison period, and why net revenue moved.
@@ -97,10 +99,10 @@ pub struct ByParam {
     responses((status = 200, body = SummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<SummaryBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(SummaryBody {
         range: o.range,
         currency: o.currency,
@@ -117,10 +119,10 @@ pub async fn summary(
     responses((status = 200, body = TimeseriesBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn timeseries(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<TimeseriesBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(TimeseriesBody {
         range: o.range,
         grain: o.grain,
@@ -134,11 +136,11 @@ pub async fn timeseries(
     responses((status = 200, body = MonthlyBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn monthly(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
-    let csv = authorize_format(&state, &session, format.format.as_deref()).await?;
+    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = overview(&state, &filter).await?;
     if csv {
         let rows = o
@@ -185,11 +187,11 @@ pub async fn monthly(
     responses((status = 200, body = BreakdownBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn breakdown(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
     Query(by): Query<ByParam>,
 ) -> Result<Response, AppError> {
-    let csv = authorize_format(&state, &session, by.format.as_deref()).await?;
+    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, by.format.as_deref())?;
     let by = by.by.ok_or_else(|| {
         AppError::invalid("by", "say what to split by: country, channel or category")
     })?;
@@ -240,10 +242,10 @@ pub async fn breakdown(
     responses((status = 200, body = ConcentrationBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn concentration(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<ConcentrationBody>, AppError> {
-    let o = viewer_overview(&state, &session, &filter).await?;
+    let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(ConcentrationBody {
         range: o.range,
         concentration: o.concentration,
@@ -255,11 +257,11 @@ pub async fn concentration(
     responses((status = 200, body = ReturnsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn returns(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
-    let csv = authorize_format(&state, &session, format.format.as_deref()).await?;
+    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = overview(&state, &filter).await?;
     if csv {
         let cells = o
@@ -319,22 +321,19 @@ pub struct TopCustomersBody {
     rows: Vec<TopCustomer>,
 }
 
-/// The range, the net revenue it shares out, the row limit and whether CSV was asked for
-/// (checking the role that takes).
+/// The range, the net revenue it shares out and the row limit.
 async fn top_request(
     state: &AppState,
-    session: &Session,
     filter: &SalesFilter,
     params: &TopParams,
-) -> Result<(DateRange, Decimal, i64, bool), AppError> {
-    let csv = authorize_format(state, session, params.format.as_deref()).await?;
+) -> Result<(DateRange, Decimal, i64), AppError> {
     let limit = params.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
     let (range, _) = resolve(&state.pool, filter).await?;
     let totals = app::features::sales::queries::sales_totals(&state.pool, range, filter).await?;
-    Ok((range, totals.gross_revenue - totals.returns, limit, csv))
+    Ok((range, totals.gross_revenue - totals.returns, limit))
 }
 
 /// A ratio or optional amount as CSV text (empty when absent).
@@ -347,11 +346,12 @@ fn decimal_text(value: Option<Decimal>) -> String {
     responses((status = 200, body = TopProductsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn top_products(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
-    let (range, net_revenue, limit, csv) = top_request(&state, &session, &filter, &params).await?;
+    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
+    let (range, net_revenue, limit) = top_request(&state, &filter, &params).await?;
     let rows = state
         .cache
         .get_or_compute(
@@ -399,11 +399,12 @@ pub async fn top_products(
     responses((status = 200, body = TopCustomersBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn top_customers(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<SalesFilter>,
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
-    let (range, net_revenue, limit, csv) = top_request(&state, &session, &filter, &params).await?;
+    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
+    let (range, net_revenue, limit) = top_request(&state, &filter, &params).await?;
     let rows = customers_of(&state, range, &filter, net_revenue, limit).await?;
     if csv {
         let name = format!("top-customers-{}-{}", range.from, range.to);

@@ -1,5 +1,6 @@
 //! Order lines, paged, for scripts and exports.
 use app::error::AppError;
+use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
 use app::features::sales::queries::transactions_page;
 use app::features::sales::types::{TransactionFilter, TransactionPage};
@@ -7,7 +8,6 @@ use app::state::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use tower_sessions::Session;
 
 use super::{authorize, ErrorBody};
 
@@ -31,10 +31,10 @@ fn parse_cursor(cursor: &str) -> Option<(DateTime<Utc>, i64)> {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     Query(filter): Query<TransactionFilter>,
 ) -> Result<Json<TransactionPage>, AppError> {
-    authorize(&state, &session, Role::Analyst).await?;
+    authorize(&caller, Role::Analyst)?;
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(AppError::invalid(

@@ -9,6 +9,7 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: String,
     pub disabled: bool,
+    pub session_epoch: i32,
 }
 
 pub struct UserListRow {
@@ -22,7 +23,7 @@ pub struct UserListRow {
 pub async fn user_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        "select app_user_id, email, password_hash, role, disabled
+        "select app_user_id, email, password_hash, role, disabled, session_epoch
          from app_user where lower(email) = lower($1)",
         email
     )
@@ -33,7 +34,7 @@ pub async fn user_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result
 pub async fn user_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        "select app_user_id, email, password_hash, role, disabled
+        "select app_user_id, email, password_hash, role, disabled, session_epoch
          from app_user where app_user_id = $1",
         id
     )
@@ -156,4 +157,190 @@ pub async fn insert_audit(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The caller an API token stands for, if the token is known, live, and its creator enabled;
+/// notes when it was used (at most once a minute, to keep reads cheap).
+pub async fn api_token_user(
+    db: impl PgExecutor<'_>,
+    token_hash: &str,
+) -> Result<Option<super::caller::Caller>, crate::error::AppError> {
+    let row = sqlx::query!(
+        r#"with hit as (
+               select t.api_token_id, t.name, t.role, u.app_user_id
+               from api_token t join app_user u on u.app_user_id = t.created_by
+               where t.token_hash = $1 and t.revoked_at is null
+                 and (t.expires_at is null or t.expires_at > now()) and not u.disabled
+           ), touched as (
+               update api_token set last_used_at = now()
+               where api_token_id in (select api_token_id from hit)
+                 and (last_used_at is null or last_used_at < now() - interval '1 minute')
+           )
+           select api_token_id as "api_token_id!", name as "name!", role as "role!",
+                  app_user_id as "app_user_id!" from hit"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(super::caller::Caller::Token {
+            token_id: r.api_token_id,
+            user: super::types::CurrentUser {
+                id: r.app_user_id,
+                email: format!("token:{}", r.name),
+                role: r
+                    .role
+                    .parse()
+                    .map_err(|e: String| crate::error::AppError::internal("stored role", e))?,
+            },
+        })
+    })
+    .transpose()
+}
+
+pub struct ApiTokenRow {
+    pub api_token_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub role: String,
+    pub created_by: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub async fn list_api_tokens(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ApiTokenRow>> {
+    sqlx::query_as!(
+        ApiTokenRow,
+        r#"select t.api_token_id, t.name, t.prefix, t.role, u.email as "created_by?",
+                  t.created_at as "created_at!: chrono::DateTime<chrono::Utc>",
+                  t.expires_at as "expires_at: chrono::DateTime<chrono::Utc>",
+                  t.last_used_at as "last_used_at: chrono::DateTime<chrono::Utc>",
+                  t.revoked_at as "revoked_at: chrono::DateTime<chrono::Utc>"
+           from api_token t left join app_user u on u.app_user_id = t.created_by
+           order by t.revoked_at is not null, t.created_at desc"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn insert_api_token(
+    db: impl PgExecutor<'_>,
+    name: &str,
+    token_hash: &str,
+    prefix: &str,
+    role: Role,
+    created_by: i64,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "insert into api_token (name, token_hash, prefix, role, created_by, expires_at)
+         values ($1, $2, $3, $4, $5, $6) returning api_token_id",
+        name,
+        token_hash,
+        prefix,
+        role.as_str(),
+        created_by,
+        expires_at as _
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Revokes a live token; its name, or `None` when there is no live token with this id.
+pub async fn revoke_api_token(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "update api_token set revoked_at = now() where api_token_id = $1 and revoked_at is null
+         returning name",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Active admins other than `except`: the last one may not be demoted or disabled.
+pub async fn other_active_admins(db: impl PgExecutor<'_>, except: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from app_user
+           where role = 'admin' and not disabled and app_user_id <> $1"#,
+        except
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Sets a user's role and disabled flag; `None` when there is no such user, else their email.
+pub async fn update_user(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    role: Role,
+    disabled: bool,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "update app_user set role = $2, disabled = $3 where app_user_id = $1 returning email",
+        id,
+        role.as_str(),
+        disabled
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Sets a new password and ends the user's sessions; their email and new session epoch.
+pub async fn set_password_hash(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    hash: &str,
+) -> sqlx::Result<Option<(String, i32)>> {
+    sqlx::query!(
+        "update app_user set password_hash = $2, session_epoch = session_epoch + 1
+         where app_user_id = $1 returning email, session_epoch",
+        id,
+        hash
+    )
+    .fetch_optional(db)
+    .await
+    .map(|row| row.map(|r| (r.email, r.session_epoch)))
+}
+
+pub struct AuditRow {
+    pub audit_log_id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// Audit entries, newest first, filtered by action prefix, actor (substring) and time.
+pub async fn list_audit(
+    db: impl PgExecutor<'_>,
+    action: Option<&str>,
+    actor: Option<&str>,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as!(
+        AuditRow,
+        r#"select audit_log_id, at as "at!: chrono::DateTime<chrono::Utc>", actor, action, target, ip
+           from audit_log
+           where ($1::text is null or starts_with(action, $1))
+             and ($2::text is null or strpos(lower(actor), lower($2)) > 0)
+             and ($3::timestamptz is null or at >= $3)
+             and ($4::timestamptz is null or at < $4)
+             and ($5::bigint is null or audit_log_id < $5)
+           order by audit_log_id desc
+           limit $6"#,
+        action,
+        actor,
+        from as _,
+        to as _,
+        before_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
 }

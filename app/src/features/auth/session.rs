@@ -12,9 +12,11 @@ use tower_sessions::Session;
 use super::queries;
 use super::types::{safe_next_path, CurrentUser, Role};
 use crate::error::AppError;
-use crate::state::{app_state, with_status};
+use crate::state::app_state;
 
 const USER_ID_KEY: &str = "user_id";
+/// The user's session epoch at login: a password reset bumps it and so ends older sessions.
+const EPOCH_KEY: &str = "epoch";
 
 /// Hashes a password with argon2id, off the async runtime (it takes tens of milliseconds).
 pub async fn hash_password(password: String) -> Result<String, AppError> {
@@ -65,12 +67,6 @@ async fn session() -> Result<Session, AppError> {
         .map_err(|e| AppError::internal("session layer missing", e))
 }
 
-/// The logged-in, enabled user of this request, if any.
-pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    let session = session().await?;
-    user_from_session(&app_state()?.pool, &session).await
-}
-
 /// The enabled user a session belongs to; shared by server functions and REST routes.
 pub async fn user_from_session(
     pool: &sqlx::PgPool,
@@ -79,8 +75,9 @@ pub async fn user_from_session(
     let Some(id) = session.get::<i64>(USER_ID_KEY).await? else {
         return Ok(None);
     };
+    let epoch = session.get::<i32>(EPOCH_KEY).await?.unwrap_or(0);
     match queries::user_by_id(pool, id).await? {
-        Some(row) if !row.disabled => Ok(Some(CurrentUser {
+        Some(row) if !row.disabled && row.session_epoch == epoch => Ok(Some(CurrentUser {
             id: row.app_user_id,
             email: row.email,
             role: row
@@ -88,7 +85,7 @@ pub async fn user_from_session(
                 .parse()
                 .map_err(|e: String| AppError::internal("stored role", e))?,
         })),
-        // Deleted or disabled since login: the session is worth nothing any more.
+        // Deleted, disabled or given a new password since login: the session is worth nothing.
         _ => {
             session.flush().await?;
             Ok(None)
@@ -96,16 +93,7 @@ pub async fn user_from_session(
     }
 }
 
-/// The guard at the top of every server function: 401 without a session, 403 below `required`.
-pub async fn require_role(required: Role) -> Result<CurrentUser, AppError> {
-    let result = match current_user().await {
-        Ok(Some(user)) if user.role.allows(required) => Ok(user),
-        Ok(Some(_)) => Err(AppError::Forbidden),
-        Ok(None) => Err(AppError::Unauthorized),
-        Err(err) => Err(err),
-    };
-    with_status(result)
-}
+pub use super::caller::{current_user, require_role};
 
 /// The client's address, for throttling and the audit log.
 async fn client_ip(trust_forwarded_for: bool) -> Option<String> {
@@ -203,6 +191,7 @@ pub async fn log_in(
     // A new session id at login, so that an id planted before login is worth nothing.
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.app_user_id).await?;
+    session.insert(EPOCH_KEY, user.session_epoch).await?;
     Ok(safe_next_path(next.as_deref()))
 }
 
@@ -234,4 +223,29 @@ pub async fn create_user(
                 email.trim()
             ))
         })
+}
+
+/// Writes an audit entry for the current request: who, what, on what, and from which address.
+pub async fn audit(
+    pool: &sqlx::PgPool,
+    actor: &str,
+    action: &str,
+    target: Option<&str>,
+) -> Result<(), AppError> {
+    let ip = client_ip(app_state()?.auth.trust_forwarded_for).await;
+    queries::insert_audit(pool, Some(actor), action, target, ip.as_deref()).await?;
+    Ok(())
+}
+
+/// A random password or token body: letters and digits.
+pub fn random_secret(chars: usize) -> String {
+    use rand::distributions::{Alphanumeric, DistString};
+    Alphanumeric.sample_string(&mut rand::thread_rng(), chars)
+}
+
+/// Keeps the current session valid after its user changed their own password (which ended
+/// every other session).
+pub async fn keep_session(epoch: i32) -> Result<(), AppError> {
+    session().await?.insert(EPOCH_KEY, epoch).await?;
+    Ok(())
 }

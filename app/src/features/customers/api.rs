@@ -11,10 +11,13 @@ use crate::features::sales::types::SalesFilter;
 pub async fn get_customers_overview(
     #[server(default)] filter: SalesFilter,
 ) -> Result<CustomersOverview, AppError> {
-    use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
 
-    require_role(Role::Viewer).await?;
+    let filter = crate::features::auth::caller::require_dashboard(
+        crate::features::embed::types::Dashboard::Customers,
+        filter,
+    )
+    .await?;
     with_status(
         async {
             let state = app_state()?;

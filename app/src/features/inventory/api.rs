@@ -15,10 +15,13 @@ use crate::features::sales::types::SalesFilter;
 pub async fn get_inventory_overview(
     #[server(default)] filter: SalesFilter,
 ) -> Result<InventoryOverview, AppError> {
-    use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
 
-    require_role(Role::Viewer).await?;
+    let filter = crate::features::auth::caller::require_dashboard(
+        crate::features::embed::types::Dashboard::Inventory,
+        filter,
+    )
+    .await?;
     with_status(async { inventory(&app_state()?, &filter).await }.await)
 }
 
@@ -27,10 +30,13 @@ pub async fn get_inventory_overview(
 pub async fn get_pricing_overview(
     #[server(default)] filter: SalesFilter,
 ) -> Result<PricingOverview, AppError> {
-    use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
 
-    require_role(Role::Viewer).await?;
+    let filter = crate::features::auth::caller::require_dashboard(
+        crate::features::embed::types::Dashboard::Inventory,
+        filter,
+    )
+    .await?;
     with_status(async { pricing(&app_state()?, &filter).await }.await)
 }
 

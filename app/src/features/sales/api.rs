@@ -12,10 +12,13 @@ use crate::error::AppError;
 pub async fn get_sales_overview(
     #[server(default)] filter: SalesFilter,
 ) -> Result<SalesOverview, AppError> {
-    use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
 
-    require_role(Role::Viewer).await?;
+    let filter = crate::features::auth::caller::require_dashboard(
+        crate::features::embed::types::Dashboard::Sales,
+        filter,
+    )
+    .await?;
     with_status(
         async {
             let state = app_state()?;
@@ -28,14 +31,22 @@ pub async fn get_sales_overview(
 /// The channels, sources, countries and categories the filter bar offers.
 #[server(prefix = "/fn", endpoint = "get_filter_options", input = GetUrl)]
 pub async fn get_filter_options() -> Result<FilterOptions, AppError> {
-    use crate::features::auth::{session::require_role, types::Role};
+    use crate::features::auth::caller::caller;
+    use crate::features::auth::types::Role;
     use crate::state::{app_state, with_status};
 
-    require_role(Role::Viewer).await?;
+    let who = caller().await?;
+    if who.embed().is_none() {
+        with_status(who.user(Role::Viewer))?;
+    }
     with_status(
         async {
             let state = app_state()?;
-            Ok(super::queries::filter_options(&state.pool).await?)
+            let options = super::queries::filter_options(&state.pool).await?;
+            Ok(match who.embed() {
+                Some(grant) => grant.scope.options(options),
+                None => options,
+            })
         }
         .await,
     )

@@ -2,31 +2,113 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::AppShell;
+use crate::features::admin::api::{CreateUser, ResetPassword, UpdateUser};
+use crate::features::admin::types::NewUser;
 use crate::features::auth::api::list_users;
+use crate::features::auth::types::Role;
 
-/// Admin → Users: who has access, with which role, and when they last logged in.
+/// Admin → Users: who has access with which role; add users, change roles, disable, reset
+/// passwords. The last active admin cannot be demoted or disabled (the server refuses).
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
+    let create = ServerAction::<CreateUser>::new();
+    let update = ServerAction::<UpdateUser>::new();
+    let reset = ServerAction::<ResetPassword>::new();
+    let users = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                update.version().get(),
+                reset.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new("viewer".to_string());
+    let password = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateUser {
+            user: NewUser {
+                email: email.get_untracked(),
+                role: role.get_untracked().parse().ok(),
+                password: Some(password.get_untracked()).filter(|p| !p.is_empty()),
+            },
+        });
+    };
+    let error = move || {
+        [
+            create.value().get().and_then(|r| r.err()),
+            update.value().get().and_then(|r| r.err()),
+            reset.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+    };
     view! {
         <Title text="Users · StorePulse"/>
         <AppShell no_dates=true>
             <div class="page-head"><h1>"Users"</h1></div>
-            <p class="muted">"Add users with " <code>"storepulse user add --email … --role viewer|analyst|admin"</code> "."</p>
+            <section class="panel">
+                <h2 class="panel-title">"Add a user"</h2>
+                <form class="inline-form" on:submit=submit aria-label="Add a user">
+                    <label>"Email" <input type="email" name="email" required prop:value=move || email.get()
+                        on:input=move |ev| email.set(event_target_value(&ev))/></label>
+                    <label>"Role" <select name="role" on:change=move |ev| role.set(event_target_value(&ev))>
+                        {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=move || role.get() == r.as_str()>{r.as_str()}</option> }).collect_view()}
+                    </select></label>
+                    <label>"Initial password" <input type="password" name="password" minlength="10" placeholder="leave empty to generate one"
+                        autocomplete="new-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
+                    <button type="submit" class="button primary">"Add user"</button>
+                </form>
+                {move || create.value().get().and_then(|r| r.ok()).map(|generated| match generated {
+                    Some(pw) => view! { <p class="secret-box" role="status">"User added. Their password (shown once): " <code data-generated-password="true">{pw}</code></p> }.into_any(),
+                    None => view! { <p class="form-ok" role="status">"User added."</p> }.into_any(),
+                })}
+                {move || reset.value().get().and_then(|r| r.ok()).map(|pw| view! {
+                    <p class="secret-box" role="status">"New password (shown once; their sessions have ended): " <code data-generated-password="true">{pw}</code></p>
+                })}
+            </section>
+            {error}
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> }>
                 {move || users.get().map(|result| match result {
                     Ok(users) => view! {
                         <section class="panel">
                             <table class="table">
-                                <thead><tr><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Last login (UTC)"</th></tr></thead>
+                                <thead><tr><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Last login (UTC)"</th><th></th></tr></thead>
                                 <tbody>
-                                    {users.into_iter().map(|u| view! {
-                                        <tr>
-                                            <td>{u.email}</td>
-                                            <td><span class="role-badge" data-role=u.role.as_str()>{u.role.as_str()}</span></td>
-                                            <td>{if u.disabled { "disabled" } else { "active" }}</td>
-                                            <td>{u.last_login_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into())}</td>
-                                        </tr>
+                                    {users.into_iter().map(|u| {
+                                        let id = u.id;
+                                        let disabled = u.disabled;
+                                        let current = u.role;
+                                        view! {
+                                            <tr data-user=u.email.clone()>
+                                                <td>{u.email.clone()}</td>
+                                                <td>
+                                                    <select aria-label=format!("Role of {}", u.email)
+                                                        on:change=move |ev| {
+                                                            if let Ok(role) = event_target_value(&ev).parse::<Role>() {
+                                                                update.dispatch(UpdateUser { id, role, disabled });
+                                                            }
+                                                        }>
+                                                        {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == current>{r.as_str()}</option> }).collect_view()}
+                                                    </select>
+                                                </td>
+                                                <td>{if disabled { "disabled" } else { "active" }}</td>
+                                                <td>{u.last_login_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into())}</td>
+                                                <td class="row-actions">
+                                                    <button type="button" class="button ghost small"
+                                                        on:click=move |_| { update.dispatch(UpdateUser { id, role: current, disabled: !disabled }); }>
+                                                        {if disabled { "Enable" } else { "Disable" }}
+                                                    </button>
+                                                    <button type="button" class="button ghost small"
+                                                        on:click=move |_| { reset.dispatch(ResetPassword { id }); }>"Reset password"</button>
+                                                </td>
+                                            </tr>
+                                        }
                                     }).collect_view()}
                                 </tbody>
                             </table>

@@ -44,7 +44,9 @@ pub fn CustomersPage() -> impl IntoView {
             active.set(Some(data.range));
         }
     });
-    let group = Memo::new(move |_| selected_group(&query.read()));
+    // Customer lists name customers: not in an embed.
+    let embedded = crate::features::embed::ui::embedded();
+    let group = Memo::new(move |_| (!embedded).then(|| selected_group(&query.read())).flatten());
     let offset = RwSignal::new(0_i64);
     let sort = RwSignal::new(CustomerSort::NetRevenue);
     let page = Resource::new(

@@ -70,17 +70,32 @@ pub fn InventoryPage() -> impl IntoView {
         move || (filter.get(), version()),
         |(f, _)| get_pricing_overview(f),
     );
+    // An embed shows the stock and pricing figures only: no product drill-down (it names the
+    // analysts who decided), no decision log and no signals.
+    let embedded = crate::features::embed::ui::embedded();
     let detail = Resource::new(
         move || (filter.get(), product.get(), version()),
-        |(f, p, _)| async move {
+        move |(f, p, _)| async move {
             match p {
-                Some(id) => Some(get_product_detail(f, id).await),
-                None => None,
+                Some(id) if !embedded => Some(get_product_detail(f, id).await),
+                _ => None,
             }
         },
     );
-    let decisions = Resource::new(version, |_| get_decisions(None));
-    let signals = Resource::new(version, |_| get_signals(SignalFilter::default()));
+    let decisions = Resource::new(version, move |_| async move {
+        if embedded {
+            Ok(Vec::new())
+        } else {
+            get_decisions(None).await
+        }
+    });
+    let signals = Resource::new(version, move |_| async move {
+        if embedded {
+            Ok(Vec::new())
+        } else {
+            get_signals(SignalFilter::default()).await
+        }
+    });
     let user = expect_context::<crate::app::UserResource>().0;
     let may_decide = Signal::derive(move || {
         user.get()
@@ -134,6 +149,7 @@ fn opt_money(value: Option<Decimal>, currency: &str) -> String {
 
 #[component]
 fn InventoryBody(data: InventoryOverview, state: PageState) -> impl IntoView {
+    use crate::features::embed::ui::embedded;
     let c = &data.cards;
     let cur = data.currency.clone();
     let export = format!(
@@ -166,9 +182,9 @@ fn InventoryBody(data: InventoryOverview, state: PageState) -> impl IntoView {
             <KpiCard label="Overstock" value=money(c.overstock_value, &cur)
                 note=Some(format!("at cost; units beyond {:.0} days of cover", data.settings.stock.overstock_days))/>
         </section>
-        <SignalsPanel state/>
+        {(!embedded()).then(|| view! { <SignalsPanel state/> })}
         <ProductTable data=data.clone() export state/>
-        <ProductDrill state/>
+        {(!embedded()).then(|| view! { <ProductDrill state/> })}
         <div class="two-columns">
             <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products"
                 empty_message="No sales in this range." chart=abc_chart(&data)>
@@ -179,7 +195,7 @@ fn InventoryBody(data: InventoryOverview, state: PageState) -> impl IntoView {
         </div>
         <PremiumTable data=data.clone() filter=state.filter.get_untracked()/>
         <PricingTable state range=data.range/>
-        <DecisionLog state currency=data.currency.clone()/>
+        {(!embedded()).then(|| view! { <DecisionLog state currency=data.currency.clone()/> })}
     }
 }
 

@@ -1,0 +1,187 @@
+//! Who is calling: a logged-in user, an API token, an embed token, or nobody. The server resolves
+//! it once per request (middleware) and every server function and API route asks it for what it
+//! needs: a role, a dashboard with its filter, or an export.
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use http::HeaderMap;
+use sha2::{Digest, Sha256};
+use tower_sessions::Session;
+
+use super::queries;
+use super::session::user_from_session;
+use super::types::{CurrentUser, Role};
+use crate::error::AppError;
+use crate::features::embed::token::{self, EmbedGrant};
+use crate::features::embed::types::Dashboard;
+use crate::features::sales::types::SalesFilter;
+use crate::state::{app_state, with_status, AppState};
+
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Anonymous,
+    /// A logged-in, enabled user (session cookie).
+    User(CurrentUser),
+    /// An API token (`Authorization: Bearer`, on /api/v1 only). It acts for the admin who created
+    /// it, with the token's role; `user.email` reads `token:<name>` in the audit log.
+    Token {
+        token_id: i64,
+        user: CurrentUser,
+    },
+    /// An embed token: one dashboard, its locked filters, nothing else.
+    Embed(EmbedGrant),
+    /// A token was presented and is not valid; never falls back to the session.
+    Refused(String),
+}
+
+impl Caller {
+    /// The acting user if their role reaches `required`; embeds are never users.
+    pub fn user(&self, required: Role) -> Result<CurrentUser, AppError> {
+        match self {
+            Caller::User(user) | Caller::Token { user, .. } if user.role.allows(required) => {
+                Ok(user.clone())
+            }
+            Caller::User(_) | Caller::Token { .. } | Caller::Embed(_) => Err(AppError::Forbidden),
+            Caller::Anonymous => Err(AppError::Unauthorized),
+            Caller::Refused(reason) => Err(AppError::TokenRefused(reason.clone())),
+        }
+    }
+
+    /// Reading a dashboard: any user; an embed only its own dashboard, with its filter scope
+    /// applied to whatever the request asked for.
+    pub fn dashboard(
+        &self,
+        dashboard: Dashboard,
+        filter: SalesFilter,
+    ) -> Result<SalesFilter, AppError> {
+        match self {
+            Caller::Embed(grant) if grant.scope.dashboard == dashboard => {
+                Ok(grant.scope.apply(filter))
+            }
+            Caller::Embed(_) => Err(AppError::Forbidden),
+            other => other.user(Role::Viewer).map(|_| filter),
+        }
+    }
+
+    /// Exporting a dashboard's table as CSV: analysts and admins, or an embed of that dashboard
+    /// that allows exports.
+    pub fn export(&self, dashboard: Dashboard) -> Result<(), AppError> {
+        match self {
+            Caller::Embed(grant)
+                if grant.scope.dashboard == dashboard && grant.scope.allow_export =>
+            {
+                Ok(())
+            }
+            Caller::Embed(_) => Err(AppError::Forbidden),
+            other => other.user(Role::Analyst).map(|_| ()),
+        }
+    }
+
+    /// The embed this request comes from, if any.
+    pub fn embed(&self) -> Option<&EmbedGrant> {
+        match self {
+            Caller::Embed(grant) => Some(grant),
+            _ => None,
+        }
+    }
+}
+
+/// Route handlers take the caller as an extractor (anonymous when the middleware did not run).
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or(Caller::Anonymous))
+    }
+}
+
+/// The caller of the current server function.
+pub async fn caller() -> Result<Caller, AppError> {
+    leptos_axum::extract::<Caller>()
+        .await
+        .map_err(|e| AppError::internal("caller", format!("{e:?}")))
+}
+
+/// The guard of server functions that need a role: 401 without a login, 403 below `required`.
+pub async fn require_role(required: Role) -> Result<CurrentUser, AppError> {
+    with_status(caller().await.and_then(|c| c.user(required)))
+}
+
+/// The guard of a dashboard's server functions: returns the filter the caller may use.
+pub async fn require_dashboard(
+    dashboard: Dashboard,
+    filter: SalesFilter,
+) -> Result<SalesFilter, AppError> {
+    with_status(caller().await.and_then(|c| c.dashboard(dashboard, filter)))
+}
+
+/// The SHA-256 (hex) an API token is stored as.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Works out who is calling. A bearer token wins over the session: a JWT (three dot-separated
+/// parts) is an embed token, anything else an API token, which only /api/ accepts. The embed page
+/// itself takes its token from `?token=`.
+pub async fn resolve(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    query: Option<&str>,
+    session: &Session,
+) -> Result<Caller, AppError> {
+    let bearer = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string());
+    let page_token = || {
+        path.starts_with("/embed/")
+            .then(|| {
+                form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                    .find(|(k, _)| k == "token")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .flatten()
+    };
+    if let Some(token) = bearer.or_else(page_token) {
+        if token.split('.').count() == 3 {
+            return Ok(
+                match token::verify(&state.pool, &state.embed_key, &token).await? {
+                    Ok(grant) => Caller::Embed(grant),
+                    Err(reason) => Caller::Refused(reason),
+                },
+            );
+        }
+        if !path.starts_with("/api/") {
+            return Ok(Caller::Refused(
+                "API tokens are accepted on /api/v1 only".into(),
+            ));
+        }
+        return Ok(
+            match queries::api_token_user(&state.pool, &token_hash(&token)).await? {
+                Some(found) => found,
+                None => Caller::Refused("unknown, expired or revoked API token".into()),
+            },
+        );
+    }
+    Ok(match user_from_session(&state.pool, session).await? {
+        Some(user) => Caller::User(user),
+        None => Caller::Anonymous,
+    })
+}
+
+/// The logged-in user of this request, if any (a page's header shows them).
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let _ = app_state()?;
+    Ok(match caller().await? {
+        Caller::User(user) => Some(user),
+        _ => None,
+    })
+}
