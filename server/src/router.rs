@@ -47,16 +47,20 @@ pub fn router(
         .layer(middleware::from_fn(require_login_for_pages))
         .layer(middleware::from_fn_with_state(
             caller_state.clone(),
-            security_headers,
-        ))
-        .layer(middleware::from_fn_with_state(
-            caller_state.clone(),
             resolve_caller,
         ))
         .layer(middleware::from_fn(refuse_cross_site_writes))
         .layer(sessions)
+        // Outside the refusals above, so that their answers carry the headers too.
+        .layer(middleware::from_fn_with_state(
+            caller_state.clone(),
+            security_headers,
+        ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path, never the query (an embed page's query holds its token).
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .with_state(state)
 }
 

@@ -70,7 +70,7 @@ fn allowed(access: Access, who: Who, api: bool) -> bool {
 fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
     use Access::*;
     let sales_filter =
-        format!("filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none");
+        "filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none".to_string();
     vec![
         (
             "post",
@@ -299,17 +299,39 @@ fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
         ),
         ("get", d("/api/v1/sales/top-products"), "", Reads(s)),
         ("get", csv("/api/v1/sales/top-products"), "", Exports(s)),
-        ("get", d("/api/v1/sales/top-customers"), "", Reads(s)),
-        ("get", csv("/api/v1/sales/top-customers"), "", Exports(s)),
+        // Customer names: users and tokens only, never embeds.
+        (
+            "get",
+            d("/api/v1/sales/top-customers"),
+            "",
+            Needs(Role::Viewer),
+        ),
+        (
+            "get",
+            csv("/api/v1/sales/top-customers"),
+            "",
+            Needs(Role::Analyst),
+        ),
         ("get", d("/api/v1/sales/concentration"), "", Reads(s)),
         ("get", d("/api/v1/sales/returns"), "", Reads(s)),
         ("get", csv("/api/v1/sales/returns"), "", Exports(s)),
         ("get", d("/api/v1/customers/summary"), "", Reads(c)),
-        ("get", d("/api/v1/customers/acquisition"), "", Reads(c)),
+        // Store-wide (every channel and country): never embeds.
+        (
+            "get",
+            d("/api/v1/customers/acquisition"),
+            "",
+            Needs(Role::Viewer),
+        ),
         ("get", d("/api/v1/customers/engagement"), "", Reads(c)),
         ("get", d("/api/v1/customers/rfm"), "", Reads(c)),
         ("get", d("/api/v1/customers/clusters"), "", Reads(c)),
-        ("get", d("/api/v1/customers/cohorts"), "", Reads(c)),
+        (
+            "get",
+            d("/api/v1/customers/cohorts"),
+            "",
+            Needs(Role::Viewer),
+        ),
         (
             "get",
             d("/api/v1/customers/segment/country/Germany"),
@@ -377,6 +399,18 @@ fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
             csv("/api/v1/pricing/recommendations"),
             "",
             Exports(i),
+        ),
+        (
+            "get",
+            "/api/v1/audit?action=login".into(),
+            "",
+            Needs(Role::Admin),
+        ),
+        (
+            "get",
+            "/api/v1/audit?format=csv".into(),
+            "",
+            Needs(Role::Admin),
         ),
     ]
 }
@@ -699,7 +733,34 @@ async fn api_tokens_work_as_bearer_until_revoked_expired_or_their_admin_is_disab
     .await
     .unwrap();
     assert_eq!(actions, ["token.create", "token.revoke"]);
-    // An admin token reaches admin routes; a bad expiry or name is refused with the field.
+    // A token never does more than its creator may do now: a demoted admin's token shrinks.
+    let (admin_token, _) = create_token(&app, &admin, "ops", "admin").await;
+    let admin_status = |path: &'static str| {
+        let req = client.get(app.url(path)).bearer_auth(&admin_token);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        admin_status("/api/v1/ingest-runs/999999").await,
+        404,
+        "admin token reaches admin routes"
+    );
+    sqlx::query("update app_user set role = 'analyst' where email = $1")
+        .bind(ADMIN)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(admin_status("/api/v1/ingest-runs/999999").await, 403);
+    assert_eq!(
+        admin_status("/api/v1/transactions").await,
+        200,
+        "still an analyst"
+    );
+    sqlx::query("update app_user set role = 'admin' where email = $1")
+        .bind(ADMIN)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // A bad expiry is refused with the field.
     let bad = admin
         .post(app.url("/fn/create_api_token"))
         .form(&[
@@ -756,13 +817,12 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
             "{csv}"
         );
         let top = get(format!(
-            "/api/v1/sales/top-customers?{MARCH}&format=csv{asked}"
+            "/api/v1/sales/top-products?{MARCH}&format=csv{asked}"
         ))
         .await;
-        assert!(!top.contains("c1"), "c1 buys in the UK only: {top}");
-        let page = get(format!(
-            "/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France"
-        ))
+        // Germany: 4 mugs (20.00) and 3 plates (22.50), less the returned mug.
+        assert!(top.contains("A2") && top.contains("22.5"), "{top}");
+        let page = get("/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France".to_string())
         .await;
         assert!(
             page.contains("\"42.50\"") && !page.contains("France"),
@@ -782,6 +842,7 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
     for path in [
         format!("/api/v1/customers/summary?{MARCH}"),
         format!("/api/v1/inventory/summary?{MARCH}"),
+        format!("/api/v1/sales/top-customers?{MARCH}"),
         "/api/v1/transactions".to_string(),
         "/api/v1/decisions".to_string(),
     ] {
@@ -846,6 +907,29 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(embedded["kpis"], germany["kpis"]);
+    // Its page gets no store-wide acquisition or cohorts, and the sales page no customer names.
+    let page: Value = embed
+        .get(app.url("/fn/get_customers_overview?filter[from]=2026-03-01&filter[to]=2026-03-31"))
+        .bearer_auth(&customers_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["acquisition"], serde_json::json!([]));
+    assert_eq!(page["cohort_sizes"], serde_json::json!([]));
+    let sales: Value = embed
+        .get(app.url("/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sales["top_customers"], serde_json::json!([]));
+    assert!(!sales["top_products"].as_array().unwrap().is_empty());
 }
 
 #[sqlx::test(migrations = false)]
@@ -1212,6 +1296,19 @@ async fn admins_manage_users_and_the_last_admin_stays(pool: PgPool) {
         .await
         .unwrap();
     let logins = logins.as_array().unwrap();
+    // The same log as CSV, for admins, with the filter.
+    let csv = new_admin
+        .get(app.url("/api/v1/audit?action=user.&format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "at_utc,actor,action,target,ip");
+    assert_eq!(lines.len(), 6, "{csv}");
+    assert!(lines[1].contains("user.password_change"));
     assert!(logins.iter().any(|e| e["action"] == "login.failure"));
     assert!(logins
         .iter()

@@ -102,6 +102,8 @@ pub async fn acquisition(
     caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<AcquisitionBody>, AppError> {
+    // Store-wide figures (every channel and country): users only, never an embed.
+    authorize(&caller, Role::Viewer)?;
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(AcquisitionBody {
         range: o.range,
@@ -165,6 +167,8 @@ pub async fn cohorts(
     caller: Caller,
     Query(filter): Query<SalesFilter>,
 ) -> Result<Json<CohortsBody>, AppError> {
+    // Store-wide figures (every channel and country): users only, never an embed.
+    authorize(&caller, Role::Viewer)?;
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(CohortsBody {
         range: o.range,

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, for scripts and integrations. Same roles as the pages; every
 //! handler checks the role itself. The OpenAPI document is generated from these handlers.
+mod audit;
 mod customers;
 mod ingest;
 mod inventory;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/pricing/recommendations",
             get(inventory::recommendations),
         )
+        .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -116,6 +118,7 @@ pub fn routes() -> Router<AppState> {
         inventory::summary,
         inventory::premium,
         inventory::recommendations,
+        audit::list,
         openapi
     ),
     components(schemas(
@@ -143,6 +146,7 @@ pub fn routes() -> Router<AppState> {
         inventory::RecomputeBody,
         inventory::InventorySummaryBody,
         inventory::PremiumBody,
+        app::features::admin::types::AuditEntry,
         ErrorBody
     ))
 )]
@@ -176,7 +180,7 @@ pub struct FormatParam {
     pub format: Option<String>,
 }
 
-fn wants_csv(format: Option<&str>) -> Result<bool, AppError> {
+pub fn wants_csv(format: Option<&str>) -> Result<bool, AppError> {
     match format {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),

@@ -20,7 +20,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{authorize_dashboard, csv_response, ErrorBody, FormatParam};
+use super::{authorize, authorize_dashboard, csv_response, ErrorBody, FormatParam};
+use app::features::auth::types::Role;
 use app::features::embed::types::Dashboard;
 
 const DASHBOARD: Dashboard = Dashboard::Sales;
@@ -403,6 +404,8 @@ pub async fn top_customers(
     Query(filter): Query<SalesFilter>,
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
+    // Customer names: users only, never an embed.
+    authorize(&caller, Role::Viewer)?;
     let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
     let (range, net_revenue, limit) = top_request(&state, &filter, &params).await?;
     let rows = customers_of(&state, range, &filter, net_revenue, limit).await?;

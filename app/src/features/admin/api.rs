@@ -64,7 +64,7 @@ pub async fn get_audit_log(
     use crate::features::auth::session::require_role;
     use crate::state::{app_state, with_status};
     require_role(Role::Admin).await?;
-    with_status(ssr::audit_log(&app_state()?, &filter).await)
+    with_status(ssr::audit_log(&app_state()?, &filter, super::types::AUDIT_PAGE).await)
 }
 
 /// Creates a user; without a password one is generated and returned (shown once).
@@ -218,6 +218,7 @@ pub mod ssr {
     pub async fn audit_log(
         state: &AppState,
         filter: &AuditFilter,
+        limit: i64,
     ) -> Result<Vec<AuditEntry>, AppError> {
         let day_start = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
         let rows = queries::list_audit(
@@ -231,7 +232,7 @@ pub mod ssr {
             filter.from.and_then(day_start),
             filter.to.and_then(|d| d.succ_opt()).and_then(day_start),
             filter.before,
-            super::super::types::AUDIT_PAGE,
+            limit,
         )
         .await?;
         Ok(rows

@@ -28,6 +28,7 @@ pub struct CreatedToken {
 
 /// One audit entry: who did what, to what, when, from where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -39,6 +40,8 @@ pub struct AuditEntry {
 
 /// Filters of the audit log page (all optional); `before` pages back by entry id.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct AuditFilter {
     /// Actions starting with this, e.g. `login` or `embed.`.
     #[serde(default)]
@@ -56,6 +59,8 @@ pub struct AuditFilter {
 
 /// Entries per page of the audit log.
 pub const AUDIT_PAGE: i64 = 100;
+/// Most entries one CSV export of the audit log holds.
+pub const AUDIT_EXPORT: i64 = 100_000;
 
 /// The action families the audit log's filter offers.
 pub const AUDIT_ACTIONS: &[(&str, &str)] = &[

@@ -137,6 +137,11 @@ pub fn AuditPage() -> impl IntoView {
                 <label>"From" <input type="date" on:change=move |ev| { let v = event_target_value(&ev).parse().ok(); set(&|f| f.from = v) }/></label>
                 <label>"To" <input type="date" on:change=move |ev| { let v = event_target_value(&ev).parse().ok(); set(&|f| f.to = v) }/></label>
             </form>
+            <p class="small">
+                <a class="export" download href=move || filter.with(|f| format!("/api/v1/audit?{}format=csv", form_query(f)))>
+                    "Export CSV (every matching entry)"
+                </a>
+            </p>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading the audit log…"</p> }>
                 {move || entries.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No entries match."</p> }.into_any(),
@@ -175,6 +180,26 @@ pub fn AuditPage() -> impl IntoView {
             </Transition>
         </AppShell>
     }
+}
+
+/// The audit filter as a query string (ending in `&` when not empty).
+fn form_query(f: &AuditFilter) -> String {
+    use crate::components::url_escape;
+    let mut q = String::new();
+    let mut push = |k: &str, v: &str| q.push_str(&format!("{k}={}&", url_escape(v)));
+    if let Some(a) = &f.action {
+        push("action", a);
+    }
+    if let Some(a) = &f.actor {
+        push("actor", a);
+    }
+    if let Some(d) = f.from {
+        push("from", &d.to_string());
+    }
+    if let Some(d) = f.to {
+        push("to", &d.to_string());
+    }
+    q
 }
 
 /// Your account: change your own password (other sessions end).

@@ -167,7 +167,7 @@ pub async fn api_token_user(
 ) -> Result<Option<super::caller::Caller>, crate::error::AppError> {
     let row = sqlx::query!(
         r#"with hit as (
-               select t.api_token_id, t.name, t.role, u.app_user_id
+               select t.api_token_id, t.name, t.role, u.app_user_id, u.role as user_role
                from api_token t join app_user u on u.app_user_id = t.created_by
                where t.token_hash = $1 and t.revoked_at is null
                  and (t.expires_at is null or t.expires_at > now()) and not u.disabled
@@ -177,21 +177,24 @@ pub async fn api_token_user(
                  and (last_used_at is null or last_used_at < now() - interval '1 minute')
            )
            select api_token_id as "api_token_id!", name as "name!", role as "role!",
-                  app_user_id as "app_user_id!" from hit"#,
+                  app_user_id as "app_user_id!", user_role as "user_role!" from hit"#,
         token_hash
     )
     .fetch_optional(db)
     .await?;
+    let parse = |role: &str| -> Result<Role, crate::error::AppError> {
+        role.parse()
+            .map_err(|e: String| crate::error::AppError::internal("stored role", e))
+    };
     row.map(|r| {
+        // A token never does more than its creator may do now (a demoted admin's tokens shrink).
+        let role = parse(&r.role)?.min(parse(&r.user_role)?);
         Ok(super::caller::Caller::Token {
             token_id: r.api_token_id,
             user: super::types::CurrentUser {
                 id: r.app_user_id,
                 email: format!("token:{}", r.name),
-                role: r
-                    .role
-                    .parse()
-                    .map_err(|e: String| crate::error::AppError::internal("stored role", e))?,
+                role,
             },
         })
     })

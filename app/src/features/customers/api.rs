@@ -13,6 +13,10 @@ pub async fn get_customers_overview(
 ) -> Result<CustomersOverview, AppError> {
     use crate::state::{app_state, with_status};
 
+    let embedded = crate::features::auth::caller::caller()
+        .await?
+        .embed()
+        .is_some();
     let filter = crate::features::auth::caller::require_dashboard(
         crate::features::embed::types::Dashboard::Customers,
         filter,
@@ -21,7 +25,12 @@ pub async fn get_customers_overview(
     with_status(
         async {
             let state = app_state()?;
-            overview(&state, &filter).await
+            overview(&state, &filter).await.map(|mut o| {
+                if embedded {
+                    o.without_store_wide_sections();
+                }
+                o
+            })
         }
         .await,
     )

@@ -228,6 +228,16 @@ pub struct CustomersOverview {
     pub by_country: Vec<CustomerGroup>,
 }
 
+impl CustomersOverview {
+    /// Acquisition and cohorts count every channel and country, whatever the filter: an embed,
+    /// whose filters are locked, does not get them.
+    pub fn without_store_wide_sections(&mut self) {
+        self.acquisition.clear();
+        self.cohorts.clear();
+        self.cohort_sizes.clear();
+    }
+}
+
 /// The comparison period's cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

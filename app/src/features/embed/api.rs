@@ -176,6 +176,11 @@ pub async fn mint_embed_token(id: i64, minutes: i64) -> Result<String, AppError>
                 .await?
                 .filter(|r| r.revoked_at.is_none())
                 .ok_or_else(|| AppError::NotFound(format!("A live embed with id {id}")))?;
+            if row.expires_at.is_some_and(|end| end <= chrono::Utc::now()) {
+                return Err(AppError::Conflict(format!(
+                    "embed {id} has expired: set a later expiry first"
+                )));
+            }
             let mut until = chrono::Utc::now() + chrono::Duration::minutes(minutes);
             if let Some(end) = row.expires_at {
                 until = until.min(end);

@@ -369,6 +369,15 @@ pub fn normalize_origin(origin: &str) -> Result<String, String> {
     if !scheme_ok || !host_ok || !port_ok {
         return Err(bad());
     }
+    // Browsers leave the default port out of an origin (`event.origin`, `Origin`).
+    let default_port = match scheme.as_str() {
+        "https" => Some("443"),
+        "http" => Some("80"),
+        _ => None,
+    };
+    if port.is_some() && port == default_port {
+        return Ok(format!("{scheme}://{host}"));
+    }
     Ok(format!("{scheme}://{rest}"))
 }
 

@@ -14,6 +14,10 @@ pub async fn get_sales_overview(
 ) -> Result<SalesOverview, AppError> {
     use crate::state::{app_state, with_status};
 
+    let embedded = crate::features::auth::caller::caller()
+        .await?
+        .embed()
+        .is_some();
     let filter = crate::features::auth::caller::require_dashboard(
         crate::features::embed::types::Dashboard::Sales,
         filter,
@@ -22,7 +26,13 @@ pub async fn get_sales_overview(
     with_status(
         async {
             let state = app_state()?;
-            overview(&state, &filter).await
+            overview(&state, &filter).await.map(|mut o| {
+                // Customer names are not part of embeds.
+                if embedded {
+                    o.top_customers.clear();
+                }
+                o
+            })
         }
         .await,
     )

@@ -60,12 +60,17 @@ pub struct FilterOptions {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
+    // Named as in URLs (`snake_case` alone would make `last7_days`).
+    #[serde(rename = "last_7_days")]
     Last7Days,
+    #[serde(rename = "last_30_days")]
     Last30Days,
+    #[serde(rename = "last_90_days")]
     Last90Days,
     MonthToDate,
     QuarterToDate,
     YearToDate,
+    #[serde(rename = "last_12_months")]
     Last12Months,
     AllTime,
 }
@@ -95,7 +100,7 @@ impl Preset {
         }
     }
 
-    /// The name used in URLs (`?preset=last_30_days`).
+    /// The name used in URLs (`?preset=last_30_days`), the same as the serde name.
     pub fn key(self) -> &'static str {
         match self {
             Preset::Last7Days => "last_7_days",
@@ -481,4 +486,21 @@ pub struct NetByCustomerKind {
     pub new_customers: Decimal,
     pub returning_customers: Decimal,
     pub guests: Decimal,
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::Preset;
+
+    /// The API reads presets with serde and the page with `from_key`: both take the URL names.
+    #[test]
+    fn serde_names_are_the_url_keys() {
+        for preset in Preset::ALL {
+            assert_eq!(
+                serde_json::to_value(preset).unwrap(),
+                serde_json::Value::String(preset.key().into())
+            );
+            assert_eq!(Preset::from_key(preset.key()), Some(preset));
+        }
+    }
 }

@@ -88,7 +88,7 @@ pub fn UsersPage() -> impl IntoView {
                                             <tr data-user=u.email.clone()>
                                                 <td>{u.email.clone()}</td>
                                                 <td>
-                                                    <select aria-label=format!("Role of {}", u.email)
+                                                    <select aria-label=format!("Role of {}", u.email) prop:value=current.as_str()
                                                         on:change=move |ev| {
                                                             if let Ok(role) = event_target_value(&ev).parse::<Role>() {
                                                                 update.dispatch(UpdateUser { id, role, disabled });

@@ -135,7 +135,9 @@ fn CustomersBody(data: CustomersOverview, filter: SalesFilter, drill: DrillState
             <KpiCard label="Days between orders" value=data.avg_days_between_orders.map(|v| format!("{:.1}", v)).unwrap_or_else(|| "—".into())
                 help="Average gap between consecutive orders of customers with 2 or more orders in the range"/>
         </section>
-        <AcquisitionChart data=data.clone()/>
+        // Acquisition and cohorts count every channel and country: not in an embed, whose
+        // filters are locked.
+        {(!crate::features::embed::ui::embedded()).then(|| view! { <AcquisitionChart data=data.clone()/> })}
         <div class="two-columns">
             <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.engagement.clone() currency=cur.clone()/>
             <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat.clone() currency=cur.clone()/>
@@ -143,7 +145,7 @@ fn CustomersBody(data: CustomersOverview, filter: SalesFilter, drill: DrillState
         <RfmPanel data=data.clone()/>
         <DrillDown drill query_string=query_string.clone()/>
         <ClustersPanel data=data.clone()/>
-        <CohortsPanel data=data.clone()/>
+        {(!crate::features::embed::ui::embedded()).then(|| view! { <CohortsPanel data=data.clone()/> })}
         <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country.clone() currency=cur.clone()/>
     }
 }

@@ -177,7 +177,10 @@ fn SalesBody(data: SalesOverview, filter: SalesFilter) -> impl IntoView {
         </div>
         <div class="two-columns">
             <TopProductsTable data=data.clone() export=format!("/api/v1/sales/top-products?format=csv&limit=1000&{query}")/>
-            <TopCustomersTable data=data.clone() export=format!("/api/v1/sales/top-customers?format=csv&limit=1000&{query}")/>
+            // Customer names stay out of embeds.
+            {(!crate::features::embed::ui::embedded()).then(|| view! {
+                <TopCustomersTable data=data.clone() export=format!("/api/v1/sales/top-customers?format=csv&limit=1000&{query}")/>
+            })}
         </div>
         <ConcentrationPanel data=data.clone()/>
         <div class="two-columns">

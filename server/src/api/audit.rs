@@ -1,0 +1,49 @@
+//! The audit log for admins: JSON a page at a time, or CSV of everything the filter matches.
+use app::error::AppError;
+use app::features::admin::api::ssr::audit_log;
+use app::features::admin::types::{AuditEntry, AuditFilter, AUDIT_EXPORT, AUDIT_PAGE};
+use app::features::auth::caller::Caller;
+use app::features::auth::types::Role;
+use app::state::AppState;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::{authorize, csv_response, wants_csv, ErrorBody, FormatParam};
+
+/// Who did what, to what, when and from where, newest first. Filter by `action` (prefix, e.g.
+/// `login`, `user.`, `embed.`), `actor` (part of an email or `token:<name>`), `from`/`to` (UTC
+/// days); JSON pages hold 100 entries (`before` = the last id for the next page); `format=csv`
+/// exports every match (up to 100,000). Admins only.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditFilter, FormatParam),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<AuditFilter>,
+    Query(format): Query<FormatParam>,
+) -> Result<Response, AppError> {
+    let csv = wants_csv(format.format.as_deref())?;
+    authorize(&caller, Role::Admin)?;
+    let entries = audit_log(&state, &filter, if csv { AUDIT_EXPORT } else { AUDIT_PAGE }).await?;
+    if !csv {
+        return Ok(Json(entries).into_response());
+    }
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            vec![
+                e.at.to_rfc3339(),
+                e.actor.unwrap_or_default(),
+                e.action,
+                e.target.unwrap_or_default(),
+                e.ip.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    csv_response(
+        "audit-log",
+        &["at_utc", "actor", "action", "target", "ip"],
+        rows,
+    )
+}
