@@ -95,12 +95,22 @@ async fn resolve_caller(
     next: Next,
 ) -> Response {
     let uri = request.uri().clone();
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0);
+    let ip = app::features::auth::session::client_address(
+        request.headers(),
+        peer,
+        state.auth.trust_forwarded_for,
+    );
     match app::features::auth::caller::resolve(
         &state,
         request.headers(),
         uri.path(),
         uri.query(),
         &session,
+        ip,
     )
     .await
     {

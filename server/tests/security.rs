@@ -930,6 +930,37 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
         .unwrap();
     assert_eq!(sales["top_customers"], serde_json::json!([]));
     assert!(!sales["top_products"].as_array().unwrap().is_empty());
+    // Every data route of both dashboards, JSON and CSV, asked for France and the UK: no foreign
+    // row comes back.
+    let mut routes = 0;
+    for (method, path, _, access) in api_routes() {
+        let token = match access {
+            Access::Reads(Dashboard::Sales) | Access::Exports(Dashboard::Sales) => &token,
+            Access::Reads(Dashboard::Customers) | Access::Exports(Dashboard::Customers) => {
+                &customers_token
+            }
+            _ => continue,
+        };
+        assert_eq!(method, "get");
+        let url = format!("{path}&country=France&country=United%20Kingdom");
+        let response = embed
+            .get(app.url(&url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 200, "{url}: {body}");
+        assert!(
+            !body.contains("France")
+                && !body.contains("United Kingdom")
+                && !body.contains("\"c1\""),
+            "{url} leaks a foreign row: {body}"
+        );
+        routes += 1;
+    }
+    assert_eq!(routes, 15, "every data route of the two dashboards");
 }
 
 #[sqlx::test(migrations = false)]

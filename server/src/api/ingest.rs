@@ -152,7 +152,7 @@ pub async fn upload(
         Some(&user.email),
         "source.upload",
         Some(&names.join(", ")),
-        None,
+        user.ip.as_deref(),
     )
     .await?;
     let job = Job {
@@ -451,7 +451,7 @@ pub async fn retry(
         Some(&user.email),
         "source.retry",
         Some(&id.to_string()),
-        None,
+        user.ip.as_deref(),
     )
     .await?;
     let job = Job {

@@ -46,7 +46,7 @@ pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
                 .ok_or_else(|| AppError::NotFound(format!("A live API token with id {id}")))?;
             audit(
                 &pool,
-                &admin.email,
+                &admin,
                 "token.revoke",
                 Some(&format!("token:{name}")),
             )
@@ -84,7 +84,7 @@ pub async fn create_user(user: NewUser) -> Result<Option<String>, AppError> {
             create_user(&pool, &user.email, &password, role).await?;
             audit(
                 &pool,
-                &admin.email,
+                &admin,
                 "user.create",
                 Some(&format!("{} as {role}", user.email.trim())),
             )
@@ -119,7 +119,7 @@ pub async fn reset_password(id: i64) -> Result<String, AppError> {
             let (email, _) = queries::set_password_hash(&pool, id, &hash)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("User {id}")))?;
-            audit(&pool, &admin.email, "user.password_reset", Some(&email)).await?;
+            audit(&pool, &admin, "user.password_reset", Some(&email)).await?;
             Ok(password)
         }
         .await,
@@ -202,7 +202,7 @@ pub mod ssr {
         .await?;
         audit(
             &pool,
-            &admin.email,
+            admin,
             "token.create",
             Some(&format!("token:{name} as {role}")),
         )
@@ -277,7 +277,7 @@ pub mod ssr {
         if old_role != role {
             audit(
                 &pool,
-                &admin.email,
+                admin,
                 "user.role",
                 Some(&format!("{}: {old_role} → {role}", before.email)),
             )
@@ -289,7 +289,7 @@ pub mod ssr {
             } else {
                 "user.enable"
             };
-            audit(&pool, &admin.email, action, Some(&before.email)).await?;
+            audit(&pool, admin, action, Some(&before.email)).await?;
         }
         Ok(())
     }
@@ -322,12 +322,6 @@ pub mod ssr {
         if let Some((_, epoch)) = queries::set_password_hash(&pool, user.id, &hash).await? {
             crate::features::auth::session::keep_session(epoch).await?;
         }
-        audit(
-            &pool,
-            &user.email,
-            "user.password_change",
-            Some(&user.email),
-        )
-        .await
+        audit(&pool, user, "user.password_change", Some(&user.email)).await
     }
 }

@@ -385,6 +385,9 @@ pub fn EmbedsPage() -> impl IntoView {
                     </select></label>
                     <fieldset>
                         <legend>"Filters: lock to values (comma separated; sources by id), or let the viewer change them"</legend>
+                        {move || lockable().is_empty().then(|| view! {
+                            <p class="muted small">"This dashboard follows the dates only: there is nothing to lock."</p>
+                        })}
                         {move || lockable().into_iter().map(|key| {
                             let values = move || form.locked.with(|l| l.iter().find(|(k, _, _)| *k == key).map(|(_, v, _)| v.clone()).unwrap_or_default());
                             let may = move || form.locked.with(|l| l.iter().any(|(k, _, m)| *k == key && *m));

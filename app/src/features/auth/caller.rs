@@ -135,6 +135,7 @@ pub async fn resolve(
     path: &str,
     query: Option<&str>,
     session: &Session,
+    ip: Option<String>,
 ) -> Result<Caller, AppError> {
     let bearer = headers
         .get(http::header::AUTHORIZATION)
@@ -166,13 +167,17 @@ pub async fn resolve(
         }
         return Ok(
             match queries::api_token_user(&state.pool, &token_hash(&token)).await? {
-                Some(found) => found,
+                Some(Caller::Token { token_id, user }) => Caller::Token {
+                    token_id,
+                    user: CurrentUser { ip, ..user },
+                },
+                Some(other) => other,
                 None => Caller::Refused("unknown, expired or revoked API token".into()),
             },
         );
     }
     Ok(match user_from_session(&state.pool, session).await? {
-        Some(user) => Caller::User(user),
+        Some(user) => Caller::User(CurrentUser { ip, ..user }),
         None => Caller::Anonymous,
     })
 }

@@ -195,6 +195,7 @@ pub async fn api_token_user(
                 id: r.app_user_id,
                 email: format!("token:{}", r.name),
                 role,
+                ip: None,
             },
         })
     })

@@ -84,6 +84,7 @@ pub async fn user_from_session(
                 .role
                 .parse()
                 .map_err(|e: String| AppError::internal("stored role", e))?,
+            ip: None,
         })),
         // Deleted, disabled or given a new password since login: the session is worth nothing.
         _ => {
@@ -95,26 +96,36 @@ pub async fn user_from_session(
 
 pub use super::caller::{current_user, require_role};
 
-/// The client's address, for throttling and the audit log.
-async fn client_ip(trust_forwarded_for: bool) -> Option<String> {
-    if trust_forwarded_for {
-        if let Ok(headers) = leptos_axum::extract::<http::HeaderMap>().await {
-            let forwarded = headers
+/// The client's address, for throttling and the audit log: the peer, or behind a trusted proxy
+/// the rightmost `X-Forwarded-For` entry (the one our own proxy added; those before it are the
+/// client's word).
+pub fn client_address(
+    headers: &http::HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_forwarded_for: bool,
+) -> Option<String> {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                // The rightmost entry is the one our own proxy added; the ones before it are the
-                // client's word.
                 .and_then(|v| v.rsplit(',').next())
-                .map(|v| v.trim().to_string());
-            if forwarded.is_some() {
-                return forwarded;
-            }
-        }
-    }
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+                .map(|v| v.trim().to_string())
+        })
+        .flatten();
+    forwarded.or_else(|| peer.map(|addr| addr.ip().to_string()))
+}
+
+/// The client's address of the current server function.
+async fn client_ip(trust_forwarded_for: bool) -> Option<String> {
+    let headers = leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .unwrap_or_default();
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .ok()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| addr);
+    client_address(&headers, peer, trust_forwarded_for)
 }
 
 /// Checks the credentials, throttles failures per account and per address, and starts a fresh
@@ -225,15 +236,14 @@ pub async fn create_user(
         })
 }
 
-/// Writes an audit entry for the current request: who, what, on what, and from which address.
+/// Writes an audit entry: who (and from which address), what, on what.
 pub async fn audit(
-    pool: &sqlx::PgPool,
-    actor: &str,
+    db: impl sqlx::PgExecutor<'_>,
+    user: &CurrentUser,
     action: &str,
     target: Option<&str>,
 ) -> Result<(), AppError> {
-    let ip = client_ip(app_state()?.auth.trust_forwarded_for).await;
-    queries::insert_audit(pool, Some(actor), action, target, ip.as_deref()).await?;
+    queries::insert_audit(db, Some(&user.email), action, target, user.ip.as_deref()).await?;
     Ok(())
 }
 

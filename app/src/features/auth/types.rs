@@ -54,6 +54,9 @@ pub struct CurrentUser {
     pub id: i64,
     pub email: String,
     pub role: Role,
+    /// The address the request came from, for the audit log (server side only).
+    #[serde(skip)]
+    pub ip: Option<String>,
 }
 
 /// A user as the admin's user list shows it.

@@ -86,7 +86,7 @@ pub async fn save_embed(
             };
             audit(
                 &pool,
-                &admin.email,
+                &admin,
                 action,
                 Some(&format!(
                     "embed {id} ({}, {})",
@@ -116,13 +116,7 @@ pub async fn revoke_embed(id: i64) -> Result<(), AppError> {
             if !super::queries::revoke_embed(&pool, id).await? {
                 return Err(AppError::NotFound(format!("A live embed with id {id}")));
             }
-            audit(
-                &pool,
-                &admin.email,
-                "embed.revoke",
-                Some(&format!("embed {id}")),
-            )
-            .await
+            audit(&pool, &admin, "embed.revoke", Some(&format!("embed {id}"))).await
         }
         .await,
     )
@@ -144,13 +138,7 @@ pub async fn rotate_embed_secret(id: i64) -> Result<(), AppError> {
             {
                 return Err(AppError::NotFound(format!("A live embed with id {id}")));
             }
-            audit(
-                &pool,
-                &admin.email,
-                "embed.rotate",
-                Some(&format!("embed {id}")),
-            )
-            .await
+            audit(&pool, &admin, "embed.rotate", Some(&format!("embed {id}"))).await
         }
         .await,
     )
@@ -187,7 +175,7 @@ pub async fn mint_embed_token(id: i64, minutes: i64) -> Result<String, AppError>
             }
             audit(
                 &state.pool,
-                &admin.email,
+                &admin,
                 "embed.token",
                 Some(&format!(
                     "embed {id} until {}",

@@ -35,8 +35,8 @@ impl Dashboard {
     }
 
     /// The filters this dashboard's figures follow, which are the only ones an embed may lock or
-    /// let the viewer change (stock is not per country, so the inventory figures follow only
-    /// the data source).
+    /// let the viewer change. Inventory & Pricing follows the dates only (stock and prices are
+    /// not per country, channel or source), so its embeds lock nothing.
     pub fn filters(self) -> &'static [FilterKey] {
         match self {
             Dashboard::Sales | Dashboard::Customers => &[
@@ -45,7 +45,7 @@ impl Dashboard {
                 FilterKey::Country,
                 FilterKey::Category,
             ],
-            Dashboard::Inventory => &[FilterKey::Source],
+            Dashboard::Inventory => &[],
         }
     }
 }

@@ -753,7 +753,7 @@ mod server_side {
                 "product {} ({}): {kind} {status}, {old} → {new}",
                 product.sku, request.product_id
             )),
-            None,
+            user.ip.as_deref(),
         )
         .await?;
         tx.commit().await?;
@@ -802,7 +802,7 @@ mod server_side {
             Some(&user.email),
             "signal.acknowledge",
             Some(&format!("signal {signal_id}")),
-            None,
+            user.ip.as_deref(),
         )
         .await?;
         tx.commit().await?;

@@ -87,7 +87,7 @@ pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result
                 Some(&user.email),
                 "source.settings",
                 Some(&id.to_string()),
-                None,
+                user.ip.as_deref(),
             )
             .await?;
             Ok(())
@@ -124,7 +124,7 @@ pub async fn delete_source(id: i64) -> Result<(), AppError> {
                 Some(&user.email),
                 "source.delete",
                 Some(&id.to_string()),
-                None,
+                user.ip.as_deref(),
             )
             .await?;
             tx.commit().await?;
