@@ -15,6 +15,17 @@
   var host = window.parent !== window ? window.parent : null;
   var renewTimer = null;
   var expireTimer = null;
+  // setTimeout holds at most 2^31 - 1 ms (24.8 days); longer waits are taken in steps.
+  var MAX_DELAY = 2147483647;
+  function later(fn, ms) {
+    var due = Date.now() + ms;
+    var step = function () {
+      var left = due - Date.now();
+      if (left > 0) return setTimeout(step, Math.min(left, MAX_DELAY));
+      fn();
+    };
+    return setTimeout(step, Math.min(Math.max(ms, 0), MAX_DELAY));
+  }
 
   function claims(t) {
     try {
@@ -79,11 +90,11 @@
     }
     // Ask a minute ahead (or halfway, for short-lived tokens); ask again if no answer came.
     var ahead = Math.min(60000, left / 2);
-    renewTimer = setTimeout(function () {
+    renewTimer = later(function () {
       requestToken();
       renewTimer = setTimeout(requestToken, Math.max(1000, ahead / 2));
     }, left - ahead);
-    expireTimer = setTimeout(function () {
+    expireTimer = later(function () {
       setExpired(true);
       post({ type: "storepulse:expired" });
     }, left);
@@ -126,12 +137,21 @@
         setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
       })
       .catch(function (err) {
-        link.setAttribute("data-export-error", String(err.message || err));
+        var message = "The export failed: " + String(err.message || err) + ".";
+        link.setAttribute("data-export-error", message);
+        var note = document.createElement("span");
+        note.className = "form-error small";
+        note.setAttribute("role", "alert");
+        note.textContent = message;
+        link.insertAdjacentElement("afterend", note);
+        setTimeout(function () { note.remove(); }, 8000);
       });
   }, true);
 
+  // The content's own height (the document's never drops below the frame's, so the host could
+  // grow the frame but never shrink it).
   function reportHeight() {
-    post({ type: "storepulse:height", height: Math.ceil(document.documentElement.scrollHeight) });
+    post({ type: "storepulse:height", height: Math.ceil(document.body.getBoundingClientRect().height) });
   }
   document.addEventListener("DOMContentLoaded", function () {
     if (token) schedule();

@@ -116,7 +116,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/tokens") view=TokensPage/>
                 <Route path=path!("/admin/audit") view=AuditPage/>
                 <Route path=path!("/account") view=AccountPage/>
-                <Route path=path!("/embed/:dashboard") view=EmbedPage/>
+                // Rendered whole before it is sent, so that the embed's theme is on <html> from
+                // the first byte.
+                <Route path=path!("/embed/:dashboard") view=EmbedPage ssr=leptos_router::SsrMode::Async/>
             </Routes>
         </Router>
     }

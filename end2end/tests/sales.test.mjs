@@ -221,7 +221,7 @@ test('an admin sees the Users page; a wrong password is refused with a message',
   assert.match(csv.split('\n')[0], /^customer,name,country,orders,net_revenue,share/);
   await page.getByRole('link', { name: 'Users' }).click();
   await page.waitForURL(/\/admin\/users$/);
-  await page.getByRole('cell', { name: 'viewer@storepulse.example' }).waitFor();
+  await page.getByRole('cell', { name: 'viewer@storepulse.example', exact: true }).waitFor();
   await page.screenshot({ path: path.join(artifacts, 'users.png') });
   await page.close();
 });

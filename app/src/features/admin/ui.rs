@@ -47,6 +47,12 @@ pub fn TokensPage() -> impl IntoView {
             expires_at,
         });
     };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            name.set(String::new());
+            expires.set(String::new());
+        }
+    });
     view! {
         <Title text="API tokens · StorePulse"/>
         <AppShell no_dates=true>
@@ -84,6 +90,7 @@ pub fn TokensPage() -> impl IntoView {
                                 <tbody>
                                     {list.into_iter().map(|t| {
                                         let id = t.id;
+                                        let revoke_label = format!("Revoke token {}", t.name);
                                         let live = t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > chrono::Utc::now());
                                         let status = if t.revoked_at.is_some() { "revoked" } else if live { "active" } else { "expired" };
                                         view! {
@@ -96,7 +103,7 @@ pub fn TokensPage() -> impl IntoView {
                                                 <td>{when(t.last_used_at, "never")}</td>
                                                 <td>{status}</td>
                                                 <td>{(t.revoked_at.is_none()).then(|| view! {
-                                                    <button type="button" class="button ghost small" on:click=move |_| { revoke.dispatch(RevokeApiToken { id }); }>"Revoke"</button>
+                                                    <button type="button" class="button ghost small" aria-label=revoke_label.clone() on:click=move |_| { revoke.dispatch(RevokeApiToken { id }); }>"Revoke"</button>
                                                 })}</td>
                                             </tr>
                                         }
@@ -144,7 +151,12 @@ pub fn AuditPage() -> impl IntoView {
             </p>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading the audit log…"</p> }>
                 {move || entries.get().map(|r| match r {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No entries match."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="muted">"No entries match."</p>
+                        {filter.with(|f| f.before.is_some()).then(|| view! {
+                            <button type="button" class="button ghost small" on:click=move |_| filter.update(|f| f.before = None)>"Newest"</button>
+                        })}
+                    }.into_any(),
                     Ok(list) => {
                         let oldest = list.last().map(|e| e.id);
                         let full = list.len() as i64 == AUDIT_PAGE;
@@ -265,6 +277,19 @@ impl EmbedForm {
         }
     }
 
+    /// Back to an empty "New embed" form.
+    fn reset(&self) {
+        let fresh = EmbedForm::new();
+        self.id.set(None);
+        self.name.set(String::new());
+        self.dashboard.set(fresh.dashboard.get_untracked());
+        self.locked.set(fresh.locked.get_untracked());
+        self.origins.set(String::new());
+        self.theme.set(fresh.theme.get_untracked());
+        self.allow_export.set(false);
+        self.expires.set(String::new());
+    }
+
     fn load(&self, d: &EmbedDetail) {
         let e = &d.embed;
         self.id.set(Some(e.id));
@@ -295,7 +320,17 @@ impl EmbedForm {
     fn input(&self) -> EmbedInput {
         let mut locked = LockedFilters::new();
         let mut editable = Vec::new();
+        let followed = self
+            .dashboard
+            .get_untracked()
+            .parse::<Dashboard>()
+            .map(|d| d.filters())
+            .unwrap_or_default();
+        // Only the filters the chosen dashboard follows (others may linger from another choice).
         for (key, values, may_change) in self.locked.get_untracked() {
+            if !followed.contains(&key) {
+                continue;
+            }
             let values: Vec<String> = values
                 .split(',')
                 .map(|v| v.trim().to_string())
@@ -358,7 +393,7 @@ pub fn EmbedsPage() -> impl IntoView {
     };
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
-            form.id.set(None);
+            form.reset();
         }
     });
     let lockable = move || {
@@ -397,6 +432,7 @@ pub fn EmbedsPage() -> impl IntoView {
                                         prop:value=values
                                         on:input=move |ev| { let v = event_target_value(&ev); form.locked.update(|l| if let Some(e) = l.iter_mut().find(|(k, _, _)| *k == key) { e.1 = v.clone(); }) }/></label>
                                     <label class="check"><input type="checkbox" name=format!("edit-{}", key.as_str()) prop:checked=may
+                                        aria-label=format!("Viewer may change {}", key.as_str())
                                         on:change=move |ev| { let on = event_target_checked(&ev); form.locked.update(|l| if let Some(e) = l.iter_mut().find(|(k, _, _)| *k == key) { e.2 = on; }) }/>
                                         "viewer may change"</label>
                                 </div>
@@ -417,7 +453,7 @@ pub fn EmbedsPage() -> impl IntoView {
                     <div>
                         <button type="submit" class="button primary">{move || if form.id.get().is_some() { "Save changes" } else { "Create embed" }}</button>
                         {move || form.id.get().is_some().then(|| view! {
-                            <button type="button" class="button ghost" on:click=move |_| { let fresh = EmbedForm::new(); form.id.set(None); form.name.set(String::new()); form.locked.set(fresh.locked.get_untracked()); form.origins.set(String::new()); }>"Cancel"</button>
+                            <button type="button" class="button ghost" on:click=move |_| form.reset()>"Cancel"</button>
                         })}
                     </div>
                 </form>
@@ -490,6 +526,7 @@ fn EmbedCard(
         })
     };
     let for_edit = detail.clone();
+    let name = e.name.clone();
     view! {
         <section class="panel embed-card" data-embed-id=id>
             <div class="panel-head">
@@ -506,11 +543,12 @@ fn EmbedCard(
             </dl>
             {live.then(|| view! {
                 <div class="embed-actions">
-                    <button type="button" class="button ghost small" on:click=move |_| form.load(&for_edit)>"Edit"</button>
-                    <button type="button" class="button ghost small" on:click=move |_| { rotate.dispatch(RotateEmbedSecret { id }); }>"Rotate secret"</button>
-                    <button type="button" class="button danger small" on:click=move |_| { revoke.dispatch(RevokeEmbed { id }); }>"Revoke"</button>
+                    <button type="button" class="button ghost small" aria-label=format!("Edit {name}") on:click=move |_| form.load(&for_edit)>"Edit"</button>
+                    <button type="button" class="button ghost small" aria-label=format!("Rotate the secret of {name}") on:click=move |_| { rotate.dispatch(RotateEmbedSecret { id }); }>"Rotate secret"</button>
+                    <button type="button" class="button danger small" aria-label=format!("Revoke {name}") on:click=move |_| { revoke.dispatch(RevokeEmbed { id }); }>"Revoke"</button>
                     <label>"Token valid for "
-                        <select on:change=move |ev| minutes.set(event_target_value(&ev).parse().unwrap_or(60))>
+                        <select prop:value=move || minutes.get().to_string()
+                            on:change=move |ev| minutes.set(event_target_value(&ev).parse().unwrap_or(60))>
                             <option value="60">"1 hour"</option>
                             <option value="1440">"1 day"</option>
                             <option value="43200">"30 days"</option>

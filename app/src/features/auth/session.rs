@@ -210,8 +210,7 @@ pub async fn log_in(
 pub async fn log_out() -> Result<(), AppError> {
     let session = session().await?;
     if let Ok(Some(user)) = current_user().await {
-        let state = app_state()?;
-        queries::insert_audit(&state.pool, Some(&user.email), "logout", None, None).await?;
+        audit(&app_state()?.pool, &user, "logout", None).await?;
     }
     session.flush().await?;
     Ok(())

@@ -103,18 +103,30 @@ pub fn check(
     validation.leeway = 0;
     validation.validate_exp = false; // checked below against `now`, which tests can set
     validation.required_spec_claims = ["exp".to_string()].into_iter().collect();
+    let mut refusal = "the token's signature does not match the embed's secret".to_string();
     let claims = versions
         .into_iter()
         .find_map(|version| {
             let secret = key.embed_secret(embed.embed_id, version);
-            jsonwebtoken::decode::<EmbedClaims>(
+            match jsonwebtoken::decode::<EmbedClaims>(
                 token,
                 &DecodingKey::from_secret(secret.as_bytes()),
                 &validation,
-            )
-            .ok()
+            ) {
+                Ok(data) => Some(data),
+                Err(err) => {
+                    // A good signature over claims of the wrong shape says so.
+                    if !matches!(
+                        err.kind(),
+                        jsonwebtoken::errors::ErrorKind::InvalidSignature
+                    ) {
+                        refusal = format!("the token's claims are not valid ({err})");
+                    }
+                    None
+                }
+            }
         })
-        .ok_or("the token's signature does not match the embed's secret")?
+        .ok_or(refusal)?
         .claims;
     if claims.exp <= now.timestamp() {
         return Err("the token has expired".into());
@@ -299,6 +311,18 @@ mod tests {
             &secret,
         );
         assert!(check(&key(), &no_exp, Some(&embed()), now).is_err());
+    }
+
+    #[test]
+    fn claims_of_the_wrong_shape_are_named() {
+        let now = Utc::now();
+        let secret = key().embed_secret(7, 2);
+        let numbers = sign(
+            &serde_json::json!({"embed": 7, "dashboard": "sales", "filters": {"country": [49]}, "exp": (now + Duration::minutes(5)).timestamp()}),
+            &secret,
+        );
+        let refusal = check(&key(), &numbers, Some(&embed()), now).unwrap_err();
+        assert!(refusal.contains("claims are not valid"), "{refusal}");
     }
 
     #[test]

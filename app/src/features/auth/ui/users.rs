@@ -37,16 +37,31 @@ pub fn UsersPage() -> impl IntoView {
             },
         });
     };
+    // The error of the action that finished last (a later success clears it).
+    let last_error = RwSignal::new(None::<crate::error::AppError>);
+    Effect::new(move |_| {
+        if let Some(result) = create.value().get() {
+            last_error.set(result.as_ref().err().cloned());
+            if result.is_ok() {
+                email.set(String::new());
+                password.set(String::new());
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = update.value().get() {
+            last_error.set(result.err());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = reset.value().get() {
+            last_error.set(result.err());
+        }
+    });
     let error = move || {
-        [
-            create.value().get().and_then(|r| r.err()),
-            update.value().get().and_then(|r| r.err()),
-            reset.value().get().and_then(|r| r.err()),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+        last_error
+            .get()
+            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     };
     view! {
         <Title text="Users · StorePulse"/>
@@ -101,10 +116,11 @@ pub fn UsersPage() -> impl IntoView {
                                                 <td>{u.last_login_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into())}</td>
                                                 <td class="row-actions">
                                                     <button type="button" class="button ghost small"
+                                                        aria-label=format!("{} {}", if disabled { "Enable" } else { "Disable" }, u.email)
                                                         on:click=move |_| { update.dispatch(UpdateUser { id, role: current, disabled: !disabled }); }>
                                                         {if disabled { "Enable" } else { "Disable" }}
                                                     </button>
-                                                    <button type="button" class="button ghost small"
+                                                    <button type="button" class="button ghost small" aria-label=format!("Reset the password of {}", u.email)
                                                         on:click=move |_| { reset.dispatch(ResetPassword { id }); }>"Reset password"</button>
                                                 </td>
                                             </tr>

@@ -244,7 +244,7 @@ fn GroupTable(
                                 let key = g.key.clone();
                                 view! {
                                     <tr>
-                                        <td><button type="button" class="link" title="Show these customers"
+                                        <td><button type="button" class="link" disabled=crate::features::embed::ui::embedded() title="Show these customers"
                                             on:click=move |_| navigate_with(query, vec![("group", vec![format!("{}:{}", kind.key(), key)])])>{g.label}</button></td>
                                         <td class="num">{count(g.customers)}</td>
                                         <td class="num">{g.customer_share.map(percent).unwrap_or_else(|| "—".into())}</td>
@@ -331,7 +331,7 @@ fn RfmPanel(data: CustomersOverview) -> impl IntoView {
                             let key = s.key.clone();
                             view! {
                                 <tr>
-                                    <td><button type="button" class="link" title=s.description.clone()
+                                    <td><button type="button" class="link" disabled=crate::features::embed::ui::embedded() title=s.description.clone()
                                         on:click=move |_| navigate_with(query, vec![("group", vec![format!("segment:{key}")])])>{s.label}</button></td>
                                     <td class="num">{count(s.customers)}</td>
                                     <td class="num">{money(s.net_revenue, &cur2)}</td>
@@ -497,7 +497,7 @@ fn ClustersPanel(data: CustomersOverview) -> impl IntoView {
                         view! {
                             <tr>
                                 <td><span class="swatch" style=format!("background: {}", CLUSTER_COLORS[id % CLUSTER_COLORS.len()])></span>
-                                    <button type="button" class="link" on:click=move |_| navigate_with(query, vec![("group", vec![format!("cluster:{id}")])])>
+                                    <button type="button" class="link" disabled=crate::features::embed::ui::embedded() on:click=move |_| navigate_with(query, vec![("group", vec![format!("cluster:{id}")])])>
                                         {format!("{id} · {}", k.label)}</button></td>
                                 <td class="num">{count(k.customers)}</td>
                                 <td class="num">{money(k.net_revenue, &cur)}</td>
@@ -609,7 +609,7 @@ fn CohortsPanel(data: CustomersOverview) -> impl IntoView {
                                     let cohort = s.cohort;
                                     view! {
                                         <tr>
-                                            <td><button type="button" class="link" title="Show these customers"
+                                            <td><button type="button" class="link" disabled=crate::features::embed::ui::embedded() title="Show these customers"
                                                 on:click=move |_| navigate_with(query, vec![("group", vec![format!("cohort:{}", cohort.format("%Y-%m"))])])>
                                                 {s.cohort.format("%b %Y").to_string()}</button></td>
                                             <td class="num">{count(s.customers)}</td>

@@ -438,6 +438,7 @@ fn ProductTable(data: InventoryOverview, export: String, state: PageState) -> im
                     <input type="search" placeholder="SKU or name"
                         on:input=move |ev| search.set(event_target_value(&ev)) prop:value=move || search.get()/>
                 </label>
+                {(!crate::features::embed::ui::embedded()).then(|| view! {
                 <label>"Open product "
                     <select aria-label="Open product"
                         on:change=move |ev| {
@@ -451,6 +452,7 @@ fn ProductTable(data: InventoryOverview, export: String, state: PageState) -> im
                         }).collect_view()}
                     </select>
                 </label>
+                })}
             </div>
             {move || {
                 let rows = rows();
