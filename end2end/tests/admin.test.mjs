@@ -23,6 +23,7 @@ test('an admin manages users and API tokens and reads the audit log', async () =
   page.on('pageerror', (err) => errors.push(err.message));
 
   // Users: add one without a password: a generated one is shown once and works.
+  await page.locator('summary.nav-menu-toggle').click();
   await page.getByRole('link', { name: 'Users' }).click();
   await page.waitForURL(/\/admin\/users$/);
   await page.waitForSelector('body[data-hydrated="true"]');
@@ -64,6 +65,7 @@ test('an admin manages users and API tokens and reads the audit log', async () =
   await other.close();
 
   // API tokens: created, shown once, used by a script, revoked.
+  await page.locator('summary.nav-menu-toggle').click();
   await page.getByRole('link', { name: 'API tokens' }).click();
   await page.waitForURL(/\/admin\/tokens$/);
   await page.waitForSelector('body[data-hydrated="true"]');
@@ -87,6 +89,7 @@ test('an admin manages users and API tokens and reads the audit log', async () =
   assert.equal(refused.status, 401);
 
   // Audit log: everything above, filtered to user changes, then to API tokens.
+  await page.locator('summary.nav-menu-toggle').click();
   await page.getByRole('link', { name: 'Audit log' }).click();
   await page.waitForURL(/\/admin\/audit$/);
   await page.waitForSelector('body[data-hydrated="true"]');

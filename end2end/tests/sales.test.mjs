@@ -219,6 +219,7 @@ test('an admin sees the Users page; a wrong password is refused with a message',
   const exportLink = page.getByRole('region', { name: 'Top customers' }).getByRole('link', { name: 'Export CSV' });
   const csv = await (await page.request.get(new URL(await exportLink.getAttribute('href'), baseUrl).href)).text();
   assert.match(csv.split('\n')[0], /^customer,name,country,orders,net_revenue,share/);
+  await page.locator('summary.nav-menu-toggle').click();
   await page.getByRole('link', { name: 'Users' }).click();
   await page.waitForURL(/\/admin\/users$/);
   await page.getByRole('cell', { name: 'viewer@storepulse.example', exact: true }).waitFor();

@@ -48,12 +48,18 @@ pub fn AppShell(
                 <Transition fallback=|| ()>
                     {move || {
                         let is_admin = user.get().and_then(|r| r.ok()).flatten().is_some_and(|u| u.role == Role::Admin);
+                        // The admin pages sit in one menu, so that the bar fits one line.
                         is_admin.then(|| view! {
-                            <A href="/admin/sources">"Data sources"</A>
-                            <A href="/admin/users">"Users"</A>
-                            <A href="/admin/embeds">"Embeds"</A>
-                            <A href="/admin/tokens">"API tokens"</A>
-                            <A href="/admin/audit">"Audit log"</A>
+                            <details class="nav-menu">
+                                <summary class="nav-menu-toggle">"Admin"</summary>
+                                <div class="nav-menu-items">
+                                    <A href="/admin/sources">"Data sources"</A>
+                                    <A href="/admin/users">"Users"</A>
+                                    <A href="/admin/embeds">"Embeds"</A>
+                                    <A href="/admin/tokens">"API tokens"</A>
+                                    <A href="/admin/audit">"Audit log"</A>
+                                </div>
+                            </details>
                         })
                     }}
                 </Transition>
@@ -67,7 +73,7 @@ pub fn AppShell(
                             .flatten()
                             .map(|u| {
                                 view! {
-                                    <a class="user-email" href="/account" title="Your account">{u.email.clone()}</a>
+                                    <a class="user-email" href="/account" title=format!("{}: your account", u.email)>{u.email.clone()}</a>
                                     <span class="role-badge" data-role=u.role.as_str()>{u.role.as_str()}</span>
                                 }
                             })

@@ -58,7 +58,7 @@ pub fn TokensPage() -> impl IntoView {
         <AppShell no_dates=true>
             <div class="page-head"><h1>"API tokens"</h1></div>
             <p class="muted">"Scripts call " <code>"/api/v1"</code> " with " <code>"Authorization: Bearer <token>"</code>
-                ". A token acts with its role on behalf of the admin who created it, and stops working when revoked, expired, or when that admin is disabled."</p>
+                ". A token acts with its role on behalf of the admin who created it (never with more than that admin's current role), and stops working when revoked, expired, or when that admin is disabled."</p>
             <section class="panel">
                 <h2 class="panel-title">"New token"</h2>
                 <form class="inline-form" on:submit=submit aria-label="New API token">
