@@ -1,6 +1,6 @@
 -- Embedding and administration: embeds get the filters a viewer may change, a secret version
 -- (rotation keeps the previous one for a grace period) and a checked theme; API tokens keep a
--- short prefix to recognise them by; the audit log is searched by action and by actor.
+-- short prefix to recognise them by.
 alter table embed
     add column editable_filters text[] not null default '{}',
     add column secret_version integer not null default 1,
@@ -12,6 +12,3 @@ alter table api_token add column prefix text not null default '';
 
 -- Sessions remember the epoch they were started in; a password reset bumps it, ending them all.
 alter table app_user add column session_epoch integer not null default 0;
-
-create index audit_log_by_action on audit_log (action, at desc);
-create index audit_log_by_actor on audit_log (lower(actor), at desc);

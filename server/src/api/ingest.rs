@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use app::error::AppError;
 use app::features::auth::caller::Caller;
-use app::features::auth::{queries::insert_audit, types::Role};
+use app::features::auth::{session::audit, types::Role};
 use app::features::sources::{queries, types::IngestRun};
 use app::state::AppState;
 use axum::body::Body;
@@ -147,14 +147,7 @@ pub async fn upload(
         .map_err(|e| AppError::internal("upload folder", e))?;
     let files = receive(&state, &dir.path, params.filename.as_deref(), request).await?;
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    insert_audit(
-        &state.pool,
-        Some(&user.email),
-        "source.upload",
-        Some(&names.join(", ")),
-        user.ip.as_deref(),
-    )
-    .await?;
+    audit(&state.pool, &user, "source.upload", Some(&names.join(", "))).await?;
     let job = Job {
         source_id,
         settings,
@@ -446,14 +439,7 @@ pub async fn retry(
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    insert_audit(
-        &state.pool,
-        Some(&user.email),
-        "source.retry",
-        Some(&id.to_string()),
-        user.ip.as_deref(),
-    )
-    .await?;
+    audit(&state.pool, &user, "source.retry", Some(&id.to_string())).await?;
     let job = Job {
         source_id,
         settings: source.settings.0,

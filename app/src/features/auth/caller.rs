@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::features::embed::token::{self, EmbedGrant};
 use crate::features::embed::types::Dashboard;
 use crate::features::sales::types::SalesFilter;
-use crate::state::{app_state, with_status, AppState};
+use crate::state::{with_status, AppState};
 
 #[derive(Debug, Clone)]
 pub enum Caller {
@@ -110,12 +110,16 @@ pub async fn require_role(required: Role) -> Result<CurrentUser, AppError> {
     with_status(caller().await.and_then(|c| c.user(required)))
 }
 
-/// The guard of a dashboard's server functions: returns the filter the caller may use.
+/// The guard of a dashboard's server functions: the filter the caller may use, and whether the
+/// caller is an embed (which leaves out what names people).
 pub async fn require_dashboard(
     dashboard: Dashboard,
     filter: SalesFilter,
-) -> Result<SalesFilter, AppError> {
-    with_status(caller().await.and_then(|c| c.dashboard(dashboard, filter)))
+) -> Result<(SalesFilter, bool), AppError> {
+    with_status(caller().await.and_then(|c| {
+        let filter = c.dashboard(dashboard, filter)?;
+        Ok((filter, c.embed().is_some()))
+    }))
 }
 
 /// The SHA-256 (hex) an API token is stored as.
@@ -184,7 +188,6 @@ pub async fn resolve(
 
 /// The logged-in user of this request, if any (a page's header shows them).
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    let _ = app_state()?;
     Ok(match caller().await? {
         Caller::User(user) => Some(user),
         _ => None,

@@ -17,7 +17,7 @@ pub async fn get_inventory_overview(
 ) -> Result<InventoryOverview, AppError> {
     use crate::state::{app_state, with_status};
 
-    let filter = crate::features::auth::caller::require_dashboard(
+    let (filter, _) = crate::features::auth::caller::require_dashboard(
         crate::features::embed::types::Dashboard::Inventory,
         filter,
     )
@@ -32,7 +32,7 @@ pub async fn get_pricing_overview(
 ) -> Result<PricingOverview, AppError> {
     use crate::state::{app_state, with_status};
 
-    let filter = crate::features::auth::caller::require_dashboard(
+    let (filter, _) = crate::features::auth::caller::require_dashboard(
         crate::features::embed::types::Dashboard::Inventory,
         filter,
     )
@@ -745,15 +745,14 @@ mod server_side {
         if status == "accepted" {
             crate::features::sales::queries::bump_data_version(&mut tx).await?;
         }
-        crate::features::auth::queries::insert_audit(
+        crate::features::auth::session::audit(
             &mut *tx,
-            Some(&user.email),
+            user,
             "pricing.decision",
             Some(&format!(
                 "product {} ({}): {kind} {status}, {old} → {new}",
                 product.sku, request.product_id
             )),
-            user.ip.as_deref(),
         )
         .await?;
         tx.commit().await?;
@@ -797,12 +796,11 @@ mod server_side {
                 AppError::NotFound(format!("Signal {signal_id}"))
             });
         }
-        crate::features::auth::queries::insert_audit(
+        crate::features::auth::session::audit(
             &mut *tx,
-            Some(&user.email),
+            user,
             "signal.acknowledge",
             Some(&format!("signal {signal_id}")),
-            user.ip.as_deref(),
         )
         .await?;
         tx.commit().await?;

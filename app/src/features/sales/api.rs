@@ -14,11 +14,7 @@ pub async fn get_sales_overview(
 ) -> Result<SalesOverview, AppError> {
     use crate::state::{app_state, with_status};
 
-    let embedded = crate::features::auth::caller::caller()
-        .await?
-        .embed()
-        .is_some();
-    let filter = crate::features::auth::caller::require_dashboard(
+    let (filter, embedded) = crate::features::auth::caller::require_dashboard(
         crate::features::embed::types::Dashboard::Sales,
         filter,
     )

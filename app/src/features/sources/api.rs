@@ -72,7 +72,10 @@ pub async fn get_run(id: i64) -> Result<IngestRun, AppError> {
 /// Changes how a source's files are read.
 #[server(prefix = "/fn", endpoint = "update_source_settings")]
 pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result<(), AppError> {
-    use crate::features::auth::{queries::insert_audit, session::require_role, types::Role};
+    use crate::features::auth::{
+        session::{audit, require_role},
+        types::Role,
+    };
     use crate::state::{app_state, with_status};
     let user = require_role(Role::Admin).await?;
     with_status(
@@ -82,14 +85,7 @@ pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result
             if !super::queries::update_settings(pool, id, &settings).await? {
                 return Err(AppError::NotFound(format!("Source {id}")));
             }
-            insert_audit(
-                pool,
-                Some(&user.email),
-                "source.settings",
-                Some(&id.to_string()),
-                user.ip.as_deref(),
-            )
-            .await?;
+            audit(pool, &user, "source.settings", Some(&id.to_string())).await?;
             Ok(())
         }
         .await,
@@ -108,7 +104,10 @@ pub async fn get_source_contents(id: i64) -> Result<SourceContents, AppError> {
 /// Deletes a source and everything loaded from it; dashboards update at once.
 #[server(prefix = "/fn", endpoint = "delete_source")]
 pub async fn delete_source(id: i64) -> Result<(), AppError> {
-    use crate::features::auth::{queries::insert_audit, session::require_role, types::Role};
+    use crate::features::auth::{
+        session::{audit, require_role},
+        types::Role,
+    };
     use crate::state::{app_state, with_status};
     let user = require_role(Role::Admin).await?;
     with_status(
@@ -119,14 +118,7 @@ pub async fn delete_source(id: i64) -> Result<(), AppError> {
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("Source {id}")))?;
             crate::features::sales::queries::bump_data_version(&mut tx).await?;
-            insert_audit(
-                &mut *tx,
-                Some(&user.email),
-                "source.delete",
-                Some(&id.to_string()),
-                user.ip.as_deref(),
-            )
-            .await?;
+            audit(&mut *tx, &user, "source.delete", Some(&id.to_string())).await?;
             tx.commit().await?;
             // Each run's upload is a folder of files.
             for path in uploads {
