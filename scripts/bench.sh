@@ -4,7 +4,8 @@
 # cold and warm, next to DuckDB on the same rows. Release build; generated data is cached in
 # target/bench-data (and the large demo database is kept between runs).
 # Without DATABASE_URL it runs under an embedded PostgreSQL kept in target/bench-postgres.
-# BENCH=ingest or BENCH=sales runs one part; BENCH_ORDERS sets the demo size (default 4.2M orders).
+# (3) load: requests/s at concurrency 50 on an embed data route and a session API route (wrk).
+# BENCH=ingest, BENCH=sales or BENCH=load runs one part; BENCH_ORDERS sets the demo size (default 4.2M orders).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${CARGO_TARGET_DIR:=$PWD/target}"
@@ -106,7 +107,30 @@ bench_sales() {
     "$duck" "$facts" 2026-06-30
 }
 
+bench_load() {
+  if ! command -v wrk >/dev/null; then
+    echo "installing wrk (Debian's HTTP load generator) …"
+    local sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get install -y -qq --no-install-recommends wrk || { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends wrk; }
+  fi
+  local db="bench_load" port=3198 password="bench-password-1"
+  local url; url="$(db_url "$db")"
+  fresh_db "$db"
+  DATABASE_URL="$url" STOREPULSE_LOG=warn "$BIN" demo >/dev/null
+  DATABASE_URL="$url" STOREPULSE_PASSWORD="$password" STOREPULSE_LOG=warn \
+    "$BIN" user add --email load@storepulse.example --role admin >/dev/null
+  DATABASE_URL="$url" STOREPULSE_ADDR="127.0.0.1:$port" STOREPULSE_DEMO_DATA=never STOREPULSE_LOG=warn \
+    STOREPULSE_DATA_DIR="$DATA/load-server" "$BIN" serve &
+  local server=$!
+  trap 'kill $server 2>/dev/null || true' RETURN
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+  echo
+  echo "Load on the demo shop ($(psql "$url" -qAtX -c "select count(*) from order_line") order lines), release build:"
+  python3 scripts/bench_load.py "http://127.0.0.1:$port" load@storepulse.example "$password"
+}
+
 if [[ "${BENCH:-all}" == sales ]]; then bench_sales; exit; fi
+if [[ "${BENCH:-all}" == load ]]; then bench_load; exit; fi
 
 echo
 echo "| file | lines | storepulse ingest | lines/s | plain COPY | lines/s | ratio | peak memory |"
@@ -117,4 +141,4 @@ else
   echo "| Online Retail | skipped: ../shared/data/online_retail.csv.gz is not there | | | | | | |"
 fi
 bench_file "generated (csv.gz)" "$generated"
-if [[ "${BENCH:-all}" == all ]]; then bench_sales; fi
+if [[ "${BENCH:-all}" == all ]]; then bench_sales; bench_load; fi
