@@ -104,8 +104,10 @@ enum UserCommand {
     },
     /// List the users.
     List,
-    /// Give a user a new password and end their sessions. The password is read from
-    /// STOREPULSE_PASSWORD or asked for; with --generate a random one is printed, once.
+    /// Give a user a new password and end their sessions.
+    ///
+    /// The password is read from STOREPULSE_PASSWORD or asked for; with --generate a random
+    /// one is printed, once.
     Password {
         #[arg(long)]
         email: String,
