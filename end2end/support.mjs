@@ -60,13 +60,17 @@ export async function startApp(db) {
   const env = {
     ...process.env,
     DATABASE_URL: dbUrl(db),
-    STOREPULSE_DEMO_PASSWORD: PASSWORD,
     STOREPULSE_SITE_ROOT: site,
     STOREPULSE_DATA_DIR: dataDir,
     STOREPULSE_STORE_TIMEZONE: TZ,
     STOREPULSE_DEMO_DATA: 'never',
   };
   execFileSync(bin, ['demo', '--orders', '6000', '--seed', '7', '--end-date', '2026-06-30', '--days', '365'], { env, stdio: 'inherit' });
+  // Each demo user has its own random password; the tests give them one known password.
+  for (const role of ['admin', 'analyst', 'viewer']) {
+    execFileSync(bin, ['user', 'password', '--email', `${role}@storepulse.example`],
+      { env: { ...env, STOREPULSE_PASSWORD: PASSWORD }, stdio: 'inherit' });
+  }
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const server = spawn(bin, ['serve'], { env: { ...env, STOREPULSE_ADDR: `127.0.0.1:${port}` }, stdio: ['ignore', 'inherit', 'inherit'] });

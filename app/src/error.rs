@@ -27,13 +27,22 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooLarge(String),
-    #[error("Too many failed attempts. Try again in {retry_after_secs} seconds.")]
+    #[error("Too many failed attempts. Try again in {}.", wait_text(*.retry_after_secs))]
     TooManyRequests { retry_after_secs: u64 },
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
     /// Raised in the browser when the server could not be reached or answered nonsense.
     #[error("Could not reach the server ({0}).")]
     Transport(String),
+}
+
+/// A wait in words, rounded up: "1 second", "45 seconds", "2 minutes", "15 minutes".
+fn wait_text(secs: u64) -> String {
+    match secs {
+        0..=1 => "1 second".to_string(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
 }
 
 fn describe_fields(fields: &BTreeMap<String, Vec<String>>) -> String {
@@ -139,5 +148,28 @@ mod tests {
             429
         );
         assert_eq!(AppError::Internal.status_code(), 500);
+    }
+
+    #[test]
+    fn a_refused_login_says_when_to_try_again() {
+        let wait = |secs| {
+            AppError::TooManyRequests {
+                retry_after_secs: secs,
+            }
+            .to_string()
+        };
+        assert_eq!(wait(1), "Too many failed attempts. Try again in 1 second.");
+        assert_eq!(
+            wait(45),
+            "Too many failed attempts. Try again in 45 seconds."
+        );
+        assert_eq!(
+            wait(91),
+            "Too many failed attempts. Try again in 2 minutes."
+        );
+        assert_eq!(
+            wait(900),
+            "Too many failed attempts. Try again in 15 minutes."
+        );
     }
 }

@@ -94,12 +94,22 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// Login throttling and client address policy.
+/// Login throttling (progressive delays, never a lockout) and client address policy.
 #[derive(Clone, Debug)]
 pub struct AuthPolicy {
-    pub max_failures_per_account: i32,
+    /// Failures of one account from one address before each further try has to wait.
+    pub free_failures: i32,
+    /// The first wait; it doubles with each further failure.
+    pub first_delay_secs: i32,
+    /// The longest wait; also the wait of an address past `max_failures_per_ip`.
+    pub max_delay_secs: i32,
+    /// Failures from one address (any accounts) after which it waits the longest delay.
     pub max_failures_per_ip: i32,
-    pub lockout_secs: i32,
+    /// Failures of one account from all addresses after which every address waits from its first
+    /// failure on it (a slow-down; a login from an address that has not failed still goes through).
+    pub max_failures_per_account: i32,
+    /// Failures are forgotten after this many seconds without one.
+    pub window_secs: i32,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
 }
@@ -115,6 +125,12 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
                 response.set_status(status);
+            }
+            if let AppError::TooManyRequests { retry_after_secs } = err {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(*retry_after_secs),
+                );
             }
         }
     }

@@ -2,8 +2,11 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use app::features::auth::{queries as users, session::create_user, types::Role};
-use rand::distributions::{Alphanumeric, DistString};
+use app::features::auth::{
+    queries as users,
+    session::{create_user, random_secret},
+    types::Role,
+};
 use sqlx::PgPool;
 
 use crate::config::{DemoData, Settings};
@@ -17,17 +20,32 @@ pub const DEMO_USERS: [(&str, Role); 3] = [
     ("analyst@storepulse.example", Role::Analyst),
     ("viewer@storepulse.example", Role::Viewer),
 ];
-const DEMO_LOGINS_FILE: &str = "demo-logins.txt";
+/// Where the demo logins are kept, in the data folder, readable by the owner only.
+pub const DEMO_LOGINS_FILE: &str = "demo-logins.txt";
+
+/// A demo user just created, with the password it was given (shown once).
+pub struct DemoLogin {
+    pub email: &'static str,
+    pub role: Role,
+    pub password: String,
+}
+
+impl std::fmt::Debug for DemoLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}, password [redacted])", self.email, self.role)
+    }
+}
+
+/// What the start did that the welcome text tells about.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Demo users created by this start: their passwords are shown this once.
+    pub new_demo_logins: Vec<DemoLogin>,
+}
 
 /// Fills a new database with the demo data (per the `demo_data` setting) and makes sure someone
-/// can log in.
-pub async fn prepare(db: &Database, settings: &Settings) -> anyhow::Result<()> {
-    for id in crate::ingest::run::mark_interrupted(&db.pool).await? {
-        tracing::warn!(
-            run_id = id,
-            "ingest run was interrupted by a stop of its process; marked as interrupted"
-        );
-    }
+/// can log in. The demo is made only on the first start on a database that never held anything.
+pub async fn prepare(db: &Database, settings: &Settings) -> anyhow::Result<Prepared> {
     for id in crate::ingest::run::mark_interrupted(&db.pool).await? {
         tracing::warn!(
             run_id = id,
@@ -39,10 +57,8 @@ pub async fn prepare(db: &Database, settings: &Settings) -> anyhow::Result<()> {
         DemoData::Auto => db.embedded.is_some(),
         DemoData::Never => false,
     };
-    let empty: bool = sqlx::query_scalar("select not exists (select 1 from source)")
-        .fetch_one(&db.pool)
-        .await?;
-    if wants_demo && empty {
+    let mut prepared = Prepared::default();
+    if first_start(&db.pool).await? && wants_demo {
         let end_date = app::features::sales::queries::store_today(&db.pool).await?;
         println!("Filling the new database with the demo shop's data…");
         let options = DemoOptions {
@@ -55,38 +71,106 @@ pub async fn prepare(db: &Database, settings: &Settings) -> anyhow::Result<()> {
         };
         let report = demo::generate(&db.pool, &options, false).await?;
         println!("{report}");
-        create_demo_users(&db.pool, settings).await?;
+        prepared.new_demo_logins = create_demo_users(&db.pool, settings).await?;
     }
     if users::count_users(&db.pool).await? == 0 {
         create_first_admin(&db.pool, settings).await?;
     }
-    Ok(())
+    Ok(prepared)
 }
 
-/// Adds one demo user per role (skipping existing ones) and writes their logins to
-/// `data_dir/demo-logins.txt`, readable by the owner only.
-pub async fn create_demo_users(pool: &PgPool, settings: &Settings) -> anyhow::Result<()> {
-    let password = settings
-        .demo_password
-        .as_ref()
-        .map(|p| p.expose().to_string())
-        .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::thread_rng(), 16));
-    let mut lines = vec!["# StorePulse demo logins (generated; keep private)".to_string()];
+/// Whether this is the first start on a database that never held anything: notes the start
+/// (once) and checks that no user, source or run exists (a CLI command may have come first).
+async fn first_start(pool: &PgPool) -> anyhow::Result<bool> {
+    let noted = sqlx::query("insert into first_start default values on conflict do nothing")
+        .execute(pool)
+        .await?
+        .rows_affected()
+        == 1;
+    let empty: bool = sqlx::query_scalar(
+        "select not exists (select 1 from app_user) and not exists (select 1 from source)
+                and not exists (select 1 from ingest_run)",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(noted && empty)
+}
+
+/// Adds one demo user per role (skipping existing ones), each with its own random password, and
+/// adds their logins to `data_dir/demo-logins.txt` (readable by the owner only). Returns the
+/// users it created, to be shown once.
+pub async fn create_demo_users(
+    pool: &PgPool,
+    settings: &Settings,
+) -> anyhow::Result<Vec<DemoLogin>> {
+    let mut created = Vec::new();
     for (email, role) in DEMO_USERS {
+        let password = random_secret(20);
         match create_user(pool, email, &password, role).await {
-            Ok(_) => lines.push(format!("{role:<8} {email}  password: {password}")),
+            Ok(_) => created.push(DemoLogin {
+                email,
+                role,
+                password,
+            }),
             Err(app::error::AppError::Conflict(_)) => {}
             Err(err) => anyhow::bail!("cannot create the demo user {email}: {err}"),
         }
     }
-    if lines.len() > 1 {
-        std::fs::create_dir_all(&settings.data_dir)?;
-        write_private(
-            &settings.data_dir.join(DEMO_LOGINS_FILE),
-            &(lines.join("\n") + "\n"),
-        )?;
+    if !created.is_empty() {
+        let lines: String = created
+            .iter()
+            .map(|l| format!("{:<8} {}  password: {}\n", l.role, l.email, l.password))
+            .collect();
+        update_demo_logins(settings, |text| {
+            if text.is_empty() {
+                "# StorePulse demo accounts (generated, one password each; keep private)\n"
+                    .to_string()
+                    + &lines
+            } else {
+                text.to_string() + &lines
+            }
+        })?;
     }
+    Ok(created)
+}
+
+/// Rewrites the demo logins file (if any, or when `change` gives it text), keeping it 0600.
+pub fn update_demo_logins(
+    settings: &Settings,
+    change: impl FnOnce(&str) -> String,
+) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = settings.data_dir.join(DEMO_LOGINS_FILE);
+    let before = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let after = change(&before);
+    if after == before {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&settings.data_dir)?;
+    write_private(&path, &after)?;
+    // `write_private` sets the mode of a new file only; an older file may have been widened.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     Ok(())
+}
+
+/// Drops the line of `email` from the demo logins file after its password changed, so that the
+/// file never holds a password that is no longer (or should no longer be) valid.
+pub fn forget_demo_login(settings: &Settings, email: &str) -> anyhow::Result<()> {
+    update_demo_logins(settings, |text| {
+        text.lines()
+            .filter(|line| {
+                line.starts_with('#')
+                    || !line
+                        .split_whitespace()
+                        .any(|word| word.eq_ignore_ascii_case(email))
+            })
+            .map(|line| format!("{line}\n"))
+            .collect()
+    })
 }
 
 async fn create_first_admin(pool: &PgPool, settings: &Settings) -> anyhow::Result<()> {
@@ -103,7 +187,7 @@ async fn create_first_admin(pool: &PgPool, settings: &Settings) -> anyhow::Resul
             let email = email
                 .clone()
                 .unwrap_or_else(|| "admin@localhost.localdomain".to_string());
-            let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
+            let password = random_secret(20);
             create_user(pool, &email, &password, Role::Admin)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))
@@ -115,20 +199,34 @@ async fn create_first_admin(pool: &PgPool, settings: &Settings) -> anyhow::Resul
     Ok(())
 }
 
-pub fn print_welcome(addr: SocketAddr, settings: &Settings) {
+/// The welcome text: where the app is and, with demo accounts, their passwords on the start
+/// that created them, or later only the file that keeps them.
+pub fn welcome(addr: SocketAddr, settings: &Settings, prepared: &Prepared) -> String {
     let url = settings
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    println!("\nStorePulse is running at {url}");
-    if let Ok(logins) = std::fs::read_to_string(settings.data_dir.join(DEMO_LOGINS_FILE)) {
-        println!(
-            "Demo logins (from {}):",
-            settings.data_dir.join(DEMO_LOGINS_FILE).display()
-        );
-        for line in logins.lines().filter(|l| !l.starts_with('#')) {
-            println!("  {line}");
+    let mut text = format!("\nStorePulse is running at {url}\n");
+    let file = settings.data_dir.join(DEMO_LOGINS_FILE);
+    if !prepared.new_demo_logins.is_empty() {
+        text += "Demo accounts (for trying StorePulse; each has its own password, shown this once \
+                 and kept in ";
+        text += &format!("{}):\n", file.display());
+        for login in &prepared.new_demo_logins {
+            text += &format!(
+                "  {:<8} {}  password: {}\n",
+                login.role, login.email, login.password
+            );
         }
+    } else if file.exists() {
+        text += &format!(
+            "Demo accounts: their logins are in {} (readable by you only).\n",
+            file.display()
+        );
     }
-    println!("Press Ctrl-C to stop.\n");
+    if !prepared.new_demo_logins.is_empty() || file.exists() {
+        text += "These are demo accounts: give real people their own login (storepulse user add) \
+                 and change a demo password with `storepulse user password --email E --generate`.\n";
+    }
+    text + "Press Ctrl-C to stop.\n"
 }

@@ -104,6 +104,17 @@ enum UserCommand {
     },
     /// List the users.
     List,
+    /// Give a user a new password and end their sessions.
+    ///
+    /// The password is read from STOREPULSE_PASSWORD or asked for; with --generate a random
+    /// one is printed, once.
+    Password {
+        #[arg(long)]
+        email: String,
+        /// Generate a random password and print it.
+        #[arg(long)]
+        generate: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -180,7 +191,22 @@ async fn run_with_database(
             };
             let report = demo::generate(&db.pool, &options, true).await?;
             println!("{report}");
-            bootstrap::create_demo_users(&db.pool, settings).await?;
+            let created = bootstrap::create_demo_users(&db.pool, settings).await?;
+            if !created.is_empty() {
+                println!(
+                    "Demo accounts, each with its own password (shown once, kept in {}):",
+                    settings
+                        .data_dir
+                        .join(bootstrap::DEMO_LOGINS_FILE)
+                        .display()
+                );
+                for login in created {
+                    println!(
+                        "  {:<8} {}  password: {}",
+                        login.role, login.email, login.password
+                    );
+                }
+            }
         }
         Command::Ingest {
             files,
@@ -205,11 +231,7 @@ async fn run_with_database(
         Command::User {
             action: UserCommand::Add { email, role },
         } => {
-            let password = match std::env::var("STOREPULSE_PASSWORD") {
-                Ok(p) if !p.is_empty() => p,
-                _ => rpassword::prompt_password(format!("Password for {email}: "))
-                    .context("cannot read the password")?,
-            };
+            let password = given_password(&email)?;
             let id = app::features::auth::session::create_user(&db.pool, &email, &password, role)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -235,9 +257,54 @@ async fn run_with_database(
                 );
             }
         }
+        Command::User {
+            action: UserCommand::Password { email, generate },
+        } => {
+            let password = if generate {
+                app::features::auth::session::random_secret(20)
+            } else {
+                given_password(&email)?
+            };
+            let email = change_password(&db.pool, settings, &email, password.clone()).await?;
+            println!("{email} has a new password; their sessions have ended.");
+            if generate {
+                println!(
+                    "  password: {password}\n(shown once; it is not stored in clear anywhere)"
+                );
+            }
+        }
         Command::Serve | Command::WithPostgres { .. } => unreachable!("handled in run"),
     }
     Ok(())
+}
+
+/// The password of a `user` command: STOREPULSE_PASSWORD, or asked for.
+fn given_password(email: &str) -> anyhow::Result<String> {
+    match std::env::var("STOREPULSE_PASSWORD") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => rpassword::prompt_password(format!("Password for {email}: "))
+            .context("cannot read the password"),
+    }
+}
+
+/// `storepulse user password`: sets a user's password (ending their sessions, as an admin's
+/// reset does), audits it, and drops the user's line from the demo logins file. Their email.
+pub async fn change_password(
+    pool: &sqlx::PgPool,
+    settings: &Settings,
+    email: &str,
+    password: String,
+) -> anyhow::Result<String> {
+    use app::features::auth::{queries, session};
+    let user = queries::user_by_email(pool, email.trim())
+        .await?
+        .with_context(|| format!("there is no user with the email {}", email.trim()))?;
+    let (email, _) = session::set_password(pool, user.app_user_id, "password", password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    queries::insert_audit(pool, Some("cli"), "user.password_reset", Some(&email), None).await?;
+    bootstrap::forget_demo_login(settings, &email)?;
+    Ok(email)
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -249,7 +316,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn serve_with(settings: &Settings, keys: &Keys, db: &Database) -> anyhow::Result<()> {
-    bootstrap::prepare(db, settings).await?;
+    let prepared = bootstrap::prepare(db, settings).await?;
     let router = startup::build_router(db.pool.clone(), settings, keys).await?;
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
@@ -260,7 +327,7 @@ async fn serve_with(settings: &Settings, keys: &Keys, db: &Database) -> anyhow::
             )
         })?;
     let addr = listener.local_addr()?;
-    bootstrap::print_welcome(addr, settings);
+    println!("{}", bootstrap::welcome(addr, settings, &prepared));
     let cleanup = startup::spawn_session_cleanup(db.pool.clone());
     let result = startup::serve(listener, router, startup::shutdown_signal()).await;
     cleanup.abort();

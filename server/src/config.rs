@@ -58,8 +58,6 @@ pub struct Settings {
     /// ISO 4217 currency of the store's prices.
     pub currency: String,
     pub demo_data: DemoData,
-    /// Password of the demo users; generated (and written to `data_dir/demo-logins.txt`) if unset.
-    pub demo_password: Option<Secret>,
     /// First admin, created when the database has no users.
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
@@ -73,9 +71,19 @@ pub struct Settings {
     pub session_key: Option<Secret>,
     /// Key that signs embed tokens; generated into `data_dir` if unset.
     pub embed_signing_key: Option<Secret>,
-    pub login_max_failures_per_account: i32,
+    /// Failed logins of one account from one address before each further try has to wait.
+    pub login_free_failures: i32,
+    /// The first wait after the free failures, in seconds; it doubles with each further failure.
+    pub login_first_delay_seconds: i32,
+    /// The longest wait, in seconds; also what an address past `login_max_failures_per_ip` waits.
+    pub login_max_delay_seconds: i32,
+    /// Failed logins from one address (any accounts) after which it waits the longest delay.
     pub login_max_failures_per_ip: i32,
-    pub login_lockout_seconds: i32,
+    /// Failed logins of one account from all addresses after which every address waits from its
+    /// first failure on it. Only a slow-down: an address that has not failed still logs in.
+    pub login_max_failures_per_account: i32,
+    /// Seconds without a failure after which a count of failures is forgotten.
+    pub login_window_seconds: i32,
     /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
     pub trust_forwarded_for: bool,
     /// Send `Strict-Transport-Security`; by default on when `public_url` is https.
@@ -107,7 +115,6 @@ impl Default for Settings {
             store_timezone: "Europe/London".into(),
             currency: "GBP".into(),
             demo_data: DemoData::Auto,
-            demo_password: None,
             admin_email: None,
             admin_password: None,
             engagement_occasional_from: 2,
@@ -120,9 +127,12 @@ impl Default for Settings {
             session_idle_minutes: 8 * 60,
             session_key: None,
             embed_signing_key: None,
-            login_max_failures_per_account: 5,
+            login_free_failures: 5,
+            login_first_delay_seconds: 10,
+            login_max_delay_seconds: 15 * 60,
             login_max_failures_per_ip: 30,
-            login_lockout_seconds: 15 * 60,
+            login_max_failures_per_account: 100,
+            login_window_seconds: 60 * 60,
             trust_forwarded_for: false,
             hsts: None,
             log: "info,sqlx=warn,tower_sessions=warn".into(),
@@ -164,8 +174,21 @@ impl Settings {
             "session_idle_minutes must be positive"
         );
         anyhow::ensure!(
-            self.login_max_failures_per_account >= 2 && self.login_max_failures_per_ip >= 2,
-            "login_max_failures_per_account and login_max_failures_per_ip must be at least 2"
+            self.login_free_failures >= 1
+                && self.login_max_failures_per_ip >= 2
+                && self.login_max_failures_per_account >= 2,
+            "login_free_failures must be at least 1, login_max_failures_per_ip and \
+             login_max_failures_per_account at least 2"
+        );
+        anyhow::ensure!(
+            self.login_first_delay_seconds >= 1
+                && self.login_max_delay_seconds >= self.login_first_delay_seconds
+                && self.login_window_seconds >= self.login_max_delay_seconds,
+            "login delays need 1 ≤ login_first_delay_seconds ≤ login_max_delay_seconds ≤ \
+             login_window_seconds, got {}, {} and {}",
+            self.login_first_delay_seconds,
+            self.login_max_delay_seconds,
+            self.login_window_seconds
         );
         anyhow::ensure!(
             self.engagement_occasional_from >= 2

@@ -87,16 +87,23 @@ async fn failed_logins_are_throttled_per_account(pool: PgPool) {
             401
         );
     }
-    // Locked now: even the right password is refused, with a time to wait.
+    // This account from this address waits now: even the right password is refused, with a time
+    // to wait.
     let locked = app.login(&app.client(), ANALYST, PASSWORD).await;
     assert_eq!(locked.status(), 429);
+    let wait: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((5..=10).contains(&wait), "first wait is 10 s: {wait}");
     // Other accounts from the same address are not locked (the per-address limit is higher).
     assert_eq!(
         app.login(&app.client(), VIEWER, PASSWORD).await.status(),
         200
     );
-    // Once the lock has passed, the right password works again and clears the count.
-    sqlx::query("update login_throttle set locked_until = now() - interval '1 second', window_start = now() - interval '1 hour'")
+    // Once the wait has passed, the right password works again and clears the count.
+    sqlx::query("update login_throttle set wait_until = now() - interval '1 second'")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -104,6 +111,13 @@ async fn failed_logins_are_throttled_per_account(pool: PgPool) {
         app.login(&app.client(), ANALYST, PASSWORD).await.status(),
         200
     );
+    let left: i64 = sqlx::query_scalar(
+        "select count(*) from login_throttle where throttle_key like 'pair:analyst@%'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
 }
 
 #[sqlx::test(migrations = false)]

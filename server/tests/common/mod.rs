@@ -28,7 +28,7 @@ impl TestApp {
         server::db::migrate(&pool).await.expect("migrations");
         let data_dir = std::env::temp_dir().join(format!("storepulse-http-{}", unique_suffix()));
         let mut settings = Settings {
-            login_max_failures_per_account: 3,
+            login_free_failures: 3,
             data_dir,
             ..Settings::default()
         };

@@ -107,18 +107,14 @@ pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<(), AppE
 /// Gives a user a new generated password (shown once) and ends their sessions.
 #[server(prefix = "/fn", endpoint = "reset_password")]
 pub async fn reset_password(id: i64) -> Result<String, AppError> {
-    use crate::features::auth::queries;
-    use crate::features::auth::session::{audit, hash_password, random_secret, require_role};
+    use crate::features::auth::session::{audit, random_secret, require_role, set_password};
     use crate::state::{app_state, with_status};
     let admin = require_role(Role::Admin).await?;
     with_status(
         async {
             let pool = app_state()?.pool;
             let password = random_secret(16);
-            let hash = hash_password(password.clone()).await?;
-            let (email, _) = queries::set_password_hash(&pool, id, &hash)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("User {id}")))?;
+            let (email, _) = set_password(&pool, id, "password", password.clone()).await?;
             audit(&pool, &admin, "user.password_reset", Some(&email)).await?;
             Ok(password)
         }
@@ -139,7 +135,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
 pub mod ssr {
     use super::*;
     use crate::features::auth::caller::token_hash;
-    use crate::features::auth::session::{audit, hash_password, random_secret, verify_password};
+    use crate::features::auth::session::{audit, random_secret, verify_password};
     use crate::features::auth::{queries, types::CurrentUser};
     use crate::state::AppState;
 
@@ -309,19 +305,9 @@ pub mod ssr {
                 "this is not your current password",
             ));
         }
-        crate::features::auth::types::validate_new_user(&user.email, &new).map_err(|_| {
-            AppError::invalid(
-                "new",
-                format!(
-                    "must have at least {} characters",
-                    crate::features::auth::types::MIN_PASSWORD_CHARS
-                ),
-            )
-        })?;
-        let hash = hash_password(new).await?;
-        if let Some((_, epoch)) = queries::set_password_hash(&pool, user.id, &hash).await? {
-            crate::features::auth::session::keep_session(epoch).await?;
-        }
+        let (_, epoch) =
+            crate::features::auth::session::set_password(&pool, user.id, "new", new).await?;
+        crate::features::auth::session::keep_session(epoch).await?;
         audit(&pool, user, "user.password_change", Some(&user.email)).await
     }
 }

@@ -88,53 +88,76 @@ pub async fn touch_last_login(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<
     Ok(())
 }
 
-/// Seconds until the longest active lock among `keys` ends; `None` when none is locked.
-pub async fn throttle_lock_seconds(
+/// Seconds until every key among `keys` may try again; `None` when none has to wait.
+pub async fn throttle_wait_seconds(
     db: impl PgExecutor<'_>,
     keys: &[String],
 ) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar!(
-        r#"select ceil(extract(epoch from max(locked_until) - now()))::bigint as "secs"
-           from login_throttle
-           where throttle_key = any($1) and locked_until > now()"#,
-        keys
+    sqlx::query_scalar(
+        "select ceil(extract(epoch from max(wait_until) - now()))::bigint
+         from login_throttle
+         where throttle_key = any($1) and wait_until > now()",
     )
+    .bind(keys)
     .fetch_one(db)
     .await
 }
 
-/// Counts one failed login against `key`; locks the key for `window_secs` once `max_failures`
-/// failures fall inside one window of `window_secs`.
+/// Counts one failed login against `key` (failures are forgotten after `window_secs` without
+/// one) and returns the key's failures so far.
 pub async fn record_login_failure(
     db: impl PgExecutor<'_>,
     key: &str,
-    max_failures: i32,
+    window_secs: i32,
+) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "insert into login_throttle as t (throttle_key, failures, last_failure_at)
+         values ($1, 1, now())
+         on conflict (throttle_key) do update set
+           failures = case when t.last_failure_at < now() - make_interval(secs => $2)
+                           then 1 else t.failures + 1 end,
+           last_failure_at = now()
+         returning failures",
+    )
+    .bind(key)
+    .bind(window_secs as f64)
+    .fetch_one(db)
+    .await
+}
+
+/// Makes `key` wait `secs` seconds before its next try.
+pub async fn set_login_wait(db: impl PgExecutor<'_>, key: &str, secs: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "update login_throttle set wait_until = now() + make_interval(secs => $2)
+         where throttle_key = $1",
+    )
+    .bind(key)
+    .bind(secs as f64)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Drops counters whose failures are forgotten and whose wait is over, so that the table only
+/// holds the current window.
+pub async fn forget_old_login_failures(
+    db: impl PgExecutor<'_>,
     window_secs: i32,
 ) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"insert into login_throttle as t (throttle_key, failures, window_start)
-           values ($1, 1, now())
-           on conflict (throttle_key) do update set
-             failures = case when t.window_start < now() - make_interval(secs => $3)
-                             then 1 else t.failures + 1 end,
-             window_start = case when t.window_start < now() - make_interval(secs => $3)
-                                 then now() else t.window_start end,
-             locked_until = case
-                 when t.window_start >= now() - make_interval(secs => $3)
-                      and t.failures + 1 >= $2
-                 then now() + make_interval(secs => $3)
-                 else t.locked_until end"#,
-        key,
-        max_failures,
-        window_secs as f64
+    sqlx::query(
+        "delete from login_throttle
+         where last_failure_at < now() - make_interval(secs => $1)
+           and (wait_until is null or wait_until < now())",
     )
+    .bind(window_secs as f64)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn clear_login_failures(db: impl PgExecutor<'_>, key: &str) -> sqlx::Result<()> {
-    sqlx::query!("delete from login_throttle where throttle_key = $1", key)
+    sqlx::query("delete from login_throttle where throttle_key = $1")
+        .bind(key)
         .execute(db)
         .await?;
     Ok(())

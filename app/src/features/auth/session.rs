@@ -35,6 +35,10 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 /// dummy hash, so that the answer takes as long and does not reveal who has an account.
 pub async fn verify_password(password: String, stored_hash: Option<String>) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
+    // No password is longer (see `validate_new_password`); megabytes are not worth hashing.
+    if password.len() > super::types::MAX_PASSWORD_BYTES {
+        return false;
+    }
     tokio::task::spawn_blocking(move || {
         let known = stored_hash.is_some();
         let hash = stored_hash.unwrap_or_else(|| {
@@ -128,8 +132,21 @@ async fn client_ip(trust_forwarded_for: bool) -> Option<String> {
     client_address(&headers, peer, trust_forwarded_for)
 }
 
-/// Checks the credentials, throttles failures per account and per address, and starts a fresh
-/// session (new id) for the user. Returns where to go next.
+/// How long a throttle key waits after its `failures`-th failure: nothing before `free` failures,
+/// then `first` seconds doubling with each further failure, at most `max` seconds.
+pub fn login_wait_secs(failures: i32, free: i32, first: i32, max: i32) -> Option<i64> {
+    let beyond = failures - free.max(1);
+    if beyond < 0 {
+        return None;
+    }
+    let doubled = (first.max(1) as i64).saturating_mul(1i64 << beyond.min(40));
+    Some(doubled.min(max.max(1) as i64))
+}
+
+/// Checks the credentials and starts a fresh session (new id) for the user. Returns where to go
+/// next. Failures make the same account from the same address wait ever longer (and an address
+/// that tried too many accounts wait the longest delay), so that a login from an address that
+/// has not failed is never refused because of failures from elsewhere.
 pub async fn log_in(
     email: String,
     password: String,
@@ -138,41 +155,38 @@ pub async fn log_in(
     let state = app_state()?;
     let policy = &state.auth;
     let email = email.trim().to_string();
+    super::types::validate_lengths(&email, &password)?;
     let ip = client_ip(policy.trust_forwarded_for).await;
-    let account_key = format!("account:{}", email.to_lowercase());
+    let account = email.to_lowercase();
+    let pair_key = format!("pair:{account} {}", ip.as_deref().unwrap_or("unknown"));
     let ip_key = ip.as_deref().map(|ip| format!("ip:{ip}"));
-    let keys: Vec<String> = std::iter::once(account_key.clone())
+    let account_key = format!("account:{account}");
+    let keys: Vec<String> = std::iter::once(pair_key.clone())
         .chain(ip_key.clone())
         .collect();
 
-    if let Some(secs) = queries::throttle_lock_seconds(&state.pool, &keys).await? {
+    if let Some(secs) = queries::throttle_wait_seconds(&state.pool, &keys).await? {
         return Err(AppError::TooManyRequests {
             retry_after_secs: secs.max(1) as u64,
         });
     }
 
+    // Unknown and disabled accounts are checked against a dummy hash and counted like the others:
+    // the answer and its timing do not tell who has an account.
     let user = queries::user_by_email(&state.pool, &email).await?;
     let stored_hash = user
         .as_ref()
         .filter(|u| !u.disabled)
         .map(|u| u.password_hash.clone());
     if !verify_password(password, stored_hash).await {
-        queries::record_login_failure(
+        record_failure(
             &state.pool,
+            policy,
+            &pair_key,
+            ip_key.as_deref(),
             &account_key,
-            policy.max_failures_per_account,
-            policy.lockout_secs,
         )
         .await?;
-        if let Some(ip_key) = &ip_key {
-            queries::record_login_failure(
-                &state.pool,
-                ip_key,
-                policy.max_failures_per_ip,
-                policy.lockout_secs,
-            )
-            .await?;
-        }
         queries::insert_audit(
             &state.pool,
             Some(&email),
@@ -187,7 +201,7 @@ pub async fn log_in(
         return Err(AppError::BadCredentials);
     };
 
-    queries::clear_login_failures(&state.pool, &account_key).await?;
+    queries::clear_login_failures(&state.pool, &pair_key).await?;
     queries::touch_last_login(&state.pool, user.app_user_id).await?;
     queries::insert_audit(
         &state.pool,
@@ -204,6 +218,42 @@ pub async fn log_in(
     session.insert(USER_ID_KEY, user.app_user_id).await?;
     session.insert(EPOCH_KEY, user.session_epoch).await?;
     Ok(safe_next_path(next.as_deref()))
+}
+
+/// Counts a failed login and sets the waits it earns: doubling waits for the account from this
+/// address (from the first failure once the account is failing from everywhere), the longest
+/// wait for an address past its cap. The account key itself never waits.
+async fn record_failure(
+    pool: &sqlx::PgPool,
+    policy: &crate::state::AuthPolicy,
+    pair_key: &str,
+    ip_key: Option<&str>,
+    account_key: &str,
+) -> Result<(), AppError> {
+    queries::forget_old_login_failures(pool, policy.window_secs).await?;
+    let account_failures =
+        queries::record_login_failure(pool, account_key, policy.window_secs).await?;
+    let free = if account_failures > policy.max_failures_per_account {
+        1
+    } else {
+        policy.free_failures
+    };
+    let pair_failures = queries::record_login_failure(pool, pair_key, policy.window_secs).await?;
+    if let Some(secs) = login_wait_secs(
+        pair_failures,
+        free,
+        policy.first_delay_secs,
+        policy.max_delay_secs,
+    ) {
+        queries::set_login_wait(pool, pair_key, secs).await?;
+    }
+    if let Some(ip_key) = ip_key {
+        let ip_failures = queries::record_login_failure(pool, ip_key, policy.window_secs).await?;
+        if ip_failures >= policy.max_failures_per_ip {
+            queries::set_login_wait(pool, ip_key, policy.max_delay_secs as i64).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Ends the session: the stored session is deleted and the cookie cleared.
@@ -235,6 +285,22 @@ pub async fn create_user(
         })
 }
 
+/// Gives a user a new password (checked under the name `field`) and ends their sessions by
+/// bumping their session epoch; their email and new epoch. Used by the admin's reset, the
+/// user's own change and `storepulse user password`.
+pub async fn set_password(
+    pool: &sqlx::PgPool,
+    user_id: i64,
+    field: &str,
+    password: String,
+) -> Result<(String, i32), AppError> {
+    super::types::validate_new_password(field, &password)?;
+    let hash = hash_password(password).await?;
+    queries::set_password_hash(pool, user_id, &hash)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("User {user_id}")))
+}
+
 /// Writes an audit entry: who (and from which address), what, on what.
 pub async fn audit(
     db: impl sqlx::PgExecutor<'_>,
@@ -257,4 +323,35 @@ pub fn random_secret(chars: usize) -> String {
 pub async fn keep_session(epoch: i32) -> Result<(), AppError> {
     session().await?.insert(EPOCH_KEY, epoch).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::login_wait_secs;
+
+    #[test]
+    fn waits_double_after_the_free_failures_up_to_the_cap() {
+        let waits: Vec<Option<i64>> = (1..=12).map(|n| login_wait_secs(n, 5, 10, 900)).collect();
+        assert_eq!(
+            waits,
+            [
+                None,
+                None,
+                None,
+                None,
+                Some(10),
+                Some(20),
+                Some(40),
+                Some(80),
+                Some(160),
+                Some(320),
+                Some(640),
+                Some(900)
+            ]
+        );
+        // Thousands of failures stay at the cap (no overflow).
+        assert_eq!(login_wait_secs(5000, 5, 10, 900), Some(900));
+        // With one free failure (an account failing from everywhere) the first failure waits.
+        assert_eq!(login_wait_secs(1, 1, 10, 900), Some(10));
+    }
 }

@@ -69,13 +69,17 @@ pub struct UserSummary {
     pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// The longest `next` path kept after login; a longer one goes to the Sales page.
+const MAX_NEXT_PATH_BYTES: usize = 2048;
+
 /// Where to go after logging in: only paths on this site, never another host.
 pub fn safe_next_path(next: Option<&str>) -> String {
     match next {
         // No other host (`//x`), no backslashes or control characters (browsers drop tabs and
         // newlines, turning `/\t/x` into `//x`), never back to the login page.
         Some(path)
-            if path.starts_with('/')
+            if path.len() <= MAX_NEXT_PATH_BYTES
+                && path.starts_with('/')
                 && !path.starts_with("//")
                 && !path.chars().any(|c| c == '\\' || c.is_control())
                 && !path.starts_with("/login") =>
@@ -120,6 +124,10 @@ mod tests {
         assert_eq!(safe_next_path(Some("/sales\\x")), "/sales");
         assert_eq!(safe_next_path(Some("/login")), "/sales");
         assert_eq!(safe_next_path(None), "/sales");
+        assert_eq!(
+            safe_next_path(Some(&format!("/{}", "x".repeat(4096)))),
+            "/sales"
+        );
     }
 }
 
@@ -127,26 +135,60 @@ mod tests {
 pub fn validate_new_user(email: &str, password: &str) -> Result<(), crate::error::AppError> {
     use crate::error::AppError;
     let email = email.trim();
+    validate_lengths(email, password)?;
     let at = email.find('@');
-    if email.len() > 254
-        || !matches!(at, Some(i) if i > 0 && i + 1 < email.len())
-        || email.contains(char::is_whitespace)
+    if !matches!(at, Some(i) if i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace)
     {
         return Err(AppError::invalid(
             "email",
             format!("'{email}' is not an email address"),
         ));
     }
+    validate_new_password("password", password)
+}
+
+/// Rules for a new password (`field` names it in the error).
+pub fn validate_new_password(field: &str, password: &str) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid(
-            "password",
+            field,
             format!("must have at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::invalid(
+            field,
+            format!("must have at most {MAX_PASSWORD_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// The length limits of a login, checked before anything is looked up or hashed, so that nobody
+/// can make the server hash megabytes.
+pub fn validate_lengths(email: &str, password: &str) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    if email.trim().len() > MAX_EMAIL_BYTES {
+        return Err(AppError::invalid(
+            "email",
+            format!("must have at most {MAX_EMAIL_BYTES} characters"),
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::invalid(
+            "password",
+            format!("must have at most {MAX_PASSWORD_BYTES} bytes"),
         ));
     }
     Ok(())
 }
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The longest email address (RFC 5321 path limit).
+pub const MAX_EMAIL_BYTES: usize = 254;
+/// The longest password; longer ones are refused before hashing.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 #[cfg(test)]
 mod new_user_tests {
@@ -164,5 +206,23 @@ mod new_user_tests {
             .unwrap_err()
             .to_string()
             .starts_with("password:"));
+        let long_email = format!("{}@shop.example", "a".repeat(250));
+        assert_eq!(
+            validate_new_user(&long_email, "long enough pw")
+                .unwrap_err()
+                .to_string(),
+            "email: must have at most 254 characters"
+        );
+        assert!(validate_new_user("ana@shop.example", &"p".repeat(1024)).is_ok());
+        assert_eq!(
+            validate_new_user("ana@shop.example", &"p".repeat(1025))
+                .unwrap_err()
+                .to_string(),
+            "password: must have at most 1024 bytes"
+        );
+        assert!(validate_new_password("new", "short")
+            .unwrap_err()
+            .to_string()
+            .starts_with("new:"));
     }
 }

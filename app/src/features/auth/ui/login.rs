@@ -32,11 +32,11 @@ pub fn LoginPage() -> impl IntoView {
                     <input type="hidden" name="next" prop:value=next/>
                     <label>
                         "Email"
-                        <input type="email" name="email" autocomplete="username" required autofocus/>
+                        <input type="email" name="email" autocomplete="username" maxlength="254" required autofocus/>
                     </label>
                     <label>
                         "Password"
-                        <input type="password" name="password" autocomplete="current-password" required/>
+                        <input type="password" name="password" autocomplete="current-password" maxlength="1024" required/>
                     </label>
                     {move || error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
                     <button type="submit" class="button primary" disabled=move || login.pending().get()>
