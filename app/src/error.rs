@@ -178,9 +178,8 @@ mod tests {
     #[cfg(feature = "ssr")]
     #[test]
     fn malformed_arguments_are_the_callers_error() {
-        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args(
-            "missing field `id`".into(),
-        ));
+        let err =
+            AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `id`".into()));
         assert_eq!(err.status_code(), 400);
         assert!(err.to_string().contains("missing field `id`"), "{err}");
         let err = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(

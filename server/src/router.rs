@@ -222,11 +222,19 @@ async fn refuse_cross_site_writes(
         return next.run(request).await;
     }
     let headers = request.headers();
-    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     let sender = text(header::ORIGIN).or_else(|| text(header::REFERER).map(origin_of));
     let origin_ok = match sender {
         Some(sender) => {
-            let site = site_origins(state.public_origin.as_deref(), headers, state.auth.trust_forwarded_for);
+            let site = site_origins(
+                state.public_origin.as_deref(),
+                headers,
+                state.auth.trust_forwarded_for,
+            );
             app::features::embed::types::normalize_origin(sender)
                 .is_ok_and(|sender| site.contains(&sender))
         }
@@ -257,7 +265,11 @@ fn origin_of(url: &str) -> &str {
 /// The origins this site is reached at: the public URL's (`STOREPULSE_PUBLIC_URL`), and the
 /// request's `Host` with the site's scheme, which is the public URL's, else
 /// `X-Forwarded-Proto` from a trusted proxy, else http (the server itself speaks plain HTTP).
-fn site_origins(public_origin: Option<&str>, headers: &header::HeaderMap, trust_proxy: bool) -> Vec<String> {
+fn site_origins(
+    public_origin: Option<&str>,
+    headers: &header::HeaderMap,
+    trust_proxy: bool,
+) -> Vec<String> {
     let scheme = public_origin
         .and_then(|o| o.split_once("://"))
         .map(|(scheme, _)| scheme)
@@ -269,7 +281,9 @@ fn site_origins(public_origin: Option<&str>, headers: &header::HeaderMap, trust_
         .unwrap_or("http");
     let mut origins: Vec<String> = public_origin.map(String::from).into_iter().collect();
     if let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        if let Ok(origin) = app::features::embed::types::normalize_origin(&format!("{scheme}://{host}")) {
+        if let Ok(origin) =
+            app::features::embed::types::normalize_origin(&format!("{scheme}://{host}"))
+        {
             origins.push(origin);
         }
     }
@@ -293,16 +307,29 @@ mod tests {
     fn the_site_origin_has_a_scheme_host_and_port() {
         let mut headers = header::HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
-        assert_eq!(site_origins(None, &headers, false), ["http://127.0.0.1:3000"]);
+        assert_eq!(
+            site_origins(None, &headers, false),
+            ["http://127.0.0.1:3000"]
+        );
         headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
-        assert_eq!(site_origins(None, &headers, false), ["http://127.0.0.1:3000"], "untrusted");
-        assert_eq!(site_origins(None, &headers, true), ["https://127.0.0.1:3000"]);
+        assert_eq!(
+            site_origins(None, &headers, false),
+            ["http://127.0.0.1:3000"],
+            "untrusted"
+        );
+        assert_eq!(
+            site_origins(None, &headers, true),
+            ["https://127.0.0.1:3000"]
+        );
         headers.insert(header::HOST, HeaderValue::from_static("stats.example:443"));
         assert_eq!(
             site_origins(Some("https://stats.example"), &headers, false),
             ["https://stats.example", "https://stats.example"]
         );
-        assert_eq!(origin_of("https://stats.example/sales?x=1"), "https://stats.example");
+        assert_eq!(
+            origin_of("https://stats.example/sales?x=1"),
+            "https://stats.example"
+        );
         assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
     }
 }

@@ -88,7 +88,9 @@ async fn embed_tokens_honour_crit_nbf_and_a_capped_expiry(pool: PgPool) {
     let header = json!({"alg": "HS256", "typ": "JWT"});
     let claims = |exp: i64| json!({"embed": id, "dashboard": "sales", "filters": {"country": ["Germany"]}, "exp": exp});
     assert_eq!(
-        read_with(&app, &sign(&header, &claims(now + 600), &secret)).await.0,
+        read_with(&app, &sign(&header, &claims(now + 600), &secret))
+            .await
+            .0,
         200,
         "a plain host-minted token works"
     );
@@ -106,16 +108,26 @@ async fn embed_tokens_honour_crit_nbf_and_a_capped_expiry(pool: PgPool) {
     assert_eq!(status, 401);
     assert!(body.contains("not valid yet"), "{body}");
     early["nbf"] = json!(now - 5);
-    assert_eq!(read_with(&app, &sign(&header, &early, &secret)).await.0, 200);
+    assert_eq!(
+        read_with(&app, &sign(&header, &early, &secret)).await.0,
+        200
+    );
 
     // Year 9999, and just over the 30-day maximum.
     let (status, body) = read_with(&app, &sign(&header, &claims(253_402_300_799), &secret)).await;
     assert_eq!(status, 401);
     assert!(body.contains("30 days"), "{body}");
     let over = now + 30 * 86_400 + 60;
-    assert_eq!(read_with(&app, &sign(&header, &claims(over), &secret)).await.0, 401);
     assert_eq!(
-        read_with(&app, &sign(&header, &claims(now + 29 * 86_400), &secret)).await.0,
+        read_with(&app, &sign(&header, &claims(over), &secret))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        read_with(&app, &sign(&header, &claims(now + 29 * 86_400), &secret))
+            .await
+            .0,
         200
     );
 
@@ -128,12 +140,20 @@ async fn embed_tokens_honour_crit_nbf_and_a_capped_expiry(pool: PgPool) {
     let (status, body) = read_with(&app, &sign(&header, &claims(now + 3 * 3600), &secret)).await;
     assert_eq!(status, 401);
     assert!(body.contains("embed's own expiry"), "{body}");
-    assert_eq!(read_with(&app, &sign(&header, &claims(now + 3600), &secret)).await.0, 200);
+    assert_eq!(
+        read_with(&app, &sign(&header, &claims(now + 3600), &secret))
+            .await
+            .0,
+        200
+    );
 
     // The admin page cannot mint past 30 days either.
     let long = admin
         .post(app.url("/fn/mint_embed_token"))
-        .form(&[("id", id.to_string()), ("minutes", (31 * 24 * 60).to_string())])
+        .form(&[
+            ("id", id.to_string()),
+            ("minutes", (31 * 24 * 60).to_string()),
+        ])
         .send()
         .await
         .unwrap();
@@ -208,7 +228,11 @@ async fn a_lowercase_bearer_is_a_bearer_and_never_falls_back_to_the_cookie(pool:
         .send()
         .await
         .unwrap();
-    assert_eq!(with_token.status(), 403, "the token's role, not the cookie's");
+    assert_eq!(
+        with_token.status(),
+        403,
+        "the token's role, not the cookie's"
+    );
     let unknown = admin
         .get(app.url("/api/v1/audit"))
         .header("authorization", "bearer sp_not-a-token")
@@ -243,8 +267,14 @@ async fn cross_site_checks_compare_scheme_host_and_port(pool: PgPool) {
     };
     let addr = app.addr;
     let port = addr.port();
-    assert_eq!(login(Some(("origin", format!("https://{addr}")))).await, 403);
-    assert_eq!(login(Some(("origin", format!("http://{addr}:1")))).await, 403);
+    assert_eq!(
+        login(Some(("origin", format!("https://{addr}")))).await,
+        403
+    );
+    assert_eq!(
+        login(Some(("origin", format!("http://{addr}:1")))).await,
+        403
+    );
     assert_eq!(
         login(Some(("origin", format!("http://127.0.0.1:{}", port + 1)))).await,
         403
@@ -279,9 +309,28 @@ async fn data_answers_are_never_stored_by_caches(pool: PgPool) {
         assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
     }
     // Refusals too.
-    let anonymous = app.client().get(app.url("/api/v1/decisions")).send().await.unwrap();
+    let anonymous = app
+        .client()
+        .get(app.url("/api/v1/decisions"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
     assert_eq!(anonymous.headers()["cache-control"], "no-store");
+}
+
+/// A log sink for a test's subscriber.
+#[derive(Clone, Default)]
+struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[sqlx::test(migrations = false)]
@@ -294,10 +343,23 @@ async fn malformed_server_function_arguments_are_400_and_big_bodies_413(pool: Pg
         ("post", "/fn/mint_embed_token", "id=1"),
         ("post", "/fn/login", "email=a%40b.example"),
         ("post", "/fn/save_embed", "input=%%%"),
-        ("post", "/fn/decide_price", "request[product_id]=1&request[action]=sell"),
+        (
+            "post",
+            "/fn/decide_price",
+            "request[product_id]=1&request[action]=sell",
+        ),
         ("get", "/fn/get_product_detail?product_id=x", ""),
         ("get", "/fn/get_run?id=1.5", ""),
     ];
+    // Everything the server logs meanwhile (its tasks run on this test's thread).
+    let log = Capture::default();
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
     for (who, client) in [("anonymous", app.client()), ("admin", admin.clone())] {
         for (method, path, body) in calls {
             let request = match method {
@@ -320,6 +382,16 @@ async fn malformed_server_function_arguments_are_400_and_big_bodies_413(pool: Pg
             );
         }
     }
+    drop(guard);
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("finished processing request"),
+        "the capture sees the server: {log}"
+    );
+    assert!(
+        !log.contains("ERROR"),
+        "the caller's mistakes are no errors of ours: {log}"
+    );
     // Well-formed calls still reach the role check first.
     let anonymous = app
         .client()
@@ -383,6 +455,9 @@ async fn csv_exports_defuse_every_formula_but_keep_numbers(pool: PgPool) {
         .iter()
         .find(|l| l.starts_with("Nowhere"))
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(nowhere.contains(",-5"), "a negative amount stays a number: {text}");
+    assert!(
+        nowhere.contains(",-5"),
+        "a negative amount stays a number: {text}"
+    );
     assert!(!nowhere.contains("'-5"), "{text}");
 }

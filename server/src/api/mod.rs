@@ -223,7 +223,10 @@ pub fn json_body<T>(
 ) -> Result<T, AppError> {
     body.map(|Json(v)| v).map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!("The request body is over the limit of {} bytes.", BODY_LIMIT))
+            AppError::TooLarge(format!(
+                "The request body is over the limit of {} bytes.",
+                BODY_LIMIT
+            ))
         } else {
             AppError::invalid("body", e.body_text())
         }
@@ -274,7 +277,16 @@ pub fn spreadsheet_safe(value: &str) -> String {
     let risky = |c: char| {
         matches!(
             c,
-            '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}'
+            '=' | '+'
+                | '-'
+                | '@'
+                | '\t'
+                | '\r'
+                | '\n'
+                | '\u{FF1D}'
+                | '\u{FF0B}'
+                | '\u{FF0D}'
+                | '\u{FF20}'
         )
     };
     match value.trim_start().chars().next() {
@@ -307,7 +319,15 @@ mod tests {
         assert_eq!(spreadsheet_safe("\r=1"), "'\r=1");
         assert_eq!(spreadsheet_safe("\nx"), "'\nx");
         // Whatever merely parses as a float is not a plain number.
-        for value in ["-Infinity", "-inf", "+Infinity", "-NaN", "+5", "-1e5", "1e5+1"] {
+        for value in [
+            "-Infinity",
+            "-inf",
+            "+Infinity",
+            "-NaN",
+            "+5",
+            "-1e5",
+            "1e5+1",
+        ] {
             assert!(
                 spreadsheet_safe(value).starts_with('\'') || !value.starts_with(['-', '+']),
                 "{value} -> {}",

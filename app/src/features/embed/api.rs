@@ -161,10 +161,7 @@ pub async fn mint_embed_token(id: i64, minutes: i64) -> Result<String, AppError>
             if !(1..=longest).contains(&minutes) {
                 return Err(AppError::invalid(
                     "minutes",
-                    format!(
-                        "between 1 minute and {} days",
-                        super::token::MAX_TOKEN_DAYS
-                    ),
+                    format!("between 1 minute and {} days", super::token::MAX_TOKEN_DAYS),
                 ));
             }
             let row = super::queries::embed_row(&state.pool, id)

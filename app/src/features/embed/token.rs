@@ -100,7 +100,9 @@ fn check_header(token: &str) -> Result<(), String> {
         .and_then(|h| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&h).ok())
         .ok_or("the token's header cannot be read")?;
     if header.contains_key("crit") {
-        return Err("the token's header names critical extensions (crit), which are not supported".into());
+        return Err(
+            "the token's header names critical extensions (crit), which are not supported".into(),
+        );
     }
     Ok(())
 }
@@ -169,7 +171,10 @@ pub fn check(
     if embed.expires_at.is_some_and(|at| at <= now) {
         return Err("the embed has expired".into());
     }
-    if embed.expires_at.is_some_and(|at| claims.exp > at.timestamp()) {
+    if embed
+        .expires_at
+        .is_some_and(|at| claims.exp > at.timestamp())
+    {
         return Err("the token's expiry is past the embed's own expiry".into());
     }
     if claims.embed != embed.embed_id || claims.dashboard != embed.dashboard {
@@ -349,7 +354,11 @@ mod tests {
     }
 
     /// Signs claims with a header of our own (e.g. with `crit`), as a host library might.
-    fn sign_with_header(header: &serde_json::Value, claims: &serde_json::Value, secret: &str) -> String {
+    fn sign_with_header(
+        header: &serde_json::Value,
+        claims: &serde_json::Value,
+        secret: &str,
+    ) -> String {
         let signing_input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -368,8 +377,15 @@ mod tests {
         let now = Utc::now();
         let secret = key().embed_secret(7, 2);
         let c = claims(now + Duration::minutes(5));
-        let plain = sign_with_header(&serde_json::json!({"alg": "HS256", "typ": "JWT"}), &c, &secret);
-        assert!(check(&key(), &plain, Some(&embed()), now).is_ok(), "the hand-signed token is good");
+        let plain = sign_with_header(
+            &serde_json::json!({"alg": "HS256", "typ": "JWT"}),
+            &c,
+            &secret,
+        );
+        assert!(
+            check(&key(), &plain, Some(&embed()), now).is_ok(),
+            "the hand-signed token is good"
+        );
         let crit = sign_with_header(
             &serde_json::json!({"alg": "HS256", "typ": "JWT", "crit": ["exp"], "exp": 1}),
             &c,
@@ -377,7 +393,11 @@ mod tests {
         );
         let refusal = check(&key(), &crit, Some(&embed()), now).unwrap_err();
         assert!(refusal.contains("crit"), "{refusal}");
-        let empty = sign_with_header(&serde_json::json!({"alg": "HS256", "crit": []}), &c, &secret);
+        let empty = sign_with_header(
+            &serde_json::json!({"alg": "HS256", "crit": []}),
+            &c,
+            &secret,
+        );
         assert!(check(&key(), &empty, Some(&embed()), now).is_err());
     }
 
@@ -404,10 +424,16 @@ mod tests {
         let now = Utc::now();
         let secret = key().embed_secret(7, 2);
         // Year 9999.
-        let far = sign(&claims(DateTime::from_timestamp(253_402_300_799, 0).unwrap()), &secret);
+        let far = sign(
+            &claims(DateTime::from_timestamp(253_402_300_799, 0).unwrap()),
+            &secret,
+        );
         let refusal = check(&key(), &far, Some(&embed()), now).unwrap_err();
         assert!(refusal.contains("30 days"), "{refusal}");
-        let just_over = sign(&claims(now + Duration::days(30) + Duration::seconds(5)), &secret);
+        let just_over = sign(
+            &claims(now + Duration::days(30) + Duration::seconds(5)),
+            &secret,
+        );
         assert!(check(&key(), &just_over, Some(&embed()), now).is_err());
         let longest = sign(&claims(now + Duration::days(30)), &secret);
         assert!(check(&key(), &longest, Some(&embed()), now).is_ok());
@@ -421,7 +447,10 @@ mod tests {
         );
         let within = mint(&key(), &ending, now + Duration::minutes(59));
         let grant = check(&key(), &within, Some(&ending), now).unwrap();
-        assert_eq!(grant.expires_at.timestamp(), (now + Duration::minutes(59)).timestamp());
+        assert_eq!(
+            grant.expires_at.timestamp(),
+            (now + Duration::minutes(59)).timestamp()
+        );
     }
 
     #[test]

@@ -537,15 +537,27 @@ mod tests {
             .starts_with("allowed_origins:"));
         input.allowed_origins = vec!["https://a.example".into()];
         input.name = "n".repeat(101);
-        assert!(input.validate(now).unwrap_err().to_string().starts_with("name:"));
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("name:"));
         input.name = "Germany web".into();
         input.locked = LockedFilters::from([(FilterKey::Country, vec!["x".repeat(201)])]);
-        assert!(input.validate(now).unwrap_err().to_string().starts_with("locked:"));
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("locked:"));
         input.locked = LockedFilters::from([(
             FilterKey::Country,
             (0..=MAX_LOCKED_VALUES).map(|i| i.to_string()).collect(),
         )]);
-        assert!(input.validate(now).unwrap_err().to_string().starts_with("locked:"));
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("locked:"));
         input.locked = LockedFilters::new();
         input.expires_at = Some(now - chrono::Duration::hours(1));
         assert!(input
