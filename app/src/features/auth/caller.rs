@@ -134,7 +134,8 @@ pub fn token_hash(token: &str) -> String {
 /// (RFC 9110 §11.1), so `bearer` and `BEARER` are bearer tokens too; other schemes (e.g. a
 /// proxy's Basic) are not ours and are ignored.
 fn bearer_token(value: &str) -> Option<String> {
-    let (scheme, token) = value.trim_start().split_once([' ', '\t'])?;
+    let value = value.trim();
+    let (scheme, token) = value.split_once([' ', '\t']).unwrap_or((value, ""));
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim().to_string())
@@ -213,7 +214,11 @@ mod tests {
         assert_eq!(bearer_token("bearer sp_abc").as_deref(), Some("sp_abc"));
         assert_eq!(bearer_token("BEARER  a.b.c ").as_deref(), Some("a.b.c"));
         assert_eq!(bearer_token("Basic dXNlcjpwYXNz"), None);
-        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(
+            bearer_token("Bearer").as_deref(),
+            Some(""),
+            "presented, empty"
+        );
         assert_eq!(bearer_token("Bearer ").as_deref(), Some(""));
     }
 }
