@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
+    /// The request itself is malformed (a server function's arguments that cannot be read).
+    #[error("{0}")]
+    BadRequest(String),
     #[error("Please log in to continue.")]
     Unauthorized,
     #[error("Wrong email or password.")]
@@ -62,6 +65,7 @@ impl AppError {
     /// The HTTP status this error answers with.
     pub fn status_code(&self) -> u16 {
         match self {
+            AppError::BadRequest(_) => 400,
             AppError::Unauthorized | AppError::BadCredentials | AppError::TokenRefused(_) => 401,
             AppError::Forbidden => 403,
             AppError::NotFound(_) => 404,
@@ -86,7 +90,36 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        if let Some(err) = AppError::from_request_decoding(&value) {
+            // Raised while reading the request, before the function body runs: give the
+            // response its 400/413 here (nothing else will), and log nothing: the caller is wrong.
+            return crate::state::with_status(Err::<(), _>(err)).unwrap_err();
+        }
         AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// On the server, errors of reading a server function's request are the caller's: arguments
+    /// that do not parse or are missing (400), a body over the limit (413). `None` for the rest.
+    fn from_request_decoding(value: &ServerFnErrorErr) -> Option<AppError> {
+        let cause = match value {
+            ServerFnErrorErr::Args(cause)
+            | ServerFnErrorErr::MissingArg(cause)
+            | ServerFnErrorErr::Deserialization(cause) => cause,
+            _ => return None,
+        };
+        if cause.contains("length limit exceeded") {
+            return Some(AppError::TooLarge(
+                "The request body is over the size limit.".into(),
+            ));
+        }
+        let cause: String = cause.chars().take(200).collect();
+        Some(AppError::BadRequest(format!(
+            "The arguments could not be read ({cause}); check their names and types."
+        )))
     }
 }
 
@@ -148,6 +181,22 @@ mod tests {
             429
         );
         assert_eq!(AppError::Internal.status_code(), 500);
+        assert_eq!(AppError::BadRequest("x".into()).status_code(), 400);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn malformed_arguments_are_the_callers_error() {
+        let err =
+            AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `id`".into()));
+        assert_eq!(err.status_code(), 400);
+        assert!(err.to_string().contains("missing field `id`"), "{err}");
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(
+            "length limit exceeded".into(),
+        ));
+        assert_eq!(err.status_code(), 413);
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Request("refused".into()));
+        assert_eq!(err.status_code(), 502);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct AppState {
     pub embed_key: crate::features::embed::token::SigningKey,
     /// Send `Strict-Transport-Security` (the site is served over https).
     pub hsts: bool,
+    /// The origin of the public URL (`https://stats.example`), if set: what browsers send in
+    /// `Origin`, and the site's scheme for the CSRF check.
+    pub public_origin: Option<String>,
 }
 
 /// Settings of the Customer Insights dashboard.

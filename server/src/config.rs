@@ -43,7 +43,8 @@ pub enum DemoData {
 pub struct Settings {
     /// Address the web server listens on.
     pub addr: SocketAddr,
-    /// Public URL of the site; `https://…` turns on Secure cookies.
+    /// Public URL of the site: its origin is the one browser writes must come from (with the
+    /// request's Host); `https://…` turns on Secure cookies.
     pub public_url: Option<String>,
     /// Postgres to use. Without it, StorePulse runs its own in `data_dir/postgres`.
     pub database_url: Option<Secret>,
@@ -165,6 +166,11 @@ impl Settings {
 
     fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
+            self.public_url.as_deref().is_none_or(str::is_empty) || self.public_origin().is_some(),
+            "public_url must be an http(s) URL such as https://stats.example, got '{}'",
+            self.public_url.as_deref().unwrap_or_default()
+        );
+        anyhow::ensure!(
             self.currency.len() == 3,
             "currency must be a 3-letter ISO 4217 code, got '{}'",
             self.currency
@@ -226,6 +232,14 @@ impl Settings {
             "inventory.pricing needs 0 < max_step < 1 and min_weeks ≥ 3"
         );
         Ok(())
+    }
+
+    /// The origin (`scheme://host[:port]`) of the public URL, if one is set.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.public_url.as_deref()?;
+        let (scheme, rest) = url.split_once("://")?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        app::features::embed::types::normalize_origin(&format!("{scheme}://{authority}")).ok()
     }
 
     /// Whether cookies must be marked Secure (the site is served over https).

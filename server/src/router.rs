@@ -1,8 +1,8 @@
 //! The one route and layer table of the web server.
 use app::state::AppState;
 use app::{shell, App};
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -15,6 +15,9 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::service::SignedCookie;
 use tower_sessions::{Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
+
+/// Static files (the same for everyone): the only responses a cache may keep.
+const STATIC_PREFIXES: &[&str] = &["/pkg/", "/assets/", "/favicon"];
 
 /// Paths anyone may fetch without a session. Everything else that is a page needs a login.
 /// (`/fn/` and `/api/` check roles themselves and answer 401 rather than redirect.)
@@ -49,8 +52,13 @@ pub fn router(
             caller_state.clone(),
             resolve_caller,
         ))
-        .layer(middleware::from_fn(refuse_cross_site_writes))
+        .layer(middleware::from_fn_with_state(
+            caller_state.clone(),
+            refuse_cross_site_writes,
+        ))
         .layer(sessions)
+        // Server functions and JSON bodies; uploads set their own limit. Over it: 413.
+        .layer(DefaultBodyLimit::max(crate::api::BODY_LIMIT))
         // Outside the refusals above, so that their answers carry the headers too.
         .layer(middleware::from_fn_with_state(
             caller_state.clone(),
@@ -124,11 +132,18 @@ async fn resolve_caller(
 
 /// Headers of every response. Pages get their full Content-Security-Policy (with the script
 /// nonce, and for embeds the embed's `frame-ancestors`) from the shell; everything else may not
-/// be framed and runs nothing. Only embed pages go without `X-Frame-Options: DENY`.
+/// be framed and runs nothing. Only embed pages go without `X-Frame-Options: DENY`. Everything
+/// but the static files is made for one caller (pages, server functions, JSON, CSV exports):
+/// `Cache-Control: no-store`, so that neither the browser nor a shared cache keeps it.
 async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let embed_page = request.uri().path().starts_with("/embed/");
+    let path = request.uri().path();
+    let embed_page = path.starts_with("/embed/");
+    let static_file = STATIC_PREFIXES.iter().any(|p| path.starts_with(p));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if !static_file {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -193,8 +208,13 @@ async fn require_login_for_pages(session: Session, request: Request, next: Next)
 }
 
 /// Refuses state-changing requests sent by another site (CSRF): a browser names the sending
-/// origin in `Origin` (or `Sec-Fetch-Site`), which must be this site.
-async fn refuse_cross_site_writes(request: Request, next: Next) -> Response {
+/// origin in `Origin` (else `Referer`, or at least `Sec-Fetch-Site`), whose scheme, host and port
+/// must be this site's.
+async fn refuse_cross_site_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -202,14 +222,24 @@ async fn refuse_cross_site_writes(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let headers = request.headers();
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_ok = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        Some(origin) => {
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-            origin_host.is_some() && origin_host == host
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let sender = text(header::ORIGIN).or_else(|| text(header::REFERER).map(origin_of));
+    let origin_ok = match sender {
+        Some(sender) => {
+            let site = site_origins(
+                state.public_origin.as_deref(),
+                headers,
+                state.auth.trust_forwarded_for,
+            );
+            app::features::embed::types::normalize_origin(sender)
+                .is_ok_and(|sender| site.contains(&sender))
         }
         None => !matches!(
-            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+            text(HeaderName::from_static("sec-fetch-site")),
             Some("cross-site") | Some("same-site")
         ),
     };
@@ -219,6 +249,45 @@ async fn refuse_cross_site_writes(request: Request, next: Next) -> Response {
         tracing::warn!(uri = %request.uri(), "refused a cross-site write");
         app::error::AppError::Forbidden.into_response()
     }
+}
+
+/// The `scheme://host[:port]` part of a URL.
+fn origin_of(url: &str) -> &str {
+    match url.find("://") {
+        Some(at) => {
+            let rest = &url[at + 3..];
+            &url[..at + 3 + rest.find(['/', '?', '#']).unwrap_or(rest.len())]
+        }
+        None => url,
+    }
+}
+
+/// The origins this site is reached at: the public URL's (`STOREPULSE_PUBLIC_URL`), and the
+/// request's `Host` with the site's scheme, which is the public URL's, else
+/// `X-Forwarded-Proto` from a trusted proxy, else http (the server itself speaks plain HTTP).
+fn site_origins(
+    public_origin: Option<&str>,
+    headers: &header::HeaderMap,
+    trust_proxy: bool,
+) -> Vec<String> {
+    let scheme = public_origin
+        .and_then(|o| o.split_once("://"))
+        .map(|(scheme, _)| scheme)
+        .or_else(|| {
+            trust_proxy
+                .then(|| headers.get("x-forwarded-proto")?.to_str().ok())
+                .flatten()
+        })
+        .unwrap_or("http");
+    let mut origins: Vec<String> = public_origin.map(String::from).into_iter().collect();
+    if let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        if let Ok(origin) =
+            app::features::embed::types::normalize_origin(&format!("{scheme}://{host}"))
+        {
+            origins.push(origin);
+        }
+    }
+    origins
 }
 
 #[cfg(test)]
@@ -232,5 +301,35 @@ mod tests {
         assert!(is_public("/fn/login"));
         assert!(!is_public("/sales"));
         assert!(!is_public("/"));
+    }
+
+    #[test]
+    fn the_site_origin_has_a_scheme_host_and_port() {
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        assert_eq!(
+            site_origins(None, &headers, false),
+            ["http://127.0.0.1:3000"]
+        );
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert_eq!(
+            site_origins(None, &headers, false),
+            ["http://127.0.0.1:3000"],
+            "untrusted"
+        );
+        assert_eq!(
+            site_origins(None, &headers, true),
+            ["https://127.0.0.1:3000"]
+        );
+        headers.insert(header::HOST, HeaderValue::from_static("stats.example:443"));
+        assert_eq!(
+            site_origins(Some("https://stats.example"), &headers, false),
+            ["https://stats.example", "https://stats.example"]
+        );
+        assert_eq!(
+            origin_of("https://stats.example/sales?x=1"),
+            "https://stats.example"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
     }
 }

@@ -216,13 +216,26 @@ pub fn authorize_dashboard(
 }
 
 /// A JSON request body, read after the caller's role was checked (so that an anonymous caller
-/// gets 401 whatever it sent); a body that is not the expected JSON is a 422 that says why.
+/// gets 401 whatever it sent); a body that is not the expected JSON is a 422 that says why, one
+/// over the body limit a 413.
 pub fn json_body<T>(
     body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
 ) -> Result<T, AppError> {
-    body.map(|Json(v)| v)
-        .map_err(|e| AppError::invalid("body", e.body_text()))
+    body.map(|Json(v)| v).map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(format!(
+                "The request body is over the limit of {} bytes.",
+                BODY_LIMIT
+            ))
+        } else {
+            AppError::invalid("body", e.body_text())
+        }
+    })
 }
+
+/// The largest request body outside uploads (axum's default limit, which the /fn routes and the
+/// JSON routes share).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// A CSV download: a header row and the rows, each value made spreadsheet-safe.
 pub fn csv_response(
@@ -251,17 +264,44 @@ pub fn csv_response(
         .into_response())
 }
 
-/// Makes a value safe to open in a spreadsheet: text that a spreadsheet would run as a formula
-/// gets a leading apostrophe.
+/// Makes a value safe to open in a spreadsheet (OWASP "CSV injection"): a cell that a
+/// spreadsheet could evaluate gets a leading apostrophe, which shows it as text. That is any cell
+/// starting with `=`, `+`, `-`, `@`, tab or carriage return, their full-width forms (`＝＋－＠`,
+/// which some spreadsheets fold to ASCII), or any of those after leading whitespace. A plain
+/// decimal number (`-12.50`, `3`) stays as it is, so that amounts stay numbers; anything else
+/// that merely parses as a float (`-Infinity`, `-1e5`, `+5`) is defused like text.
 pub fn spreadsheet_safe(value: &str) -> String {
-    // Numbers (e.g. a negative change) stay numbers.
-    if value.parse::<f64>().is_ok() {
+    if is_plain_decimal(value) {
         return value.to_string();
     }
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+    let risky = |c: char| {
+        matches!(
+            c,
+            '=' | '+'
+                | '-'
+                | '@'
+                | '\t'
+                | '\r'
+                | '\n'
+                | '\u{FF1D}'
+                | '\u{FF0B}'
+                | '\u{FF0D}'
+                | '\u{FF20}'
+        )
+    };
+    match value.trim_start().chars().next() {
+        _ if value.starts_with(['\t', '\r', '\n']) => format!("'{value}"),
+        Some(c) if risky(c) => format!("'{value}"),
         _ => value.to_string(),
     }
+}
+
+/// `-?digits[.digits]`: how the exports write numbers (Rust's and rust_decimal's `Display`).
+fn is_plain_decimal(value: &str) -> bool {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && all_digits(fraction)
 }
 
 #[cfg(test)]
@@ -273,7 +313,48 @@ mod tests {
         assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(spreadsheet_safe("WHITE MUG"), "WHITE MUG");
-        assert_eq!(spreadsheet_safe("-12.50"), "-12.50");
         assert_eq!(spreadsheet_safe("-1+2"), "'-1+2");
+        assert_eq!(spreadsheet_safe("+1+2"), "'+1+2");
+        assert_eq!(spreadsheet_safe("\t=1"), "'\t=1");
+        assert_eq!(spreadsheet_safe("\r=1"), "'\r=1");
+        assert_eq!(spreadsheet_safe("\nx"), "'\nx");
+        // Whatever merely parses as a float is not a plain number.
+        for value in [
+            "-Infinity",
+            "-inf",
+            "+Infinity",
+            "-NaN",
+            "+5",
+            "-1e5",
+            "1e5+1",
+        ] {
+            assert!(
+                spreadsheet_safe(value).starts_with('\'') || !value.starts_with(['-', '+']),
+                "{value} -> {}",
+                spreadsheet_safe(value)
+            );
+        }
+        assert_eq!(spreadsheet_safe("-Infinity"), "'-Infinity");
+        // Leading whitespace and full-width forms.
+        assert_eq!(spreadsheet_safe("  =1+2"), "'  =1+2");
+        assert_eq!(spreadsheet_safe("\u{3000}@SUM(A1)"), "'\u{3000}@SUM(A1)");
+        assert_eq!(spreadsheet_safe("\u{FF1D}1+2"), "'\u{FF1D}1+2");
+        assert_eq!(spreadsheet_safe("\u{FF0B}1"), "'\u{FF0B}1");
+        assert_eq!(spreadsheet_safe("\u{FF0D}1"), "'\u{FF0D}1");
+        assert_eq!(spreadsheet_safe("\u{FF20}x"), "'\u{FF20}x");
+        assert_eq!(spreadsheet_safe(" - 5"), "' - 5");
+        // A text that only contains an operator later is left alone.
+        assert_eq!(spreadsheet_safe("Mug = 2 for 1"), "Mug = 2 for 1");
+        assert_eq!(spreadsheet_safe(""), "");
+    }
+
+    #[test]
+    fn plain_numbers_stay_numbers() {
+        for value in ["-12.50", "12.50", "0", "-0.5", "1234567890.123", "-3"] {
+            assert_eq!(spreadsheet_safe(value), value);
+        }
+        for value in ["-", "-.5", "5.", "1.2.3", "--1", "1,5"] {
+            assert!(!is_plain_decimal(value), "{value}");
+        }
     }
 }

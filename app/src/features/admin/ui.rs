@@ -439,7 +439,7 @@ pub fn EmbedsPage() -> impl IntoView {
                             }
                         }).collect_view()}
                     </fieldset>
-                    <label>"Allowed origins (one per line, e.g. https://shop.example or capacitor://localhost)"
+                    <label>"Allowed origins (one per line, http or https, e.g. https://shop.example)"
                         <textarea name="origins" rows="2" prop:value=move || form.origins.get() on:input=move |ev| form.origins.set(event_target_value(&ev))></textarea></label>
                     <div class="filter-row">
                         <label>"Theme" <select name="theme" on:change=move |ev| form.theme.set(event_target_value(&ev))>

@@ -130,6 +130,17 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// The token of an `Authorization: Bearer <token>` header. The scheme is case-insensitive
+/// (RFC 9110 §11.1), so `bearer` and `BEARER` are bearer tokens too; other schemes (e.g. a
+/// proxy's Basic) are not ours and are ignored.
+fn bearer_token(value: &str) -> Option<String> {
+    let value = value.trim();
+    let (scheme, token) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
 /// Works out who is calling. A bearer token wins over the session: a JWT (three dot-separated
 /// parts) is an embed token, anything else an API token, which only /api/ accepts. The embed page
 /// itself takes its token from `?token=`.
@@ -144,8 +155,7 @@ pub async fn resolve(
     let bearer = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|v| v.trim().to_string());
+        .and_then(bearer_token);
     let page_token = || {
         path.starts_with("/embed/")
             .then(|| {
@@ -192,4 +202,23 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
         Caller::User(user) => Some(user),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("Bearer sp_abc").as_deref(), Some("sp_abc"));
+        assert_eq!(bearer_token("bearer sp_abc").as_deref(), Some("sp_abc"));
+        assert_eq!(bearer_token("BEARER  a.b.c ").as_deref(), Some("a.b.c"));
+        assert_eq!(bearer_token("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(
+            bearer_token("Bearer").as_deref(),
+            Some(""),
+            "presented, empty"
+        );
+        assert_eq!(bearer_token("Bearer ").as_deref(), Some(""));
+    }
 }

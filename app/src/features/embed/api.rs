@@ -144,7 +144,7 @@ pub async fn rotate_embed_secret(id: i64) -> Result<(), AppError> {
     )
 }
 
-/// A token for an embed, valid for `minutes` (at most a year, never past the embed's expiry):
+/// A token for an embed, valid for `minutes` (at most 30 days, never past the embed's expiry):
 /// for the snippet on the admin page and hosts that do not mint their own.
 #[server(prefix = "/fn", endpoint = "mint_embed_token")]
 pub async fn mint_embed_token(id: i64, minutes: i64) -> Result<String, AppError> {
@@ -157,8 +157,12 @@ pub async fn mint_embed_token(id: i64, minutes: i64) -> Result<String, AppError>
     with_status(
         async {
             let state = app_state()?;
-            if !(1..=525_600).contains(&minutes) {
-                return Err(AppError::invalid("minutes", "between 1 minute and 1 year"));
+            let longest = super::token::MAX_TOKEN_DAYS * 24 * 60;
+            if !(1..=longest).contains(&minutes) {
+                return Err(AppError::invalid(
+                    "minutes",
+                    format!("between 1 minute and {} days", super::token::MAX_TOKEN_DAYS),
+                ));
             }
             let row = super::queries::embed_row(&state.pool, id)
                 .await?

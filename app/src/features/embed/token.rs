@@ -15,6 +15,10 @@ use super::types::{EmbedClaims, EmbedScope};
 /// How long tokens signed with a rotated-out secret keep working.
 pub const ROTATION_GRACE_HOURS: i64 = 24;
 
+/// The longest a token may live from the moment it is checked: the admin page's longest choice
+/// (30 days). A token whose `exp` lies further ahead is refused, host-minted or not.
+pub const MAX_TOKEN_DAYS: i64 = 30;
+
 /// The installation's embed signing key (from the settings or generated into the data folder).
 #[derive(Clone)]
 pub struct SigningKey(Vec<u8>);
@@ -54,6 +58,7 @@ pub fn mint(key: &SigningKey, embed: &EmbedRow, expires_at: DateTime<Utc>) -> St
         filters: embed.locked.clone(),
         exp: expires_at.timestamp(),
         iat: Some(Utc::now().timestamp()),
+        nbf: None,
     };
     let secret = key.embed_secret(embed.embed_id, embed.secret_version);
     jsonwebtoken::encode(
@@ -85,8 +90,26 @@ fn claimed_embed(token: &str) -> Result<i64, String> {
         .map_err(|_| "the token names no embed".into())
 }
 
-/// Checks a token against its embed: signature (current secret, or the previous one during the
-/// rotation grace period), expiry, the embed not revoked or expired, and the claims equal to the
+/// Refuses a header with `crit`: it lists extensions the recipient must understand, and we
+/// understand none (RFC 7515 §4.1.11). jsonwebtoken ignores header fields it does not know.
+fn check_header(token: &str) -> Result<(), String> {
+    let header = token
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|h| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&h).ok())
+        .ok_or("the token's header cannot be read")?;
+    if header.contains_key("crit") {
+        return Err(
+            "the token's header names critical extensions (crit), which are not supported".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Checks a token against its embed: header, signature (current secret, or the previous one
+/// during the rotation grace period), validity period (`nbf`, `exp`, at most the embed's expiry
+/// and [`MAX_TOKEN_DAYS`] ahead), the embed not revoked or expired, and the claims equal to the
 /// embed's dashboard and locked filters. `Err` says why it is refused.
 pub fn check(
     key: &SigningKey,
@@ -95,13 +118,16 @@ pub fn check(
     now: DateTime<Utc>,
 ) -> Result<EmbedGrant, String> {
     let embed = embed.ok_or("the embed does not exist")?;
+    check_header(token)?;
     let mut versions = vec![embed.secret_version];
     if embed.previous_secret_until.is_some_and(|until| until > now) {
         versions.push(embed.secret_version - 1);
     }
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = 0;
-    validation.validate_exp = false; // checked below against `now`, which tests can set
+    // exp and nbf are checked below against `now`, which tests can set (no leeway either way).
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
     validation.required_spec_claims = ["exp".to_string()].into_iter().collect();
     let mut refusal = "the token's signature does not match the embed's secret".to_string();
     let claims = versions
@@ -131,11 +157,25 @@ pub fn check(
     if claims.exp <= now.timestamp() {
         return Err("the token has expired".into());
     }
+    if claims.nbf.is_some_and(|nbf| nbf > now.timestamp()) {
+        return Err("the token is not valid yet (nbf)".into());
+    }
+    if claims.exp > (now + chrono::Duration::days(MAX_TOKEN_DAYS)).timestamp() {
+        return Err(format!(
+            "the token's expiry is more than {MAX_TOKEN_DAYS} days ahead: mint shorter tokens"
+        ));
+    }
     if embed.revoked_at.is_some() {
         return Err("the embed has been revoked".into());
     }
     if embed.expires_at.is_some_and(|at| at <= now) {
         return Err("the embed has expired".into());
+    }
+    if embed
+        .expires_at
+        .is_some_and(|at| claims.exp > at.timestamp())
+    {
+        return Err("the token's expiry is past the embed's own expiry".into());
     }
     if claims.embed != embed.embed_id || claims.dashboard != embed.dashboard {
         return Err("the token is for another dashboard".into());
@@ -154,7 +194,7 @@ pub fn check(
             allow_export: embed.allow_export,
             theme: embed.theme,
         },
-        expires_at: embed.expires_at.map_or(expires_at, |at| at.min(expires_at)),
+        expires_at,
         allowed_origins: embed.allowed_origins.clone(),
     })
 }
@@ -311,6 +351,106 @@ mod tests {
             &secret,
         );
         assert!(check(&key(), &no_exp, Some(&embed()), now).is_err());
+    }
+
+    /// Signs claims with a header of our own (e.g. with `crit`), as a host library might.
+    fn sign_with_header(
+        header: &serde_json::Value,
+        claims: &serde_json::Value,
+        secret: &str,
+    ) -> String {
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(signing_input.as_bytes());
+        format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        )
+    }
+
+    #[test]
+    fn a_critical_header_extension_is_refused() {
+        let now = Utc::now();
+        let secret = key().embed_secret(7, 2);
+        let c = claims(now + Duration::minutes(5));
+        let plain = sign_with_header(
+            &serde_json::json!({"alg": "HS256", "typ": "JWT"}),
+            &c,
+            &secret,
+        );
+        assert!(
+            check(&key(), &plain, Some(&embed()), now).is_ok(),
+            "the hand-signed token is good"
+        );
+        let crit = sign_with_header(
+            &serde_json::json!({"alg": "HS256", "typ": "JWT", "crit": ["exp"], "exp": 1}),
+            &c,
+            &secret,
+        );
+        let refusal = check(&key(), &crit, Some(&embed()), now).unwrap_err();
+        assert!(refusal.contains("crit"), "{refusal}");
+        let empty = sign_with_header(
+            &serde_json::json!({"alg": "HS256", "crit": []}),
+            &c,
+            &secret,
+        );
+        assert!(check(&key(), &empty, Some(&embed()), now).is_err());
+    }
+
+    #[test]
+    fn not_before_is_honoured() {
+        let now = Utc::now();
+        let secret = key().embed_secret(7, 2);
+        let mut c = claims(now + Duration::minutes(5));
+        c["nbf"] = serde_json::json!((now + Duration::minutes(1)).timestamp());
+        let early = sign(&c, &secret);
+        assert_eq!(
+            check(&key(), &early, Some(&embed()), now).unwrap_err(),
+            "the token is not valid yet (nbf)"
+        );
+        assert!(check(&key(), &early, Some(&embed()), now + Duration::minutes(2)).is_ok());
+        c["nbf"] = serde_json::json!(now.timestamp());
+        assert!(check(&key(), &sign(&c, &secret), Some(&embed()), now).is_ok());
+        c["nbf"] = serde_json::json!("soon");
+        assert!(check(&key(), &sign(&c, &secret), Some(&embed()), now).is_err());
+    }
+
+    #[test]
+    fn expiry_is_capped_by_the_embed_and_the_maximum_lifetime() {
+        let now = Utc::now();
+        let secret = key().embed_secret(7, 2);
+        // Year 9999.
+        let far = sign(
+            &claims(DateTime::from_timestamp(253_402_300_799, 0).unwrap()),
+            &secret,
+        );
+        let refusal = check(&key(), &far, Some(&embed()), now).unwrap_err();
+        assert!(refusal.contains("30 days"), "{refusal}");
+        let just_over = sign(
+            &claims(now + Duration::days(30) + Duration::seconds(5)),
+            &secret,
+        );
+        assert!(check(&key(), &just_over, Some(&embed()), now).is_err());
+        let longest = sign(&claims(now + Duration::days(30)), &secret);
+        assert!(check(&key(), &longest, Some(&embed()), now).is_ok());
+        // Past the embed's own expiry.
+        let mut ending = embed();
+        ending.expires_at = Some(now + Duration::hours(1));
+        let past_embed = sign(&claims(now + Duration::hours(2)), &secret);
+        assert_eq!(
+            check(&key(), &past_embed, Some(&ending), now).unwrap_err(),
+            "the token's expiry is past the embed's own expiry"
+        );
+        let within = mint(&key(), &ending, now + Duration::minutes(59));
+        let grant = check(&key(), &within, Some(&ending), now).unwrap();
+        assert_eq!(
+            grant.expires_at.timestamp(),
+            (now + Duration::minutes(59)).timestamp()
+        );
     }
 
     #[test]

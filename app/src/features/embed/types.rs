@@ -227,7 +227,7 @@ pub struct EmbedInput {
     pub locked: LockedFilters,
     #[serde(default)]
     pub editable: Vec<FilterKey>,
-    /// One origin per entry, e.g. `https://shop.example` or `capacitor://localhost`.
+    /// One origin per entry, e.g. `https://shop.example` (http or https only).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
     #[serde(default)]
@@ -237,6 +237,15 @@ pub struct EmbedInput {
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
 }
+
+/// The most allowed origins an embed takes.
+pub const MAX_ORIGINS: usize = 20;
+/// The longest origin, in characters (a host name has at most 253).
+pub const MAX_ORIGIN_CHARS: usize = 300;
+/// The most values one locked filter takes.
+pub const MAX_LOCKED_VALUES: usize = 100;
+/// The longest locked value, in characters.
+pub const MAX_VALUE_CHARS: usize = 200;
 
 /// The checked form of an [`EmbedInput`].
 #[derive(Debug, Clone, PartialEq)]
@@ -288,6 +297,16 @@ impl EmbedInput {
             if values.is_empty() {
                 continue;
             }
+            if values.len() > MAX_LOCKED_VALUES
+                || values.iter().any(|v| v.chars().count() > MAX_VALUE_CHARS)
+            {
+                return Err(AppError::invalid(
+                    "locked",
+                    format!(
+                        "lock at most {MAX_LOCKED_VALUES} values of at most {MAX_VALUE_CHARS} characters per filter"
+                    ),
+                ));
+            }
             if *key == FilterKey::Source && values.iter().any(|v| v.parse::<i64>().is_err()) {
                 return Err(AppError::invalid(
                     "locked",
@@ -310,6 +329,12 @@ impl EmbedInput {
             if origin.is_empty() {
                 continue;
             }
+            if origin.chars().count() > MAX_ORIGIN_CHARS {
+                return Err(AppError::invalid(
+                    "allowed_origins",
+                    format!("an origin has at most {MAX_ORIGIN_CHARS} characters"),
+                ));
+            }
             let origin =
                 normalize_origin(origin).map_err(|e| AppError::invalid("allowed_origins", e))?;
             if !allowed_origins.contains(&origin) {
@@ -320,6 +345,12 @@ impl EmbedInput {
             return Err(AppError::invalid(
                 "allowed_origins",
                 "name at least one origin that may frame the dashboard, e.g. https://shop.example",
+            ));
+        }
+        if allowed_origins.len() > MAX_ORIGINS {
+            return Err(AppError::invalid(
+                "allowed_origins",
+                format!("name at most {MAX_ORIGINS} origins"),
             ));
         }
         if self.expires_at.is_some_and(|at| at <= now) {
@@ -341,20 +372,18 @@ impl EmbedInput {
     }
 }
 
-/// An exact origin: `scheme://host[:port]`, lower case, no path, no wildcard. Schemes other than
-/// http(s) are for native hosts (`capacitor://localhost`, `app://shop`).
+/// An exact web origin: `http(s)://host[:port]`, lower case, no path, no wildcard. Other schemes
+/// (`javascript:`, `data:`, native app schemes) are refused: a browser frames pages only from
+/// web origins, and anything else in `frame-ancestors` is either useless or dangerous.
 pub fn normalize_origin(origin: &str) -> Result<String, String> {
     let bad = || {
         format!(
-            "'{origin}' is not an origin: write scheme://host[:port], e.g. https://shop.example"
+            "'{origin}' is not a web origin: write http(s)://host[:port], e.g. https://shop.example"
         )
     };
     let (scheme, rest) = origin.split_once("://").ok_or_else(bad)?;
     let scheme = scheme.to_ascii_lowercase();
-    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_lowercase())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.'));
+    let scheme_ok = matches!(scheme.as_str(), "http" | "https");
     let rest = rest.strip_suffix('/').unwrap_or(rest).to_ascii_lowercase();
     let (host, port) = match rest.rsplit_once(':') {
         Some((h, p)) if !p.contains(']') => (h.to_string(), Some(p)),
@@ -370,12 +399,8 @@ pub fn normalize_origin(origin: &str) -> Result<String, String> {
         return Err(bad());
     }
     // Browsers leave the default port out of an origin (`event.origin`, `Origin`).
-    let default_port = match scheme.as_str() {
-        "https" => Some("443"),
-        "http" => Some("80"),
-        _ => None,
-    };
-    if port.is_some() && port == default_port {
+    let default_port = if scheme == "https" { "443" } else { "80" };
+    if port == Some(default_port) {
         return Ok(format!("{scheme}://{host}"));
     }
     Ok(format!("{scheme}://{rest}"))
@@ -394,6 +419,9 @@ pub struct EmbedClaims {
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
+    /// Not before, seconds since 1970 (UTC); optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
 #[cfg(test)]
@@ -447,9 +475,13 @@ mod tests {
             "http://127.0.0.1:3001"
         );
         assert_eq!(
-            normalize_origin("capacitor://localhost").unwrap(),
-            "capacitor://localhost"
+            normalize_origin("HTTPS://shop.example:443").unwrap(),
+            "https://shop.example"
         );
+        assert!(normalize_origin("javascript://x").is_err());
+        assert!(normalize_origin("data://x").is_err());
+        assert!(normalize_origin("capacitor://localhost").is_err());
+        assert!(normalize_origin("null").is_err());
         assert!(normalize_origin("https://*.shop.example").is_err());
         assert!(normalize_origin("https://shop.example/path").is_err());
         assert!(normalize_origin("shop.example").is_err());
@@ -483,7 +515,50 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("allowed_origins:"));
+        input.allowed_origins = vec!["javascript://x".into()];
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("allowed_origins:"));
+        input.allowed_origins = (0..=MAX_ORIGINS)
+            .map(|i| format!("https://shop{i}.example"))
+            .collect();
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("allowed_origins:"));
+        input.allowed_origins = vec![format!("https://{}.example", "a".repeat(300))];
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("allowed_origins:"));
         input.allowed_origins = vec!["https://a.example".into()];
+        input.name = "n".repeat(101);
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("name:"));
+        input.name = "Germany web".into();
+        input.locked = LockedFilters::from([(FilterKey::Country, vec!["x".repeat(201)])]);
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("locked:"));
+        input.locked = LockedFilters::from([(
+            FilterKey::Country,
+            (0..=MAX_LOCKED_VALUES).map(|i| i.to_string()).collect(),
+        )]);
+        assert!(input
+            .validate(now)
+            .unwrap_err()
+            .to_string()
+            .starts_with("locked:"));
+        input.locked = LockedFilters::new();
         input.expires_at = Some(now - chrono::Duration::hours(1));
         assert!(input
             .validate(now)
