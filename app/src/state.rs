@@ -45,13 +45,15 @@ pub struct CustomerSettings {
 /// data version (`rollup_state`), so stale entries are never read again and age out. Entries are
 /// per process; every process computes the same results from the same database.
 #[derive(Clone)]
-pub struct ResultCache(moka::sync::Cache<String, std::sync::Arc<dyn std::any::Any + Send + Sync>>);
+pub struct ResultCache(
+    moka::future::Cache<String, std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+);
 
 impl ResultCache {
     /// A cache of at most `entries` results, each kept at most ten minutes.
     pub fn new(entries: u64) -> Self {
         Self(
-            moka::sync::Cache::builder()
+            moka::future::Cache::builder()
                 .max_capacity(entries)
                 .time_to_live(std::time::Duration::from_secs(600))
                 .build(),
@@ -59,6 +61,8 @@ impl ResultCache {
     }
 
     /// The cached result of `query` for `key` at the current data version, or computes and keeps it.
+    /// Concurrent callers asking for the same missing entry wait for one computation instead of
+    /// each running the queries (50 visitors opening a dashboard after an ingest cost one pass).
     pub async fn get_or_compute<T, F>(
         &self,
         pool: &PgPool,
@@ -78,16 +82,18 @@ impl ResultCache {
             "{query}|{version}|{}",
             serde_json::to_string(key).map_err(|e| AppError::internal("cache key", e))?
         );
-        if let Some(hit) = self
-            .0
-            .get(&key)
-            .and_then(|v| v.downcast_ref::<T>().cloned())
-        {
-            return Ok(hit);
-        }
-        let value = compute.await?;
-        self.0.insert(key, std::sync::Arc::new(value.clone()));
-        Ok(value)
+        let entry =
+            self.0
+                .try_get_with(key, async {
+                    let value = compute.await?;
+                    Ok::<_, AppError>(std::sync::Arc::new(value)
+                        as std::sync::Arc<dyn std::any::Any + Send + Sync>)
+                })
+                .await
+                .map_err(|err| (*err).clone())?;
+        entry.downcast_ref::<T>().cloned().ok_or_else(|| {
+            AppError::internal("result cache", "an entry of another type under this key")
+        })
     }
 }
 
