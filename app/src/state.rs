@@ -29,6 +29,8 @@ pub struct AppState {
     pub embed_key: crate::features::embed::token::SigningKey,
     /// Send `Strict-Transport-Security` (the site is served over https).
     pub hsts: bool,
+    /// Sane ranges of uploaded values; the dashboards' presets stay within its dates.
+    pub limits: crate::features::sources::types::ValueLimits,
 }
 
 /// Settings of the Customer Insights dashboard.

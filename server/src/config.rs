@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use app::features::sources::types::ValueLimits;
 use serde::{Deserialize, Serialize};
 
 /// A secret value: `Debug` and `Display` print `[redacted]`.
@@ -93,6 +94,14 @@ pub struct Settings {
     /// Stock rules, pricing rules and market-signal thresholds (`[inventory.stock]`,
     /// `[inventory.pricing]`, `[inventory.signals]` in the file; `STOREPULSE_INVENTORY__PRICING__MARGIN_CEILING`).
     pub inventory: app::features::inventory::types::InventorySettings,
+    /// The earliest date a file may hold (orders, stock, price observations).
+    pub min_order_date: chrono::NaiveDate,
+    /// The latest date a file may hold, in days after today.
+    pub max_days_ahead: i64,
+    /// The largest price, cost or shipping amount a file may hold, in whole currency units.
+    pub max_unit_price: u64,
+    /// The largest quantity, stock or lead time a file may hold.
+    pub max_quantity: i64,
 }
 
 impl Default for Settings {
@@ -126,6 +135,10 @@ impl Default for Settings {
             trust_forwarded_for: false,
             hsts: None,
             log: "info,sqlx=warn,tower_sessions=warn".into(),
+            min_order_date: ValueLimits::default().min_date,
+            max_days_ahead: ValueLimits::default().max_days_ahead,
+            max_unit_price: ValueLimits::default().max_unit_price,
+            max_quantity: ValueLimits::default().max_quantity,
         }
     }
 }
@@ -202,7 +215,34 @@ impl Settings {
                 && inv.pricing.min_weeks >= 3,
             "inventory.pricing needs 0 < max_step < 1 and min_weeks ≥ 3"
         );
+        anyhow::ensure!(
+            self.max_days_ahead >= 0 && self.max_days_ahead <= 3660,
+            "max_days_ahead must be 0 to 3660 days, got {}",
+            self.max_days_ahead
+        );
+        anyhow::ensure!(
+            self.max_unit_price > 0 && self.max_unit_price <= 1_000_000_000_000_000,
+            "max_unit_price must be 1 to 10^18, got {}",
+            self.max_unit_price
+        );
+        // Quantities are stored as 32-bit integers.
+        anyhow::ensure!(
+            self.max_quantity > 0 && self.max_quantity <= i32::MAX as i64,
+            "max_quantity must be 1 to {}, got {}",
+            i32::MAX,
+            self.max_quantity
+        );
         Ok(())
+    }
+
+    /// The ranges of values a file may hold.
+    pub fn value_limits(&self) -> ValueLimits {
+        ValueLimits {
+            min_date: self.min_order_date,
+            max_days_ahead: self.max_days_ahead,
+            max_unit_price: self.max_unit_price,
+            max_quantity: self.max_quantity,
+        }
     }
 
     /// Whether cookies must be marked Secure (the site is served over https).

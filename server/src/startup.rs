@@ -54,6 +54,7 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
         inventory: settings.inventory,
         embed_key: app::features::embed::token::SigningKey::new(keys.embed.expose().as_bytes()),
         hsts: settings.hsts.unwrap_or_else(|| settings.secure_cookies()),
+        limits: settings.value_limits(),
     }
 }
 
