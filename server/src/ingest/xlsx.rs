@@ -198,7 +198,7 @@ impl<'a> Scanner<'a> {
                     let n = bytes.iter().position(|&c| c == b'<').unwrap_or(bytes.len());
                     self.run += n as u64;
                     if self.run > MAX_TEXT_BYTES {
-                        return Err(self.too_long("a text"));
+                        return Err(self.too_long("a text", MAX_TEXT_BYTES));
                     }
                     bytes = &bytes[n..];
                     if !bytes.is_empty() {
@@ -211,7 +211,7 @@ impl<'a> Scanner<'a> {
                 }
                 State::Tag(quote) => {
                     if self.tag.len() >= MAX_TAG_BYTES {
-                        return Err(self.too_long("a tag"));
+                        return Err(self.too_long("a tag", MAX_TAG_BYTES as u64));
                     }
                     self.tag.push(b);
                     match (quote, b) {
@@ -230,7 +230,7 @@ impl<'a> Scanner<'a> {
                 State::Comment | State::CData | State::Instruction => {
                     self.run += 1;
                     if self.run > MAX_TEXT_BYTES {
-                        return Err(self.too_long("a comment or CDATA section"));
+                        return Err(self.too_long("a comment or CDATA section", MAX_TEXT_BYTES));
                     }
                     let end = b == b'>'
                         && match self.state {
@@ -274,7 +274,7 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn too_long(&self, what: &str) -> String {
+    fn too_long(&self, what: &str, limit: u64) -> String {
         let place = if self.cell.is_empty() {
             String::new()
         } else {
@@ -283,7 +283,7 @@ impl<'a> Scanner<'a> {
         format!(
             "part {} has {what} longer than {} KiB{place}: an Excel cell holds at most {} characters",
             self.part,
-            MAX_TEXT_BYTES >> 10,
+            limit >> 10,
             thousands(MAX_CELL_CHARS as u64)
         )
     }

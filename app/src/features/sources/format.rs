@@ -408,7 +408,9 @@ impl RowParser {
                 Value::Timestamp | Value::Date => {
                     let t = parse_timestamp(raw, self.date_order)
                         .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?;
-                    let day = NaiveDate::parse_from_str(&t[..10], "%Y-%m-%d")
+                    // Every accepted shape starts with the date as YYYY-MM-DD.
+                    let date = t.get(..10).unwrap_or_default();
+                    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
                         .map_err(|_| reject(format!("{} '{raw}' is not a date", column.name)))?;
                     if day < self.limits.min_date || day > self.max_date {
                         return Err(reject(format!(
@@ -417,7 +419,7 @@ impl RowParser {
                         )));
                     }
                     match column.value {
-                        Value::Date => t[..10].to_string(),
+                        Value::Date => date.to_string(),
                         _ => t,
                     }
                 }
