@@ -284,6 +284,25 @@ mod tests {
     }
 
     #[test]
+    fn value_limits_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STOREPULSE_MIN_ORDER_DATE", "2005-03-01");
+            jail.set_env("STOREPULSE_MAX_QUANTITY", "5000");
+            let s = Settings::load(Path::new("none.toml")).map_err(|e| e.to_string())?;
+            let limits = s.value_limits();
+            assert_eq!(limits.min_date.to_string(), "2005-03-01");
+            assert_eq!(limits.max_quantity, 5000);
+            assert_eq!(limits.max_unit_price, 1_000_000_000);
+            jail.set_env("STOREPULSE_MAX_QUANTITY", "0");
+            let err = Settings::load(Path::new("none.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("max_quantity must be 1 to"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn bad_values_say_what_to_fix() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("STOREPULSE_CURRENCY", "pounds");

@@ -419,6 +419,22 @@ mod tests {
     }
 
     #[test]
+    fn a_zip_directory_listing_too_many_parts_is_refused_before_it_is_read() {
+        use std::io::Write;
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        // An end-of-directory record claiming 60,000 parts, and nothing else.
+        let mut record = b"PK\x05\x06\0\0\0\0".to_vec();
+        record.extend(60_000u16.to_le_bytes());
+        record.extend(60_000u16.to_le_bytes());
+        record.extend([0u8; 10]);
+        file.write_all(&record).unwrap();
+        let err = check(file.path()).unwrap_err();
+        assert!(err.contains("its ZIP directory lists more than 10,000 parts"), "{err}");
+        std::fs::write(file.path(), b"PK\x03\x04 not a zip").unwrap();
+        assert!(check(file.path()).unwrap_err().contains("no ZIP directory"));
+    }
+
+    #[test]
     fn references_within_excel_pass_and_beyond_it_fail() {
         assert!(check_reference("A1").is_ok());
         assert!(check_reference("XFD1048576").is_ok());
