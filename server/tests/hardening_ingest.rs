@@ -69,7 +69,8 @@ fn workbook(
     workbook_with_filler(shared, stored, None, sheet)
 }
 
-/// As `workbook`, with a part `filler.0` of `filler.1` MiB of markup.
+/// As `workbook`, with a part `filler.0` of `filler.1` MiB: markup for an `.xml` part, else
+/// bytes 0xFF (as in an uncompressed image).
 fn workbook_with_filler(
     shared: Option<&str>,
     stored: bool,
@@ -100,9 +101,13 @@ fn workbook_with_filler(
     }
     if let Some((name, mib)) = filler {
         zip.start_file(name, options).unwrap();
-        let chunk = "<a/>".repeat(1 << 18);
+        let chunk = if name.ends_with(".xml") {
+            "<a/>".repeat(1 << 18).into_bytes()
+        } else {
+            vec![0xFF; 1 << 20]
+        };
         for _ in 0..mib {
-            zip.write_all(chunk.as_bytes()).unwrap();
+            zip.write_all(&chunk).unwrap();
         }
     }
     zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
@@ -241,6 +246,13 @@ fn a_workbook_within_the_limits_still_reads() {
     assert_eq!(rows[1][0], "536365");
     assert_eq!(rows[1][1].len(), 32_767);
     assert_eq!(rows[1][2], "6");
+    // Parts calamine never parses (images, macros) are measured, not scanned as XML.
+    let rows_xml = format!(r#"<row r="1">{}</row>"#, inline("A1", "InvoiceNo"));
+    let file = workbook_with_filler(None, false, Some(("xl/media/image1.bmp", 3)), |w| {
+        w.write_all(rows_xml.as_bytes())
+    });
+    assert_eq!(read(file.path()).unwrap(), vec![vec!["InvoiceNo".to_string()]]);
+    assert_small_allocations();
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! Bounds on XLSX workbooks, checked before calamine reads them. calamine (through quick-xml)
 //! buffers a whole XML text or tag, trusts declared counts and cell references, and keeps shared
 //! strings in memory: a workbook of a few kilobytes could make it allocate gigabytes. So every
-//! part is first unpacked once through a constant-memory scan that counts the real bytes (not the
-//! declared sizes) and rejects over-long texts and tags, cell references beyond Excel's sheet, and
-//! too many shared strings. Limits follow Excel's own where it has one.
+//! part is first unpacked once, counting the real bytes (not the declared sizes); XML parts go
+//! through a constant-memory scan that rejects over-long texts and tags, cell references beyond
+//! Excel's sheet, and too many shared strings. Other parts (images, macros) are only measured:
+//! calamine never parses them, since a workbook or worksheet must be an `.xml` part (checked in
+//! the relationships). Limits follow Excel's own where it has one.
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -54,10 +56,8 @@ pub fn check(path: &Path) -> Result<(), String> {
         } else {
             MAX_PART_BYTES
         };
-        let mut scan = Scanner::new(
-            &name,
-            lower.ends_with(".xml") || lower.ends_with(".rels"),
-        );
+        let xml = lower.ends_with(".xml") || lower.ends_with(".rels");
+        let mut scan = Scanner::new(&name, lower.ends_with(".rels"));
         let mut size = 0u64;
         loop {
             let n = part
@@ -80,7 +80,9 @@ pub fn check(path: &Path) -> Result<(), String> {
                     MAX_TOTAL_BYTES >> 20
                 ));
             }
-            scan.feed(&buf[..n])?;
+            if xml {
+                scan.feed(&buf[..n])?;
+            }
         }
         shared_strings += scan.shared_strings;
         if shared_strings > MAX_SHARED_STRINGS {
@@ -161,9 +163,8 @@ enum State {
 /// references calamine would parse, and the shared strings it would keep.
 struct Scanner<'a> {
     part: &'a str,
-    /// Declarations (`<!DOCTYPE …>`) are refused in XML parts; other parts (images) are only
-    /// measured, since their bytes may look like anything.
-    xml: bool,
+    /// A relationships part: it says which parts calamine parses.
+    rels: bool,
     state: State,
     /// Bytes of the current text run, comment, CDATA section or instruction.
     run: u64,
@@ -177,10 +178,10 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(part: &'a str, xml: bool) -> Self {
+    fn new(part: &'a str, rels: bool) -> Self {
         Scanner {
             part,
-            xml,
+            rels,
             state: State::Text,
             run: 0,
             tag: Vec::new(),
@@ -258,8 +259,7 @@ impl<'a> Scanner<'a> {
             b"<!--" => State::Comment,
             b"<![CDATA[" => State::CData,
             b"<?" => State::Instruction,
-            [b'<', b'!', ..]
-                if self.xml && !b"<!--".starts_with(tag) && !b"<![CDATA[".starts_with(tag) =>
+            [b'<', b'!', ..] if !b"<!--".starts_with(tag) && !b"<![CDATA[".starts_with(tag) =>
             {
                 return Err(format!(
                     "part {} holds a document type declaration, which no spreadsheet writes",
@@ -305,6 +305,9 @@ impl<'a> Scanner<'a> {
         if local == b"si" {
             self.shared_strings += 1;
         }
+        if self.rels && local == b"Relationship" {
+            self.check_relationship(&inner[name_end..])?;
+        }
         for (attribute, value) in attributes(&inner[name_end..]) {
             match attribute {
                 b"r" | b"ref" => {
@@ -334,6 +337,35 @@ impl<'a> Scanner<'a> {
             }
         }
         self.tag = tag;
+        Ok(())
+    }
+}
+
+impl Scanner<'_> {
+    /// The workbook and its sheets are parsed as XML: they must be `.xml` parts, which the scan
+    /// covers (calamine finds them through these relationships).
+    fn check_relationship(&self, attributes_text: &[u8]) -> Result<(), String> {
+        let mut kind: &[u8] = b"";
+        let mut target: &[u8] = b"";
+        for (name, value) in attributes(attributes_text) {
+            match name {
+                b"Type" => kind = value,
+                b"Target" => target = value,
+                _ => {}
+            }
+        }
+        let kind = kind.rsplit(|&c| c == b'/').next().unwrap_or(kind);
+        let parsed = matches!(
+            kind,
+            b"officeDocument" | b"worksheet" | b"chartsheet" | b"dialogsheet"
+        );
+        if parsed && !target.to_ascii_lowercase().ends_with(b".xml") {
+            return Err(format!(
+                "part {}: the workbook or a sheet is '{}', which is not an .xml part",
+                self.part,
+                cut(&String::from_utf8_lossy(target))
+            ));
+        }
         Ok(())
     }
 }
@@ -410,7 +442,7 @@ mod tests {
     use super::*;
 
     fn scan(xml: &str) -> Result<u64, String> {
-        let mut s = Scanner::new("xl/worksheets/sheet1.xml", true);
+        let mut s = Scanner::new("xl/worksheets/sheet1.xml", false);
         // In small pieces, so that tags and markers straddle the chunks.
         for chunk in xml.as_bytes().chunks(3) {
             s.feed(chunk)?;
@@ -467,5 +499,12 @@ mod tests {
         assert!(scan(r#"<sst uniqueCount="99999999999999999999">"#)
             .unwrap_err()
             .contains("declares 99999999999999999999 shared strings"));
+        let mut rels = Scanner::new("xl/_rels/workbook.xml.rels", true);
+        let sheet = r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="#;
+        assert!(rels.feed(format!(r#"{sheet}"worksheets/sheet1.xml"/>"#).as_bytes()).is_ok());
+        let err = rels.feed(format!(r#"{sheet}"media/image1.png"/>"#).as_bytes()).unwrap_err();
+        assert!(err.contains("a sheet is 'media/image1.png', which is not an .xml part"), "{err}");
+        let image = r#"<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/image1.png"/>"#;
+        assert!(rels.feed(image.as_bytes()).is_ok());
     }
 }
