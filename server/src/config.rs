@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use app::features::sources::types::ValueLimits;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
-use app::features::sources::types::ValueLimits;
 use serde::{Deserialize, Serialize};
 
 /// A secret value: `Debug` and `Display` print `[redacted]`.
@@ -216,18 +216,18 @@ impl Settings {
             "inventory.pricing needs 0 < max_step < 1 and min_weeks ≥ 3"
         );
         anyhow::ensure!(
-            self.max_days_ahead >= 0 && self.max_days_ahead <= 3660,
+            (0..=3660).contains(&self.max_days_ahead),
             "max_days_ahead must be 0 to 3660 days, got {}",
             self.max_days_ahead
         );
         anyhow::ensure!(
-            self.max_unit_price > 0 && self.max_unit_price <= 1_000_000_000_000_000,
+            (1..=1_000_000_000_000_000).contains(&self.max_unit_price),
             "max_unit_price must be 1 to 10^18, got {}",
             self.max_unit_price
         );
         // Quantities are stored as 32-bit integers.
         anyhow::ensure!(
-            self.max_quantity > 0 && self.max_quantity <= i32::MAX as i64,
+            (1..=i32::MAX as i64).contains(&self.max_quantity),
             "max_quantity must be 1 to {}, got {}",
             i32::MAX,
             self.max_quantity

@@ -177,19 +177,31 @@ fn a_cell_at_column_fxshrxw_is_rejected_without_a_giant_allocation() {
     for far in ["ZZZZZ1", "XFE1", "A1048577", "A99999999999999999999"] {
         let file = sheet_xlsx(&format!(r#"<row r="1"><c r="{far}"><v>1</v></c></row>"#));
         let err = rejected_fast(file.path(), 5);
-        assert!(err.contains(&format!("cell reference '{far}' is beyond Excel's last")), "{err}");
+        assert!(
+            err.contains(&format!("cell reference '{far}' is beyond Excel's last")),
+            "{err}"
+        );
     }
     // Cells without references are counted on by calamine: bounded all the same.
     let wide: String = (0..16_385).map(|_| "<c><v>1</v></c>").collect();
     let file = sheet_xlsx(&format!("<row>{wide}</row>"));
     let err = rejected_fast(file.path(), 20);
-    assert!(err.contains("cell XFE1 is beyond Excel's last column XFD"), "{err}");
+    assert!(
+        err.contains("cell XFE1 is beyond Excel's last column XFD"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_64_mib_cell_is_rejected_before_it_is_read() {
     let file = workbook(None, true, |w| {
-        w.write_all(format!(r#"<row r="1">{}</row><row r="2"><c r="B2" t="inlineStr"><is><t>"#, inline("A1", "x")).as_bytes())?;
+        w.write_all(
+            format!(
+                r#"<row r="1">{}</row><row r="2"><c r="B2" t="inlineStr"><is><t>"#,
+                inline("A1", "x")
+            )
+            .as_bytes(),
+        )?;
         let chunk = vec![b'x'; 1 << 20];
         for _ in 0..65 {
             w.write_all(&chunk)?;
@@ -208,18 +220,37 @@ fn a_64_mib_cell_is_rejected_before_it_is_read() {
 fn cells_rows_and_shared_strings_beyond_excel_are_rejected_by_name() {
     // Under the scan's byte limit, over Excel's characters.
     let long = "é".repeat(40_000);
-    let file = sheet_xlsx(&format!(r#"<row r="1">{}</row><row r="7">{}</row>"#, inline("A1", "a"), inline("C7", &long)));
+    let file = sheet_xlsx(&format!(
+        r#"<row r="1">{}</row><row r="7">{}</row>"#,
+        inline("A1", "a"),
+        inline("C7", &long)
+    ));
     let err = rejected_fast(file.path(), 5);
-    assert!(err.contains("sheet 'Sheet1': cell C7 holds 40000 characters; Excel allows at most 32767"), "{err}");
+    assert!(
+        err.contains("sheet 'Sheet1': cell C7 holds 40000 characters; Excel allows at most 32767"),
+        "{err}"
+    );
 
     // A declared count calamine would reserve memory for.
     let shared = r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="4000000000000"><si><t>a</t></si></sst>"#;
-    let file = workbook(Some(shared), false, |w| w.write_all(br#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#));
+    let file = workbook(Some(shared), false, |w| {
+        w.write_all(br#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#)
+    });
     let err = rejected_fast(file.path(), 5);
-    assert!(err.contains("declares 4000000000000 shared strings; StorePulse reads at most 1,000,000"), "{err}");
+    assert!(
+        err.contains("declares 4000000000000 shared strings; StorePulse reads at most 1,000,000"),
+        "{err}"
+    );
 
     // A row of 40 cells of 30,000 characters: each fine, the row over 1 MiB.
-    let cells: String = (0..40).map(|i| inline(&format!("{}1", server::ingest::xlsx::column_name(i)), &"y".repeat(30_000))).collect();
+    let cells: String = (0..40)
+        .map(|i| {
+            inline(
+                &format!("{}1", server::ingest::xlsx::column_name(i)),
+                &"y".repeat(30_000),
+            )
+        })
+        .collect();
     let file = sheet_xlsx(&format!(r#"<row r="1">{cells}</row>"#));
     let err = rejected_fast(file.path(), 10);
     assert!(err.contains("row 1 is longer than 1 MiB"), "{err}");
@@ -227,7 +258,10 @@ fn cells_rows_and_shared_strings_beyond_excel_are_rejected_by_name() {
     // A part that unpacks past its limit.
     let file = workbook_with_filler(None, true, Some(("xl/styles.xml", 65)), |_| Ok(()));
     let err = rejected_fast(file.path(), 20);
-    assert!(err.contains("part xl/styles.xml unpacks to more than 64 MiB"), "{err}");
+    assert!(
+        err.contains("part xl/styles.xml unpacks to more than 64 MiB"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -251,26 +285,43 @@ fn a_workbook_within_the_limits_still_reads() {
     let file = workbook_with_filler(None, false, Some(("xl/media/image1.bmp", 3)), |w| {
         w.write_all(rows_xml.as_bytes())
     });
-    assert_eq!(read(file.path()).unwrap(), vec![vec!["InvoiceNo".to_string()]]);
+    assert_eq!(
+        read(file.path()).unwrap(),
+        vec![vec!["InvoiceNo".to_string()]]
+    );
     assert_small_allocations();
 }
 
 #[test]
 fn an_unclosed_quote_is_an_error_naming_its_line() {
     let err = read_bytes(b"a,b\n1,2\n\"").unwrap_err();
-    assert!(err.contains("line 3: a quoted field opens with \" and is never closed"), "{err}");
+    assert!(
+        err.contains("line 3: a quoted field opens with \" and is never closed"),
+        "{err}"
+    );
     let err = read_bytes(b"a,b\n1,\"abc\n2,3\n").unwrap_err();
     assert!(err.contains("line 2: a quoted field opens"), "{err}");
     // Quotes inside an unquoted field and doubled quotes are fine.
     let rows = read_bytes(b"a,b\n12\" pipe,\"say \"\"hi\"\"\"\n").unwrap();
-    assert_eq!(rows[1], vec!["12\" pipe".to_string(), "say \"hi\"".to_string()]);
+    assert_eq!(
+        rows[1],
+        vec!["12\" pipe".to_string(), "say \"hi\"".to_string()]
+    );
     // A quoted field may span lines, but not past the 1 MiB row limit.
     let mut long = b"a,b\n1,\"".to_vec();
     long.extend("x\n".repeat(600_000).as_bytes());
     long.extend(b"\"\n");
     let err = read_bytes(&long).unwrap_err();
     assert!(err.contains("line 2 is longer than 1 MiB"), "{err}");
-    for odd in [&b"\""[..], b",", b"\r", b"\"\"", b"a\n\"", b"\xef\xbb\xbf", b"a,b\n\r\n\r\n"] {
+    for odd in [
+        &b"\""[..],
+        b",",
+        b"\r",
+        b"\"\"",
+        b"a\n\"",
+        b"\xef\xbb\xbf",
+        b"a,b\n\r\n\r\n",
+    ] {
         // Each gives rows or a message, never a panic.
         let _ = read_bytes(odd);
     }
@@ -287,9 +338,11 @@ fn retail_parser() -> RowParser {
 }
 
 fn retail_row(quantity: &str, date: &str, price: &str) -> Vec<String> {
-    ["536365", "85123A", "HEART", quantity, date, price, "17850", "UK"]
-        .map(String::from)
-        .to_vec()
+    [
+        "536365", "85123A", "HEART", quantity, date, price, "17850", "UK",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 #[test]
@@ -301,12 +354,38 @@ fn numbers_are_strict_and_values_within_range() {
         format!("{}: {}", r.column.unwrap(), r.reason)
     };
     let date = "12/1/2010 8:26";
-    for bad in ["1_000", "+5", "3.", ".5", "NaN", "inf", "-Infinity", "1e3", "0x10", "1,000", " 5 5"] {
+    for bad in [
+        "1_000",
+        "+5",
+        "3.",
+        ".5",
+        "NaN",
+        "inf",
+        "-Infinity",
+        "1e3",
+        "0x10",
+        "1,000",
+        " 5 5",
+    ] {
         let why = reason(bad, date, "1");
         assert!(why.starts_with("Quantity: Quantity"), "{bad}: {why}");
-        assert!(why.contains("not a number") || why.contains("whole"), "{bad}: {why}");
+        assert!(
+            why.contains("not a number") || why.contains("whole"),
+            "{bad}: {why}"
+        );
     }
-    for bad in ["1_000", "+5", "3.", "NaN", "inf", "-Infinity", "1e-400", "1e400", "1,234.50", "£2"] {
+    for bad in [
+        "1_000",
+        "+5",
+        "3.",
+        "NaN",
+        "inf",
+        "-Infinity",
+        "1e-400",
+        "1e400",
+        "1,234.50",
+        "£2",
+    ] {
         let why = reason("1", date, bad);
         assert!(why.starts_with("UnitPrice: UnitPrice"), "{bad}: {why}");
     }
@@ -326,7 +405,10 @@ fn numbers_are_strict_and_values_within_range() {
     // What real exports write still parses.
     let ok = |q: &str, d: &str, p: &str| parser.parse(2, &retail_row(q, d, p)).unwrap();
     assert_eq!(ok("6.0", "1990-01-01", "2.55")[4], "6");
-    assert_eq!(ok("-10000000", "2027-12-01 10:00", "-1000000000")[6], "-1000000000");
+    assert_eq!(
+        ok("-10000000", "2027-12-01 10:00", "-1000000000")[6],
+        "-1000000000"
+    );
     assert_eq!(
         ok("1", date, "1.5E-05")[6].parse::<rust_decimal::Decimal>(),
         Ok(rust_decimal_macros::dec!(0.000015))
@@ -356,7 +438,9 @@ async fn load(pool: &PgPool, name: &str, bytes: &[u8]) -> RunSummary {
         path,
         name: name.into(),
     };
-    run::ingest(pool, &job, &[input], Arc::default()).await.unwrap()
+    run::ingest(pool, &job, &[input], Arc::default())
+        .await
+        .unwrap()
 }
 
 async fn orders(pool: &PgPool) -> i64 {
@@ -376,7 +460,10 @@ async fn a_hostile_workbook_fails_its_run_and_loads_nothing(pool: PgPool) {
     let summary = load(&pool, "orders.xlsx", &std::fs::read(file.path()).unwrap()).await;
     assert!(!summary.succeeded);
     let error = summary.error.unwrap();
-    assert!(error.contains("orders.xlsx: part xl/worksheets/sheet1.xml: cell reference 'FXSHRXW2'"), "{error}");
+    assert!(
+        error.contains("orders.xlsx: part xl/worksheets/sheet1.xml: cell reference 'FXSHRXW2'"),
+        "{error}"
+    );
     assert_eq!(orders(&pool).await, 0);
     assert_small_allocations();
 }

@@ -438,7 +438,14 @@ async fn load_all(
         let date_order = settings.date_order;
         let limits = store.limits;
         let parser = tokio::task::spawn_blocking(move || {
-            parse_file(&parse_input, layout, date_order, limits, &parse_progress, sender)
+            parse_file(
+                &parse_input,
+                layout,
+                date_order,
+                limits,
+                &parse_progress,
+                sender,
+            )
         });
         let mut copy = tx.copy_in_raw(&load::copy_statement(&table)).await?;
         let mut copy_error = None;

@@ -116,7 +116,8 @@ fn check_directory(path: &Path) -> Result<(), String> {
     };
     let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]) as u64;
     let mut found = false;
-    for pos in (0..tail.len().saturating_sub(21)).filter(|&i| tail[i..].starts_with(b"PK\x05\x06")) {
+    for pos in (0..tail.len().saturating_sub(21)).filter(|&i| tail[i..].starts_with(b"PK\x05\x06"))
+    {
         found = true;
         let entries = u16_at(&tail, pos + 10).max(u16_at(&tail, pos + 8));
         // A ZIP64 locator right before the record points at the record with the real count.
@@ -130,7 +131,8 @@ fn check_directory(path: &Path) -> Result<(), String> {
             if !record.starts_with(b"PK\x06\x06") {
                 return Err(not_zip());
             }
-            let count = |i: usize| u64::from_le_bytes(record[i..i + 8].try_into().unwrap_or_default());
+            let count =
+                |i: usize| u64::from_le_bytes(record[i..i + 8].try_into().unwrap_or_default());
             if count(24).max(count(32)) > MAX_PARTS {
                 return Err(too_many());
             }
@@ -259,8 +261,7 @@ impl<'a> Scanner<'a> {
             b"<!--" => State::Comment,
             b"<![CDATA[" => State::CData,
             b"<?" => State::Instruction,
-            [b'<', b'!', ..] if !b"<!--".starts_with(tag) && !b"<![CDATA[".starts_with(tag) =>
-            {
+            [b'<', b'!', ..] if !b"<!--".starts_with(tag) && !b"<![CDATA[".starts_with(tag) => {
                 return Err(format!(
                     "part {} holds a document type declaration, which no spreadsheet writes",
                     self.part
@@ -292,7 +293,10 @@ impl<'a> Scanner<'a> {
     fn end_tag(&mut self) -> Result<(), String> {
         let tag = std::mem::take(&mut self.tag);
         let inner = &tag[1..tag.len() - 1];
-        if inner.first().is_some_and(|&c| matches!(c, b'/' | b'?' | b'!')) {
+        if inner
+            .first()
+            .is_some_and(|&c| matches!(c, b'/' | b'?' | b'!'))
+        {
             self.tag = tag;
             return Ok(());
         }
@@ -403,17 +407,19 @@ fn attributes(mut text: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
 pub fn check_reference(value: &str) -> Result<(), String> {
     for cell in value.split(':') {
         let letters = cell.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let column = cell[..letters]
-            .bytes()
-            .take(4)
-            .fold(0u32, |n, c| n * 26 + (c.to_ascii_uppercase() - b'A') as u32 + 1);
+        let column = cell[..letters].bytes().take(4).fold(0u32, |n, c| {
+            n * 26 + (c.to_ascii_uppercase() - b'A') as u32 + 1
+        });
         if letters > 3 || column > MAX_COLUMNS {
             return Err(format!(
                 "is beyond Excel's last column XFD ({} columns)",
                 thousands(MAX_COLUMNS as u64)
             ));
         }
-        let digits = cell[letters..].bytes().take_while(u8::is_ascii_digit).count();
+        let digits = cell[letters..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
         let row: u64 = cell[letters..letters + digits.min(8)].parse().unwrap_or(0);
         if digits > 7 || row > MAX_ROWS as u64 {
             return Err(format!(
@@ -461,7 +467,10 @@ mod tests {
         record.extend([0u8; 10]);
         file.write_all(&record).unwrap();
         let err = check(file.path()).unwrap_err();
-        assert!(err.contains("its ZIP directory lists more than 10,000 parts"), "{err}");
+        assert!(
+            err.contains("its ZIP directory lists more than 10,000 parts"),
+            "{err}"
+        );
         std::fs::write(file.path(), b"PK\x03\x04 not a zip").unwrap();
         assert!(check(file.path()).unwrap_err().contains("no ZIP directory"));
     }
@@ -471,9 +480,13 @@ mod tests {
         assert!(check_reference("A1").is_ok());
         assert!(check_reference("XFD1048576").is_ok());
         assert!(check_reference("A1:C9").is_ok());
-        assert!(check_reference("XFE1").unwrap_err().contains("last column XFD"));
+        assert!(check_reference("XFE1")
+            .unwrap_err()
+            .contains("last column XFD"));
         assert!(check_reference("FXSHRXW1").unwrap_err().contains("XFD"));
-        assert!(check_reference("A1048577").unwrap_err().contains("last row"));
+        assert!(check_reference("A1048577")
+            .unwrap_err()
+            .contains("last row"));
         assert!(check_reference("A99999999999999999999").is_err());
         assert_eq!(column_name(0), "A");
         assert_eq!(column_name(25), "Z");
@@ -487,23 +500,41 @@ mod tests {
         assert_eq!(scan(ok), Ok(2));
         let far = r#"<sheetData><row r="1"><c r="FXSHRXW1"><v>1</v></c></row></sheetData>"#;
         let err = scan(far).unwrap_err();
-        assert!(err.contains("cell reference 'FXSHRXW1' is beyond Excel's last column XFD"), "{err}");
-        let huge = format!(r#"<c r="B2" t="inlineStr"><is><t>{}</t></is></c>"#, "x".repeat(300 << 10));
+        assert!(
+            err.contains("cell reference 'FXSHRXW1' is beyond Excel's last column XFD"),
+            "{err}"
+        );
+        let huge = format!(
+            r#"<c r="B2" t="inlineStr"><is><t>{}</t></is></c>"#,
+            "x".repeat(300 << 10)
+        );
         let err = scan(&huge).unwrap_err();
-        assert!(err.contains("a text longer than 256 KiB after cell B2"), "{err}");
+        assert!(
+            err.contains("a text longer than 256 KiB after cell B2"),
+            "{err}"
+        );
         let tag = format!(r#"<c r="B2" s="{}">"#, "> ".repeat(40 << 10));
         assert!(scan(&tag).unwrap_err().contains("a tag longer than 64 KiB"));
         let comment = format!("<!--{}-->", "<a>".repeat(100 << 10));
         assert!(scan(&comment).unwrap_err().contains("comment or CDATA"));
-        assert!(scan("<!DOCTYPE x [<!ENTITY a 'b'>]>").unwrap_err().contains("document type"));
+        assert!(scan("<!DOCTYPE x [<!ENTITY a 'b'>]>")
+            .unwrap_err()
+            .contains("document type"));
         assert!(scan(r#"<sst uniqueCount="99999999999999999999">"#)
             .unwrap_err()
             .contains("declares 99999999999999999999 shared strings"));
         let mut rels = Scanner::new("xl/_rels/workbook.xml.rels", true);
         let sheet = r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="#;
-        assert!(rels.feed(format!(r#"{sheet}"worksheets/sheet1.xml"/>"#).as_bytes()).is_ok());
-        let err = rels.feed(format!(r#"{sheet}"media/image1.png"/>"#).as_bytes()).unwrap_err();
-        assert!(err.contains("a sheet is 'media/image1.png', which is not an .xml part"), "{err}");
+        assert!(rels
+            .feed(format!(r#"{sheet}"worksheets/sheet1.xml"/>"#).as_bytes())
+            .is_ok());
+        let err = rels
+            .feed(format!(r#"{sheet}"media/image1.png"/>"#).as_bytes())
+            .unwrap_err();
+        assert!(
+            err.contains("a sheet is 'media/image1.png', which is not an .xml part"),
+            "{err}"
+        );
         let image = r#"<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/image1.png"/>"#;
         assert!(rels.feed(image.as_bytes()).is_ok());
     }

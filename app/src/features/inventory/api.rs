@@ -163,7 +163,9 @@ mod server_side {
         filter: &SalesFilter,
         limits: &crate::features::sources::types::ValueLimits,
     ) -> Result<DateRange, AppError> {
-        Ok(crate::features::sales::api::resolve(pool, filter, limits).await?.0)
+        Ok(crate::features::sales::api::resolve(pool, filter, limits)
+            .await?
+            .0)
     }
 
     /// Every product's stock figures as of the range end, best sellers first.

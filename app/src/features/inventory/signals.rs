@@ -300,8 +300,8 @@ fn name(names: &HashMap<i64, String>, id: i64) -> &str {
 pub async fn refresh(pool: &PgPool, settings: &InventorySettings) -> Result<u64, AppError> {
     use crate::features::sales::queries::{latest_order_day, store_today};
     // Stray far-future orders (older than the date limits) must not move the signals' day.
-    let until = crate::features::sources::types::ValueLimits::default()
-        .max_date(store_today(pool).await?);
+    let until =
+        crate::features::sources::types::ValueLimits::default().max_date(store_today(pool).await?);
     let Some(as_of) = latest_order_day(pool, until).await? else {
         return Ok(0);
     };

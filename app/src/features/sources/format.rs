@@ -274,7 +274,12 @@ pub struct RowParser {
 impl RowParser {
     /// A parser for rows of `layout`; dates must fall between `limits.min_date` and
     /// `limits.max_days_ahead` days after `today`.
-    pub fn new(layout: Layout, date_order: DateOrder, limits: ValueLimits, today: NaiveDate) -> Self {
+    pub fn new(
+        layout: Layout,
+        date_order: DateOrder,
+        limits: ValueLimits,
+        today: NaiveDate,
+    ) -> Self {
         RowParser {
             layout,
             date_order,
@@ -475,7 +480,8 @@ fn parse_money(raw: &str) -> Result<Decimal, &'static str> {
         None => Ok(value),
         Some(e) => {
             let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
-            if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
                 return Err(NOT_A_NUMBER);
             }
             let e: i64 = e.parse().map_err(|_| NOT_A_NUMBER)?;
@@ -674,7 +680,12 @@ mod tests {
     #[test]
     fn parses_a_row_into_a_staged_record() {
         let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
-        let parser = RowParser::new(layout, DateOrder::MonthFirst, ValueLimits::default(), today());
+        let parser = RowParser::new(
+            layout,
+            DateOrder::MonthFirst,
+            ValueLimits::default(),
+            today(),
+        );
         let row = strings(&[
             "536365",
             "85123A",
@@ -715,7 +726,12 @@ mod tests {
     #[test]
     fn bad_values_are_rejected_with_line_column_and_reason() {
         let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
-        let parser = RowParser::new(layout, DateOrder::MonthFirst, ValueLimits::default(), today());
+        let parser = RowParser::new(
+            layout,
+            DateOrder::MonthFirst,
+            ValueLimits::default(),
+            today(),
+        );
         let row = |qty: &str, date: &str, price: &str| {
             strings(&["1", "A", "x", qty, date, price, "", "UK"])
         };
@@ -768,17 +784,28 @@ mod tests {
     fn date_order_is_guessed_from_the_rows() {
         let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
         let row = |d: &str| strings(&["1", "A", "x", "1", d, "1", "", ""]);
-        let mut parser = RowParser::new(layout.clone(), DateOrder::Auto, ValueLimits::default(), today());
+        let mut parser = RowParser::new(
+            layout.clone(),
+            DateOrder::Auto,
+            ValueLimits::default(),
+            today(),
+        );
         assert_eq!(
             parser.settle_date_order(&[row("1/2/2011 10:00"), row("25/12/2011 10:00")]),
             DateOrder::DayFirst
         );
-        let mut parser = RowParser::new(layout.clone(), DateOrder::Auto, ValueLimits::default(), today());
+        let mut parser = RowParser::new(
+            layout.clone(),
+            DateOrder::Auto,
+            ValueLimits::default(),
+            today(),
+        );
         assert_eq!(
             parser.settle_date_order(&[row("12/25/2011 10:00")]),
             DateOrder::MonthFirst
         );
-        let mut parser = RowParser::new(layout, DateOrder::DayFirst, ValueLimits::default(), today());
+        let mut parser =
+            RowParser::new(layout, DateOrder::DayFirst, ValueLimits::default(), today());
         assert_eq!(
             parser.settle_date_order(&[row("12/25/2011 10:00")]),
             DateOrder::DayFirst,
