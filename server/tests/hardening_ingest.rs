@@ -55,8 +55,8 @@ fn assert_small_allocations() {
 }
 
 const SHEET_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#;
-const SHEET_TAIL: &str = "</sheetData></worksheet>";
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+const SHEET_TAIL: &str = "</worksheet>";
 
 /// A minimal workbook, written by hand so that it can hold what no spreadsheet writes: the
 /// worksheet's XML comes from `sheet` (streamed, so that a huge cell costs no memory here),
@@ -120,8 +120,13 @@ fn workbook_with_filler(
 
 /// A sheet of rows given as XML.
 fn sheet_xlsx(rows: &str) -> tempfile::NamedTempFile {
-    let rows = rows.to_string();
-    workbook(None, false, move |w| w.write_all(rows.as_bytes()))
+    worksheet_xlsx(&format!("<sheetData>{rows}</sheetData>"))
+}
+
+/// A sheet whose whole content (inside `<worksheet>`) is given as XML.
+fn worksheet_xlsx(content: &str) -> tempfile::NamedTempFile {
+    let content = content.to_string();
+    workbook(None, false, move |w| w.write_all(content.as_bytes()))
 }
 
 fn inline(cell: &str, text: &str) -> String {
@@ -182,6 +187,13 @@ fn a_cell_at_column_fxshrxw_is_rejected_without_a_giant_allocation() {
             "{err}"
         );
     }
+    // calamine subtracts a range's start from its end (an overflow panic in debug builds).
+    let file = worksheet_xlsx(r#"<dimension ref="C3:A1"/><sheetData/>"#);
+    let err = rejected_fast(file.path(), 5);
+    assert!(
+        err.contains("cell reference 'C3:A1' is a range that ends before it starts"),
+        "{err}"
+    );
     // Cells without references are counted on by calamine: bounded all the same.
     let wide: String = (0..16_385).map(|_| "<c><v>1</v></c>").collect();
     let file = sheet_xlsx(&format!("<row>{wide}</row>"));
@@ -197,7 +209,7 @@ fn a_64_mib_cell_is_rejected_before_it_is_read() {
     let file = workbook(None, true, |w| {
         w.write_all(
             format!(
-                r#"<row r="1">{}</row><row r="2"><c r="B2" t="inlineStr"><is><t>"#,
+                r#"<sheetData><row r="1">{}</row><row r="2"><c r="B2" t="inlineStr"><is><t>"#,
                 inline("A1", "x")
             )
             .as_bytes(),
@@ -206,7 +218,7 @@ fn a_64_mib_cell_is_rejected_before_it_is_read() {
         for _ in 0..65 {
             w.write_all(&chunk)?;
         }
-        w.write_all(b"</t></is></c></row>")
+        w.write_all(b"</t></is></c></row></sheetData>")
     });
     assert!(std::fs::metadata(file.path()).unwrap().len() > 64 << 20);
     let err = rejected_fast(file.path(), 20);
@@ -234,7 +246,7 @@ fn cells_rows_and_shared_strings_beyond_excel_are_rejected_by_name() {
     // A declared count calamine would reserve memory for.
     let shared = r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="4000000000000"><si><t>a</t></si></sst>"#;
     let file = workbook(Some(shared), false, |w| {
-        w.write_all(br#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#)
+        w.write_all(br#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#)
     });
     let err = rejected_fast(file.path(), 5);
     assert!(
@@ -281,7 +293,10 @@ fn a_workbook_within_the_limits_still_reads() {
     assert_eq!(rows[1][1].len(), 32_767);
     assert_eq!(rows[1][2], "6");
     // Parts calamine never parses (images, macros) are measured, not scanned as XML.
-    let rows_xml = format!(r#"<row r="1">{}</row>"#, inline("A1", "InvoiceNo"));
+    let rows_xml = format!(
+        r#"<sheetData><row r="1">{}</row></sheetData>"#,
+        inline("A1", "InvoiceNo")
+    );
     let file = workbook_with_filler(None, false, Some(("xl/media/image1.bmp", 3)), |w| {
         w.write_all(rows_xml.as_bytes())
     });
@@ -576,9 +591,10 @@ proptest! {
 
     #[test]
     fn fuzz_xlsx_reader_never_panics(
-        cells in proptest::collection::vec(("[A-Z]{0,8}[0-9]{0,12}", ".{0,20}", 0u8..4), 0..8),
+        cells in proptest::collection::vec(("[A-Z]{0,8}[0-9]{0,12}", ".{0,20}", 0u8..5), 0..8),
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
     ) {
+        let mut dimension = String::new();
         let rows: String = cells
             .iter()
             .map(|(r, text, kind)| {
@@ -587,11 +603,18 @@ proptest! {
                     0 => format!(r#"<row><c r="{r}"><v>{text}</v></c></row>"#),
                     1 => format!(r#"<row r="{}">{}</row>"#, r.trim_start_matches(|c: char| c.is_ascii_uppercase()), inline(r, &text)),
                     2 => format!(r#"<row><c r="{r}" s="1" t="d"><v>{text}</v></c></row>"#),
-                    _ => format!(r#"<dimension ref="A1:{r}"/>"#),
+                    3 => {
+                        dimension = format!(r#"<dimension ref="A1:{r}"/>"#);
+                        String::new()
+                    }
+                    _ => {
+                        dimension = format!(r#"<dimension ref="{r}:C3"/>"#);
+                        String::new()
+                    }
                 }
             })
             .collect();
-        let file = sheet_xlsx(&rows);
+        let file = worksheet_xlsx(&format!("{dimension}<sheetData>{rows}</sheetData>"));
         let _ = read(file.path());
         // The same workbook with bytes changed here and there (mostly a damaged ZIP).
         let mut bytes = std::fs::read(file.path()).unwrap();

@@ -405,6 +405,8 @@ fn attributes(mut text: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
 /// A reference such as `B7` or `A1:XFD1048576` within Excel's sheet. Malformed references are
 /// left to calamine, which reports them; this only keeps its arithmetic from overflowing.
 pub fn check_reference(value: &str) -> Result<(), String> {
+    // Each end's (column, row), where both are there.
+    let mut ends: Vec<Option<(u32, u64)>> = Vec::with_capacity(2);
     for cell in value.split(':') {
         let letters = cell.bytes().take_while(u8::is_ascii_alphabetic).count();
         let column = cell[..letters].bytes().take(4).fold(0u32, |n, c| {
@@ -426,6 +428,14 @@ pub fn check_reference(value: &str) -> Result<(), String> {
                 "is beyond Excel's last row ({})",
                 thousands(MAX_ROWS as u64)
             ));
+        }
+        let whole = letters > 0 && digits > 0 && letters + digits == cell.len();
+        ends.push(whole.then_some((column, row)));
+    }
+    // calamine subtracts the start from the end of a range.
+    if let [Some(start), Some(end)] = ends[..] {
+        if end.0 < start.0 || end.1 < start.1 {
+            return Err("is a range that ends before it starts".into());
         }
     }
     Ok(())
@@ -488,6 +498,14 @@ mod tests {
             .unwrap_err()
             .contains("last row"));
         assert!(check_reference("A99999999999999999999").is_err());
+        assert!(check_reference("B2:A1")
+            .unwrap_err()
+            .contains("ends before it starts"));
+        assert!(check_reference("A2:B1").is_err());
+        assert!(
+            check_reference("B1:A:C").is_ok(),
+            "malformed: left to calamine"
+        );
         assert_eq!(column_name(0), "A");
         assert_eq!(column_name(25), "Z");
         assert_eq!(column_name(26), "AA");
