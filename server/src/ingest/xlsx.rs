@@ -30,8 +30,12 @@ pub const MAX_PART_BYTES: u64 = 64 << 20;
 pub const MAX_SHEET_BYTES: u64 = 2 << 30;
 /// Unpacked size of all parts together.
 pub const MAX_TOTAL_BYTES: u64 = 4 << 30;
-/// Parts (files) in the workbook's ZIP directory.
+/// Parts (files) in the workbook's ZIP directory; also the most sheets, and relationships in one
+/// relationships part outside the worksheets' (calamine keeps them in memory).
 pub const MAX_PARTS: u64 = 10_000;
+/// Cell formats, fonts, fills, borders and number formats each (Excel's limit of unique cell
+/// formats): calamine builds a style for each.
+pub const MAX_STYLES: u64 = 64_000;
 
 /// Checks the workbook at `path`; the error says what is wrong, for "<file> …" messages.
 pub fn check(path: &Path) -> Result<(), String> {
@@ -57,7 +61,7 @@ pub fn check(path: &Path) -> Result<(), String> {
             MAX_PART_BYTES
         };
         let xml = lower.ends_with(".xml") || lower.ends_with(".rels");
-        let mut scan = Scanner::new(&name, lower.ends_with(".rels"));
+        let mut scan = Scanner::new(&name, &lower);
         let mut size = 0u64;
         loop {
             let n = part
@@ -151,6 +155,17 @@ fn thousands(n: u64) -> String {
     app::components::format::group_thousands(&n.to_string())
 }
 
+/// Elements calamine keeps one of each in memory, and how many a part may have.
+const COUNTED: [(&[u8], u64); 7] = [
+    (b"xf", MAX_STYLES),
+    (b"font", MAX_STYLES),
+    (b"fill", MAX_STYLES),
+    (b"border", MAX_STYLES),
+    (b"numFmt", MAX_STYLES),
+    (b"sheet", MAX_PARTS),
+    (b"Relationship", MAX_PARTS),
+];
+
 #[derive(Clone, Copy, PartialEq)]
 enum State {
     Text,
@@ -167,6 +182,11 @@ struct Scanner<'a> {
     part: &'a str,
     /// A relationships part: it says which parts calamine parses.
     rels: bool,
+    /// Relationships are counted outside the worksheets' (where each hyperlink has one).
+    count_relationships: bool,
+    styles: bool,
+    /// Elements counted against `MAX_STYLES` / `MAX_PARTS`, in the order of `COUNTED`.
+    counts: [u64; 7],
     state: State,
     /// Bytes of the current text run, comment, CDATA section or instruction.
     run: u64,
@@ -180,10 +200,14 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(part: &'a str, rels: bool) -> Self {
+    /// A scanner for the part `part` (`lower`: its name in lower case).
+    fn new(part: &'a str, lower: &str) -> Self {
         Scanner {
             part,
-            rels,
+            rels: lower.ends_with(".rels"),
+            count_relationships: lower.ends_with(".rels") && !lower.starts_with("xl/worksheets/"),
+            styles: lower.ends_with("styles.xml"),
+            counts: [0; 7],
             state: State::Text,
             run: 0,
             tag: Vec::new(),
@@ -308,6 +332,23 @@ impl<'a> Scanner<'a> {
         let local = name.rsplit(|&c| c == b':').next().unwrap_or(name);
         if local == b"si" {
             self.shared_strings += 1;
+        }
+        if let Some(i) = COUNTED.iter().position(|(name, _)| *name == local) {
+            let (name, limit) = COUNTED[i];
+            let counted = match name {
+                b"Relationship" => self.count_relationships,
+                b"sheet" => true,
+                _ => self.styles,
+            };
+            self.counts[i] += counted as u64;
+            if self.counts[i] > limit {
+                return Err(format!(
+                    "part {} has more than {} {} elements, the most StorePulse reads",
+                    self.part,
+                    thousands(limit),
+                    String::from_utf8_lossy(name)
+                ));
+            }
         }
         if self.rels && local == b"Relationship" {
             self.check_relationship(&inner[name_end..])?;
@@ -458,7 +499,7 @@ mod tests {
     use super::*;
 
     fn scan(xml: &str) -> Result<u64, String> {
-        let mut s = Scanner::new("xl/worksheets/sheet1.xml", false);
+        let mut s = Scanner::new("xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.xml");
         // In small pieces, so that tags and markers straddle the chunks.
         for chunk in xml.as_bytes().chunks(3) {
             s.feed(chunk)?;
@@ -541,7 +582,7 @@ mod tests {
         assert!(scan(r#"<sst uniqueCount="99999999999999999999">"#)
             .unwrap_err()
             .contains("declares 99999999999999999999 shared strings"));
-        let mut rels = Scanner::new("xl/_rels/workbook.xml.rels", true);
+        let mut rels = Scanner::new("xl/_rels/workbook.xml.rels", "xl/_rels/workbook.xml.rels");
         let sheet = r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="#;
         assert!(rels
             .feed(format!(r#"{sheet}"worksheets/sheet1.xml"/>"#).as_bytes())
@@ -555,5 +596,28 @@ mod tests {
         );
         let image = r#"<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/image1.png"/>"#;
         assert!(rels.feed(image.as_bytes()).is_ok());
+        // Elements calamine keeps: bounded in the parts it reads, free elsewhere.
+        let mut styles = Scanner::new("xl/styles.xml", "xl/styles.xml");
+        let xfs = "<xf/>".repeat(64_000);
+        assert!(styles.feed(xfs.as_bytes()).is_ok());
+        let err = styles.feed(b"<xf/>").unwrap_err();
+        assert!(
+            err.contains("part xl/styles.xml has more than 64,000 xf elements"),
+            "{err}"
+        );
+        let mut links = Scanner::new(
+            "xl/worksheets/_rels/sheet1.xml.rels",
+            "xl/worksheets/_rels/sheet1.xml.rels",
+        );
+        let link = r#"<Relationship Id="x" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="https://example.com" TargetMode="External"/>"#;
+        for _ in 0..10_001 {
+            links.feed(link.as_bytes()).unwrap();
+        }
+        let mut rels = Scanner::new("xl/_rels/workbook.xml.rels", "xl/_rels/workbook.xml.rels");
+        let many = (0..10_001).map(|_| link).collect::<String>();
+        assert!(rels
+            .feed(many.as_bytes())
+            .unwrap_err()
+            .contains("more than 10,000 Relationship elements"));
     }
 }
