@@ -292,7 +292,7 @@ fn a_workbook_within_the_limits_still_reads() {
     assert_eq!(rows[1][0], "536365");
     assert_eq!(rows[1][1].len(), 32_767);
     assert_eq!(rows[1][2], "6");
-    // Parts calamine never parses (images, macros) are measured, not scanned as XML.
+    // Parts calamine never parses (images, macros) are skipped, whatever their bytes.
     let rows_xml = format!(
         r#"<sheetData><row r="1">{}</row></sheetData>"#,
         inline("A1", "InvoiceNo")

@@ -1,11 +1,11 @@
 //! Bounds on XLSX workbooks, checked before calamine reads them. calamine (through quick-xml)
 //! buffers a whole XML text or tag, trusts declared counts and cell references, and keeps shared
 //! strings in memory: a workbook of a few kilobytes could make it allocate gigabytes. So every
-//! part is first unpacked once, counting the real bytes (not the declared sizes); XML parts go
-//! through a constant-memory scan that rejects over-long texts and tags, cell references beyond
-//! Excel's sheet, and too many shared strings. Other parts (images, macros) are only measured:
-//! calamine never parses them, since a workbook or worksheet must be an `.xml` part (checked in
-//! the relationships). Limits follow Excel's own where it has one.
+//! XML part is first unpacked once through a constant-memory scan that counts the real bytes
+//! (not the declared sizes) and rejects over-long texts and tags, cell references beyond Excel's
+//! sheet, and too many shared strings or styles. Other parts (images, macros) are skipped:
+//! calamine never parses them, since the workbook and its sheets must be `.xml` parts (checked
+//! in the relationships). Limits follow Excel's own where it has one.
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -50,17 +50,18 @@ pub fn check(path: &Path) -> Result<(), String> {
         let mut part = zip
             .by_index(index)
             .map_err(|e| format!("is not a readable XLSX workbook: {e}"))?;
-        if part.is_dir() {
-            continue;
-        }
         let name = String::from_utf8_lossy(part.name_raw()).into_owned();
         let lower = name.to_ascii_lowercase();
+        // Images, macros and the like are never parsed (see `check_relationship`).
+        let xml = lower.ends_with(".xml") || lower.ends_with(".rels");
+        if part.is_dir() || !xml {
+            continue;
+        }
         let limit = if lower.starts_with("xl/worksheets/") {
             MAX_SHEET_BYTES
         } else {
             MAX_PART_BYTES
         };
-        let xml = lower.ends_with(".xml") || lower.ends_with(".rels");
         let mut scan = Scanner::new(&name, &lower);
         let mut size = 0u64;
         loop {
@@ -84,9 +85,7 @@ pub fn check(path: &Path) -> Result<(), String> {
                     MAX_TOTAL_BYTES >> 20
                 ));
             }
-            if xml {
-                scan.feed(&buf[..n])?;
-            }
+            scan.feed(&buf[..n])?;
         }
         shared_strings += scan.shared_strings;
         if shared_strings > MAX_SHARED_STRINGS {
