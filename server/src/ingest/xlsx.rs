@@ -251,7 +251,10 @@ impl<'a> Scanner<'a> {
                         }
                         (None, _) => {}
                     }
-                    self.special_markup()?;
+                    // `<![CDATA[` is the longest special opening.
+                    if self.tag.len() <= 9 && self.state == State::Tag(None) {
+                        self.special_markup()?;
+                    }
                 }
                 State::Comment | State::CData | State::Instruction => {
                     self.run += 1;
