@@ -6,7 +6,7 @@ export SQLX_OFFLINE ?= true
 export SITE := $(CARGO_TARGET_DIR)/site
 BIN := $(CARGO_TARGET_DIR)/debug/storepulse
 
-.PHONY: run test setup setup-test site server bench dev sqlx-prepare fmt lint clean
+.PHONY: run test fuzz setup setup-test site server bench dev sqlx-prepare fmt lint clean
 
 ## run: install what is missing, build, start on http://127.0.0.1:3000 with its own PostgreSQL and demo data
 run: setup site server
@@ -15,6 +15,10 @@ run: setup site server
 ## test: every test (unit, database, HTTP, browser); starts a throw-away PostgreSQL unless DATABASE_URL is set
 test: setup-test site server
 	scripts/test.sh
+
+## fuzz: the file readers and row parsers on 100,000 generated inputs each (`make test` runs 48)
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-100000} cargo test --test hardening_ingest fuzz
 
 setup:
 	@scripts/setup.sh

@@ -32,6 +32,8 @@ pub struct AppState {
     /// The origin of the public URL (`https://stats.example`), if set: what browsers send in
     /// `Origin`, and the site's scheme for the CSRF check.
     pub public_origin: Option<String>,
+    /// Sane ranges of uploaded values; the dashboards' presets stay within its dates.
+    pub limits: crate::features::sources::types::ValueLimits,
 }
 
 /// Settings of the Customer Insights dashboard.

@@ -409,6 +409,7 @@ async fn ingest_files(
         store: Store {
             currency: settings.currency.clone(),
             timezone: settings.store_timezone.clone(),
+            limits: settings.value_limits(),
         },
         format,
         started_by: None,

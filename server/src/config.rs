@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use app::features::sources::types::ValueLimits;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,14 @@ pub struct Settings {
     /// Stock rules, pricing rules and market-signal thresholds (`[inventory.stock]`,
     /// `[inventory.pricing]`, `[inventory.signals]` in the file; `STOREPULSE_INVENTORY__PRICING__MARGIN_CEILING`).
     pub inventory: app::features::inventory::types::InventorySettings,
+    /// The earliest date a file may hold (orders, stock, price observations).
+    pub min_order_date: chrono::NaiveDate,
+    /// The latest date a file may hold, in days after today.
+    pub max_days_ahead: i64,
+    /// The largest price, cost or shipping amount a file may hold, in whole currency units.
+    pub max_unit_price: u64,
+    /// The largest quantity, stock or lead time a file may hold.
+    pub max_quantity: i64,
 }
 
 impl Default for Settings {
@@ -137,6 +146,10 @@ impl Default for Settings {
             trust_forwarded_for: false,
             hsts: None,
             log: "info,sqlx=warn,tower_sessions=warn".into(),
+            min_order_date: ValueLimits::default().min_date,
+            max_days_ahead: ValueLimits::default().max_days_ahead,
+            max_unit_price: ValueLimits::default().max_unit_price,
+            max_quantity: ValueLimits::default().max_quantity,
         }
     }
 }
@@ -231,6 +244,23 @@ impl Settings {
                 && inv.pricing.min_weeks >= 3,
             "inventory.pricing needs 0 < max_step < 1 and min_weeks ≥ 3"
         );
+        anyhow::ensure!(
+            (0..=3660).contains(&self.max_days_ahead),
+            "max_days_ahead must be 0 to 3660 days, got {}",
+            self.max_days_ahead
+        );
+        anyhow::ensure!(
+            (1..=1_000_000_000_000_000).contains(&self.max_unit_price),
+            "max_unit_price must be 1 to 10^18, got {}",
+            self.max_unit_price
+        );
+        // Quantities are stored as 32-bit integers.
+        anyhow::ensure!(
+            (1..=i32::MAX as i64).contains(&self.max_quantity),
+            "max_quantity must be 1 to {}, got {}",
+            i32::MAX,
+            self.max_quantity
+        );
         Ok(())
     }
 
@@ -240,6 +270,16 @@ impl Settings {
         let (scheme, rest) = url.split_once("://")?;
         let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
         app::features::embed::types::normalize_origin(&format!("{scheme}://{authority}")).ok()
+    }
+
+    /// The ranges of values a file may hold.
+    pub fn value_limits(&self) -> ValueLimits {
+        ValueLimits {
+            min_date: self.min_order_date,
+            max_days_ahead: self.max_days_ahead,
+            max_unit_price: self.max_unit_price,
+            max_quantity: self.max_quantity,
+        }
     }
 
     /// Whether cookies must be marked Secure (the site is served over https).
@@ -276,6 +316,25 @@ mod tests {
             let s = Settings::load(Path::new("storepulse.toml")).map_err(|e| e.to_string())?;
             assert_eq!(s.currency, "USD");
             assert_eq!(s.addr.port(), 8080);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn value_limits_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STOREPULSE_MIN_ORDER_DATE", "2005-03-01");
+            jail.set_env("STOREPULSE_MAX_QUANTITY", "5000");
+            let s = Settings::load(Path::new("none.toml")).map_err(|e| e.to_string())?;
+            let limits = s.value_limits();
+            assert_eq!(limits.min_date.to_string(), "2005-03-01");
+            assert_eq!(limits.max_quantity, 5000);
+            assert_eq!(limits.max_unit_price, 1_000_000_000);
+            jail.set_env("STOREPULSE_MAX_QUANTITY", "0");
+            let err = Settings::load(Path::new("none.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("max_quantity must be 1 to"), "{err}");
             Ok(())
         });
     }

@@ -37,6 +37,7 @@ async fn load_with(
         store: Store {
             currency: "GBP".into(),
             timezone: "Europe/London".into(),
+            limits: Default::default(),
         },
         format: FormatChoice::Auto,
         started_by: None,

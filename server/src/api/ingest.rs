@@ -154,6 +154,7 @@ pub async fn upload(
         store: Store {
             currency: state.currency.clone(),
             timezone: state.timezone.clone(),
+            limits: state.limits,
         },
         format,
         started_by: Some(user.id),
@@ -446,6 +447,7 @@ pub async fn retry(
         store: Store {
             currency: state.currency.clone(),
             timezone: state.timezone.clone(),
+            limits: state.limits,
         },
         format: format.and_then(|f| f.parse().ok()).unwrap_or_default(),
         started_by: Some(user.id),

@@ -332,7 +332,7 @@ async fn top_request(
     if !(1..=1000).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
-    let (range, _) = resolve(&state.pool, filter).await?;
+    let (range, _) = resolve(&state.pool, filter, &state.limits).await?;
     let totals = app::features::sales::queries::sales_totals(&state.pool, range, filter).await?;
     Ok((range, totals.gross_revenue - totals.returns, limit))
 }

@@ -1,6 +1,7 @@
 //! Opening an uploaded file and streaming its rows: CSV (UTF-8, or ISO-8859-1 when a field is
 //! not UTF-8), optionally gzip-compressed, or XLSX. Memory stays bounded whatever the size: rows
-//! are handed on one at a time, and no line may exceed `MAX_LINE_BYTES`.
+//! are handed on one at a time, no row may exceed `MAX_LINE_BYTES`, and a workbook passes the
+//! bounds of `xlsx::check` before calamine reads it.
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::ControlFlow;
@@ -9,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use calamine::{DataRef, Reader, Xlsx};
 
+use super::xlsx::{self, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS};
 use super::IngestError;
 
 pub const MAX_LINE_BYTES: u64 = 1 << 20;
@@ -48,22 +50,71 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// Fails a read once a line runs past `MAX_LINE_BYTES` without a newline, so that a file that is
-/// not really line-oriented cannot make the reader buffer it whole.
+/// Fails a read once a record (a line, or several inside a quoted field) runs past
+/// `MAX_LINE_BYTES`, so that a file that is not really line-oriented cannot make the reader
+/// buffer it whole; and follows the quoting as the CSV reader does, so that a quote left open
+/// at the end of the file (which the reader would silently accept) is reported.
 struct LineGuard<R> {
     inner: R,
-    since_newline: u64,
+    since_record: u64,
+    quote: Quote,
+    /// Physical line of the byte being read, and the line where the open quote started.
+    line: u64,
+    quote_line: u64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Quote {
+    /// At the start of a field.
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: it ends the field, or is the first of `""`.
+    QuoteInQuoted,
+}
+
+impl<R> LineGuard<R> {
+    fn new(inner: R) -> Self {
+        LineGuard {
+            inner,
+            since_record: 0,
+            quote: Quote::FieldStart,
+            line: 1,
+            quote_line: 0,
+        }
+    }
+
+    /// The line where a quoted field opened and never closed, once the input is read.
+    fn unclosed_quote(&self) -> Option<u64> {
+        (self.quote == Quote::Quoted).then_some(self.quote_line)
+    }
 }
 
 impl<R: Read> Read for LineGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         for &b in &buf[..n] {
+            let newline = b == b'\n' || b == b'\r';
+            self.quote = match (self.quote, b) {
+                (Quote::Quoted, b'"') => Quote::QuoteInQuoted,
+                (Quote::Quoted, _) => Quote::Quoted,
+                (Quote::QuoteInQuoted, b'"') => Quote::Quoted,
+                (Quote::FieldStart, b'"') => {
+                    self.quote_line = self.line;
+                    Quote::Quoted
+                }
+                (_, b',') => Quote::FieldStart,
+                (_, _) if newline => Quote::FieldStart,
+                _ => Quote::Unquoted,
+            };
             if b == b'\n' {
-                self.since_newline = 0;
+                self.line += 1;
+            }
+            if newline && self.quote == Quote::FieldStart {
+                self.since_record = 0;
             } else {
-                self.since_newline += 1;
-                if self.since_newline > MAX_LINE_BYTES {
+                self.since_record += 1;
+                if self.since_record > MAX_LINE_BYTES {
                     return Err(io::Error::new(io::ErrorKind::InvalidData, LineTooLong));
                 }
             }
@@ -181,10 +232,7 @@ fn read_csv(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(LineGuard {
-            inner: text,
-            since_newline: 0,
-        });
+        .from_reader(LineGuard::new(text));
     let mut record = csv::ByteRecord::new();
     let mut first = true;
     let mut last_line = 0u64;
@@ -224,6 +272,11 @@ fn read_csv(
             return Ok(());
         }
     }
+    if let Some(line) = reader.get_ref().unclosed_quote() {
+        return Err(fail(format!(
+            "line {line}: a quoted field opens with \" and is never closed (a lone or unbalanced quote): nothing was loaded"
+        )));
+    }
     if first {
         return Err(fail("is empty: nothing to load".into()));
     }
@@ -250,6 +303,7 @@ fn read_xlsx(
         file: name.to_string(),
         message,
     };
+    xlsx::check(path).map_err(fail)?;
     let mut workbook: Xlsx<_> = calamine::open_workbook(path)
         .map_err(|e| fail(format!("is not a readable XLSX workbook: {e}")))?;
     let sheet = workbook
@@ -262,6 +316,7 @@ fn read_xlsx(
         .map_err(|e| fail(format!("sheet '{sheet}' cannot be read: {e}")))?;
     let mut current: Option<u32> = None;
     let mut fields: Vec<String> = Vec::new();
+    let mut row_bytes = 0usize;
     let mut header_sent = false;
     let mut flush = |row: u32,
                      fields: &mut Vec<String>,
@@ -286,6 +341,20 @@ fn read_xlsx(
             .map_err(|e| fail(format!("sheet '{sheet}' is damaged: {e}")))?;
         let Some(cell) = cell else { break };
         let (row, column) = cell.get_position();
+        let at = || format!("cell {}{}", xlsx::column_name(column), row as u64 + 1);
+        // calamine counts cells without a reference on: bounded here as well.
+        if column >= MAX_COLUMNS {
+            return Err(fail(format!(
+                "sheet '{sheet}': {} is beyond Excel's last column XFD ({MAX_COLUMNS} columns)",
+                at()
+            )));
+        }
+        if row >= MAX_ROWS {
+            return Err(fail(format!(
+                "sheet '{sheet}': {} is beyond Excel's last row ({MAX_ROWS})",
+                at()
+            )));
+        }
         if current != Some(row) {
             if let Some(previous) = current {
                 if flush(previous, &mut fields, &mut header_sent)?.is_break() {
@@ -293,12 +362,30 @@ fn read_xlsx(
                 }
             }
             current = Some(row);
+            row_bytes = 0;
+        }
+        let text = cell_text(cell.get_value());
+        let chars = text.chars().count();
+        if chars > MAX_CELL_CHARS {
+            return Err(fail(format!(
+                "sheet '{sheet}': {} holds {chars} characters; Excel allows at most {MAX_CELL_CHARS}",
+                at()
+            )));
+        }
+        row_bytes += text.len();
+        if row_bytes > MAX_LINE_BYTES as usize {
+            return Err(fail(format!(
+                "sheet '{sheet}': row {} is longer than {} MiB (at {}): this does not look like a data sheet",
+                row as u64 + 1,
+                MAX_LINE_BYTES >> 20,
+                at()
+            )));
         }
         let column = column as usize;
         if fields.len() <= column {
             fields.resize(column + 1, String::new());
         }
-        fields[column] = cell_text(cell.get_value());
+        fields[column] = text;
     }
     match current {
         Some(row) => {
@@ -321,6 +408,9 @@ fn cell_text(value: &DataRef<'_>) -> String {
             .map(|d| d.round_dp(6).normalize().to_string())
             .unwrap_or_else(|| f.to_string()),
         DataRef::Bool(b) => b.to_string(),
+        // Excel's dates end at serial 2,958,465 (9999-12-31); calamine's conversion panics on
+        // values far beyond, so those stay numbers (and are rejected as dates later).
+        DataRef::DateTime(dt) if dt.as_f64().abs() > 3e6 => dt.as_f64().to_string(),
         DataRef::DateTime(dt) => dt
             .as_datetime()
             .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())

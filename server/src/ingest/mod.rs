@@ -6,6 +6,7 @@ pub mod file;
 pub mod format;
 pub mod load;
 pub mod run;
+pub mod xlsx;
 
 /// Why a run failed. Row-level problems are rejections, not errors: see `format::Rejection`.
 #[derive(Debug, thiserror::Error)]

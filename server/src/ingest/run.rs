@@ -45,6 +45,8 @@ pub struct InputFile {
 pub struct Store {
     pub currency: String,
     pub timezone: String,
+    /// The ranges of values a file may hold.
+    pub limits: format::ValueLimits,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -434,8 +436,16 @@ async fn load_all(
         let parse_progress = progress.clone();
         let parse_input = input.clone();
         let date_order = settings.date_order;
+        let limits = store.limits;
         let parser = tokio::task::spawn_blocking(move || {
-            parse_file(&parse_input, layout, date_order, &parse_progress, sender)
+            parse_file(
+                &parse_input,
+                layout,
+                date_order,
+                limits,
+                &parse_progress,
+                sender,
+            )
         });
         let mut copy = tx.copy_in_raw(&load::copy_statement(&table)).await?;
         let mut copy_error = None;
@@ -637,6 +647,7 @@ fn parse_file(
     input: &InputFile,
     layout: Layout,
     date_order: DateOrder,
+    limits: format::ValueLimits,
     progress: &Progress,
     sender: tokio::sync::mpsc::Sender<Vec<u8>>,
 ) -> Result<Parsed, IngestError> {
@@ -730,7 +741,7 @@ fn parse_file(
     }
 
     let mut state = State {
-        parser: RowParser::new(layout, date_order),
+        parser: RowParser::new(layout, date_order, limits, chrono::Utc::now().date_naive()),
         settled: date_order != DateOrder::Auto,
         sample: Vec::new(),
         writer: csv::Writer::from_writer(Vec::with_capacity(BATCH_BYTES + (1 << 16))),

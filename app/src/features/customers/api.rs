@@ -187,7 +187,7 @@ mod server_side {
         state: &AppState,
         filter: &SalesFilter,
     ) -> Result<CustomersOverview, AppError> {
-        let (range, _) = resolve(&state.pool, filter).await?;
+        let (range, _) = resolve(&state.pool, filter, &state.limits).await?;
         state
             .cache
             .get_or_compute(
@@ -570,7 +570,7 @@ mod server_side {
     ) -> Result<(DateRange, String, i64, Vec<CustomerRow>), AppError> {
         let t = state.customers.thresholds;
         let label = group_label(kind, id, &t)?;
-        let (range, _) = resolve(&state.pool, filter).await?;
+        let (range, _) = resolve(&state.pool, filter, &state.limits).await?;
         let a = analysis(state, range, filter).await?;
         let active = match (kind, parse_cohort(id)) {
             (GroupKind::Cohort, Some((month, Some(k)))) => {

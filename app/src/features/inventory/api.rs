@@ -158,8 +158,14 @@ mod server_side {
     use crate::state::AppState;
 
     /// The range a filter asks for (the Sales dashboard's rule); stock is taken as of its end.
-    async fn resolve(pool: &PgPool, filter: &SalesFilter) -> Result<DateRange, AppError> {
-        Ok(crate::features::sales::api::resolve(pool, filter).await?.0)
+    async fn resolve(
+        pool: &PgPool,
+        filter: &SalesFilter,
+        limits: &crate::features::sources::types::ValueLimits,
+    ) -> Result<DateRange, AppError> {
+        Ok(crate::features::sales::api::resolve(pool, filter, limits)
+            .await?
+            .0)
     }
 
     /// Every product's stock figures as of the range end, best sellers first.
@@ -410,7 +416,7 @@ mod server_side {
         state: &AppState,
         filter: &SalesFilter,
     ) -> Result<InventoryOverview, AppError> {
-        let range = resolve(&state.pool, filter).await?;
+        let range = resolve(&state.pool, filter, &state.limits).await?;
         state
             .cache
             .get_or_compute(&state.pool, "inventory.overview", &(filter, range), async {
@@ -574,7 +580,7 @@ mod server_side {
         state: &AppState,
         filter: &SalesFilter,
     ) -> Result<PricingOverview, AppError> {
-        let range = resolve(&state.pool, filter).await?;
+        let range = resolve(&state.pool, filter, &state.limits).await?;
         let overview = inventory(state, filter).await?;
         state
             .cache

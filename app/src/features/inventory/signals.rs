@@ -298,7 +298,12 @@ fn name(names: &HashMap<i64, String>, id: i64) -> &str {
 
 /// Computes every signal as of the latest order day and raises the new ones; returns how many.
 pub async fn refresh(pool: &PgPool, settings: &InventorySettings) -> Result<u64, AppError> {
-    let Some(as_of) = crate::features::sales::queries::latest_order_day(pool).await? else {
+    use crate::features::sales::queries::{latest_order_day, store_today};
+    // A stray far-future order (loaded before the date limits existed) must not move the
+    // signals' day; the default limits, as the store's settings are not at hand here.
+    let until =
+        crate::features::sources::types::ValueLimits::default().max_date(store_today(pool).await?);
+    let Some(as_of) = latest_order_day(pool, until).await? else {
         return Ok(0);
     };
     let s = &settings.signals;

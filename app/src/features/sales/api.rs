@@ -65,16 +65,18 @@ pub const TOP_ROWS: i64 = 10;
 /// The most buckets a chart may have (a day grain over years would be unreadable and slow).
 pub const MAX_BUCKETS: i64 = 1200;
 
-/// The range a filter asks for, and the local day of the latest order.
+/// The range a filter asks for, and the local day of the latest order. Orders outside the
+/// accepted dates (`limits`; older rows may predate them) never move the presets.
 #[cfg(feature = "ssr")]
 pub async fn resolve(
     pool: &sqlx::PgPool,
     filter: &SalesFilter,
+    limits: &crate::features::sources::types::ValueLimits,
 ) -> Result<(DateRange, Option<chrono::NaiveDate>), AppError> {
     use super::{kpi, queries};
-    let latest = queries::latest_order_day(pool).await?;
-    let first = queries::first_order_day(pool).await?;
     let today = queries::store_today(pool).await?;
+    let latest = queries::latest_order_day(pool, limits.max_date(today)).await?;
+    let first = queries::first_order_day(pool, limits.min_date).await?;
     Ok((kpi::resolve_range(filter, first, latest, today)?, latest))
 }
 
@@ -128,7 +130,7 @@ pub async fn overview(
     state: &crate::state::AppState,
     filter: &SalesFilter,
 ) -> Result<SalesOverview, AppError> {
-    let (range, latest) = resolve(&state.pool, filter).await?;
+    let (range, latest) = resolve(&state.pool, filter, &state.limits).await?;
     state
         .cache
         .get_or_compute(

@@ -85,7 +85,11 @@ fn preset_start(preset: Preset, anchor: NaiveDate, first_day: Option<NaiveDate>)
             .checked_sub_months(Months::new(12))
             .map(|d| d + Duration::days(1))
             .unwrap_or(anchor),
-        Preset::AllTime => first_day.unwrap_or(anchor).min(anchor),
+        // At most the longest range allowed: a stray old row must not make "all time" fail.
+        Preset::AllTime => first_day
+            .unwrap_or(anchor)
+            .min(anchor)
+            .max(anchor - Duration::days(MAX_RANGE_DAYS - 1)),
     }
 }
 
@@ -466,6 +470,14 @@ mod tests {
             ("2025-05-21".into(), to.clone())
         );
         assert_eq!(range(Preset::AllTime), ("2024-03-05".into(), to));
+        // "All time" over decades of data is the longest range allowed, not an error.
+        let f = SalesFilter {
+            preset: Some(Preset::AllTime),
+            ..Default::default()
+        };
+        let r = resolve_range(&f, Some(day("0001-01-01")), latest, day("2026-11-21")).unwrap();
+        assert_eq!(r.days(), MAX_RANGE_DAYS);
+        assert_eq!(r.to, day("2026-05-20"));
         assert_eq!(
             Preset::from_key("quarter_to_date"),
             Some(Preset::QuarterToDate)

@@ -216,10 +216,15 @@ pub async fn filter_options(db: &sqlx::PgPool) -> sqlx::Result<FilterOptions> {
 }
 
 /// The local day of the latest order, if there is any data.
-pub async fn latest_order_day(db: impl PgExecutor<'_>) -> sqlx::Result<Option<NaiveDate>> {
+pub async fn latest_order_day(
+    db: impl PgExecutor<'_>,
+    until: NaiveDate,
+) -> sqlx::Result<Option<NaiveDate>> {
     sqlx::query_scalar!(
         r#"select (max(ordered_at) at time zone (select timezone from rollup_state))::date as "day: NaiveDate"
-           from sales_order"#
+           from sales_order
+           where ordered_at < (($1::date + 1)::timestamp at time zone (select timezone from rollup_state))"#,
+        until as _
     )
     .fetch_one(db)
     .await
@@ -458,10 +463,15 @@ pub async fn transactions_page(
 }
 
 /// The local day of the first order, if there is any data.
-pub async fn first_order_day(db: impl PgExecutor<'_>) -> sqlx::Result<Option<NaiveDate>> {
+pub async fn first_order_day(
+    db: impl PgExecutor<'_>,
+    since: NaiveDate,
+) -> sqlx::Result<Option<NaiveDate>> {
     sqlx::query_scalar!(
         r#"select (min(ordered_at) at time zone (select timezone from rollup_state))::date as "day: NaiveDate"
-           from sales_order"#
+           from sales_order
+           where ordered_at >= ($1::date::timestamp at time zone (select timezone from rollup_state))"#,
+        since as _
     )
     .fetch_one(db)
     .await

@@ -188,7 +188,9 @@ pub async fn preview_upload(
                 Err(problem) => preview.problem = Some(problem),
                 Ok(layout) => {
                     preview.format = Some(layout.kind.label().to_string());
-                    let mut parser = RowParser::new(layout, date_order);
+                    let limits = crate::state::app_state()?.limits;
+                    let today = chrono::Utc::now().date_naive();
+                    let mut parser = RowParser::new(layout, date_order, limits, today);
                     let sample_rows: Vec<Vec<String>> =
                         rows.iter().map(|(_, r)| r.clone()).collect();
                     preview.date_order = Some(parser.settle_date_order(&sample_rows));

@@ -17,7 +17,7 @@ pub enum FileKind {
     Competitor,
 }
 
-pub use super::types::{DateOrder, FormatChoice};
+pub use super::types::{DateOrder, FormatChoice, ValueLimits};
 
 fn allows(choice: FormatChoice, kind: FileKind) -> bool {
     match choice {
@@ -266,11 +266,26 @@ pub struct Rejection {
 pub struct RowParser {
     layout: Layout,
     date_order: DateOrder,
+    limits: ValueLimits,
+    /// The latest date accepted (`limits` counted from the day the parser was made).
+    max_date: NaiveDate,
 }
 
 impl RowParser {
-    pub fn new(layout: Layout, date_order: DateOrder) -> Self {
-        RowParser { layout, date_order }
+    /// A parser for rows of `layout`; dates must fall between `limits.min_date` and
+    /// `limits.max_days_ahead` days after `today`.
+    pub fn new(
+        layout: Layout,
+        date_order: DateOrder,
+        limits: ValueLimits,
+        today: NaiveDate,
+    ) -> Self {
+        RowParser {
+            layout,
+            date_order,
+            limits,
+            max_date: limits.max_date(today),
+        }
     }
 
     pub fn kind(&self) -> FileKind {
@@ -369,19 +384,50 @@ impl RowParser {
                 }
                 _ if raw.is_empty() => String::new(),
                 Value::Text | Value::Key => raw.to_string(),
-                Value::Int => parse_int(raw)
-                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?
-                    .to_string(),
-                Value::Money => parse_money(raw)
-                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?
-                    .to_string(),
-                Value::Timestamp => parse_timestamp(raw, self.date_order)
-                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?,
-                Value::Date => parse_timestamp(raw, self.date_order)
-                    .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?
-                    .chars()
-                    .take(10)
-                    .collect(),
+                Value::Int => {
+                    let n = parse_int(raw)
+                        .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?;
+                    let max = self.limits.max_quantity;
+                    if n.unsigned_abs() > max.unsigned_abs() {
+                        return Err(reject(format!(
+                            "{} '{raw}' is outside the allowed range ±{} (setting STOREPULSE_MAX_QUANTITY)",
+                            column.name,
+                            crate::components::format::group_thousands(&max.to_string())
+                        )));
+                    }
+                    n.to_string()
+                }
+                Value::Money => {
+                    let n = parse_money(raw)
+                        .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?;
+                    let max = self.limits.max_unit_price;
+                    if n.abs() > Decimal::from(max) {
+                        return Err(reject(format!(
+                            "{} '{raw}' is outside the allowed range ±{} (setting STOREPULSE_MAX_UNIT_PRICE)",
+                            column.name,
+                            crate::components::format::group_thousands(&max.to_string())
+                        )));
+                    }
+                    n.to_string()
+                }
+                Value::Timestamp | Value::Date => {
+                    let t = parse_timestamp(raw, self.date_order)
+                        .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?;
+                    // Every accepted shape starts with the date as YYYY-MM-DD.
+                    let date = t.get(..10).unwrap_or_default();
+                    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                        .map_err(|_| reject(format!("{} '{raw}' is not a date", column.name)))?;
+                    if day < self.limits.min_date || day > self.max_date {
+                        return Err(reject(format!(
+                            "{} '{raw}' is outside the accepted dates {} to {} (settings STOREPULSE_MIN_ORDER_DATE and STOREPULSE_MAX_DAYS_AHEAD)",
+                            column.name, self.limits.min_date, self.max_date
+                        )));
+                    }
+                    match column.value {
+                        Value::Date => date.to_string(),
+                        _ => t,
+                    }
+                }
                 Value::Bool => parse_bool(raw)
                     .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?
                     .to_string(),
@@ -392,23 +438,65 @@ impl RowParser {
     }
 }
 
-fn parse_int(raw: &str) -> Result<i32, &'static str> {
-    if let Ok(n) = raw.parse::<i32>() {
-        return Ok(n);
-    }
-    // Spreadsheets write whole numbers as 6.0.
-    match raw.parse::<f64>() {
-        Ok(f) if f.fract() == 0.0 && f.abs() < i32::MAX as f64 => Ok(f as i32),
-        Ok(_) => Err("is not a whole number"),
-        Err(_) => Err("is not a number"),
-    }
+/// The parts of a plain decimal number: `-?digits(.digits)?` and nothing else (no `+`, no
+/// `_`, no thousands separators, no `3.` or `.5`, no NaN or infinity).
+fn decimal_parts(raw: &str) -> Option<(&str, Option<&str>)> {
+    let body = raw.strip_prefix('-').unwrap_or(raw);
+    let (whole, fraction) = match body.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (body, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(whole) && fraction.is_none_or(digits)).then_some((whole, fraction))
 }
 
+/// A whole number; spreadsheets write them as `6.0`, which is accepted.
+fn parse_int(raw: &str) -> Result<i64, &'static str> {
+    let Some((_, fraction)) = decimal_parts(raw) else {
+        return Err("is not a number");
+    };
+    if fraction.is_some_and(|f| f.bytes().any(|b| b != b'0')) {
+        return Err("is not a whole number");
+    }
+    let whole = raw.split('.').next().unwrap_or(raw);
+    whole.parse::<i64>().map_err(|_| "is far too large")
+}
+
+/// A plain decimal number, or one in scientific notation as spreadsheets write small values
+/// (`1.5E-05`, exponent within ±28).
 fn parse_money(raw: &str) -> Result<Decimal, &'static str> {
     use std::str::FromStr;
-    Decimal::from_str(raw)
-        .or_else(|_| Decimal::from_scientific(raw))
-        .map_err(|_| "is not a number (use digits and a decimal point, no currency sign or thousands separator)")
+    const NOT_A_NUMBER: &str =
+        "is not a number (use digits and a decimal point, no currency sign or thousands separator)";
+    let (mantissa, exponent) = match raw.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (raw, None),
+    };
+    if decimal_parts(mantissa).is_none() {
+        return Err(NOT_A_NUMBER);
+    }
+    let value = Decimal::from_str(mantissa).map_err(|_| "has too many digits")?;
+    match exponent {
+        None => Ok(value),
+        Some(e) => {
+            let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
+            if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(NOT_A_NUMBER);
+            }
+            let e: i64 = e.parse().map_err(|_| NOT_A_NUMBER)?;
+            if e.abs() > 28 {
+                return Err("is outside the range of numbers StorePulse stores");
+            }
+            let scale = Decimal::from_i128_with_scale(10i128.pow(e.unsigned_abs() as u32), 0);
+            let scaled = if e >= 0 {
+                value.checked_mul(scale)
+            } else {
+                value.checked_div(scale)
+            };
+            scaled.ok_or("is outside the range of numbers StorePulse stores")
+        }
+    }
 }
 
 fn parse_bool(raw: &str) -> Result<bool, &'static str> {
@@ -484,6 +572,10 @@ fn parse_timestamp_shape(raw: &str, order: DateOrder) -> Result<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
@@ -588,7 +680,12 @@ mod tests {
     #[test]
     fn parses_a_row_into_a_staged_record() {
         let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
-        let parser = RowParser::new(layout, DateOrder::MonthFirst);
+        let parser = RowParser::new(
+            layout,
+            DateOrder::MonthFirst,
+            ValueLimits::default(),
+            today(),
+        );
         let row = strings(&[
             "536365",
             "85123A",
@@ -629,7 +726,12 @@ mod tests {
     #[test]
     fn bad_values_are_rejected_with_line_column_and_reason() {
         let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
-        let parser = RowParser::new(layout, DateOrder::MonthFirst);
+        let parser = RowParser::new(
+            layout,
+            DateOrder::MonthFirst,
+            ValueLimits::default(),
+            today(),
+        );
         let row = |qty: &str, date: &str, price: &str| {
             strings(&["1", "A", "x", qty, date, price, "", "UK"])
         };
@@ -682,17 +784,28 @@ mod tests {
     fn date_order_is_guessed_from_the_rows() {
         let layout = detect(&strings(RETAIL_HEADER), FormatChoice::Auto).unwrap();
         let row = |d: &str| strings(&["1", "A", "x", "1", d, "1", "", ""]);
-        let mut parser = RowParser::new(layout.clone(), DateOrder::Auto);
+        let mut parser = RowParser::new(
+            layout.clone(),
+            DateOrder::Auto,
+            ValueLimits::default(),
+            today(),
+        );
         assert_eq!(
             parser.settle_date_order(&[row("1/2/2011 10:00"), row("25/12/2011 10:00")]),
             DateOrder::DayFirst
         );
-        let mut parser = RowParser::new(layout.clone(), DateOrder::Auto);
+        let mut parser = RowParser::new(
+            layout.clone(),
+            DateOrder::Auto,
+            ValueLimits::default(),
+            today(),
+        );
         assert_eq!(
             parser.settle_date_order(&[row("12/25/2011 10:00")]),
             DateOrder::MonthFirst
         );
-        let mut parser = RowParser::new(layout, DateOrder::DayFirst);
+        let mut parser =
+            RowParser::new(layout, DateOrder::DayFirst, ValueLimits::default(), today());
         assert_eq!(
             parser.settle_date_order(&[row("12/25/2011 10:00")]),
             DateOrder::DayFirst,

@@ -65,6 +65,42 @@ impl std::str::FromStr for FormatChoice {
     }
 }
 
+/// The sane ranges of the values a file may hold; a row outside them is rejected like any other
+/// bad row. Store-wide settings (`STOREPULSE_MIN_ORDER_DATE`, `STOREPULSE_MAX_DAYS_AHEAD`,
+/// `STOREPULSE_MAX_UNIT_PRICE`, `STOREPULSE_MAX_QUANTITY`); the dashboards' presets stay within
+/// the same dates whatever is already in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueLimits {
+    /// The earliest order, stock or price-observation date accepted.
+    pub min_date: chrono::NaiveDate,
+    /// The latest date accepted, in days after today.
+    pub max_days_ahead: i64,
+    /// The largest price, cost or shipping amount accepted (either sign), in whole currency units.
+    pub max_unit_price: u64,
+    /// The largest quantity, stock or lead time accepted (either sign).
+    pub max_quantity: i64,
+}
+
+impl Default for ValueLimits {
+    fn default() -> Self {
+        ValueLimits {
+            min_date: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or_default(),
+            max_days_ahead: 366,
+            max_unit_price: 1_000_000_000,
+            max_quantity: 10_000_000,
+        }
+    }
+}
+
+impl ValueLimits {
+    /// The latest date accepted when today is `today`.
+    pub fn max_date(&self, today: chrono::NaiveDate) -> chrono::NaiveDate {
+        today
+            .checked_add_signed(chrono::Duration::days(self.max_days_ahead))
+            .unwrap_or(today)
+    }
+}
+
 /// Per-source ingest settings, stored in `source.settings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
