@@ -69,20 +69,39 @@ async fn health() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// Database is reachable.
-async fn ready(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("select 1")
-        .fetch_one(&state.pool)
-        .await
-    {
-        Ok(_) => Json(serde_json::json!({ "status": "ready" })).into_response(),
-        Err(err) => {
-            tracing::warn!(%err, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "database unreachable" })),
-            )
-                .into_response()
+/// Database is reachable: 503 with the reason while the supervisor finds it down (e.g. while
+/// the embedded PostgreSQL is being restarted), and at once rather than after a pool timeout.
+async fn ready(
+    State(state): State<AppState>,
+    health: Option<axum::Extension<crate::db::DbHealth>>,
+) -> Response {
+    let unavailable = |reason: String| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "database unavailable", "reason": reason })),
+        )
+            .into_response()
+    };
+    if let Some(reason) = health.as_ref().and_then(|h| h.down_reason()) {
+        return unavailable(reason);
+    }
+    let answered = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool),
+    )
+    .await;
+    match answered {
+        Ok(Ok(_)) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        failed => {
+            let reason = match failed {
+                Ok(Err(err)) => format!("the database does not answer: {err}"),
+                _ => "the database did not answer within 1 s".to_string(),
+            };
+            tracing::warn!(%reason, "readiness check failed");
+            if let Some(health) = health {
+                health.check_now();
+            }
+            unavailable(reason)
         }
     }
 }
