@@ -154,6 +154,33 @@ async fn a_killed_embedded_postgres_is_restarted_under_a_running_server() {
         "a new postmaster serves the database"
     );
 
+    // A stop by hand (`pg_ctl stop -m immediate`, as the database account) is recovered too.
+    let bin_dir = server::db::embedded::bin_dir(None).unwrap();
+    let mut pg_ctl = Command::new(bin_dir.join("pg_ctl"));
+    pg_ctl
+        .args(["stop", "-m", "immediate", "-D"])
+        .arg(dir.path().join("postgres"))
+        .current_dir("/")
+        .stdout(Stdio::null());
+    if nix::unistd::Uid::effective().is_root() {
+        use std::os::unix::process::CommandExt;
+        let account = ["postgres", "nobody"]
+            .iter()
+            .find_map(|name| nix::unistd::User::from_name(name).unwrap())
+            .unwrap();
+        pg_ctl.uid(account.uid.as_raw()).gid(account.gid.as_raw());
+    }
+    assert!(pg_ctl.status().unwrap().success());
+    let at = Instant::now();
+    while server.ready().await != Some(503) {
+        assert!(at.elapsed() < Duration::from_secs(2), "no 503 after pg_ctl stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while server.ready().await != Some(200) {
+        assert!(at.elapsed() < Duration::from_secs(12), "not back after pg_ctl stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     let pool = embedded_pool(dir.path()).await;
     let kept: i64 =
         sqlx::query_scalar("select count(*) from source where name = 'written before the crash'")

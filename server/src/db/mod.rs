@@ -189,7 +189,19 @@ pub fn supervise(db: &Database, interval: Duration) -> (DbHealth, tokio::task::J
                     "the embedded PostgreSQL stopped; it is being restarted".into(),
                 ));
                 match pg.restart().await {
-                    Ok(()) => tracing::info!("the embedded PostgreSQL was restarted"),
+                    Ok(()) => {
+                        tracing::info!("the embedded PostgreSQL was restarted");
+                        // Runs that were loading lost their connection with it: nothing of them
+                        // was kept, and their files stay for a retry.
+                        match crate::ingest::run::mark_interrupted(&pool).await {
+                            Ok(ids) => {
+                                for id in ids {
+                                    tracing::warn!(run_id = id, "ingest run was interrupted by the database's stop; marked as interrupted");
+                                }
+                            }
+                            Err(err) => tracing::warn!(%err, "interrupted ingest runs could not be marked yet"),
+                        }
+                    }
                     Err(err) => {
                         tracing::error!(err = format!("{err:#}"), "the embedded PostgreSQL could not be restarted; trying again");
                         watched.set(Some(format!(
