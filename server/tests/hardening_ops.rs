@@ -193,8 +193,11 @@ async fn a_killed_embedded_postgres_is_restarted_under_a_running_server() {
 }
 
 /// The `storepulse` binary with a clean environment for `data_dir` (no DATABASE_URL).
+/// `STOREPULSE_TEST_BIN` names a private copy where several checkouts share one target folder.
 fn storepulse(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_storepulse"));
+    let bin = std::env::var_os("STOREPULSE_TEST_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_storepulse").into());
+    let mut cmd = Command::new(bin);
     cmd.env_remove("DATABASE_URL")
         .env("STOREPULSE_CONFIG", "/nonexistent/storepulse.toml")
         .env("STOREPULSE_DATA_DIR", data_dir)
