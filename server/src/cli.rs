@@ -324,6 +324,10 @@ async fn serve_with(
     );
     let router = startup::build_router(db.pool.clone(), settings, keys)
         .await?
+        .layer(axum::middleware::from_fn_with_state(
+            health.clone(),
+            crate::router::database_guard,
+        ))
         .layer(axum::Extension(health));
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await

@@ -106,6 +106,40 @@ async fn ready(
     }
 }
 
+/// While the supervisor finds the database down, every request that would need it answers 503
+/// at once (with `Retry-After` and the reason) instead of waiting for a connection; a 5xx answer
+/// has the supervisor look at the database now. The server adds it around the whole router.
+pub async fn database_guard(
+    State(health): State<crate::db::DbHealth>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let needs_database = !(path == "/health"
+        || path == "/ready"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/assets/"));
+    if needs_database {
+        if let Some(reason) = health.down_reason() {
+            let body = serde_json::json!({
+                "error": format!("The database is unavailable ({reason}). Try again in a moment."),
+                "fields": null,
+            });
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "2")],
+                Json(body),
+            )
+                .into_response();
+        }
+    }
+    let response = next.run(request).await;
+    if response.status().is_server_error() {
+        health.check_now();
+    }
+    response
+}
+
 /// Works out who is calling (session, API token or embed token) once, for every handler.
 async fn resolve_caller(
     State(state): State<AppState>,

@@ -141,6 +141,17 @@ async fn a_killed_embedded_postgres_is_restarted_under_a_running_server() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let down = at.elapsed();
+    // Meanwhile a page that needs the database answers at once (503), not after a pool timeout.
+    let asked = Instant::now();
+    let page = reqwest::get(format!("http://{}/login", server.addr))
+        .await
+        .unwrap();
+    assert!(
+        matches!(page.status().as_u16(), 503 | 200),
+        "{}",
+        page.status()
+    );
+    assert!(asked.elapsed() < Duration::from_millis(1500), "{:?}", asked.elapsed());
     while server.ready().await != Some(200) {
         assert!(
             at.elapsed() < down + Duration::from_secs(10),
