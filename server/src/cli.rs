@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::db::{embedded::EmbeddedPostgres, Database};
+use crate::db::{embedded::EmbeddedPostgres, DataLock, Database};
 use crate::ingest::demo::{self, DemoOptions};
 use crate::ingest::format::{DateOrder, FormatChoice};
 use crate::ingest::run::{self as ingest_run, InputFile, Job, Store};
@@ -151,16 +151,64 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve => serve(settings).await.map(|_| ExitCode::SUCCESS),
+        Command::Serve => serve(settings, startup::shutdown_signal())
+            .await
+            .map(|_| ExitCode::SUCCESS),
         Command::WithPostgres { data_dir, command } => {
             with_postgres(&settings, data_dir, command).await
         }
         command => {
-            let db = Database::open(&settings).await?;
+            let (db, _lock) = open_for_command(&settings, command.name()).await?;
             let result = run_with_database(command, &settings, &db).await;
             db.close().await;
             result.map(|_| ExitCode::SUCCESS)
         }
+    }
+}
+
+impl Command {
+    /// The name the data folder's lock file shows for its owner.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Serve => "serve",
+            Command::Migrate => "migrate",
+            Command::Demo { .. } => "demo",
+            Command::Ingest { .. } => "ingest",
+            Command::User { .. } => "user",
+            Command::WithPostgres { .. } => "with-postgres",
+        }
+    }
+}
+
+/// The database for a command other than `serve`. With the embedded database: while a server
+/// owns the data folder, the command connects to that server's PostgreSQL and never starts or
+/// stops it; otherwise the command owns the folder (and its PostgreSQL) until it ends.
+async fn open_for_command(
+    settings: &Settings,
+    command: &str,
+) -> anyhow::Result<(Database, Option<DataLock>)> {
+    if settings.database_url.is_some() {
+        return Ok((Database::open(settings).await?, None));
+    }
+    match DataLock::claim(&settings.data_dir, command)? {
+        Ok(lock) => Ok((Database::open(settings).await?, Some(lock))),
+        Err(owner) if owner.command == "serve" => {
+            tracing::info!(pid = %owner.pid, "a server owns the data folder: using its database");
+            let db = Database::attach(settings).await.with_context(|| {
+                format!(
+                    "the StorePulse server (pid {}) owns the data folder {}, but its database does not answer",
+                    owner.pid,
+                    settings.data_dir.display()
+                )
+            })?;
+            Ok((db, None))
+        }
+        Err(owner) => anyhow::bail!(
+            "the data folder {} is in use by `storepulse {}` (pid {}); wait for it to finish",
+            settings.data_dir.display(),
+            owner.command,
+            owner.pid
+        ),
     }
 }
 
@@ -307,17 +355,47 @@ pub async fn change_password(
     Ok(email)
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+/// Serves until `shutdown` completes: owns the data folder (a second server on it refuses,
+/// naming this one's pid), supervises the database and cleans orphaned uploads.
+pub async fn serve(
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let _lock = match DataLock::claim(&settings.data_dir, "serve")? {
+        Ok(lock) => lock,
+        Err(owner) => anyhow::bail!(
+            "the data folder {} is in use by `storepulse {}` (pid {}); stop it first, or give this \
+             server its own folder with STOREPULSE_DATA_DIR",
+            settings.data_dir.display(),
+            owner.command,
+            owner.pid
+        ),
+    };
     let keys = Keys::load_or_generate(&settings)?;
     let db = Database::open(&settings).await?;
-    let result = serve_with(&settings, &keys, &db).await;
+    let result = serve_with(&settings, &keys, &db, shutdown).await;
     db.close().await;
     result
 }
 
-async fn serve_with(settings: &Settings, keys: &Keys, db: &Database) -> anyhow::Result<()> {
+async fn serve_with(
+    settings: &Settings,
+    keys: &Keys,
+    db: &Database,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let prepared = bootstrap::prepare(db, settings).await?;
-    let router = startup::build_router(db.pool.clone(), settings, keys).await?;
+    let (health, supervisor) = crate::db::supervise(
+        db,
+        std::time::Duration::from_millis(settings.db_health_interval_ms),
+    );
+    let router = startup::build_router(db.pool.clone(), settings, keys)
+        .await?
+        .layer(axum::middleware::from_fn_with_state(
+            health.clone(),
+            crate::router::database_guard,
+        ))
+        .layer(axum::Extension(health));
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| {
@@ -329,8 +407,11 @@ async fn serve_with(settings: &Settings, keys: &Keys, db: &Database) -> anyhow::
     let addr = listener.local_addr()?;
     println!("{}", bootstrap::welcome(addr, settings, &prepared));
     let cleanup = startup::spawn_session_cleanup(db.pool.clone());
-    let result = startup::serve(listener, router, startup::shutdown_signal()).await;
+    let uploads = startup::spawn_upload_cleanup(db.pool.clone(), settings);
+    let result = startup::serve(listener, router, shutdown).await;
     cleanup.abort();
+    uploads.abort();
+    supervisor.abort();
     result
 }
 
@@ -376,6 +457,9 @@ async fn ingest_files(
     for id in ingest_run::mark_interrupted(pool).await? {
         println!("run {id} had been interrupted (its process stopped); it is marked as such");
     }
+    let created = app::features::sources::queries::source_by_name(pool, source)
+        .await?
+        .is_none();
     let (source_id, source_settings) = ingest_run::file_source(pool, source, |s| {
         if let Some(order) = date_order {
             s.date_order = order;
@@ -446,6 +530,10 @@ async fn ingest_files(
     println!("{summary}");
     if let Some(peak) = peak_memory_mib() {
         println!("  peak memory of this process: {peak} MiB");
+    }
+    if !summary.succeeded && created {
+        ingest_run::forget_source(pool, source_id).await?;
+        println!("  nothing was loaded, so the new source '{source}' was not kept");
     }
     anyhow::ensure!(
         summary.succeeded,

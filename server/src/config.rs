@@ -55,6 +55,11 @@ pub struct Settings {
     pub pg_bin_dir: Option<PathBuf>,
     /// Connections in the pool.
     pub db_max_connections: u32,
+    /// Milliseconds a request waits for a database connection before it answers 503 (default 2000).
+    pub db_acquire_timeout_ms: u64,
+    /// Milliseconds between two checks of the database; an embedded PostgreSQL found dead is
+    /// restarted (default 1000).
+    pub db_health_interval_ms: u64,
     /// IANA time zone of the store: days, weeks and months are counted in it.
     pub store_timezone: String,
     /// ISO 4217 currency of the store's prices.
@@ -67,6 +72,8 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Largest upload accepted, in MiB (the Online Retail CSV is 45 MiB, 7 MiB gzipped).
     pub max_upload_mb: u64,
+    /// Days an upload folder that no ingest run refers to is kept before it is removed (default 7).
+    pub upload_retention_days: u64,
     /// Minutes of inactivity after which a session ends.
     pub session_idle_minutes: i64,
     /// Key that signs session cookies (64+ bytes, base64); generated into `data_dir` if unset.
@@ -122,6 +129,8 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             pg_bin_dir: None,
             db_max_connections: 10,
+            db_acquire_timeout_ms: 2000,
+            db_health_interval_ms: 1000,
             store_timezone: "Europe/London".into(),
             currency: "GBP".into(),
             demo_data: DemoData::Auto,
@@ -134,6 +143,7 @@ impl Default for Settings {
             inventory: Default::default(),
             site_root: PathBuf::from("target/site"),
             max_upload_mb: 512,
+            upload_retention_days: 7,
             session_idle_minutes: 8 * 60,
             session_key: None,
             embed_signing_key: None,
@@ -187,6 +197,10 @@ impl Settings {
             self.currency.len() == 3,
             "currency must be a 3-letter ISO 4217 code, got '{}'",
             self.currency
+        );
+        anyhow::ensure!(
+            self.db_acquire_timeout_ms >= 100 && self.db_health_interval_ms >= 100,
+            "db_acquire_timeout_ms and db_health_interval_ms must be at least 100"
         );
         anyhow::ensure!(
             self.session_idle_minutes > 0,

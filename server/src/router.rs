@@ -77,22 +77,75 @@ async fn health() -> impl IntoResponse {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// Database is reachable.
-async fn ready(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("select 1")
-        .fetch_one(&state.pool)
-        .await
-    {
-        Ok(_) => Json(serde_json::json!({ "status": "ready" })).into_response(),
-        Err(err) => {
-            tracing::warn!(%err, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "database unreachable" })),
-            )
-                .into_response()
+/// Database is reachable: 503 with the reason while the supervisor finds it down (e.g. while
+/// the embedded PostgreSQL is being restarted), and at once rather than after a pool timeout.
+async fn ready(
+    State(state): State<AppState>,
+    health: Option<axum::Extension<crate::db::DbHealth>>,
+) -> Response {
+    let unavailable = |reason: String| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "database unavailable", "reason": reason })),
+        )
+            .into_response()
+    };
+    if let Some(reason) = health.as_ref().and_then(|h| h.down_reason()) {
+        return unavailable(reason);
+    }
+    let answered = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool),
+    )
+    .await;
+    match answered {
+        Ok(Ok(_)) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        failed => {
+            let reason = match failed {
+                Ok(Err(err)) => format!("the database does not answer: {err}"),
+                _ => "the database did not answer within 1 s".to_string(),
+            };
+            tracing::warn!(%reason, "readiness check failed");
+            if let Some(health) = health {
+                health.check_now();
+            }
+            unavailable(reason)
         }
     }
+}
+
+/// While the supervisor finds the database down, every request that would need it answers 503
+/// at once (with `Retry-After` and the reason) instead of waiting for a connection; a 5xx answer
+/// has the supervisor look at the database now. The server adds it around the whole router.
+pub async fn database_guard(
+    State(health): State<crate::db::DbHealth>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let needs_database = !(path == "/health"
+        || path == "/ready"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/assets/"));
+    if needs_database {
+        if let Some(reason) = health.down_reason() {
+            let body = serde_json::json!({
+                "error": format!("The database is unavailable ({reason}). Try again in a moment."),
+                "fields": null,
+            });
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "2")],
+                Json(body),
+            )
+                .into_response();
+        }
+    }
+    let response = next.run(request).await;
+    if response.status().is_server_error() {
+        health.check_now();
+    }
+    response
 }
 
 /// Works out who is calling (session, API token or embed token) once, for every handler.

@@ -127,6 +127,32 @@ pub fn spawn_session_cleanup(pool: PgPool) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Removes orphaned upload folders (no run refers to them) older than `upload_retention_days`,
+/// at start and then every hour, saying so in the log.
+pub fn spawn_upload_cleanup(pool: PgPool, settings: &Settings) -> tokio::task::JoinHandle<()> {
+    let dir = settings.data_dir.join("uploads");
+    let max_age = std::time::Duration::from_secs(settings.upload_retention_days * 24 * 3600);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match crate::ingest::run::clean_orphan_uploads(&pool, &dir, max_age).await {
+                Ok(removed) if !removed.is_empty() => tracing::info!(
+                    count = removed.len(),
+                    days = max_age.as_secs() / 86_400,
+                    folder = %dir.display(),
+                    "removed upload folders that no ingest run refers to"
+                ),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(
+                    err = format!("{err:#}"),
+                    "orphaned uploads could not be cleaned"
+                ),
+            }
+        }
+    })
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use app::error::AppError;
 use app::features::auth::caller::Caller;
 use app::features::auth::{session::audit, types::Role};
-use app::features::sources::{queries, types::IngestRun};
+use app::features::sources::queries;
+use app::features::sources::types::{validate_source_name, IngestRun};
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Path as UrlPath, Query, Request, State};
@@ -111,12 +112,14 @@ pub async fn upload(
             .map_err(|e| AppError::invalid("format", e))?,
         None => FormatChoice::Auto,
     };
-    let (source_id, settings) = match params.source_id {
+    // The source: an existing one, or a name for a new one that is created only once the files
+    // have arrived (a refused upload leaves no source behind).
+    let (existing, new_name) = match params.source_id {
         Some(id) => {
             let source = queries::source_by_id(&state.pool, id)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("Source {id}")))?;
-            (source.source_id, source.settings.0)
+            (Some((source.source_id, source.settings.0)), None)
         }
         None => {
             let name = params
@@ -125,18 +128,18 @@ pub async fn upload(
                 .unwrap_or("Uploads")
                 .trim()
                 .to_string();
-            if name.is_empty() {
-                return Err(AppError::invalid(
-                    "source",
-                    "give a source name or source_id",
-                ));
+            validate_source_name(&name)?;
+            match queries::source_by_name(&state.pool, &name).await? {
+                Some(source) => (Some((source.source_id, source.settings.0)), None),
+                None => (None, Some(name)),
             }
-            run::file_source(&state.pool, &name, |_| {})
-                .await
-                .map_err(|e| AppError::internal("file source", e))?
         }
     };
-    let (source_id, settings) = apply_settings(&state, source_id, settings, &params).await?;
+    let before = existing
+        .as_ref()
+        .map(|(_, settings)| settings.clone())
+        .unwrap_or_default();
+    let settings = with_params(before.clone(), &params)?;
     let dir = UploadDir::new(
         state
             .upload_dir
@@ -146,6 +149,26 @@ pub async fn upload(
         .await
         .map_err(|e| AppError::internal("upload folder", e))?;
     let files = receive(&state, &dir.path, params.filename.as_deref(), request).await?;
+    let (source_id, created) = match (existing, new_name.as_deref()) {
+        (Some((id, _)), _) => (id, false),
+        (None, Some(name)) => {
+            match queries::insert_source(&state.pool, "file", name, &settings).await? {
+                Some(id) => (id, true),
+                // Created meanwhile by another upload: load into it.
+                None => (
+                    queries::source_by_name(&state.pool, name)
+                        .await?
+                        .ok_or_else(|| AppError::NotFound(format!("Source '{name}'")))?
+                        .source_id,
+                    false,
+                ),
+            }
+        }
+        (None, None) => unreachable!("a source is either found or named"),
+    };
+    if !created && settings != before {
+        queries::update_settings(&state.pool, source_id, &settings).await?;
+    }
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     audit(&state.pool, &user, "source.upload", Some(&names.join(", "))).await?;
     let job = Job {
@@ -161,14 +184,41 @@ pub async fn upload(
         inventory: state.inventory,
     };
     if params.wait.unwrap_or(true) {
-        let summary = run::ingest(&state.pool, &job, &files, Default::default()).await?;
+        let summary = run::ingest_upload(
+            &state.pool,
+            &job,
+            &files,
+            Default::default(),
+            Some(&dir.path),
+        )
+        .await;
+        let mut summary = match summary {
+            Ok(summary) => summary,
+            Err(err) => {
+                if created {
+                    run::forget_source(&state.pool, source_id).await?;
+                }
+                return Err(err.into());
+            }
+        };
+        // The run's record has the folder now: kept until the run succeeds, for a retry.
+        dir.hand_over();
         let status = if summary.succeeded {
             StatusCode::OK
         } else {
+            if created {
+                // Nothing was loaded: the new source goes again, with this run and its files.
+                run::forget_source(&state.pool, source_id).await?;
+                summary.notes.push(format!(
+                    "Nothing was loaded, so the new source '{}' was not kept.",
+                    new_name.unwrap_or_default()
+                ));
+            }
             StatusCode::UNPROCESSABLE_ENTITY
         };
         Ok((status, Json(RunSummaryBody::from(summary))).into_response())
     } else {
+        // A background run needs its source to be followed and retried, even if it fails.
         let run_id = run::spawn(&state.pool, job, files, &dir.path).await?;
         dir.hand_over();
         let body = Started {
@@ -204,14 +254,11 @@ impl Drop for UploadDir {
     }
 }
 
-/// Stores the date order and time zone the upload names on its source.
-async fn apply_settings(
-    state: &AppState,
-    source_id: i64,
+/// The source's settings with the date order and time zone the upload names.
+fn with_params(
     mut settings: app::features::sources::types::SourceSettings,
     params: &UploadParams,
-) -> Result<(i64, app::features::sources::types::SourceSettings), AppError> {
-    let before = settings.clone();
+) -> Result<app::features::sources::types::SourceSettings, AppError> {
     if let Some(order) = params.date_order.as_deref() {
         settings.date_order = order
             .parse()
@@ -220,11 +267,8 @@ async fn apply_settings(
     if let Some(tz) = params.timezone.as_deref().filter(|t| !t.trim().is_empty()) {
         settings.timezone = Some(tz.trim().to_string());
     }
-    if settings != before {
-        app::features::sources::types::validate_settings(&settings)?;
-        queries::update_settings(&state.pool, source_id, &settings).await?;
-    }
-    Ok((source_id, settings))
+    app::features::sources::types::validate_settings(&settings)?;
+    Ok(settings)
 }
 
 /// A file name safe to keep on disk (the original is kept for messages).

@@ -1,5 +1,6 @@
 //! A private PostgreSQL for StorePulse alone: `initdb` once into the data folder, `postgres` on a
-//! Unix socket inside it (no TCP port), stopped again on shutdown.
+//! Unix socket inside it (no TCP port), stopped again on shutdown. While the server runs,
+//! `db::supervise` restarts it if it dies; CLI commands run beside a server only `attach` to it.
 //!
 //! PostgreSQL refuses to run as root. When StorePulse runs as root (containers, CI machines),
 //! the cluster is owned by and run as an unprivileged account (`postgres`, else `nobody`).
@@ -20,6 +21,7 @@ const BIN_DIR_GLOBS: &[&str] = &[
 const DATABASE: &str = "storepulse";
 const SUPERUSER: &str = "postgres";
 
+#[derive(Clone)]
 pub struct EmbeddedPostgres {
     data_dir: PathBuf,
     socket_dir: PathBuf,
@@ -30,14 +32,7 @@ pub struct EmbeddedPostgres {
 impl EmbeddedPostgres {
     /// Creates the cluster if needed and starts it; adopts one left running by a crashed process.
     pub async fn start(data_dir: &Path, bin_dir: Option<&Path>) -> anyhow::Result<Self> {
-        let bin_dir = match bin_dir {
-            Some(dir) => dir.to_path_buf(),
-            None => find_bin_dir().context(
-                "no PostgreSQL server binaries (initdb, pg_ctl, postgres) were found. Install them \
-                 (Debian/Ubuntu: `sudo apt-get install postgresql`), set STOREPULSE_PG_BIN_DIR to \
-                 their folder, or set DATABASE_URL to use an existing database",
-            )?,
-        };
+        let bin_dir = self::bin_dir(bin_dir)?;
         for tool in ["initdb", "pg_ctl", "postgres"] {
             if !bin_dir.join(tool).exists() {
                 bail!("{} has no `{tool}`: set STOREPULSE_PG_BIN_DIR to the folder of the PostgreSQL server binaries", bin_dir.display());
@@ -45,16 +40,7 @@ impl EmbeddedPostgres {
         }
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create {}", data_dir.display()))?;
-        let data_dir = data_dir.canonicalize()?;
-        let run_as = unprivileged_account()?;
-        let socket_dir = socket_dir_for(&data_dir)?;
-
-        let pg = EmbeddedPostgres {
-            data_dir,
-            socket_dir,
-            bin_dir,
-            run_as,
-        };
+        let pg = Self::attach(data_dir, bin_dir)?;
         pg.prepare_folders()?;
         if !pg.data_dir.join("PG_VERSION").exists() {
             pg.initdb().await?;
@@ -62,10 +48,57 @@ impl EmbeddedPostgres {
         if pg.is_running().await {
             tracing::info!(data_dir = %pg.data_dir.display(), "adopting the embedded PostgreSQL left running");
         } else {
+            pg.remove_stale_lock_files()?;
             pg.start_server().await?;
         }
         pg.create_database().await?;
         Ok(pg)
+    }
+
+    /// The cluster in `data_dir` as another process runs it: only its socket is used, nothing is
+    /// started or stopped.
+    pub fn attach(data_dir: &Path, bin_dir: PathBuf) -> anyhow::Result<Self> {
+        let data_dir = data_dir
+            .canonicalize()
+            .with_context(|| format!("no embedded database in {}", data_dir.display()))?;
+        let socket_dir = socket_dir_for(&data_dir)?;
+        Ok(EmbeddedPostgres {
+            data_dir,
+            socket_dir,
+            bin_dir,
+            run_as: unprivileged_account()?,
+        })
+    }
+
+    /// Whether the postmaster named in `postmaster.pid` is alive (a zombie is not). Cheap: no
+    /// connection, no child process.
+    pub fn postmaster_alive(&self) -> bool {
+        pid_in(&self.data_dir.join("postmaster.pid")).is_some_and(process_alive)
+    }
+
+    /// Starts the server again after it died (crash recovery replays its log: nothing committed
+    /// is lost).
+    pub async fn restart(&self) -> anyhow::Result<()> {
+        self.remove_stale_lock_files()?;
+        self.start_server().await
+    }
+
+    /// A postmaster killed with SIGKILL leaves `postmaster.pid` and the socket's lock file
+    /// behind; they are removed only when the process they name is gone.
+    fn remove_stale_lock_files(&self) -> anyhow::Result<()> {
+        for file in [
+            self.data_dir.join("postmaster.pid"),
+            self.socket_dir.join(".s.PGSQL.5432.lock"),
+        ] {
+            if let Some(pid) = pid_in(&file) {
+                if !process_alive(pid) {
+                    tracing::info!(file = %file.display(), pid, "removing the lock file of a PostgreSQL that is gone");
+                    std::fs::remove_file(&file)
+                        .with_context(|| format!("cannot remove {}", file.display()))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Options to connect to the StorePulse database over the socket.
@@ -228,6 +261,48 @@ impl EmbeddedPostgres {
         }
         conn.close().await?;
         Ok(())
+    }
+}
+
+/// The process id on the first line of a PostgreSQL lock file.
+fn pid_in(file: &Path) -> Option<i32> {
+    let text = std::fs::read_to_string(file).ok()?;
+    text.lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|pid| *pid > 0)
+}
+
+/// Whether `pid` is a live process. A killed postmaster whose parent never reaps it stays a
+/// zombie, which `kill(pid, 0)` still finds: /proc tells them apart where there is one.
+fn process_alive(pid: i32) -> bool {
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim().chars().next());
+        return !matches!(state, Some('Z') | Some('X'));
+    }
+    if Path::new("/proc/self").exists() {
+        return false;
+    }
+    // No /proc (macOS): EPERM still means the process exists.
+    !matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+        Err(nix::errno::Errno::ESRCH)
+    )
+}
+
+/// The folder of the PostgreSQL server binaries: the setting, else found automatically.
+pub fn bin_dir(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match configured {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => find_bin_dir().context(
+            "no PostgreSQL server binaries (initdb, pg_ctl, postgres) were found. Install them \
+             (Debian/Ubuntu: `sudo apt-get install postgresql`), set STOREPULSE_PG_BIN_DIR to \
+             their folder, or set DATABASE_URL to use an existing database",
+        ),
     }
 }
 

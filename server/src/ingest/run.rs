@@ -200,7 +200,9 @@ pub async fn mark_interrupted(pool: &PgPool) -> sqlx::Result<Vec<i64>> {
     let mut conn = pool.acquire().await?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "update ingest_run set state = 'interrupted', finished_at = now(),
-                error = 'the process loading this run stopped before it finished; nothing of it was kept. Retry it'
+                error = case when upload_path is not null
+                    then 'the process loading this run stopped before it finished (a restart or a crash); nothing of it was kept. Its files were kept: retry it'
+                    else 'the process loading this run stopped before it finished (a restart or a crash); nothing of it was kept. Load the files again' end
          where state = 'running' and pg_try_advisory_lock($1, ingest_run_id::int)
          returning ingest_run_id",
     )
@@ -233,15 +235,40 @@ pub async fn ingest(
     files: &[InputFile],
     progress: Arc<Progress>,
 ) -> sqlx::Result<RunSummary> {
+    ingest_upload(pool, job, files, progress, None).await
+}
+
+/// `ingest` of uploaded files kept in `upload_dir`: the run's record keeps the folder until the
+/// run succeeds (then it is removed), so that a failed or interrupted run can be retried.
+pub async fn ingest_upload(
+    pool: &PgPool,
+    job: &Job,
+    files: &[InputFile],
+    progress: Arc<Progress>,
+    upload_dir: Option<&std::path::Path>,
+) -> sqlx::Result<RunSummary> {
     let slot = RUN_SLOTS
         .acquire()
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-    let run = start(pool, job.source_id, files, job.format, job.started_by, None).await?;
+    let upload_path = upload_dir.map(|d| d.to_string_lossy().to_string());
+    let run = start(
+        pool,
+        job.source_id,
+        files,
+        job.format,
+        job.started_by,
+        upload_path.as_deref(),
+    )
+    .await?;
     let (pool, job, files) = (pool.clone(), job.clone(), files.to_vec());
+    let dir = upload_dir.map(|d| d.to_path_buf());
     let task = tokio::spawn(async move {
         let summary = execute(&pool, run, &job, &files, progress).await;
         drop(slot);
+        if let Some(dir) = dir.filter(|_| summary.succeeded) {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+        }
         summary
     });
     task.await
@@ -863,6 +890,8 @@ pub async fn file_source(
     change: impl FnOnce(&mut SourceSettings),
 ) -> anyhow::Result<(i64, SourceSettings)> {
     use app::features::sources::queries;
+    app::features::sources::types::validate_source_name(name)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (id, mut settings) = match queries::source_by_name(pool, name).await? {
         Some(source) => (source.source_id, source.settings.0),
         None => {
@@ -885,4 +914,63 @@ pub async fn file_source(
         queries::update_settings(pool, id, &settings).await?;
     }
     Ok((id, settings))
+}
+
+/// Deletes a source with its runs and their kept upload folders: a failed load into a source it
+/// created leaves no source behind.
+pub async fn forget_source(pool: &PgPool, source_id: i64) -> sqlx::Result<()> {
+    let uploads = app::features::sources::queries::delete_source(pool, source_id).await?;
+    for path in uploads.into_iter().flatten() {
+        let _ = tokio::fs::remove_dir_all(path).await;
+    }
+    Ok(())
+}
+
+/// Removes the folders under `upload_dir` that no ingest run refers to (a retry's files are
+/// referred to until the run succeeds or its source is deleted) once they are older than
+/// `max_age`: uploads cut off before their run was registered. Returns the folders removed.
+pub async fn clean_orphan_uploads(
+    pool: &PgPool,
+    upload_dir: &std::path::Path,
+    max_age: Duration,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let kept: Vec<String> =
+        sqlx::query_scalar("select upload_path from ingest_run where upload_path is not null")
+            .fetch_all(pool)
+            .await?;
+    let kept: std::collections::HashSet<std::ffi::OsString> = kept
+        .iter()
+        .filter_map(|p| {
+            std::path::Path::new(p)
+                .file_name()
+                .map(|n| n.to_os_string())
+        })
+        .collect();
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(upload_dir) else {
+        return Ok(removed);
+    };
+    for entry in entries.flatten() {
+        let age = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if kept.contains(&entry.file_name()) || age.is_none_or(|age| age < max_age) {
+            continue;
+        }
+        let path = entry.path();
+        let gone = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match gone {
+            Ok(()) => removed.push(path),
+            Err(err) => {
+                tracing::warn!(path = %path.display(), %err, "could not remove an orphaned upload")
+            }
+        }
+    }
+    Ok(removed)
 }

@@ -234,6 +234,51 @@ mod tests {
         assert_eq!(run.fraction_done(), Some(0.25));
         assert_eq!(run.rate(t0 + chrono::Duration::seconds(2)), Some(2500.0));
     }
+
+    #[test]
+    fn source_names_are_bounded_and_printable() {
+        assert!(validate_source_name("Shopify export 2024").is_ok());
+        assert!(validate_source_name(&"é".repeat(MAX_SOURCE_NAME_CHARS)).is_ok());
+        for bad in [
+            "".to_string(),
+            "   ".to_string(),
+            "x".repeat(MAX_SOURCE_NAME_CHARS + 1),
+            "two\nlines".to_string(),
+            "bell\u{7}".to_string(),
+        ] {
+            let err = validate_source_name(&bad).unwrap_err().to_string();
+            assert!(err.contains("source"), "{bad:?}: {err}");
+        }
+    }
+}
+
+/// Longest source name, in characters.
+pub const MAX_SOURCE_NAME_CHARS: usize = 200;
+
+/// A source name: not blank, at most `MAX_SOURCE_NAME_CHARS` characters, no control characters
+/// (line breaks, tabs, escapes).
+pub fn validate_source_name(name: &str) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    if name.trim().is_empty() {
+        return Err(AppError::invalid(
+            "source",
+            "give a source name or source_id",
+        ));
+    }
+    let chars = name.chars().count();
+    if chars > MAX_SOURCE_NAME_CHARS {
+        return Err(AppError::invalid(
+            "source",
+            format!("the source name has {chars} characters; at most {MAX_SOURCE_NAME_CHARS} are allowed"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "source",
+            "the source name may not contain control characters (line breaks, tabs, escapes)",
+        ));
+    }
+    Ok(())
 }
 
 /// Settings a source may have: a known time zone shape, a sane percentage.

@@ -201,7 +201,7 @@ fn UploadPanel(upload: RwSignal<Upload>) -> impl IntoView {
                 </label>
                 <div class="upload-options">
                     <label>"Source"
-                        <input type="text" prop:value=move || source.get() on:input=move |ev| source.set(event_target_value(&ev)) aria-label="Source name"/>
+                        <input type="text" maxlength="200" prop:value=move || source.get() on:input=move |ev| source.set(event_target_value(&ev)) aria-label="Source name"/>
                     </label>
                     <label>"Format"
                         <select aria-label="Format" on:change=move |ev| { format.set(event_target_value(&ev)); refresh_preview(); }>
