@@ -518,3 +518,20 @@ async fn rotating_a_password_with_the_cli_ends_the_sessions(pool: PgPool) {
         0o600
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn parallel_guesses_meet_the_waits_of_the_ones_before_them(pool: PgPool) {
+    let app = spawn(pool, |_| {}).await;
+    // 12 guesses at once from one address: attempts on one account from one address run one at
+    // a time, so after the 3 free failures (and the one that earns the first wait) the rest wait.
+    let guesses = (0..12).map(|_| login_from(&app, "10.0.0.9", VIEWER, "guess"));
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    let waited = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(checked + waited, 12, "{statuses:?}");
+    assert!(checked <= 4, "{checked} guesses were checked: {statuses:?}");
+}

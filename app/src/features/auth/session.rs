@@ -143,6 +143,16 @@ pub fn login_wait_secs(failures: i32, free: i32, first: i32, max: i32) -> Option
     Some(doubled.min(max.max(1) as i64))
 }
 
+/// One lock per account and address with a login attempt in the last ten minutes.
+static LOGIN_ATTEMPTS: std::sync::LazyLock<
+    moka::future::Cache<String, std::sync::Arc<tokio::sync::Mutex<()>>>,
+> = std::sync::LazyLock::new(|| {
+    moka::future::Cache::builder()
+        .max_capacity(100_000)
+        .time_to_idle(std::time::Duration::from_secs(600))
+        .build()
+});
+
 /// Checks the credentials and starts a fresh session (new id) for the user. Returns where to go
 /// next. Failures make the same account from the same address wait ever longer (and an address
 /// that tried too many accounts wait the longest delay), so that a login from an address that
@@ -165,52 +175,63 @@ pub async fn log_in(
         .chain(ip_key.clone())
         .collect();
 
-    if let Some(secs) = queries::throttle_wait_seconds(&state.pool, &keys).await? {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: secs.max(1) as u64,
-        });
-    }
+    // Attempts on one account from one address run one at a time in this process, so that
+    // parallel guesses each meet the failures and waits of the ones before them instead of all
+    // passing one check at once. (A lock in memory, not in the database: it holds no connection.)
+    let serial = LOGIN_ATTEMPTS
+        .get_with(pair_key.clone(), async { Default::default() })
+        .await;
+    let _one_at_a_time = serial.lock().await;
+    let attempt = async {
+        if let Some(secs) = queries::throttle_wait_seconds(&state.pool, &keys).await? {
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: secs.max(1) as u64,
+            });
+        }
 
-    // Unknown and disabled accounts are checked against a dummy hash and counted like the others:
-    // the answer and its timing do not tell who has an account.
-    let user = queries::user_by_email(&state.pool, &email).await?;
-    let stored_hash = user
-        .as_ref()
-        .filter(|u| !u.disabled)
-        .map(|u| u.password_hash.clone());
-    if !verify_password(password, stored_hash).await {
-        record_failure(
-            &state.pool,
-            policy,
-            &pair_key,
-            ip_key.as_deref(),
-            &account_key,
-        )
-        .await?;
+        // Unknown and disabled accounts are checked against a dummy hash and counted like the others:
+        // the answer and its timing do not tell who has an account.
+        let user = queries::user_by_email(&state.pool, &email).await?;
+        let stored_hash = user
+            .as_ref()
+            .filter(|u| !u.disabled)
+            .map(|u| u.password_hash.clone());
+        if !verify_password(password, stored_hash).await {
+            record_failure(
+                &state.pool,
+                policy,
+                &pair_key,
+                ip_key.as_deref(),
+                &account_key,
+            )
+            .await?;
+            queries::insert_audit(
+                &state.pool,
+                Some(&email),
+                "login.failure",
+                None,
+                ip.as_deref(),
+            )
+            .await?;
+            return Err(AppError::BadCredentials);
+        }
+        let Some(user) = user else {
+            return Err(AppError::BadCredentials);
+        };
+
+        queries::clear_login_failures(&state.pool, &pair_key).await?;
+        queries::touch_last_login(&state.pool, user.app_user_id).await?;
         queries::insert_audit(
             &state.pool,
-            Some(&email),
-            "login.failure",
+            Some(&user.email),
+            "login.success",
             None,
             ip.as_deref(),
         )
         .await?;
-        return Err(AppError::BadCredentials);
-    }
-    let Some(user) = user else {
-        return Err(AppError::BadCredentials);
+        Ok::<_, AppError>(user)
     };
-
-    queries::clear_login_failures(&state.pool, &pair_key).await?;
-    queries::touch_last_login(&state.pool, user.app_user_id).await?;
-    queries::insert_audit(
-        &state.pool,
-        Some(&user.email),
-        "login.success",
-        None,
-        ip.as_deref(),
-    )
-    .await?;
+    let user = attempt.await?;
 
     let session = session().await?;
     // A new session id at login, so that an id planted before login is worth nothing.
