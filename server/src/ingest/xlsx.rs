@@ -413,6 +413,25 @@ impl Scanner<'_> {
                 cut(&String::from_utf8_lossy(target))
             ));
         }
+        // calamine reads the shared strings, styles and theme from the workbook's folder and
+        // keeps them in memory: that folder must be `xl/`, whose parts have the small limit
+        // (a workbook under `xl/worksheets/` would give them the sheets' 2 GiB).
+        if kind == b"officeDocument" {
+            let path = target
+                .strip_prefix(b"/")
+                .unwrap_or(target)
+                .to_ascii_lowercase();
+            let in_xl = path
+                .strip_prefix(b"xl/")
+                .is_some_and(|rest| !rest.contains(&b'/') && !rest.contains(&b'\\'));
+            if !in_xl {
+                return Err(format!(
+                    "part {}: the workbook is '{}'; StorePulse reads workbooks stored as xl/<name>.xml",
+                    self.part,
+                    cut(&String::from_utf8_lossy(target))
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -594,6 +613,22 @@ mod tests {
             .unwrap_err();
         assert!(
             err.contains("a sheet is 'media/image1.png', which is not an .xml part"),
+            "{err}"
+        );
+        // The workbook must sit in xl/: calamine reads shared strings and styles beside it.
+        let mut root = Scanner::new("_rels/.rels", "_rels/.rels");
+        let doc = r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="#;
+        assert!(root
+            .feed(format!(r#"{doc}"xl/workbook.xml"/>"#).as_bytes())
+            .is_ok());
+        assert!(root
+            .feed(format!(r#"{doc}"/xl/workbook.xml"/>"#).as_bytes())
+            .is_ok());
+        let err = root
+            .feed(format!(r#"{doc}"xl/worksheets/wb.xml"/>"#).as_bytes())
+            .unwrap_err();
+        assert!(
+            err.contains("reads workbooks stored as xl/<name>.xml"),
             "{err}"
         );
         let image = r#"<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/image1.png"/>"#;
