@@ -917,9 +917,22 @@ pub async fn file_source(
 }
 
 /// Deletes a source with its runs and their kept upload folders: a failed load into a source it
-/// created leaves no source behind.
+/// created leaves no source behind. A source that another load has meanwhile used (a run that is
+/// running or succeeded) stays, with everything in it.
 pub async fn forget_source(pool: &PgPool, source_id: i64) -> sqlx::Result<()> {
-    let uploads = app::features::sources::queries::delete_source(pool, source_id).await?;
+    let uploads: Option<Vec<String>> = sqlx::query_scalar(
+        "with gone as (
+             delete from source s where s.source_id = $1
+               and not exists (select 1 from ingest_run r where r.source_id = s.source_id
+                                 and r.state not in ('failed', 'interrupted'))
+             returning s.source_id)
+         select coalesce(array_agg(r.upload_path) filter (where r.upload_path is not null), '{}')
+         from gone left join ingest_run r using (source_id)
+         group by gone.source_id",
+    )
+    .bind(source_id)
+    .fetch_optional(pool)
+    .await?;
     for path in uploads.into_iter().flatten() {
         let _ = tokio::fs::remove_dir_all(path).await;
     }
