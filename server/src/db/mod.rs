@@ -49,7 +49,25 @@ impl Database {
     pub async fn attach(settings: &Settings) -> anyhow::Result<Database> {
         let bin_dir = embedded::bin_dir(settings.pg_bin_dir.as_deref())?;
         let pg = EmbeddedPostgres::attach(&settings.data_dir.join("postgres"), bin_dir)?;
-        Self::connect(settings, pg.connect_options(), None).await
+        let pool = Self::pool(settings, pg.connect_options()).await?;
+        // The server owns the schema: a newer CLI does not migrate under a running older server.
+        let applied: Vec<i64> =
+            sqlx::query_scalar("select version from _sqlx_migrations where success")
+                .fetch_all(&pool)
+                .await
+                .context("cannot read the server's schema version")?;
+        if let Some(missing) = app::MIGRATOR.iter().find(|m| !applied.contains(&m.version)) {
+            anyhow::bail!(
+                "the running server's database lacks migration {} ({}): stop the server and start \
+                 it with this version of storepulse first",
+                missing.version,
+                missing.description
+            );
+        }
+        Ok(Database {
+            pool,
+            embedded: None,
+        })
     }
 
     async fn connect(
@@ -57,14 +75,18 @@ impl Database {
         options: PgConnectOptions,
         embedded: Option<EmbeddedPostgres>,
     ) -> anyhow::Result<Database> {
-        let pool = PgPoolOptions::new()
+        let pool = Self::pool(settings, options).await?;
+        migrate(&pool).await?;
+        Ok(Database { pool, embedded })
+    }
+
+    async fn pool(settings: &Settings, options: PgConnectOptions) -> anyhow::Result<PgPool> {
+        PgPoolOptions::new()
             .max_connections(settings.db_max_connections)
             .acquire_timeout(Duration::from_millis(settings.db_acquire_timeout_ms))
             .connect_with(options)
             .await
-            .context("cannot connect to the database")?;
-        migrate(&pool).await?;
-        Ok(Database { pool, embedded })
+            .context("cannot connect to the database")
     }
 
     pub async fn close(self) {
