@@ -281,9 +281,7 @@ impl Settings {
     /// The origin (`scheme://host[:port]`) of the public URL, if one is set.
     pub fn public_origin(&self) -> Option<String> {
         let url = self.public_url.as_deref()?;
-        let (scheme, rest) = url.split_once("://")?;
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-        app::features::embed::types::normalize_origin(&format!("{scheme}://{authority}")).ok()
+        app::features::embed::types::normalize_origin(crate::router::origin_of(url)).ok()
     }
 
     /// The ranges of values a file may hold.

@@ -125,8 +125,7 @@ pub async fn database_guard(
     let path = request.uri().path();
     let needs_database = !(path == "/health"
         || path == "/ready"
-        || path.starts_with("/pkg/")
-        || path.starts_with("/assets/"));
+        || STATIC_PREFIXES.iter().any(|p| path.starts_with(p)));
     if needs_database {
         if let Some(reason) = health.down_reason() {
             let body = serde_json::json!({
@@ -305,7 +304,7 @@ async fn refuse_cross_site_writes(
 }
 
 /// The `scheme://host[:port]` part of a URL.
-fn origin_of(url: &str) -> &str {
+pub(crate) fn origin_of(url: &str) -> &str {
     match url.find("://") {
         Some(at) => {
             let rest = &url[at + 3..];
