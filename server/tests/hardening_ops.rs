@@ -154,8 +154,9 @@ async fn a_killed_embedded_postgres_is_restarted_under_a_running_server() {
         "{}",
         page.status()
     );
+    // (Before: every request waited out the 10 s pool timeout.)
     assert!(
-        asked.elapsed() < Duration::from_millis(1500),
+        asked.elapsed() < Duration::from_secs(5),
         "{:?}",
         asked.elapsed()
     );
@@ -236,6 +237,7 @@ async fn a_cli_ingest_beside_a_server_uses_its_database_and_a_second_server_refu
     let server = InProcessServer::start(dir.path()).await;
     let file = dir.path().join("orders.csv");
     std::fs::write(&file, CSV).unwrap();
+    let postmaster = postmaster_pid(dir.path());
 
     let mut ingest = storepulse(dir.path())
         .args(["ingest", "--source", "From the CLI"])
@@ -244,20 +246,26 @@ async fn a_cli_ingest_beside_a_server_uses_its_database_and_a_second_server_refu
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The server answers throughout the ingest and for a while after it (a stopped database
-    // would be found and restarted by the supervisor within a second: 503 meanwhile).
+    // The server answers throughout the ingest and for a while after it. A stopped database
+    // would be found and restarted by the supervisor within a second (503 meanwhile, and a new
+    // postmaster); one slow answer on a loaded machine is not that.
     let mut after: Option<Instant> = None;
+    let mut not_ready = 0;
     while after.is_none_or(|t| t.elapsed() < Duration::from_secs(3)) {
-        assert_eq!(
-            server.ready().await,
-            Some(200),
-            "the server stopped answering"
-        );
+        if server.ready().await != Some(200) {
+            not_ready += 1;
+        }
+        assert!(not_ready <= 2, "the server stopped answering");
         if after.is_none() && ingest.try_wait().unwrap().is_some() {
             after = Some(Instant::now());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert_eq!(
+        postmaster_pid(dir.path()),
+        postmaster,
+        "the server's database was never stopped"
+    );
     let output = ingest.wait_with_output().unwrap();
     assert!(
         output.status.success(),
@@ -275,11 +283,24 @@ async fn a_cli_ingest_beside_a_server_uses_its_database_and_a_second_server_refu
     assert_eq!(orders, 3, "the CLI loaded into the server's database");
     pool.close().await;
 
-    let second = storepulse(dir.path())
+    let mut second = storepulse(dir.path())
         .arg("serve")
         .env("STOREPULSE_ADDR", free_addr().to_string())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    // A second server that starts would serve forever: give it 30 s to refuse, then fail.
+    let started = Instant::now();
+    while second.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = second.kill();
+            let _ = second.wait();
+            panic!("a second server started on the same data folder");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let second = second.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
         !second.status.success(),
