@@ -40,7 +40,7 @@ impl EmbeddedPostgres {
         }
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create {}", data_dir.display()))?;
-        let pg = Self::attach(data_dir, bin_dir)?;
+        let pg = Self::at(data_dir, bin_dir)?;
         pg.prepare_folders()?;
         if !pg.data_dir.join("PG_VERSION").exists() {
             pg.initdb().await?;
@@ -58,13 +58,19 @@ impl EmbeddedPostgres {
     /// The cluster in `data_dir` as another process runs it: only its socket is used, nothing is
     /// started or stopped.
     pub fn attach(data_dir: &Path, bin_dir: PathBuf) -> anyhow::Result<Self> {
+        let pg = Self::at(data_dir, bin_dir)?;
+        pg.check_socket_dir()?;
+        Ok(pg)
+    }
+
+    /// The cluster in `data_dir` (which must exist), its socket folder and account.
+    fn at(data_dir: &Path, bin_dir: PathBuf) -> anyhow::Result<Self> {
         let data_dir = data_dir
             .canonicalize()
             .with_context(|| format!("no embedded database in {}", data_dir.display()))?;
-        let socket_dir = socket_dir_for(&data_dir)?;
         Ok(EmbeddedPostgres {
+            socket_dir: socket_dir_for(&data_dir)?,
             data_dir,
-            socket_dir,
             bin_dir,
             run_as: unprivileged_account()?,
         })
@@ -152,13 +158,39 @@ impl EmbeddedPostgres {
         std::fs::set_permissions(&self.data_dir, std::fs::Permissions::from_mode(0o700))?;
         if let Some((uid, gid)) = self.run_as {
             nix::unistd::chown(&self.data_dir, Some(uid), Some(gid))?;
-            if self.socket_dir != self.data_dir {
-                std::fs::create_dir_all(&self.socket_dir)?;
+            check_traversable(&self.data_dir, uid)?;
+        }
+        if self.socket_dir != self.data_dir && !self.socket_dir.exists() {
+            std::fs::create_dir(&self.socket_dir)?;
+            std::fs::set_permissions(&self.socket_dir, std::fs::Permissions::from_mode(0o700))?;
+            if let Some((uid, gid)) = self.run_as {
                 nix::unistd::chown(&self.socket_dir, Some(uid), Some(gid))?;
             }
-            check_traversable(&self.data_dir, uid)?;
-        } else if self.socket_dir != self.data_dir {
-            std::fs::create_dir_all(&self.socket_dir)?;
+        }
+        self.check_socket_dir()
+    }
+
+    /// A socket folder outside the data folder (in /tmp, for deep data folders) must be the
+    /// database account's own, writable by no one else: one that someone else made first could
+    /// hold a socket that impersonates the database.
+    fn check_socket_dir(&self) -> anyhow::Result<()> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if self.socket_dir == self.data_dir {
+            return Ok(());
+        }
+        let owner = self
+            .run_as
+            .map(|(uid, _)| uid)
+            .unwrap_or_else(Uid::effective);
+        let meta = std::fs::symlink_metadata(&self.socket_dir)
+            .with_context(|| format!("cannot read {}", self.socket_dir.display()))?;
+        if !meta.is_dir() || meta.uid() != owner.as_raw() || meta.permissions().mode() & 0o022 != 0
+        {
+            bail!(
+                "the database socket folder {} is not a folder of uid {owner} that only it may write to: remove it, \
+                 or use a shorter STOREPULSE_DATA_DIR (its socket then stays inside it)",
+                self.socket_dir.display()
+            );
         }
         Ok(())
     }
@@ -406,5 +438,23 @@ mod tests {
         assert!(socket_dir_for(&long)
             .unwrap()
             .starts_with(std::env::temp_dir()));
+    }
+
+    #[test]
+    fn a_socket_folder_others_may_write_to_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = tempfile::tempdir().unwrap();
+        let pg = EmbeddedPostgres {
+            data_dir: "/srv/sp data".into(),
+            socket_dir: folder.path().to_path_buf(),
+            bin_dir: "/usr/bin".into(),
+            run_as: None,
+        };
+        let mode = |m| std::fs::set_permissions(folder.path(), std::fs::Permissions::from_mode(m));
+        mode(0o700).unwrap();
+        assert!(pg.check_socket_dir().is_ok());
+        mode(0o777).unwrap();
+        let err = pg.check_socket_dir().unwrap_err().to_string();
+        assert!(err.contains("that only it may write to"), "{err}");
     }
 }
