@@ -30,6 +30,17 @@ pub struct DemoLogin {
     pub password: String,
 }
 
+/// The login as the demo file and the welcome text show it: role, email and password.
+impl std::fmt::Display for DemoLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:<8} {}  password: {}",
+            self.role, self.email, self.password
+        )
+    }
+}
+
 impl std::fmt::Debug for DemoLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({}, password [redacted])", self.email, self.role)
@@ -117,10 +128,7 @@ pub async fn create_demo_users(
         }
     }
     if !created.is_empty() {
-        let lines: String = created
-            .iter()
-            .map(|l| format!("{:<8} {}  password: {}\n", l.role, l.email, l.password))
-            .collect();
+        let lines: String = created.iter().map(|l| format!("{l}\n")).collect();
         update_demo_logins(settings, |text| {
             if text.is_empty() {
                 "# StorePulse demo accounts (generated, one password each; keep private)\n"
@@ -213,10 +221,7 @@ pub fn welcome(addr: SocketAddr, settings: &Settings, prepared: &Prepared) -> St
                  and kept in ";
         text += &format!("{}):\n", file.display());
         for login in &prepared.new_demo_logins {
-            text += &format!(
-                "  {:<8} {}  password: {}\n",
-                login.role, login.email, login.password
-            );
+            text += &format!("  {login}\n");
         }
     } else if file.exists() {
         text += &format!(

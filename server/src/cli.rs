@@ -249,10 +249,7 @@ async fn run_with_database(
                         .display()
                 );
                 for login in created {
-                    println!(
-                        "  {:<8} {}  password: {}",
-                        login.role, login.email, login.password
-                    );
+                    println!("  {login}");
                 }
             }
         }
@@ -405,6 +402,15 @@ async fn serve_with(
             )
         })?;
     let addr = listener.local_addr()?;
+    if settings.public_url.is_none() && !settings.trust_forwarded_for && !addr.ip().is_loopback() {
+        // Writes from browsers are checked against this site's origin (CSRF): behind an https
+        // proxy that origin is https://…, which the server cannot see for itself.
+        tracing::warn!(
+            "serving on {addr} with no STOREPULSE_PUBLIC_URL: browsers' writes are accepted only \
+             from http://<host>; behind an https proxy set STOREPULSE_PUBLIC_URL (or \
+             STOREPULSE_TRUST_FORWARDED_FOR with X-Forwarded-Proto)"
+        );
+    }
     println!("{}", bootstrap::welcome(addr, settings, &prepared));
     let cleanup = startup::spawn_session_cleanup(db.pool.clone());
     let uploads = startup::spawn_upload_cleanup(db.pool.clone(), settings);
