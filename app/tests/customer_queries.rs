@@ -117,6 +117,35 @@ async fn acquisition_counts_first_orders_ever(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn acquisition_starts_at_the_first_order_with_a_sale(pool: PgPool) {
+    // Cleo's first order (May) was cancelled: only a return. She first buys in June, so June
+    // counts her as new (as the New customers card and the cohorts do), not as returning.
+    sqlx::raw_sql(
+        "insert into customer (customer_id, source_id, external_id, name, country)
+             values (3, 1, 'cleo', 'Cleo', 'France');
+         insert into sales_order (sales_order_id, source_id, external_id, customer_id, ordered_at, status, country)
+             values (8, 1, 'O8', 3, '2026-05-10 09:00+00', 'cancelled', 'France'),
+                    (9, 1, 'O9', 3, '2026-06-20 09:00+00', 'completed', 'France');
+         insert into order_line (sales_order_id, line_no, product_id, quantity, unit_price)
+             values (8, 1, 1, 1, 10.00), (9, 1, 1, 1, 10.00);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    rolled_up(&pool).await;
+    let rows: Vec<_> = acquisition(&pool, range("2026-05-01", "2026-06-30"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.month, m.new_customers, m.returning_customers))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![(day("2026-05-01"), 0, 0), (day("2026-06-01"), 3, 0)]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
 async fn cohorts_follow_customers_from_their_first_month(pool: PgPool) {
     rolled_up(&pool).await;
     let rows: Vec<_> = cohorts(&pool, range("2026-06-01", "2026-07-31"))

@@ -118,8 +118,8 @@ pub async fn customer_facts(
 }
 
 /// New and returning customers per month of the range (every month present), from the
-/// `customer_month` rollup. New: first order ever in the month; returning: bought in the month,
-/// first order before it.
+/// `customer_month` rollup. New: first order with a sales line ever in the month (as the New
+/// customers card and the cohorts count them); returning: bought in the month, first order before it.
 pub struct AcquisitionRow {
     pub month: NaiveDate,
     pub new_customers: i64,
@@ -138,7 +138,8 @@ pub async fn acquisition(
                                       interval '1 month')::date as month
            ),
            first as (
-               select customer_id, min(month) as first_month from customer_month group by 1
+               select customer_id, min(month) as first_month
+               from customer_month where orders > 0 group by 1
            ),
            active as (
                select cm.month,
