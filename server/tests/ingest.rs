@@ -667,3 +667,37 @@ async fn a_catalog_that_recategorises_products_rebuilds_their_days(pool: PgPool)
         .unwrap();
     assert_eq!(pending, 0);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_run_finishes_when_its_work_is_done_not_when_its_transaction_began(pool: PgPool) {
+    migrated(&pool).await;
+    // Enough lines that loading them takes a while inside the run's transaction.
+    let mut csv = String::from(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n",
+    );
+    for i in 0..20_000 {
+        csv += &format!(
+            "{},P{},Product {},2,12/{}/2010 10:00,1.50,{},United Kingdom\n",
+            600_000 + i / 4,
+            i % 500,
+            i % 500,
+            1 + (i / 1000) % 28,
+            10_000 + i % 3000
+        );
+    }
+    let started = std::time::Instant::now();
+    let s = load(&pool, &[("many.csv", csv.as_bytes())]).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    assert!(s.succeeded, "{s}");
+    let recorded: f64 = sqlx::query_scalar(
+        "select extract(epoch from finished_at - started_at)::float8 from ingest_run where ingest_run_id = $1",
+    )
+    .bind(s.run_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        recorded >= elapsed / 2.0,
+        "the run took {elapsed:.2} s, its record says {recorded:.2} s"
+    );
+}

@@ -836,7 +836,7 @@ async fn record_outcome(
         .collect();
     sqlx::query(
         "update ingest_run set state = $2, rows_read = $3, rows_inserted = $4, rows_updated = $5, rows_rejected = $6,
-                errors = $7, notes = $8, error = $9, finished_at = now(), bytes_read = $10,
+                errors = $7, notes = $8, error = $9, finished_at = clock_timestamp(), bytes_read = $10,
                 upload_path = case when $2 = 'succeeded' then null else upload_path end
          where ingest_run_id = $1",
     )
