@@ -5,12 +5,14 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export SQLX_OFFLINE ?= true
 export SITE := $(CARGO_TARGET_DIR)/site
 BIN := $(CARGO_TARGET_DIR)/debug/storepulse
+# What `make run` starts: the optimised `serve` profile (Cargo.toml); tests use the debug build.
+SERVE_BIN := $(CARGO_TARGET_DIR)/serve/storepulse
 
-.PHONY: run test fuzz setup setup-test site server bench dev sqlx-prepare fmt lint clean
+.PHONY: run test fuzz setup setup-test site server server-optimised bench dev sqlx-prepare fmt lint clean
 
 ## run: install what is missing, build, start on http://127.0.0.1:3000 with its own PostgreSQL and demo data
-run: setup site server
-	STOREPULSE_SITE_ROOT=$(SITE) $(BIN) serve
+run: setup site server-optimised
+	STOREPULSE_SITE_ROOT=$(SITE) $(SERVE_BIN) serve
 
 ## test: every test (unit, database, HTTP, browser); starts a throw-away PostgreSQL unless DATABASE_URL is set
 test: setup-test site server
@@ -31,6 +33,9 @@ site:
 
 server:
 	cargo build -p server
+
+server-optimised:
+	cargo build -p server --profile serve
 
 ## bench: ingest throughput vs plain COPY (release build; see docs/performance.md)
 bench: setup
