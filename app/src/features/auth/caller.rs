@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use super::queries;
-use super::session::user_from_session;
+use super::session_user::user_from_session;
 use super::types::{CurrentUser, Role};
 use crate::dashboard::filter::DashboardFilter;
 use crate::dashboard::scope::Scope;
@@ -83,6 +83,15 @@ impl Caller {
             }
             Caller::Embed(_) => Err(AppError::Forbidden),
             other => other.user(Role::Analyst).map(|_| ()),
+        }
+    }
+
+    /// The user logged in by session cookie, if any (a page's header shows them; logout ends
+    /// their session). Tokens are not logins.
+    pub fn signed_in(&self) -> Option<&CurrentUser> {
+        match self {
+            Caller::User(user) => Some(user),
+            _ => None,
         }
     }
 
@@ -179,11 +188,7 @@ pub async fn resolve(
         }
         return Ok(
             match queries::api_token_user(&state.pool, &token_hash(&token)).await? {
-                Some(Caller::Token { token_id, user }) => Caller::Token {
-                    token_id,
-                    user: CurrentUser { ip, ..user },
-                },
-                Some(other) => other,
+                Some(row) => token_caller(row, ip)?,
                 None => Caller::Refused("unknown, expired or revoked API token".into()),
             },
         );
@@ -194,11 +199,22 @@ pub async fn resolve(
     })
 }
 
-/// The logged-in user of this request, if any (a page's header shows them).
-pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    Ok(match caller().await? {
-        Caller::User(user) => Some(user),
-        _ => None,
+/// The caller an API token stands for: its creator, with the token's role.
+fn token_caller(row: queries::TokenUserRow, ip: Option<String>) -> Result<Caller, AppError> {
+    let parse = |role: &str| -> Result<Role, AppError> {
+        role.parse()
+            .map_err(|e: String| AppError::internal("stored role", e))
+    };
+    // A token never does more than its creator may do now (a demoted admin's tokens shrink).
+    let role = parse(&row.role)?.min(parse(&row.user_role)?);
+    Ok(Caller::Token {
+        token_id: row.api_token_id,
+        user: CurrentUser {
+            id: row.app_user_id,
+            email: format!("token:{}", row.name),
+            role,
+            ip,
+        },
     })
 }
 

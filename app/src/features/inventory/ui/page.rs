@@ -96,7 +96,7 @@ pub fn InventoryPage() -> impl IntoView {
             get_signals(SignalFilter::default()).await
         }
     });
-    let user = expect_context::<crate::app::UserResource>().0;
+    let user = expect_context::<crate::features::auth::context::UserResource>().0;
     let may_decide = Signal::derive(move || {
         user.get()
             .and_then(|r| r.ok())
