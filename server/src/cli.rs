@@ -10,9 +10,9 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 use crate::db::{embedded::EmbeddedPostgres, DataLock, Database};
 use crate::ingest::demo::{self, DemoOptions};
-use crate::ingest::format::{DateOrder, FormatChoice};
 use crate::ingest::run::{self as ingest_run, InputFile, Job, Store};
 use crate::{bootstrap, keys::Keys, startup, telemetry};
+use app::features::sources::format::{DateOrder, FormatChoice};
 
 #[derive(Parser)]
 #[command(

@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use app::features::sales::types::{Preset, SalesFilter};
-use app::features::sources::format::{detect, DateOrder, FormatChoice, RowParser, ValueLimits};
+use app::features::sources::format::{
+    detect, DateOrder, FileKind, FormatChoice, RowParser, ValueLimits,
+};
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use server::ingest::file::{read_rows, Event, Progress};
-use server::ingest::format::FileKind;
 use server::ingest::run::{self, InputFile, Job, RunSummary, Store};
 use sqlx::PgPool;
 use zip::write::SimpleFileOptions;

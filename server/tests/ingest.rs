@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use app::features::sources::format::FormatChoice;
 use app::features::sources::types::SourceSettings;
-use server::ingest::format::FormatChoice;
 use server::ingest::run::{self, InputFile, Job, RunSummary, Store};
 use sqlx::PgPool;
 

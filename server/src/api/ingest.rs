@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
 use super::{authorize, spreadsheet_safe};
-use crate::ingest::format::FormatChoice;
 use crate::ingest::run::{self, InputFile, Job, RunSummary, Store};
+use app::features::sources::format::FormatChoice;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
-use super::format::{FileKind, Rejection};
+use app::features::sources::format::{FileKind, Rejection};
 
 /// Stock codes of Online Retail that are services, fees or manual entries, not merchandise.
 pub const NON_MERCHANDISE_CODES: &[&str] = &[

@@ -12,9 +12,11 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Acquire, PgPool, Postgres};
 
 use super::file::{self, Event, FileNotes, Progress};
-use super::format::{self, DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser};
 use super::load;
 use super::IngestError;
+use app::features::sources::format::{
+    self, DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser,
+};
 
 /// Advisory-lock namespaces (first key of the two-key form).
 const RUN_LOCK: i32 = 7_301;
