@@ -432,7 +432,9 @@ async fn load(pool: &PgPool, name: &str, bytes: &[u8]) -> RunSummary {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    let (source_id, settings) = run::file_source(pool, "Test", |_| {}).await.unwrap();
+    let (source_id, settings) = server::ingest::source::file_source(pool, "Test", |_| {})
+        .await
+        .unwrap();
     let job = Job {
         source_id,
         settings,

@@ -30,7 +30,9 @@ async fn load_with(
             }
         })
         .collect();
-    let (source_id, settings) = run::file_source(pool, "Test", change).await.unwrap();
+    let (source_id, settings) = server::ingest::source::file_source(pool, "Test", change)
+        .await
+        .unwrap();
     let job = Job {
         source_id,
         settings,

@@ -2,6 +2,9 @@
 //! star schema with set-based upserts keyed on (source, external id), so that loading the same
 //! file twice changes nothing and an overlapping file updates only what changed. Everything runs
 //! in the caller's transaction.
+//!
+//! The SQL here is built with `format!` on purpose: every statement reads a temporary staging
+//! table created per file at run time, which no compile-time check (`sqlx::query!`) can see.
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
