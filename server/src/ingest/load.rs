@@ -132,10 +132,11 @@ async fn time_span(
     Ok(first.zip(last))
 }
 
-fn widen(
-    a: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    b: Option<(DateTime<Utc>, DateTime<Utc>)>,
-) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+/// A span of order times, if any.
+pub type TimeSpan = Option<(DateTime<Utc>, DateTime<Utc>)>;
+
+/// The span that covers both.
+pub fn widen(a: TimeSpan, b: TimeSpan) -> TimeSpan {
     match (a, b) {
         (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
         (a, b) => a.or(b),

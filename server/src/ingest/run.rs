@@ -12,7 +12,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Acquire, PgPool, Postgres};
 
 use super::file::{self, Event, FileNotes, Progress};
-use super::load;
+use super::load::{self, widen, TimeSpan};
 use super::IngestError;
 use app::features::sources::format::{
     self, DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser,
@@ -428,6 +428,9 @@ fn plan(
     Ok(planned)
 }
 
+/// The whole load of a run, in one transaction: stage and merge each file, refuse the run when
+/// too many rows were rejected, rebuild the rollup days it touched, and record the outcome with
+/// the data.
 async fn load_all(
     conn: &mut PoolConnection<Postgres>,
     job: &Job,
@@ -437,20 +440,54 @@ async fn load_all(
     ticker: &tokio::task::JoinHandle<()>,
     started: Instant,
 ) -> Result<(), IngestError> {
-    let (source_id, settings, store) = (job.source_id, &job.settings, &job.store);
     let planned = plan(files, job.format)?;
     let mut tx = conn.begin().await?;
-    // One load per source at a time.
+    begin_load(&mut tx, job).await?;
+    let mut touched = None;
+    for (index, (layout, input)) in planned.into_iter().enumerate() {
+        let kind = layout.kind;
+        let table = format!("stage_{index}");
+        let phase = Instant::now();
+        let parsed = stage_file(&mut tx, job, &table, layout, &input, progress).await?;
+        tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "parsed and staged");
+        let phase = Instant::now();
+        // An order loads whole: the other lines of an order with a rejected line stay out too.
+        let left_out = load::drop_orders(&mut tx, kind, &table, &parsed.rejected_orders).await?;
+        let merged = load::merge(&mut tx, kind, &table, job.source_id, &job.store.currency).await?;
+        tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "merged");
+        touched = widen(touched, merged.touched);
+        add_file(summary, &input, kind, parsed, left_out, merged);
+    }
+    check_rejected(summary, &job.settings)?;
+    refresh_rollup(&mut tx, touched).await?;
+    sqlx::query!(
+        "update source set last_sync_at = now(), status = 'active' where source_id = $1",
+        job.source_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    // The outcome commits with the data: a run is never recorded as failed when its data is in.
+    ticker.abort();
+    summary.succeeded = true;
+    summary.seconds = started.elapsed().as_secs_f64();
+    record_outcome(&mut tx, summary, progress).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One load per source at a time, and the time zones the load reads and counts days in.
+async fn begin_load(tx: &mut sqlx::PgConnection, job: &Job) -> Result<(), IngestError> {
+    let (settings, store) = (&job.settings, &job.store);
     sqlx::query!(
         "select pg_advisory_xact_lock($1, $2)",
         SOURCE_LOCK,
-        source_id as i32
+        job.source_id as i32
     )
     .execute(&mut *tx)
     .await?;
     // The rollup counts days in the store time zone: make sure it is recorded (a no-op after the
     // first time). Then the file's times are local to the source's zone.
-    app::features::sales::queries::set_store_timezone(&mut tx, &store.timezone).await?;
+    app::features::sales::queries::set_store_timezone(&mut *tx, &store.timezone).await?;
     let timezone = settings
         .timezone
         .clone()
@@ -458,118 +495,126 @@ async fn load_all(
     sqlx::query!("select set_config('TimeZone', $1, true)", timezone)
         .fetch_one(&mut *tx)
         .await?;
+    Ok(())
+}
 
-    let mut touched = None;
-    for (index, (layout, input)) in planned.into_iter().enumerate() {
-        let kind = layout.kind;
-        let table = format!("stage_{index}");
-        let phase = Instant::now();
-        load::create_staging(&mut tx, kind, &table).await?;
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-        let parse_progress = progress.clone();
-        let parse_input = input.clone();
-        let date_order = settings.date_order;
-        let limits = store.limits;
-        let parser = tokio::task::spawn_blocking(move || {
-            parse_file(
-                &parse_input,
-                layout,
-                date_order,
-                limits,
-                &parse_progress,
-                sender,
-            )
-        });
-        let mut copy = tx.copy_in_raw(&load::copy_statement(&table)).await?;
-        let mut copy_error = None;
-        while let Some(batch) = receiver.recv().await {
-            if let Err(err) = copy.send(batch).await {
-                copy_error = Some(err);
-                break;
-            }
+/// Parses one file on a blocking thread while its rows stream by COPY into the staging table
+/// `table`, then readies the table for the merges.
+async fn stage_file(
+    tx: &mut sqlx::PgConnection,
+    job: &Job,
+    table: &str,
+    layout: Layout,
+    input: &InputFile,
+    progress: &Arc<Progress>,
+) -> Result<Parsed, IngestError> {
+    load::create_staging(&mut *tx, layout.kind, table).await?;
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let parse_progress = progress.clone();
+    let parse_input = input.clone();
+    let date_order = job.settings.date_order;
+    let limits = job.store.limits;
+    let parser = tokio::task::spawn_blocking(move || {
+        parse_file(
+            &parse_input,
+            layout,
+            date_order,
+            limits,
+            &parse_progress,
+            sender,
+        )
+    });
+    let mut copy = tx.copy_in_raw(&load::copy_statement(table)).await?;
+    let mut copy_error = None;
+    while let Some(batch) = receiver.recv().await {
+        if let Err(err) = copy.send(batch).await {
+            copy_error = Some(err);
+            break;
         }
-        drop(receiver);
-        let parsed = parser.await.map_err(|e| IngestError::File {
-            file: input.name.clone(),
-            message: format!("the parser stopped: {e}"),
-        })?;
-        let parsed = match (parsed, copy_error) {
-            // A broken COPY stops the parser too; the database's error is the one that says why.
-            (_, Some(err)) => return Err(err.into()),
-            (Err(err), None) => {
-                let _ = copy.abort("parse failed").await;
-                return Err(err);
-            }
-            (Ok(parsed), None) => parsed,
-        };
-        copy.finish().await?;
-        // Statistics for the staged rows (autovacuum never analyses temporary tables), and no
-        // nested loops for the merges: with fresh statistics of a large order-line table the
-        // planner chose nested loops over it that ran for minutes.
-        // The staging table's name is made per file at run time: not checkable at compile time.
-        sqlx::query(&format!("analyze {table}"))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query!("set local enable_nestloop = off")
-            .execute(&mut *tx)
-            .await?;
-        tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "parsed and staged");
-        let phase = Instant::now();
-        // An order loads whole: the other lines of an order with a rejected line stay out too.
-        let left_out = load::drop_orders(&mut tx, kind, &table, &parsed.rejected_orders).await?;
-        let merged = load::merge(&mut tx, kind, &table, source_id, &store.currency).await?;
-        tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "merged");
-
-        let rejected = parsed.rejected + left_out.len() as u64 + merged.rejected.len() as u64;
-        let rows = parsed
-            .kept
-            .into_iter()
-            .chain(left_out.into_iter().map(|r| (r, String::new())))
-            .chain(merged.rejected.into_iter().map(|r| (r, String::new())));
-        for (r, raw) in rows {
-            if summary.rejections.len() < MAX_KEPT_REJECTIONS {
-                summary.rejections.push(RejectedRow {
-                    file: input.name.clone(),
-                    line: r.line,
-                    column: r.column,
-                    reason: r.reason,
-                    raw,
-                });
-            }
-        }
-        summary
-            .rejections
-            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        summary.notes.extend(file_notes(
-            &input.name,
-            kind,
-            &parsed.notes,
-            parsed.duplicates,
-            parsed.date_order,
-        ));
-        summary
-            .notes
-            .extend(merged.notes.iter().map(|n| format!("{}: {n}", input.name)));
-        summary.files.push(FileSummary {
-            name: input.name.clone(),
-            kind,
-            rows: parsed.rows,
-            inserted: merged.inserted,
-            updated: merged.updated,
-            rejected,
-        });
-        summary.rows_read += parsed.rows;
-        summary.inserted += merged.inserted;
-        summary.updated += merged.updated;
-        summary.rejected += rejected;
-        touched = match (touched, merged.touched) {
-            (Some((a0, a1)), Some((b0, b1))) => {
-                Some((std::cmp::min(a0, b0), std::cmp::max(a1, b1)))
-            }
-            (a, b) => a.or(b),
-        };
     }
+    drop(receiver);
+    let parsed = parser.await.map_err(|e| IngestError::File {
+        file: input.name.clone(),
+        message: format!("the parser stopped: {e}"),
+    })?;
+    let parsed = match (parsed, copy_error) {
+        // A broken COPY stops the parser too; the database's error is the one that says why.
+        (_, Some(err)) => return Err(err.into()),
+        (Err(err), None) => {
+            let _ = copy.abort("parse failed").await;
+            return Err(err);
+        }
+        (Ok(parsed), None) => parsed,
+    };
+    copy.finish().await?;
+    // Statistics for the staged rows (autovacuum never analyses temporary tables), and no
+    // nested loops for the merges: with fresh statistics of a large order-line table the
+    // planner chose nested loops over it that ran for minutes.
+    // The staging table's name is made per file at run time: not checkable at compile time.
+    sqlx::query(&format!("analyze {table}"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("set local enable_nestloop = off")
+        .execute(&mut *tx)
+        .await?;
+    Ok(parsed)
+}
 
+/// Adds what one file gave (rows, rejections, notes, counts) to the run's summary.
+fn add_file(
+    summary: &mut RunSummary,
+    input: &InputFile,
+    kind: FileKind,
+    parsed: Parsed,
+    left_out: Vec<Rejection>,
+    merged: load::Merged,
+) {
+    let rejected = parsed.rejected + left_out.len() as u64 + merged.rejected.len() as u64;
+    let rows = parsed
+        .kept
+        .into_iter()
+        .chain(left_out.into_iter().map(|r| (r, String::new())))
+        .chain(merged.rejected.into_iter().map(|r| (r, String::new())));
+    for (r, raw) in rows {
+        if summary.rejections.len() < MAX_KEPT_REJECTIONS {
+            summary.rejections.push(RejectedRow {
+                file: input.name.clone(),
+                line: r.line,
+                column: r.column,
+                reason: r.reason,
+                raw,
+            });
+        }
+    }
+    summary
+        .rejections
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    summary.notes.extend(file_notes(
+        &input.name,
+        kind,
+        &parsed.notes,
+        parsed.duplicates,
+        parsed.date_order,
+    ));
+    summary
+        .notes
+        .extend(merged.notes.iter().map(|n| format!("{}: {n}", input.name)));
+    summary.files.push(FileSummary {
+        name: input.name.clone(),
+        kind,
+        rows: parsed.rows,
+        inserted: merged.inserted,
+        updated: merged.updated,
+        rejected,
+    });
+    summary.rows_read += parsed.rows;
+    summary.inserted += merged.inserted;
+    summary.updated += merged.updated;
+    summary.rejected += rejected;
+}
+
+/// Refuses the run when more rows were rejected than the source allows.
+fn check_rejected(summary: &RunSummary, settings: &SourceSettings) -> Result<(), IngestError> {
     if summary.rejected > 0 {
         let percent = summary.rejected as f64 * 100.0 / summary.rows_read.max(1) as f64;
         if percent > settings.max_rejected_percent {
@@ -587,7 +632,12 @@ async fn load_all(
             });
         }
     }
+    Ok(())
+}
 
+/// Rebuilds the rollup days the run's orders touched, and those of products whose category
+/// changed.
+async fn refresh_rollup(tx: &mut sqlx::PgConnection, touched: TimeSpan) -> Result<(), IngestError> {
     // Products whose category changed (by any file in this run) move their lines between
     // rollup rows: their days are rebuilt too.
     let recategorised = sqlx::query!(
@@ -599,12 +649,7 @@ async fn load_all(
     )
     .fetch_one(&mut *tx)
     .await?;
-    if let (Some(a), Some(b)) = (recategorised.first, recategorised.last) {
-        touched = Some(match touched {
-            Some((t0, t1)) => (std::cmp::min(t0, a), std::cmp::max(t1, b)),
-            None => (a, b),
-        });
-    }
+    let touched = widen(touched, recategorised.first.zip(recategorised.last));
 
     let phase = Instant::now();
     if let Some((first, last)) = touched {
@@ -620,21 +665,9 @@ async fn load_all(
         )
         .fetch_one(&mut *tx)
         .await?;
-        app::features::sales::queries::refresh_daily_sales(&mut tx, days.first, days.last).await?;
+        app::features::sales::queries::refresh_daily_sales(&mut *tx, days.first, days.last).await?;
     }
     tracing::debug!(secs = phase.elapsed().as_secs_f64(), "rollup refreshed");
-    sqlx::query!(
-        "update source set last_sync_at = now(), status = 'active' where source_id = $1",
-        source_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    // The outcome commits with the data: a run is never recorded as failed when its data is in.
-    ticker.abort();
-    summary.succeeded = true;
-    summary.seconds = started.elapsed().as_secs_f64();
-    record_outcome(&mut tx, summary, progress).await?;
-    tx.commit().await?;
     Ok(())
 }
 
