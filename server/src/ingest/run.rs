@@ -487,7 +487,7 @@ async fn begin_load(tx: &mut sqlx::PgConnection, job: &Job) -> Result<(), Ingest
     .await?;
     // The rollup counts days in the store time zone: make sure it is recorded (a no-op after the
     // first time). Then the file's times are local to the source's zone.
-    app::features::sales::queries::set_store_timezone(&mut *tx, &store.timezone).await?;
+    app::rollup::set_store_timezone(&mut *tx, &store.timezone).await?;
     let timezone = settings
         .timezone
         .clone()
@@ -665,7 +665,7 @@ async fn refresh_rollup(tx: &mut sqlx::PgConnection, touched: TimeSpan) -> Resul
         )
         .fetch_one(&mut *tx)
         .await?;
-        app::features::sales::queries::refresh_daily_sales(&mut *tx, days.first, days.last).await?;
+        app::rollup::refresh_days(&mut *tx, days.first, days.last).await?;
     }
     tracing::debug!(secs = phase.elapsed().as_secs_f64(), "rollup refreshed");
     Ok(())
