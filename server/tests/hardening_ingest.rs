@@ -279,7 +279,7 @@ fn a_workbook_within_the_limits_still_reads() {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
     sheet.write_string(1, 0, "536365").unwrap();
-    sheet.write_string(1, 1, &"z".repeat(32_767)).unwrap();
+    sheet.write_string(1, 1, "z".repeat(32_767)).unwrap();
     sheet.write_number(1, 2, 6.0).unwrap();
     let file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
     book.save(file.path()).unwrap();
