@@ -95,6 +95,10 @@ pub struct Settings {
     pub login_window_seconds: i32,
     /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Addresses and CIDR ranges that may read `/metrics` (default: this machine only).
+    pub metrics_allow: Vec<crate::telemetry::AddressRange>,
+    /// Bearer token that opens `/metrics` from any address; unset: only `metrics_allow`.
+    pub metrics_token: Option<Secret>,
     /// Send `Strict-Transport-Security`; by default on when `public_url` is https.
     pub hsts: Option<bool>,
     /// Log filter, e.g. `info` or `storepulse=debug,sqlx=warn`.
@@ -154,6 +158,12 @@ impl Default for Settings {
             login_max_failures_per_account: 100,
             login_window_seconds: 60 * 60,
             trust_forwarded_for: false,
+            metrics_allow: ["127.0.0.1", "::1"]
+                .map(|a| {
+                    crate::telemetry::AddressRange::try_from(a.to_string()).expect("an address")
+                })
+                .to_vec(),
+            metrics_token: None,
             hsts: None,
             log: "info,sqlx=warn,tower_sessions=warn".into(),
             min_order_date: ValueLimits::default().min_date,

@@ -9,6 +9,7 @@ use crate::error::AppError;
 
 /// Everything the Sales page shows for a filter.
 #[server(prefix = "/fn", endpoint = "get_sales_overview", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_overview(
     #[server(default)] filter: SalesFilter,
 ) -> Result<SalesOverview, AppError> {
@@ -36,6 +37,7 @@ pub async fn get_sales_overview(
 
 /// The channels, sources, countries and categories the filter bar offers.
 #[server(prefix = "/fn", endpoint = "get_filter_options", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_filter_options() -> Result<FilterOptions, AppError> {
     use crate::features::auth::caller::caller;
     use crate::features::auth::types::Role;

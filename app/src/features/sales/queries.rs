@@ -15,6 +15,7 @@ use super::types::{
 /// are the exact distinct count (`orders`); with one, each category's own count
 /// (`category_orders`), which counts an order once per selected category it has lines in — the
 /// KPI card takes the exact count from the facts instead (`distinct_orders`).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn sales_totals(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -54,6 +55,7 @@ pub async fn sales_totals(
 
 /// Distinct orders with a sales line in the slice, from the facts: the exact count under a
 /// category filter (an order's lines can span categories, so the rollup cannot give it).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn distinct_orders(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -84,6 +86,7 @@ pub async fn distinct_orders(
 
 /// Net revenue, orders and units per bucket of the range and slice, every bucket present (zero
 /// when it had no sales).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn revenue_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -136,6 +139,7 @@ pub async fn revenue_series(
 }
 
 /// Net revenue per bucket and category (only buckets where the category sold or had returns).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn category_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -168,6 +172,7 @@ pub async fn category_series(
 }
 
 /// Local time of the latest order and of the last finished ingest (or rollup rebuild).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn freshness(db: impl PgExecutor<'_>) -> sqlx::Result<Freshness> {
     let row = sqlx::query!(
         r#"select s.timezone as "timezone!",
@@ -188,6 +193,7 @@ pub async fn freshness(db: impl PgExecutor<'_>) -> sqlx::Result<Freshness> {
 }
 
 /// The channels, sources, countries and categories present in the rollup.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn filter_options(db: &sqlx::PgPool) -> sqlx::Result<FilterOptions> {
     let channels = sqlx::query_scalar!("select distinct channel from daily_sales order by 1")
         .fetch_all(db)
@@ -216,6 +222,7 @@ pub async fn filter_options(db: &sqlx::PgPool) -> sqlx::Result<FilterOptions> {
 }
 
 /// The local day of the latest order, if there is any data.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn latest_order_day(
     db: impl PgExecutor<'_>,
     until: NaiveDate,
@@ -231,6 +238,7 @@ pub async fn latest_order_day(
 }
 
 /// Today in the store's time zone.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn store_today(db: impl PgExecutor<'_>) -> sqlx::Result<NaiveDate> {
     sqlx::query_scalar!(
         r#"select (now() at time zone coalesce((select timezone from rollup_state), 'UTC'))::date as "today!: NaiveDate""#
@@ -241,6 +249,7 @@ pub async fn store_today(db: impl PgExecutor<'_>) -> sqlx::Result<NaiveDate> {
 
 /// Records the store time zone. When it differs from the one the rollups were built in, every
 /// rollup row is rebuilt in the new zone. Returns whether a rebuild happened.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx::Result<bool> {
     // Validates the name: Postgres refuses an unknown zone.
     sqlx::query!("select now() at time zone $1 as t", timezone)
@@ -281,6 +290,7 @@ pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx
 
 /// Rebuilds the rollup rows of the local days `from..=to` from the facts and bumps the data
 /// version. Ingestion calls it with the days its run touched.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn refresh_daily_sales(
     conn: &mut PgConnection,
     from: NaiveDate,
@@ -379,6 +389,7 @@ pub async fn refresh_daily_sales(
 }
 
 /// Rebuilds the whole rollup (after a bulk load or a time-zone change).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn refresh_daily_sales_all(conn: &mut PgConnection) -> sqlx::Result<()> {
     let bounds = sqlx::query!(
         r#"select (min(ordered_at) at time zone s.timezone)::date as "first: NaiveDate",
@@ -399,6 +410,7 @@ pub async fn refresh_daily_sales_all(conn: &mut PgConnection) -> sqlx::Result<()
 
 /// Rebuilds the rollups when there are orders but no rollup rows (a migration recreated the
 /// tables). Returns whether it did.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn ensure_rollups(conn: &mut PgConnection) -> sqlx::Result<bool> {
     let missing = sqlx::query_scalar!(
         r#"select exists (select 1 from sales_order)
@@ -415,6 +427,7 @@ pub async fn ensure_rollups(conn: &mut PgConnection) -> sqlx::Result<bool> {
     Ok(missing)
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query!("update rollup_state set data_version = data_version + 1, updated_at = now()")
         .execute(&mut *conn)
@@ -423,6 +436,7 @@ pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
 }
 
 /// A page of order lines in a stable order (time, then line id), after the keyset cursor.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn transactions_page(
     db: impl PgExecutor<'_>,
     filter: &super::types::TransactionFilter,
@@ -463,6 +477,7 @@ pub async fn transactions_page(
 }
 
 /// The local day of the first order, if there is any data.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn first_order_day(
     db: impl PgExecutor<'_>,
     since: NaiveDate,
@@ -489,6 +504,7 @@ pub struct MonthSalesRow {
     pub partial: bool,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn monthly_sales(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -542,6 +558,7 @@ pub async fn monthly_sales(
 
 /// Revenue and orders per country, channel or category over the range and slice, largest net
 /// revenue first. A category's orders are the orders with a line in it.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn sales_by(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -589,6 +606,7 @@ pub async fn sales_by(
 }
 
 /// Products by net revenue in the range and slice (sales − returns), largest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn top_products(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -628,6 +646,7 @@ pub async fn top_products(
 }
 
 /// Products by value returned in the range and slice, largest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn most_returned(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -668,6 +687,9 @@ pub async fn most_returned(
 }
 
 /// Names and countries of customers, by id.
+// `instrument` spells the return type out in its expansion, where clippy finds it complex.
+#[allow(clippy::type_complexity)]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_labels(
     db: impl PgExecutor<'_>,
     ids: &[i64],
