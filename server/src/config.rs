@@ -362,6 +362,37 @@ mod tests {
     }
 
     #[test]
+    fn metrics_access_comes_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(Path::new("none.toml")).map_err(|e| e.to_string())?;
+            let loopback: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+            assert!(s.metrics_allow.iter().any(|r| r.contains(&loopback)));
+            assert!(s.metrics_token.is_none());
+            jail.set_env(
+                "STOREPULSE_METRICS_ALLOW",
+                r#"["10.20.0.0/16", "192.0.2.9"]"#,
+            );
+            jail.set_env("STOREPULSE_METRICS_TOKEN", "scrape-me");
+            let s = Settings::load(Path::new("none.toml")).map_err(|e| e.to_string())?;
+            assert!(!s.metrics_allow.iter().any(|r| r.contains(&loopback)));
+            assert!(s.metrics_allow[0].contains(&"10.20.3.4".parse().unwrap()));
+            assert!(s.metrics_allow[1].contains(&"192.0.2.9".parse().unwrap()));
+            assert_eq!(
+                s.metrics_token.as_ref().map(Secret::expose),
+                Some("scrape-me")
+            );
+            assert!(!format!("{s:?}").contains("scrape-me"));
+            jail.set_env("STOREPULSE_METRICS_ALLOW", r#"["intranet"]"#);
+            let err = Settings::load(Path::new("none.toml")).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("'intranet' is neither"),
+                "{err:#}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn bad_values_say_what_to_fix() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("STOREPULSE_CURRENCY", "pounds");
