@@ -4,8 +4,13 @@
 
 pub mod app;
 pub mod components;
+pub mod dashboard;
 pub mod error;
 pub mod features;
+#[cfg(feature = "ssr")]
+pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod rollup;
 #[cfg(feature = "ssr")]
 pub mod state;
 

@@ -7,11 +7,11 @@ mod inventory;
 mod sales;
 mod transactions;
 
+use app::dashboard::filter::DashboardFilter;
 use app::error::AppError;
 use app::features::auth::caller::Caller;
 use app::features::auth::types::{CurrentUser, Role};
 use app::features::embed::types::Dashboard;
-use app::features::sales::types::SalesFilter;
 use app::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
@@ -204,9 +204,9 @@ pub fn authorize_format(caller: &Caller, format: Option<&str>) -> Result<bool, A
 pub fn authorize_dashboard(
     caller: &Caller,
     dashboard: Dashboard,
-    filter: SalesFilter,
+    filter: DashboardFilter,
     format: Option<&str>,
-) -> Result<(SalesFilter, bool), AppError> {
+) -> Result<(DashboardFilter, bool), AppError> {
     let csv = wants_csv(format)?;
     let filter = caller.dashboard(dashboard, filter)?;
     if csv {
