@@ -312,6 +312,7 @@ pub async fn spawn(
 
 /// Loads the files in one transaction and records the outcome on the run — a success inside that
 /// same transaction. Never returns an error: a failure is part of the summary and of the record.
+#[tracing::instrument(skip_all, fields(run_id = run.run_id, source_id = job.source_id, files = files.len()))]
 pub async fn execute(
     pool: &PgPool,
     mut run: StartedRun,
@@ -379,6 +380,13 @@ pub async fn execute(
             tracing::warn!(run_id = run.run_id, %err, "market signals could not be computed");
         }
     }
+    crate::telemetry::record_ingest_run(
+        summary.succeeded,
+        summary.rows_read,
+        summary.inserted,
+        summary.rejected,
+        summary.seconds,
+    );
     summary
 }
 
