@@ -12,6 +12,7 @@ use crate::{features::admin::service, guard};
 
 /// Every account, for admins.
 #[server(prefix = "/fn", endpoint = "list_users", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
         service::users(&state.pool).await
@@ -21,6 +22,7 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 
 /// Creates a user; without a password one is generated and returned (shown once).
 #[server(prefix = "/fn", endpoint = "create_user")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn create_user(user: NewUser) -> Result<Option<String>, AppError> {
     guard::role(Role::Admin, |state, admin| async move {
         service::create_user(&state.pool, &admin, user).await
@@ -30,6 +32,7 @@ pub async fn create_user(user: NewUser) -> Result<Option<String>, AppError> {
 
 /// Changes a user's role and whether they may log in. The last active admin stays one.
 #[server(prefix = "/fn", endpoint = "update_user")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<(), AppError> {
     guard::role(Role::Admin, |state, admin| async move {
         service::update_user(&state.pool, &admin, id, role, disabled).await
@@ -39,6 +42,7 @@ pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<(), AppE
 
 /// Gives a user a new generated password (shown once) and ends their sessions.
 #[server(prefix = "/fn", endpoint = "reset_password")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn reset_password(id: i64) -> Result<String, AppError> {
     guard::role(Role::Admin, |state, admin| async move {
         service::reset_password(&state.pool, &admin, id).await
@@ -48,6 +52,7 @@ pub async fn reset_password(id: i64) -> Result<String, AppError> {
 
 /// The logged-in user changes their own password (the current one is asked for).
 #[server(prefix = "/fn", endpoint = "change_password")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     guard::role(Role::Viewer, |state, user| async move {
         service::change_password(&state.pool, &user, current, new).await
@@ -57,6 +62,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
 
 /// Every API token, live ones first.
 #[server(prefix = "/fn", endpoint = "list_api_tokens", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
         service::tokens(&state.pool).await
@@ -66,6 +72,7 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
 
 /// Creates a token with a role and an optional expiry; the token is in the answer, once.
 #[server(prefix = "/fn", endpoint = "create_api_token")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn create_api_token(
     name: String,
     role: Role,
@@ -78,6 +85,7 @@ pub async fn create_api_token(
 }
 
 #[server(prefix = "/fn", endpoint = "revoke_api_token")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
     guard::role(Role::Admin, |state, admin| async move {
         service::revoke_token(&state.pool, &admin, id).await
@@ -87,6 +95,7 @@ pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
 
 /// Audit entries, newest first, a page at a time.
 #[server(prefix = "/fn", endpoint = "get_audit_log", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_audit_log(
     #[server(default)] filter: AuditFilter,
 ) -> Result<Vec<AuditEntry>, AppError> {

@@ -6,6 +6,7 @@ use crate::error::AppError;
 
 /// Logs in and redirects to `next` (a path on this site) or the Sales page.
 #[server(prefix = "/fn", endpoint = "login")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let target = crate::guard::anyone(|state, _| async move {
         super::session::log_in(&state, email, password, next).await
@@ -16,6 +17,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 }
 
 #[server(prefix = "/fn", endpoint = "logout")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn logout() -> Result<(), AppError> {
     crate::guard::anyone(|state, caller| async move {
         super::session::log_out(&state.pool, caller.signed_in()).await
@@ -27,6 +29,7 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// The logged-in user, or `None`: not an error, so that pages can show a login link.
 #[server(prefix = "/fn", endpoint = "get_current_user", input = server_fn::codec::GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     crate::guard::anyone(|_, caller| async move { Ok(caller.signed_in().cloned()) }).await
 }
