@@ -5,6 +5,8 @@
 pub mod app;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod features;
 #[cfg(feature = "ssr")]
 pub mod state;
