@@ -4,10 +4,15 @@
 
 pub mod app;
 pub mod components;
+pub mod dashboard;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod export;
 pub mod features;
+#[cfg(feature = "ssr")]
+pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod rollup;
 #[cfg(feature = "ssr")]
 pub mod state;
 

@@ -1,10 +1,10 @@
 //! Customer Insights queries on the hand-worked Sales fixture (tests/fixtures/sales.sql).
 #![cfg(feature = "ssr")]
 
+use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::features::customers::kpi::Segment;
 use app::features::customers::queries::*;
-use app::features::sales::queries::refresh_daily_sales_all;
-use app::features::sales::types::{DateRange, SalesFilter};
+use app::rollup::refresh_all;
 use chrono::NaiveDate;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
@@ -22,7 +22,7 @@ fn range(from: &str, to: &str) -> DateRange {
 
 async fn rolled_up(pool: &PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    refresh_daily_sales_all(&mut conn).await.unwrap();
+    refresh_all(&mut conn).await.unwrap();
 }
 
 #[sqlx::test(migrations = "../migrations", fixtures("sales"))]
@@ -31,7 +31,7 @@ async fn june_customers_with_rfm_values(pool: PgPool) {
     let facts = customer_facts(
         &pool,
         range("2026-06-01", "2026-06-30"),
-        &SalesFilter::default(),
+        &DashboardFilter::default(),
     )
     .await
     .unwrap();
@@ -85,7 +85,7 @@ async fn june_customers_with_rfm_values(pool: PgPool) {
     let july = customer_facts(
         &pool,
         range("2026-07-01", "2026-07-31"),
-        &SalesFilter::default(),
+        &DashboardFilter::default(),
     )
     .await
     .unwrap();

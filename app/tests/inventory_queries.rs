@@ -1,12 +1,12 @@
 //! Inventory & Pricing figures on the hand-worked fixture (tests/fixtures/inventory.sql).
 #![cfg(feature = "ssr")]
 
+use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::features::inventory::api::{cards, premium, stock_rows};
 use app::features::inventory::queries;
 use app::features::inventory::signals::refresh;
 use app::features::inventory::types::*;
-use app::features::sales::queries::refresh_daily_sales_all;
-use app::features::sales::types::{DateRange, SalesFilter};
+use app::rollup::refresh_all;
 use chrono::NaiveDate;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
@@ -24,7 +24,7 @@ fn june() -> DateRange {
 
 async fn rolled_up(pool: &PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    refresh_daily_sales_all(&mut conn).await.unwrap();
+    refresh_all(&mut conn).await.unwrap();
 }
 
 async fn products(pool: &PgPool) -> Vec<ProductStock> {
@@ -32,7 +32,7 @@ async fn products(pool: &PgPool) -> Vec<ProductStock> {
         pool,
         &StockSettings::default(),
         june(),
-        &SalesFilter::default(),
+        &DashboardFilter::default(),
     )
     .await
     .unwrap()
@@ -114,7 +114,7 @@ async fn premium_products_and_weekly_prices(pool: PgPool) {
     let strict = premium(
         &pool,
         june(),
-        &SalesFilter::default(),
+        &DashboardFilter::default(),
         &rows,
         &StockSettings::default(),
     )
@@ -125,7 +125,7 @@ async fn premium_products_and_weekly_prices(pool: PgPool) {
         premium_customer_share: 1.0,
         ..StockSettings::default()
     };
-    let found = premium(&pool, june(), &SalesFilter::default(), &rows, &loose)
+    let found = premium(&pool, june(), &DashboardFilter::default(), &rows, &loose)
         .await
         .unwrap();
     assert_eq!(found.len(), 1);

@@ -1,10 +1,12 @@
 //! Sales queries against a hand-worked fixture (tests/fixtures/sales.sql).
 #![cfg(feature = "ssr")]
 
+use app::dashboard::filter::{DashboardFilter, DateRange, Grain};
+use app::dashboard::queries::latest_order_day;
 use app::features::customers::queries::customer_facts;
 use app::features::sales::kpi::sales_kpis;
 use app::features::sales::queries::*;
-use app::features::sales::types::{DateRange, Grain, SalesFilter};
+use app::rollup::{refresh_all, refresh_days, set_store_timezone};
 use chrono::NaiveDate;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
@@ -14,8 +16,8 @@ fn day(s: &str) -> NaiveDate {
 }
 
 /// No channel, source, country or category filter.
-fn all() -> SalesFilter {
-    SalesFilter::default()
+fn all() -> DashboardFilter {
+    DashboardFilter::default()
 }
 
 /// Distinct identified customers who bought in the range (from the per-customer pass).
@@ -32,7 +34,7 @@ fn range(from: &str, to: &str) -> DateRange {
 
 async fn rolled_up(pool: &PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    refresh_daily_sales_all(&mut conn).await.unwrap();
+    refresh_all(&mut conn).await.unwrap();
 }
 
 #[sqlx::test(migrations = "../migrations", fixtures("sales"))]
@@ -161,7 +163,7 @@ async fn refreshing_some_days_bumps_the_data_version_and_keeps_others(pool: PgPo
         .await
         .unwrap();
     let mut conn = pool.acquire().await.unwrap();
-    refresh_daily_sales(&mut conn, day("2026-06-10"), day("2026-06-10"))
+    refresh_days(&mut conn, day("2026-06-10"), day("2026-06-10"))
         .await
         .unwrap();
     assert_eq!(version().await, before + 1);
@@ -182,7 +184,7 @@ async fn latest_order_day_is_local(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations", fixtures("sales"))]
 async fn monthly_rows_have_month_on_month_change_and_partial_marks(pool: PgPool) {
-    use app::features::sales::kpi::change;
+    use app::dashboard::compare::change;
     rolled_up(&pool).await;
     let rows = monthly_sales(&pool, range("2026-05-15", "2026-07-01"), &all())
         .await
@@ -228,8 +230,8 @@ async fn monthly_rows_have_month_on_month_change_and_partial_marks(pool: PgPool)
     );
 }
 
-fn only(f: impl FnOnce(&mut SalesFilter)) -> SalesFilter {
-    let mut filter = SalesFilter::default();
+fn only(f: impl FnOnce(&mut DashboardFilter)) -> DashboardFilter {
+    let mut filter = DashboardFilter::default();
     f(&mut filter);
     filter
 }

@@ -70,7 +70,7 @@ pub async fn prepare(db: &Database, settings: &Settings) -> anyhow::Result<Prepa
     };
     let mut prepared = Prepared::default();
     if first_start(&db.pool).await? && wants_demo {
-        let end_date = app::features::sales::queries::store_today(&db.pool).await?;
+        let end_date = app::dashboard::queries::store_today(&db.pool).await?;
         println!("Filling the new database with the demo shop's data…");
         let options = DemoOptions {
             orders: demo::DEFAULT_ORDERS,

@@ -227,7 +227,7 @@ async fn run_with_database(
         } => {
             let end_date = match end_date {
                 Some(day) => day,
-                None => app::features::sales::queries::store_today(&db.pool).await?,
+                None => app::dashboard::queries::store_today(&db.pool).await?,
             };
             let options = DemoOptions {
                 orders,

@@ -69,7 +69,7 @@ pub async fn build_router(
     keys: &Keys,
 ) -> anyhow::Result<axum::Router> {
     let mut conn = pool.acquire().await?;
-    if app::features::sales::queries::set_store_timezone(&mut conn, &settings.store_timezone)
+    if app::rollup::set_store_timezone(&mut conn, &settings.store_timezone)
         .await
         .with_context(|| {
             format!(
@@ -80,7 +80,7 @@ pub async fn build_router(
     {
         tracing::info!(timezone = %settings.store_timezone, "store time zone changed: rollups rebuilt");
     }
-    if app::features::sales::queries::ensure_rollups(&mut conn).await? {
+    if app::rollup::ensure(&mut conn).await? {
         tracing::info!("rollups were empty (new rollup tables after an upgrade): rebuilt");
     }
     drop(conn);

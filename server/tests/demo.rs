@@ -152,9 +152,9 @@ async fn the_rollup_agrees_with_the_facts(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn the_demo_shop_gives_the_inventory_page_something_to_show(pool: PgPool) {
+    use app::dashboard::filter::{DashboardFilter, DateRange};
     use app::features::inventory::api::{price_rows, stock_rows};
     use app::features::inventory::types::{InventorySettings, StockStatus};
-    use app::features::sales::types::{DateRange, SalesFilter};
 
     server::db::migrate(&pool).await.unwrap();
     // The shop of the browser tests: enough weekly sales for some elasticities to hold up.
@@ -169,7 +169,7 @@ async fn the_demo_shop_gives_the_inventory_page_something_to_show(pool: PgPool) 
         from: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
         to: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
     };
-    let products = stock_rows(&pool, &settings.stock, range, &SalesFilter::default())
+    let products = stock_rows(&pool, &settings.stock, range, &DashboardFilter::default())
         .await
         .unwrap();
     let status = |s: StockStatus| products.iter().filter(|p| p.status == s).count();

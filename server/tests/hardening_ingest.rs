@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use app::features::sales::types::{Preset, SalesFilter};
+use app::dashboard::filter::{DashboardFilter, Preset};
 use app::features::sources::format::{detect, DateOrder, FormatChoice, RowParser, ValueLimits};
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -523,13 +523,13 @@ async fn a_stray_row_in_the_database_cannot_break_the_presets(pool: PgPool) {
     .unwrap();
     let limits = ValueLimits::default();
     let resolve = |preset: Option<Preset>| {
-        let filter = SalesFilter {
+        let filter = DashboardFilter {
             preset,
             ..Default::default()
         };
         let pool = pool.clone();
         async move {
-            app::features::sales::api::resolve(&pool, &filter, &limits)
+            app::dashboard::api::resolve(&pool, &filter, &limits)
                 .await
                 .map(|(range, _)| (range.from.to_string(), range.to.to_string()))
                 .map_err(|e| e.to_string())

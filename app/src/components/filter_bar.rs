@@ -3,13 +3,13 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 
+use crate::dashboard::api::get_filter_options;
+use crate::dashboard::filter::{Compare, DashboardFilter, DateRange, Grain, Preset};
 use crate::features::embed::types::{EmbedScope, FilterKey};
-use crate::features::sales::api::get_filter_options;
-use crate::features::sales::types::{Compare, DateRange, Grain, Preset, SalesFilter};
 
 /// The filters a dashboard URL carries: dates or a preset, comparison, chart grain, and the
 /// channel, source, country and category multi-selects (repeated keys: `?country=A&country=B`).
-pub fn filter_from_query(query: &ParamsMap) -> SalesFilter {
+pub fn filter_from_query(query: &ParamsMap) -> DashboardFilter {
     let all = |key: &str| -> Vec<String> {
         query
             .get_all(key)
@@ -18,7 +18,7 @@ pub fn filter_from_query(query: &ParamsMap) -> SalesFilter {
             .filter(|v| !v.is_empty())
             .collect()
     };
-    SalesFilter {
+    DashboardFilter {
         from: query.get("from").and_then(|v| v.parse().ok()),
         to: query.get("to").and_then(|v| v.parse().ok()),
         preset: query.get("preset").and_then(|v| Preset::from_key(&v)),
@@ -264,7 +264,7 @@ fn MultiSelect(
 }
 
 /// The query string of the page's filter for API links (exports), with the resolved dates.
-pub fn api_query(range: DateRange, filter: &SalesFilter) -> String {
+pub fn api_query(range: DateRange, filter: &DashboardFilter) -> String {
     let mut q = format!(
         "from={}&to={}&compare={}",
         range.from,

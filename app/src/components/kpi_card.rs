@@ -37,7 +37,7 @@ pub fn delta_text(
     use crate::components::format::signed_percent;
     match now
         .zip(before)
-        .and_then(|(now, before)| crate::features::sales::kpi::change(now, before))
+        .and_then(|(now, before)| crate::dashboard::compare::change(now, before))
     {
         Some(c) if c.is_zero() => Some((format!("±0.0% {label}"), None)),
         Some(c) => Some((

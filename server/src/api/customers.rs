@@ -1,5 +1,6 @@
 //! The Customer Insights numbers as JSON (and the drill-down lists as CSV for analysts and
 //! admins): the same functions build them for the page.
+use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
 use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
@@ -8,7 +9,6 @@ use app::features::customers::types::{
     AcquisitionMonth, Clustering, CohortCell, CohortRow, CustomerComparison, CustomerGroup,
     CustomerKpis, CustomerPage, CustomerSort, EngagementThresholds, GroupKind, Rfm,
 };
-use app::features::sales::types::{DateRange, SalesFilter};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn viewer_overview(
     state: &AppState,
     caller: &Caller,
-    filter: SalesFilter,
+    filter: DashboardFilter,
 ) -> Result<app::features::customers::types::CustomersOverview, AppError> {
     let filter = caller.dashboard(DASHBOARD, filter)?;
     overview(state, &filter).await
@@ -89,12 +89,12 @@ pub struct CohortsBody {
 
 /// Customers, new and returning customers, repeat rate, orders and net revenue per customer,
 /// guest share, with the comparison period; customers by country.
-#[utoipa::path(get, path = "/api/v1/customers/summary", tag = "customers", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/customers/summary", tag = "customers", params(DashboardFilter),
     responses((status = 200, body = CustomerSummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<CustomerSummaryBody>, AppError> {
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(CustomerSummaryBody {
@@ -108,12 +108,12 @@ pub async fn summary(
 }
 
 /// New customers (first order ever) and returning customers per month of the range.
-#[utoipa::path(get, path = "/api/v1/customers/acquisition", tag = "customers", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/customers/acquisition", tag = "customers", params(DashboardFilter),
     responses((status = 200, body = AcquisitionBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn acquisition(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<AcquisitionBody>, AppError> {
     // Store-wide figures (every channel and country): users only, never an embed.
     authorize(&caller, Role::Viewer)?;
@@ -125,12 +125,12 @@ pub async fn acquisition(
 }
 
 /// Engagement depth (one-time, occasional, regular) and repeat vs one-time customers.
-#[utoipa::path(get, path = "/api/v1/customers/engagement", tag = "customers", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/customers/engagement", tag = "customers", params(DashboardFilter),
     responses((status = 200, body = EngagementBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn engagement(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<EngagementBody>, AppError> {
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(EngagementBody {
@@ -142,12 +142,12 @@ pub async fn engagement(
 }
 
 /// RFM segments as of the range end, with the R × F grid.
-#[utoipa::path(get, path = "/api/v1/customers/rfm", tag = "customers", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/customers/rfm", tag = "customers", params(DashboardFilter),
     responses((status = 200, body = RfmBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rfm(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<RfmBody>, AppError> {
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(RfmBody {
@@ -157,12 +157,12 @@ pub async fn rfm(
 }
 
 /// k-means clusters with labels, centroids, a sample of points and the cross-table with segments.
-#[utoipa::path(get, path = "/api/v1/customers/clusters", tag = "customers", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/customers/clusters", tag = "customers", params(DashboardFilter),
     responses((status = 200, body = ClustersBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn clusters(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<ClustersBody>, AppError> {
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(ClustersBody {
@@ -173,12 +173,12 @@ pub async fn clusters(
 
 /// Cohorts by month of first order: size, lifetime value, retention and revenue per customer
 /// by months since.
-#[utoipa::path(get, path = "/api/v1/customers/cohorts", tag = "customers", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/customers/cohorts", tag = "customers", params(DashboardFilter),
     responses((status = 200, body = CohortsBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn cohorts(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<CohortsBody>, AppError> {
     // Store-wide figures (every channel and country): users only, never an embed.
     authorize(&caller, Role::Viewer)?;
@@ -209,13 +209,13 @@ pub struct GroupParams {
 #[utoipa::path(get, path = "/api/v1/customers/segment/{kind}/{id}", tag = "customers",
     params(("kind" = GroupKind, Path, description = "segment, cluster, engagement, repeat, country or cohort"),
            ("id" = String, Path, description = "e.g. champions, 0, regular, France, 2026-01"),
-           SalesFilter, GroupParams),
+           DashboardFilter, GroupParams),
     responses((status = 200, body = CustomerPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn segment(
     State(state): State<AppState>,
     caller: Caller,
     Path((kind, id)): Path<(String, String)>,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(params): Query<GroupParams>,
 ) -> Result<Response, AppError> {
     authorize(&caller, Role::Analyst)?;

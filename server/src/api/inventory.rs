@@ -1,6 +1,7 @@
 //! Inventory & Pricing as JSON (seed S4's shape): products with their stock and pricing figures,
 //! price decisions, market signals, the stock summary and the price recommendations. The page
 //! calls the same functions. Writes take the analyst role.
+use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
 use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
@@ -14,7 +15,6 @@ use app::features::inventory::types::{
     MarketSignal, PremiumProduct, PricingDecision, PricingOverview, ProductDetail, ProductStock,
     SignalFilter, StockStatus,
 };
-use app::features::sales::types::{DateRange, SalesFilter};
 use app::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -67,12 +67,12 @@ pub struct StatusParam {
 /// Every product with its stock figures as of the range end (on hand, demand, days of cover,
 /// turnover, ABC, safety stock, reorder point, suggested order, order-by and sell-out dates,
 /// status) and its sales in the range; `format=csv` exports them.
-#[utoipa::path(get, path = "/api/v1/products", tag = "inventory", params(SalesFilter, StatusParam, FormatParam),
+#[utoipa::path(get, path = "/api/v1/products", tag = "inventory", params(DashboardFilter, StatusParam, FormatParam),
     responses((status = 200, body = ProductsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn products(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(status): Query<StatusParam>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
@@ -96,13 +96,13 @@ pub async fn products(
 /// One product: stock figures, competitor position, elasticity, recommendation, daily stock and
 /// sales, weekly prices, competitor observations and decisions.
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "inventory",
-    params(("id" = i64, Path, description = "product id"), SalesFilter),
+    params(("id" = i64, Path, description = "product id"), DashboardFilter),
     responses((status = 200, body = ProductDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn product(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<ProductDetail>, AppError> {
     authorize(&caller, Role::Viewer)?;
     Ok(Json(product_detail(&state, &filter, id).await?))
@@ -133,7 +133,7 @@ pub async fn set_price(
         action: DecisionAction::Manual,
         price: Some(body.price),
         note: body.note,
-        filter: SalesFilter::default(),
+        filter: DashboardFilter::default(),
     };
     Ok(Json(decide(&state, &user, &request).await?))
 }
@@ -269,12 +269,12 @@ pub struct InventorySummaryBody {
 
 /// The stock cards (values at cost and retail, SKUs in stock / low / out, days of cover, dead
 /// stock, overstock), turnover by category and the ABC curve.
-#[utoipa::path(get, path = "/api/v1/inventory/summary", tag = "inventory", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/inventory/summary", tag = "inventory", params(DashboardFilter),
     responses((status = 200, body = InventorySummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<InventorySummaryBody>, AppError> {
     let (filter, _) = authorize_dashboard(&caller, DASHBOARD, filter, None)?;
     let o = inventory(&state, &filter).await?;
@@ -297,12 +297,12 @@ pub struct PremiumBody {
 
 /// Premium products: among the top sellers by net revenue, bought by few customers, with their
 /// units per order; `format=csv` exports them.
-#[utoipa::path(get, path = "/api/v1/inventory/premium", tag = "inventory", params(SalesFilter, FormatParam),
+#[utoipa::path(get, path = "/api/v1/inventory/premium", tag = "inventory", params(DashboardFilter, FormatParam),
     responses((status = 200, body = PremiumBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn premium(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
     let (filter, format) =
@@ -317,12 +317,12 @@ pub async fn premium(
 
 /// Every product's competitor position, elasticity and recommended price (or hold, with the
 /// reason); `format=csv` exports them.
-#[utoipa::path(get, path = "/api/v1/pricing/recommendations", tag = "inventory", params(SalesFilter, FormatParam),
+#[utoipa::path(get, path = "/api/v1/pricing/recommendations", tag = "inventory", params(DashboardFilter, FormatParam),
     responses((status = 200, body = PricingOverview), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn recommendations(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
     let (filter, format) =

@@ -10,11 +10,11 @@ mod transactions;
 
 use std::sync::Arc;
 
+use app::dashboard::filter::DashboardFilter;
 use app::error::AppError;
 use app::features::auth::caller::Caller;
 use app::features::auth::types::{CurrentUser, Role};
 use app::features::embed::types::Dashboard;
-use app::features::sales::types::SalesFilter;
 use app::state::AppState;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
@@ -93,9 +93,9 @@ pub fn authorize_format(caller: &Caller, format: Option<&str>) -> Result<Format,
 pub fn authorize_dashboard(
     caller: &Caller,
     dashboard: Dashboard,
-    filter: SalesFilter,
+    filter: DashboardFilter,
     format: Option<&str>,
-) -> Result<(SalesFilter, Format), AppError> {
+) -> Result<(DashboardFilter, Format), AppError> {
     let format = Format::parse(format)?;
     let filter = caller.dashboard(dashboard, filter)?;
     if format == Format::Csv {

@@ -1,15 +1,16 @@
 //! The Sales dashboard's numbers as JSON (or CSV for analysts and admins): the same functions
 //! build them for the page. Multi-value filters repeat their parameter
 //! (`?country=France&country=Germany`).
+use app::dashboard::api::resolve;
+use app::dashboard::filter::{DashboardFilter, DateRange, Freshness, Grain};
 use app::error::AppError;
 use app::features::auth::caller::Caller;
-use app::features::sales::api::{
-    overview, resolve, top_customers as customers_of, top_products as products_of,
+use app::features::sales::service::{
+    overview, top_customers as customers_of, top_products as products_of,
 };
 use app::features::sales::types::{
-    BreakdownBy, BreakdownRow, Comparison, Concentration, DateRange, Freshness, Grain, MonthRow,
-    ReturnedProduct, RevenuePoint, SalesFilter, SalesKpis, SalesOverview, TopCustomer, TopProduct,
-    WhatChanged,
+    BreakdownBy, BreakdownRow, Comparison, Concentration, MonthRow, ReturnedProduct, RevenuePoint,
+    SalesKpis, SalesOverview, TopCustomer, TopProduct, WhatChanged,
 };
 use app::state::AppState;
 use axum::extract::State;
@@ -45,7 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn viewer_overview(
     state: &AppState,
     caller: &Caller,
-    filter: SalesFilter,
+    filter: DashboardFilter,
 ) -> Result<SalesOverview, AppError> {
     let filter = caller.dashboard(DASHBOARD, filter)?;
     overview(state, &filter).await
@@ -111,12 +112,12 @@ pub struct ByParam {
 
 /// Gross revenue, returns, net revenue, orders, AOV, units, customers and guest share, with the
 /// comparison period's figures and the split of the change.
-#[utoipa::path(get, path = "/api/v1/sales/summary", tag = "sales", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/sales/summary", tag = "sales", params(DashboardFilter),
     responses((status = 200, body = SummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<SummaryBody>, AppError> {
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(SummaryBody {
@@ -131,12 +132,12 @@ pub async fn summary(
 }
 
 /// Revenue per day, week or month of the range (every bucket present), with the comparison period.
-#[utoipa::path(get, path = "/api/v1/sales/timeseries", tag = "sales", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/sales/timeseries", tag = "sales", params(DashboardFilter),
     responses((status = 200, body = TimeseriesBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn timeseries(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<TimeseriesBody>, AppError> {
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(TimeseriesBody {
@@ -148,12 +149,12 @@ pub async fn timeseries(
 }
 
 /// Revenue, orders and AOV per month with the month-on-month change; partial months marked.
-#[utoipa::path(get, path = "/api/v1/sales/monthly", tag = "sales", params(SalesFilter, FormatParam),
+#[utoipa::path(get, path = "/api/v1/sales/monthly", tag = "sales", params(DashboardFilter, FormatParam),
     responses((status = 200, body = MonthlyBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn monthly(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
     let (filter, format) =
@@ -168,12 +169,12 @@ pub async fn monthly(
 
 /// Revenue by country (top 8 and "Other"), channel, or category (top 6 and "Other"), with shares
 /// of net revenue.
-#[utoipa::path(get, path = "/api/v1/sales/breakdown", tag = "sales", params(SalesFilter, ByParam),
+#[utoipa::path(get, path = "/api/v1/sales/breakdown", tag = "sales", params(DashboardFilter, ByParam),
     responses((status = 200, body = BreakdownBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn breakdown(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(by): Query<ByParam>,
 ) -> Result<Response, AppError> {
     let (filter, format) = authorize_dashboard(&caller, DASHBOARD, filter, by.format.as_deref())?;
@@ -198,12 +199,12 @@ pub async fn breakdown(
 
 /// Share of net revenue from the top 10 customers, the Pareto curve and the share of customers
 /// that makes 80% of the identified customers' revenue.
-#[utoipa::path(get, path = "/api/v1/sales/concentration", tag = "sales", params(SalesFilter),
+#[utoipa::path(get, path = "/api/v1/sales/concentration", tag = "sales", params(DashboardFilter),
     responses((status = 200, body = ConcentrationBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn concentration(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<ConcentrationBody>, AppError> {
     let o = viewer_overview(&state, &caller, filter).await?;
     Ok(Json(ConcentrationBody {
@@ -213,12 +214,12 @@ pub async fn concentration(
 }
 
 /// Returns per bucket and the most-returned products (top 10; `format=csv` exports them).
-#[utoipa::path(get, path = "/api/v1/sales/returns", tag = "sales", params(SalesFilter, FormatParam),
+#[utoipa::path(get, path = "/api/v1/sales/returns", tag = "sales", params(DashboardFilter, FormatParam),
     responses((status = 200, body = ReturnsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn returns(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
     let (filter, format) =
@@ -257,7 +258,7 @@ pub struct TopCustomersBody {
 /// The range, the net revenue it shares out and the row limit.
 async fn top_request(
     state: &AppState,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
     params: &TopParams,
 ) -> Result<(DateRange, Decimal, i64), AppError> {
     let limit = params.limit.unwrap_or(50);
@@ -270,12 +271,12 @@ async fn top_request(
 }
 
 /// Products by net revenue in the range, with units, orders and share; `format=csv` exports them.
-#[utoipa::path(get, path = "/api/v1/sales/top-products", tag = "sales", params(SalesFilter, TopParams),
+#[utoipa::path(get, path = "/api/v1/sales/top-products", tag = "sales", params(DashboardFilter, TopParams),
     responses((status = 200, body = TopProductsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn top_products(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
     let (filter, format) =
@@ -295,12 +296,12 @@ pub async fn top_products(
 }
 
 /// Identified customers by net revenue in the range, with orders and share; `format=csv` exports them.
-#[utoipa::path(get, path = "/api/v1/sales/top-customers", tag = "sales", params(SalesFilter, TopParams),
+#[utoipa::path(get, path = "/api/v1/sales/top-customers", tag = "sales", params(DashboardFilter, TopParams),
     responses((status = 200, body = TopCustomersBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn top_customers(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<SalesFilter>,
+    Query(filter): Query<DashboardFilter>,
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
     // Customer names: users only, never an embed.

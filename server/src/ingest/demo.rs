@@ -345,7 +345,7 @@ pub async fn generate(
             .await?;
     }
     // The rollup counts days in the store time zone; order times are written as local times in it.
-    app::features::sales::queries::set_store_timezone(&mut tx, &options.timezone).await?;
+    app::rollup::set_store_timezone(&mut tx, &options.timezone).await?;
     sqlx::query("select set_config('TimeZone', $1, true)")
         .bind(&options.timezone)
         .execute(&mut *tx)
@@ -361,7 +361,7 @@ pub async fn generate(
 
     let mut generator = Generator::new(options, source_id, &mut tx).await?;
     let report = generator.run(&mut tx).await?;
-    app::features::sales::queries::refresh_daily_sales(
+    app::rollup::refresh_days(
         &mut tx,
         options.end_date - Duration::days(options.days as i64),
         options.end_date,

@@ -443,7 +443,7 @@ async fn load_all(
         .await?;
     // The rollup counts days in the store time zone: make sure it is recorded (a no-op after the
     // first time). Then the file's times are local to the source's zone.
-    app::features::sales::queries::set_store_timezone(&mut tx, &store.timezone).await?;
+    app::rollup::set_store_timezone(&mut tx, &store.timezone).await?;
     let timezone = settings
         .timezone
         .clone()
@@ -614,7 +614,7 @@ async fn load_all(
         .bind(last)
         .fetch_one(&mut *tx)
         .await?;
-        app::features::sales::queries::refresh_daily_sales(&mut tx, days.0, days.1).await?;
+        app::rollup::refresh_days(&mut tx, days.0, days.1).await?;
     }
     tracing::debug!(secs = phase.elapsed().as_secs_f64(), "rollup refreshed");
     sqlx::query("update source set last_sync_at = now(), status = 'active' where source_id = $1")

@@ -10,10 +10,11 @@ use tower_sessions::Session;
 use super::queries;
 use super::session::user_from_session;
 use super::types::{CurrentUser, Role};
+use crate::dashboard::filter::DashboardFilter;
+use crate::dashboard::scope::Scope;
 use crate::error::AppError;
 use crate::features::embed::token::{self, EmbedGrant};
 use crate::features::embed::types::Dashboard;
-use crate::features::sales::types::SalesFilter;
 use crate::state::{with_status, AppState};
 
 #[derive(Debug, Clone)]
@@ -51,8 +52,8 @@ impl Caller {
     pub fn dashboard(
         &self,
         dashboard: Dashboard,
-        filter: SalesFilter,
-    ) -> Result<SalesFilter, AppError> {
+        filter: DashboardFilter,
+    ) -> Result<DashboardFilter, AppError> {
         match self {
             Caller::Embed(grant) if grant.scope.dashboard == dashboard => {
                 Ok(grant.scope.apply(filter))
@@ -60,6 +61,15 @@ impl Caller {
             Caller::Embed(_) => Err(AppError::Forbidden),
             other => other.user(Role::Viewer).map(|_| filter),
         }
+    }
+
+    /// What the caller may see of a dashboard: `dashboard`'s filter rule, and whether it is an
+    /// embed (which leaves out what names people).
+    pub fn scope(&self, dashboard: Dashboard, filter: DashboardFilter) -> Result<Scope, AppError> {
+        Ok(Scope {
+            filter: self.dashboard(dashboard, filter)?,
+            embedded: self.embed().is_some(),
+        })
     }
 
     /// Exporting a dashboard's table as CSV: analysts and admins, or an embed of that dashboard
@@ -108,18 +118,6 @@ pub async fn caller() -> Result<Caller, AppError> {
 /// The guard of server functions that need a role: 401 without a login, 403 below `required`.
 pub async fn require_role(required: Role) -> Result<CurrentUser, AppError> {
     with_status(caller().await.and_then(|c| c.user(required)))
-}
-
-/// The guard of a dashboard's server functions: the filter the caller may use, and whether the
-/// caller is an embed (which leaves out what names people).
-pub async fn require_dashboard(
-    dashboard: Dashboard,
-    filter: SalesFilter,
-) -> Result<(SalesFilter, bool), AppError> {
-    with_status(caller().await.and_then(|c| {
-        let filter = c.dashboard(dashboard, filter)?;
-        Ok((filter, c.embed().is_some()))
-    }))
 }
 
 /// The SHA-256 (hex) an API token is stored as.

@@ -3,40 +3,30 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use super::types::{CustomerPage, CustomerSort, CustomersOverview, GroupKind};
+use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
-use crate::features::sales::types::SalesFilter;
 
 /// Everything the Customer Insights page shows for a filter.
 #[server(prefix = "/fn", endpoint = "get_customers_overview", input = GetUrl)]
 pub async fn get_customers_overview(
-    #[server(default)] filter: SalesFilter,
+    #[server(default)] filter: DashboardFilter,
 ) -> Result<CustomersOverview, AppError> {
-    use crate::state::{app_state, with_status};
-
-    let (filter, embedded) = crate::features::auth::caller::require_dashboard(
-        crate::features::embed::types::Dashboard::Customers,
-        filter,
-    )
-    .await?;
-    with_status(
-        async {
-            let state = app_state()?;
-            overview(&state, &filter).await.map(|mut o| {
-                if embedded {
-                    o.without_store_wide_sections();
-                }
-                o
-            })
+    use crate::features::embed::types::Dashboard;
+    crate::guard::dashboard(Dashboard::Customers, filter, |state, scope| async move {
+        let mut overview = overview(&state, &scope.filter).await?;
+        if scope.embedded {
+            overview.without_store_wide_sections();
         }
-        .await,
-    )
+        Ok(overview)
+    })
+    .await
 }
 
 /// A page of the customers in a segment, cluster, engagement group, repeat group, country or
 /// cohort (analysts and admins: it names customers).
 #[server(prefix = "/fn", endpoint = "get_customer_group", input = GetUrl)]
 pub async fn get_customer_group(
-    #[server(default)] filter: SalesFilter,
+    #[server(default)] filter: DashboardFilter,
     kind: GroupKind,
     id: String,
     #[server(default)] offset: i64,
@@ -76,10 +66,11 @@ mod server_side {
     use super::super::queries::{self, CustomerFacts};
     use super::super::types::*;
     use super::{MAX_POINTS, TOP_COUNTRIES};
+    use crate::dashboard::api::resolve;
+    use crate::dashboard::compare::{change, share};
+    use crate::dashboard::filter::{DashboardFilter, DateRange};
+    use crate::dashboard::range::comparison_range;
     use crate::error::AppError;
-    use crate::features::sales::api::resolve;
-    use crate::features::sales::kpi::{change, comparison_range, share};
-    use crate::features::sales::types::{DateRange, SalesFilter};
     use crate::state::AppState;
 
     /// The buying customers of a range with their clusters: the basis of every figure and list.
@@ -118,7 +109,7 @@ mod server_side {
     pub async fn buying_customers(
         state: &AppState,
         range: DateRange,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
     ) -> Result<Arc<Vec<CustomerFacts>>, AppError> {
         state
             .cache
@@ -134,7 +125,7 @@ mod server_side {
     pub async fn analysis(
         state: &AppState,
         range: DateRange,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
     ) -> Result<Arc<Analysis>, AppError> {
         let settings = state.customers;
         state
@@ -176,7 +167,7 @@ mod server_side {
     async fn guest_share(
         state: &AppState,
         range: DateRange,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
     ) -> Result<Option<Decimal>, AppError> {
         let t = crate::features::sales::queries::sales_totals(&state.pool, range, filter).await?;
         Ok((!t.gross_revenue.is_zero()).then(|| t.unidentified_revenue / t.gross_revenue))
@@ -185,7 +176,7 @@ mod server_side {
     /// Everything the page shows; cached by filter, range and data version.
     pub async fn overview(
         state: &AppState,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
     ) -> Result<CustomersOverview, AppError> {
         let (range, _) = resolve(&state.pool, filter, &state.limits).await?;
         state
@@ -207,7 +198,7 @@ mod server_side {
 
     async fn build(
         state: &AppState,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
         range: DateRange,
     ) -> Result<CustomersOverview, AppError> {
         let a = analysis(state, range, filter).await?;
@@ -272,7 +263,7 @@ mod server_side {
         Ok(CustomersOverview {
             range,
             currency: state.currency.clone(),
-            freshness: crate::features::sales::queries::freshness(&state.pool).await?,
+            freshness: crate::dashboard::queries::freshness(&state.pool).await?,
             kpis,
             comparison,
             acquisition,
@@ -561,7 +552,7 @@ mod server_side {
     /// export). Returns the range, the group's label, its size and the rows.
     pub async fn group_rows(
         state: &AppState,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
         kind: GroupKind,
         id: &str,
         sort: CustomerSort,
@@ -631,7 +622,7 @@ mod server_side {
     /// One page of a group's customers.
     pub async fn group_page(
         state: &AppState,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
         kind: GroupKind,
         id: &str,
         sort: CustomerSort,

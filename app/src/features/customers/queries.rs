@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::PgExecutor;
 
-use crate::features::sales::types::{DateRange, SalesFilter};
+use crate::dashboard::filter::{DashboardFilter, DateRange};
 
 /// An identified customer who bought in the range, with RFM values as of the range end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub struct CustomerFacts {
 pub async fn customer_facts(
     db: impl PgExecutor<'_>,
     range: DateRange,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<CustomerFacts>> {
     sqlx::query_as!(
         CustomerFacts,
@@ -201,41 +201,6 @@ pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<
     )
     .fetch_all(db)
     .await
-}
-
-/// Rebuilds the `customer_month` rows of the months overlapping local days `from..=to`.
-pub async fn refresh_customer_month(
-    conn: &mut sqlx::PgConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "delete from customer_month
-         where month between date_trunc('month', $1::date::timestamp)::date and $2",
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        r#"insert into customer_month (customer_id, month, orders, net_revenue)
-           select f.customer_id,
-                  date_trunc('month', f.ordered_at at time zone s.timezone)::date,
-                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
-                  sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
-           from line_fact f
-           cross join rollup_state s
-           where f.customer_id is not null
-             and f.line_kind in ('sale', 'return')
-             and f.ordered_at >= (date_trunc('month', $1::date::timestamp) at time zone s.timezone)
-             and f.ordered_at < ((date_trunc('month', $2::date::timestamp) + interval '1 month') at time zone s.timezone)
-           group by 1, 2"#,
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// The customers who bought (an order with a sales line) in a month.

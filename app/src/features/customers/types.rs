@@ -3,7 +3,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::features::sales::types::{Comparison, DateRange, Freshness};
+use crate::dashboard::filter::{DateRange, Freshness};
+use crate::features::sales::types::Comparison;
 
 /// Orders thresholds of the engagement groups (DESIGN.md: one-time 1, occasional 2–4, regular ≥ 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::features::sales::types::{FilterOptions, SalesFilter};
+use crate::dashboard::filter::{DashboardFilter, FilterOptions};
 
 /// The dashboards that can be embedded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,7 +138,7 @@ impl EmbedScope {
     /// The filter a request from this embed may use: locked filters set to their values, filters
     /// the viewer may not change cleared, and the rest as asked. Whatever a crafted request asks
     /// for, it sees no rows outside the locked values.
-    pub fn apply(&self, mut filter: SalesFilter) -> SalesFilter {
+    pub fn apply(&self, mut filter: DashboardFilter) -> DashboardFilter {
         for key in FilterKey::ALL {
             let wanted: Vec<String> = match self.locked.get(&key) {
                 Some(values) => values.clone(),
@@ -441,7 +441,7 @@ mod tests {
 
     #[test]
     fn locked_filters_win_over_what_a_request_asks() {
-        let asked = SalesFilter {
+        let asked = DashboardFilter {
             country: vec!["France".into(), "Germany".into()],
             channel: vec!["web".into()],
             category: vec!["Lamps".into()],
@@ -461,7 +461,7 @@ mod tests {
     fn locked_source_that_is_not_a_number_matches_nothing() {
         let mut s = scope();
         s.locked.insert(FilterKey::Source, vec!["x".into()]);
-        assert_eq!(s.apply(SalesFilter::default()).source, vec![-1]);
+        assert_eq!(s.apply(DashboardFilter::default()).source, vec![-1]);
     }
 
     #[test]

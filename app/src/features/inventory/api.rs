@@ -7,43 +7,37 @@ use super::types::{
     DecisionRequest, InventoryOverview, MarketSignal, PricingDecision, PricingOverview,
     ProductDetail, SignalFilter,
 };
+use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
-use crate::features::sales::types::SalesFilter;
 
 /// Stock cards, the product table, ABC, turnover by category and premium products.
 #[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl)]
 pub async fn get_inventory_overview(
-    #[server(default)] filter: SalesFilter,
+    #[server(default)] filter: DashboardFilter,
 ) -> Result<InventoryOverview, AppError> {
-    use crate::state::{app_state, with_status};
-
-    let (filter, _) = crate::features::auth::caller::require_dashboard(
-        crate::features::embed::types::Dashboard::Inventory,
-        filter,
-    )
-    .await?;
-    with_status(async { inventory(&app_state()?, &filter).await }.await)
+    use crate::features::embed::types::Dashboard;
+    crate::guard::dashboard(Dashboard::Inventory, filter, |state, scope| async move {
+        inventory(&state, &scope.filter).await
+    })
+    .await
 }
 
 /// Competitor positions, elasticities and price recommendations of every product.
 #[server(prefix = "/fn", endpoint = "get_pricing_overview", input = GetUrl)]
 pub async fn get_pricing_overview(
-    #[server(default)] filter: SalesFilter,
+    #[server(default)] filter: DashboardFilter,
 ) -> Result<PricingOverview, AppError> {
-    use crate::state::{app_state, with_status};
-
-    let (filter, _) = crate::features::auth::caller::require_dashboard(
-        crate::features::embed::types::Dashboard::Inventory,
-        filter,
-    )
-    .await?;
-    with_status(async { pricing(&app_state()?, &filter).await }.await)
+    use crate::features::embed::types::Dashboard;
+    crate::guard::dashboard(Dashboard::Inventory, filter, |state, scope| async move {
+        pricing(&state, &scope.filter).await
+    })
+    .await
 }
 
 /// One product in full: stock and sales history, weekly prices, competitors, decisions.
 #[server(prefix = "/fn", endpoint = "get_product_detail", input = GetUrl)]
 pub async fn get_product_detail(
-    #[server(default)] filter: SalesFilter,
+    #[server(default)] filter: DashboardFilter,
     product_id: i64,
 ) -> Result<ProductDetail, AppError> {
     use crate::features::auth::{session::require_role, types::Role};
@@ -152,18 +146,18 @@ mod server_side {
     use super::super::queries::{self, ProductRow, WeekRow};
     use super::super::types::*;
     use super::{DECISION_ROWS, SIGNAL_ROWS};
+    use crate::dashboard::filter::{DashboardFilter, DateRange};
     use crate::error::AppError;
     use crate::features::auth::types::CurrentUser;
-    use crate::features::sales::types::{DateRange, SalesFilter};
     use crate::state::AppState;
 
     /// The range a filter asks for (the Sales dashboard's rule); stock is taken as of its end.
     async fn resolve(
         pool: &PgPool,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
         limits: &crate::features::sources::types::ValueLimits,
     ) -> Result<DateRange, AppError> {
-        Ok(crate::features::sales::api::resolve(pool, filter, limits)
+        Ok(crate::dashboard::api::resolve(pool, filter, limits)
             .await?
             .0)
     }
@@ -173,7 +167,7 @@ mod server_side {
         pool: &PgPool,
         settings: &StockSettings,
         range: DateRange,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
     ) -> Result<Vec<ProductStock>, AppError> {
         let rows = queries::product_rows(pool, range, filter).await?;
         let as_of = range.to;
@@ -364,7 +358,7 @@ mod server_side {
     pub async fn premium(
         pool: &PgPool,
         range: DateRange,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
         products: &[ProductStock],
         settings: &StockSettings,
     ) -> Result<Vec<PremiumProduct>, AppError> {
@@ -414,7 +408,7 @@ mod server_side {
     /// The inventory half of the page; cached by filter, resolved range and data version.
     pub async fn inventory(
         state: &AppState,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
     ) -> Result<InventoryOverview, AppError> {
         let range = resolve(&state.pool, filter, &state.limits).await?;
         state
@@ -578,7 +572,7 @@ mod server_side {
     /// The pricing half of the page; cached by filter, resolved range and data version.
     pub async fn pricing(
         state: &AppState,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
     ) -> Result<PricingOverview, AppError> {
         let range = resolve(&state.pool, filter, &state.limits).await?;
         let overview = inventory(state, filter).await?;
@@ -600,7 +594,7 @@ mod server_side {
     /// One product in full, as of the filter's range end.
     pub async fn product_detail(
         state: &AppState,
-        filter: &SalesFilter,
+        filter: &DashboardFilter,
         product_id: i64,
     ) -> Result<ProductDetail, AppError> {
         let overview = inventory(state, filter).await?;
@@ -749,7 +743,7 @@ mod server_side {
         )
         .await?;
         if status == "accepted" {
-            crate::features::sales::queries::bump_data_version(&mut tx).await?;
+            crate::rollup::bump_data_version(&mut tx).await?;
         }
         crate::features::auth::session::audit(
             &mut *tx,

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor};
 
 use super::types::{CompetitorObservation, MarketSignal, PricingDecision, Severity};
-use crate::features::sales::types::{DateRange, SalesFilter};
+use crate::dashboard::filter::{DashboardFilter, DateRange};
 
 /// A product with its stock as of the range end and its sales in the range.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +34,7 @@ pub struct ProductRow {
 pub async fn product_rows(
     db: impl PgExecutor<'_>,
     range: DateRange,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<ProductRow>> {
     sqlx::query_as!(
         ProductRow,

@@ -11,8 +11,8 @@ use sqlx::PgPool;
 
 use super::queries::{self, CompetitorPair, DailyPrice, NewSignal};
 use super::types::{InventorySettings, ProductStock, Severity, SignalSettings, StockStatus};
+use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
-use crate::features::sales::types::{DateRange, SalesFilter};
 
 /// "2026-W23": signals about a state (low stock, a surge) are raised once per ISO week.
 fn week_key(day: NaiveDate) -> String {
@@ -298,7 +298,7 @@ fn name(names: &HashMap<i64, String>, id: i64) -> &str {
 
 /// Computes every signal as of the latest order day and raises the new ones; returns how many.
 pub async fn refresh(pool: &PgPool, settings: &InventorySettings) -> Result<u64, AppError> {
-    use crate::features::sales::queries::{latest_order_day, store_today};
+    use crate::dashboard::queries::{latest_order_day, store_today};
     // A stray far-future order (loaded before the date limits existed) must not move the
     // signals' day; the default limits, as the store's settings are not at hand here.
     let until =
@@ -312,7 +312,7 @@ pub async fn refresh(pool: &PgPool, settings: &InventorySettings) -> Result<u64,
         to: as_of,
     };
     let products =
-        super::api::stock_rows(pool, &settings.stock, range, &SalesFilter::default()).await?;
+        super::api::stock_rows(pool, &settings.stock, range, &DashboardFilter::default()).await?;
     let names: HashMap<i64, String> = products
         .iter()
         .map(|p| (p.product_id, p.name.clone()))

@@ -3,7 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::features::sales::types::DateRange;
+use crate::dashboard::filter::DateRange;
 
 /// Stock rules (DESIGN.md, metric definitions).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -458,7 +458,7 @@ pub struct DecisionRequest {
     /// The filter of the page the recommendation was shown on (its range end is the "as of" day);
     /// by default the latest data.
     #[serde(default)]
-    pub filter: crate::features::sales::types::SalesFilter,
+    pub filter: crate::dashboard::filter::DashboardFilter,
 }
 
 /// An entry of the decision log.

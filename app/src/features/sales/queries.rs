@@ -4,12 +4,13 @@
 //! Dates are annotated (`as "day: NaiveDate"`, `x as _`) because the session store switches on
 //! sqlx's `time` feature, which would otherwise map `date` to `time::Date` in the server build.
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::PgExecutor;
 
 use super::types::{
-    BreakdownBy, BreakdownRow, CategoryPoint, DateRange, FilterOptions, Freshness, Grain,
-    ReturnedProduct, RevenuePoint, SalesFilter, SalesTotals, TopProduct,
+    BreakdownBy, BreakdownRow, CategoryPoint, ReturnedProduct, RevenuePoint, SalesTotals,
+    TopProduct,
 };
+use crate::dashboard::filter::{DashboardFilter, DateRange, Grain};
 
 /// Sums over the rollup for a range and the filter's slice. Without a category filter, orders
 /// are the exact distinct count (`orders`); with one, each category's own count
@@ -18,7 +19,7 @@ use super::types::{
 pub async fn sales_totals(
     db: impl PgExecutor<'_>,
     range: DateRange,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
 ) -> sqlx::Result<SalesTotals> {
     let row = sqlx::query!(
         r#"select coalesce(sum(gross_revenue), 0) as "gross_revenue!",
@@ -57,7 +58,7 @@ pub async fn sales_totals(
 pub async fn distinct_orders(
     db: impl PgExecutor<'_>,
     range: DateRange,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         // The bounds are scalar subqueries (computed once), so the index on ordered_at serves.
@@ -88,7 +89,7 @@ pub async fn revenue_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
     grain: Grain,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<RevenuePoint>> {
     let rows = sqlx::query!(
         r#"with bucket as (
@@ -140,7 +141,7 @@ pub async fn category_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
     grain: Grain,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<CategoryPoint>> {
     sqlx::query_as!(
         CategoryPoint,
@@ -165,261 +166,6 @@ pub async fn category_series(
     )
     .fetch_all(db)
     .await
-}
-
-/// Local time of the latest order and of the last finished ingest (or rollup rebuild).
-pub async fn freshness(db: impl PgExecutor<'_>) -> sqlx::Result<Freshness> {
-    let row = sqlx::query!(
-        r#"select s.timezone as "timezone!",
-                  (select max(ordered_at) from sales_order) at time zone s.timezone as "latest_order?: chrono::NaiveDateTime",
-                  coalesce((select max(finished_at) from ingest_run where state = 'succeeded'), s.updated_at)
-                      at time zone s.timezone as "last_ingest?: chrono::NaiveDateTime"
-           from rollup_state s"#
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row
-        .map(|r| Freshness {
-            timezone: r.timezone,
-            latest_order: r.latest_order,
-            last_ingest: r.last_ingest,
-        })
-        .unwrap_or_default())
-}
-
-/// The channels, sources, countries and categories present in the rollup.
-pub async fn filter_options(db: &sqlx::PgPool) -> sqlx::Result<FilterOptions> {
-    let channels = sqlx::query_scalar!("select distinct channel from daily_sales order by 1")
-        .fetch_all(db)
-        .await?;
-    let countries = sqlx::query_scalar!("select distinct country from daily_sales order by 1")
-        .fetch_all(db)
-        .await?;
-    let categories = sqlx::query_scalar!("select distinct category from daily_sales order by 1")
-        .fetch_all(db)
-        .await?;
-    let sources = sqlx::query!(
-        "select source_id, name from source
-         where source_id in (select distinct source_id from daily_sales) order by name"
-    )
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| (r.source_id, r.name))
-    .collect();
-    Ok(FilterOptions {
-        channels,
-        sources,
-        countries,
-        categories,
-    })
-}
-
-/// The local day of the latest order, if there is any data.
-pub async fn latest_order_day(
-    db: impl PgExecutor<'_>,
-    until: NaiveDate,
-) -> sqlx::Result<Option<NaiveDate>> {
-    sqlx::query_scalar!(
-        r#"select (max(ordered_at) at time zone (select timezone from rollup_state))::date as "day: NaiveDate"
-           from sales_order
-           where ordered_at < (($1::date + 1)::timestamp at time zone (select timezone from rollup_state))"#,
-        until as _
-    )
-    .fetch_one(db)
-    .await
-}
-
-/// Today in the store's time zone.
-pub async fn store_today(db: impl PgExecutor<'_>) -> sqlx::Result<NaiveDate> {
-    sqlx::query_scalar!(
-        r#"select (now() at time zone coalesce((select timezone from rollup_state), 'UTC'))::date as "today!: NaiveDate""#
-    )
-    .fetch_one(db)
-    .await
-}
-
-/// Records the store time zone. When it differs from the one the rollups were built in, every
-/// rollup row is rebuilt in the new zone. Returns whether a rebuild happened.
-pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx::Result<bool> {
-    // Validates the name: Postgres refuses an unknown zone.
-    sqlx::query!("select now() at time zone $1 as t", timezone)
-        .fetch_one(&mut *conn)
-        .await?;
-    let previous = sqlx::query_scalar!("select timezone from rollup_state")
-        .fetch_optional(&mut *conn)
-        .await?;
-    match previous {
-        Some(previous) if previous == timezone => Ok(false),
-        previous => {
-            sqlx::query!(
-                "insert into rollup_state (timezone) values ($1)
-                 on conflict (singleton) do update set timezone = excluded.timezone",
-                timezone
-            )
-            .execute(&mut *conn)
-            .await?;
-            if previous.is_some() {
-                sqlx::query!("delete from daily_sales")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query!("delete from daily_product_sales")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query!("delete from customer_month")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query!("delete from daily_customer_sales")
-                    .execute(&mut *conn)
-                    .await?;
-                refresh_daily_sales_all(conn).await?;
-            }
-            Ok(previous.is_some())
-        }
-    }
-}
-
-/// Rebuilds the rollup rows of the local days `from..=to` from the facts and bumps the data
-/// version. Ingestion calls it with the days its run touched.
-pub async fn refresh_daily_sales(
-    conn: &mut PgConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "delete from daily_sales where day between $1 and $2",
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "delete from daily_product_sales where day between $1 and $2",
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    // One statement: the lines are read once for both rollups. Each order with a sales line is
-    // counted once in `orders`, in the cell of its first category by name.
-    sqlx::query!(
-        r#"with lines as materialized (
-               select (f.ordered_at at time zone s.timezone)::date as day,
-                      f.source_id, f.channel, f.country, p.category, f.product_id, f.sales_order_id,
-                      f.customer_id, f.line_kind, f.line_value, f.quantity
-               from line_fact f
-               join product p on p.product_id = f.product_id
-               cross join rollup_state s
-               where f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
-                 and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
-           ),
-           first_category as (
-               select sales_order_id, min(category) as category
-               from lines where line_kind = 'sale' group by 1
-           ),
-           by_category as (
-               insert into daily_sales (day, source_id, channel, country, category, gross_revenue,
-                                        returns_value, adjustments_value, units, orders,
-                                        category_orders, unidentified_revenue)
-               select l.day, l.source_id, l.channel, l.country, l.category,
-                      coalesce(sum(l.line_value) filter (where l.line_kind = 'sale'), 0),
-                      coalesce(sum(abs(l.line_value)) filter (where l.line_kind = 'return'), 0),
-                      coalesce(sum(l.line_value) filter (where l.line_kind = 'adjustment'), 0),
-                      coalesce(sum(l.quantity) filter (where l.line_kind = 'sale'), 0),
-                      count(distinct l.sales_order_id) filter (where l.line_kind = 'sale' and fc.category = l.category),
-                      count(distinct l.sales_order_id) filter (where l.line_kind = 'sale'),
-                      coalesce(sum(l.line_value) filter (where l.line_kind = 'sale' and l.customer_id is null), 0)
-               from lines l
-               left join first_category fc on fc.sales_order_id = l.sales_order_id
-               group by 1, 2, 3, 4, 5
-           )
-           insert into daily_product_sales (day, product_id, source_id, channel, country,
-                                            gross_revenue, returns_value, units, returned_units, orders)
-           select day, product_id, source_id, channel, country,
-                  coalesce(sum(line_value) filter (where line_kind = 'sale'), 0),
-                  coalesce(sum(abs(line_value)) filter (where line_kind = 'return'), 0),
-                  coalesce(sum(quantity) filter (where line_kind = 'sale'), 0),
-                  coalesce(sum(abs(quantity)) filter (where line_kind = 'return'), 0),
-                  count(distinct sales_order_id) filter (where line_kind = 'sale')
-           from lines
-           where line_kind in ('sale', 'return')
-           group by 1, 2, 3, 4, 5"#,
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "delete from daily_customer_sales where day between $1 and $2",
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        r#"insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
-           select (f.ordered_at at time zone s.timezone)::date, f.customer_id, f.source_id, f.channel, f.country,
-                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
-                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
-                  sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
-           from line_fact f
-           cross join rollup_state s
-           where f.customer_id is not null
-             and f.line_kind in ('sale', 'return')
-             and f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
-             and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
-           group by 1, 2, 3, 4, 5"#,
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    crate::features::customers::queries::refresh_customer_month(conn, from, to).await?;
-    bump_data_version(conn).await
-}
-
-/// Rebuilds the whole rollup (after a bulk load or a time-zone change).
-pub async fn refresh_daily_sales_all(conn: &mut PgConnection) -> sqlx::Result<()> {
-    let bounds = sqlx::query!(
-        r#"select (min(ordered_at) at time zone s.timezone)::date as "first: NaiveDate",
-                  (max(ordered_at) at time zone s.timezone)::date as "last: NaiveDate"
-           from sales_order, rollup_state s
-           group by s.timezone"#
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    match bounds {
-        Some(b) => match (b.first, b.last) {
-            (Some(first), Some(last)) => refresh_daily_sales(conn, first, last).await,
-            _ => bump_data_version(conn).await,
-        },
-        None => bump_data_version(conn).await,
-    }
-}
-
-/// Rebuilds the rollups when there are orders but no rollup rows (a migration recreated the
-/// tables). Returns whether it did.
-pub async fn ensure_rollups(conn: &mut PgConnection) -> sqlx::Result<bool> {
-    let missing = sqlx::query_scalar!(
-        r#"select exists (select 1 from sales_order)
-                  and (not exists (select 1 from daily_sales)
-                       or (exists (select 1 from sales_order where customer_id is not null)
-                           and (not exists (select 1 from customer_month)
-                                or not exists (select 1 from daily_customer_sales)))) as "missing!""#
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    if missing {
-        refresh_daily_sales_all(conn).await?;
-    }
-    Ok(missing)
-}
-
-pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
-    sqlx::query!("update rollup_state set data_version = data_version + 1, updated_at = now()")
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// A page of order lines in a stable order (time, then line id), after the keyset cursor.
@@ -462,21 +208,6 @@ pub async fn transactions_page(
     .await
 }
 
-/// The local day of the first order, if there is any data.
-pub async fn first_order_day(
-    db: impl PgExecutor<'_>,
-    since: NaiveDate,
-) -> sqlx::Result<Option<NaiveDate>> {
-    sqlx::query_scalar!(
-        r#"select (min(ordered_at) at time zone (select timezone from rollup_state))::date as "day: NaiveDate"
-           from sales_order
-           where ordered_at >= ($1::date::timestamp at time zone (select timezone from rollup_state))"#,
-        since as _
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// One row per month of the range (empty months included; a partial month holds only the range's
 /// days), with the previous month's net revenue from a window function (the whole month before
 /// the range counts as the first one's base), and whether the range covers the month only in part.
@@ -492,7 +223,7 @@ pub struct MonthSalesRow {
 pub async fn monthly_sales(
     db: impl PgExecutor<'_>,
     range: DateRange,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<MonthSalesRow>> {
     sqlx::query_as!(
         MonthSalesRow,
@@ -546,7 +277,7 @@ pub async fn sales_by(
     db: impl PgExecutor<'_>,
     range: DateRange,
     by: BreakdownBy,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<BreakdownRow>> {
     let by = match by {
         BreakdownBy::Country => "country",
@@ -592,7 +323,7 @@ pub async fn sales_by(
 pub async fn top_products(
     db: impl PgExecutor<'_>,
     range: DateRange,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
     limit: i64,
 ) -> sqlx::Result<Vec<TopProduct>> {
     sqlx::query_as!(
@@ -631,7 +362,7 @@ pub async fn top_products(
 pub async fn most_returned(
     db: impl PgExecutor<'_>,
     range: DateRange,
-    filter: &SalesFilter,
+    filter: &DashboardFilter,
     limit: i64,
 ) -> sqlx::Result<Vec<ReturnedProduct>> {
     sqlx::query_as!(

@@ -117,7 +117,7 @@ pub async fn delete_source(id: i64) -> Result<(), AppError> {
             let uploads = super::queries::delete_source(&mut *tx, id)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("Source {id}")))?;
-            crate::features::sales::queries::bump_data_version(&mut tx).await?;
+            crate::rollup::bump_data_version(&mut tx).await?;
             audit(&mut *tx, &user, "source.delete", Some(&id.to_string())).await?;
             tx.commit().await?;
             // Each run's upload is a folder of files.

@@ -11,13 +11,13 @@ use crate::components::{
     CategoryChart, Cell, ChartPanel, Column, KpiCard, ScatterChart, SeriesData, SeriesKind,
     SortableTable,
 };
+use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
 use crate::features::customers::api::{get_customer_group, get_customers_overview, PAGE_SIZE};
 use crate::features::customers::types::{
     CohortCell, CustomerGroup, CustomerKpis, CustomerPage, CustomerSort, CustomersOverview,
     GroupKind,
 };
-use crate::features::sales::types::SalesFilter;
 
 const CLUSTER_COLORS: [&str; 8] = [
     "#3b5bdb", "#0ca678", "#f59f00", "#e8590c", "#ae3ec9", "#1098ad", "#868e96", "#c2255c",
@@ -100,7 +100,11 @@ fn selected_group(query: &leptos_router::params::ParamsMap) -> Option<(GroupKind
 }
 
 #[component]
-fn CustomersBody(data: CustomersOverview, filter: SalesFilter, drill: DrillState) -> impl IntoView {
+fn CustomersBody(
+    data: CustomersOverview,
+    filter: DashboardFilter,
+    drill: DrillState,
+) -> impl IntoView {
     let cur = data.currency.clone();
     let k = data.kpis.clone();
     let query_string = api_query(data.range, &filter);

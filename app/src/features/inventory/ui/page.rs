@@ -10,6 +10,7 @@ use crate::components::{
     api_query, filter_from_query, navigate_with, ActiveRange, AppShell, CategoryChart, Cell,
     ChartPanel, Column, KpiCard, ScatterChart, SeriesData, SeriesKind, SortableTable,
 };
+use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
 use crate::features::auth::types::Role;
 use crate::features::inventory::api::{
@@ -18,7 +19,6 @@ use crate::features::inventory::api::{
 };
 use crate::features::inventory::kpi;
 use crate::features::inventory::types::*;
-use crate::features::sales::types::SalesFilter;
 
 /// Bumped after every decision or acknowledgement: the page's resources and the header badge
 /// refetch.
@@ -29,7 +29,7 @@ pub struct SignalsChanged(pub RwSignal<u32>);
 /// build the same ones.
 #[derive(Clone, Copy)]
 struct PageState {
-    filter: Memo<SalesFilter>,
+    filter: Memo<DashboardFilter>,
     product: Memo<Option<i64>>,
     detail: Resource<Option<Result<ProductDetail, AppError>>>,
     pricing: Resource<Result<PricingOverview, AppError>>,
@@ -857,7 +857,7 @@ fn decision_row(d: &PricingDecision, cur: &str) -> Vec<Cell> {
 }
 
 #[component]
-fn PremiumTable(data: InventoryOverview, filter: SalesFilter) -> impl IntoView {
+fn PremiumTable(data: InventoryOverview, filter: DashboardFilter) -> impl IntoView {
     let cur = data.currency.clone();
     let s = data.settings.stock;
     let rows: Vec<Vec<Cell>> = data
@@ -902,10 +902,7 @@ fn PremiumTable(data: InventoryOverview, filter: SalesFilter) -> impl IntoView {
 }
 
 #[component]
-fn PricingTable(
-    state: PageState,
-    range: crate::features::sales::types::DateRange,
-) -> impl IntoView {
+fn PricingTable(state: PageState, range: crate::dashboard::filter::DateRange) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading prices…"</p> }>
             {move || state.pricing.get().map(|r| match r {

@@ -10,12 +10,11 @@ use crate::components::{
     api_query, delta_text, filter_from_query, navigate_with, ActiveRange, AppShell, CategoryChart,
     Cell, ChartPanel, Column, KpiCard, SeriesData, SeriesKind,
 };
+use crate::dashboard::filter::{DashboardFilter, Grain};
 use crate::error::AppError;
 use crate::features::sales::api::get_sales_overview;
 use crate::features::sales::kpi::what_changed_text;
-use crate::features::sales::types::{
-    BreakdownRow, Grain, SalesFilter, SalesKpis, SalesOverview, WhatChanged,
-};
+use crate::features::sales::types::{BreakdownRow, SalesKpis, SalesOverview, WhatChanged};
 
 #[component]
 pub fn SalesPage() -> impl IntoView {
@@ -97,7 +96,7 @@ fn delta(
 }
 
 #[component]
-fn SalesBody(data: SalesOverview, filter: SalesFilter) -> impl IntoView {
+fn SalesBody(data: SalesOverview, filter: DashboardFilter) -> impl IntoView {
     let cur = data.currency.clone();
     let k = &data.kpis;
     let guest_note = k

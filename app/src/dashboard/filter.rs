@@ -1,0 +1,232 @@
+//! What every dashboard shares on the wire: the filter (dates, presets, comparison, grain and
+//! slices), the options the filter bar offers, and how fresh the data is.
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The filters of every dashboard (Sales, Customer Insights, Inventory & Pricing). Dates are local days in the store's time zone, both inclusive;
+/// a preset wins over dates; without either, the 90 days ending with the latest order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct DashboardFilter {
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    #[serde(default)]
+    pub to: Option<NaiveDate>,
+    #[serde(default)]
+    pub preset: Option<Preset>,
+    #[serde(default)]
+    pub compare: Compare,
+    /// Bucket size of the charts; by default one that suits the range's length.
+    #[serde(default)]
+    pub grain: Option<Grain>,
+    /// Only these channels (repeat the parameter for several); none: all.
+    #[serde(default)]
+    pub channel: Vec<String>,
+    /// Only these data sources, by id.
+    #[serde(default)]
+    pub source: Vec<i64>,
+    /// Only orders shipped to these countries.
+    #[serde(default)]
+    pub country: Vec<String>,
+    /// Only lines of products in these categories.
+    #[serde(default)]
+    pub category: Vec<String>,
+}
+
+impl DashboardFilter {
+    /// Whether any of the channel, source, country or category filters is set.
+    pub fn is_sliced(&self) -> bool {
+        !(self.channel.is_empty()
+            && self.source.is_empty()
+            && self.country.is_empty()
+            && self.category.is_empty())
+    }
+}
+
+/// The values the channel, source, country and category filters offer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FilterOptions {
+    pub channels: Vec<String>,
+    /// (id, name)
+    pub sources: Vec<(i64, String)>,
+    pub countries: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+/// Date ranges by name, anchored on the latest day with data (or today without data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    // Named as in URLs (`snake_case` alone would make `last7_days`).
+    #[serde(rename = "last_7_days")]
+    Last7Days,
+    #[serde(rename = "last_30_days")]
+    Last30Days,
+    #[serde(rename = "last_90_days")]
+    Last90Days,
+    MonthToDate,
+    QuarterToDate,
+    YearToDate,
+    #[serde(rename = "last_12_months")]
+    Last12Months,
+    AllTime,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 8] = [
+        Preset::Last7Days,
+        Preset::Last30Days,
+        Preset::Last90Days,
+        Preset::MonthToDate,
+        Preset::QuarterToDate,
+        Preset::YearToDate,
+        Preset::Last12Months,
+        Preset::AllTime,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Preset::Last7Days => "Last 7 days",
+            Preset::Last30Days => "Last 30 days",
+            Preset::Last90Days => "Last 90 days",
+            Preset::MonthToDate => "Month to date",
+            Preset::QuarterToDate => "Quarter to date",
+            Preset::YearToDate => "Year to date",
+            Preset::Last12Months => "Last 12 months",
+            Preset::AllTime => "All time",
+        }
+    }
+
+    /// The name used in URLs (`?preset=last_30_days`), the same as the serde name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Preset::Last7Days => "last_7_days",
+            Preset::Last30Days => "last_30_days",
+            Preset::Last90Days => "last_90_days",
+            Preset::MonthToDate => "month_to_date",
+            Preset::QuarterToDate => "quarter_to_date",
+            Preset::YearToDate => "year_to_date",
+            Preset::Last12Months => "last_12_months",
+            Preset::AllTime => "all_time",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.key() == key)
+    }
+}
+
+/// What the figures are compared with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// The same number of days just before the range.
+    #[default]
+    PreviousPeriod,
+    /// The same dates a year earlier.
+    PreviousYear,
+    None,
+}
+
+impl Compare {
+    pub fn key(self) -> &'static str {
+        match self {
+            Compare::PreviousPeriod => "previous_period",
+            Compare::PreviousYear => "previous_year",
+            Compare::None => "none",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Compare> {
+        [
+            Compare::PreviousPeriod,
+            Compare::PreviousYear,
+            Compare::None,
+        ]
+        .into_iter()
+        .find(|c| c.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Compare::PreviousPeriod => "vs previous period",
+            Compare::PreviousYear => "vs same period last year",
+            Compare::None => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DateRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl DateRange {
+    /// Number of days in the range, both ends included.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+}
+
+/// The bucket size of a time series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Grain {
+    Day,
+    Week,
+    Month,
+}
+
+impl Grain {
+    /// The unit name Postgres' `date_trunc` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Week => "week",
+            Grain::Month => "month",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Grain> {
+        [Grain::Day, Grain::Week, Grain::Month]
+            .into_iter()
+            .find(|g| g.as_str() == key)
+    }
+}
+
+/// Sums over the rollup for a range (DESIGN.md metric definitions).
+
+/// How recent the data is, in the store's time zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Freshness {
+    pub timezone: String,
+    /// Local time of the latest order.
+    pub latest_order: Option<chrono::NaiveDateTime>,
+    /// Local time the last successful ingest finished.
+    pub last_ingest: Option<chrono::NaiveDateTime>,
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::Preset;
+
+    /// The API reads presets with serde and the page with `from_key`: both take the URL names.
+    #[test]
+    fn serde_names_are_the_url_keys() {
+        for preset in Preset::ALL {
+            assert_eq!(
+                serde_json::to_value(preset).unwrap(),
+                serde_json::Value::String(preset.key().into())
+            );
+            assert_eq!(Preset::from_key(preset.key()), Some(preset));
+        }
+    }
+}

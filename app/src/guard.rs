@@ -1,0 +1,62 @@
+//! The one way a server function starts: check who is calling, take the application state, run
+//! the service, and give a failed call its HTTP status (401/403/422/429…) so that scripts calling
+//! `/fn/...` directly get the same statuses as the JSON API.
+use std::future::Future;
+
+use crate::dashboard::filter::DashboardFilter;
+use crate::dashboard::scope::Scope;
+use crate::error::AppError;
+use crate::features::auth::caller::{caller, Caller};
+use crate::features::auth::types::{CurrentUser, Role};
+use crate::features::embed::types::Dashboard;
+use crate::state::{app_state, with_status, AppState};
+
+/// Runs `body` for a signed-in user whose role reaches `required` (embeds are never users).
+pub async fn role<T, F, Fut>(required: Role, body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, CurrentUser) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    with_status(
+        async {
+            let user = caller().await?.user(required)?;
+            body(app_state()?, user).await
+        }
+        .await,
+    )
+}
+
+/// Runs `body` for any caller allowed to read `dashboard` (any user, or an embed of it), with the
+/// scope it may see.
+pub async fn dashboard<T, F, Fut>(
+    dashboard: Dashboard,
+    filter: DashboardFilter,
+    body: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, Scope) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    with_status(
+        async {
+            let scope = caller().await?.scope(dashboard, filter)?;
+            body(app_state()?, scope).await
+        }
+        .await,
+    )
+}
+
+/// Runs `body` for any caller; it decides from the `Caller` what it may do (public pages, login).
+pub async fn anyone<T, F, Fut>(body: F) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, Caller) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    with_status(
+        async {
+            let who = caller().await?;
+            body(app_state()?, who).await
+        }
+        .await,
+    )
+}

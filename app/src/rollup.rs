@@ -1,0 +1,225 @@
+//! Rollup upkeep, in one place: the `daily_sales`, `daily_product_sales`, `daily_customer_sales`
+//! and `customer_month` tables every dashboard reads are rebuilt here for the local days a change
+//! touched, and the data version (which retires cached results) is bumped here. Ingestion, the
+//! demo loader, start-up, pricing decisions and source removal all call these functions.
+use chrono::NaiveDate;
+use sqlx::PgConnection;
+
+/// Records the store time zone. When it differs from the one the rollups were built in, every
+/// rollup row is rebuilt in the new zone. Returns whether a rebuild happened.
+pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx::Result<bool> {
+    // Validates the name: Postgres refuses an unknown zone.
+    sqlx::query!("select now() at time zone $1 as t", timezone)
+        .fetch_one(&mut *conn)
+        .await?;
+    let previous = sqlx::query_scalar!("select timezone from rollup_state")
+        .fetch_optional(&mut *conn)
+        .await?;
+    match previous {
+        Some(previous) if previous == timezone => Ok(false),
+        previous => {
+            sqlx::query!(
+                "insert into rollup_state (timezone) values ($1)
+                 on conflict (singleton) do update set timezone = excluded.timezone",
+                timezone
+            )
+            .execute(&mut *conn)
+            .await?;
+            if previous.is_some() {
+                sqlx::query!("delete from daily_sales")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query!("delete from daily_product_sales")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query!("delete from customer_month")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query!("delete from daily_customer_sales")
+                    .execute(&mut *conn)
+                    .await?;
+                refresh_all(conn).await?;
+            }
+            Ok(previous.is_some())
+        }
+    }
+}
+
+/// Rebuilds the rollup rows of the local days `from..=to` from the facts and bumps the data
+/// version. Ingestion calls it with the days its run touched.
+pub async fn refresh_days(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from daily_sales where day between $1 and $2",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "delete from daily_product_sales where day between $1 and $2",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    // One statement: the lines are read once for both rollups. Each order with a sales line is
+    // counted once in `orders`, in the cell of its first category by name.
+    sqlx::query!(
+        r#"with lines as materialized (
+               select (f.ordered_at at time zone s.timezone)::date as day,
+                      f.source_id, f.channel, f.country, p.category, f.product_id, f.sales_order_id,
+                      f.customer_id, f.line_kind, f.line_value, f.quantity
+               from line_fact f
+               join product p on p.product_id = f.product_id
+               cross join rollup_state s
+               where f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
+                 and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+           ),
+           first_category as (
+               select sales_order_id, min(category) as category
+               from lines where line_kind = 'sale' group by 1
+           ),
+           by_category as (
+               insert into daily_sales (day, source_id, channel, country, category, gross_revenue,
+                                        returns_value, adjustments_value, units, orders,
+                                        category_orders, unidentified_revenue)
+               select l.day, l.source_id, l.channel, l.country, l.category,
+                      coalesce(sum(l.line_value) filter (where l.line_kind = 'sale'), 0),
+                      coalesce(sum(abs(l.line_value)) filter (where l.line_kind = 'return'), 0),
+                      coalesce(sum(l.line_value) filter (where l.line_kind = 'adjustment'), 0),
+                      coalesce(sum(l.quantity) filter (where l.line_kind = 'sale'), 0),
+                      count(distinct l.sales_order_id) filter (where l.line_kind = 'sale' and fc.category = l.category),
+                      count(distinct l.sales_order_id) filter (where l.line_kind = 'sale'),
+                      coalesce(sum(l.line_value) filter (where l.line_kind = 'sale' and l.customer_id is null), 0)
+               from lines l
+               left join first_category fc on fc.sales_order_id = l.sales_order_id
+               group by 1, 2, 3, 4, 5
+           )
+           insert into daily_product_sales (day, product_id, source_id, channel, country,
+                                            gross_revenue, returns_value, units, returned_units, orders)
+           select day, product_id, source_id, channel, country,
+                  coalesce(sum(line_value) filter (where line_kind = 'sale'), 0),
+                  coalesce(sum(abs(line_value)) filter (where line_kind = 'return'), 0),
+                  coalesce(sum(quantity) filter (where line_kind = 'sale'), 0),
+                  coalesce(sum(abs(quantity)) filter (where line_kind = 'return'), 0),
+                  count(distinct sales_order_id) filter (where line_kind = 'sale')
+           from lines
+           where line_kind in ('sale', 'return')
+           group by 1, 2, 3, 4, 5"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "delete from daily_customer_sales where day between $1 and $2",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
+           select (f.ordered_at at time zone s.timezone)::date, f.customer_id, f.source_id, f.channel, f.country,
+                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
+                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
+                  sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
+           from line_fact f
+           cross join rollup_state s
+           where f.customer_id is not null
+             and f.line_kind in ('sale', 'return')
+             and f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
+             and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+           group by 1, 2, 3, 4, 5"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    refresh_customer_month(conn, from, to).await?;
+    bump_data_version(conn).await
+}
+
+/// Rebuilds the `customer_month` rows of the months overlapping local days `from..=to`.
+async fn refresh_customer_month(
+    conn: &mut sqlx::PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from customer_month
+         where month between date_trunc('month', $1::date::timestamp)::date and $2",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"insert into customer_month (customer_id, month, orders, net_revenue)
+           select f.customer_id,
+                  date_trunc('month', f.ordered_at at time zone s.timezone)::date,
+                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
+                  sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
+           from line_fact f
+           cross join rollup_state s
+           where f.customer_id is not null
+             and f.line_kind in ('sale', 'return')
+             and f.ordered_at >= (date_trunc('month', $1::date::timestamp) at time zone s.timezone)
+             and f.ordered_at < ((date_trunc('month', $2::date::timestamp) + interval '1 month') at time zone s.timezone)
+           group by 1, 2"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds the whole rollup (after a bulk load or a time-zone change).
+pub async fn refresh_all(conn: &mut PgConnection) -> sqlx::Result<()> {
+    let bounds = sqlx::query!(
+        r#"select (min(ordered_at) at time zone s.timezone)::date as "first: NaiveDate",
+                  (max(ordered_at) at time zone s.timezone)::date as "last: NaiveDate"
+           from sales_order, rollup_state s
+           group by s.timezone"#
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match bounds {
+        Some(b) => match (b.first, b.last) {
+            (Some(first), Some(last)) => refresh_days(conn, first, last).await,
+            _ => bump_data_version(conn).await,
+        },
+        None => bump_data_version(conn).await,
+    }
+}
+
+/// Rebuilds the rollups when there are orders but no rollup rows (a migration recreated the
+/// tables). Returns whether it did.
+pub async fn ensure(conn: &mut PgConnection) -> sqlx::Result<bool> {
+    let missing = sqlx::query_scalar!(
+        r#"select exists (select 1 from sales_order)
+                  and (not exists (select 1 from daily_sales)
+                       or (exists (select 1 from sales_order where customer_id is not null)
+                           and (not exists (select 1 from customer_month)
+                                or not exists (select 1 from daily_customer_sales)))) as "missing!""#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if missing {
+        refresh_all(conn).await?;
+    }
+    Ok(missing)
+}
+
+/// Retires every cached dashboard result: the cache keys carry this version.
+pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("update rollup_state set data_version = data_version + 1, updated_at = now()")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
