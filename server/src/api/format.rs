@@ -1,11 +1,22 @@
 //! `format=json|csv`: the one responder of the routes that export, and the CSV download that
 //! writes any [`CsvRow`]s with every cell made spreadsheet-safe.
+use std::marker::PhantomData;
+
+use app::dashboard::filter::DashboardFilter;
 use app::error::AppError;
 use app::export::{spreadsheet_safe, CsvRow};
+use app::features::auth::caller::Caller;
+use app::features::embed::types::Dashboard;
+use app::state::AppState;
+use axum::extract::FromRequestParts;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum_extra::extract::Query;
 use serde::{Deserialize, Serialize};
+
+use super::authorize_dashboard;
 
 /// `format=json` (default) or `format=csv`; CSV is an export, which takes the analyst role.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -87,4 +98,39 @@ fn csv_as<R: CsvRow>(name: &str, header: &[&str], rows: &[R]) -> Result<Response
         body,
     )
         .into_response())
+}
+
+/// Names the dashboard whose figures a module's routes answer with.
+pub trait OfDashboard {
+    const DASHBOARD: Dashboard;
+}
+
+/// The request of a dashboard route that exports (`?<filter>&format=`): the filter the caller
+/// may use and the format they asked for, authorized as [`authorize_dashboard`] does.
+pub struct Export<D> {
+    pub filter: DashboardFilter,
+    pub format: Format,
+    dashboard: PhantomData<D>,
+}
+
+impl<D: OfDashboard> FromRequestParts<AppState> for Export<D> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Ok(caller) = Caller::from_request_parts(parts, state).await;
+        let Query(filter) = Query::<DashboardFilter>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(format) = Query::<FormatParam>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let (filter, format) =
+            authorize_dashboard(&caller, D::DASHBOARD, filter, format.format.as_deref())
+                .map_err(IntoResponse::into_response)?;
+        Ok(Export {
+            filter,
+            format,
+            dashboard: PhantomData,
+        })
+    }
 }

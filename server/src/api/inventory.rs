@@ -26,12 +26,22 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{authorize, authorize_dashboard, authorize_format, json_body, ErrorBody, FormatParam};
+use super::{
+    authorize, authorize_dashboard, authorize_format, json_body, ErrorBody, Export, FormatParam,
+    OfDashboard,
+};
 use app::features::embed::types::Dashboard;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 const DASHBOARD: Dashboard = Dashboard::Inventory;
+
+/// The Inventory & Pricing dashboard's routes.
+pub struct Inventory;
+
+impl OfDashboard for Inventory {
+    const DASHBOARD: Dashboard = DASHBOARD;
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -301,12 +311,8 @@ pub struct PremiumBody {
     responses((status = 200, body = PremiumBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn premium(
     State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<DashboardFilter>,
-    Query(format): Query<FormatParam>,
+    Export { filter, format, .. }: Export<Inventory>,
 ) -> Result<Response, AppError> {
-    let (filter, format) =
-        authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = inventory(&state, &filter).await?;
     let name = format!("premium-products-{}-{}", o.range.from, o.range.to);
     format.respond(&name, o.premium, |products| PremiumBody {
@@ -321,12 +327,8 @@ pub async fn premium(
     responses((status = 200, body = PricingOverview), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn recommendations(
     State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<DashboardFilter>,
-    Query(format): Query<FormatParam>,
+    Export { filter, format, .. }: Export<Inventory>,
 ) -> Result<Response, AppError> {
-    let (filter, format) =
-        authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let mut o = pricing(&state, &filter).await?;
     let name = format!("price-recommendations-{}", o.as_of);
     let products = std::mem::take(&mut o.products);

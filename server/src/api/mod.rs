@@ -23,7 +23,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use format::{csv_download, Format, FormatParam};
+pub use format::{csv_download, Export, Format, FormatParam, OfDashboard};
 
 /// Every route of the API. Each module registers its handlers once, with `routes!`, which
 /// takes path and method from the handler's `#[utoipa::path]`: the route table and the OpenAPI

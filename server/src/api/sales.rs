@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{authorize, authorize_dashboard, ErrorBody, FormatParam};
+use super::{authorize, authorize_dashboard, ErrorBody, Export, FormatParam, OfDashboard};
 use app::export::CsvRow;
 use app::features::auth::types::Role;
 use app::features::embed::types::Dashboard;
@@ -29,6 +29,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 const DASHBOARD: Dashboard = Dashboard::Sales;
+
+/// The Sales dashboard's routes.
+pub struct Sales;
+
+impl OfDashboard for Sales {
+    const DASHBOARD: Dashboard = DASHBOARD;
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -153,12 +160,8 @@ pub async fn timeseries(
     responses((status = 200, body = MonthlyBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn monthly(
     State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<DashboardFilter>,
-    Query(format): Query<FormatParam>,
+    Export { filter, format, .. }: Export<Sales>,
 ) -> Result<Response, AppError> {
-    let (filter, format) =
-        authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = overview(&state, &filter).await?;
     let name = format!("sales-by-month-{}-{}", o.range.from, o.range.to);
     format.respond(&name, o.monthly, |months| MonthlyBody {
@@ -218,12 +221,8 @@ pub async fn concentration(
     responses((status = 200, body = ReturnsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn returns(
     State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<DashboardFilter>,
-    Query(format): Query<FormatParam>,
+    Export { filter, format, .. }: Export<Sales>,
 ) -> Result<Response, AppError> {
-    let (filter, format) =
-        authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = overview(&state, &filter).await?;
     let name = format!("most-returned-{}-{}", o.range.from, o.range.to);
     format.respond(&name, o.most_returned, |most_returned| ReturnsBody {
