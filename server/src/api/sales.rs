@@ -6,7 +6,7 @@ use app::dashboard::filter::{DashboardFilter, DateRange, Freshness, Grain};
 use app::error::AppError;
 use app::features::auth::caller::Caller;
 use app::features::sales::service::{
-    overview, top_customers as customers_of, top_products as products_of,
+    overview, page, top_customers as customers_of, top_products as products_of,
 };
 use app::features::sales::types::{
     BreakdownBy, BreakdownRow, Comparison, Concentration, MonthRow, ReturnedProduct, RevenuePoint,
@@ -49,14 +49,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(returns))
 }
 
-/// The overview a viewer may read (the routes below return parts of it).
+/// The Sales page as the caller's scope allows (the routes below return parts of it): the same
+/// service call as the page's server function.
 async fn viewer_overview(
     state: &AppState,
     caller: &Caller,
     filter: DashboardFilter,
 ) -> Result<SalesOverview, AppError> {
-    let filter = caller.dashboard(DASHBOARD, filter)?;
-    overview(state, &filter).await
+    page(state, &caller.scope(DASHBOARD, filter)?).await
 }
 
 /// Headline figures of the range and of the comparison period, and why net revenue moved.
