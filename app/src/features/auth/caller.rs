@@ -12,10 +12,11 @@ use super::session_user::user_from_session;
 use super::types::{CurrentUser, Role};
 use crate::dashboard::filter::DashboardFilter;
 use crate::dashboard::scope::Scope;
+use crate::error::with_status;
 use crate::error::AppError;
 use crate::features::embed::token::{self, EmbedGrant};
 use crate::features::embed::types::Dashboard;
-use crate::state::{with_status, AppState};
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub enum Caller {

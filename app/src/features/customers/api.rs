@@ -34,8 +34,9 @@ pub async fn get_customer_group(
     #[server(default)] offset: i64,
     #[server(default)] sort: CustomerSort,
 ) -> Result<CustomerPage, AppError> {
+    use crate::error::with_status;
     use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
+    use crate::state::app_state;
 
     require_role(Role::Analyst).await?;
     with_status(

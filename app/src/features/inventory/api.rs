@@ -43,8 +43,9 @@ pub async fn get_product_detail(
     #[server(default)] filter: DashboardFilter,
     product_id: i64,
 ) -> Result<ProductDetail, AppError> {
+    use crate::error::with_status;
     use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
+    use crate::state::app_state;
 
     require_role(Role::Viewer).await?;
     with_status(async { product_detail(&app_state()?, &filter, product_id).await }.await)
@@ -54,8 +55,9 @@ pub async fn get_product_detail(
 #[server(prefix = "/fn", endpoint = "decide_price")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, AppError> {
+    use crate::error::with_status;
     use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
+    use crate::state::app_state;
 
     let user = require_role(Role::Analyst).await?;
     with_status(async { decide(&app_state()?, &user, &request).await }.await)
@@ -67,8 +69,9 @@ pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, A
 pub async fn get_decisions(
     #[server(default)] product_id: Option<i64>,
 ) -> Result<Vec<PricingDecision>, AppError> {
+    use crate::error::with_status;
     use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
+    use crate::state::app_state;
 
     require_role(Role::Viewer).await?;
     with_status(
@@ -88,8 +91,9 @@ pub async fn get_decisions(
 pub async fn get_signals(
     #[server(default)] filter: SignalFilter,
 ) -> Result<Vec<MarketSignal>, AppError> {
+    use crate::error::with_status;
     use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
+    use crate::state::app_state;
 
     require_role(Role::Viewer).await?;
     with_status(async { list_signals(&app_state()?.pool, &filter, None).await }.await)
@@ -99,8 +103,9 @@ pub async fn get_signals(
 #[server(prefix = "/fn", endpoint = "get_open_signal_count", input = GetUrl)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_open_signal_count() -> Result<i64, AppError> {
+    use crate::error::with_status;
     use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
+    use crate::state::app_state;
 
     require_role(Role::Viewer).await?;
     with_status(async { Ok(super::queries::open_signal_count(&app_state()?.pool).await?) }.await)
@@ -110,8 +115,9 @@ pub async fn get_open_signal_count() -> Result<i64, AppError> {
 #[server(prefix = "/fn", endpoint = "acknowledge_signal")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError> {
+    use crate::error::with_status;
     use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
+    use crate::state::app_state;
 
     let user = require_role(Role::Analyst).await?;
     with_status(async { acknowledge(&app_state()?.pool, &user, signal_id).await }.await)
@@ -121,8 +127,9 @@ pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError
 #[server(prefix = "/fn", endpoint = "recompute_signals")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn recompute_signals() -> Result<u64, AppError> {
+    use crate::error::with_status;
     use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
+    use crate::state::app_state;
 
     require_role(Role::Analyst).await?;
     with_status(
