@@ -1,6 +1,8 @@
 //! The stock and pricing rules of DESIGN.md, as pure functions over plain numbers: demand, safety
 //! stock, reorder point, days of cover, turnover, ABC classes, price elasticity and the recommended
-//! price. Shared with the browser, which projects a what-if price with the same function.
+//! price. Shared with the browser, which projects a what-if price with the same function. Then the
+//! aggregation the service runs over the rows `queries` read (stock figures, cards, ABC curve,
+//! turnover, premium products, competitor position, pricing): pure as well, no I/O.
 use chrono::{Duration, NaiveDate};
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
@@ -8,11 +10,11 @@ use rust_decimal::Decimal;
 #[cfg(feature = "ssr")]
 use super::queries::{DemandDay, LatestCompetitorPrice, ProductBuyers, ProductRow, WeekRow};
 use super::types::{
-    Abc, AbcPoint, CategoryTurnover, Elasticity, InventoryCards, PremiumProduct, PricingSettings,
-    ProductStock, Projection, Recommendation, Rule, StockSettings, StockStatus,
+    Abc, AbcPoint, CategoryTurnover, Elasticity, InventoryCards, PricingSettings, ProductStock,
+    Projection, Recommendation, Rule, StockSettings, StockStatus,
 };
 #[cfg(feature = "ssr")]
-use super::types::{CompetitorPosition, PriceWeek, ProductPricing};
+use super::types::{CompetitorPosition, PremiumProduct, PriceWeek, ProductPricing};
 use crate::dashboard::filter::DateRange;
 
 /// Average and standard deviation (sample, n − 1) of daily units sold over the days the product
