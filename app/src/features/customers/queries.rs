@@ -34,6 +34,7 @@ pub struct CustomerFacts {
 }
 
 /// Every customer who bought in the range and slice, largest net revenue first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_facts(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -126,6 +127,7 @@ pub struct AcquisitionRow {
     pub returning_customers: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn acquisition(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -174,6 +176,7 @@ pub struct CohortRowSql {
 
 /// Cohorts of customers whose first order ever falls in the range's months, and their activity
 /// up to the range end (from `customer_month`).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<Vec<CohortRowSql>> {
     sqlx::query_as!(
         CohortRowSql,
@@ -204,6 +207,7 @@ pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<
 }
 
 /// The customers who bought (an order with a sales line) in a month.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn active_in_month(
     db: impl PgExecutor<'_>,
     month: NaiveDate,
@@ -219,6 +223,7 @@ pub async fn active_in_month(
 }
 
 /// Names and ids of customers, by internal id.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_labels(
     db: impl PgExecutor<'_>,
     ids: &[i64],

@@ -14,6 +14,7 @@ use crate::{features::auth::types::Role, features::embed::types::Dashboard, guar
 
 /// Stock cards, the product table, ABC, turnover by category and premium products.
 #[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<InventoryOverview, AppError> {
@@ -25,6 +26,7 @@ pub async fn get_inventory_overview(
 
 /// Competitor positions, elasticities and price recommendations of every product.
 #[server(prefix = "/fn", endpoint = "get_pricing_overview", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_pricing_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<PricingOverview, AppError> {
@@ -36,6 +38,7 @@ pub async fn get_pricing_overview(
 
 /// One product in full: stock and sales history, weekly prices, competitors, decisions.
 #[server(prefix = "/fn", endpoint = "get_product_detail", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_product_detail(
     #[server(default)] filter: DashboardFilter,
     product_id: i64,
@@ -48,6 +51,7 @@ pub async fn get_product_detail(
 
 /// Accept or reject a product's recommendation, or set a manual price (analysts and admins).
 #[server(prefix = "/fn", endpoint = "decide_price")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, AppError> {
     guard::role(Role::Analyst, |state, user| async move {
         super::service::decide(&state, &user, &request).await
@@ -57,6 +61,7 @@ pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, A
 
 /// The decision log, newest first (one product's with `product_id`).
 #[server(prefix = "/fn", endpoint = "get_decisions", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_decisions(
     #[server(default)] product_id: Option<i64>,
 ) -> Result<Vec<PricingDecision>, AppError> {
@@ -68,6 +73,7 @@ pub async fn get_decisions(
 
 /// Market signals, most severe and newest first.
 #[server(prefix = "/fn", endpoint = "get_signals", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_signals(
     #[server(default)] filter: SignalFilter,
 ) -> Result<Vec<MarketSignal>, AppError> {
@@ -79,6 +85,7 @@ pub async fn get_signals(
 
 /// How many signals nobody has acknowledged yet (the header badge).
 #[server(prefix = "/fn", endpoint = "get_open_signal_count", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_open_signal_count() -> Result<i64, AppError> {
     guard::role(Role::Viewer, |state, _| async move {
         super::service::open_signal_count(&state.pool).await
@@ -88,6 +95,7 @@ pub async fn get_open_signal_count() -> Result<i64, AppError> {
 
 /// Acknowledge a signal (analysts and admins).
 #[server(prefix = "/fn", endpoint = "acknowledge_signal")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError> {
     guard::role(Role::Analyst, |state, user| async move {
         super::service::acknowledge(&state.pool, &user, signal_id).await
@@ -97,6 +105,7 @@ pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError
 
 /// Recompute the market signals now (analysts and admins); returns how many are new.
 #[server(prefix = "/fn", endpoint = "recompute_signals")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn recompute_signals() -> Result<u64, AppError> {
     guard::role(Role::Analyst, |state, _| async move {
         super::service::refresh_signals(&state.pool, &state.inventory).await

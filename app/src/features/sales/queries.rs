@@ -16,6 +16,7 @@ use crate::dashboard::filter::{DashboardFilter, DateRange, Grain};
 /// are the exact distinct count (`orders`); with one, each category's own count
 /// (`category_orders`), which counts an order once per selected category it has lines in — the
 /// KPI card takes the exact count from the facts instead (`distinct_orders`).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn sales_totals(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -55,6 +56,7 @@ pub async fn sales_totals(
 
 /// Distinct orders with a sales line in the slice, from the facts: the exact count under a
 /// category filter (an order's lines can span categories, so the rollup cannot give it).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn distinct_orders(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -85,6 +87,7 @@ pub async fn distinct_orders(
 
 /// Net revenue, orders and units per bucket of the range and slice, every bucket present (zero
 /// when it had no sales).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn revenue_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -137,6 +140,7 @@ pub async fn revenue_series(
 }
 
 /// Net revenue per bucket and category (only buckets where the category sold or had returns).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn category_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -169,6 +173,7 @@ pub async fn category_series(
 }
 
 /// A page of order lines in a stable order (time, then line id), after the keyset cursor.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn transactions_page(
     db: impl PgExecutor<'_>,
     filter: &super::types::TransactionFilter,
@@ -220,6 +225,7 @@ pub struct MonthSalesRow {
     pub partial: bool,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn monthly_sales(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -273,6 +279,7 @@ pub async fn monthly_sales(
 
 /// Revenue and orders per country, channel or category over the range and slice, largest net
 /// revenue first. A category's orders are the orders with a line in it.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn sales_by(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -320,6 +327,7 @@ pub async fn sales_by(
 }
 
 /// Products by net revenue in the range and slice (sales − returns), largest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn top_products(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -359,6 +367,7 @@ pub async fn top_products(
 }
 
 /// Products by value returned in the range and slice, largest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn most_returned(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -399,6 +408,9 @@ pub async fn most_returned(
 }
 
 /// Names and countries of customers, by id.
+// `instrument` spells the return type out in its expansion, where clippy finds it complex.
+#[allow(clippy::type_complexity)]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_labels(
     db: impl PgExecutor<'_>,
     ids: &[i64],
