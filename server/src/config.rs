@@ -96,7 +96,7 @@ pub struct Settings {
     /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
     pub trust_forwarded_for: bool,
     /// Addresses and CIDR ranges that may read `/metrics` (default: this machine only).
-    pub metrics_allow: Vec<crate::telemetry::AddressRange>,
+    pub metrics_allow: Vec<AddressRange>,
     /// Bearer token that opens `/metrics` from any address; unset: only `metrics_allow`.
     pub metrics_token: Option<Secret>,
     /// Send `Strict-Transport-Security`; by default on when `public_url` is https.
@@ -159,9 +159,7 @@ impl Default for Settings {
             login_window_seconds: 60 * 60,
             trust_forwarded_for: false,
             metrics_allow: ["127.0.0.1", "::1"]
-                .map(|a| {
-                    crate::telemetry::AddressRange::try_from(a.to_string()).expect("an address")
-                })
+                .map(|a| AddressRange::try_from(a.to_string()).expect("an address"))
                 .to_vec(),
             metrics_token: None,
             hsts: None,
@@ -291,7 +289,8 @@ impl Settings {
     /// The origin (`scheme://host[:port]`) of the public URL, if one is set.
     pub fn public_origin(&self) -> Option<String> {
         let url = self.public_url.as_deref()?;
-        app::features::embed::types::normalize_origin(crate::router::origin_of(url)).ok()
+        app::features::embed::types::normalize_origin(app::features::embed::types::origin_of(url))
+            .ok()
     }
 
     /// The ranges of values a file may hold.
@@ -309,6 +308,36 @@ impl Settings {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// An address or a CIDR range (`127.0.0.1`, `10.0.0.0/8`, `::1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AddressRange(ipnet::IpNet);
+
+impl AddressRange {
+    pub fn contains(&self, address: &std::net::IpAddr) -> bool {
+        self.0.contains(address)
+    }
+}
+
+impl TryFrom<String> for AddressRange {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let text = text.trim();
+        text.parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(AddressRange)
+            .map_err(|_| {
+                format!("'{text}' is neither an IP address nor a CIDR range such as 10.0.0.0/8")
+            })
+    }
+}
+
+impl From<AddressRange> for String {
+    fn from(range: AddressRange) -> String {
+        range.0.to_string()
     }
 }
 

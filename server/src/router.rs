@@ -289,7 +289,8 @@ async fn refuse_cross_site_writes(
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    let sender = text(header::ORIGIN).or_else(|| text(header::REFERER).map(origin_of));
+    let sender = text(header::ORIGIN)
+        .or_else(|| text(header::REFERER).map(app::features::embed::types::origin_of));
     let origin_ok = match sender {
         Some(sender) => {
             let site = site_origins(
@@ -310,17 +311,6 @@ async fn refuse_cross_site_writes(
     } else {
         tracing::warn!(uri = %request.uri(), "refused a cross-site write");
         app::error::AppError::Forbidden.into_response()
-    }
-}
-
-/// The `scheme://host[:port]` part of a URL.
-pub(crate) fn origin_of(url: &str) -> &str {
-    match url.find("://") {
-        Some(at) => {
-            let rest = &url[at + 3..];
-            &url[..at + 3 + rest.find(['/', '?', '#']).unwrap_or(rest.len())]
-        }
-        None => url,
     }
 }
 
@@ -355,6 +345,7 @@ fn site_origins(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::features::embed::types::origin_of;
 
     #[test]
     fn public_paths() {

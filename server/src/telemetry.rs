@@ -13,7 +13,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde::{Deserialize, Serialize};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Secret, Settings};
+use crate::config::{AddressRange, Secret, Settings};
 
 pub fn init(filter: &str) {
     let filter = std::env::var("RUST_LOG")
@@ -184,36 +184,6 @@ pub fn record_ingest_run(
     }
 }
 
-/// An address or a CIDR range (`127.0.0.1`, `10.0.0.0/8`, `::1`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct AddressRange(ipnet::IpNet);
-
-impl AddressRange {
-    pub fn contains(&self, address: &IpAddr) -> bool {
-        self.0.contains(address)
-    }
-}
-
-impl TryFrom<String> for AddressRange {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        let text = text.trim();
-        text.parse::<ipnet::IpNet>()
-            .or_else(|_| text.parse::<IpAddr>().map(ipnet::IpNet::from))
-            .map(AddressRange)
-            .map_err(|_| {
-                format!("'{text}' is neither an IP address nor a CIDR range such as 10.0.0.0/8")
-            })
-    }
-}
-
-impl From<AddressRange> for String {
-    fn from(range: AddressRange) -> String {
-        range.0.to_string()
-    }
-}
-
 /// Who may read `/metrics`: these addresses, or anyone with the bearer token.
 #[derive(Clone)]
 pub struct MetricsAccess {
@@ -236,10 +206,10 @@ impl MetricsAccess {
         let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(app::features::auth::caller::bearer_token);
         if let (Some(token), Some(given)) = (&self.token, bearer) {
             if !token.expose().is_empty()
-                && bool::from(token.expose().as_bytes().ct_eq(given.trim().as_bytes()))
+                && bool::from(token.expose().as_bytes().ct_eq(given.as_bytes()))
             {
                 return true;
             }

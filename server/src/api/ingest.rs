@@ -8,7 +8,9 @@ use app::features::sources::queries;
 use app::features::sources::types::IngestRun;
 use app::state::AppState;
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Path as UrlPath, Query, Request, State};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, Multipart, Path as UrlPath, Query, Request, State,
+};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,10 +19,21 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
-use super::{authorize, spreadsheet_safe};
+use super::{authorize, csv_download};
 use crate::ingest::run::{self, InputFile, Job, RunSummary, Store};
 use crate::ingest::source::{forget_source, prepare_job, JobOptions, Prepared, SourceRef, Target};
 use app::features::sources::format::FormatChoice;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        // Uploads stream to disk under their own limit (`max_upload_bytes`).
+        .routes(routes!(upload).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(run))
+        .routes(routes!(rejections_csv))
+        .routes(routes!(retry))
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -371,39 +384,7 @@ pub async fn rejections_csv(
         return Err(AppError::NotFound(format!("Ingest run {id}")));
     }
     let rows = queries::rejections(&state.pool, id).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>, record: [String; 5]| {
-        out.write_record(record)
-            .map_err(|e| AppError::internal("csv", e))
-    };
-    write(
-        &mut out,
-        ["file", "line", "column", "reason", "row"].map(String::from),
-    )?;
-    for r in rows {
-        write(
-            &mut out,
-            [
-                spreadsheet_safe(&r.file_name),
-                r.line.to_string(),
-                spreadsheet_safe(r.column_name.as_deref().unwrap_or("")),
-                spreadsheet_safe(&r.reason),
-                spreadsheet_safe(&r.raw),
-            ],
-        )?;
-    }
-    let body = out.into_inner().map_err(|e| AppError::internal("csv", e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"run-{id}-rejected-rows.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    csv_download(&format!("run-{id}-rejected-rows"), &rows)
 }
 
 /// Loads a failed or interrupted run's files again, as a new run in the background.

@@ -69,6 +69,20 @@ pub struct RejectionRow {
     pub raw: String,
 }
 
+/// A run's rejected rows as CSV: file, line, column, reason and the row as it was.
+impl crate::export::CsvRow for RejectionRow {
+    const HEADER: &'static [&'static str] = &["file", "line", "column", "reason", "row"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.file_name.clone(),
+            self.line.to_string(),
+            crate::export::opt(self.column_name.as_ref()),
+            self.reason.clone(),
+            self.raw.clone(),
+        ]
+    }
+}
+
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn sources(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<SourceRow>> {
     sqlx::query_as!(
