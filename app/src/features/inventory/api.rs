@@ -10,7 +10,11 @@ use super::types::{
 use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{features::auth::types::Role, features::embed::types::Dashboard, guard};
+use crate::features::auth::types::Role;
+#[cfg(feature = "ssr")]
+use crate::features::embed::types::Dashboard;
+#[cfg(feature = "ssr")]
+use crate::guard;
 
 /// Stock cards, the product table, ABC, turnover by category and premium products.
 #[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl)]
