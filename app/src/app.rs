@@ -5,11 +5,11 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::ActiveRange;
+use crate::embed_page::EmbedPage;
 use crate::features::admin::ui::{AccountPage, AuditPage, EmbedsPage, TokensPage, UsersPage};
 use crate::features::auth::context::provide_auth_context;
 use crate::features::auth::ui::LoginPage;
 use crate::features::customers::ui::CustomersPage;
-use crate::features::embed::ui::EmbedPage;
 use crate::features::inventory::ui::{InventoryPage, SignalsChanged};
 use crate::features::sales::ui::SalesPage;
 use crate::features::sources::ui::SourcesPage;
@@ -42,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// page, by nobody elsewhere.
 #[cfg(feature = "ssr")]
 fn content_security_policy() {
-    use crate::features::auth::caller::Caller;
+    use crate::caller::Caller;
     leptos::nonce::provide_nonce();
     let nonce = leptos::nonce::use_nonce()
         .map(|n| n.to_string())

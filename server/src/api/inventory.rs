@@ -1,9 +1,9 @@
 //! Inventory & Pricing as JSON (seed S4's shape): products with their stock and pricing figures,
 //! price decisions, market signals, the stock summary and the price recommendations. The page
 //! calls the same functions. Writes take the analyst role.
+use app::caller::Caller;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
-use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
 use app::features::inventory::service::{
     self, acknowledge, decide, inventory, list_signals, pricing, product_detail,

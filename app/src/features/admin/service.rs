@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::types::{ApiTokenSummary, AuditEntry, AuditFilter, CreatedToken, NewUser};
+use crate::caller::token_hash;
 use crate::error::AppError;
-use crate::features::auth::caller::token_hash;
 use crate::features::auth::queries;
 use crate::features::auth::session::{audit, random_secret, set_password, verify_password};
 use crate::features::auth::session_user;

@@ -1,7 +1,5 @@
 //! Users, roles, login and sessions.
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod caller;
 pub mod context;
 #[cfg(feature = "ssr")]
 pub mod queries;

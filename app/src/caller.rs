@@ -1,4 +1,5 @@
-//! Who is calling: a logged-in user, an API token, an embed token, or nobody. The server resolves
+//! Who is calling (it sits above the features: it knows sessions and API tokens from `auth` and
+//! embed tokens from `embed`): a logged-in user, an API token, an embed token, or nobody. The server resolves
 //! it once per request (middleware) and every server function and API route asks it for what it
 //! needs: a role, a dashboard with its filter, or an export.
 use axum::extract::FromRequestParts;
@@ -7,13 +8,13 @@ use http::HeaderMap;
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
-use super::queries;
-use super::session_user::user_from_session;
-use super::types::{CurrentUser, Role};
 use crate::dashboard::filter::DashboardFilter;
 use crate::dashboard::scope::Scope;
 use crate::error::with_status;
 use crate::error::AppError;
+use crate::features::auth::queries;
+use crate::features::auth::session_user::user_from_session;
+use crate::features::auth::types::{CurrentUser, Role};
 use crate::features::embed::token::{self, EmbedGrant};
 use crate::features::embed::types::Dashboard;
 use crate::state::AppState;
