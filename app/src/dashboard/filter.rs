@@ -201,8 +201,6 @@ impl Grain {
     }
 }
 
-/// Sums over the rollup for a range (DESIGN.md metric definitions).
-
 /// How recent the data is, in the store's time zone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

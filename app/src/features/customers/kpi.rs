@@ -1,7 +1,28 @@
-//! Derived customer figures: pure functions, no I/O.
+//! Derived customer figures: pure functions, no I/O. They take the per-customer facts of a range
+//! (`crate::dashboard::customers`), the k-means fit and rollup rows, and return the page's
+//! figures; `service` fetches and caches, this file counts.
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::types::{CustomerGroup, CustomerKpis, EngagementThresholds};
+use super::cluster::{self, Features, Fit};
+use super::queries::{AcquisitionRow, CohortRowSql};
+use super::types::{
+    AcquisitionMonth, Cluster, ClusterPoint, ClusterSegmentCell, ClusterSettings, Clustering,
+    CohortCell, CohortRow, CustomerGroup, CustomerKpis, EngagementThresholds, Rfm, RfmCell,
+    SegmentRow,
+};
+use crate::dashboard::compare::{change, share};
+use crate::dashboard::customers::CustomerFacts;
+use crate::dashboard::filter::DateRange;
+use crate::dashboard::totals::SalesTotals;
+
+/// Points of the cluster scatter chart at most.
+pub const MAX_POINTS: usize = 1500;
+/// Countries listed before the rest is folded into "Other".
+pub const TOP_COUNTRIES: usize = 10;
 
 /// The named RFM segments (DESIGN.md), from the common R × F map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -230,6 +251,309 @@ pub fn cluster_label(centroid: [f64; 4], mean: [f64; 4]) -> String {
         },
     ];
     words.join(", ")
+}
+
+/// The segment of a customer's R and F scores.
+pub fn segment_of(c: &CustomerFacts) -> Segment {
+    Segment::of(c.r as u8, c.f as u8)
+}
+
+/// `repeat` with 2 or more orders in the range, else `one_time`.
+pub fn repeat_key(c: &CustomerFacts) -> &'static str {
+    if c.orders >= 2 {
+        "repeat"
+    } else {
+        "one_time"
+    }
+}
+
+/// The cards of a range from its buying customers (new: first order ever on or after the range
+/// start) and its guest share.
+pub fn cards(
+    facts: &[CustomerFacts],
+    range: DateRange,
+    unidentified_share: Option<Decimal>,
+) -> CustomerKpis {
+    let figures: Vec<CustomerFigures> = facts
+        .iter()
+        .map(|c| (c.orders, c.net_revenue, c.first_order >= range.from))
+        .collect();
+    customer_kpis(&figures, unidentified_share)
+}
+
+/// Share of gross revenue from guest orders; `None` without revenue.
+pub fn guest_share(totals: &SalesTotals) -> Option<Decimal> {
+    (!totals.gross_revenue.is_zero()).then(|| totals.unidentified_revenue / totals.gross_revenue)
+}
+
+/// Acquisition months with the change of new customers against the month before, and whether
+/// the range covers only part of the month.
+pub fn acquisition(rows: Vec<AcquisitionRow>, range: DateRange) -> Vec<AcquisitionMonth> {
+    let mut months: Vec<AcquisitionMonth> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let previous = months.last().map(|m| m.new_customers);
+        let month_end = row
+            .month
+            .checked_add_months(chrono::Months::new(1))
+            .map(|d| d - chrono::Duration::days(1))
+            .unwrap_or(row.month);
+        months.push(AcquisitionMonth {
+            month: row.month,
+            new_customers: row.new_customers,
+            returning_customers: row.returning_customers,
+            new_change: previous.and_then(|p| change(row.new_customers.into(), p.into())),
+            partial: row.month < range.from || month_end > range.to,
+        });
+    }
+    months
+}
+
+/// One-time, occasional and regular customers by the engagement thresholds.
+pub fn engagement(facts: &[CustomerFacts], t: &EngagementThresholds) -> Vec<CustomerGroup> {
+    let keys: Vec<(String, String)> = ["one_time", "occasional", "regular"]
+        .iter()
+        .map(|k| (k.to_string(), engagement_label(k, t)))
+        .collect();
+    groups(
+        facts
+            .iter()
+            .map(|c| (engagement_key(c.orders, t).to_string(), c.net_revenue)),
+        &keys,
+    )
+}
+
+/// Repeat customers (2 or more orders in the range) against one-time customers.
+pub fn repeat(facts: &[CustomerFacts]) -> Vec<CustomerGroup> {
+    groups(
+        facts
+            .iter()
+            .map(|c| (repeat_key(c).to_string(), c.net_revenue)),
+        &[
+            ("repeat".into(), "Repeat (2 or more orders)".into()),
+            ("one_time".into(), "One-time (1 order)".into()),
+        ],
+    )
+}
+
+/// Average days between consecutive orders, over the customers with 2 or more orders.
+pub fn avg_days_between_orders(facts: &[CustomerFacts]) -> Option<Decimal> {
+    let with_gaps: Vec<&CustomerFacts> = facts.iter().filter(|c| c.orders >= 2).collect();
+    let gaps: i64 = with_gaps.iter().map(|c| c.orders - 1).sum();
+    (gaps > 0).then(|| {
+        Decimal::from(with_gaps.iter().map(|c| c.days_between_orders).sum::<i64>())
+            / Decimal::from(gaps)
+    })
+}
+
+/// Features of the clustering: orders, AOV, tenure (days since the first order ever, as of the
+/// range end) and recency.
+pub fn features(range: DateRange, facts: &[CustomerFacts]) -> Vec<Features> {
+    facts
+        .iter()
+        .map(|c| {
+            let aov = if c.orders > 0 {
+                (c.gross_revenue / Decimal::from(c.orders))
+                    .to_f64()
+                    .unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            [
+                c.orders as f64,
+                aov,
+                (range.to - c.first_order).num_days() as f64,
+                c.recency_days as f64,
+            ]
+        })
+        .collect()
+}
+
+/// RFM segments with their averages, and the R × F grid (R 5 → 1 by F 1 → 5), as of `as_of`.
+pub fn rfm(facts: &[CustomerFacts], as_of: NaiveDate) -> Rfm {
+    let total: Decimal = facts.iter().map(|c| c.net_revenue).sum();
+    let segments = Segment::ALL
+        .into_iter()
+        .map(|s| {
+            let members: Vec<&CustomerFacts> =
+                facts.iter().filter(|c| segment_of(c) == s).collect();
+            let n = members.len() as i64;
+            let net: Decimal = members.iter().map(|c| c.net_revenue).sum();
+            let avg = |f: &dyn Fn(&CustomerFacts) -> Decimal| {
+                (n > 0).then(|| {
+                    (members.iter().map(|c| f(c)).sum::<Decimal>() / Decimal::from(n)).round_dp(2)
+                })
+            };
+            SegmentRow {
+                key: s.key().into(),
+                label: s.label().into(),
+                description: s.description().into(),
+                customers: n,
+                net_revenue: net,
+                revenue_share: share(net, total),
+                avg_recency_days: avg(&|c| Decimal::from(c.recency_days)),
+                avg_frequency: avg(&|c| Decimal::from(c.orders)),
+                avg_monetary: avg(&|c| c.net_revenue),
+            }
+        })
+        .collect();
+    let mut grid = Vec::with_capacity(25);
+    for r in (1..=5u8).rev() {
+        for f in 1..=5u8 {
+            let members = facts.iter().filter(|c| c.r as u8 == r && c.f as u8 == f);
+            let (customers, net_revenue) = members.fold((0i64, Decimal::ZERO), |(n, s), c| {
+                (n + 1, s + c.net_revenue)
+            });
+            grid.push(RfmCell {
+                r,
+                f,
+                segment: Segment::of(r, f).label().into(),
+                customers,
+                net_revenue,
+            });
+        }
+    }
+    Rfm {
+        as_of: Some(as_of),
+        segments,
+        grid,
+    }
+}
+
+/// The clusters of a fit described for the page: labels from the centroids, sizes and revenue,
+/// an even sample of at most `MAX_POINTS` points, and the cluster × segment table. Without a
+/// fit (too few customers), a note saying so.
+pub fn clustering(
+    facts: &[CustomerFacts],
+    fit: Option<&Fit>,
+    range: DateRange,
+    settings: ClusterSettings,
+) -> Clustering {
+    let Some(fit) = fit else {
+        return Clustering {
+            note: Some(format!(
+                "Too few customers to form {} clusters.",
+                settings.k.unwrap_or(2)
+            )),
+            ..Default::default()
+        };
+    };
+    let mean = cluster::means(&features(range, facts));
+    let clusters = (0..fit.k)
+        .map(|id| {
+            let members: Vec<usize> = (0..facts.len()).filter(|&i| fit.labels[i] == id).collect();
+            let c = fit.centroids[id];
+            Cluster {
+                id,
+                label: cluster_label(c, mean),
+                customers: members.len() as i64,
+                net_revenue: members.iter().map(|&i| facts[i].net_revenue).sum(),
+                orders: (c[0] * 100.0).round() / 100.0,
+                aov: (c[1] * 100.0).round() / 100.0,
+                tenure_days: c[2].round(),
+                recency_days: c[3].round(),
+            }
+        })
+        .collect();
+    let step = facts.len().div_ceil(MAX_POINTS).max(1);
+    let points = (0..facts.len())
+        .step_by(step)
+        .map(|i| ClusterPoint {
+            cluster: fit.labels[i],
+            recency_days: facts[i].recency_days as f64,
+            net_revenue: facts[i].net_revenue.to_f64().unwrap_or(0.0),
+        })
+        .collect();
+    let mut cells: HashMap<(usize, Segment), i64> = HashMap::new();
+    for (i, c) in facts.iter().enumerate() {
+        *cells.entry((fit.labels[i], segment_of(c))).or_default() += 1;
+    }
+    let mut by_segment: Vec<ClusterSegmentCell> = cells
+        .into_iter()
+        .map(|((cluster, s), customers)| ClusterSegmentCell {
+            cluster,
+            segment: s.label().into(),
+            customers,
+        })
+        .collect();
+    by_segment.sort_by(|a, b| a.cluster.cmp(&b.cluster).then(a.segment.cmp(&b.segment)));
+    Clustering {
+        k: fit.k,
+        automatic: settings.k.is_none(),
+        silhouette: fit.silhouette.map(|s| (s * 1000.0).round() / 1000.0),
+        clusters,
+        points,
+        by_segment,
+        note: None,
+    }
+}
+
+/// The cohort heatmap's cells (retention and revenue per customer of each month since the
+/// first) and each cohort's size and lifetime value so far. `rows` come ordered by cohort, then
+/// months since.
+pub fn cohorts(rows: Vec<CohortRowSql>) -> (Vec<CohortCell>, Vec<CohortRow>) {
+    let mut sizes: Vec<CohortRow> = Vec::new();
+    let cells = rows
+        .into_iter()
+        .map(|r| {
+            let size = Decimal::from(r.cohort_size);
+            match sizes.last_mut() {
+                Some(s) if s.cohort == r.cohort => {
+                    s.lifetime_value = s.lifetime_value.map(|v| v + r.net_revenue / size);
+                }
+                _ => sizes.push(CohortRow {
+                    cohort: r.cohort,
+                    customers: r.cohort_size,
+                    lifetime_value: (r.cohort_size > 0).then(|| r.net_revenue / size),
+                }),
+            }
+            CohortCell {
+                cohort: r.cohort,
+                months_since: r.months_since,
+                customers: r.customers,
+                retention: (r.cohort_size > 0).then(|| Decimal::from(r.customers) / size),
+                revenue_per_customer: (r.cohort_size > 0)
+                    .then(|| (r.net_revenue / size).round_dp(2)),
+            }
+        })
+        .collect();
+    for s in &mut sizes {
+        s.lifetime_value = s.lifetime_value.map(|v| v.round_dp(2));
+    }
+    (cells, sizes)
+}
+
+/// Customers by country: the `top` countries by net revenue (ties by name), the rest folded
+/// into "Other"; customers without a country count as "Unknown".
+pub fn by_country(facts: &[CustomerFacts], top: usize) -> Vec<CustomerGroup> {
+    let mut totals: HashMap<String, (i64, Decimal)> = HashMap::new();
+    for c in facts {
+        let e = totals
+            .entry(c.country.clone().unwrap_or_else(|| "Unknown".into()))
+            .or_default();
+        e.0 += 1;
+        e.1 += c.net_revenue;
+    }
+    let mut rows: Vec<(String, (i64, Decimal))> = totals.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+    let keys: Vec<(String, String)> = rows
+        .iter()
+        .take(top)
+        .map(|(k, _)| (k.clone(), k.clone()))
+        .chain((rows.len() > top).then(|| ("Other".to_string(), "Other".to_string())))
+        .collect();
+    let kept: Vec<&String> = keys.iter().map(|k| &k.0).collect();
+    groups(
+        facts.iter().map(|c| {
+            let country = c.country.clone().unwrap_or_else(|| "Unknown".into());
+            let key = if kept.contains(&&country) {
+                country
+            } else {
+                "Other".into()
+            };
+            (key, c.net_revenue)
+        }),
+        &keys,
+    )
 }
 
 #[cfg(test)]
