@@ -117,3 +117,111 @@ pub fn row(
         cluster,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn customer(id: i64, orders: i64, net: rust_decimal::Decimal, recency: i64) -> CustomerFacts {
+        CustomerFacts {
+            customer_id: id,
+            orders,
+            gross_revenue: net,
+            net_revenue: net,
+            first_order: NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(),
+            last_order: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            recency_days: recency,
+            r: 5,
+            f: 5,
+            m: 5,
+            country: None,
+            days_between_orders: 0,
+        }
+    }
+
+    #[test]
+    fn cohort_ids_name_a_month_and_months_after() {
+        let march = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        assert_eq!(parse_cohort("2026-03"), Some((march, None)));
+        assert_eq!(parse_cohort("2026-03+2"), Some((march, Some(2))));
+        assert_eq!(parse_cohort("2026-13"), None);
+        assert_eq!(parse_cohort("2026-03+x"), None);
+    }
+
+    #[test]
+    fn labels_name_the_group_or_refuse_an_unknown_id() {
+        let t = EngagementThresholds::default();
+        let l = |kind, id| label(kind, id, &t).ok();
+        assert_eq!(
+            l(GroupKind::Segment, "champions").as_deref(),
+            Some("Champions")
+        );
+        assert_eq!(l(GroupKind::Segment, "heroes"), None);
+        assert_eq!(l(GroupKind::Cluster, "3").as_deref(), Some("Cluster 3"));
+        assert_eq!(l(GroupKind::Cluster, "x"), None);
+        assert_eq!(
+            l(GroupKind::Engagement, "occasional").as_deref(),
+            Some("Occasional (2–4 orders)")
+        );
+        assert_eq!(l(GroupKind::Repeat, "sometimes"), None);
+        assert_eq!(
+            l(GroupKind::Cohort, "2026-03+1").as_deref(),
+            Some("First ordered in Mar 2026, bought again 1 month later")
+        );
+        assert_eq!(
+            l(GroupKind::Cohort, "2026-03").as_deref(),
+            Some("First ordered in Mar 2026")
+        );
+    }
+
+    #[test]
+    fn members_of_country_cluster_and_cohort_groups() {
+        let facts = [customer(1, 1, dec!(10), 5), customer(2, 3, dec!(40), 2)];
+        let t = EngagementThresholds::default();
+        let fit = Fit {
+            k: 2,
+            labels: vec![1, 0],
+            centroids: vec![[0.0; 4]; 2],
+            silhouette: None,
+        };
+        let who = |kind, id, active: Option<&HashSet<i64>>| -> Vec<i64> {
+            (0..facts.len())
+                .filter(|&i| member(&facts, Some(&fit), i, (kind, id), &t, active))
+                .map(|i| facts[i].customer_id)
+                .collect()
+        };
+        // No country counts as "Unknown".
+        assert_eq!(who(GroupKind::Country, "Unknown", None), [1, 2]);
+        assert_eq!(who(GroupKind::Cluster, "0", None), [2]);
+        assert_eq!(who(GroupKind::Repeat, "repeat", None), [2]);
+        assert_eq!(who(GroupKind::Engagement, "one_time", None), [1]);
+        // Both first ordered in March 2026; of them, only 2 bought in the cell's month.
+        assert_eq!(who(GroupKind::Cohort, "2026-03", None), [1, 2]);
+        let active: HashSet<i64> = [2].into();
+        assert_eq!(who(GroupKind::Cohort, "2026-03+1", Some(&active)), [2]);
+        assert_eq!(who(GroupKind::Cohort, "2026-04", None), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn lists_sort_with_ties_by_customer() {
+        let facts = [
+            customer(3, 2, dec!(10), 7),
+            customer(1, 5, dec!(10), 30),
+            customer(2, 2, dec!(40), 7),
+        ];
+        let sorted = |s| {
+            let mut m = vec![0, 1, 2];
+            sort(&mut m, &facts, s);
+            m.into_iter()
+                .map(|i| facts[i].customer_id)
+                .collect::<Vec<_>>()
+        };
+        // Revenue 40 first, then the two 10s by id; orders 5 first, then the 2s by id; most
+        // recent (7 days) first, by id.
+        assert_eq!(sorted(CustomerSort::NetRevenue), [2, 1, 3]);
+        assert_eq!(sorted(CustomerSort::Orders), [1, 2, 3]);
+        assert_eq!(sorted(CustomerSort::Recency), [2, 3, 1]);
+        assert_eq!(sorted(CustomerSort::Customer), [1, 2, 3]);
+    }
+}
