@@ -949,7 +949,7 @@ mod tests {
             ..base()
         };
         assert_eq!(
-            features(june(), &[a.clone()]),
+            features(june(), std::slice::from_ref(&a)),
             vec![[2.0, 50.0, 180.0, 10.0]]
         );
         let b = CustomerFacts {
