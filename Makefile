@@ -8,7 +8,7 @@ BIN := $(CARGO_TARGET_DIR)/debug/storepulse
 # What `make run` starts: the optimised `serve` profile (Cargo.toml); tests use the debug build.
 SERVE_BIN := $(CARGO_TARGET_DIR)/serve/storepulse
 
-.PHONY: run test fuzz setup setup-test site server server-optimised bench dev sqlx-prepare fmt lint clean
+.PHONY: run test fuzz setup setup-test site server server-optimised bench dev sqlx-prepare sqlx-check fmt lint clean
 
 ## run: install what is missing, build, start on http://127.0.0.1:3000 with its own PostgreSQL and demo data
 run: setup site server-optimised
@@ -49,10 +49,15 @@ dev: setup
 sqlx-prepare:
 	scripts/sqlx-prepare.sh
 
+## sqlx-check: fail when .sqlx/ does not match the queries (CI); a script rather than sqlx-cli, see inside
+sqlx-check: setup server
+	scripts/sqlx-check.sh
+
 fmt:
 	cargo fmt --all
 
-lint:
+## lint: formatting and clippy with warnings as errors (CI runs it before the tests)
+lint: setup
 	cargo fmt --all -- --check
 	cargo clippy -p app --features ssr -p server --tests -- -D warnings
 

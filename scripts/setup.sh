@@ -26,6 +26,16 @@ if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unkno
   rustup target add wasm32-unknown-unknown
 fi
 
+# `make lint` (CI runs it) needs rustfmt and clippy; a minimal rustup profile has neither.
+missing_components=()
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" || missing_components+=("$component")
+done
+if (( ${#missing_components[@]} )); then
+  say "Adding the Rust components ${missing_components[*]}"
+  rustup component add "${missing_components[@]}"
+fi
+
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
   say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   # Not --locked: its lockfile pins a crate version the registry no longer has. --debug: it

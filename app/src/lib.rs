@@ -6,6 +6,8 @@ pub mod app;
 pub mod components;
 pub mod dashboard;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod features;
 #[cfg(feature = "ssr")]
 pub mod guard;

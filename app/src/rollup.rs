@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 
 /// Records the store time zone. When it differs from the one the rollups were built in, every
 /// rollup row is rebuilt in the new zone. Returns whether a rebuild happened.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx::Result<bool> {
     // Validates the name: Postgres refuses an unknown zone.
     sqlx::query!("select now() at time zone $1 as t", timezone)
@@ -47,6 +48,7 @@ pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx
 
 /// Rebuilds the rollup rows of the local days `from..=to` from the facts and bumps the data
 /// version. Ingestion calls it with the days its run touched.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn refresh_days(
     conn: &mut PgConnection,
     from: NaiveDate,
@@ -145,6 +147,7 @@ pub async fn refresh_days(
 }
 
 /// Rebuilds the `customer_month` rows of the months overlapping local days `from..=to`.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 async fn refresh_customer_month(
     conn: &mut sqlx::PgConnection,
     from: NaiveDate,
@@ -180,6 +183,7 @@ async fn refresh_customer_month(
 }
 
 /// Rebuilds the whole rollup (after a bulk load or a time-zone change).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn refresh_all(conn: &mut PgConnection) -> sqlx::Result<()> {
     let bounds = sqlx::query!(
         r#"select (min(ordered_at) at time zone s.timezone)::date as "first: NaiveDate",
@@ -200,6 +204,7 @@ pub async fn refresh_all(conn: &mut PgConnection) -> sqlx::Result<()> {
 
 /// Rebuilds the rollups when there are orders but no rollup rows (a migration recreated the
 /// tables). Returns whether it did.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn ensure(conn: &mut PgConnection) -> sqlx::Result<bool> {
     let missing = sqlx::query_scalar!(
         r#"select exists (select 1 from sales_order)
@@ -217,6 +222,7 @@ pub async fn ensure(conn: &mut PgConnection) -> sqlx::Result<bool> {
 }
 
 /// Retires every cached dashboard result: the cache keys carry this version.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query!("update rollup_state set data_version = data_version + 1, updated_at = now()")
         .execute(&mut *conn)

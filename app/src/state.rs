@@ -86,16 +86,25 @@ impl ResultCache {
         );
         let entry =
             self.0
-                .try_get_with(key, async {
+                .entry(key)
+                .or_try_insert_with(async {
                     let value = compute.await?;
                     Ok::<_, AppError>(std::sync::Arc::new(value)
                         as std::sync::Arc<dyn std::any::Any + Send + Sync>)
                 })
                 .await
                 .map_err(|err| (*err).clone())?;
-        entry.downcast_ref::<T>().cloned().ok_or_else(|| {
-            AppError::internal("result cache", "an entry of another type under this key")
-        })
+        // A miss is the one call that computed the entry; callers that waited for it are hits.
+        let outcome = if entry.is_fresh() { "miss" } else { "hit" };
+        metrics::counter!("storepulse_cache_requests_total", "query" => query.to_string(), "outcome" => outcome)
+            .increment(1);
+        entry
+            .into_value()
+            .downcast_ref::<T>()
+            .cloned()
+            .ok_or_else(|| {
+                AppError::internal("result cache", "an entry of another type under this key")
+            })
     }
 }
 

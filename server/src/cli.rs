@@ -10,9 +10,10 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 use crate::db::{embedded::EmbeddedPostgres, DataLock, Database};
 use crate::ingest::demo::{self, DemoOptions};
-use crate::ingest::format::{DateOrder, FormatChoice};
-use crate::ingest::run::{self as ingest_run, InputFile, Job, Store};
+use crate::ingest::run::{self as ingest_run, InputFile, Store};
+use crate::ingest::source::{forget_source, prepare_job, JobOptions, Prepared, SourceRef, Target};
 use crate::{bootstrap, keys::Keys, startup, telemetry};
+use app::features::sources::format::{DateOrder, FormatChoice};
 
 #[derive(Parser)]
 #[command(
@@ -463,21 +464,28 @@ async fn ingest_files(
     for id in ingest_run::mark_interrupted(pool).await? {
         println!("run {id} had been interrupted (its process stopped); it is marked as such");
     }
-    let created = app::features::sources::queries::source_by_name(pool, source)
-        .await?
-        .is_none();
-    let (source_id, source_settings) = ingest_run::file_source(pool, source, |s| {
-        if let Some(order) = date_order {
-            s.date_order = order;
-        }
-        if let Some(tz) = timezone {
-            s.timezone = Some(tz);
-        }
-        if let Some(pct) = max_rejected_percent {
-            s.max_rejected_percent = pct;
-        }
-    })
-    .await?;
+    let target = Target::find(pool, SourceRef::Name(source)).await?;
+    let mut source_settings = target.settings();
+    if let Some(order) = date_order {
+        source_settings.date_order = order;
+    }
+    if let Some(tz) = timezone {
+        source_settings.timezone = Some(tz);
+    }
+    if let Some(pct) = max_rejected_percent {
+        source_settings.max_rejected_percent = pct;
+    }
+    let options = JobOptions {
+        store: Store {
+            currency: settings.currency.clone(),
+            timezone: settings.store_timezone.clone(),
+            limits: settings.value_limits(),
+        },
+        format,
+        started_by: None,
+        inventory: settings.inventory,
+    };
+    let Prepared { job, created } = prepare_job(pool, target, source_settings, options).await?;
     let files: Vec<InputFile> = paths
         .iter()
         .map(|path| InputFile {
@@ -493,18 +501,6 @@ async fn ingest_files(
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
-    let job = Job {
-        source_id,
-        settings: source_settings,
-        store: Store {
-            currency: settings.currency.clone(),
-            timezone: settings.store_timezone.clone(),
-            limits: settings.value_limits(),
-        },
-        format,
-        started_by: None,
-        inventory: settings.inventory,
-    };
 
     let progress = Arc::new(crate::ingest::file::Progress::default());
     let bar = indicatif::ProgressBar::new(total);
@@ -538,7 +534,7 @@ async fn ingest_files(
         println!("  peak memory of this process: {peak} MiB");
     }
     if !summary.succeeded && created {
-        ingest_run::forget_source(pool, source_id).await?;
+        forget_source(pool, job.source_id).await?;
         println!("  nothing was loaded, so the new source '{source}' was not kept");
     }
     anyhow::ensure!(

@@ -95,6 +95,10 @@ pub struct Settings {
     pub login_window_seconds: i32,
     /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Addresses and CIDR ranges that may read `/metrics` (default: this machine only).
+    pub metrics_allow: Vec<AddressRange>,
+    /// Bearer token that opens `/metrics` from any address; unset: only `metrics_allow`.
+    pub metrics_token: Option<Secret>,
     /// Send `Strict-Transport-Security`; by default on when `public_url` is https.
     pub hsts: Option<bool>,
     /// Log filter, e.g. `info` or `storepulse=debug,sqlx=warn`.
@@ -154,6 +158,10 @@ impl Default for Settings {
             login_max_failures_per_account: 100,
             login_window_seconds: 60 * 60,
             trust_forwarded_for: false,
+            metrics_allow: ["127.0.0.1", "::1"]
+                .map(|a| AddressRange::try_from(a.to_string()).expect("an address"))
+                .to_vec(),
+            metrics_token: None,
             hsts: None,
             log: "info,sqlx=warn,tower_sessions=warn".into(),
             min_order_date: ValueLimits::default().min_date,
@@ -281,7 +289,8 @@ impl Settings {
     /// The origin (`scheme://host[:port]`) of the public URL, if one is set.
     pub fn public_origin(&self) -> Option<String> {
         let url = self.public_url.as_deref()?;
-        app::features::embed::types::normalize_origin(crate::router::origin_of(url)).ok()
+        app::features::embed::types::normalize_origin(app::features::embed::types::origin_of(url))
+            .ok()
     }
 
     /// The ranges of values a file may hold.
@@ -299,6 +308,36 @@ impl Settings {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// An address or a CIDR range (`127.0.0.1`, `10.0.0.0/8`, `::1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AddressRange(ipnet::IpNet);
+
+impl AddressRange {
+    pub fn contains(&self, address: &std::net::IpAddr) -> bool {
+        self.0.contains(address)
+    }
+}
+
+impl TryFrom<String> for AddressRange {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let text = text.trim();
+        text.parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(AddressRange)
+            .map_err(|_| {
+                format!("'{text}' is neither an IP address nor a CIDR range such as 10.0.0.0/8")
+            })
+    }
+}
+
+impl From<AddressRange> for String {
+    fn from(range: AddressRange) -> String {
+        range.0.to_string()
     }
 }
 
@@ -347,6 +386,37 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("max_quantity must be 1 to"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn metrics_access_comes_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(Path::new("none.toml")).map_err(|e| e.to_string())?;
+            let loopback: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+            assert!(s.metrics_allow.iter().any(|r| r.contains(&loopback)));
+            assert!(s.metrics_token.is_none());
+            jail.set_env(
+                "STOREPULSE_METRICS_ALLOW",
+                r#"["10.20.0.0/16", "192.0.2.9"]"#,
+            );
+            jail.set_env("STOREPULSE_METRICS_TOKEN", "scrape-me");
+            let s = Settings::load(Path::new("none.toml")).map_err(|e| e.to_string())?;
+            assert!(!s.metrics_allow.iter().any(|r| r.contains(&loopback)));
+            assert!(s.metrics_allow[0].contains(&"10.20.3.4".parse().unwrap()));
+            assert!(s.metrics_allow[1].contains(&"192.0.2.9".parse().unwrap()));
+            assert_eq!(
+                s.metrics_token.as_ref().map(Secret::expose),
+                Some("scrape-me")
+            );
+            assert!(!format!("{s:?}").contains("scrape-me"));
+            jail.set_env("STOREPULSE_METRICS_ALLOW", r#"["intranet"]"#);
+            let err = Settings::load(Path::new("none.toml")).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("'intranet' is neither"),
+                "{err:#}"
+            );
             Ok(())
         });
     }

@@ -23,11 +23,13 @@ const STATIC_PREFIXES: &[&str] = &["/pkg/", "/assets/", "/favicon"];
 /// (`/fn/` and `/api/` check roles themselves and answer 401 rather than redirect.)
 const PUBLIC_PREFIXES: &[&str] = &[
     "/login", "/fn/", "/api/", "/pkg/", "/assets/", "/health", "/ready", "/favicon", "/embed/",
+    "/metrics",
 ];
 
 pub fn router(
     state: AppState,
     sessions: SessionManagerLayer<PostgresStore, SignedCookie>,
+    metrics: crate::telemetry::MetricsAccess,
 ) -> Router {
     let site_root = state.leptos_options.site_root.to_string();
     let routes = generate_route_list(App);
@@ -38,6 +40,11 @@ pub fn router(
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        // Prometheus text for allowed addresses or the metrics token (docs/operations.md).
+        .route(
+            "/metrics",
+            get(crate::telemetry::metrics_endpoint).layer(axum::Extension(metrics)),
+        )
         .merge(crate::api::routes())
         .leptos_routes_with_context(
             &state,
@@ -69,6 +76,8 @@ pub fn router(
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         }))
+        // Latency per route template; outermost, so that it counts every layer's time.
+        .layer(middleware::from_fn(crate::telemetry::track_request))
         .with_state(state)
 }
 
@@ -125,6 +134,7 @@ pub async fn database_guard(
     let path = request.uri().path();
     let needs_database = !(path == "/health"
         || path == "/ready"
+        || path == "/metrics"
         || STATIC_PREFIXES.iter().any(|p| path.starts_with(p)));
     if needs_database {
         if let Some(reason) = health.down_reason() {
@@ -279,7 +289,8 @@ async fn refuse_cross_site_writes(
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    let sender = text(header::ORIGIN).or_else(|| text(header::REFERER).map(origin_of));
+    let sender = text(header::ORIGIN)
+        .or_else(|| text(header::REFERER).map(app::features::embed::types::origin_of));
     let origin_ok = match sender {
         Some(sender) => {
             let site = site_origins(
@@ -300,17 +311,6 @@ async fn refuse_cross_site_writes(
     } else {
         tracing::warn!(uri = %request.uri(), "refused a cross-site write");
         app::error::AppError::Forbidden.into_response()
-    }
-}
-
-/// The `scheme://host[:port]` part of a URL.
-pub(crate) fn origin_of(url: &str) -> &str {
-    match url.find("://") {
-        Some(at) => {
-            let rest = &url[at + 3..];
-            &url[..at + 3 + rest.find(['/', '?', '#']).unwrap_or(rest.len())]
-        }
-        None => url,
     }
 }
 
@@ -345,6 +345,7 @@ fn site_origins(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::features::embed::types::origin_of;
 
     #[test]
     fn public_paths() {

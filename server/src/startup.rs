@@ -95,7 +95,12 @@ pub async fn build_router(
             settings.session_idle_minutes,
         )))
         .with_signed(keys.session.clone());
-    Ok(router::router(app_state(pool, settings, keys), sessions))
+    crate::telemetry::install_metrics();
+    Ok(router::router(
+        app_state(pool, settings, keys),
+        sessions,
+        crate::telemetry::MetricsAccess::from_settings(settings),
+    ))
 }
 
 /// Serves until `shutdown` completes. Client addresses are passed on for throttling and audit.
@@ -104,13 +109,16 @@ pub async fn serve(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
+    let upkeep = crate::telemetry::spawn_metrics_upkeep();
+    let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("server error")
+    .context("server error");
+    upkeep.abort();
+    served
 }
 
 /// Deletes expired sessions in the background.

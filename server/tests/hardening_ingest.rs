@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use app::dashboard::filter::{DashboardFilter, Preset};
-use app::features::sources::format::{detect, DateOrder, FormatChoice, RowParser, ValueLimits};
+use app::features::sources::format::{
+    detect, DateOrder, FileKind, FormatChoice, RowParser, ValueLimits,
+};
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use server::ingest::file::{read_rows, Event, Progress};
-use server::ingest::format::FileKind;
 use server::ingest::run::{self, InputFile, Job, RunSummary, Store};
 use sqlx::PgPool;
 use zip::write::SimpleFileOptions;
@@ -279,7 +280,7 @@ fn a_workbook_within_the_limits_still_reads() {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
     sheet.write_string(1, 0, "536365").unwrap();
-    sheet.write_string(1, 1, &"z".repeat(32_767)).unwrap();
+    sheet.write_string(1, 1, "z".repeat(32_767)).unwrap();
     sheet.write_number(1, 2, 6.0).unwrap();
     let file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
     book.save(file.path()).unwrap();
@@ -431,7 +432,9 @@ async fn load(pool: &PgPool, name: &str, bytes: &[u8]) -> RunSummary {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    let (source_id, settings) = run::file_source(pool, "Test", |_| {}).await.unwrap();
+    let (source_id, settings) = server::ingest::source::file_source(pool, "Test", |_| {})
+        .await
+        .unwrap();
     let job = Job {
         source_id,
         settings,

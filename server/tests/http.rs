@@ -315,3 +315,101 @@ async fn invalid_filters_say_which_field(pool: PgPool) {
         "{body}"
     );
 }
+
+/// `/metrics` answers this machine (the default `metrics_allow`) with request latency per route
+/// template, the pool's gauges, cache lookups and finished ingest runs.
+#[sqlx::test(migrations = false)]
+async fn metrics_are_served_to_allowed_addresses(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.client_as(VIEWER).await;
+    assert_eq!(
+        viewer.get(app.url(SALES)).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        viewer.get(app.url(SALES)).send().await.unwrap().status(),
+        200
+    );
+    let admin = app.client_as(ADMIN).await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(
+            b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+              100,A1,Mug,2,2026-03-01 10:00,5.00,c1,United Kingdom\n"
+                .to_vec(),
+        )
+        .file_name("orders.csv"),
+    );
+    let upload = admin
+        .post(app.url("/api/v1/ingest?source=Shop"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200, "{}", upload.text().await.unwrap());
+
+    let response = app.client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"storepulse_http_request_duration_seconds_bucket{method="GET",route="/fn/get_sales_overview",status="2xx",le="0.5"}"#,
+        r#"storepulse_http_request_duration_seconds_count{method="POST",route="/fn/login",status="2xx"}"#,
+        "storepulse_db_pool_connections ",
+        "storepulse_db_pool_idle_connections ",
+        "storepulse_db_pool_max_connections ",
+        r#"storepulse_cache_requests_total{query="sales.overview",outcome="miss"}"#,
+        r#"storepulse_cache_requests_total{query="sales.overview",outcome="hit"}"#,
+        r#"storepulse_ingest_runs_total{outcome="succeeded"}"#,
+        r#"storepulse_ingest_rows_total{outcome="succeeded"}"#,
+        r#"storepulse_ingest_rows_per_second_bucket{outcome="succeeded",le="+Inf"}"#,
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    // Route templates, never URLs with ids or queries.
+    assert!(!text.contains("source=Shop"), "{text}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn metrics_are_refused_elsewhere_without_the_token(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, |s| {
+        s.metrics_allow = vec![];
+        s.metrics_token = Some(server::config::Secret::new("scrape-me-7f3a"));
+    })
+    .await;
+    let client = app.client();
+    let get = |token: Option<&str>| {
+        let mut request = client.get(app.url("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 403);
+    assert_eq!(get(Some("scrape-me")).await.unwrap().status(), 403);
+    let allowed = get(Some("scrape-me-7f3a")).await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert!(allowed
+        .text()
+        .await
+        .unwrap()
+        .contains("storepulse_db_pool_connections"));
+}
+
+/// Behind a trusted proxy the client's address counts, not the proxy's loopback.
+#[sqlx::test(migrations = false)]
+async fn metrics_behind_a_proxy_go_by_the_client_address(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, |s| s.trust_forwarded_for = true).await;
+    let client = app.client();
+    let from = |address: &'static str| {
+        client
+            .get(app.url("/metrics"))
+            .header("x-forwarded-for", address)
+            .send()
+    };
+    assert_eq!(from("203.0.113.7").await.unwrap().status(), 403);
+    assert_eq!(from("127.0.0.1").await.unwrap().status(), 200);
+}

@@ -10,6 +10,7 @@ use crate::error::AppError;
 
 /// The channels, sources, countries and categories the filter bar offers.
 #[server(prefix = "/fn", endpoint = "get_filter_options", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_filter_options() -> Result<FilterOptions, AppError> {
     use crate::features::auth::types::Role;
     crate::guard::anyone(|state, who| async move {

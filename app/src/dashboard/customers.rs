@@ -38,6 +38,7 @@ pub struct CustomerFacts {
 }
 
 /// Every customer who bought in the range and slice, largest net revenue first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_facts(
     db: impl PgExecutor<'_>,
     range: DateRange,

@@ -9,6 +9,7 @@ use sqlx::PgExecutor;
 use super::filter::{FilterOptions, Freshness};
 
 /// Today in the store's time zone.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn store_today(db: impl PgExecutor<'_>) -> sqlx::Result<NaiveDate> {
     sqlx::query_scalar!(
         r#"select (now() at time zone coalesce((select timezone from rollup_state), 'UTC'))::date as "today!: NaiveDate""#
@@ -18,6 +19,7 @@ pub async fn store_today(db: impl PgExecutor<'_>) -> sqlx::Result<NaiveDate> {
 }
 
 /// The local day of the latest order, if there is any data.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn latest_order_day(
     db: impl PgExecutor<'_>,
     until: NaiveDate,
@@ -33,6 +35,7 @@ pub async fn latest_order_day(
 }
 
 /// The local day of the first order, if there is any data.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn first_order_day(
     db: impl PgExecutor<'_>,
     since: NaiveDate,
@@ -48,6 +51,7 @@ pub async fn first_order_day(
 }
 
 /// Local time of the latest order and of the last finished ingest (or rollup rebuild).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn freshness(db: impl PgExecutor<'_>) -> sqlx::Result<Freshness> {
     let row = sqlx::query!(
         r#"select s.timezone as "timezone!",
@@ -68,6 +72,7 @@ pub async fn freshness(db: impl PgExecutor<'_>) -> sqlx::Result<Freshness> {
 }
 
 /// The channels, sources, countries and categories present in the rollup.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn filter_options(db: &sqlx::PgPool) -> sqlx::Result<FilterOptions> {
     let channels = sqlx::query_scalar!("select distinct channel from daily_sales order by 1")
         .fetch_all(db)

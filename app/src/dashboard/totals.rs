@@ -26,6 +26,7 @@ pub struct SalesTotals {
 /// (`category_orders`), which counts an order once per selected category it has lines in — the
 /// KPI card takes the exact count from the facts instead (Sales' `distinct_orders`).
 #[cfg(feature = "ssr")]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn sales_totals(
     db: impl PgExecutor<'_>,
     range: DateRange,

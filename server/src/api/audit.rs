@@ -6,10 +6,15 @@ use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
 use app::state::AppState;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 
-use super::{authorize, csv_response, wants_csv, ErrorBody, FormatParam};
+use super::{authorize, ErrorBody, Format, FormatParam};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
+}
 
 /// Who did what, to what, when and from where, newest first. Filter by `action` (prefix, e.g.
 /// `login`, `user.`, `embed.`), `actor` (part of an email or `token:<name>`), `from`/`to` (UTC
@@ -23,27 +28,12 @@ pub async fn list(
     Query(filter): Query<AuditFilter>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
-    let csv = wants_csv(format.format.as_deref())?;
+    let format = Format::parse(format.format.as_deref())?;
     authorize(&caller, Role::Admin)?;
-    let entries = audit_log(&state, &filter, if csv { AUDIT_EXPORT } else { AUDIT_PAGE }).await?;
-    if !csv {
-        return Ok(Json(entries).into_response());
-    }
-    let rows = entries
-        .into_iter()
-        .map(|e| {
-            vec![
-                e.at.to_rfc3339(),
-                e.actor.unwrap_or_default(),
-                e.action,
-                e.target.unwrap_or_default(),
-                e.ip.unwrap_or_default(),
-            ]
-        })
-        .collect();
-    csv_response(
-        "audit-log",
-        &["at_utc", "actor", "action", "target", "ip"],
-        rows,
-    )
+    let limit = match format {
+        Format::Csv => AUDIT_EXPORT,
+        Format::Json => AUDIT_PAGE,
+    };
+    let entries = audit_log(&state, &filter, limit).await?;
+    format.respond("audit-log", entries, |entries| entries)
 }

@@ -17,10 +17,23 @@ use axum_extra::extract::Query;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{authorize, csv_response, ErrorBody};
+use super::{authorize, csv_download, ErrorBody, Format};
 use app::features::embed::types::Dashboard;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const DASHBOARD: Dashboard = Dashboard::Customers;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(summary))
+        .routes(routes!(acquisition))
+        .routes(routes!(engagement))
+        .routes(routes!(rfm))
+        .routes(routes!(clusters))
+        .routes(routes!(cohorts))
+        .routes(routes!(segment))
+}
 
 async fn viewer_overview(
     state: &AppState,
@@ -212,30 +225,10 @@ pub async fn segment(
         )
     })?;
     let sort = params.sort.unwrap_or_default();
-    match params.format.as_deref() {
-        Some("csv") => {
+    match Format::parse(params.format.as_deref())? {
+        Format::Csv => {
             let (range, _, _, rows) =
                 group_rows(&state, &filter, kind, &id, sort, 0, usize::MAX).await?;
-            let cells = rows
-                .into_iter()
-                .map(|c| {
-                    vec![
-                        c.customer,
-                        c.name.unwrap_or_default(),
-                        c.country.unwrap_or_default(),
-                        c.first_order.to_string(),
-                        c.last_order.to_string(),
-                        c.orders.to_string(),
-                        c.net_revenue.to_string(),
-                        c.recency_days.to_string(),
-                        c.r.to_string(),
-                        c.f.to_string(),
-                        c.m.to_string(),
-                        c.segment,
-                        c.cluster.map(|k| k.to_string()).unwrap_or_default(),
-                    ]
-                })
-                .collect();
             let safe_id: String = id
                 .chars()
                 .map(|ch| {
@@ -246,32 +239,15 @@ pub async fn segment(
                     }
                 })
                 .collect();
-            csv_response(
-                &format!(
-                    "customers-{}-{safe_id}-{}-{}",
-                    kind.key(),
-                    range.from,
-                    range.to
-                ),
-                &[
-                    "customer",
-                    "name",
-                    "country",
-                    "first_order",
-                    "last_order",
-                    "orders",
-                    "net_revenue",
-                    "recency_days",
-                    "r",
-                    "f",
-                    "m",
-                    "segment",
-                    "cluster",
-                ],
-                cells,
-            )
+            let name = format!(
+                "customers-{}-{safe_id}-{}-{}",
+                kind.key(),
+                range.from,
+                range.to
+            );
+            csv_download(&name, &rows)
         }
-        None | Some("json") => {
+        Format::Json => {
             let limit = params.limit.unwrap_or(50);
             if !(1..=1000).contains(&limit) {
                 return Err(AppError::invalid("limit", "must be between 1 and 1000"));
@@ -288,9 +264,5 @@ pub async fn segment(
             .await?;
             Ok(Json(page).into_response())
         }
-        Some(other) => Err(AppError::invalid(
-            "format",
-            format!("'{other}': use json or csv"),
-        )),
     }
 }

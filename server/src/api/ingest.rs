@@ -5,10 +5,12 @@ use app::error::AppError;
 use app::features::auth::caller::Caller;
 use app::features::auth::{session::audit, types::Role};
 use app::features::sources::queries;
-use app::features::sources::types::{validate_source_name, IngestRun};
+use app::features::sources::types::IngestRun;
 use app::state::AppState;
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Path as UrlPath, Query, Request, State};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, Multipart, Path as UrlPath, Query, Request, State,
+};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,9 +19,21 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
-use super::{authorize, spreadsheet_safe};
-use crate::ingest::format::FormatChoice;
+use super::{authorize, csv_download};
 use crate::ingest::run::{self, InputFile, Job, RunSummary, Store};
+use crate::ingest::source::{forget_source, prepare_job, JobOptions, Prepared, SourceRef, Target};
+use app::features::sources::format::FormatChoice;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        // Uploads stream to disk under their own limit (`max_upload_bytes`).
+        .routes(routes!(upload).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(run))
+        .routes(routes!(rejections_csv))
+        .routes(routes!(retry))
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -114,32 +128,17 @@ pub async fn upload(
     };
     // The source: an existing one, or a name for a new one that is created only once the files
     // have arrived (a refused upload leaves no source behind).
-    let (existing, new_name) = match params.source_id {
-        Some(id) => {
-            let source = queries::source_by_id(&state.pool, id)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("Source {id}")))?;
-            (Some((source.source_id, source.settings.0)), None)
-        }
-        None => {
-            let name = params
-                .source
-                .as_deref()
-                .unwrap_or("Uploads")
-                .trim()
-                .to_string();
-            validate_source_name(&name)?;
-            match queries::source_by_name(&state.pool, &name).await? {
-                Some(source) => (Some((source.source_id, source.settings.0)), None),
-                None => (None, Some(name)),
-            }
-        }
+    let name = params.source.as_deref().unwrap_or("Uploads").trim();
+    let source = match params.source_id {
+        Some(id) => SourceRef::Id(id),
+        None => SourceRef::Name(name),
     };
-    let before = existing
-        .as_ref()
-        .map(|(_, settings)| settings.clone())
-        .unwrap_or_default();
-    let settings = with_params(before.clone(), &params)?;
+    let target = Target::find(&state.pool, source).await?;
+    let new_name = match &target {
+        Target::New { name } => Some(name.clone()),
+        Target::Existing { .. } => None,
+    };
+    let settings = with_params(target.settings(), &params)?;
     let dir = UploadDir::new(
         state
             .upload_dir
@@ -149,31 +148,7 @@ pub async fn upload(
         .await
         .map_err(|e| AppError::internal("upload folder", e))?;
     let files = receive(&state, &dir.path, params.filename.as_deref(), request).await?;
-    let (source_id, created) = match (existing, new_name.as_deref()) {
-        (Some((id, _)), _) => (id, false),
-        (None, Some(name)) => {
-            match queries::insert_source(&state.pool, "file", name, &settings).await? {
-                Some(id) => (id, true),
-                // Created meanwhile by another upload: load into it.
-                None => (
-                    queries::source_by_name(&state.pool, name)
-                        .await?
-                        .ok_or_else(|| AppError::NotFound(format!("Source '{name}'")))?
-                        .source_id,
-                    false,
-                ),
-            }
-        }
-        (None, None) => unreachable!("a source is either found or named"),
-    };
-    if !created && settings != before {
-        queries::update_settings(&state.pool, source_id, &settings).await?;
-    }
-    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    audit(&state.pool, &user, "source.upload", Some(&names.join(", "))).await?;
-    let job = Job {
-        source_id,
-        settings,
+    let options = JobOptions {
         store: Store {
             currency: state.currency.clone(),
             timezone: state.timezone.clone(),
@@ -183,6 +158,9 @@ pub async fn upload(
         started_by: Some(user.id),
         inventory: state.inventory,
     };
+    let Prepared { job, created } = prepare_job(&state.pool, target, settings, options).await?;
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    audit(&state.pool, &user, "source.upload", Some(&names.join(", "))).await?;
     if params.wait.unwrap_or(true) {
         let summary = run::ingest_upload(
             &state.pool,
@@ -196,7 +174,7 @@ pub async fn upload(
             Ok(summary) => summary,
             Err(err) => {
                 if created {
-                    run::forget_source(&state.pool, source_id).await?;
+                    forget_source(&state.pool, job.source_id).await?;
                 }
                 return Err(err.into());
             }
@@ -208,7 +186,7 @@ pub async fn upload(
         } else {
             if created {
                 // Nothing was loaded: the new source goes again, with this run and its files.
-                run::forget_source(&state.pool, source_id).await?;
+                forget_source(&state.pool, job.source_id).await?;
                 summary.notes.push(format!(
                     "Nothing was loaded, so the new source '{}' was not kept.",
                     new_name.unwrap_or_default()
@@ -406,39 +384,7 @@ pub async fn rejections_csv(
         return Err(AppError::NotFound(format!("Ingest run {id}")));
     }
     let rows = queries::rejections(&state.pool, id).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>, record: [String; 5]| {
-        out.write_record(record)
-            .map_err(|e| AppError::internal("csv", e))
-    };
-    write(
-        &mut out,
-        ["file", "line", "column", "reason", "row"].map(String::from),
-    )?;
-    for r in rows {
-        write(
-            &mut out,
-            [
-                spreadsheet_safe(&r.file_name),
-                r.line.to_string(),
-                spreadsheet_safe(r.column_name.as_deref().unwrap_or("")),
-                spreadsheet_safe(&r.reason),
-                spreadsheet_safe(&r.raw),
-            ],
-        )?;
-    }
-    let body = out.into_inner().map_err(|e| AppError::internal("csv", e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"run-{id}-rejected-rows.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    csv_download(&format!("run-{id}-rejected-rows"), &rows)
 }
 
 /// Loads a failed or interrupted run's files again, as a new run in the background.

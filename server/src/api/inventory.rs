@@ -19,7 +19,7 @@ use app::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use axum_extra::extract::Query;
 use chrono::NaiveDate;
@@ -27,19 +27,36 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    authorize, authorize_dashboard, authorize_format, csv_response, json_body, ErrorBody,
-    FormatParam,
+    authorize, authorize_dashboard, authorize_format, json_body, ErrorBody, Export, FormatParam,
+    OfDashboard,
 };
 use app::features::embed::types::Dashboard;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const DASHBOARD: Dashboard = Dashboard::Inventory;
 
-fn opt<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
+/// The Inventory & Pricing dashboard's routes.
+pub struct Inventory;
+
+impl OfDashboard for Inventory {
+    const DASHBOARD: Dashboard = DASHBOARD;
 }
 
-fn float(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:.4}")).unwrap_or_default()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(products))
+        .routes(routes!(product))
+        .routes(routes!(set_price))
+        .routes(routes!(decisions, create_decision))
+        .routes(routes!(decision))
+        .routes(routes!(signal_list))
+        .routes(routes!(recompute))
+        .routes(routes!(signal))
+        .routes(routes!(acknowledge_signal))
+        .routes(routes!(summary))
+        .routes(routes!(premium))
+        .routes(routes!(recommendations))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -69,75 +86,21 @@ pub async fn products(
     Query(status): Query<StatusParam>,
     Query(format): Query<FormatParam>,
 ) -> Result<Response, AppError> {
-    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
+    let (filter, format) =
+        authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = inventory(&state, &filter).await?;
     let products: Vec<ProductStock> = o
         .products
         .into_iter()
         .filter(|p| status.status.is_none_or(|s| p.status == s))
         .collect();
-    if csv {
-        let cells = products
-            .into_iter()
-            .map(|p| {
-                vec![
-                    p.sku,
-                    p.name,
-                    p.category,
-                    p.status.as_str().to_string(),
-                    p.abc.as_str().to_string(),
-                    opt(p.on_hand),
-                    opt(p.unit_cost),
-                    opt(p.price),
-                    p.units_sold.to_string(),
-                    p.net_revenue.to_string(),
-                    float(Some(p.daily_demand)),
-                    float(p.days_of_cover),
-                    float(p.turnover),
-                    float(Some(p.safety_stock)),
-                    float(Some(p.reorder_point)),
-                    p.suggested_order.to_string(),
-                    opt(p.order_by),
-                    opt(p.sells_out_on),
-                    opt(p.last_sale),
-                    p.lead_time_days.to_string(),
-                ]
-            })
-            .collect();
-        return csv_response(
-            &format!("stock-{}", o.as_of),
-            &[
-                "sku",
-                "name",
-                "category",
-                "status",
-                "abc",
-                "on_hand",
-                "unit_cost",
-                "price",
-                "units_sold",
-                "net_revenue",
-                "daily_demand",
-                "days_of_cover",
-                "turnover",
-                "safety_stock",
-                "reorder_point",
-                "suggested_order",
-                "order_by",
-                "sells_out_on",
-                "last_sale",
-                "lead_time_days",
-            ],
-            cells,
-        );
-    }
-    Ok(Json(ProductsBody {
+    let name = format!("stock-{}", o.as_of);
+    format.respond(&name, products, |products| ProductsBody {
         range: o.range,
         as_of: o.as_of,
         currency: o.currency,
         products,
     })
-    .into_response())
 }
 
 /// One product: stock figures, competitor position, elasticity, recommendation, daily stock and
@@ -202,46 +165,9 @@ pub async fn decisions(
     caller: Caller,
     Query(params): Query<DecisionParams>,
 ) -> Result<Response, AppError> {
-    let csv = authorize_format(&caller, params.format.as_deref())?;
+    let format = authorize_format(&caller, params.format.as_deref())?;
     let list = queries::decisions(&state.pool, params.product_id, None, DECISION_ROWS).await?;
-    if csv {
-        let cells = list
-            .into_iter()
-            .map(|d| {
-                vec![
-                    d.decision_id.to_string(),
-                    d.decided_at.to_rfc3339(),
-                    d.sku,
-                    d.product_name,
-                    d.kind,
-                    d.status,
-                    d.old_price.to_string(),
-                    d.new_price.to_string(),
-                    d.decided_by.unwrap_or_default(),
-                    d.reason,
-                    d.note,
-                ]
-            })
-            .collect();
-        return csv_response(
-            "pricing-decisions",
-            &[
-                "id",
-                "decided_at",
-                "sku",
-                "product",
-                "kind",
-                "status",
-                "old_price",
-                "new_price",
-                "decided_by",
-                "reason",
-                "note",
-            ],
-            cells,
-        );
-    }
-    Ok(Json(list).into_response())
+    format.respond("pricing-decisions", list, |list| list)
 }
 
 /// One decision.
@@ -385,45 +311,14 @@ pub struct PremiumBody {
     responses((status = 200, body = PremiumBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn premium(
     State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<DashboardFilter>,
-    Query(format): Query<FormatParam>,
+    Export { filter, format, .. }: Export<Inventory>,
 ) -> Result<Response, AppError> {
-    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = inventory(&state, &filter).await?;
-    if csv {
-        let cells = o
-            .premium
-            .into_iter()
-            .map(|p| {
-                vec![
-                    p.sku,
-                    p.name,
-                    p.net_revenue.to_string(),
-                    p.customers.to_string(),
-                    float(Some(p.customer_share)),
-                    float(Some(p.units_per_order)),
-                ]
-            })
-            .collect();
-        return csv_response(
-            &format!("premium-products-{}-{}", o.range.from, o.range.to),
-            &[
-                "sku",
-                "name",
-                "net_revenue",
-                "customers",
-                "customer_share",
-                "units_per_order",
-            ],
-            cells,
-        );
-    }
-    Ok(Json(PremiumBody {
+    let name = format!("premium-products-{}-{}", o.range.from, o.range.to);
+    format.respond(&name, o.premium, |products| PremiumBody {
         range: o.range,
-        products: o.premium,
+        products,
     })
-    .into_response())
 }
 
 /// Every product's competitor position, elasticity and recommended price (or hold, with the
@@ -432,62 +327,13 @@ pub async fn premium(
     responses((status = 200, body = PricingOverview), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn recommendations(
     State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<DashboardFilter>,
-    Query(format): Query<FormatParam>,
+    Export { filter, format, .. }: Export<Inventory>,
 ) -> Result<Response, AppError> {
-    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
-    let o = pricing(&state, &filter).await?;
-    if csv {
-        let cells = o
-            .products
-            .into_iter()
-            .map(|p| {
-                let r = p.recommendation;
-                vec![
-                    p.sku,
-                    p.name,
-                    p.category,
-                    opt(p.unit_cost),
-                    r.current_price.to_string(),
-                    opt(p.position.cheapest),
-                    opt(p.position.average),
-                    opt(p.position.rank),
-                    opt(p.position.price_index),
-                    float(p.elasticity.estimate),
-                    float(p.elasticity.std_error),
-                    p.elasticity.weeks.to_string(),
-                    opt(r.optimum),
-                    opt(r.recommended_price),
-                    opt(r.expected.as_ref().map(|e| e.weekly_profit)),
-                    opt(r.current.as_ref().map(|e| e.weekly_profit)),
-                    r.reason,
-                ]
-            })
-            .collect();
-        return csv_response(
-            &format!("price-recommendations-{}", o.as_of),
-            &[
-                "sku",
-                "name",
-                "category",
-                "unit_cost",
-                "current_price",
-                "cheapest_competitor",
-                "average_competitor",
-                "our_rank",
-                "price_index",
-                "elasticity",
-                "std_error",
-                "weeks",
-                "optimum",
-                "recommended_price",
-                "expected_weekly_profit",
-                "current_weekly_profit",
-                "reason",
-            ],
-            cells,
-        );
-    }
-    Ok(Json(o).into_response())
+    let mut o = pricing(&state, &filter).await?;
+    let name = format!("price-recommendations-{}", o.as_of);
+    let products = std::mem::take(&mut o.products);
+    format.respond(&name, products, |products| PricingOverview {
+        products,
+        ..o
+    })
 }

@@ -6,7 +6,7 @@ use app::dashboard::filter::{DashboardFilter, DateRange, Freshness, Grain};
 use app::error::AppError;
 use app::features::auth::caller::Caller;
 use app::features::sales::service::{
-    overview, top_customers as customers_of, top_products as products_of,
+    overview, page, top_customers as customers_of, top_products as products_of,
 };
 use app::features::sales::types::{
     BreakdownBy, BreakdownRow, Comparison, Concentration, MonthRow, ReturnedProduct, RevenuePoint,
@@ -14,27 +14,49 @@ use app::features::sales::types::{
 };
 use app::state::AppState;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use axum_extra::extract::Query;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{authorize, authorize_dashboard, csv_response, ErrorBody, FormatParam};
+use super::{authorize, authorize_dashboard, ErrorBody, Export, FormatParam, OfDashboard};
+use app::export::CsvRow;
 use app::features::auth::types::Role;
 use app::features::embed::types::Dashboard;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const DASHBOARD: Dashboard = Dashboard::Sales;
 
-/// The overview a viewer may read (the routes below return parts of it).
+/// The Sales dashboard's routes.
+pub struct Sales;
+
+impl OfDashboard for Sales {
+    const DASHBOARD: Dashboard = DASHBOARD;
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(summary))
+        .routes(routes!(timeseries))
+        .routes(routes!(monthly))
+        .routes(routes!(breakdown))
+        .routes(routes!(top_products))
+        .routes(routes!(top_customers))
+        .routes(routes!(concentration))
+        .routes(routes!(returns))
+}
+
+/// The Sales page as the caller's scope allows (the routes below return parts of it): the same
+/// service call as the page's server function.
 async fn viewer_overview(
     state: &AppState,
     caller: &Caller,
     filter: DashboardFilter,
 ) -> Result<SalesOverview, AppError> {
-    let filter = caller.dashboard(DASHBOARD, filter)?;
-    overview(state, &filter).await
+    page(state, &caller.scope(DASHBOARD, filter)?).await
 }
 
 /// Headline figures of the range and of the comparison period, and why net revenue moved.
@@ -138,49 +160,14 @@ pub async fn timeseries(
     responses((status = 200, body = MonthlyBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn monthly(
     State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<DashboardFilter>,
-    Query(format): Query<FormatParam>,
+    Export { filter, format, .. }: Export<Sales>,
 ) -> Result<Response, AppError> {
-    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = overview(&state, &filter).await?;
-    if csv {
-        let rows = o
-            .monthly
-            .iter()
-            .map(|m| {
-                vec![
-                    m.month.format("%Y-%m").to_string(),
-                    m.gross_revenue.to_string(),
-                    m.returns.to_string(),
-                    m.net_revenue.to_string(),
-                    m.orders.to_string(),
-                    decimal_text(m.aov),
-                    decimal_text(m.net_change),
-                    m.partial.to_string(),
-                ]
-            })
-            .collect();
-        return csv_response(
-            &format!("sales-by-month-{}-{}", o.range.from, o.range.to),
-            &[
-                "month",
-                "gross_revenue",
-                "returns",
-                "net_revenue",
-                "orders",
-                "aov",
-                "net_change_vs_previous_month",
-                "partial",
-            ],
-            rows,
-        );
-    }
-    Ok(Json(MonthlyBody {
+    let name = format!("sales-by-month-{}-{}", o.range.from, o.range.to);
+    format.respond(&name, o.monthly, |months| MonthlyBody {
         range: o.range,
-        months: o.monthly,
+        months,
     })
-    .into_response())
 }
 
 /// Revenue by country (top 8 and "Other"), channel, or category (top 6 and "Other"), with shares
@@ -193,49 +180,24 @@ pub async fn breakdown(
     Query(filter): Query<DashboardFilter>,
     Query(by): Query<ByParam>,
 ) -> Result<Response, AppError> {
-    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, by.format.as_deref())?;
+    let (filter, format) = authorize_dashboard(&caller, DASHBOARD, filter, by.format.as_deref())?;
     let by = by.by.ok_or_else(|| {
         AppError::invalid("by", "say what to split by: country, channel or category")
     })?;
     let o = overview(&state, &filter).await?;
-    let (rows, name) = match by {
+    let (rows, column) = match by {
         BreakdownBy::Country => (o.by_country, "country"),
         BreakdownBy::Channel => (o.by_channel, "channel"),
         BreakdownBy::Category => (o.by_category, "category"),
     };
-    if csv {
-        let cells = rows
-            .into_iter()
-            .map(|r| {
-                vec![
-                    r.key,
-                    r.gross_revenue.to_string(),
-                    r.returns.to_string(),
-                    r.net_revenue.to_string(),
-                    r.orders.to_string(),
-                    decimal_text(r.share),
-                ]
-            })
-            .collect();
-        return csv_response(
-            &format!("sales-by-{name}-{}-{}", o.range.from, o.range.to),
-            &[
-                name,
-                "gross_revenue",
-                "returns",
-                "net_revenue",
-                "orders",
-                "share",
-            ],
-            cells,
-        );
-    }
-    Ok(Json(BreakdownBody {
+    // The key column is named for what the rows are split by.
+    let header = [&[column], &BreakdownRow::HEADER[1..]].concat();
+    let name = format!("sales-by-{column}-{}-{}", o.range.from, o.range.to);
+    format.respond_as(&name, &header, rows, |rows| BreakdownBody {
         range: o.range,
         by,
         rows,
     })
-    .into_response())
 }
 
 /// Share of net revenue from the top 10 customers, the Pareto curve and the share of customers
@@ -259,47 +221,16 @@ pub async fn concentration(
     responses((status = 200, body = ReturnsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn returns(
     State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<DashboardFilter>,
-    Query(format): Query<FormatParam>,
+    Export { filter, format, .. }: Export<Sales>,
 ) -> Result<Response, AppError> {
-    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
     let o = overview(&state, &filter).await?;
-    if csv {
-        let cells = o
-            .most_returned
-            .into_iter()
-            .map(|p| {
-                vec![
-                    p.sku,
-                    p.name,
-                    p.category,
-                    p.returned_units.to_string(),
-                    p.returns.to_string(),
-                    decimal_text(p.return_rate),
-                ]
-            })
-            .collect();
-        return csv_response(
-            &format!("most-returned-{}-{}", o.range.from, o.range.to),
-            &[
-                "sku",
-                "name",
-                "category",
-                "returned_units",
-                "returns",
-                "return_rate",
-            ],
-            cells,
-        );
-    }
-    Ok(Json(ReturnsBody {
+    let name = format!("most-returned-{}-{}", o.range.from, o.range.to);
+    format.respond(&name, o.most_returned, |most_returned| ReturnsBody {
         range: o.range,
         grain: o.grain,
         points: o.series,
-        most_returned: o.most_returned,
+        most_returned,
     })
-    .into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -338,11 +269,6 @@ async fn top_request(
     Ok((range, totals.gross_revenue - totals.returns, limit))
 }
 
-/// A ratio or optional amount as CSV text (empty when absent).
-fn decimal_text(value: Option<Decimal>) -> String {
-    value.map(|s| s.round_dp(6).to_string()).unwrap_or_default()
-}
-
 /// Products by net revenue in the range, with units, orders and share; `format=csv` exports them.
 #[utoipa::path(get, path = "/api/v1/sales/top-products", tag = "sales", params(DashboardFilter, TopParams),
     responses((status = 200, body = TopProductsBody), (status = 401, body = ErrorBody), (status = 403, description = "CSV needs the analyst role", body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -352,7 +278,8 @@ pub async fn top_products(
     Query(filter): Query<DashboardFilter>,
     Query(params): Query<TopParams>,
 ) -> Result<Response, AppError> {
-    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
+    let (filter, format) =
+        authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
     let (range, net_revenue, limit) = top_request(&state, &filter, &params).await?;
     let rows = state
         .cache
@@ -363,37 +290,8 @@ pub async fn top_products(
             products_of(&state.pool, range, &filter, net_revenue, limit),
         )
         .await?;
-    if csv {
-        let name = format!("top-products-{}-{}", range.from, range.to);
-        let cells = rows
-            .into_iter()
-            .map(|p| {
-                vec![
-                    p.sku,
-                    p.name,
-                    p.category,
-                    p.units.to_string(),
-                    p.orders.to_string(),
-                    p.net_revenue.to_string(),
-                    decimal_text(p.share),
-                ]
-            })
-            .collect();
-        return csv_response(
-            &name,
-            &[
-                "sku",
-                "name",
-                "category",
-                "units",
-                "orders",
-                "net_revenue",
-                "share",
-            ],
-            cells,
-        );
-    }
-    Ok(Json(TopProductsBody { range, rows }).into_response())
+    let name = format!("top-products-{}-{}", range.from, range.to);
+    format.respond(&name, rows, |rows| TopProductsBody { range, rows })
 }
 
 /// Identified customers by net revenue in the range, with orders and share; `format=csv` exports them.
@@ -407,36 +305,10 @@ pub async fn top_customers(
 ) -> Result<Response, AppError> {
     // Customer names: users only, never an embed.
     authorize(&caller, Role::Viewer)?;
-    let (filter, csv) = authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
+    let (filter, format) =
+        authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
     let (range, net_revenue, limit) = top_request(&state, &filter, &params).await?;
     let rows = customers_of(&state, range, &filter, net_revenue, limit).await?;
-    if csv {
-        let name = format!("top-customers-{}-{}", range.from, range.to);
-        let cells = rows
-            .into_iter()
-            .map(|c| {
-                vec![
-                    c.customer,
-                    c.name.unwrap_or_default(),
-                    c.country.unwrap_or_default(),
-                    c.orders.to_string(),
-                    c.net_revenue.to_string(),
-                    decimal_text(c.share),
-                ]
-            })
-            .collect();
-        return csv_response(
-            &name,
-            &[
-                "customer",
-                "name",
-                "country",
-                "orders",
-                "net_revenue",
-                "share",
-            ],
-            cells,
-        );
-    }
-    Ok(Json(TopCustomersBody { range, rows }).into_response())
+    let name = format!("top-customers-{}-{}", range.from, range.to);
+    format.respond(&name, rows, |rows| TopCustomersBody { range, rows })
 }

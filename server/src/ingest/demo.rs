@@ -340,21 +340,21 @@ pub async fn generate(
     let started = Instant::now();
     let mut tx = pool.begin().await?;
     if replace {
-        sqlx::query("delete from source where kind = 'demo'")
+        sqlx::query!("delete from source where kind = 'demo'")
             .execute(&mut *tx)
             .await?;
     }
     // The rollup counts days in the store time zone; order times are written as local times in it.
     app::rollup::set_store_timezone(&mut tx, &options.timezone).await?;
-    sqlx::query("select set_config('TimeZone', $1, true)")
-        .bind(&options.timezone)
-        .execute(&mut *tx)
+    sqlx::query!("select set_config('TimeZone', $1, true)", options.timezone)
+        .fetch_one(&mut *tx)
         .await?;
-    let source_id: i64 = sqlx::query_scalar(
+    let settings = serde_json::json!({ "seed": options.seed, "orders": options.orders, "end_date": options.end_date });
+    let source_id = sqlx::query_scalar!(
         "insert into source (kind, name, settings) values ('demo', $1, $2) returning source_id",
+        DEMO_SOURCE_NAME,
+        settings
     )
-    .bind(DEMO_SOURCE_NAME)
-    .bind(serde_json::json!({ "seed": options.seed, "orders": options.orders, "end_date": options.end_date }))
     .fetch_one(&mut *tx)
     .await
     .context("a source named 'Demo shop' exists already: run `storepulse demo` to replace it")?;
@@ -368,7 +368,7 @@ pub async fn generate(
     )
     .await?;
     // Fresh statistics, so that the first queries after the demo load are planned on real sizes.
-    sqlx::query("analyze customer, product, sales_order, order_line")
+    sqlx::query!("analyze customer, product, sales_order, order_line")
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -398,18 +398,15 @@ impl<'a> Generator<'a> {
         source_id: i64,
         conn: &mut PgConnection,
     ) -> anyhow::Result<Generator<'a>> {
-        let next = |table: &str, column: &str| {
-            format!("select coalesce(max({column}), 0) + 1 from {table}")
-        };
-        let next_customer_id: i64 = sqlx::query_scalar(&next("customer", "customer_id"))
-            .fetch_one(&mut *conn)
-            .await?;
-        let next_product_id: i64 = sqlx::query_scalar(&next("product", "product_id"))
-            .fetch_one(&mut *conn)
-            .await?;
-        let next_order_id: i64 = sqlx::query_scalar(&next("sales_order", "sales_order_id"))
-            .fetch_one(&mut *conn)
-            .await?;
+        let next = sqlx::query!(
+            r#"select (select coalesce(max(customer_id), 0) + 1 from customer) as "customer!",
+                      (select coalesce(max(product_id), 0) + 1 from product) as "product!",
+                      (select coalesce(max(sales_order_id), 0) + 1 from sales_order) as "sales_order!""#
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let (next_customer_id, next_product_id, next_order_id) =
+            (next.customer, next.product, next.sales_order);
         let days = options.days as usize;
         let first_day = options.end_date - Duration::days(days as i64 - 1);
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
@@ -892,27 +889,23 @@ impl<'a> Generator<'a> {
             .iter()
             .map(|p| p.stock.max(0) as i32)
             .collect();
-        sqlx::query(
+        sqlx::query!(
             "update product p set list_price = u.price, on_hand = u.stock
              from unnest($1::bigint[], $2::numeric[], $3::int[]) as u(id, price, stock)
              where p.product_id = u.id",
+            &ids,
+            &prices,
+            &stock
         )
-        .bind(&ids)
-        .bind(&prices)
-        .bind(&stock)
         .execute(&mut *conn)
         .await?;
-        for (table, column) in [
-            ("customer", "customer_id"),
-            ("product", "product_id"),
-            ("sales_order", "sales_order_id"),
-        ] {
-            sqlx::query(&format!(
-                "select setval(pg_get_serial_sequence('{table}', '{column}'), (select coalesce(max({column}), 0) + 1 from {table}), false)"
-            ))
-            .execute(&mut *conn)
-            .await?;
-        }
+        sqlx::query!(
+            "select setval(pg_get_serial_sequence('customer', 'customer_id'), (select coalesce(max(customer_id), 0) + 1 from customer), false) as customer,
+                    setval(pg_get_serial_sequence('product', 'product_id'), (select coalesce(max(product_id), 0) + 1 from product), false) as product,
+                    setval(pg_get_serial_sequence('sales_order', 'sales_order_id'), (select coalesce(max(sales_order_id), 0) + 1 from sales_order), false) as sales_order"
+        )
+        .fetch_one(&mut *conn)
+        .await?;
         Ok(())
     }
 }
@@ -993,6 +986,7 @@ async fn copy(
     if data.is_empty() {
         return Ok(());
     }
+    // COPY … FROM STDIN streams data rather than binding parameters: sqlx cannot check it.
     let mut sink = conn.copy_in_raw(statement).await?;
     sink.send(data).await?;
     sink.finish()

@@ -70,7 +70,7 @@ enum Quote {
     Unquoted,
     Quoted,
     /// A quote inside a quoted field: it ends the field, or is the first of `""`.
-    QuoteInQuoted,
+    ClosingOrEscaped,
 }
 
 impl<R> LineGuard<R> {
@@ -96,9 +96,9 @@ impl<R: Read> Read for LineGuard<R> {
         for &b in &buf[..n] {
             let newline = b == b'\n' || b == b'\r';
             self.quote = match (self.quote, b) {
-                (Quote::Quoted, b'"') => Quote::QuoteInQuoted,
+                (Quote::Quoted, b'"') => Quote::ClosingOrEscaped,
                 (Quote::Quoted, _) => Quote::Quoted,
-                (Quote::QuoteInQuoted, b'"') => Quote::Quoted,
+                (Quote::ClosingOrEscaped, b'"') => Quote::Quoted,
                 (Quote::FieldStart, b'"') => {
                     self.quote_line = self.line;
                     Quote::Quoted

@@ -2,10 +2,13 @@
 //! star schema with set-based upserts keyed on (source, external id), so that loading the same
 //! file twice changes nothing and an overlapping file updates only what changed. Everything runs
 //! in the caller's transaction.
+//!
+//! The SQL here is built with `format!` on purpose: every statement reads a temporary staging
+//! table created per file at run time, which no compile-time check (`sqlx::query!`) can see.
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
-use super::format::{FileKind, Rejection};
+use app::features::sources::format::{FileKind, Rejection};
 
 /// Stock codes of Online Retail that are services, fees or manual entries, not merchandise.
 pub const NON_MERCHANDISE_CODES: &[&str] = &[
@@ -129,10 +132,11 @@ async fn time_span(
     Ok(first.zip(last))
 }
 
-fn widen(
-    a: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    b: Option<(DateTime<Utc>, DateTime<Utc>)>,
-) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+/// A span of order times, if any.
+pub type TimeSpan = Option<(DateTime<Utc>, DateTime<Utc>)>;
+
+/// The span that covers both.
+pub fn widen(a: TimeSpan, b: TimeSpan) -> TimeSpan {
     match (a, b) {
         (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
         (a, b) => a.or(b),

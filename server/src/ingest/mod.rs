@@ -3,12 +3,13 @@
 //! row reported with file, line, column and reason.
 pub mod demo;
 pub mod file;
-pub mod format;
 pub mod load;
 pub mod run;
+pub mod source;
 pub mod xlsx;
 
-/// Why a run failed. Row-level problems are rejections, not errors: see `format::Rejection`.
+/// Why a run failed. Row-level problems are rejections, not errors: see
+/// `app::features::sources::format::Rejection`.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The file as a whole cannot be used (empty, damaged, unknown header, …).

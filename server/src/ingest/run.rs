@@ -12,9 +12,11 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Acquire, PgPool, Postgres};
 
 use super::file::{self, Event, FileNotes, Progress};
-use super::format::{self, DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser};
-use super::load;
+use super::load::{self, widen, TimeSpan};
 use super::IngestError;
+use app::features::sources::format::{
+    self, DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser,
+};
 
 /// Advisory-lock namespaces (first key of the two-key form).
 const RUN_LOCK: i32 = 7_301;
@@ -173,21 +175,22 @@ pub async fn start(
         .map(|m| m.len() as i64)
         .sum();
     let mut tx = conn.begin().await?;
-    let run_id: i64 = sqlx::query_scalar(
+    let format = serde_json::to_value(format)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from));
+    let run_id = sqlx::query_scalar!(
         "insert into ingest_run (source_id, file_name, format, started_by, bytes_total, upload_path)
          values ($1, $2, $3, $4, $5, $6) returning ingest_run_id",
+        source_id,
+        names,
+        format,
+        started_by,
+        bytes_total,
+        upload_path
     )
-    .bind(source_id)
-    .bind(&names)
-    .bind(serde_json::to_value(format).ok().and_then(|v| v.as_str().map(String::from)))
-    .bind(started_by)
-    .bind(bytes_total)
-    .bind(upload_path)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("select pg_advisory_lock($1, $2)")
-        .bind(RUN_LOCK)
-        .bind(run_id as i32)
+    sqlx::query!("select pg_advisory_lock($1, $2)", RUN_LOCK, run_id as i32)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -198,18 +201,18 @@ pub async fn start(
 /// process at any time.
 pub async fn mark_interrupted(pool: &PgPool) -> sqlx::Result<Vec<i64>> {
     let mut conn = pool.acquire().await?;
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids = sqlx::query_scalar!(
         "update ingest_run set state = 'interrupted', finished_at = now(),
                 error = case when upload_path is not null
                     then 'the process loading this run stopped before it finished (a restart or a crash); nothing of it was kept. Its files were kept: retry it'
                     else 'the process loading this run stopped before it finished (a restart or a crash); nothing of it was kept. Load the files again' end
          where state = 'running' and pg_try_advisory_lock($1, ingest_run_id::int)
          returning ingest_run_id",
+        RUN_LOCK
     )
-    .bind(RUN_LOCK)
     .fetch_all(&mut *conn)
     .await?;
-    sqlx::query("select pg_advisory_unlock_all()")
+    sqlx::query!("select pg_advisory_unlock_all()")
         .execute(&mut *conn)
         .await?;
     Ok(ids)
@@ -309,6 +312,7 @@ pub async fn spawn(
 
 /// Loads the files in one transaction and records the outcome on the run — a success inside that
 /// same transaction. Never returns an error: a failure is part of the summary and of the record.
+#[tracing::instrument(skip_all, fields(run_id = run.run_id, source_id = job.source_id, files = files.len()))]
 pub async fn execute(
     pool: &PgPool,
     mut run: StartedRun,
@@ -363,17 +367,26 @@ pub async fn execute(
             tracing::error!(run_id = run.run_id, %err, "could not record the failure of an ingest run");
         }
     }
-    let _ = sqlx::query("select pg_advisory_unlock($1, $2)")
-        .bind(RUN_LOCK)
-        .bind(run.run_id as i32)
-        .execute(&mut *run.conn)
-        .await;
+    let _ = sqlx::query!(
+        "select pg_advisory_unlock($1, $2)",
+        RUN_LOCK,
+        run.run_id as i32
+    )
+    .fetch_one(&mut *run.conn)
+    .await;
     if summary.succeeded {
         // Signals are about the new data; a failure here does not undo the load.
         if let Err(err) = app::features::inventory::signals::refresh(pool, &job.inventory).await {
             tracing::warn!(run_id = run.run_id, %err, "market signals could not be computed");
         }
     }
+    crate::telemetry::record_ingest_run(
+        summary.succeeded,
+        summary.rows_read,
+        summary.inserted,
+        summary.rejected,
+        summary.seconds,
+    );
     summary
 }
 
@@ -386,12 +399,12 @@ fn spawn_progress_writer(
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tick.tick().await;
-            let _ = sqlx::query(
+            let _ = sqlx::query!(
                 "update ingest_run set rows_read = $2, bytes_read = $3 where ingest_run_id = $1",
+                run_id,
+                progress.rows.load(Ordering::Relaxed) as i64,
+                progress.bytes.load(Ordering::Relaxed) as i64
             )
-            .bind(run_id)
-            .bind(progress.rows.load(Ordering::Relaxed) as i64)
-            .bind(progress.bytes.load(Ordering::Relaxed) as i64)
             .execute(&pool)
             .await;
         }
@@ -423,6 +436,9 @@ fn plan(
     Ok(planned)
 }
 
+/// The whole load of a run, in one transaction: stage and merge each file, refuse the run when
+/// too many rows were rejected, rebuild the rollup days it touched, and record the outcome with
+/// the data.
 async fn load_all(
     conn: &mut PoolConnection<Postgres>,
     job: &Job,
@@ -432,137 +448,181 @@ async fn load_all(
     ticker: &tokio::task::JoinHandle<()>,
     started: Instant,
 ) -> Result<(), IngestError> {
-    let (source_id, settings, store) = (job.source_id, &job.settings, &job.store);
     let planned = plan(files, job.format)?;
     let mut tx = conn.begin().await?;
-    // One load per source at a time.
-    sqlx::query("select pg_advisory_xact_lock($1, $2)")
-        .bind(SOURCE_LOCK)
-        .bind(source_id as i32)
-        .execute(&mut *tx)
-        .await?;
-    // The rollup counts days in the store time zone: make sure it is recorded (a no-op after the
-    // first time). Then the file's times are local to the source's zone.
-    app::rollup::set_store_timezone(&mut tx, &store.timezone).await?;
-    let timezone = settings
-        .timezone
-        .clone()
-        .unwrap_or_else(|| store.timezone.clone());
-    sqlx::query("select set_config('TimeZone', $1, true)")
-        .bind(&timezone)
-        .execute(&mut *tx)
-        .await?;
-
+    begin_load(&mut tx, job).await?;
     let mut touched = None;
     for (index, (layout, input)) in planned.into_iter().enumerate() {
         let kind = layout.kind;
         let table = format!("stage_{index}");
         let phase = Instant::now();
-        load::create_staging(&mut tx, kind, &table).await?;
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-        let parse_progress = progress.clone();
-        let parse_input = input.clone();
-        let date_order = settings.date_order;
-        let limits = store.limits;
-        let parser = tokio::task::spawn_blocking(move || {
-            parse_file(
-                &parse_input,
-                layout,
-                date_order,
-                limits,
-                &parse_progress,
-                sender,
-            )
-        });
-        let mut copy = tx.copy_in_raw(&load::copy_statement(&table)).await?;
-        let mut copy_error = None;
-        while let Some(batch) = receiver.recv().await {
-            if let Err(err) = copy.send(batch).await {
-                copy_error = Some(err);
-                break;
-            }
-        }
-        drop(receiver);
-        let parsed = parser.await.map_err(|e| IngestError::File {
-            file: input.name.clone(),
-            message: format!("the parser stopped: {e}"),
-        })?;
-        let parsed = match (parsed, copy_error) {
-            // A broken COPY stops the parser too; the database's error is the one that says why.
-            (_, Some(err)) => return Err(err.into()),
-            (Err(err), None) => {
-                let _ = copy.abort("parse failed").await;
-                return Err(err);
-            }
-            (Ok(parsed), None) => parsed,
-        };
-        copy.finish().await?;
-        // Statistics for the staged rows (autovacuum never analyses temporary tables), and no
-        // nested loops for the merges: with fresh statistics of a large order-line table the
-        // planner chose nested loops over it that ran for minutes.
-        sqlx::query(&format!("analyze {table}"))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("set local enable_nestloop = off")
-            .execute(&mut *tx)
-            .await?;
+        let parsed = stage_file(&mut tx, job, &table, layout, &input, progress).await?;
         tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "parsed and staged");
         let phase = Instant::now();
         // An order loads whole: the other lines of an order with a rejected line stay out too.
         let left_out = load::drop_orders(&mut tx, kind, &table, &parsed.rejected_orders).await?;
-        let merged = load::merge(&mut tx, kind, &table, source_id, &store.currency).await?;
+        let merged = load::merge(&mut tx, kind, &table, job.source_id, &job.store.currency).await?;
         tracing::debug!(file = %input.name, secs = phase.elapsed().as_secs_f64(), "merged");
-
-        let rejected = parsed.rejected + left_out.len() as u64 + merged.rejected.len() as u64;
-        let rows = parsed
-            .kept
-            .into_iter()
-            .chain(left_out.into_iter().map(|r| (r, String::new())))
-            .chain(merged.rejected.into_iter().map(|r| (r, String::new())));
-        for (r, raw) in rows {
-            if summary.rejections.len() < MAX_KEPT_REJECTIONS {
-                summary.rejections.push(RejectedRow {
-                    file: input.name.clone(),
-                    line: r.line,
-                    column: r.column,
-                    reason: r.reason,
-                    raw,
-                });
-            }
-        }
-        summary
-            .rejections
-            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        summary.notes.extend(file_notes(
-            &input.name,
-            kind,
-            &parsed.notes,
-            parsed.duplicates,
-            parsed.date_order,
-        ));
-        summary
-            .notes
-            .extend(merged.notes.iter().map(|n| format!("{}: {n}", input.name)));
-        summary.files.push(FileSummary {
-            name: input.name.clone(),
-            kind,
-            rows: parsed.rows,
-            inserted: merged.inserted,
-            updated: merged.updated,
-            rejected,
-        });
-        summary.rows_read += parsed.rows;
-        summary.inserted += merged.inserted;
-        summary.updated += merged.updated;
-        summary.rejected += rejected;
-        touched = match (touched, merged.touched) {
-            (Some((a0, a1)), Some((b0, b1))) => {
-                Some((std::cmp::min(a0, b0), std::cmp::max(a1, b1)))
-            }
-            (a, b) => a.or(b),
-        };
+        touched = widen(touched, merged.touched);
+        add_file(summary, &input, kind, parsed, left_out, merged);
     }
+    check_rejected(summary, &job.settings)?;
+    refresh_rollup(&mut tx, touched).await?;
+    sqlx::query!(
+        "update source set last_sync_at = now(), status = 'active' where source_id = $1",
+        job.source_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    // The outcome commits with the data: a run is never recorded as failed when its data is in.
+    ticker.abort();
+    summary.succeeded = true;
+    summary.seconds = started.elapsed().as_secs_f64();
+    record_outcome(&mut tx, summary, progress).await?;
+    tx.commit().await?;
+    Ok(())
+}
 
+/// One load per source at a time, and the time zones the load reads and counts days in.
+async fn begin_load(tx: &mut sqlx::PgConnection, job: &Job) -> Result<(), IngestError> {
+    let (settings, store) = (&job.settings, &job.store);
+    sqlx::query!(
+        "select pg_advisory_xact_lock($1, $2)",
+        SOURCE_LOCK,
+        job.source_id as i32
+    )
+    .execute(&mut *tx)
+    .await?;
+    // The rollup counts days in the store time zone: make sure it is recorded (a no-op after the
+    // first time). Then the file's times are local to the source's zone.
+    app::rollup::set_store_timezone(&mut *tx, &store.timezone).await?;
+    let timezone = settings
+        .timezone
+        .clone()
+        .unwrap_or_else(|| store.timezone.clone());
+    sqlx::query!("select set_config('TimeZone', $1, true)", timezone)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Parses one file on a blocking thread while its rows stream by COPY into the staging table
+/// `table`, then readies the table for the merges.
+async fn stage_file(
+    tx: &mut sqlx::PgConnection,
+    job: &Job,
+    table: &str,
+    layout: Layout,
+    input: &InputFile,
+    progress: &Arc<Progress>,
+) -> Result<Parsed, IngestError> {
+    load::create_staging(&mut *tx, layout.kind, table).await?;
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let parse_progress = progress.clone();
+    let parse_input = input.clone();
+    let date_order = job.settings.date_order;
+    let limits = job.store.limits;
+    let parser = tokio::task::spawn_blocking(move || {
+        parse_file(
+            &parse_input,
+            layout,
+            date_order,
+            limits,
+            &parse_progress,
+            sender,
+        )
+    });
+    let mut copy = tx.copy_in_raw(&load::copy_statement(table)).await?;
+    let mut copy_error = None;
+    while let Some(batch) = receiver.recv().await {
+        if let Err(err) = copy.send(batch).await {
+            copy_error = Some(err);
+            break;
+        }
+    }
+    drop(receiver);
+    let parsed = parser.await.map_err(|e| IngestError::File {
+        file: input.name.clone(),
+        message: format!("the parser stopped: {e}"),
+    })?;
+    let parsed = match (parsed, copy_error) {
+        // A broken COPY stops the parser too; the database's error is the one that says why.
+        (_, Some(err)) => return Err(err.into()),
+        (Err(err), None) => {
+            let _ = copy.abort("parse failed").await;
+            return Err(err);
+        }
+        (Ok(parsed), None) => parsed,
+    };
+    copy.finish().await?;
+    // Statistics for the staged rows (autovacuum never analyses temporary tables), and no
+    // nested loops for the merges: with fresh statistics of a large order-line table the
+    // planner chose nested loops over it that ran for minutes.
+    // The staging table's name is made per file at run time: not checkable at compile time.
+    sqlx::query(&format!("analyze {table}"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("set local enable_nestloop = off")
+        .execute(&mut *tx)
+        .await?;
+    Ok(parsed)
+}
+
+/// Adds what one file gave (rows, rejections, notes, counts) to the run's summary.
+fn add_file(
+    summary: &mut RunSummary,
+    input: &InputFile,
+    kind: FileKind,
+    parsed: Parsed,
+    left_out: Vec<Rejection>,
+    merged: load::Merged,
+) {
+    let rejected = parsed.rejected + left_out.len() as u64 + merged.rejected.len() as u64;
+    let rows = parsed
+        .kept
+        .into_iter()
+        .chain(left_out.into_iter().map(|r| (r, String::new())))
+        .chain(merged.rejected.into_iter().map(|r| (r, String::new())));
+    for (r, raw) in rows {
+        if summary.rejections.len() < MAX_KEPT_REJECTIONS {
+            summary.rejections.push(RejectedRow {
+                file: input.name.clone(),
+                line: r.line,
+                column: r.column,
+                reason: r.reason,
+                raw,
+            });
+        }
+    }
+    summary
+        .rejections
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    summary.notes.extend(file_notes(
+        &input.name,
+        kind,
+        &parsed.notes,
+        parsed.duplicates,
+        parsed.date_order,
+    ));
+    summary
+        .notes
+        .extend(merged.notes.iter().map(|n| format!("{}: {n}", input.name)));
+    summary.files.push(FileSummary {
+        name: input.name.clone(),
+        kind,
+        rows: parsed.rows,
+        inserted: merged.inserted,
+        updated: merged.updated,
+        rejected,
+    });
+    summary.rows_read += parsed.rows;
+    summary.inserted += merged.inserted;
+    summary.updated += merged.updated;
+    summary.rejected += rejected;
+}
+
+/// Refuses the run when more rows were rejected than the source allows.
+fn check_rejected(summary: &RunSummary, settings: &SourceSettings) -> Result<(), IngestError> {
     if summary.rejected > 0 {
         let percent = summary.rejected as f64 * 100.0 / summary.rows_read.max(1) as f64;
         if percent > settings.max_rejected_percent {
@@ -580,53 +640,42 @@ async fn load_all(
             });
         }
     }
+    Ok(())
+}
 
+/// Rebuilds the rollup days the run's orders touched, and those of products whose category
+/// changed.
+async fn refresh_rollup(tx: &mut sqlx::PgConnection, touched: TimeSpan) -> Result<(), IngestError> {
     // Products whose category changed (by any file in this run) move their lines between
     // rollup rows: their days are rebuilt too.
-    let recategorised: (
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    ) = sqlx::query_as(
-        "with dirty as (delete from rollup_dirty_product returning product_id)
-         select min(o.ordered_at), max(o.ordered_at)
+    let recategorised = sqlx::query!(
+        r#"with dirty as (delete from rollup_dirty_product returning product_id)
+         select min(o.ordered_at) as "first: chrono::DateTime<chrono::Utc>",
+                max(o.ordered_at) as "last: chrono::DateTime<chrono::Utc>"
          from order_line l join sales_order o using (sales_order_id)
-         where l.product_id in (select product_id from dirty)",
+         where l.product_id in (select product_id from dirty)"#,
     )
     .fetch_one(&mut *tx)
     .await?;
-    if let (Some(a), Some(b)) = recategorised {
-        touched = Some(match touched {
-            Some((t0, t1)) => (std::cmp::min(t0, a), std::cmp::max(t1, b)),
-            None => (a, b),
-        });
-    }
+    let touched = widen(touched, recategorised.first.zip(recategorised.last));
 
     let phase = Instant::now();
     if let Some((first, last)) = touched {
-        sqlx::query("select pg_advisory_xact_lock($1)")
-            .bind(ROLLUP_LOCK)
+        sqlx::query!("select pg_advisory_xact_lock($1)", ROLLUP_LOCK)
             .execute(&mut *tx)
             .await?;
-        let days: (chrono::NaiveDate, chrono::NaiveDate) = sqlx::query_as(
-            "select ($1::timestamptz at time zone timezone)::date, ($2::timestamptz at time zone timezone)::date from rollup_state",
+        let days = sqlx::query!(
+            r#"select ($1::timestamptz at time zone timezone)::date as "first!: chrono::NaiveDate",
+                      ($2::timestamptz at time zone timezone)::date as "last!: chrono::NaiveDate"
+               from rollup_state"#,
+            first as _,
+            last as _
         )
-        .bind(first)
-        .bind(last)
         .fetch_one(&mut *tx)
         .await?;
-        app::rollup::refresh_days(&mut tx, days.0, days.1).await?;
+        app::rollup::refresh_days(&mut *tx, days.first, days.last).await?;
     }
     tracing::debug!(secs = phase.elapsed().as_secs_f64(), "rollup refreshed");
-    sqlx::query("update source set last_sync_at = now(), status = 'active' where source_id = $1")
-        .bind(source_id)
-        .execute(&mut *tx)
-        .await?;
-    // The outcome commits with the data: a run is never recorded as failed when its data is in.
-    ticker.abort();
-    summary.succeeded = true;
-    summary.seconds = started.elapsed().as_secs_f64();
-    record_outcome(&mut tx, summary, progress).await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -834,22 +883,22 @@ async fn record_outcome(
         .take(50)
         .map(|r| serde_json::json!({ "file": r.file, "line": r.line, "column": r.column, "reason": r.reason }))
         .collect();
-    sqlx::query(
+    sqlx::query!(
         "update ingest_run set state = $2, rows_read = $3, rows_inserted = $4, rows_updated = $5, rows_rejected = $6,
                 errors = $7, notes = $8, error = $9, finished_at = clock_timestamp(), bytes_read = $10,
                 upload_path = case when $2 = 'succeeded' then null else upload_path end
          where ingest_run_id = $1",
+        summary.run_id,
+        state,
+        summary.rows_read as i64,
+        summary.inserted,
+        summary.updated,
+        summary.rejected as i64,
+        serde_json::Value::Array(first),
+        serde_json::json!(summary.notes),
+        summary.error.as_deref(),
+        progress.bytes.load(Ordering::Relaxed) as i64
     )
-    .bind(summary.run_id)
-    .bind(state)
-    .bind(summary.rows_read as i64)
-    .bind(summary.inserted)
-    .bind(summary.updated)
-    .bind(summary.rejected as i64)
-    .bind(serde_json::Value::Array(first))
-    .bind(serde_json::json!(summary.notes))
-    .bind(&summary.error)
-    .bind(progress.bytes.load(Ordering::Relaxed) as i64)
     .execute(&mut *conn)
     .await?;
     if !summary.rejections.is_empty() {
@@ -866,75 +915,18 @@ async fn record_outcome(
             .map(|r| r.reason.as_str())
             .collect();
         let raws: Vec<&str> = summary.rejections.iter().map(|r| r.raw.as_str()).collect();
-        sqlx::query(
+        sqlx::query!(
             "insert into ingest_rejection (ingest_run_id, file_name, line, column_name, reason, raw)
              select $1, f, l, c, r, w from unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) as u(f, l, c, r, w)",
+            summary.run_id,
+            &files as _,
+            &lines,
+            &columns as _,
+            &reasons as _,
+            &raws as _
         )
-        .bind(summary.run_id)
-        .bind(&files)
-        .bind(&lines)
-        .bind(&columns)
-        .bind(&reasons)
-        .bind(&raws)
         .execute(&mut *conn)
         .await?;
-    }
-    Ok(())
-}
-
-/// The source named `name`, created as a file source when there is none; settings given here
-/// are stored on it.
-pub async fn file_source(
-    pool: &PgPool,
-    name: &str,
-    change: impl FnOnce(&mut SourceSettings),
-) -> anyhow::Result<(i64, SourceSettings)> {
-    use app::features::sources::queries;
-    app::features::sources::types::validate_source_name(name)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (id, mut settings) = match queries::source_by_name(pool, name).await? {
-        Some(source) => (source.source_id, source.settings.0),
-        None => {
-            let settings = SourceSettings::default();
-            let id = match queries::insert_source(pool, "file", name, &settings).await? {
-                Some(id) => id,
-                None => queries::source_by_name(pool, name)
-                    .await?
-                    .map(|s| s.source_id)
-                    .ok_or_else(|| anyhow::anyhow!("source '{name}' vanished"))?,
-            };
-            (id, settings)
-        }
-    };
-    let before = settings.clone();
-    change(&mut settings);
-    if settings != before {
-        app::features::sources::types::validate_settings(&settings)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        queries::update_settings(pool, id, &settings).await?;
-    }
-    Ok((id, settings))
-}
-
-/// Deletes a source with its runs and their kept upload folders: a failed load into a source it
-/// created leaves no source behind. A source that another load has meanwhile used (a run that is
-/// running or succeeded) stays, with everything in it.
-pub async fn forget_source(pool: &PgPool, source_id: i64) -> sqlx::Result<()> {
-    let uploads: Option<Vec<String>> = sqlx::query_scalar(
-        "with gone as (
-             delete from source s where s.source_id = $1
-               and not exists (select 1 from ingest_run r where r.source_id = s.source_id
-                                 and r.state not in ('failed', 'interrupted'))
-             returning s.source_id)
-         select coalesce(array_agg(r.upload_path) filter (where r.upload_path is not null), '{}')
-         from gone left join ingest_run r using (source_id)
-         group by gone.source_id",
-    )
-    .bind(source_id)
-    .fetch_optional(pool)
-    .await?;
-    for path in uploads.into_iter().flatten() {
-        let _ = tokio::fs::remove_dir_all(path).await;
     }
     Ok(())
 }
@@ -947,10 +939,11 @@ pub async fn clean_orphan_uploads(
     upload_dir: &std::path::Path,
     max_age: Duration,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let kept: Vec<String> =
-        sqlx::query_scalar("select upload_path from ingest_run where upload_path is not null")
-            .fetch_all(pool)
-            .await?;
+    let kept = sqlx::query_scalar!(
+        r#"select upload_path as "upload_path!" from ingest_run where upload_path is not null"#
+    )
+    .fetch_all(pool)
+    .await?;
     let kept: std::collections::HashSet<std::ffi::OsString> = kept
         .iter()
         .filter_map(|p| {

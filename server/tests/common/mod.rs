@@ -1,5 +1,7 @@
 //! The app as `main` builds it, on port 0, against a fresh database per test.
 #![allow(dead_code)]
+pub mod security;
+
 use std::net::SocketAddr;
 
 use app::features::auth::{session::create_user, types::Role};

@@ -10,6 +10,7 @@ use crate::features::auth::types::Role;
 
 /// Every API token, live ones first.
 #[server(prefix = "/fn", endpoint = "list_api_tokens", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
     use crate::features::auth::session::require_role;
     use crate::state::{app_state, with_status};
@@ -19,6 +20,7 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
 
 /// Creates a token with a role and an optional expiry; the token is in the answer, once.
 #[server(prefix = "/fn", endpoint = "create_api_token")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn create_api_token(
     name: String,
     role: Role,
@@ -31,6 +33,7 @@ pub async fn create_api_token(
 }
 
 #[server(prefix = "/fn", endpoint = "revoke_api_token")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
     use crate::features::auth::{
         queries,
@@ -58,6 +61,7 @@ pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
 
 /// Audit entries, newest first, a page at a time.
 #[server(prefix = "/fn", endpoint = "get_audit_log", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_audit_log(
     #[server(default)] filter: AuditFilter,
 ) -> Result<Vec<AuditEntry>, AppError> {
@@ -69,6 +73,7 @@ pub async fn get_audit_log(
 
 /// Creates a user; without a password one is generated and returned (shown once).
 #[server(prefix = "/fn", endpoint = "create_user")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn create_user(user: NewUser) -> Result<Option<String>, AppError> {
     use crate::features::auth::session::{audit, create_user, random_secret, require_role};
     use crate::state::{app_state, with_status};
@@ -97,6 +102,7 @@ pub async fn create_user(user: NewUser) -> Result<Option<String>, AppError> {
 
 /// Changes a user's role and whether they may log in. The last active admin stays one.
 #[server(prefix = "/fn", endpoint = "update_user")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<(), AppError> {
     use crate::features::auth::session::require_role;
     use crate::state::with_status;
@@ -106,6 +112,7 @@ pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<(), AppE
 
 /// Gives a user a new generated password (shown once) and ends their sessions.
 #[server(prefix = "/fn", endpoint = "reset_password")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn reset_password(id: i64) -> Result<String, AppError> {
     use crate::features::auth::session::{audit, random_secret, require_role, set_password};
     use crate::state::{app_state, with_status};
@@ -124,6 +131,7 @@ pub async fn reset_password(id: i64) -> Result<String, AppError> {
 
 /// The logged-in user changes their own password (the current one is asked for).
 #[server(prefix = "/fn", endpoint = "change_password")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     use crate::features::auth::session::require_role;
     use crate::state::with_status;

@@ -81,3 +81,19 @@ pub struct NewUser {
     #[serde(default)]
     pub password: Option<String>,
 }
+
+/// The audit log as CSV (`format=csv` of the REST route).
+#[cfg(feature = "ssr")]
+impl crate::export::CsvRow for AuditEntry {
+    const HEADER: &'static [&'static str] = &["at_utc", "actor", "action", "target", "ip"];
+    fn cells(&self) -> Vec<String> {
+        use crate::export::opt;
+        vec![
+            self.at.to_rfc3339(),
+            opt(self.actor.as_ref()),
+            self.action.clone(),
+            opt(self.target.as_ref()),
+            opt(self.ip.as_ref()),
+        ]
+    }
+}

@@ -6,6 +6,7 @@ use crate::error::AppError;
 
 /// Logs in and redirects to `next` (a path on this site) or the Sales page.
 #[server(prefix = "/fn", endpoint = "login")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::state::with_status;
     let target = with_status(super::session::log_in(email, password, next).await)?;
@@ -14,6 +15,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 }
 
 #[server(prefix = "/fn", endpoint = "logout")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn logout() -> Result<(), AppError> {
     use crate::state::with_status;
     with_status(super::session::log_out().await)?;
@@ -23,6 +25,7 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// The logged-in user, or `None`: not an error, so that pages can show a login link.
 #[server(prefix = "/fn", endpoint = "get_current_user", input = server_fn::codec::GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     use crate::state::with_status;
     with_status(super::session::current_user().await)
@@ -30,6 +33,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// Every account, for admins.
 #[server(prefix = "/fn", endpoint = "list_users", input = server_fn::codec::GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     use super::{queries, session::require_role, types::Role};
     use crate::state::{app_state, with_status};

@@ -131,7 +131,7 @@ pub fn token_hash(token: &str) -> String {
 /// The token of an `Authorization: Bearer <token>` header. The scheme is case-insensitive
 /// (RFC 9110 §11.1), so `bearer` and `BEARER` are bearer tokens too; other schemes (e.g. a
 /// proxy's Basic) are not ours and are ignored.
-fn bearer_token(value: &str) -> Option<String> {
+pub fn bearer_token(value: &str) -> Option<String> {
     let value = value.trim();
     let (scheme, token) = value.split_once([' ', '\t']).unwrap_or((value, ""));
     scheme

@@ -20,6 +20,7 @@ pub struct UserListRow {
     pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn user_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
@@ -31,6 +32,7 @@ pub async fn user_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn user_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
@@ -43,6 +45,7 @@ pub async fn user_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option
 }
 
 /// Inserts a user; `None` when the email is taken.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn insert_user(
     db: impl PgExecutor<'_>,
     email: &str,
@@ -61,6 +64,7 @@ pub async fn insert_user(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn list_users(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<UserListRow>> {
     sqlx::query_as!(
         UserListRow,
@@ -72,12 +76,14 @@ pub async fn list_users(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<UserListRow
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn count_users(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(r#"select count(*) as "count!" from app_user"#)
         .fetch_one(db)
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn touch_last_login(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
     sqlx::query!(
         "update app_user set last_login_at = now() where app_user_id = $1",
@@ -89,6 +95,7 @@ pub async fn touch_last_login(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<
 }
 
 /// Seconds until every key among `keys` may try again; `None` when none has to wait.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn throttle_wait_seconds(
     db: impl PgExecutor<'_>,
     keys: &[String],
@@ -105,6 +112,7 @@ pub async fn throttle_wait_seconds(
 
 /// Counts one failed login against `key` (failures are forgotten after `window_secs` without
 /// one) and returns the key's failures so far.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn record_login_failure(
     db: impl PgExecutor<'_>,
     key: &str,
@@ -126,6 +134,7 @@ pub async fn record_login_failure(
 }
 
 /// Makes `key` wait `secs` seconds before its next try.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_login_wait(db: impl PgExecutor<'_>, key: &str, secs: i64) -> sqlx::Result<()> {
     sqlx::query(
         "update login_throttle set wait_until = now() + make_interval(secs => $2)
@@ -140,6 +149,7 @@ pub async fn set_login_wait(db: impl PgExecutor<'_>, key: &str, secs: i64) -> sq
 
 /// Drops counters whose failures are forgotten and whose wait is over, so that the table only
 /// holds the current window.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn forget_old_login_failures(
     db: impl PgExecutor<'_>,
     window_secs: i32,
@@ -155,6 +165,7 @@ pub async fn forget_old_login_failures(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn clear_login_failures(db: impl PgExecutor<'_>, key: &str) -> sqlx::Result<()> {
     sqlx::query("delete from login_throttle where throttle_key = $1")
         .bind(key)
@@ -163,6 +174,7 @@ pub async fn clear_login_failures(db: impl PgExecutor<'_>, key: &str) -> sqlx::R
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn insert_audit(
     db: impl PgExecutor<'_>,
     actor: Option<&str>,
@@ -184,6 +196,7 @@ pub async fn insert_audit(
 
 /// The caller an API token stands for, if the token is known, live, and its creator enabled;
 /// notes when it was used (at most once a minute, to keep reads cheap).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn api_token_user(
     db: impl PgExecutor<'_>,
     token_hash: &str,
@@ -237,6 +250,7 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn list_api_tokens(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ApiTokenRow>> {
     sqlx::query_as!(
         ApiTokenRow,
@@ -252,6 +266,7 @@ pub async fn list_api_tokens(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ApiTok
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn insert_api_token(
     db: impl PgExecutor<'_>,
     name: &str,
@@ -276,6 +291,7 @@ pub async fn insert_api_token(
 }
 
 /// Revokes a live token; its name, or `None` when there is no live token with this id.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn revoke_api_token(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         "update api_token set revoked_at = now() where api_token_id = $1 and revoked_at is null
@@ -287,6 +303,7 @@ pub async fn revoke_api_token(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<
 }
 
 /// Active admins other than `except`: the last one may not be demoted or disabled.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn other_active_admins(db: impl PgExecutor<'_>, except: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"select count(*) as "n!" from app_user
@@ -298,6 +315,7 @@ pub async fn other_active_admins(db: impl PgExecutor<'_>, except: i64) -> sqlx::
 }
 
 /// Sets a user's role and disabled flag; `None` when there is no such user, else their email.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn update_user(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -315,6 +333,7 @@ pub async fn update_user(
 }
 
 /// Sets a new password and ends the user's sessions; their email and new session epoch.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_password_hash(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -341,6 +360,7 @@ pub struct AuditRow {
 }
 
 /// Audit entries, newest first, filtered by action prefix, actor (substring) and time.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn list_audit(
     db: impl PgExecutor<'_>,
     action: Option<&str>,

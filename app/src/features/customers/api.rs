@@ -12,6 +12,7 @@ pub const PAGE_SIZE: i64 = 50;
 
 /// Everything the Customer Insights page shows for a filter.
 #[server(prefix = "/fn", endpoint = "get_customers_overview", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customers_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<CustomersOverview, AppError> {
@@ -25,6 +26,7 @@ pub async fn get_customers_overview(
 /// A page of the customers in a segment, cluster, engagement group, repeat group, country or
 /// cohort (analysts and admins: it names customers).
 #[server(prefix = "/fn", endpoint = "get_customer_group", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customer_group(
     #[server(default)] filter: DashboardFilter,
     kind: GroupKind,

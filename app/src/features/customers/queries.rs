@@ -16,6 +16,7 @@ pub struct AcquisitionRow {
     pub returning_customers: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn acquisition(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -64,6 +65,7 @@ pub struct CohortRowSql {
 
 /// Cohorts of customers whose first order ever falls in the range's months, and their activity
 /// up to the range end (from `customer_month`).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<Vec<CohortRowSql>> {
     sqlx::query_as!(
         CohortRowSql,
@@ -94,6 +96,7 @@ pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<
 }
 
 /// The customers who bought (an order with a sales line) in a month.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn active_in_month(
     db: impl PgExecutor<'_>,
     month: NaiveDate,
@@ -109,6 +112,7 @@ pub async fn active_in_month(
 }
 
 /// Names and ids of customers, by internal id.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_labels(
     db: impl PgExecutor<'_>,
     ids: &[i64],

@@ -319,3 +319,41 @@ pub enum CustomerSort {
     Recency,
     Customer,
 }
+
+/// A drill-down list as CSV (`format=csv` of the REST route).
+#[cfg(feature = "ssr")]
+impl crate::export::CsvRow for CustomerRow {
+    const HEADER: &'static [&'static str] = &[
+        "customer",
+        "name",
+        "country",
+        "first_order",
+        "last_order",
+        "orders",
+        "net_revenue",
+        "recency_days",
+        "r",
+        "f",
+        "m",
+        "segment",
+        "cluster",
+    ];
+    fn cells(&self) -> Vec<String> {
+        use crate::export::opt;
+        vec![
+            self.customer.clone(),
+            opt(self.name.as_ref()),
+            opt(self.country.as_ref()),
+            self.first_order.to_string(),
+            self.last_order.to_string(),
+            self.orders.to_string(),
+            self.net_revenue.to_string(),
+            self.recency_days.to_string(),
+            self.r.to_string(),
+            self.f.to_string(),
+            self.m.to_string(),
+            self.segment.clone(),
+            opt(self.cluster),
+        ]
+    }
+}

@@ -7,6 +7,7 @@ use crate::error::AppError;
 
 /// What the embed page needs: its scope, theme and token expiry. Only an embed token gets it.
 #[server(prefix = "/fn", endpoint = "get_embed_view", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_embed_view() -> Result<EmbedView, AppError> {
     use crate::features::auth::caller::{caller, Caller};
     use crate::state::with_status;
@@ -31,6 +32,7 @@ pub struct EmbedDetail {
 }
 
 #[server(prefix = "/fn", endpoint = "list_embeds", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_embeds() -> Result<Vec<EmbedDetail>, AppError> {
     use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
@@ -56,6 +58,7 @@ pub async fn list_embeds() -> Result<Vec<EmbedDetail>, AppError> {
 /// Creates (`id` none) or changes an embed. Changing its locked filters or dashboard ends the
 /// tokens minted before, since their claims no longer match.
 #[server(prefix = "/fn", endpoint = "save_embed")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn save_embed(
     #[server(default)] id: Option<i64>,
     input: EmbedInput,
@@ -103,6 +106,7 @@ pub async fn save_embed(
 
 /// Revokes an embed: its tokens stop working at once.
 #[server(prefix = "/fn", endpoint = "revoke_embed")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn revoke_embed(id: i64) -> Result<(), AppError> {
     use crate::features::auth::{
         session::{audit, require_role},
@@ -124,6 +128,7 @@ pub async fn revoke_embed(id: i64) -> Result<(), AppError> {
 
 /// A new secret for an embed; tokens signed with the old one work for 24 more hours.
 #[server(prefix = "/fn", endpoint = "rotate_embed_secret")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn rotate_embed_secret(id: i64) -> Result<(), AppError> {
     use crate::features::auth::{
         session::{audit, require_role},
@@ -147,6 +152,7 @@ pub async fn rotate_embed_secret(id: i64) -> Result<(), AppError> {
 /// A token for an embed, valid for `minutes` (at most 30 days, never past the embed's expiry):
 /// for the snippet on the admin page and hosts that do not mint their own.
 #[server(prefix = "/fn", endpoint = "mint_embed_token")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn mint_embed_token(id: i64, minutes: i64) -> Result<String, AppError> {
     use crate::features::auth::{
         session::{audit, require_role},

@@ -88,6 +88,7 @@ impl TryFrom<Raw> for EmbedRow {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn embed_row(db: impl PgExecutor<'_>, id: i64) -> Result<Option<EmbedRow>, AppError> {
     let raw = sqlx::query_as!(
         Raw,
@@ -106,6 +107,7 @@ pub async fn embed_row(db: impl PgExecutor<'_>, id: i64) -> Result<Option<EmbedR
     raw.map(EmbedRow::try_from).transpose()
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn list_embeds(db: impl PgExecutor<'_>) -> Result<Vec<EmbedRow>, AppError> {
     let raws = sqlx::query_as!(
         Raw,
@@ -130,6 +132,7 @@ fn columns(e: &ValidEmbed) -> Result<(serde_json::Value, Vec<String>), AppError>
     ))
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn insert_embed(
     db: impl PgExecutor<'_>,
     e: &ValidEmbed,
@@ -155,6 +158,7 @@ pub async fn insert_embed(
 }
 
 /// Updates an embed that is not revoked; `false` when there is none.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn update_embed(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -182,6 +186,7 @@ pub async fn update_embed(
         == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn revoke_embed(db: impl PgExecutor<'_>, id: i64) -> Result<bool, AppError> {
     Ok(sqlx::query!(
         "update embed set revoked_at = now(), updated_at = now() where embed_id = $1 and revoked_at is null",
@@ -194,6 +199,7 @@ pub async fn revoke_embed(db: impl PgExecutor<'_>, id: i64) -> Result<bool, AppE
 }
 
 /// A new secret; tokens signed with the old one keep working for `grace_hours`.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn rotate_secret(
     db: impl PgExecutor<'_>,
     id: i64,

@@ -372,6 +372,17 @@ impl EmbedInput {
     }
 }
 
+/// The `scheme://host[:port]` part of a URL.
+pub fn origin_of(url: &str) -> &str {
+    match url.find("://") {
+        Some(at) => {
+            let rest = &url[at + 3..];
+            &url[..at + 3 + rest.find(['/', '?', '#']).unwrap_or(rest.len())]
+        }
+        None => url,
+    }
+}
+
 /// An exact web origin: `http(s)://host[:port]`, lower case, no path, no wildcard. Other schemes
 /// (`javascript:`, `data:`, native app schemes) are refused: a browser frames pages only from
 /// web origins, and anything else in `frame-ancestors` is either useless or dangerous.

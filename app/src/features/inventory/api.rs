@@ -12,6 +12,7 @@ use crate::error::AppError;
 
 /// Stock cards, the product table, ABC, turnover by category and premium products.
 #[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<InventoryOverview, AppError> {
@@ -24,6 +25,7 @@ pub async fn get_inventory_overview(
 
 /// Competitor positions, elasticities and price recommendations of every product.
 #[server(prefix = "/fn", endpoint = "get_pricing_overview", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_pricing_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<PricingOverview, AppError> {
@@ -36,6 +38,7 @@ pub async fn get_pricing_overview(
 
 /// One product in full: stock and sales history, weekly prices, competitors, decisions.
 #[server(prefix = "/fn", endpoint = "get_product_detail", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_product_detail(
     #[server(default)] filter: DashboardFilter,
     product_id: i64,
@@ -49,6 +52,7 @@ pub async fn get_product_detail(
 
 /// Accept or reject a product's recommendation, or set a manual price (analysts and admins).
 #[server(prefix = "/fn", endpoint = "decide_price")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, AppError> {
     use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
@@ -59,6 +63,7 @@ pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, A
 
 /// The decision log, newest first (one product's with `product_id`).
 #[server(prefix = "/fn", endpoint = "get_decisions", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_decisions(
     #[server(default)] product_id: Option<i64>,
 ) -> Result<Vec<PricingDecision>, AppError> {
@@ -79,6 +84,7 @@ pub async fn get_decisions(
 
 /// Market signals, most severe and newest first.
 #[server(prefix = "/fn", endpoint = "get_signals", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_signals(
     #[server(default)] filter: SignalFilter,
 ) -> Result<Vec<MarketSignal>, AppError> {
@@ -91,6 +97,7 @@ pub async fn get_signals(
 
 /// How many signals nobody has acknowledged yet (the header badge).
 #[server(prefix = "/fn", endpoint = "get_open_signal_count", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_open_signal_count() -> Result<i64, AppError> {
     use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
@@ -101,6 +108,7 @@ pub async fn get_open_signal_count() -> Result<i64, AppError> {
 
 /// Acknowledge a signal (analysts and admins).
 #[server(prefix = "/fn", endpoint = "acknowledge_signal")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError> {
     use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
@@ -111,6 +119,7 @@ pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError
 
 /// Recompute the market signals now (analysts and admins); returns how many are new.
 #[server(prefix = "/fn", endpoint = "recompute_signals")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn recompute_signals() -> Result<u64, AppError> {
     use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};

@@ -31,6 +31,7 @@ pub struct ProductRow {
 
 /// Every product of the filter's sources and categories (channel and country do not narrow
 /// stock: it serves them all), best sellers first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn product_rows(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -89,6 +90,7 @@ pub struct DemandDay {
     pub started_empty: bool,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn demand_days(
     db: impl PgExecutor<'_>,
     window: DateRange,
@@ -133,6 +135,7 @@ pub struct WeekRow {
     pub shop_units: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn weekly_history(
     db: impl PgExecutor<'_>,
     window: DateRange,
@@ -184,6 +187,7 @@ pub struct LatestCompetitorPrice {
     pub observed_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn latest_competitor_prices(
     db: impl PgExecutor<'_>,
     as_of: NaiveDate,
@@ -207,6 +211,7 @@ pub async fn latest_competitor_prices(
 }
 
 /// A product's competitor observations in a range, oldest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn competitor_history(
     db: impl PgExecutor<'_>,
     product_id: i64,
@@ -236,6 +241,7 @@ pub struct StockDayRow {
     pub units: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn stock_history(
     db: impl PgExecutor<'_>,
     product_id: i64,
@@ -271,6 +277,7 @@ pub struct ProductBuyers {
     pub units: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn product_buyers(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -296,6 +303,7 @@ pub async fn product_buyers(
 }
 
 /// Identified customers with a sales line in the range (any channel, the filter's sources).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customers_in_range(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -319,6 +327,7 @@ pub struct PriceRow {
     pub unit_cost: Option<Decimal>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn lock_product_price(
     conn: &mut PgConnection,
     product_id: i64,
@@ -334,6 +343,7 @@ pub async fn lock_product_price(
 
 /// Records a decision and, when accepted, makes its price the product's current price.
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn insert_decision(
     conn: &mut PgConnection,
     product_id: i64,
@@ -372,6 +382,7 @@ pub async fn insert_decision(
 }
 
 /// Decisions, newest first: all, one product's, or one.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn decisions(
     db: impl PgExecutor<'_>,
     product_id: Option<i64>,
@@ -431,6 +442,7 @@ impl From<SignalRow> for MarketSignal {
 }
 
 /// Signals, most severe and newest first: open ones only unless `all`.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn signals(
     db: impl PgExecutor<'_>,
     all: bool,
@@ -465,6 +477,7 @@ pub async fn signals(
     Ok(rows.into_iter().map(MarketSignal::from).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn open_signal_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"select count(*) as "n!" from market_signal where acknowledged_at is null"#
@@ -474,6 +487,7 @@ pub async fn open_signal_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
 }
 
 /// Marks a signal acknowledged by a user; false when there is no such open signal.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn acknowledge_signal(
     db: impl PgExecutor<'_>,
     signal_id: i64,
@@ -501,6 +515,7 @@ pub struct NewSignal {
 }
 
 /// Inserts the signals not raised before; returns how many are new.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn insert_signals(db: impl PgExecutor<'_>, signals: &[NewSignal]) -> sqlx::Result<u64> {
     let kinds: Vec<&str> = signals.iter().map(|s| s.kind).collect();
     let products: Vec<i64> = signals.iter().map(|s| s.product_id).collect();
@@ -531,6 +546,7 @@ pub struct DailyPrice {
     pub units: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn daily_prices(
     db: impl PgExecutor<'_>,
     window: DateRange,
@@ -561,6 +577,7 @@ pub struct CompetitorPair {
     pub previous_shipping: Option<Decimal>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn competitor_changes(
     db: impl PgExecutor<'_>,
     as_of: NaiveDate,

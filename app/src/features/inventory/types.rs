@@ -548,3 +548,155 @@ pub struct PricingOverview {
     pub settings: PricingSettings,
     pub currency: String,
 }
+
+/// How the exported rows look as CSV (`format=csv` of the REST routes).
+#[cfg(feature = "ssr")]
+mod export {
+    use super::{PremiumProduct, PricingDecision, ProductPricing, ProductStock};
+    use crate::export::{float, opt, opt_float, CsvRow};
+
+    impl CsvRow for ProductStock {
+        const HEADER: &'static [&'static str] = &[
+            "sku",
+            "name",
+            "category",
+            "status",
+            "abc",
+            "on_hand",
+            "unit_cost",
+            "price",
+            "units_sold",
+            "net_revenue",
+            "daily_demand",
+            "days_of_cover",
+            "turnover",
+            "safety_stock",
+            "reorder_point",
+            "suggested_order",
+            "order_by",
+            "sells_out_on",
+            "last_sale",
+            "lead_time_days",
+        ];
+        fn cells(&self) -> Vec<String> {
+            vec![
+                self.sku.clone(),
+                self.name.clone(),
+                self.category.clone(),
+                self.status.as_str().to_string(),
+                self.abc.as_str().to_string(),
+                opt(self.on_hand),
+                opt(self.unit_cost),
+                opt(self.price),
+                self.units_sold.to_string(),
+                self.net_revenue.to_string(),
+                float(self.daily_demand),
+                opt_float(self.days_of_cover),
+                opt_float(self.turnover),
+                float(self.safety_stock),
+                float(self.reorder_point),
+                self.suggested_order.to_string(),
+                opt(self.order_by),
+                opt(self.sells_out_on),
+                opt(self.last_sale),
+                self.lead_time_days.to_string(),
+            ]
+        }
+    }
+
+    impl CsvRow for PricingDecision {
+        const HEADER: &'static [&'static str] = &[
+            "id",
+            "decided_at",
+            "sku",
+            "product",
+            "kind",
+            "status",
+            "old_price",
+            "new_price",
+            "decided_by",
+            "reason",
+            "note",
+        ];
+        fn cells(&self) -> Vec<String> {
+            vec![
+                self.decision_id.to_string(),
+                self.decided_at.to_rfc3339(),
+                self.sku.clone(),
+                self.product_name.clone(),
+                self.kind.clone(),
+                self.status.clone(),
+                self.old_price.to_string(),
+                self.new_price.to_string(),
+                opt(self.decided_by.as_ref()),
+                self.reason.clone(),
+                self.note.clone(),
+            ]
+        }
+    }
+
+    impl CsvRow for PremiumProduct {
+        const HEADER: &'static [&'static str] = &[
+            "sku",
+            "name",
+            "net_revenue",
+            "customers",
+            "customer_share",
+            "units_per_order",
+        ];
+        fn cells(&self) -> Vec<String> {
+            vec![
+                self.sku.clone(),
+                self.name.clone(),
+                self.net_revenue.to_string(),
+                self.customers.to_string(),
+                float(self.customer_share),
+                float(self.units_per_order),
+            ]
+        }
+    }
+
+    impl CsvRow for ProductPricing {
+        const HEADER: &'static [&'static str] = &[
+            "sku",
+            "name",
+            "category",
+            "unit_cost",
+            "current_price",
+            "cheapest_competitor",
+            "average_competitor",
+            "our_rank",
+            "price_index",
+            "elasticity",
+            "std_error",
+            "weeks",
+            "optimum",
+            "recommended_price",
+            "expected_weekly_profit",
+            "current_weekly_profit",
+            "reason",
+        ];
+        fn cells(&self) -> Vec<String> {
+            let r = &self.recommendation;
+            vec![
+                self.sku.clone(),
+                self.name.clone(),
+                self.category.clone(),
+                opt(self.unit_cost),
+                r.current_price.to_string(),
+                opt(self.position.cheapest),
+                opt(self.position.average),
+                opt(self.position.rank),
+                opt(self.position.price_index),
+                opt_float(self.elasticity.estimate),
+                opt_float(self.elasticity.std_error),
+                self.elasticity.weeks.to_string(),
+                opt(r.optimum),
+                opt(r.recommended_price),
+                opt(r.expected.as_ref().map(|e| e.weekly_profit)),
+                opt(r.current.as_ref().map(|e| e.weekly_profit)),
+                r.reason.clone(),
+            ]
+        }
+    }
+}

@@ -8,6 +8,7 @@ use crate::error::AppError;
 
 /// Everything the Sales page shows for a filter.
 #[server(prefix = "/fn", endpoint = "get_sales_overview", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<SalesOverview, AppError> {

@@ -13,6 +13,7 @@ use crate::dashboard::filter::{DashboardFilter, DateRange, Grain};
 
 /// Distinct orders with a sales line in the slice, from the facts: the exact count under a
 /// category filter (an order's lines can span categories, so the rollup cannot give it).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn distinct_orders(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -43,6 +44,7 @@ pub async fn distinct_orders(
 
 /// Net revenue, orders and units per bucket of the range and slice, every bucket present (zero
 /// when it had no sales).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn revenue_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -95,6 +97,7 @@ pub async fn revenue_series(
 }
 
 /// Net revenue per bucket and category (only buckets where the category sold or had returns).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn category_series(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -127,6 +130,7 @@ pub async fn category_series(
 }
 
 /// A page of order lines in a stable order (time, then line id), after the keyset cursor.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn transactions_page(
     db: impl PgExecutor<'_>,
     filter: &super::types::TransactionFilter,
@@ -178,6 +182,7 @@ pub struct MonthSalesRow {
     pub partial: bool,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn monthly_sales(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -231,6 +236,7 @@ pub async fn monthly_sales(
 
 /// Revenue and orders per country, channel or category over the range and slice, largest net
 /// revenue first. A category's orders are the orders with a line in it.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn sales_by(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -278,6 +284,7 @@ pub async fn sales_by(
 }
 
 /// Products by net revenue in the range and slice (sales − returns), largest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn top_products(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -317,6 +324,7 @@ pub async fn top_products(
 }
 
 /// Products by value returned in the range and slice, largest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn most_returned(
     db: impl PgExecutor<'_>,
     range: DateRange,
@@ -357,6 +365,9 @@ pub async fn most_returned(
 }
 
 /// Names and countries of customers, by id.
+// `instrument` spells the return type out in its expansion, where clippy finds it complex.
+#[allow(clippy::type_complexity)]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_labels(
     db: impl PgExecutor<'_>,
     ids: &[i64],

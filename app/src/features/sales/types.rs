@@ -267,3 +267,122 @@ pub struct NetByCustomerKind {
     pub returning_customers: Decimal,
     pub guests: Decimal,
 }
+
+/// How the exported rows look as CSV (`format=csv` of the REST routes).
+#[cfg(feature = "ssr")]
+mod export {
+    use super::{BreakdownRow, MonthRow, ReturnedProduct, TopCustomer, TopProduct};
+    use crate::export::{opt, ratio, CsvRow};
+
+    impl CsvRow for MonthRow {
+        const HEADER: &'static [&'static str] = &[
+            "month",
+            "gross_revenue",
+            "returns",
+            "net_revenue",
+            "orders",
+            "aov",
+            "net_change_vs_previous_month",
+            "partial",
+        ];
+        fn cells(&self) -> Vec<String> {
+            vec![
+                self.month.format("%Y-%m").to_string(),
+                self.gross_revenue.to_string(),
+                self.returns.to_string(),
+                self.net_revenue.to_string(),
+                self.orders.to_string(),
+                ratio(self.aov),
+                ratio(self.net_change),
+                self.partial.to_string(),
+            ]
+        }
+    }
+
+    /// The first column is named for what the breakdown splits by when exported.
+    impl CsvRow for BreakdownRow {
+        const HEADER: &'static [&'static str] = &[
+            "key",
+            "gross_revenue",
+            "returns",
+            "net_revenue",
+            "orders",
+            "share",
+        ];
+        fn cells(&self) -> Vec<String> {
+            vec![
+                self.key.clone(),
+                self.gross_revenue.to_string(),
+                self.returns.to_string(),
+                self.net_revenue.to_string(),
+                self.orders.to_string(),
+                ratio(self.share),
+            ]
+        }
+    }
+
+    impl CsvRow for ReturnedProduct {
+        const HEADER: &'static [&'static str] = &[
+            "sku",
+            "name",
+            "category",
+            "returned_units",
+            "returns",
+            "return_rate",
+        ];
+        fn cells(&self) -> Vec<String> {
+            vec![
+                self.sku.clone(),
+                self.name.clone(),
+                self.category.clone(),
+                self.returned_units.to_string(),
+                self.returns.to_string(),
+                ratio(self.return_rate),
+            ]
+        }
+    }
+
+    impl CsvRow for TopProduct {
+        const HEADER: &'static [&'static str] = &[
+            "sku",
+            "name",
+            "category",
+            "units",
+            "orders",
+            "net_revenue",
+            "share",
+        ];
+        fn cells(&self) -> Vec<String> {
+            vec![
+                self.sku.clone(),
+                self.name.clone(),
+                self.category.clone(),
+                self.units.to_string(),
+                self.orders.to_string(),
+                self.net_revenue.to_string(),
+                ratio(self.share),
+            ]
+        }
+    }
+
+    impl CsvRow for TopCustomer {
+        const HEADER: &'static [&'static str] = &[
+            "customer",
+            "name",
+            "country",
+            "orders",
+            "net_revenue",
+            "share",
+        ];
+        fn cells(&self) -> Vec<String> {
+            vec![
+                self.customer.clone(),
+                opt(self.name.as_ref()),
+                opt(self.country.as_ref()),
+                self.orders.to_string(),
+                self.net_revenue.to_string(),
+                ratio(self.share),
+            ]
+        }
+    }
+}

@@ -7,6 +7,7 @@ use crate::error::AppError;
 
 /// Every data source with its size and latest run.
 #[server(prefix = "/fn", endpoint = "list_sources", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
     use super::queries;
     use crate::features::auth::{session::require_role, types::Role};
@@ -44,6 +45,7 @@ pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
 
 /// Recent runs, of one source or of all.
 #[server(prefix = "/fn", endpoint = "list_runs", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_runs(
     #[server(default)] source_id: Option<i64>,
 ) -> Result<Vec<IngestRun>, AppError> {
@@ -55,6 +57,7 @@ pub async fn list_runs(
 
 /// One run, for following its progress.
 #[server(prefix = "/fn", endpoint = "get_run", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_run(id: i64) -> Result<IngestRun, AppError> {
     use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
@@ -71,6 +74,7 @@ pub async fn get_run(id: i64) -> Result<IngestRun, AppError> {
 
 /// Changes how a source's files are read.
 #[server(prefix = "/fn", endpoint = "update_source_settings")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result<(), AppError> {
     use crate::features::auth::{
         session::{audit, require_role},
@@ -94,6 +98,7 @@ pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result
 
 /// What deleting a source would remove, for the confirmation.
 #[server(prefix = "/fn", endpoint = "get_source_contents", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_source_contents(id: i64) -> Result<SourceContents, AppError> {
     use crate::features::auth::{session::require_role, types::Role};
     use crate::state::{app_state, with_status};
@@ -103,6 +108,7 @@ pub async fn get_source_contents(id: i64) -> Result<SourceContents, AppError> {
 
 /// Deletes a source and everything loaded from it; dashboards update at once.
 #[server(prefix = "/fn", endpoint = "delete_source")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn delete_source(id: i64) -> Result<(), AppError> {
     use crate::features::auth::{
         session::{audit, require_role},
@@ -133,6 +139,7 @@ pub async fn delete_source(id: i64) -> Result<(), AppError> {
 /// Reads the start of a file (sent by the browser before the upload) and says how it would be
 /// loaded: its format, the date order the rows suggest, and problems in the first rows.
 #[server(prefix = "/fn", endpoint = "preview_upload")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn preview_upload(
     sample: String,
     /// Whether `sample` is the whole file (else its last line may be cut off).

@@ -1,5 +1,7 @@
 //! Data sources: uploads and syncs, their runs, errors and settings.
 pub mod api;
+/// The row parser runs on the server only (uploads and their preview): kept out of the browser bundle.
+#[cfg(feature = "ssr")]
 pub mod format;
 #[cfg(feature = "ssr")]
 pub mod queries;

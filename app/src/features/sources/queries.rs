@@ -69,6 +69,21 @@ pub struct RejectionRow {
     pub raw: String,
 }
 
+/// A run's rejected rows as CSV: file, line, column, reason and the row as it was.
+impl crate::export::CsvRow for RejectionRow {
+    const HEADER: &'static [&'static str] = &["file", "line", "column", "reason", "row"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.file_name.clone(),
+            self.line.to_string(),
+            crate::export::opt(self.column_name.as_ref()),
+            self.reason.clone(),
+            self.raw.clone(),
+        ]
+    }
+}
+
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn sources(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<SourceRow>> {
     sqlx::query_as!(
         SourceRow,
@@ -81,6 +96,7 @@ pub async fn sources(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<SourceRow>> {
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn source_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<SourceRow>> {
     sqlx::query_as!(
         SourceRow,
@@ -94,6 +110,7 @@ pub async fn source_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Opti
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn source_by_name(
     db: impl PgExecutor<'_>,
     name: &str,
@@ -111,6 +128,7 @@ pub async fn source_by_name(
 }
 
 /// A new source; `None` when the name is taken.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn insert_source(
     db: impl PgExecutor<'_>,
     kind: &str,
@@ -128,6 +146,7 @@ pub async fn insert_source(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn update_settings(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -144,6 +163,7 @@ pub async fn update_settings(
 }
 
 /// Orders, customers and products per source.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn source_counts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<SourceCountsRow>> {
     sqlx::query_as!(
         SourceCountsRow,
@@ -158,6 +178,7 @@ pub async fn source_counts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<SourceCo
 }
 
 /// What deleting the source would remove.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn source_contents(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<SourceContents> {
     sqlx::query_as!(
         SourceContents,
@@ -173,6 +194,7 @@ pub async fn source_contents(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<S
 
 /// Deletes the source with everything loaded from it (the rollup rows go with it). Returns the
 /// upload files its runs kept, for the caller to remove.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn delete_source(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Vec<String>>> {
     sqlx::query_scalar!(
         r#"with gone as (delete from source where source_id = $1 returning source_id)
@@ -185,6 +207,7 @@ pub async fn delete_source(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Opt
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn runs(
     db: impl PgExecutor<'_>,
     source_id: Option<i64>,
@@ -208,6 +231,7 @@ pub async fn runs(
     Ok(rows.into_iter().map(IngestRun::from).collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn run_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<IngestRun>> {
     let row = sqlx::query_as!(
         RunRow,
@@ -225,6 +249,7 @@ pub async fn run_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<
 
 /// Takes a failed or interrupted run's stored upload for a retry: source, folder and format. At
 /// most one caller gets it (the run's record lets go of it in the same statement).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn take_upload(
     db: impl PgExecutor<'_>,
     id: i64,
@@ -241,6 +266,7 @@ pub async fn take_upload(
     Ok(row.map(|r| (r.source_id, r.upload_path, r.format)))
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn rejections(db: impl PgExecutor<'_>, run_id: i64) -> sqlx::Result<Vec<RejectionRow>> {
     sqlx::query_as!(
         RejectionRow,
