@@ -27,6 +27,18 @@ def modules(root):
     return found
 
 
+def expand_groups(text):
+    """`crate::{a::b, c}` -> `crate::a::b crate::c`, innermost groups first."""
+    group = re.compile(r'((?:\w+::)+)\{([^{}]*)\}')
+    while True:
+        expanded = group.sub(
+            lambda m: ' '.join(m.group(1) + item.strip() for item in m.group(2).split(',') if item.strip()),
+            text)
+        if expanded == text:
+            return text
+        text = expanded
+
+
 def imports(mods):
     edges = {m: set() for m in mods}
     for module, path in mods.items():
@@ -35,6 +47,7 @@ def imports(mods):
         if tests >= 0:
             text = text[:tests]
         text = re.sub(r'//.*', '', text)
+        text = expand_groups(text)
         for found in re.findall(r'\b((?:crate|super|self)(?:::\w+)+)', text):
             parts = found.split('::')
             if parts[0] == 'crate':

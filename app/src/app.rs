@@ -1,30 +1,18 @@
-//! The application root: routes, the HTML shell, and the auth context every page shares.
+//! The application root: routes, the HTML shell, and the contexts every page shares.
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::ActiveRange;
-use crate::error::AppError;
-use crate::features::admin::ui::{AccountPage, AuditPage, EmbedsPage, TokensPage};
-use crate::features::auth::api::{get_current_user, Login, Logout};
-use crate::features::auth::types::CurrentUser;
-use crate::features::auth::ui::{LoginPage, UsersPage};
+use crate::embed_page::EmbedPage;
+use crate::features::admin::ui::{AccountPage, AuditPage, EmbedsPage, TokensPage, UsersPage};
+use crate::features::auth::context::provide_auth_context;
+use crate::features::auth::ui::LoginPage;
 use crate::features::customers::ui::CustomersPage;
-use crate::features::embed::ui::EmbedPage;
 use crate::features::inventory::ui::{InventoryPage, SignalsChanged};
 use crate::features::sales::ui::SalesPage;
 use crate::features::sources::ui::SourcesPage;
-
-/// The login and logout actions; the current-user resource refetches after either.
-#[derive(Clone, Copy)]
-pub struct AuthActions {
-    pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
-}
-
-#[derive(Clone, Copy)]
-pub struct UserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -54,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// page, by nobody elsewhere.
 #[cfg(feature = "ssr")]
 fn content_security_policy() {
-    use crate::features::auth::caller::Caller;
+    use crate::caller::Caller;
     leptos::nonce::provide_nonce();
     let nonce = leptos::nonce::use_nonce()
         .map(|n| n.to_string())
@@ -81,14 +69,7 @@ fn content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
-    provide_context(AuthActions { login, logout });
-    let user = Resource::new(
-        move || (login.version().get(), logout.version().get()),
-        |_| get_current_user(),
-    );
-    provide_context(UserResource(user));
+    provide_auth_context();
     provide_context(ActiveRange(RwSignal::new(None)));
     provide_context(SignalsChanged(RwSignal::new(0)));
     // Marks the page as interactive, so that browser tests know when hydration is done.

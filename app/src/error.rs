@@ -94,7 +94,7 @@ impl FromServerFnError for AppError {
         if let Some(err) = AppError::from_request_decoding(&value) {
             // Raised while reading the request, before the function body runs: give the
             // response its 400/413 here (nothing else will), and log nothing: the caller is wrong.
-            return crate::state::with_status(Err::<(), _>(err)).unwrap_err();
+            return with_status(Err::<(), _>(err)).unwrap_err();
         }
         AppError::Transport(value.to_string())
     }
@@ -156,6 +156,26 @@ impl axum::response::IntoResponse for AppError {
         }
         response
     }
+}
+
+/// Sets the HTTP status of the current server-function response from its error, so that
+/// scripts calling server functions directly get 401/403/422 rather than a generic 500.
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
+                response.set_status(status);
+            }
+            if let AppError::TooManyRequests { retry_after_secs } = err {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(*retry_after_secs),
+                );
+            }
+        }
+    }
+    result
 }
 
 #[cfg(test)]

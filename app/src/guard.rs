@@ -3,13 +3,14 @@
 //! `/fn/...` directly get the same statuses as the JSON API.
 use std::future::Future;
 
+use crate::caller::{caller, Caller};
 use crate::dashboard::filter::DashboardFilter;
 use crate::dashboard::scope::Scope;
+use crate::error::with_status;
 use crate::error::AppError;
-use crate::features::auth::caller::{caller, Caller};
 use crate::features::auth::types::{CurrentUser, Role};
 use crate::features::embed::types::Dashboard;
-use crate::state::{app_state, with_status, AppState};
+use crate::state::{app_state, AppState};
 
 /// Runs `body` for a signed-in user whose role reaches `required` (embeds are never users).
 pub async fn role<T, F, Fut>(required: Role, body: F) -> Result<T, AppError>

@@ -3,8 +3,11 @@
 #![recursion_limit = "256"]
 
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod caller;
 pub mod components;
 pub mod dashboard;
+pub mod embed_page;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod export;

@@ -1,5 +1,5 @@
-//! Server-side glue shared by every server function: the application state handed through
-//! Leptos context, and the helper that gives a failed server function its HTTP status.
+//! The application state handed to every server function through Leptos context, and the
+//! result cache of the dashboards.
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use sqlx::PgPool;
@@ -136,23 +136,4 @@ pub struct AuthPolicy {
 
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("app state", "missing from context"))
-}
-
-/// Sets the HTTP status of the current server-function response from its error, so that
-/// scripts calling server functions directly get 401/403/422 rather than a generic 500.
-pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = http::StatusCode::from_u16(err.status_code()) {
-                response.set_status(status);
-            }
-            if let AppError::TooManyRequests { retry_after_secs } = err {
-                response.insert_header(
-                    http::header::RETRY_AFTER,
-                    http::HeaderValue::from(*retry_after_secs),
-                );
-            }
-        }
-    }
-    result
 }

@@ -2,9 +2,9 @@
 #![cfg(feature = "ssr")]
 
 use app::dashboard::filter::{DashboardFilter, DateRange};
-use app::features::inventory::api::{cards, premium, stock_rows};
+use app::features::inventory::kpi::cards;
 use app::features::inventory::queries;
-use app::features::inventory::signals::refresh;
+use app::features::inventory::service::{premium, refresh_signals, stock_rows};
 use app::features::inventory::types::*;
 use app::rollup::refresh_all;
 use chrono::NaiveDate;
@@ -170,8 +170,12 @@ async fn signals_are_raised_once(pool: PgPool) {
     let settings = InventorySettings::default();
     // Lamp: 6 ≤ reorder point 8 and 3 days of cover < 4 days of lead time → critical; Cup out
     // of stock → critical; Rival cut the lamp by 18.2% to under our price → critical.
-    assert_eq!(refresh(&pool, &settings).await.unwrap(), 3);
-    assert_eq!(refresh(&pool, &settings).await.unwrap(), 0, "nothing twice");
+    assert_eq!(refresh_signals(&pool, &settings).await.unwrap(), 3);
+    assert_eq!(
+        refresh_signals(&pool, &settings).await.unwrap(),
+        0,
+        "nothing twice"
+    );
     let open = queries::signals(&pool, false, None, None, None, 100)
         .await
         .unwrap();

@@ -174,7 +174,7 @@ async fn resolve_caller(
         peer,
         state.auth.trust_forwarded_for,
     );
-    match app::features::auth::caller::resolve(
+    match app::caller::resolve(
         &state,
         request.headers(),
         uri.path(),

@@ -205,7 +205,7 @@ impl MetricsAccess {
         let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(app::features::auth::caller::bearer_token);
+            .and_then(app::caller::bearer_token);
         if let (Some(token), Some(given)) = (&self.token, bearer) {
             if !token.expose().is_empty()
                 && bool::from(token.expose().as_bytes().ct_eq(given.as_bytes()))

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::filter_bar::FilterBar;
-use crate::app::{AuthActions, UserResource};
+use crate::features::auth::context::{AuthActions, UserResource};
 use crate::features::auth::types::Role;
 use crate::features::inventory::api::get_open_signal_count;
 use crate::features::inventory::ui::SignalsChanged;

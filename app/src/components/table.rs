@@ -207,7 +207,7 @@ pub fn ExportLink(#[prop(into)] href: String) -> impl IntoView {
             .then(|| view! { <a class="export" href=href data-embed-export="true" download>"Export CSV"</a> })
             .into_any();
     }
-    let user = expect_context::<crate::app::UserResource>().0;
+    let user = expect_context::<crate::features::auth::context::UserResource>().0;
     let may_export = move || {
         user.get()
             .and_then(|r| r.ok())

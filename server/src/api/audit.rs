@@ -1,8 +1,8 @@
 //! The audit log for admins: JSON a page at a time, or CSV of everything the filter matches.
+use app::caller::Caller;
 use app::error::AppError;
-use app::features::admin::api::ssr::audit_log;
+use app::features::admin::service::audit_log;
 use app::features::admin::types::{AuditEntry, AuditFilter, AUDIT_EXPORT, AUDIT_PAGE};
-use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
 use app::state::AppState;
 use axum::extract::{Query, State};

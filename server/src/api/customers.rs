@@ -1,8 +1,8 @@
 //! The Customer Insights numbers as JSON (and the drill-down lists as CSV for analysts and
 //! admins): the same functions build them for the page.
+use app::caller::Caller;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
-use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
 use app::features::customers::service::{group_page, group_rows, page};
 use app::features::customers::types::{

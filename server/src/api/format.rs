@@ -2,10 +2,10 @@
 //! writes any [`CsvRow`]s with every cell made spreadsheet-safe.
 use std::marker::PhantomData;
 
+use app::caller::Caller;
 use app::dashboard::filter::DashboardFilter;
 use app::error::AppError;
 use app::export::{spreadsheet_safe, CsvRow};
-use app::features::auth::caller::Caller;
 use app::features::embed::types::Dashboard;
 use app::state::AppState;
 use axum::extract::FromRequestParts;

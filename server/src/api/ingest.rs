@@ -1,8 +1,8 @@
 //! Uploads and ingest runs.
 use std::path::{Path, PathBuf};
 
+use app::caller::Caller;
 use app::error::AppError;
-use app::features::auth::caller::Caller;
 use app::features::auth::{session::audit, types::Role};
 use app::features::sources::queries;
 use app::features::sources::types::IngestRun;

@@ -1,15 +1,13 @@
 //! Inventory & Pricing as JSON (seed S4's shape): products with their stock and pricing figures,
 //! price decisions, market signals, the stock summary and the price recommendations. The page
 //! calls the same functions. Writes take the analyst role.
+use app::caller::Caller;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
-use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
-use app::features::inventory::api::{
-    acknowledge, decide, inventory, list_signals, pricing, product_detail, DECISION_ROWS,
+use app::features::inventory::service::{
+    self, acknowledge, decide, inventory, list_signals, pricing, product_detail,
 };
-use app::features::inventory::queries;
-use app::features::inventory::signals;
 use app::features::inventory::types::{
     AbcPoint, CategoryTurnover, DecisionAction, DecisionRequest, InventoryCards, InventorySettings,
     MarketSignal, PremiumProduct, PricingDecision, PricingOverview, ProductDetail, ProductStock,
@@ -166,7 +164,7 @@ pub async fn decisions(
     Query(params): Query<DecisionParams>,
 ) -> Result<Response, AppError> {
     let format = authorize_format(&caller, params.format.as_deref())?;
-    let list = queries::decisions(&state.pool, params.product_id, None, DECISION_ROWS).await?;
+    let list = service::decisions(&state.pool, params.product_id).await?;
     format.respond("pricing-decisions", list, |list| list)
 }
 
@@ -180,11 +178,7 @@ pub async fn decision(
     Path(id): Path<i64>,
 ) -> Result<Json<PricingDecision>, AppError> {
     authorize(&caller, Role::Viewer)?;
-    queries::decisions(&state.pool, None, Some(id), 1)
-        .await?
-        .pop()
-        .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("Decision {id}")))
+    Ok(Json(service::decision(&state.pool, id).await?))
 }
 
 /// Accepts or rejects a product's current recommendation, or sets a manual price (analysts and
@@ -262,7 +256,7 @@ pub async fn recompute(
 ) -> Result<Json<RecomputeBody>, AppError> {
     authorize(&caller, Role::Analyst)?;
     Ok(Json(RecomputeBody {
-        raised: signals::refresh(&state.pool, &state.inventory).await?,
+        raised: service::refresh_signals(&state.pool, &state.inventory).await?,
     }))
 }
 

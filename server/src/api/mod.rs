@@ -10,9 +10,9 @@ mod transactions;
 
 use std::sync::Arc;
 
+use app::caller::Caller;
 use app::dashboard::filter::DashboardFilter;
 use app::error::AppError;
-use app::features::auth::caller::Caller;
 use app::features::auth::types::{CurrentUser, Role};
 use app::features::embed::types::Dashboard;
 use app::state::AppState;

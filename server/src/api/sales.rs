@@ -1,10 +1,10 @@
 //! The Sales dashboard's numbers as JSON (or CSV for analysts and admins): the same functions
 //! build them for the page. Multi-value filters repeat their parameter
 //! (`?country=France&country=Germany`).
+use app::caller::Caller;
 use app::dashboard::api::resolve;
 use app::dashboard::filter::{DashboardFilter, DateRange, Freshness, Grain};
 use app::error::AppError;
-use app::features::auth::caller::Caller;
 use app::features::sales::service::{
     overview, page, top_customers as customers_of, top_products as products_of,
 };

@@ -1,6 +1,6 @@
 //! Order lines, paged, for scripts and exports.
+use app::caller::Caller;
 use app::error::AppError;
-use app::features::auth::caller::Caller;
 use app::features::auth::types::Role;
 use app::features::sales::queries::transactions_page;
 use app::features::sales::types::{TransactionFilter, TransactionPage};

@@ -376,7 +376,9 @@ pub async fn execute(
     .await;
     if summary.succeeded {
         // Signals are about the new data; a failure here does not undo the load.
-        if let Err(err) = app::features::inventory::signals::refresh(pool, &job.inventory).await {
+        if let Err(err) =
+            app::features::inventory::service::refresh_signals(pool, &job.inventory).await
+        {
             tracing::warn!(run_id = run.run_id, %err, "market signals could not be computed");
         }
     }

@@ -1,15 +1,17 @@
-//! Server functions of the auth area.
+//! Server functions of the auth area: login, logout and who is logged in. Anyone may call them.
 use leptos::prelude::*;
 
-use super::types::{CurrentUser, UserSummary};
+use super::types::CurrentUser;
 use crate::error::AppError;
 
 /// Logs in and redirects to `next` (a path on this site) or the Sales page.
 #[server(prefix = "/fn", endpoint = "login")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::state::with_status;
-    let target = with_status(super::session::log_in(email, password, next).await)?;
+    let target = crate::guard::anyone(|state, _| async move {
+        super::session::log_in(&state, email, password, next).await
+    })
+    .await?;
     leptos_axum::redirect(&target);
     Ok(())
 }
@@ -17,8 +19,10 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[server(prefix = "/fn", endpoint = "logout")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::state::with_status;
-    with_status(super::session::log_out().await)?;
+    crate::guard::anyone(|state, caller| async move {
+        super::session::log_out(&state.pool, caller.signed_in()).await
+    })
+    .await?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -27,35 +31,5 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "get_current_user", input = server_fn::codec::GetUrl)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    use crate::state::with_status;
-    with_status(super::session::current_user().await)
-}
-
-/// Every account, for admins.
-#[server(prefix = "/fn", endpoint = "list_users", input = server_fn::codec::GetUrl)]
-#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
-pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    use super::{queries, session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
-    require_role(Role::Admin).await?;
-    with_status(
-        async {
-            let rows = queries::list_users(&app_state()?.pool).await?;
-            rows.into_iter()
-                .map(|row| {
-                    Ok(UserSummary {
-                        id: row.app_user_id,
-                        email: row.email,
-                        role: row
-                            .role
-                            .parse()
-                            .map_err(|e: String| AppError::internal("stored role", e))?,
-                        disabled: row.disabled,
-                        last_login_at: row.last_login_at,
-                    })
-                })
-                .collect()
-        }
-        .await,
-    )
+    crate::guard::anyone(|_, caller| async move { Ok(caller.signed_in().cloned()) }).await
 }

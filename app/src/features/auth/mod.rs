@@ -1,10 +1,11 @@
 //! Users, roles, login and sessions.
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod caller;
+pub mod context;
 #[cfg(feature = "ssr")]
 pub mod queries;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod session_user;
 pub mod types;
 pub mod ui;

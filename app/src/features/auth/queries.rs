@@ -194,13 +194,22 @@ pub async fn insert_audit(
     Ok(())
 }
 
-/// The caller an API token stands for, if the token is known, live, and its creator enabled;
-/// notes when it was used (at most once a minute, to keep reads cheap).
+/// A live API token and its creator, as stored.
+pub struct TokenUserRow {
+    pub api_token_id: i64,
+    pub name: String,
+    pub role: String,
+    pub app_user_id: i64,
+    pub user_role: String,
+}
+
+/// The token with this hash if it is known, live, and its creator enabled; notes when it was
+/// used (at most once a minute, to keep reads cheap).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn api_token_user(
     db: impl PgExecutor<'_>,
     token_hash: &str,
-) -> Result<Option<super::caller::Caller>, crate::error::AppError> {
+) -> sqlx::Result<Option<TokenUserRow>> {
     let row = sqlx::query!(
         r#"with hit as (
                select t.api_token_id, t.name, t.role, u.app_user_id, u.role as user_role
@@ -218,24 +227,13 @@ pub async fn api_token_user(
     )
     .fetch_optional(db)
     .await?;
-    let parse = |role: &str| -> Result<Role, crate::error::AppError> {
-        role.parse()
-            .map_err(|e: String| crate::error::AppError::internal("stored role", e))
-    };
-    row.map(|r| {
-        // A token never does more than its creator may do now (a demoted admin's tokens shrink).
-        let role = parse(&r.role)?.min(parse(&r.user_role)?);
-        Ok(super::caller::Caller::Token {
-            token_id: r.api_token_id,
-            user: super::types::CurrentUser {
-                id: r.app_user_id,
-                email: format!("token:{}", r.name),
-                role,
-                ip: None,
-            },
-        })
-    })
-    .transpose()
+    Ok(row.map(|r| TokenUserRow {
+        api_token_id: r.api_token_id,
+        name: r.name,
+        role: r.role,
+        app_user_id: r.app_user_id,
+        user_role: r.user_role,
+    }))
 }
 
 pub struct ApiTokenRow {

@@ -1,22 +1,17 @@
-//! Login, logout and the role guard every server function starts with.
+//! Login and logout, passwords, accounts and the audit log's writer.
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
+use super::queries;
+use super::session_user;
+use super::types::{safe_next_path, CurrentUser, Role};
+use crate::error::AppError;
+use crate::state::AppState;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
 use axum::extract::ConnectInfo;
-use tower_sessions::Session;
-
-use super::queries;
-use super::types::{safe_next_path, CurrentUser, Role};
-use crate::error::AppError;
-use crate::state::app_state;
-
-const USER_ID_KEY: &str = "user_id";
-/// The user's session epoch at login: a password reset bumps it and so ends older sessions.
-const EPOCH_KEY: &str = "epoch";
 
 /// Hashes a password with argon2id, off the async runtime (it takes tens of milliseconds).
 pub async fn hash_password(password: String) -> Result<String, AppError> {
@@ -65,40 +60,8 @@ pub async fn verify_password(password: String, stored_hash: Option<String>) -> b
     .unwrap_or(false)
 }
 
-async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>()
-        .await
-        .map_err(|e| AppError::internal("session layer missing", e))
-}
-
-/// The enabled user a session belongs to; shared by server functions and REST routes.
-pub async fn user_from_session(
-    pool: &sqlx::PgPool,
-    session: &Session,
-) -> Result<Option<CurrentUser>, AppError> {
-    let Some(id) = session.get::<i64>(USER_ID_KEY).await? else {
-        return Ok(None);
-    };
-    let epoch = session.get::<i32>(EPOCH_KEY).await?.unwrap_or(0);
-    match queries::user_by_id(pool, id).await? {
-        Some(row) if !row.disabled && row.session_epoch == epoch => Ok(Some(CurrentUser {
-            id: row.app_user_id,
-            email: row.email,
-            role: row
-                .role
-                .parse()
-                .map_err(|e: String| AppError::internal("stored role", e))?,
-            ip: None,
-        })),
-        // Deleted, disabled or given a new password since login: the session is worth nothing.
-        _ => {
-            session.flush().await?;
-            Ok(None)
-        }
-    }
-}
-
-pub use super::caller::{current_user, require_role};
+/// Customers and inventory still call it by this path until they go through `crate::guard`.
+pub use crate::caller::require_role;
 
 /// The client's address, for throttling and the audit log: the peer, or behind a trusted proxy
 /// the rightmost `X-Forwarded-For` entry (the one our own proxy added; those before it are the
@@ -158,11 +121,11 @@ static LOGIN_ATTEMPTS: std::sync::LazyLock<
 /// that tried too many accounts wait the longest delay), so that a login from an address that
 /// has not failed is never refused because of failures from elsewhere.
 pub async fn log_in(
+    state: &AppState,
     email: String,
     password: String,
     next: Option<String>,
 ) -> Result<String, AppError> {
-    let state = app_state()?;
     let policy = &state.auth;
     let email = email.trim().to_string();
     super::types::validate_lengths(&email, &password)?;
@@ -233,11 +196,8 @@ pub async fn log_in(
     };
     let user = attempt.await?;
 
-    let session = session().await?;
-    // A new session id at login, so that an id planted before login is worth nothing.
-    session.cycle_id().await?;
-    session.insert(USER_ID_KEY, user.app_user_id).await?;
-    session.insert(EPOCH_KEY, user.session_epoch).await?;
+    let session = session_user::session().await?;
+    session_user::start(&session, user.app_user_id, user.session_epoch).await?;
     Ok(safe_next_path(next.as_deref()))
 }
 
@@ -277,11 +237,11 @@ async fn record_failure(
     Ok(())
 }
 
-/// Ends the session: the stored session is deleted and the cookie cleared.
-pub async fn log_out() -> Result<(), AppError> {
-    let session = session().await?;
-    if let Ok(Some(user)) = current_user().await {
-        audit(&app_state()?.pool, &user, "logout", None).await?;
+/// Ends the session of `user` (if signed in): the stored session is deleted and the cookie cleared.
+pub async fn log_out(pool: &sqlx::PgPool, user: Option<&CurrentUser>) -> Result<(), AppError> {
+    let session = session_user::session().await?;
+    if let Some(user) = user {
+        audit(pool, user, "logout", None).await?;
     }
     session.flush().await?;
     Ok(())
@@ -337,13 +297,6 @@ pub async fn audit(
 pub fn random_secret(chars: usize) -> String {
     use rand::distributions::{Alphanumeric, DistString};
     Alphanumeric.sample_string(&mut rand::thread_rng(), chars)
-}
-
-/// Keeps the current session valid after its user changed their own password (which ended
-/// every other session).
-pub async fn keep_session(epoch: i32) -> Result<(), AppError> {
-    session().await?.insert(EPOCH_KEY, epoch).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod queries;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod token;
 pub mod types;
 pub mod ui;

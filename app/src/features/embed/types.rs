@@ -218,6 +218,13 @@ pub struct Embed {
     pub secret_version: i32,
 }
 
+/// An embed with what its admin page shows: the secret hosts sign tokens with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbedDetail {
+    pub embed: Embed,
+    pub secret: String,
+}
+
 /// What an admin sets when creating or editing an embed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EmbedInput {

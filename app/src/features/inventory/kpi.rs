@@ -1,13 +1,21 @@
 //! The stock and pricing rules of DESIGN.md, as pure functions over plain numbers: demand, safety
 //! stock, reorder point, days of cover, turnover, ABC classes, price elasticity and the recommended
-//! price. Shared with the browser, which projects a what-if price with the same function.
+//! price. Shared with the browser, which projects a what-if price with the same function. Then the
+//! aggregation the service runs over the rows `queries` read (stock figures, cards, ABC curve,
+//! turnover, premium products, competitor position, pricing): pure as well, no I/O.
 use chrono::{Duration, NaiveDate};
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 
+#[cfg(feature = "ssr")]
+use super::queries::{DemandDay, LatestCompetitorPrice, ProductBuyers, ProductRow, WeekRow};
 use super::types::{
-    Abc, Elasticity, PricingSettings, Projection, Recommendation, Rule, StockSettings, StockStatus,
+    Abc, AbcPoint, CategoryTurnover, Elasticity, InventoryCards, PricingSettings, ProductStock,
+    Projection, Recommendation, Rule, StockSettings, StockStatus,
 };
+#[cfg(feature = "ssr")]
+use super::types::{CompetitorPosition, PremiumProduct, PriceWeek, ProductPricing};
+use crate::dashboard::filter::DateRange;
 
 /// Average and standard deviation (sample, n − 1) of daily units sold over the days the product
 /// was in stock; `None` without such days. Days out of stock say nothing about demand.
@@ -385,6 +393,379 @@ pub fn service_z(service_level: f64) -> f64 {
         .unwrap_or(1.645)
 }
 
+// From rows to the page's figures: the aggregation `service` runs over what `queries` read.
+
+/// The days whose sales measure a product's demand: the `demand_days` days up to `as_of`.
+pub fn demand_window(as_of: NaiveDate, demand_days: i64) -> DateRange {
+    DateRange {
+        from: as_of - Duration::days(demand_days.max(1) - 1),
+        to: as_of,
+    }
+}
+
+/// Every product's stock figures as of `as_of` (rows best sellers first, order kept), from its
+/// row and its daily sales over `demand_window`; a product without sales sold 0 a day, in stock.
+#[cfg(feature = "ssr")]
+pub fn stock_products(
+    rows: Vec<ProductRow>,
+    demand: &[DemandDay],
+    as_of: NaiveDate,
+    settings: &StockSettings,
+) -> Vec<ProductStock> {
+    let days = settings.demand_days.max(1);
+    let window = demand_window(as_of, days);
+    let empty = || (vec![0; days as usize], vec![true; days as usize]);
+    let mut series: std::collections::HashMap<i64, (Vec<i64>, Vec<bool>)> = Default::default();
+    for d in demand {
+        let (units, in_stock) = series.entry(d.product_id).or_insert_with(empty);
+        let i = (d.day - window.from).num_days();
+        if (0..days).contains(&i) {
+            units[i as usize] += d.units;
+            if d.started_empty {
+                in_stock[i as usize] = false;
+            }
+        }
+    }
+    let classes = abc_classes(&rows.iter().map(|r| r.net_revenue).collect::<Vec<_>>());
+    let z = service_z(settings.service_level);
+    rows.into_iter()
+        .zip(classes)
+        .map(|(row, abc)| {
+            let (units, in_stock) = series.remove(&row.product_id).unwrap_or_else(empty);
+            product_stock(row, abc, &units, &in_stock, as_of, z, settings)
+        })
+        .collect()
+}
+
+/// One product's stock figures as of `as_of` from its daily units and in-stock days over the
+/// demand window.
+#[cfg(feature = "ssr")]
+pub fn product_stock(
+    row: ProductRow,
+    abc: Abc,
+    units: &[i64],
+    in_stock: &[bool],
+    as_of: NaiveDate,
+    z: f64,
+    settings: &StockSettings,
+) -> ProductStock {
+    let lead = row
+        .lead_time_days
+        .filter(|d| *d >= 0)
+        .unwrap_or(settings.default_lead_time_days);
+    let stockout_days = in_stock.iter().filter(|ok| !**ok).count() as i64;
+    let (demand, sd) = daily_demand(units, in_stock).unwrap_or((0.0, 0.0));
+    let safety = safety_stock(z, sd, lead as f64);
+    let rop = reorder_point(demand, lead as f64, safety);
+    let on_hand = row.on_hand;
+    // Over the range's snapshot days; the current on hand without snapshots.
+    let average_on_hand = on_hand.and(row.average_on_hand.or(on_hand.map(|o| o.max(0) as f64)));
+    let (order_by, sells_out_on) = on_hand
+        .map(|o| order_dates(as_of, o, rop, demand))
+        .unwrap_or((None, None));
+    let days_of_cover = on_hand.and_then(|o| days_of_cover(o, demand));
+    let status = match on_hand {
+        None => StockStatus::Untracked,
+        Some(o) => stock_status(
+            &StockState {
+                on_hand: o,
+                reorder_point: rop,
+                days_of_cover,
+                days_since_sale: row.last_sale.map(|d| (as_of - d).num_days()),
+            },
+            settings,
+        ),
+    };
+    ProductStock {
+        product_id: row.product_id,
+        sku: row.sku,
+        name: row.name,
+        category: row.category,
+        on_hand,
+        unit_cost: row.unit_cost,
+        price: row.price,
+        lead_time_days: lead,
+        units_sold: row.units_sold,
+        net_revenue: row.net_revenue,
+        daily_demand: demand,
+        demand_sd: sd,
+        stockout_days,
+        days_of_cover,
+        average_on_hand,
+        turnover: average_on_hand.and_then(|a| turnover(row.units_sold, a)),
+        abc,
+        safety_stock: safety,
+        reorder_point: rop,
+        suggested_order: on_hand
+            .map(|o| suggested_order(o, rop, demand, settings.review_days))
+            .unwrap_or(0),
+        order_by,
+        sells_out_on,
+        last_sale: row.last_sale,
+        status,
+    }
+}
+
+/// The headline cards from the product rows.
+pub fn cards(products: &[ProductStock], settings: &StockSettings) -> InventoryCards {
+    let mut c = InventoryCards::default();
+    let (mut cover_stock, mut cover_demand) = (0.0, 0.0);
+    for p in products {
+        let Some(on_hand) = p.on_hand else {
+            c.products_untracked += 1;
+            continue;
+        };
+        let units = Decimal::from(on_hand.max(0));
+        if p.unit_cost.is_none() {
+            c.products_without_cost += 1;
+        }
+        let cost = p.unit_cost.unwrap_or_default();
+        c.stock_value_cost += units * cost;
+        c.stock_value_retail += units * p.price.unwrap_or_default();
+        match p.status {
+            StockStatus::Out => c.skus_out += 1,
+            StockStatus::Reorder => {
+                c.skus_in_stock += 1;
+                c.skus_low += 1;
+            }
+            _ => c.skus_in_stock += 1,
+        }
+        if p.daily_demand > 0.0 {
+            cover_stock += on_hand.max(0) as f64;
+            cover_demand += p.daily_demand;
+        }
+        match p.status {
+            StockStatus::Dead => c.dead_stock_value += units * cost,
+            StockStatus::Overstock => {
+                let excess = on_hand as f64 - settings.overstock_days * p.daily_demand;
+                c.overstock_value += Decimal::from(excess.max(0.0).floor() as i64) * cost;
+            }
+            _ => {}
+        }
+    }
+    c.days_of_cover = (cover_demand > 0.0).then(|| cover_stock / cover_demand);
+    c.stock_value_cost = c.stock_value_cost.round_dp(2);
+    c.stock_value_retail = c.stock_value_retail.round_dp(2);
+    c.dead_stock_value = c.dead_stock_value.round_dp(2);
+    c.overstock_value = c.overstock_value.round_dp(2);
+    c
+}
+
+/// Turnover of each category's tracked products (units sold / average on hand), fastest first.
+pub fn turnover_by_category(products: &[ProductStock]) -> Vec<CategoryTurnover> {
+    let mut by: std::collections::BTreeMap<&str, (i64, f64)> = Default::default();
+    for p in products.iter().filter(|p| p.on_hand.is_some()) {
+        let e = by.entry(p.category.as_str()).or_default();
+        e.0 += p.units_sold;
+        e.1 += p.average_on_hand.unwrap_or(0.0);
+    }
+    let mut rows: Vec<CategoryTurnover> = by
+        .into_iter()
+        .map(|(category, (units, stock))| CategoryTurnover {
+            category: category.to_string(),
+            units_sold: units,
+            average_on_hand: stock,
+            turnover: turnover(units, stock),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.turnover
+            .partial_cmp(&a.turnover)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    rows
+}
+
+/// The ABC curve: cumulative share of net revenue against share of products, best sellers first
+/// (negative net revenue counts 0).
+pub fn abc_pareto(products: &[ProductStock]) -> Vec<AbcPoint> {
+    let nets: Vec<Decimal> = products
+        .iter()
+        .map(|p| p.net_revenue.max(Decimal::ZERO))
+        .collect();
+    let total = nets.iter().copied().sum();
+    crate::features::sales::kpi::concentration(&nets, total)
+        .curve
+        .into_iter()
+        .map(|p| AbcPoint {
+            product_share: p.customer_share.to_f64().unwrap_or_default(),
+            revenue_share: p.revenue_share.to_f64().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The products that may be premium: the best-selling `premium_revenue_share` of those that sold
+/// (`products` are best sellers first).
+pub fn premium_candidates<'a>(
+    products: &'a [ProductStock],
+    settings: &StockSettings,
+) -> Vec<&'a ProductStock> {
+    let selling: Vec<&ProductStock> = products
+        .iter()
+        .filter(|p| p.net_revenue > Decimal::ZERO)
+        .collect();
+    let top = ((selling.len() as f64) * settings.premium_revenue_share).ceil() as usize;
+    selling.into_iter().take(top).collect()
+}
+
+/// Premium products: the candidates bought by at most `premium_customer_share` of the range's
+/// `customers`, with their units per order.
+#[cfg(feature = "ssr")]
+pub fn premium(
+    candidates: &[&ProductStock],
+    buyers: Vec<ProductBuyers>,
+    customers: i64,
+    settings: &StockSettings,
+) -> Vec<PremiumProduct> {
+    if customers == 0 {
+        return Vec::new();
+    }
+    let buyers: std::collections::HashMap<i64, ProductBuyers> =
+        buyers.into_iter().map(|b| (b.product_id, b)).collect();
+    candidates
+        .iter()
+        .filter_map(|p| {
+            let b = buyers.get(&p.product_id)?;
+            let share = b.customers as f64 / customers as f64;
+            (share <= settings.premium_customer_share).then(|| PremiumProduct {
+                product_id: p.product_id,
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                net_revenue: p.net_revenue,
+                customers: b.customers,
+                customer_share: share,
+                units_per_order: if b.orders > 0 {
+                    b.units as f64 / b.orders as f64
+                } else {
+                    0.0
+                },
+            })
+        })
+        .collect()
+}
+
+/// The last `history_weeks` whole weeks (Monday to Sunday) up to `as_of`.
+pub fn history_window(settings: &PricingSettings, as_of: NaiveDate) -> DateRange {
+    use chrono::Datelike;
+    let monday = as_of - Duration::days(as_of.weekday().num_days_from_monday() as i64);
+    // The week of `as_of` counts only when `as_of` is its Sunday.
+    let last = if as_of.weekday() == chrono::Weekday::Sun {
+        monday
+    } else {
+        monday - Duration::weeks(1)
+    };
+    DateRange {
+        from: last - Duration::weeks(settings.history_weeks.max(1) - 1),
+        to: as_of,
+    }
+}
+
+/// The weeks an elasticity is fitted on: those with sales and no stock-out.
+#[cfg(feature = "ssr")]
+pub fn week_points(weeks: &[WeekRow]) -> Vec<WeekPoint> {
+    weeks
+        .iter()
+        .filter(|w| !w.stockout && w.units > 0)
+        .map(|w| WeekPoint {
+            price: (w.gross_revenue / Decimal::from(w.units))
+                .to_f64()
+                .unwrap_or_default(),
+            units: w.units as f64,
+            // The rest of the shop: the product's own units would pull the control along.
+            shop_units: (w.shop_units - w.units) as f64,
+        })
+        .collect()
+}
+
+/// Weekly average selling prices for the product page (every week, stock-outs flagged).
+#[cfg(feature = "ssr")]
+pub fn price_weeks(weeks: Vec<WeekRow>) -> Vec<PriceWeek> {
+    weeks
+        .into_iter()
+        .map(|w| PriceWeek {
+            week: w.week,
+            price: (w.gross_revenue / Decimal::from(w.units.max(1)))
+                .to_f64()
+                .unwrap_or_default(),
+            units: w.units,
+            stockout: w.stockout,
+        })
+        .collect()
+}
+
+/// Our price among the competitors' latest in-stock prices (shipping included).
+#[cfg(feature = "ssr")]
+pub fn position(
+    price: Option<Decimal>,
+    observations: &[&LatestCompetitorPrice],
+) -> CompetitorPosition {
+    let live: Vec<(&str, Decimal)> = observations
+        .iter()
+        .filter(|o| o.in_stock)
+        .map(|o| (o.competitor.as_str(), o.price + o.shipping))
+        .collect();
+    let cheapest = live.iter().min_by_key(|(_, p)| *p);
+    let average = (!live.is_empty()).then(|| {
+        (live.iter().map(|(_, p)| *p).sum::<Decimal>() / Decimal::from(live.len())).round_dp(2)
+    });
+    CompetitorPosition {
+        competitors: live.len() as i64,
+        cheapest: cheapest.map(|c| c.1),
+        cheapest_name: cheapest.map(|c| c.0.to_string()),
+        average,
+        rank: price
+            .filter(|_| !live.is_empty())
+            .map(|p| 1 + live.iter().filter(|(_, c)| *c < p).count() as i64),
+        price_index: match (price, average) {
+            (Some(p), Some(a)) if a > Decimal::ZERO => {
+                Some((p / a * Decimal::ONE_HUNDRED).round_dp(1))
+            }
+            _ => None,
+        },
+        observed_at: observations.iter().map(|o| o.observed_at).max(),
+    }
+}
+
+/// A product's elasticity, competitor position and recommendation from its full weeks of
+/// history and its competitors' latest prices.
+#[cfg(feature = "ssr")]
+pub fn product_pricing(
+    p: &ProductStock,
+    history: &[WeekRow],
+    competitors: &[&LatestCompetitorPrice],
+    settings: &PricingSettings,
+) -> ProductPricing {
+    let points = week_points(history);
+    let elasticity = elasticity(&points, settings);
+    let recent: Vec<f64> = points.iter().rev().take(4).map(|w| w.units).collect();
+    let weekly_units = if recent.is_empty() {
+        0.0
+    } else {
+        recent.iter().sum::<f64>() / recent.len() as f64
+    };
+    let position = position(p.price, competitors);
+    let recommendation = recommend(
+        &PriceInputs {
+            current_price: p.price.unwrap_or_default(),
+            unit_cost: p.unit_cost,
+            elasticity: elasticity.clone(),
+            cheapest_competitor: position.cheapest,
+            weekly_units,
+        },
+        settings,
+    );
+    ProductPricing {
+        product_id: p.product_id,
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        category: p.category.clone(),
+        unit_cost: p.unit_cost,
+        position,
+        elasticity,
+        recommendation,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,5 +1050,430 @@ mod tests {
         let same = recommend(&inputs(dec!(12.50), dec!(10), -5.0, None), &s);
         assert_eq!(same.recommended_price, None);
         assert!(same.reason.contains("already"), "{}", same.reason);
+    }
+}
+
+/// The aggregation over rows, on small inputs worked by hand.
+#[cfg(all(test, feature = "ssr"))]
+mod aggregation_tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use rust_decimal_macros::dec;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, d).unwrap()
+    }
+
+    fn row(
+        id: i64,
+        sku: &str,
+        on_hand: Option<i64>,
+        lead: Option<i64>,
+        net: Decimal,
+    ) -> ProductRow {
+        ProductRow {
+            product_id: id,
+            sku: sku.into(),
+            name: sku.into(),
+            category: "C".into(),
+            price: Some(dec!(20)),
+            unit_cost: Some(dec!(8)),
+            lead_time_days: lead,
+            on_hand,
+            units_sold: 8,
+            net_revenue: net,
+            average_on_hand: Some(8.0),
+            last_sale: Some(day(10)),
+        }
+    }
+
+    fn sold(id: i64, d: u32, units: i64, started_empty: bool) -> DemandDay {
+        DemandDay {
+            product_id: id,
+            day: day(d),
+            units,
+            started_empty,
+        }
+    }
+
+    #[test]
+    fn stock_figures_from_rows_and_demand_days() {
+        let settings = StockSettings {
+            demand_days: 4,
+            ..StockSettings::default()
+        };
+        // The window is 7–10 June.
+        assert_eq!(
+            demand_window(day(10), 4),
+            DateRange {
+                from: day(7),
+                to: day(10)
+            }
+        );
+        let rows = vec![
+            row(1, "LAMP", Some(6), Some(4), dec!(160)),
+            row(2, "RUG", None, None, dec!(40)),
+            row(3, "CUP", Some(0), Some(-1), dec!(0)),
+        ];
+        let demand = [
+            sold(1, 1, 5, false), // before the window: left out
+            sold(1, 7, 2, false),
+            sold(1, 8, 2, false),
+            sold(1, 9, 0, true), // started empty: says nothing about demand
+            sold(1, 10, 2, false),
+            sold(3, 10, 3, false),
+        ];
+        let out = stock_products(rows, &demand, day(10), &settings);
+        let skus: Vec<&str> = out.iter().map(|p| p.sku.as_str()).collect();
+        assert_eq!(skus, ["LAMP", "RUG", "CUP"], "the rows' order is kept");
+
+        // LAMP: 2, 2, 2 units on its 3 in-stock days → demand 2, σ 0, 1 stock-out day; no safety
+        // stock, reorder point 2 × 4 = 8; 6 ≤ 8 → reorder; cover 6 / 2 = 3 days; order
+        // ⌈8 + 2 × 7 − 6⌉ = 16 today, out in ⌊6 / 2⌋ = 3 days; turnover 8 sold / 8 on hand = 1.
+        let lamp = &out[0];
+        assert_eq!(
+            (lamp.daily_demand, lamp.demand_sd, lamp.stockout_days),
+            (2.0, 0.0, 1)
+        );
+        assert_eq!((lamp.safety_stock, lamp.reorder_point), (0.0, 8.0));
+        assert_eq!(lamp.status, StockStatus::Reorder);
+        assert_eq!(lamp.days_of_cover, Some(3.0));
+        assert_eq!(lamp.suggested_order, 16);
+        assert_eq!(
+            (lamp.order_by, lamp.sells_out_on),
+            (Some(day(10)), Some(day(13)))
+        );
+        assert_eq!(
+            (lamp.average_on_hand, lamp.turnover),
+            (Some(8.0), Some(1.0))
+        );
+        assert_eq!(lamp.lead_time_days, 4);
+        // ABC over 160, 40, 0 of 200: LAMP starts at 0% → A, RUG at 80% → B, CUP sold nothing → C.
+        let abc: Vec<Abc> = out.iter().map(|p| p.abc).collect();
+        assert_eq!(abc, [Abc::A, Abc::B, Abc::C]);
+
+        // RUG: stock not tracked, no sales: the default 14-day lead time and no stock figures.
+        let rug = &out[1];
+        assert_eq!(rug.status, StockStatus::Untracked);
+        assert_eq!(rug.lead_time_days, 14);
+        assert_eq!((rug.daily_demand, rug.reorder_point), (0.0, 0.0));
+        assert_eq!(
+            (rug.average_on_hand, rug.turnover, rug.days_of_cover),
+            (None, None, None)
+        );
+        assert_eq!((rug.order_by, rug.suggested_order), (None, 0));
+
+        // CUP: a negative lead time falls back to 14 days; 0, 0, 0, 3 units → demand 0.75,
+        // σ = √((3 × 0.75² + 2.25²) / 3) = √2.25 = 1.5; safety 1.645 × 1.5 × √14 ≈ 9.232,
+        // reorder point 0.75 × 14 + 9.232 ≈ 19.732; out of stock; order ⌈19.732 + 5.25⌉ = 25.
+        let cup = &out[2];
+        assert_eq!(cup.lead_time_days, 14);
+        assert_eq!((cup.daily_demand, cup.demand_sd), (0.75, 1.5));
+        assert!(
+            (cup.safety_stock - 9.232).abs() < 0.001,
+            "{}",
+            cup.safety_stock
+        );
+        assert!(
+            (cup.reorder_point - 19.732).abs() < 0.001,
+            "{}",
+            cup.reorder_point
+        );
+        assert_eq!(cup.status, StockStatus::Out);
+        assert_eq!(cup.suggested_order, 25);
+        assert_eq!(
+            (cup.order_by, cup.sells_out_on),
+            (Some(day(10)), Some(day(10)))
+        );
+    }
+
+    fn stock(
+        id: i64,
+        category: &str,
+        on_hand: Option<i64>,
+        cost: Option<Decimal>,
+        price: Decimal,
+        demand: f64,
+        status: StockStatus,
+    ) -> ProductStock {
+        ProductStock {
+            product_id: id,
+            sku: format!("S{id}"),
+            name: format!("Product {id}"),
+            category: category.into(),
+            on_hand,
+            unit_cost: cost,
+            price: Some(price),
+            lead_time_days: 7,
+            units_sold: 0,
+            net_revenue: Decimal::ZERO,
+            daily_demand: demand,
+            demand_sd: 0.0,
+            stockout_days: 0,
+            days_of_cover: None,
+            average_on_hand: None,
+            turnover: None,
+            abc: Abc::C,
+            safety_stock: 0.0,
+            reorder_point: 0.0,
+            suggested_order: 0,
+            order_by: None,
+            sells_out_on: None,
+            last_sale: None,
+            status,
+        }
+    }
+
+    #[test]
+    fn cards_add_up_the_tracked_products() {
+        let products = [
+            stock(
+                1,
+                "C",
+                Some(10),
+                Some(dec!(4)),
+                dec!(10),
+                2.0,
+                StockStatus::Reorder,
+            ),
+            stock(
+                2,
+                "C",
+                Some(0),
+                Some(dec!(5)),
+                dec!(12),
+                1.0,
+                StockStatus::Out,
+            ),
+            stock(
+                3,
+                "C",
+                Some(400),
+                Some(dec!(2.5)),
+                dec!(6),
+                2.0,
+                StockStatus::Overstock,
+            ),
+            stock(
+                4,
+                "C",
+                Some(7),
+                Some(dec!(1.5)),
+                dec!(4),
+                0.0,
+                StockStatus::Dead,
+            ),
+            stock(5, "C", Some(3), None, dec!(2), 0.5, StockStatus::Ok),
+            stock(
+                6,
+                "C",
+                None,
+                Some(dec!(9)),
+                dec!(99),
+                5.0,
+                StockStatus::Untracked,
+            ),
+        ];
+        let c = cards(&products, &StockSettings::default());
+        // At cost: 10 × 4 + 0 + 400 × 2.5 + 7 × 1.5 + 3 × 0 (no cost) = 1050.50.
+        assert_eq!(c.stock_value_cost, dec!(1050.50));
+        // At retail: 10 × 10 + 0 + 400 × 6 + 7 × 4 + 3 × 2 = 2534.
+        assert_eq!(c.stock_value_retail, dec!(2534.00));
+        // In stock: 1 (low), 3, 4, 5; out: 2; 6 is not tracked.
+        assert_eq!((c.skus_in_stock, c.skus_low, c.skus_out), (4, 1, 1));
+        assert_eq!((c.products_without_cost, c.products_untracked), (1, 1));
+        // Cover over the products that sell: (10 + 0 + 400 + 3) / (2 + 1 + 2 + 0.5) = 413 / 5.5.
+        assert_eq!(c.days_of_cover, Some(413.0 / 5.5));
+        // Dead: 7 × 1.5; overstock: 400 − 180 days × 2 = 40 units beyond, × 2.5 = 100.
+        assert_eq!(
+            (c.dead_stock_value, c.overstock_value),
+            (dec!(10.50), dec!(100.00))
+        );
+    }
+
+    #[test]
+    fn turnover_by_category_fastest_first() {
+        let with = |id, category, units, average: Option<f64>, on_hand| ProductStock {
+            units_sold: units,
+            average_on_hand: average,
+            ..stock(id, category, on_hand, None, dec!(1), 0.0, StockStatus::Ok)
+        };
+        let products = [
+            with(1, "Lamps", 8, Some(8.0), Some(8)),
+            with(2, "Lamps", 4, Some(2.0), Some(2)),
+            with(3, "Rugs", 10, Some(2.0), Some(2)),
+            with(4, "Cups", 3, Some(0.0), Some(0)),
+            with(5, "Vases", 50, None, None), // not tracked: left out
+        ];
+        let got: Vec<(String, i64, f64, Option<f64>)> = turnover_by_category(&products)
+            .into_iter()
+            .map(|c| (c.category, c.units_sold, c.average_on_hand, c.turnover))
+            .collect();
+        // Rugs 10 / 2 = 5; Lamps (8 + 4) / (8 + 2) = 1.2; Cups have no stock: no turnover.
+        assert_eq!(
+            got,
+            [
+                ("Rugs".to_string(), 10, 2.0, Some(5.0)),
+                ("Lamps".to_string(), 12, 10.0, Some(1.2)),
+                ("Cups".to_string(), 3, 0.0, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn abc_curve_of_net_revenue() {
+        let with = |id, net| ProductStock {
+            net_revenue: net,
+            ..stock(id, "C", Some(1), None, dec!(1), 0.0, StockStatus::Ok)
+        };
+        let products = [
+            with(1, dec!(60)),
+            with(2, dec!(30)),
+            with(3, dec!(10)),
+            with(4, dec!(-5)), // a net return counts 0
+        ];
+        let got: Vec<(f64, f64)> = abc_pareto(&products)
+            .into_iter()
+            .map(|p| (p.product_share, p.revenue_share))
+            .collect();
+        // Of 100: 60, 90, 100 and 100 after 1, 2, 3 and 4 of the 4 products.
+        assert_eq!(
+            got,
+            [(0.0, 0.0), (0.25, 0.6), (0.5, 0.9), (0.75, 1.0), (1.0, 1.0)]
+        );
+    }
+
+    #[test]
+    fn premium_is_few_buyers_among_top_sellers() {
+        let with = |id, net| ProductStock {
+            net_revenue: net,
+            ..stock(id, "C", Some(1), None, dec!(1), 0.0, StockStatus::Ok)
+        };
+        let products = [
+            with(1, dec!(500)),
+            with(2, dec!(300)),
+            with(3, dec!(200)),
+            with(4, dec!(100)),
+            with(5, dec!(0)),
+        ];
+        // 4 products sold: the top 20% is ⌈0.8⌉ = 1 product, the top 50% ⌈2⌉ = 2.
+        let settings = StockSettings::default();
+        let ids = |c: &[&ProductStock]| c.iter().map(|p| p.product_id).collect::<Vec<_>>();
+        assert_eq!(ids(&premium_candidates(&products, &settings)), [1]);
+        let half = StockSettings {
+            premium_revenue_share: 0.5,
+            ..settings
+        };
+        let candidates = premium_candidates(&products, &half);
+        assert_eq!(ids(&candidates), [1, 2]);
+        let buyers = || {
+            vec![
+                ProductBuyers {
+                    product_id: 1,
+                    customers: 5,
+                    orders: 4,
+                    units: 10,
+                },
+                ProductBuyers {
+                    product_id: 2,
+                    customers: 6,
+                    orders: 6,
+                    units: 6,
+                },
+            ]
+        };
+        // Of 100 customers: product 1 has 5 (5% ≤ 5%), 2.5 units an order; product 2 has 6%.
+        let got = premium(&candidates, buyers(), 100, &half);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (
+                got[0].product_id,
+                got[0].customers,
+                got[0].customer_share,
+                got[0].units_per_order
+            ),
+            (1, 5, 0.05, 2.5)
+        );
+        assert!(premium(&candidates, buyers(), 0, &half).is_empty());
+    }
+
+    #[test]
+    fn position_among_in_stock_competitors() {
+        let at = |h| Utc.with_ymd_and_hms(2026, 6, 10, h, 0, 0).unwrap();
+        let seen = |competitor: &str, price, shipping, in_stock, hour| LatestCompetitorPrice {
+            product_id: 1,
+            competitor: competitor.into(),
+            price,
+            shipping,
+            in_stock,
+            observed_at: at(hour),
+        };
+        let a = seen("A", dec!(10), dec!(1), true, 6);
+        let b = seen("B", dec!(9), dec!(0), true, 7);
+        let c = seen("C", dec!(5), dec!(0), false, 8); // out of stock: only its time counts
+        let p = position(Some(dec!(10)), &[&a, &b, &c]);
+        // Live: A 11, B 9 → cheapest B 9, average 10.00; one is under our 10 → rank 2; index
+        // 10 / 10 × 100 = 100.0.
+        assert_eq!(p.competitors, 2);
+        assert_eq!(
+            (p.cheapest, p.cheapest_name.as_deref()),
+            (Some(dec!(9)), Some("B"))
+        );
+        assert_eq!(p.average, Some(dec!(10.00)));
+        assert_eq!((p.rank, p.price_index), (Some(2), Some(dec!(100.0))));
+        assert_eq!(p.observed_at, Some(at(8)));
+        // Without a price of ours there is no rank or index; with no live competitor, nothing.
+        let p = position(None, &[&a, &b]);
+        assert_eq!((p.rank, p.price_index), (None, None));
+        let p = position(Some(dec!(10)), &[&c]);
+        assert_eq!((p.competitors, p.average, p.rank), (0, None, None));
+    }
+
+    #[test]
+    fn weekly_history_in_whole_weeks() {
+        let settings = PricingSettings {
+            history_weeks: 4,
+            ..PricingSettings::default()
+        };
+        // Wednesday 10 June: its week is not over, so the last whole week starts Monday 1 June;
+        // four weeks back from there is Monday 11 May.
+        assert_eq!(
+            history_window(&settings, day(10)).from,
+            day(1) - Duration::weeks(3)
+        );
+        // Sunday 14 June closes its week (from Monday 8 June): from Monday 18 May.
+        assert_eq!(
+            history_window(&settings, day(14)).from,
+            day(8) - Duration::weeks(3)
+        );
+
+        let week = |w: u32, gross, units, stockout| WeekRow {
+            product_id: 1,
+            week: day(w),
+            gross_revenue: gross,
+            units,
+            stockout,
+            shop_units: 110,
+        };
+        let rows = || {
+            vec![
+                week(1, dec!(50), 10, false),
+                week(8, dec!(40), 5, true), // a stock-out week says nothing about demand
+                week(15, dec!(0), 0, false), // nor does a week without sales
+            ]
+        };
+        let points = week_points(&rows());
+        // 50 / 10 = 5 a unit; the rest of the shop sold 110 − 10 = 100.
+        assert_eq!(points.len(), 1);
+        assert_eq!(
+            (points[0].price, points[0].units, points[0].shop_units),
+            (5.0, 10.0, 100.0)
+        );
+        // The product page shows every week (0 units: price 0 rather than a division by 0).
+        let prices: Vec<(f64, bool)> = price_weeks(rows())
+            .into_iter()
+            .map(|w| (w.price, w.stockout))
+            .collect();
+        assert_eq!(prices, [(5.0, false), (8.0, true), (0.0, false)]);
     }
 }

@@ -1,18 +1,15 @@
 //! Market signals (DESIGN.md): competitor price drop, own price change, demand surge, low stock
-//! and price anomaly. The rules are pure functions over the figures `refresh` reads; each signal
-//! carries a fingerprint (the week, day or observation it is about), so recomputing raises nothing
+//! and price anomaly. The rules are pure functions over the figures `service::refresh_signals`
+//! reads; each signal carries a fingerprint (the week, day or observation it is about), so recomputing raises nothing
 //! twice.
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use sqlx::PgPool;
 
-use super::queries::{self, CompetitorPair, DailyPrice, NewSignal};
-use super::types::{InventorySettings, ProductStock, Severity, SignalSettings, StockStatus};
-use crate::dashboard::filter::{DashboardFilter, DateRange};
-use crate::error::AppError;
+use super::queries::{CompetitorPair, DailyPrice, NewSignal};
+use super::types::{ProductStock, Severity, SignalSettings, StockStatus};
 
 /// "2026-W23": signals about a state (low stock, a surge) are raised once per ISO week.
 fn week_key(day: NaiveDate) -> String {
@@ -294,48 +291,6 @@ fn group(prices: &[DailyPrice]) -> Days<'_> {
 
 fn name(names: &HashMap<i64, String>, id: i64) -> &str {
     names.get(&id).map(String::as_str).unwrap_or("a product")
-}
-
-/// Computes every signal as of the latest order day and raises the new ones; returns how many.
-pub async fn refresh(pool: &PgPool, settings: &InventorySettings) -> Result<u64, AppError> {
-    use crate::dashboard::queries::{latest_order_day, store_today};
-    // A stray far-future order (loaded before the date limits existed) must not move the
-    // signals' day; the default limits, as the store's settings are not at hand here.
-    let until =
-        crate::features::sources::types::ValueLimits::default().max_date(store_today(pool).await?);
-    let Some(as_of) = latest_order_day(pool, until).await? else {
-        return Ok(0);
-    };
-    let s = &settings.signals;
-    let range = DateRange {
-        from: as_of - Duration::days(settings.stock.demand_days.max(1) - 1),
-        to: as_of,
-    };
-    let products =
-        super::api::stock_rows(pool, &settings.stock, range, &DashboardFilter::default()).await?;
-    let names: HashMap<i64, String> = products
-        .iter()
-        .map(|p| (p.product_id, p.name.clone()))
-        .collect();
-    let by_id: HashMap<i64, &ProductStock> = products.iter().map(|p| (p.product_id, p)).collect();
-    let window = DateRange {
-        from: as_of - Duration::days(96),
-        to: as_of,
-    };
-    let prices: Vec<DailyPrice> = queries::daily_prices(pool, window)
-        .await?
-        .into_iter()
-        .filter(|p| names.contains_key(&p.product_id))
-        .collect();
-    let pairs = queries::competitor_changes(pool, as_of).await?;
-    let mut signals = low_stock(&products, as_of, s, settings.stock.dead_days);
-    signals.extend(demand_surges(&prices, &names, as_of, s));
-    signals.extend(own_price_changes(&prices, &names, as_of, s));
-    signals.extend(price_anomalies(&prices, &names, as_of, s));
-    signals.extend(competitor_drops(&pairs, &by_id, s));
-    let raised = queries::insert_signals(pool, &signals).await?;
-    tracing::info!(raised, considered = signals.len(), "market signals");
-    Ok(raised)
 }
 
 #[cfg(test)]

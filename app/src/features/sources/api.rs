@@ -4,43 +4,17 @@ use leptos::server_fn::codec::GetUrl;
 
 use super::types::{IngestRun, SourceContents, SourceSettings, SourceSummary};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{features::auth::types::Role, features::sources::service, guard};
 
 /// Every data source with its size and latest run.
 #[server(prefix = "/fn", endpoint = "list_sources", input = GetUrl)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
-    use super::queries;
-    use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
-    require_role(Role::Admin).await?;
-    with_status(
-        async {
-            let pool = &app_state()?.pool;
-            let counts = queries::source_counts(pool).await?;
-            let mut latest = queries::runs(pool, None, 1000).await?;
-            latest.sort_by_key(|r| std::cmp::Reverse(r.id));
-            Ok(queries::sources(pool)
-                .await?
-                .into_iter()
-                .map(|s| {
-                    let c = counts.iter().find(|c| c.source_id == s.source_id);
-                    SourceSummary {
-                        id: s.source_id,
-                        last_run: latest.iter().find(|r| r.source_id == s.source_id).cloned(),
-                        kind: s.kind,
-                        name: s.name,
-                        status: s.status,
-                        settings: s.settings.0,
-                        last_sync_at: s.last_sync_at,
-                        orders: c.map_or(0, |c| c.orders),
-                        customers: c.map_or(0, |c| c.customers),
-                        products: c.map_or(0, |c| c.products),
-                    }
-                })
-                .collect())
-        }
-        .await,
-    )
+    guard::role(Role::Admin, |state, _| async move {
+        service::sources(&state.pool).await
+    })
+    .await
 }
 
 /// Recent runs, of one source or of all.
@@ -49,91 +23,52 @@ pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
 pub async fn list_runs(
     #[server(default)] source_id: Option<i64>,
 ) -> Result<Vec<IngestRun>, AppError> {
-    use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
-    require_role(Role::Admin).await?;
-    with_status(async { Ok(super::queries::runs(&app_state()?.pool, source_id, 50).await?) }.await)
+    guard::role(Role::Admin, |state, _| async move {
+        Ok(super::queries::runs(&state.pool, source_id, 50).await?)
+    })
+    .await
 }
 
 /// One run, for following its progress.
 #[server(prefix = "/fn", endpoint = "get_run", input = GetUrl)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_run(id: i64) -> Result<IngestRun, AppError> {
-    use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
-    require_role(Role::Admin).await?;
-    with_status(
-        async {
-            super::queries::run_by_id(&app_state()?.pool, id)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("Ingest run {id}")))
-        }
-        .await,
-    )
+    guard::role(Role::Admin, |state, _| async move {
+        super::queries::run_by_id(&state.pool, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("Ingest run {id}")))
+    })
+    .await
 }
 
 /// Changes how a source's files are read.
 #[server(prefix = "/fn", endpoint = "update_source_settings")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result<(), AppError> {
-    use crate::features::auth::{
-        session::{audit, require_role},
-        types::Role,
-    };
-    use crate::state::{app_state, with_status};
-    let user = require_role(Role::Admin).await?;
-    with_status(
-        async {
-            super::types::validate_settings(&settings)?;
-            let pool = &app_state()?.pool;
-            if !super::queries::update_settings(pool, id, &settings).await? {
-                return Err(AppError::NotFound(format!("Source {id}")));
-            }
-            audit(pool, &user, "source.settings", Some(&id.to_string())).await?;
-            Ok(())
-        }
-        .await,
-    )
+    guard::role(Role::Admin, |state, user| async move {
+        service::update_settings(&state.pool, &user, id, settings).await
+    })
+    .await
 }
 
 /// What deleting a source would remove, for the confirmation.
 #[server(prefix = "/fn", endpoint = "get_source_contents", input = GetUrl)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_source_contents(id: i64) -> Result<SourceContents, AppError> {
-    use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::{app_state, with_status};
-    require_role(Role::Admin).await?;
-    with_status(async { Ok(super::queries::source_contents(&app_state()?.pool, id).await?) }.await)
+    guard::role(Role::Admin, |state, _| async move {
+        Ok(super::queries::source_contents(&state.pool, id).await?)
+    })
+    .await
 }
 
 /// Deletes a source and everything loaded from it; dashboards update at once.
 #[server(prefix = "/fn", endpoint = "delete_source")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn delete_source(id: i64) -> Result<(), AppError> {
-    use crate::features::auth::{
-        session::{audit, require_role},
-        types::Role,
-    };
-    use crate::state::{app_state, with_status};
-    let user = require_role(Role::Admin).await?;
-    with_status(
-        async {
-            let pool = &app_state()?.pool;
-            let mut tx = pool.begin().await?;
-            let uploads = super::queries::delete_source(&mut *tx, id)
-                .await?
-                .ok_or_else(|| AppError::NotFound(format!("Source {id}")))?;
-            crate::rollup::bump_data_version(&mut tx).await?;
-            audit(&mut *tx, &user, "source.delete", Some(&id.to_string())).await?;
-            tx.commit().await?;
-            // Each run's upload is a folder of files.
-            for path in uploads {
-                let _ = std::fs::remove_dir_all(path);
-            }
-            Ok(())
-        }
-        .await,
-    )
+    guard::role(Role::Admin, |state, user| async move {
+        service::delete(&state.pool, &user, id).await
+    })
+    .await
 }
 
 /// Reads the start of a file (sent by the browser before the upload) and says how it would be
@@ -150,11 +85,8 @@ pub async fn preview_upload(
 ) -> Result<super::types::UploadPreview, AppError> {
     use super::format::{detect, RowParser};
     use super::types::{DateOrder, UploadPreview};
-    use crate::features::auth::{session::require_role, types::Role};
-    use crate::state::with_status;
-    require_role(Role::Admin).await?;
-    with_status(
-        async {
+    guard::role(Role::Admin, |_, _| {
+        async move {
             // The sample is cut at an arbitrary byte: its last line may be partial, so it is dropped.
             let complete = match sample.rfind('\n') {
                 Some(end) if !whole_file => &sample[..end],
@@ -212,6 +144,6 @@ pub async fn preview_upload(
             }
             Ok(preview)
         }
-        .await,
-    )
+    })
+    .await
 }

@@ -5,5 +5,7 @@ pub mod api;
 pub mod format;
 #[cfg(feature = "ssr")]
 pub mod queries;
+#[cfg(feature = "ssr")]
+pub mod service;
 pub mod types;
 pub mod ui;

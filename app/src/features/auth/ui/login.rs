@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::AuthActions;
+use crate::features::auth::context::AuthActions;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

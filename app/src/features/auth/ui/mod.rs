@@ -1,4 +1,2 @@
 mod login;
-mod users;
 pub use login::LoginPage;
-pub use users::UsersPage;

@@ -1,3 +1,12 @@
+//! The Inventory & Pricing page, one file per panel or idea; `state` holds what the panels share
+//! and `format` how they write figures.
+mod format;
 mod page;
+mod pricing;
+mod product;
+mod signals;
+mod state;
+mod stock;
 
-pub use page::{InventoryPage, SignalsChanged};
+pub use page::InventoryPage;
+pub use state::SignalsChanged;

@@ -1,15 +1,20 @@
-//! Admin pages: API tokens, the audit log, embeds; and every user's own account page.
+//! Admin pages: users, API tokens, the audit log, embeds; and every user's own account page.
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+mod users;
+pub use users::UsersPage;
 
 use super::api::{get_audit_log, list_api_tokens, ChangePassword, CreateApiToken, RevokeApiToken};
 use super::types::{AuditFilter, AUDIT_ACTIONS, AUDIT_PAGE};
 use crate::components::AppShell;
 use crate::features::auth::types::Role;
 use crate::features::embed::api::{
-    list_embeds, EmbedDetail, MintEmbedToken, RevokeEmbed, RotateEmbedSecret, SaveEmbed,
+    list_embeds, MintEmbedToken, RevokeEmbed, RotateEmbedSecret, SaveEmbed,
 };
-use crate::features::embed::types::{Dashboard, EmbedInput, FilterKey, LockedFilters, Theme};
+use crate::features::embed::types::{
+    Dashboard, EmbedDetail, EmbedInput, FilterKey, LockedFilters, Theme,
+};
 
 fn when(t: Option<chrono::DateTime<chrono::Utc>>, none: &'static str) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
@@ -218,7 +223,7 @@ fn form_query(f: &AuditFilter) -> String {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
-    let user = expect_context::<crate::app::UserResource>().0;
+    let user = expect_context::<crate::features::auth::context::UserResource>().0;
     view! {
         <Title text="Your account · StorePulse"/>
         <AppShell no_dates=true>

@@ -2,9 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::AppShell;
-use crate::features::admin::api::{CreateUser, ResetPassword, UpdateUser};
+use crate::features::admin::api::{list_users, CreateUser, ResetPassword, UpdateUser};
 use crate::features::admin::types::NewUser;
-use crate::features::auth::api::list_users;
 use crate::features::auth::types::Role;
 
 /// Admin → Users: who has access with which role; add users, change roles, disable, reset

@@ -1,4 +1,5 @@
-//! Who is calling: a logged-in user, an API token, an embed token, or nobody. The server resolves
+//! Who is calling (it sits above the features: it knows sessions and API tokens from `auth` and
+//! embed tokens from `embed`): a logged-in user, an API token, an embed token, or nobody. The server resolves
 //! it once per request (middleware) and every server function and API route asks it for what it
 //! needs: a role, a dashboard with its filter, or an export.
 use axum::extract::FromRequestParts;
@@ -7,15 +8,16 @@ use http::HeaderMap;
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
-use super::queries;
-use super::session::user_from_session;
-use super::types::{CurrentUser, Role};
 use crate::dashboard::filter::DashboardFilter;
 use crate::dashboard::scope::Scope;
+use crate::error::with_status;
 use crate::error::AppError;
+use crate::features::auth::queries;
+use crate::features::auth::session_user::user_from_session;
+use crate::features::auth::types::{CurrentUser, Role};
 use crate::features::embed::token::{self, EmbedGrant};
 use crate::features::embed::types::Dashboard;
-use crate::state::{with_status, AppState};
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub enum Caller {
@@ -83,6 +85,15 @@ impl Caller {
             }
             Caller::Embed(_) => Err(AppError::Forbidden),
             other => other.user(Role::Analyst).map(|_| ()),
+        }
+    }
+
+    /// The user logged in by session cookie, if any (a page's header shows them; logout ends
+    /// their session). Tokens are not logins.
+    pub fn signed_in(&self) -> Option<&CurrentUser> {
+        match self {
+            Caller::User(user) => Some(user),
+            _ => None,
         }
     }
 
@@ -179,11 +190,7 @@ pub async fn resolve(
         }
         return Ok(
             match queries::api_token_user(&state.pool, &token_hash(&token)).await? {
-                Some(Caller::Token { token_id, user }) => Caller::Token {
-                    token_id,
-                    user: CurrentUser { ip, ..user },
-                },
-                Some(other) => other,
+                Some(row) => token_caller(row, ip)?,
                 None => Caller::Refused("unknown, expired or revoked API token".into()),
             },
         );
@@ -194,11 +201,22 @@ pub async fn resolve(
     })
 }
 
-/// The logged-in user of this request, if any (a page's header shows them).
-pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    Ok(match caller().await? {
-        Caller::User(user) => Some(user),
-        _ => None,
+/// The caller an API token stands for: its creator, with the token's role.
+fn token_caller(row: queries::TokenUserRow, ip: Option<String>) -> Result<Caller, AppError> {
+    let parse = |role: &str| -> Result<Role, AppError> {
+        role.parse()
+            .map_err(|e: String| AppError::internal("stored role", e))
+    };
+    // A token never does more than its creator may do now (a demoted admin's tokens shrink).
+    let role = parse(&row.role)?.min(parse(&row.user_role)?);
+    Ok(Caller::Token {
+        token_id: row.api_token_id,
+        user: CurrentUser {
+            id: row.app_user_id,
+            email: format!("token:{}", row.name),
+            role,
+            ip,
+        },
     })
 }
 

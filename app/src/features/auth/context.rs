@@ -1,0 +1,29 @@
+//! The auth context every page shares: the login and logout actions and the current user,
+//! provided once by the app root and read by the header, the login page and admin pages.
+use leptos::prelude::*;
+
+use super::api::{get_current_user, Login, Logout};
+use super::types::CurrentUser;
+use crate::error::AppError;
+
+/// The login and logout actions; the current-user resource refetches after either.
+#[derive(Clone, Copy)]
+pub struct AuthActions {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+#[derive(Clone, Copy)]
+pub struct UserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
+
+/// Creates the actions and the current-user resource and puts both in context.
+pub fn provide_auth_context() {
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    provide_context(AuthActions { login, logout });
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| get_current_user(),
+    );
+    provide_context(UserResource(user));
+}

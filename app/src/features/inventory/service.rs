@@ -1,0 +1,429 @@
+//! The Inventory & Pricing service: what each server function and JSON route returns, read
+//! through `queries` and computed by `kpi` (stock and pricing) and `signals` (market signals),
+//! cached by filter and data version. The callers have checked the role.
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use super::kpi;
+use super::queries::{self, DailyPrice, WeekRow};
+use super::signals;
+use super::types::*;
+use crate::dashboard::filter::{DashboardFilter, DateRange};
+use crate::error::AppError;
+use crate::features::auth::types::CurrentUser;
+use crate::state::AppState;
+
+/// Rows of the decision log.
+pub const DECISION_ROWS: i64 = 200;
+/// Signals listed at most.
+pub const SIGNAL_ROWS: i64 = 500;
+
+/// The range a filter asks for (the Sales dashboard's rule); stock is taken as of its end.
+async fn resolve(
+    pool: &PgPool,
+    filter: &DashboardFilter,
+    limits: &crate::features::sources::types::ValueLimits,
+) -> Result<DateRange, AppError> {
+    Ok(crate::dashboard::api::resolve(pool, filter, limits)
+        .await?
+        .0)
+}
+
+/// Every product's stock figures as of the range end, best sellers first.
+pub async fn stock_rows(
+    pool: &PgPool,
+    settings: &StockSettings,
+    range: DateRange,
+    filter: &DashboardFilter,
+) -> Result<Vec<ProductStock>, AppError> {
+    let rows = queries::product_rows(pool, range, filter).await?;
+    let window = kpi::demand_window(range.to, settings.demand_days);
+    let ids: Vec<i64> = rows.iter().map(|r| r.product_id).collect();
+    let demand = queries::demand_days(pool, window, &ids).await?;
+    Ok(kpi::stock_products(rows, &demand, range.to, settings))
+}
+
+/// Premium products among the best sellers: bought by few of the range's customers.
+pub async fn premium(
+    pool: &PgPool,
+    range: DateRange,
+    filter: &DashboardFilter,
+    products: &[ProductStock],
+    settings: &StockSettings,
+) -> Result<Vec<PremiumProduct>, AppError> {
+    let candidates = kpi::premium_candidates(products, settings);
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let customers = queries::customers_in_range(pool, range, &filter.source).await?;
+    if customers == 0 {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = candidates.iter().map(|p| p.product_id).collect();
+    let buyers = queries::product_buyers(pool, range, &ids).await?;
+    Ok(kpi::premium(&candidates, buyers, customers, settings))
+}
+
+/// The inventory half of the page; cached by filter, resolved range and data version.
+pub async fn inventory(
+    state: &AppState,
+    filter: &DashboardFilter,
+) -> Result<InventoryOverview, AppError> {
+    let range = resolve(&state.pool, filter, &state.limits).await?;
+    state
+        .cache
+        .get_or_compute(&state.pool, "inventory.overview", &(filter, range), async {
+            let settings = state.inventory;
+            let products = stock_rows(&state.pool, &settings.stock, range, filter).await?;
+            let premium = premium(&state.pool, range, filter, &products, &settings.stock).await?;
+            Ok(InventoryOverview {
+                range,
+                as_of: range.to,
+                cards: kpi::cards(&products, &settings.stock),
+                abc_pareto: kpi::abc_pareto(&products),
+                turnover_by_category: kpi::turnover_by_category(&products),
+                premium,
+                products,
+                settings,
+                currency: state.currency.clone(),
+            })
+        })
+        .await
+}
+
+/// Weekly price points per product over the pricing history that ends with `as_of`: full
+/// weeks only, stock-out weeks flagged.
+async fn weeks_by_product(
+    pool: &PgPool,
+    settings: &PricingSettings,
+    as_of: NaiveDate,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<WeekRow>>, AppError> {
+    let window = kpi::history_window(settings, as_of);
+    let mut by: HashMap<i64, Vec<WeekRow>> = HashMap::new();
+    for w in queries::weekly_history(pool, window, ids).await? {
+        if w.week >= window.from && w.week + Duration::days(6) <= as_of {
+            by.entry(w.product_id).or_default().push(w);
+        }
+    }
+    Ok(by)
+}
+
+/// Elasticity, competitor position and recommendation of the given products as of `as_of`.
+pub async fn price_rows(
+    pool: &PgPool,
+    settings: &PricingSettings,
+    as_of: NaiveDate,
+    products: &[ProductStock],
+) -> Result<Vec<ProductPricing>, AppError> {
+    let ids: Vec<i64> = products.iter().map(|p| p.product_id).collect();
+    let mut weeks = weeks_by_product(pool, settings, as_of, &ids).await?;
+    let competitors = queries::latest_competitor_prices(pool, as_of, &ids).await?;
+    let mut by_product: HashMap<i64, Vec<&queries::LatestCompetitorPrice>> = HashMap::new();
+    for c in &competitors {
+        by_product.entry(c.product_id).or_default().push(c);
+    }
+    Ok(products
+        .iter()
+        .map(|p| {
+            let history = weeks.remove(&p.product_id).unwrap_or_default();
+            let competitors = by_product
+                .get(&p.product_id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            kpi::product_pricing(p, &history, competitors, settings)
+        })
+        .collect())
+}
+
+/// The pricing half of the page; cached by filter, resolved range and data version.
+pub async fn pricing(
+    state: &AppState,
+    filter: &DashboardFilter,
+) -> Result<PricingOverview, AppError> {
+    let range = resolve(&state.pool, filter, &state.limits).await?;
+    let overview = inventory(state, filter).await?;
+    state
+        .cache
+        .get_or_compute(&state.pool, "inventory.pricing", &(filter, range), async {
+            let settings = state.inventory.pricing;
+            Ok(PricingOverview {
+                as_of: range.to,
+                products: price_rows(&state.pool, &settings, range.to, &overview.products).await?,
+                settings,
+                currency: state.currency.clone(),
+            })
+        })
+        .await
+}
+
+/// One product in full, as of the filter's range end.
+pub async fn product_detail(
+    state: &AppState,
+    filter: &DashboardFilter,
+    product_id: i64,
+) -> Result<ProductDetail, AppError> {
+    let overview = inventory(state, filter).await?;
+    let stock = overview
+        .products
+        .iter()
+        .find(|p| p.product_id == product_id)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("Product {product_id}")))?;
+    let pricing = pricing(state, filter)
+        .await?
+        .products
+        .into_iter()
+        .find(|p| p.product_id == product_id)
+        .ok_or_else(|| AppError::NotFound(format!("Product {product_id}")))?;
+    let pool = &state.pool;
+    let range = overview.range;
+    // The histories are cached with the data version; decisions are read fresh (a rejection
+    // does not change the data version).
+    let (stock_history, weeks, competitor_history) = state
+        .cache
+        .get_or_compute(
+            pool,
+            "inventory.product",
+            &(filter, range, product_id),
+            async {
+                let stock_history: Vec<StockDay> = queries::stock_history(pool, product_id, range)
+                    .await?
+                    .into_iter()
+                    .map(|d| StockDay {
+                        day: d.day,
+                        on_hand: d.on_hand,
+                        units_sold: d.units,
+                    })
+                    .collect();
+                let weeks = kpi::price_weeks(
+                    weeks_by_product(pool, &state.inventory.pricing, range.to, &[product_id])
+                        .await?
+                        .remove(&product_id)
+                        .unwrap_or_default(),
+                );
+                let competitors = queries::competitor_history(pool, product_id, range).await?;
+                Ok((stock_history, weeks, competitors))
+            },
+        )
+        .await?;
+    Ok(ProductDetail {
+        stock,
+        pricing,
+        stock_history,
+        weeks,
+        competitor_history,
+        decisions: queries::decisions(pool, Some(product_id), None, DECISION_ROWS).await?,
+        currency: state.currency.clone(),
+    })
+}
+
+/// The decision log, newest first (one product's with `product_id`).
+pub async fn decisions(
+    pool: &PgPool,
+    product_id: Option<i64>,
+) -> Result<Vec<PricingDecision>, AppError> {
+    Ok(queries::decisions(pool, product_id, None, DECISION_ROWS).await?)
+}
+
+/// One decision.
+pub async fn decision(pool: &PgPool, decision_id: i64) -> Result<PricingDecision, AppError> {
+    queries::decisions(pool, None, Some(decision_id), 1)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("Decision {decision_id}")))
+}
+
+/// The longest note a decision keeps.
+const MAX_NOTE: usize = 2000;
+
+/// Records a pricing decision (the caller has checked the role). Recommendations are computed
+/// afresh as of the latest data; an accepted price becomes the product's current price.
+pub async fn decide(
+    state: &AppState,
+    user: &CurrentUser,
+    request: &DecisionRequest,
+) -> Result<PricingDecision, AppError> {
+    let note = request.note.trim();
+    if note.chars().count() > MAX_NOTE {
+        return Err(AppError::invalid(
+            "note",
+            format!("at most {MAX_NOTE} characters"),
+        ));
+    }
+    let pricing = pricing(state, &request.filter).await?;
+    let product = pricing
+        .products
+        .iter()
+        .find(|p| p.product_id == request.product_id)
+        .ok_or_else(|| AppError::NotFound(format!("Product {}", request.product_id)))?;
+    let rec = &product.recommendation;
+    let mut tx = state.pool.begin().await?;
+    let current = queries::lock_product_price(&mut tx, request.product_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Product {}", request.product_id)))?;
+    let old = current.price.unwrap_or_default();
+    let (new, status, kind, reason) = match request.action {
+        DecisionAction::Manual => {
+            let price = request
+                .price
+                .filter(|p| *p > Decimal::ZERO)
+                .ok_or_else(|| AppError::invalid("price", "a manual price above 0 is needed"))?
+                .round_dp(2);
+            let mut reason = format!("Manual price {price} (was {old}).");
+            if let Some(cost) = current.unit_cost.filter(|c| price < *c) {
+                reason.push_str(&format!(" Below the unit cost {cost}."));
+            }
+            (price, "accepted", "manual", reason)
+        }
+        action => {
+            let recommended = rec.recommended_price.ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "There is no price change to decide on: {}",
+                    rec.reason
+                ))
+            })?;
+            if rec.current_price != old {
+                return Err(AppError::Conflict(
+                    "The product's price changed since this recommendation was made; reload the page."
+                        .into(),
+                ));
+            }
+            if let Some(seen) = request.price.filter(|p| *p != recommended) {
+                return Err(AppError::Conflict(format!(
+                    "The recommendation is now {recommended}, not {seen}; reload the page."
+                )));
+            }
+            let status = if action == DecisionAction::Accept {
+                "accepted"
+            } else {
+                "rejected"
+            };
+            (recommended, status, "recommendation", rec.reason.clone())
+        }
+    };
+    let id = queries::insert_decision(
+        &mut tx,
+        request.product_id,
+        old,
+        new,
+        status,
+        kind,
+        &reason,
+        note,
+        user.id,
+    )
+    .await?;
+    if status == "accepted" {
+        crate::rollup::bump_data_version(&mut tx).await?;
+    }
+    crate::features::auth::session::audit(
+        &mut *tx,
+        user,
+        "pricing.decision",
+        Some(&format!(
+            "product {} ({}): {kind} {status}, {old} → {new}",
+            product.sku, request.product_id
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    queries::decisions(&state.pool, None, Some(id), 1)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal("pricing decision", "missing after insert"))
+}
+
+/// Signals for a filter (or one by id).
+pub async fn list_signals(
+    pool: &PgPool,
+    filter: &SignalFilter,
+    signal_id: Option<i64>,
+) -> Result<Vec<MarketSignal>, AppError> {
+    Ok(queries::signals(
+        pool,
+        filter.all,
+        filter.kind.as_deref(),
+        filter.product_id,
+        signal_id,
+        SIGNAL_ROWS,
+    )
+    .await?)
+}
+
+/// Acknowledges an open signal (the caller has checked the role) and audits it.
+pub async fn acknowledge(
+    pool: &PgPool,
+    user: &CurrentUser,
+    signal_id: i64,
+) -> Result<MarketSignal, AppError> {
+    let mut tx = pool.begin().await?;
+    if !queries::acknowledge_signal(&mut *tx, signal_id, user.id).await? {
+        let exists = !queries::signals(&mut *tx, true, None, None, Some(signal_id), 1)
+            .await?
+            .is_empty();
+        return Err(if exists {
+            AppError::Conflict("This signal was already acknowledged.".into())
+        } else {
+            AppError::NotFound(format!("Signal {signal_id}"))
+        });
+    }
+    crate::features::auth::session::audit(
+        &mut *tx,
+        user,
+        "signal.acknowledge",
+        Some(&format!("signal {signal_id}")),
+    )
+    .await?;
+    tx.commit().await?;
+    queries::signals(pool, true, None, None, Some(signal_id), 1)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("Signal {signal_id}")))
+}
+
+/// How many signals nobody has acknowledged yet.
+pub async fn open_signal_count(pool: &PgPool) -> Result<i64, AppError> {
+    Ok(queries::open_signal_count(pool).await?)
+}
+
+/// Computes every signal as of the latest order day and raises the new ones; returns how many.
+pub async fn refresh_signals(pool: &PgPool, settings: &InventorySettings) -> Result<u64, AppError> {
+    use crate::dashboard::queries::{latest_order_day, store_today};
+    // A stray far-future order (loaded before the date limits existed) must not move the
+    // signals' day; the default limits, as the store's settings are not at hand here.
+    let until =
+        crate::features::sources::types::ValueLimits::default().max_date(store_today(pool).await?);
+    let Some(as_of) = latest_order_day(pool, until).await? else {
+        return Ok(0);
+    };
+    let s = &settings.signals;
+    let range = kpi::demand_window(as_of, settings.stock.demand_days);
+    let products = stock_rows(pool, &settings.stock, range, &DashboardFilter::default()).await?;
+    let names: HashMap<i64, String> = products
+        .iter()
+        .map(|p| (p.product_id, p.name.clone()))
+        .collect();
+    let by_id: HashMap<i64, &ProductStock> = products.iter().map(|p| (p.product_id, p)).collect();
+    let window = DateRange {
+        from: as_of - Duration::days(96),
+        to: as_of,
+    };
+    let prices: Vec<DailyPrice> = queries::daily_prices(pool, window)
+        .await?
+        .into_iter()
+        .filter(|p| names.contains_key(&p.product_id))
+        .collect();
+    let pairs = queries::competitor_changes(pool, as_of).await?;
+    let mut found = signals::low_stock(&products, as_of, s, settings.stock.dead_days);
+    found.extend(signals::demand_surges(&prices, &names, as_of, s));
+    found.extend(signals::own_price_changes(&prices, &names, as_of, s));
+    found.extend(signals::price_anomalies(&prices, &names, as_of, s));
+    found.extend(signals::competitor_drops(&pairs, &by_id, s));
+    let raised = queries::insert_signals(pool, &found).await?;
+    tracing::info!(raised, considered = found.len(), "market signals");
+    Ok(raised)
+}

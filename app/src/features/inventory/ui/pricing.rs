@@ -1,0 +1,250 @@
+//! Pricing panels: a product's recommendation with its what-if projection and decision buttons,
+//! the recommendations of every product and the decision log.
+use leptos::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use super::format::{opt_money, signed_money};
+use super::state::PageState;
+use crate::components::format::money;
+use crate::components::table::{count_cell, money_cell, TablePanel};
+use crate::components::{api_query, Cell, Column};
+use crate::features::inventory::api::DecidePrice;
+use crate::features::inventory::kpi;
+use crate::features::inventory::types::{
+    DecisionAction, DecisionRequest, PricingDecision, ProductPricing,
+};
+
+#[component]
+pub(super) fn RecommendationPanel(
+    pricing: ProductPricing,
+    currency: String,
+    state: PageState,
+) -> impl IntoView {
+    let rec = pricing.recommendation.clone();
+    let product_id = pricing.product_id;
+    let decide = state.decide;
+    let note = RwSignal::new(String::new());
+    let what_if = RwSignal::new(
+        rec.recommended_price
+            .unwrap_or(rec.current_price)
+            .to_string(),
+    );
+    let estimate = pricing
+        .elasticity
+        .estimate
+        .filter(|_| pricing.elasticity.supported);
+    let weekly_units = rec.current.as_ref().map(|c| c.weekly_units);
+    let cost = pricing.unit_cost;
+    let current = rec.current_price;
+    let cur = currency.clone();
+    let projection = move || {
+        let price: Decimal = what_if
+            .get()
+            .trim()
+            .parse()
+            .ok()
+            .filter(|p: &Decimal| *p >= Decimal::new(1, 2))?;
+        let (e, units, cost) = (estimate?, weekly_units?, cost?);
+        let now = kpi::project(current, current, units, e, cost);
+        let then = kpi::project(current, price, units, e, cost);
+        Some(format!(
+            "At {}: {:.0} units a week ({:+.0}), revenue {} ({}), profit {} ({}).",
+            money(price, &cur),
+            then.weekly_units,
+            then.weekly_units - now.weekly_units,
+            money(then.weekly_revenue, &cur),
+            signed_money(then.weekly_revenue - now.weekly_revenue, &cur),
+            money(then.weekly_profit, &cur),
+            signed_money(then.weekly_profit - now.weekly_profit, &cur)
+        ))
+    };
+    let recommended = rec.recommended_price;
+    let expected = match (&rec.current, &rec.expected) {
+        (Some(now), Some(then)) => Some(format!(
+            "Expected a week: {:.0} → {:.0} units, revenue {} → {}, profit {} → {}.",
+            now.weekly_units,
+            then.weekly_units,
+            money(now.weekly_revenue, &currency),
+            money(then.weekly_revenue, &currency),
+            money(now.weekly_profit, &currency),
+            money(then.weekly_profit, &currency)
+        )),
+        _ => None,
+    };
+    let send = move |action: DecisionAction, price: Option<Decimal>| {
+        decide.dispatch(DecidePrice {
+            request: DecisionRequest {
+                product_id,
+                action,
+                price,
+                note: note.get_untracked(),
+                filter: state.filter.get_untracked(),
+            },
+        });
+    };
+    let result = move || {
+        decide.value().get().map(|r| match r {
+            Ok(d) => view! { <p class="form-ok" role="status">{format!("Decision recorded: {} {} → {}.", d.status, d.old_price, d.new_price)}</p> }.into_any(),
+            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
+    view! {
+        <section class="panel recommendation" aria-label="Price recommendation">
+            <h2 class="panel-title">"Price recommendation"</h2>
+            <p class="rec-headline" data-recommended=recommended.map(|p| p.to_string()).unwrap_or_default()>
+                {match recommended {
+                    Some(p) => format!("{} → {}", money(current, &currency), money(p, &currency)),
+                    None => format!("Hold at {}", money(current, &currency)),
+                }}
+            </p>
+            <p class="rec-reason">{rec.reason.clone()}</p>
+            {expected.map(|t| view! { <p class="muted">{t}</p> })}
+            <div class="what-if">
+                <label>"What if the price were "
+                    <input type="number" step="0.01" min="0.01" aria-label="What-if price"
+                        prop:value=move || what_if.get()
+                        on:input=move |ev| what_if.set(event_target_value(&ev))/>
+                </label>
+                <p class="muted" role="status">{move || projection().unwrap_or_else(|| "A projection needs a supported elasticity and a unit cost.".into())}</p>
+            </div>
+            {move || state.may_decide.get().then(|| view! {
+                <div class="decision-form">
+                    <label class="note">"Note "
+                        <input type="text" maxlength="2000" placeholder="Why (optional)" aria-label="Decision note"
+                            prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                    </label>
+                    {recommended.map(|p| view! {
+                        <button class="button primary" type="button" disabled=move || decide.pending().get()
+                            on:click=move |_| send(DecisionAction::Accept, Some(p))>"Accept recommendation"</button>
+                        <button class="button ghost" type="button" disabled=move || decide.pending().get()
+                            on:click=move |_| send(DecisionAction::Reject, Some(p))>"Reject"</button>
+                    })}
+                    <button class="button ghost" type="button" disabled=move || decide.pending().get()
+                        on:click=move |_| send(DecisionAction::Manual, what_if.get_untracked().trim().parse().ok())>
+                        "Set the what-if price"
+                    </button>
+                </div>
+            })}
+            {result}
+        </section>
+    }
+}
+
+#[component]
+pub(super) fn PricingTable(
+    state: PageState,
+    range: crate::dashboard::filter::DateRange,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading prices…"</p> }>
+            {move || state.pricing.get().map(|r| match r {
+                Err(err) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
+                Ok(data) => {
+                    let cur = data.currency.clone();
+                    let changes = data.products.iter().filter(|p| p.recommendation.recommended_price.is_some()).count();
+                    let rows: Vec<Vec<Cell>> = data.products.iter().map(|p| {
+                        let r = &p.recommendation;
+                        let e = &p.elasticity;
+                        let profit_change = match (&r.current, &r.expected) {
+                            (Some(a), Some(b)) => Some(b.weekly_profit - a.weekly_profit),
+                            _ => None,
+                        };
+                        vec![
+                            Cell::text(p.sku.clone()),
+                            Cell::text(p.name.clone()),
+                            money_cell(r.current_price, &cur),
+                            Cell::number(opt_money(p.position.cheapest, &cur), p.position.cheapest.and_then(|v| v.to_f64())),
+                            Cell::number(p.position.rank.map(|r| format!("{r} of {}", p.position.competitors + 1)).unwrap_or_else(|| "—".into()), p.position.rank.map(|r| r as f64)),
+                            Cell::number(p.position.price_index.map(|i| i.to_string()).unwrap_or_else(|| "—".into()), p.position.price_index.and_then(|i| i.to_f64())),
+                            Cell::number(match (e.estimate, e.std_error) {
+                                (Some(v), Some(se)) => format!("{v:.2} ± {se:.2}"),
+                                _ => "—".into(),
+                            }, e.estimate),
+                            count_cell(e.weeks),
+                            Cell::number(opt_money(r.recommended_price, &cur), r.recommended_price.and_then(|v| v.to_f64())),
+                            Cell::number(profit_change.map(|v| signed_money(v, &cur)).unwrap_or_else(|| "—".into()), profit_change.and_then(|v| v.to_f64())),
+                            Cell::text(r.reason.clone()),
+                        ]
+                    }).collect();
+                    let export = format!(
+                        "/api/v1/pricing/recommendations?{}&format=csv",
+                        api_query(range, &state.filter.get_untracked())
+                    );
+                    view! {
+                        <TablePanel
+                            title=format!("Price recommendations ({changes} changes suggested)")
+                            export
+                            empty=rows.is_empty()
+                            empty_message="No products."
+                            columns=vec![
+                                Column::text("SKU"),
+                                Column::text("Product"),
+                                Column::number("Our price"),
+                                Column::number("Cheapest competitor").help("Latest in-stock observation of the last 30 days, shipping included"),
+                                Column::number("Our rank"),
+                                Column::number("Price index").help("Our price / average competitor price × 100"),
+                                Column::number("Elasticity").help("Slope of ln(weekly units) on ln(weekly price), ± standard error"),
+                                Column::number("Weeks"),
+                                Column::number("Recommended"),
+                                Column::number("Profit / week").help("Expected change in weekly profit at the recommended price"),
+                                Column::text("Reason"),
+                            ]
+                            rows
+                        />
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub(super) fn DecisionLog(state: PageState, currency: String) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading decisions…"</p> }>
+            {move || state.decisions.get().map(|r| match r {
+                Err(err) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
+                Ok(list) => {
+                    let rows: Vec<Vec<Cell>> = list.iter().map(|d| decision_row(d, &currency)).collect();
+                    view! {
+                        <TablePanel
+                            title="Decision log"
+                            export="/api/v1/decisions?format=csv".to_string()
+                            empty=rows.is_empty()
+                            empty_message="No pricing decisions yet."
+                            columns=decision_columns()
+                            rows
+                        />
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+pub(super) fn decision_columns() -> Vec<Column> {
+    vec![
+        Column::text("When"),
+        Column::text("Product"),
+        Column::text("Decision"),
+        Column::number("Old price"),
+        Column::number("New price"),
+        Column::text("Who"),
+        Column::text("Reason"),
+        Column::text("Note"),
+    ]
+}
+
+pub(super) fn decision_row(d: &PricingDecision, cur: &str) -> Vec<Cell> {
+    vec![
+        Cell::text(d.decided_at.format("%Y-%m-%d %H:%M").to_string()),
+        Cell::text(format!("{} · {}", d.sku, d.product_name)),
+        Cell::text(format!("{} ({})", d.status, d.kind)),
+        money_cell(d.old_price, cur),
+        money_cell(d.new_price, cur),
+        Cell::text(d.decided_by.clone().unwrap_or_else(|| "—".into())),
+        Cell::text(d.reason.clone()),
+        Cell::text(d.note.clone()),
+    ]
+}

@@ -1,0 +1,253 @@
+//! One product in full: its facts, stock, demand and competitor charts, recommendation and
+//! decisions.
+use leptos::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::format::{opt_money, status_label};
+use super::pricing::{decision_columns, decision_row, RecommendationPanel};
+use super::state::PageState;
+use crate::components::format::count;
+use crate::components::{
+    CategoryChart, ChartPanel, ScatterChart, SeriesData, SeriesKind, SortableTable,
+};
+use crate::features::inventory::types::ProductDetail;
+
+#[component]
+pub(super) fn ProductDrill(state: PageState) -> impl IntoView {
+    view! {
+        <div id="product">
+            <Transition fallback=|| view! { <p class="loading">"Loading the product…"</p> }>
+                {move || state.detail.get().map(|d| match d {
+                    None => view! {
+                        <section class="panel"><p class="muted">"Choose a product above (or open one from a signal) to see its stock, demand curve, competitors and price recommendation."</p></section>
+                    }.into_any(),
+                    Some(Err(err)) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
+                    Some(Ok(detail)) => view! { <ProductDetailView detail state/> }.into_any(),
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+pub(super) fn ProductDetailView(detail: ProductDetail, state: PageState) -> impl IntoView {
+    let cur = detail.currency.clone();
+    let s = detail.stock.clone();
+    let p = detail.pricing.clone();
+    let e = p.elasticity.clone();
+    let title = format!("{} · {}", s.sku, s.name);
+    let elasticity_text = match (e.estimate, e.std_error) {
+        (Some(est), Some(se)) => format!(
+            "{est:.2} ± {se:.2} over {} weeks (price range {:.0}%){}",
+            e.weeks,
+            e.price_range.unwrap_or_default() * 100.0,
+            if e.supported { "" } else { " — not used" }
+        ),
+        _ => format!("not estimated ({} weeks with sales)", e.weeks),
+    };
+    let position = &p.position;
+    let position_text = if position.competitors == 0 {
+        "No in-stock competitor observation in the last 30 days.".to_string()
+    } else {
+        format!(
+            "Cheapest {} ({}), average {}, our rank {} of {}, price index {}.",
+            opt_money(position.cheapest, &cur),
+            position.cheapest_name.clone().unwrap_or_default(),
+            opt_money(position.average, &cur),
+            position.rank.unwrap_or_default(),
+            position.competitors + 1,
+            position
+                .price_index
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "—".into())
+        )
+    };
+    let decisions = detail.decisions.clone();
+    view! {
+        <section class="panel product-detail" aria-label="Product detail">
+            <div class="panel-head">
+                <h2 class="panel-title">{title}</h2>
+                <span class="status-badge" data-status=s.status.as_str()>{status_label(s.status)}</span>
+            </div>
+            <dl class="facts">
+                <dt>"On hand"</dt><dd>{s.on_hand.map(count).unwrap_or_else(|| "not tracked".into())}</dd>
+                <dt>"Daily demand"</dt><dd>{format!("{:.1} ± {:.1} units ({} stock-out days left out)", s.daily_demand, s.demand_sd, s.stockout_days)}</dd>
+                <dt>"Lead time"</dt><dd>{format!("{} days", s.lead_time_days)}</dd>
+                <dt>"Safety stock / reorder point"</dt><dd>{format!("{:.0} / {:.0} units", s.safety_stock, s.reorder_point)}</dd>
+                <dt>"Suggested order"</dt><dd>{format!("{} units{}", s.suggested_order, s.order_by.map(|d| format!(", order by {d}")).unwrap_or_default())}</dd>
+                <dt>"Unit cost / price"</dt><dd>{format!("{} / {}", opt_money(s.unit_cost, &cur), opt_money(s.price, &cur))}</dd>
+                <dt>"Elasticity"</dt><dd>{elasticity_text}</dd>
+                <dt>"Competitors"</dt><dd>{position_text}</dd>
+            </dl>
+        </section>
+        <div class="two-columns">
+            <ChartPanel id="product-stock" title=format!("Stock and sales: {}", s.name)
+                empty_message="No stock or sales in this range." chart=stock_chart(&detail)/>
+            <ChartPanel id="product-demand" title="Demand curve (weekly)"
+                empty_message="No weekly sales to draw." chart=demand_chart(&detail)/>
+        </div>
+        <ChartPanel id="product-competitors" title="Competitor prices"
+            empty_message="No competitor observations in this range." chart=competitor_chart(&detail)/>
+        <RecommendationPanel pricing=p currency=cur.clone() state/>
+        <section class="panel" aria-label="Decisions on this product">
+            <h2 class="panel-title">"Decisions on this product"</h2>
+            {if decisions.is_empty() {
+                view! { <p class="muted">"No decisions yet."</p> }.into_any()
+            } else {
+                view! { <SortableTable columns=decision_columns() rows=decisions.iter().map(|d| decision_row(d, &cur)).collect()/> }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn stock_chart(d: &ProductDetail) -> CategoryChart {
+    CategoryChart {
+        x_labels: d.stock_history.iter().map(|s| s.day.to_string()).collect(),
+        x_name: "Day".into(),
+        y_name: "Units".into(),
+        series: vec![
+            SeriesData {
+                name: "On hand (closing)".into(),
+                kind: SeriesKind::Line,
+                color: "#3b5bdb",
+                values: d
+                    .stock_history
+                    .iter()
+                    .map(|s| s.on_hand.unwrap_or(0) as f64)
+                    .collect(),
+                stack: None,
+                dashed: false,
+            },
+            SeriesData {
+                name: "Units sold".into(),
+                kind: SeriesKind::Bar,
+                color: "#0ca678",
+                values: d
+                    .stock_history
+                    .iter()
+                    .map(|s| s.units_sold as f64)
+                    .collect(),
+                stack: None,
+                dashed: false,
+            },
+        ],
+        file_name: format!("stock-{}", d.stock.sku),
+    }
+}
+
+fn demand_chart(d: &ProductDetail) -> ScatterChart {
+    let used: Vec<[f64; 2]> = d
+        .weeks
+        .iter()
+        .filter(|w| !w.stockout)
+        .map(|w| [(w.price * 100.0).round() / 100.0, w.units as f64])
+        .collect();
+    let out: Vec<[f64; 2]> = d
+        .weeks
+        .iter()
+        .filter(|w| w.stockout)
+        .map(|w| [(w.price * 100.0).round() / 100.0, w.units as f64])
+        .collect();
+    let e = &d.pricing.elasticity;
+    let mut groups = vec![
+        ("Weeks in the fit".to_string(), "#3b5bdb", used.clone()),
+        (
+            "Weeks with a stock-out (left out)".to_string(),
+            "#adb5bd",
+            out,
+        ),
+    ];
+    if let (Some(slope), Some(intercept)) = (e.estimate, e.intercept) {
+        let (lo, hi) = used.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+            (lo.min(p[0]), hi.max(p[0]))
+        });
+        if lo < hi {
+            let curve = (0..=40)
+                .map(|i| {
+                    let p = lo + (hi - lo) * i as f64 / 40.0;
+                    [
+                        (p * 100.0).round() / 100.0,
+                        (intercept + slope * p.ln()).exp().round(),
+                    ]
+                })
+                .collect();
+            groups.push((
+                format!("Fitted: units ∝ price^{slope:.2}"),
+                "#e8590c",
+                curve,
+            ));
+        }
+    }
+    ScatterChart {
+        x_name: format!("Average weekly price ({})", d.currency),
+        y_name: "Units a week".into(),
+        groups,
+        file_name: format!("demand-{}", d.stock.sku),
+    }
+}
+
+fn competitor_chart(d: &ProductDetail) -> CategoryChart {
+    let mut days: Vec<String> = d
+        .competitor_history
+        .iter()
+        .map(|o| o.observed_at.date_naive().to_string())
+        .collect();
+    days.sort();
+    days.dedup();
+    let mut names: Vec<&str> = d
+        .competitor_history
+        .iter()
+        .map(|o| o.competitor.as_str())
+        .collect();
+    names.sort();
+    names.dedup();
+    const COLORS: [&str; 5] = ["#e8590c", "#ae3ec9", "#1098ad", "#f59f00", "#868e96"];
+    let series = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| SeriesData {
+            name: format!("{name} (with shipping)"),
+            kind: SeriesKind::Line,
+            color: COLORS[i % COLORS.len()],
+            values: days
+                .iter()
+                .map(|day| {
+                    d.competitor_history
+                        .iter()
+                        .find(|o| {
+                            o.competitor == *name && o.observed_at.date_naive().to_string() == *day
+                        })
+                        .and_then(|o| (o.price + o.shipping).to_f64())
+                        .unwrap_or(f64::NAN)
+                })
+                .collect(),
+            stack: None,
+            dashed: false,
+        })
+        .chain(
+            d.pricing
+                .recommendation
+                .current_price
+                .to_f64()
+                .map(|ours| SeriesData {
+                    name: "Our current price".into(),
+                    kind: SeriesKind::Line,
+                    color: "#3b5bdb",
+                    values: vec![ours; days.len()],
+                    stack: None,
+                    dashed: true,
+                }),
+        )
+        .collect::<Vec<_>>();
+    CategoryChart {
+        x_labels: days,
+        x_name: "Observed".into(),
+        y_name: format!("Price ({})", d.currency),
+        series: if d.competitor_history.is_empty() {
+            Vec::new()
+        } else {
+            series
+        },
+        file_name: format!("competitors-{}", d.stock.sku),
+    }
+}
