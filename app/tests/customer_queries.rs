@@ -1,6 +1,7 @@
 //! Customer Insights queries on the hand-worked Sales fixture (tests/fixtures/sales.sql).
 #![cfg(feature = "ssr")]
 
+use app::dashboard::customers::customer_facts;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::features::customers::kpi::Segment;
 use app::features::customers::queries::*;

@@ -1,9 +1,10 @@
 //! Sales queries against a hand-worked fixture (tests/fixtures/sales.sql).
 #![cfg(feature = "ssr")]
 
+use app::dashboard::customers::{customer_facts, CustomerFacts};
 use app::dashboard::filter::{DashboardFilter, DateRange, Grain};
 use app::dashboard::queries::latest_order_day;
-use app::features::customers::queries::customer_facts;
+use app::dashboard::totals::sales_totals;
 use app::features::sales::kpi::sales_kpis;
 use app::features::sales::queries::*;
 use app::rollup::{refresh_all, refresh_days, set_store_timezone};
@@ -348,9 +349,7 @@ async fn new_and_returning_customers_and_concentration(pool: PgPool) {
     rolled_up(&pool).await;
     let june = range("2026-06-01", "2026-06-30");
     let nets = customer_facts(&pool, june, &all()).await.unwrap();
-    let new = |c: &app::features::customers::queries::CustomerFacts, r: DateRange| {
-        c.first_order >= r.from
-    };
+    let new = |c: &CustomerFacts, r: DateRange| c.first_order >= r.from;
     let rows: Vec<_> = nets
         .iter()
         .map(|c| (c.customer_id, c.net_revenue, c.orders, new(c, june)))

@@ -4,7 +4,7 @@ use app::caller::Caller;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
 use app::features::auth::types::Role;
-use app::features::customers::api::{group_page, group_rows, overview};
+use app::features::customers::service::{group_page, group_rows, page};
 use app::features::customers::types::{
     AcquisitionMonth, Clustering, CohortCell, CohortRow, CustomerComparison, CustomerGroup,
     CustomerKpis, CustomerPage, CustomerSort, EngagementThresholds, GroupKind, Rfm,
@@ -40,8 +40,7 @@ async fn viewer_overview(
     caller: &Caller,
     filter: DashboardFilter,
 ) -> Result<app::features::customers::types::CustomersOverview, AppError> {
-    let filter = caller.dashboard(DASHBOARD, filter)?;
-    overview(state, &filter).await
+    page(state, &caller.scope(DASHBOARD, filter)?).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

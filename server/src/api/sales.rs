@@ -265,7 +265,7 @@ async fn top_request(
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
     let (range, _) = resolve(&state.pool, filter, &state.limits).await?;
-    let totals = app::features::sales::queries::sales_totals(&state.pool, range, filter).await?;
+    let totals = app::dashboard::totals::sales_totals(&state.pool, range, filter).await?;
     Ok((range, totals.gross_revenue - totals.returns, limit))
 }
 

@@ -1,7 +1,28 @@
-//! Derived customer figures: pure functions, no I/O.
+//! Derived customer figures: pure functions, no I/O. They take the per-customer facts of a range
+//! (`crate::dashboard::customers`), the k-means fit and rollup rows, and return the page's
+//! figures; `service` fetches and caches, this file counts.
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::types::{CustomerGroup, CustomerKpis, EngagementThresholds};
+use super::cluster::{self, Features, Fit};
+use super::queries::{AcquisitionRow, CohortRowSql};
+use super::types::{
+    AcquisitionMonth, Cluster, ClusterPoint, ClusterSegmentCell, ClusterSettings, Clustering,
+    CohortCell, CohortRow, CustomerGroup, CustomerKpis, EngagementThresholds, Rfm, RfmCell,
+    SegmentRow,
+};
+use crate::dashboard::compare::{change, share};
+use crate::dashboard::customers::CustomerFacts;
+use crate::dashboard::filter::DateRange;
+use crate::dashboard::totals::SalesTotals;
+
+/// Points of the cluster scatter chart at most.
+pub const MAX_POINTS: usize = 1500;
+/// Countries listed before the rest is folded into "Other".
+pub const TOP_COUNTRIES: usize = 10;
 
 /// The named RFM segments (DESIGN.md), from the common R × F map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -232,6 +253,309 @@ pub fn cluster_label(centroid: [f64; 4], mean: [f64; 4]) -> String {
     words.join(", ")
 }
 
+/// The segment of a customer's R and F scores.
+pub fn segment_of(c: &CustomerFacts) -> Segment {
+    Segment::of(c.r as u8, c.f as u8)
+}
+
+/// `repeat` with 2 or more orders in the range, else `one_time`.
+pub fn repeat_key(c: &CustomerFacts) -> &'static str {
+    if c.orders >= 2 {
+        "repeat"
+    } else {
+        "one_time"
+    }
+}
+
+/// The cards of a range from its buying customers (new: first order ever on or after the range
+/// start) and its guest share.
+pub fn cards(
+    facts: &[CustomerFacts],
+    range: DateRange,
+    unidentified_share: Option<Decimal>,
+) -> CustomerKpis {
+    let figures: Vec<CustomerFigures> = facts
+        .iter()
+        .map(|c| (c.orders, c.net_revenue, c.first_order >= range.from))
+        .collect();
+    customer_kpis(&figures, unidentified_share)
+}
+
+/// Share of gross revenue from guest orders; `None` without revenue.
+pub fn guest_share(totals: &SalesTotals) -> Option<Decimal> {
+    (!totals.gross_revenue.is_zero()).then(|| totals.unidentified_revenue / totals.gross_revenue)
+}
+
+/// Acquisition months with the change of new customers against the month before, and whether
+/// the range covers only part of the month.
+pub fn acquisition(rows: Vec<AcquisitionRow>, range: DateRange) -> Vec<AcquisitionMonth> {
+    let mut months: Vec<AcquisitionMonth> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let previous = months.last().map(|m| m.new_customers);
+        let month_end = row
+            .month
+            .checked_add_months(chrono::Months::new(1))
+            .map(|d| d - chrono::Duration::days(1))
+            .unwrap_or(row.month);
+        months.push(AcquisitionMonth {
+            month: row.month,
+            new_customers: row.new_customers,
+            returning_customers: row.returning_customers,
+            new_change: previous.and_then(|p| change(row.new_customers.into(), p.into())),
+            partial: row.month < range.from || month_end > range.to,
+        });
+    }
+    months
+}
+
+/// One-time, occasional and regular customers by the engagement thresholds.
+pub fn engagement(facts: &[CustomerFacts], t: &EngagementThresholds) -> Vec<CustomerGroup> {
+    let keys: Vec<(String, String)> = ["one_time", "occasional", "regular"]
+        .iter()
+        .map(|k| (k.to_string(), engagement_label(k, t)))
+        .collect();
+    groups(
+        facts
+            .iter()
+            .map(|c| (engagement_key(c.orders, t).to_string(), c.net_revenue)),
+        &keys,
+    )
+}
+
+/// Repeat customers (2 or more orders in the range) against one-time customers.
+pub fn repeat(facts: &[CustomerFacts]) -> Vec<CustomerGroup> {
+    groups(
+        facts
+            .iter()
+            .map(|c| (repeat_key(c).to_string(), c.net_revenue)),
+        &[
+            ("repeat".into(), "Repeat (2 or more orders)".into()),
+            ("one_time".into(), "One-time (1 order)".into()),
+        ],
+    )
+}
+
+/// Average days between consecutive orders, over the customers with 2 or more orders.
+pub fn avg_days_between_orders(facts: &[CustomerFacts]) -> Option<Decimal> {
+    let with_gaps: Vec<&CustomerFacts> = facts.iter().filter(|c| c.orders >= 2).collect();
+    let gaps: i64 = with_gaps.iter().map(|c| c.orders - 1).sum();
+    (gaps > 0).then(|| {
+        Decimal::from(with_gaps.iter().map(|c| c.days_between_orders).sum::<i64>())
+            / Decimal::from(gaps)
+    })
+}
+
+/// Features of the clustering: orders, AOV, tenure (days since the first order ever, as of the
+/// range end) and recency.
+pub fn features(range: DateRange, facts: &[CustomerFacts]) -> Vec<Features> {
+    facts
+        .iter()
+        .map(|c| {
+            let aov = if c.orders > 0 {
+                (c.gross_revenue / Decimal::from(c.orders))
+                    .to_f64()
+                    .unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            [
+                c.orders as f64,
+                aov,
+                (range.to - c.first_order).num_days() as f64,
+                c.recency_days as f64,
+            ]
+        })
+        .collect()
+}
+
+/// RFM segments with their averages, and the R × F grid (R 5 → 1 by F 1 → 5), as of `as_of`.
+pub fn rfm(facts: &[CustomerFacts], as_of: NaiveDate) -> Rfm {
+    let total: Decimal = facts.iter().map(|c| c.net_revenue).sum();
+    let segments = Segment::ALL
+        .into_iter()
+        .map(|s| {
+            let members: Vec<&CustomerFacts> =
+                facts.iter().filter(|c| segment_of(c) == s).collect();
+            let n = members.len() as i64;
+            let net: Decimal = members.iter().map(|c| c.net_revenue).sum();
+            let avg = |f: &dyn Fn(&CustomerFacts) -> Decimal| {
+                (n > 0).then(|| {
+                    (members.iter().map(|c| f(c)).sum::<Decimal>() / Decimal::from(n)).round_dp(2)
+                })
+            };
+            SegmentRow {
+                key: s.key().into(),
+                label: s.label().into(),
+                description: s.description().into(),
+                customers: n,
+                net_revenue: net,
+                revenue_share: share(net, total),
+                avg_recency_days: avg(&|c| Decimal::from(c.recency_days)),
+                avg_frequency: avg(&|c| Decimal::from(c.orders)),
+                avg_monetary: avg(&|c| c.net_revenue),
+            }
+        })
+        .collect();
+    let mut grid = Vec::with_capacity(25);
+    for r in (1..=5u8).rev() {
+        for f in 1..=5u8 {
+            let members = facts.iter().filter(|c| c.r as u8 == r && c.f as u8 == f);
+            let (customers, net_revenue) = members.fold((0i64, Decimal::ZERO), |(n, s), c| {
+                (n + 1, s + c.net_revenue)
+            });
+            grid.push(RfmCell {
+                r,
+                f,
+                segment: Segment::of(r, f).label().into(),
+                customers,
+                net_revenue,
+            });
+        }
+    }
+    Rfm {
+        as_of: Some(as_of),
+        segments,
+        grid,
+    }
+}
+
+/// The clusters of a fit described for the page: labels from the centroids, sizes and revenue,
+/// an even sample of at most `MAX_POINTS` points, and the cluster × segment table. Without a
+/// fit (too few customers), a note saying so.
+pub fn clustering(
+    facts: &[CustomerFacts],
+    fit: Option<&Fit>,
+    range: DateRange,
+    settings: ClusterSettings,
+) -> Clustering {
+    let Some(fit) = fit else {
+        return Clustering {
+            note: Some(format!(
+                "Too few customers to form {} clusters.",
+                settings.k.unwrap_or(2)
+            )),
+            ..Default::default()
+        };
+    };
+    let mean = cluster::means(&features(range, facts));
+    let clusters = (0..fit.k)
+        .map(|id| {
+            let members: Vec<usize> = (0..facts.len()).filter(|&i| fit.labels[i] == id).collect();
+            let c = fit.centroids[id];
+            Cluster {
+                id,
+                label: cluster_label(c, mean),
+                customers: members.len() as i64,
+                net_revenue: members.iter().map(|&i| facts[i].net_revenue).sum(),
+                orders: (c[0] * 100.0).round() / 100.0,
+                aov: (c[1] * 100.0).round() / 100.0,
+                tenure_days: c[2].round(),
+                recency_days: c[3].round(),
+            }
+        })
+        .collect();
+    let step = facts.len().div_ceil(MAX_POINTS).max(1);
+    let points = (0..facts.len())
+        .step_by(step)
+        .map(|i| ClusterPoint {
+            cluster: fit.labels[i],
+            recency_days: facts[i].recency_days as f64,
+            net_revenue: facts[i].net_revenue.to_f64().unwrap_or(0.0),
+        })
+        .collect();
+    let mut cells: HashMap<(usize, Segment), i64> = HashMap::new();
+    for (i, c) in facts.iter().enumerate() {
+        *cells.entry((fit.labels[i], segment_of(c))).or_default() += 1;
+    }
+    let mut by_segment: Vec<ClusterSegmentCell> = cells
+        .into_iter()
+        .map(|((cluster, s), customers)| ClusterSegmentCell {
+            cluster,
+            segment: s.label().into(),
+            customers,
+        })
+        .collect();
+    by_segment.sort_by(|a, b| a.cluster.cmp(&b.cluster).then(a.segment.cmp(&b.segment)));
+    Clustering {
+        k: fit.k,
+        automatic: settings.k.is_none(),
+        silhouette: fit.silhouette.map(|s| (s * 1000.0).round() / 1000.0),
+        clusters,
+        points,
+        by_segment,
+        note: None,
+    }
+}
+
+/// The cohort heatmap's cells (retention and revenue per customer of each month since the
+/// first) and each cohort's size and lifetime value so far. `rows` come ordered by cohort, then
+/// months since.
+pub fn cohorts(rows: Vec<CohortRowSql>) -> (Vec<CohortCell>, Vec<CohortRow>) {
+    let mut sizes: Vec<CohortRow> = Vec::new();
+    let cells = rows
+        .into_iter()
+        .map(|r| {
+            let size = Decimal::from(r.cohort_size);
+            match sizes.last_mut() {
+                Some(s) if s.cohort == r.cohort => {
+                    s.lifetime_value = s.lifetime_value.map(|v| v + r.net_revenue / size);
+                }
+                _ => sizes.push(CohortRow {
+                    cohort: r.cohort,
+                    customers: r.cohort_size,
+                    lifetime_value: (r.cohort_size > 0).then(|| r.net_revenue / size),
+                }),
+            }
+            CohortCell {
+                cohort: r.cohort,
+                months_since: r.months_since,
+                customers: r.customers,
+                retention: (r.cohort_size > 0).then(|| Decimal::from(r.customers) / size),
+                revenue_per_customer: (r.cohort_size > 0)
+                    .then(|| (r.net_revenue / size).round_dp(2)),
+            }
+        })
+        .collect();
+    for s in &mut sizes {
+        s.lifetime_value = s.lifetime_value.map(|v| v.round_dp(2));
+    }
+    (cells, sizes)
+}
+
+/// Customers by country: the `top` countries by net revenue (ties by name), the rest folded
+/// into "Other"; customers without a country count as "Unknown".
+pub fn by_country(facts: &[CustomerFacts], top: usize) -> Vec<CustomerGroup> {
+    let mut totals: HashMap<String, (i64, Decimal)> = HashMap::new();
+    for c in facts {
+        let e = totals
+            .entry(c.country.clone().unwrap_or_else(|| "Unknown".into()))
+            .or_default();
+        e.0 += 1;
+        e.1 += c.net_revenue;
+    }
+    let mut rows: Vec<(String, (i64, Decimal))> = totals.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+    let keys: Vec<(String, String)> = rows
+        .iter()
+        .take(top)
+        .map(|(k, _)| (k.clone(), k.clone()))
+        .chain((rows.len() > top).then(|| ("Other".to_string(), "Other".to_string())))
+        .collect();
+    let kept: Vec<&String> = keys.iter().map(|k| &k.0).collect();
+    groups(
+        facts.iter().map(|c| {
+            let country = c.country.clone().unwrap_or_else(|| "Unknown".into());
+            let key = if kept.contains(&&country) {
+                country
+            } else {
+                "Other".into()
+            };
+            (key, c.net_revenue)
+        }),
+        &keys,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,5 +673,460 @@ mod tests {
             cluster_label([1.0, 20.0, 100.0, 250.0], mean),
             "rare, low-value, lapsed, new"
         );
+    }
+
+    /// A customer with one 10.00 order on 1 June 2026 (first order ever), scored R 3, F 3, M 3.
+    fn base() -> CustomerFacts {
+        let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        CustomerFacts {
+            customer_id: 1,
+            orders: 1,
+            gross_revenue: dec!(10),
+            net_revenue: dec!(10),
+            first_order: day,
+            last_order: day,
+            recency_days: 29,
+            r: 3,
+            f: 3,
+            m: 3,
+            country: Some("France".into()),
+            days_between_orders: 0,
+        }
+    }
+
+    fn june() -> DateRange {
+        DateRange {
+            from: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        }
+    }
+
+    fn month(m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, 1).unwrap()
+    }
+
+    #[test]
+    fn cards_count_new_customers_from_the_range_start_and_the_guest_share() {
+        // One new customer (first order 5 June, 1 order, 10.00) and one returning (first order
+        // 1 January, 3 orders, 50.00): 2 customers, 1 repeat → rate 1/2; (1 + 3) / 2 = 2 orders
+        // and (10 + 50) / 2 = 30.00 per customer.
+        let facts = [
+            CustomerFacts {
+                first_order: NaiveDate::from_ymd_opt(2026, 6, 5).unwrap(),
+                ..base()
+            },
+            CustomerFacts {
+                customer_id: 2,
+                orders: 3,
+                net_revenue: dec!(50),
+                first_order: month(1),
+                ..base()
+            },
+        ];
+        let k = cards(&facts, june(), Some(dec!(0.25)));
+        assert_eq!(
+            (
+                k.customers,
+                k.new_customers,
+                k.returning_customers,
+                k.repeat_customers
+            ),
+            (2, 1, 1, 1)
+        );
+        assert_eq!(
+            (
+                k.repeat_rate,
+                k.orders_per_customer,
+                k.net_revenue_per_customer
+            ),
+            (Some(dec!(0.5)), Some(dec!(2)), Some(dec!(30)))
+        );
+        assert_eq!(k.unidentified_share, Some(dec!(0.25)));
+        // 50.00 of 200.00 gross came from guests: 0.25; no revenue, no share.
+        let totals = SalesTotals {
+            gross_revenue: dec!(200),
+            unidentified_revenue: dec!(50),
+            ..Default::default()
+        };
+        assert_eq!(guest_share(&totals), Some(dec!(0.25)));
+        assert_eq!(guest_share(&SalesTotals::default()), None);
+    }
+
+    #[test]
+    fn acquisition_changes_month_on_month_and_marks_partial_months() {
+        let rows = vec![
+            AcquisitionRow {
+                month: month(5),
+                new_customers: 4,
+                returning_customers: 0,
+            },
+            AcquisitionRow {
+                month: month(6),
+                new_customers: 2,
+                returning_customers: 3,
+            },
+            AcquisitionRow {
+                month: month(7),
+                new_customers: 0,
+                returning_customers: 1,
+            },
+        ];
+        // The range starts on 10 May, so May is partial; June and July (to 31 July) are whole.
+        let range = DateRange {
+            from: NaiveDate::from_ymd_opt(2026, 5, 10).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 7, 31).unwrap(),
+        };
+        let months: Vec<_> = acquisition(rows, range)
+            .into_iter()
+            .map(|m| (m.month, m.new_customers, m.new_change, m.partial))
+            .collect();
+        // June: (2 − 4) / 4 = −0.5; July: (0 − 2) / 2 = −1; May has no month before it.
+        assert_eq!(
+            months,
+            vec![
+                (month(5), 4, None, true),
+                (month(6), 2, Some(dec!(-0.5)), false),
+                (month(7), 0, Some(dec!(-1)), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn engagement_and_repeat_groups_share_customers_and_revenue() {
+        // Orders 1 (10.00), 3 (30.00), 5 (60.00) and 1 (0.00); thresholds 2 and 5.
+        let facts: Vec<CustomerFacts> = [(1, dec!(10)), (3, dec!(30)), (5, dec!(60)), (1, dec!(0))]
+            .into_iter()
+            .enumerate()
+            .map(|(i, (orders, net))| CustomerFacts {
+                customer_id: i as i64 + 1,
+                orders,
+                net_revenue: net,
+                ..base()
+            })
+            .collect();
+        let g = engagement(&facts, &EngagementThresholds::default());
+        let rows: Vec<_> = g
+            .iter()
+            .map(|g| {
+                (
+                    g.key.as_str(),
+                    g.customers,
+                    g.net_revenue,
+                    g.customer_share,
+                    g.revenue_share,
+                )
+            })
+            .collect();
+        // One-time: 2 of 4 customers, 10 of 100; occasional 1, 30; regular 1, 60.
+        assert_eq!(
+            rows,
+            vec![
+                ("one_time", 2, dec!(10), Some(dec!(0.5)), Some(dec!(0.1))),
+                ("occasional", 1, dec!(30), Some(dec!(0.25)), Some(dec!(0.3))),
+                ("regular", 1, dec!(60), Some(dec!(0.25)), Some(dec!(0.6))),
+            ]
+        );
+        assert_eq!(g[2].label, "Regular (≥ 5 orders)");
+        let r = repeat(&facts);
+        assert_eq!(
+            r.iter()
+                .map(|g| (g.key.as_str(), g.customers, g.net_revenue))
+                .collect::<Vec<_>>(),
+            vec![("repeat", 2, dec!(90)), ("one_time", 2, dec!(10))]
+        );
+    }
+
+    #[test]
+    fn days_between_orders_average_over_the_gaps() {
+        // 3 orders over 20 days (2 gaps) and 2 orders 10 days apart (1 gap): 30 / 3 = 10 days;
+        // the one-order customer has no gap.
+        let facts = [
+            base(),
+            CustomerFacts {
+                orders: 3,
+                days_between_orders: 20,
+                ..base()
+            },
+            CustomerFacts {
+                orders: 2,
+                days_between_orders: 10,
+                ..base()
+            },
+        ];
+        assert_eq!(avg_days_between_orders(&facts), Some(dec!(10)));
+        assert_eq!(avg_days_between_orders(&[base()]), None);
+    }
+
+    #[test]
+    fn rfm_segments_average_their_members_and_fill_the_grid() {
+        // Two Champions (R5 F5: 6 orders, 100.00, 2 days; R5 F4: 4 orders, 50.00, 4 days) and
+        // one Lost (R1 F1: 1 order, 50.00, 80 days); 200.00 in all.
+        let facts = [
+            CustomerFacts {
+                orders: 6,
+                net_revenue: dec!(100),
+                recency_days: 2,
+                r: 5,
+                f: 5,
+                ..base()
+            },
+            CustomerFacts {
+                customer_id: 2,
+                orders: 4,
+                net_revenue: dec!(50),
+                recency_days: 4,
+                r: 5,
+                f: 4,
+                ..base()
+            },
+            CustomerFacts {
+                customer_id: 3,
+                net_revenue: dec!(50),
+                recency_days: 80,
+                r: 1,
+                f: 1,
+                ..base()
+            },
+        ];
+        let rfm = rfm(&facts, june().to);
+        assert_eq!(rfm.as_of, Some(june().to));
+        let seg = |key: &str| rfm.segments.iter().find(|s| s.key == key).unwrap();
+        let champions = seg("champions");
+        // 150 / 200 = 0.75; recency (2 + 4) / 2 = 3; orders (6 + 4) / 2 = 5; (100 + 50) / 2 = 75.
+        assert_eq!(
+            (
+                champions.customers,
+                champions.net_revenue,
+                champions.revenue_share,
+                champions.avg_recency_days,
+                champions.avg_frequency,
+                champions.avg_monetary
+            ),
+            (
+                2,
+                dec!(150),
+                Some(dec!(0.75)),
+                Some(dec!(3)),
+                Some(dec!(5)),
+                Some(dec!(75))
+            )
+        );
+        let lost = seg("lost");
+        assert_eq!(
+            (lost.customers, lost.revenue_share, lost.avg_recency_days),
+            (1, Some(dec!(0.25)), Some(dec!(80)))
+        );
+        let loyal = seg("loyal");
+        assert_eq!(
+            (loyal.customers, loyal.revenue_share, loyal.avg_monetary),
+            (0, Some(dec!(0)), None)
+        );
+        assert_eq!(rfm.segments.len(), 11);
+        // The grid runs R 5 → 1 by F 1 → 5: (5, 4) is cell 3, (5, 5) cell 4, (1, 1) cell 20.
+        assert_eq!(rfm.grid.len(), 25);
+        let cell = |i: usize| {
+            let c = &rfm.grid[i];
+            (c.r, c.f, c.segment.as_str(), c.customers, c.net_revenue)
+        };
+        assert_eq!(cell(0), (5, 1, "New", 0, dec!(0)));
+        assert_eq!(cell(3), (5, 4, "Champions", 1, dec!(50)));
+        assert_eq!(cell(4), (5, 5, "Champions", 1, dec!(100)));
+        assert_eq!(cell(20), (1, 1, "Lost", 1, dec!(50)));
+    }
+
+    #[test]
+    fn clustering_features_and_the_summary_of_a_fit() {
+        // 2 orders for 100.00 gross: AOV 50; first order 1 January, range end 30 June: 180 days
+        // (31 + 28 + 31 + 30 + 31 + 29).
+        let a = CustomerFacts {
+            orders: 2,
+            gross_revenue: dec!(100),
+            net_revenue: dec!(90),
+            first_order: month(1),
+            recency_days: 10,
+            r: 5,
+            f: 5,
+            ..base()
+        };
+        assert_eq!(
+            features(june(), std::slice::from_ref(&a)),
+            vec![[2.0, 50.0, 180.0, 10.0]]
+        );
+        let b = CustomerFacts {
+            customer_id: 2,
+            net_revenue: dec!(30),
+            ..base()
+        };
+        let c = CustomerFacts {
+            customer_id: 3,
+            net_revenue: dec!(20),
+            r: 1,
+            f: 1,
+            ..base()
+        };
+        let fit = Fit {
+            k: 2,
+            labels: vec![1, 0, 0],
+            centroids: vec![[1.0, 10.0, 29.0, 29.0], [2.0, 50.0, 180.0, 10.0]],
+            silhouette: Some(0.71234),
+        };
+        let facts = [a, b, c];
+        let settings = ClusterSettings::default();
+        let out = clustering(&facts, Some(&fit), june(), settings);
+        assert_eq!(
+            (out.k, out.automatic, out.silhouette),
+            (2, false, Some(0.712))
+        );
+        // Cluster 0: customers 2 and 3, 30 + 20 = 50.00; cluster 1: customer 1, 90.00.
+        let sizes: Vec<_> = out
+            .clusters
+            .iter()
+            .map(|c| (c.id, c.customers, c.net_revenue, c.orders, c.tenure_days))
+            .collect();
+        assert_eq!(
+            sizes,
+            vec![(0, 2, dec!(50), 1.0, 29.0), (1, 1, dec!(90), 2.0, 180.0)]
+        );
+        // Three customers, every one a point (one step).
+        assert_eq!(
+            out.points
+                .iter()
+                .map(|p| (p.cluster, p.net_revenue))
+                .collect::<Vec<_>>(),
+            vec![(1, 90.0), (0, 30.0), (0, 20.0)]
+        );
+        // Customer 2 is R3 F3 (Need attention), customer 3 R1 F1 (Lost), customer 1 Champions.
+        let cells: Vec<_> = out
+            .by_segment
+            .iter()
+            .map(|c| (c.cluster, c.segment.as_str(), c.customers))
+            .collect();
+        assert_eq!(
+            cells,
+            vec![
+                (0, "Lost", 1),
+                (0, "Need attention", 1),
+                (1, "Champions", 1)
+            ]
+        );
+        let none = clustering(&facts, None, june(), settings);
+        assert_eq!(
+            (none.k, none.note.as_deref()),
+            (0, Some("Too few customers to form 5 clusters."))
+        );
+    }
+
+    #[test]
+    fn cohorts_give_retention_revenue_per_customer_and_lifetime_value() {
+        let row = |cohort: u32, months_since, customers, net, size| CohortRowSql {
+            cohort: month(cohort),
+            months_since,
+            customers,
+            net_revenue: net,
+            cohort_size: size,
+        };
+        // May: 4 customers, 100.00 in month 0 and 1 of them for 30.00 in month 1; June: 3 for
+        // 20.00.
+        let (cells, sizes) = cohorts(vec![
+            row(5, 0, 4, dec!(100), 4),
+            row(5, 1, 1, dec!(30), 4),
+            row(6, 0, 3, dec!(20), 3),
+        ]);
+        let cells: Vec<_> = cells
+            .iter()
+            .map(|c| {
+                (
+                    c.cohort,
+                    c.months_since,
+                    c.retention,
+                    c.revenue_per_customer,
+                )
+            })
+            .collect();
+        // 4/4, 1/4, 3/3; 100/4 = 25.00, 30/4 = 7.50, 20/3 = 6.67.
+        assert_eq!(
+            cells,
+            vec![
+                (month(5), 0, Some(dec!(1)), Some(dec!(25.00))),
+                (month(5), 1, Some(dec!(0.25)), Some(dec!(7.50))),
+                (month(6), 0, Some(dec!(1)), Some(dec!(6.67))),
+            ]
+        );
+        // Lifetime value: May 25 + 7.5 = 32.50; June 6.67.
+        let sizes: Vec<_> = sizes
+            .iter()
+            .map(|s| (s.cohort, s.customers, s.lifetime_value))
+            .collect();
+        assert_eq!(
+            sizes,
+            vec![
+                (month(5), 4, Some(dec!(32.50))),
+                (month(6), 3, Some(dec!(6.67))),
+            ]
+        );
+    }
+
+    #[test]
+    fn countries_past_the_top_fold_into_other() {
+        // France 100 + 20 (2 customers), Germany 50, Spain 30, no country 10 (Unknown): the top
+        // 2 are France and Germany, Spain and Unknown make Other (2 customers, 40.00). 5
+        // customers, 210.00 in all.
+        let facts: Vec<CustomerFacts> = [
+            (Some("France"), dec!(100)),
+            (Some("Germany"), dec!(50)),
+            (Some("Spain"), dec!(30)),
+            (Some("France"), dec!(20)),
+            (None, dec!(10)),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (country, net))| CustomerFacts {
+            customer_id: i as i64 + 1,
+            net_revenue: net,
+            country: country.map(String::from),
+            ..base()
+        })
+        .collect();
+        let rows: Vec<_> = by_country(&facts, 2)
+            .into_iter()
+            .map(|g| {
+                (
+                    g.key,
+                    g.customers,
+                    g.net_revenue,
+                    g.customer_share,
+                    g.revenue_share,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "France".into(),
+                    2,
+                    dec!(120),
+                    Some(dec!(0.4)),
+                    Some(dec!(120) / dec!(210))
+                ),
+                (
+                    "Germany".into(),
+                    1,
+                    dec!(50),
+                    Some(dec!(0.2)),
+                    Some(dec!(50) / dec!(210))
+                ),
+                (
+                    "Other".into(),
+                    2,
+                    dec!(40),
+                    Some(dec!(0.4)),
+                    Some(dec!(40) / dec!(210))
+                ),
+            ]
+        );
+        // With room for all four, Unknown is listed by name and there is no Other.
+        let keys: Vec<_> = by_country(&facts, 10).into_iter().map(|g| g.key).collect();
+        assert_eq!(keys, ["France", "Germany", "Spain", "Unknown"]);
     }
 }

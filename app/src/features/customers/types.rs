@@ -4,7 +4,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::dashboard::filter::{DateRange, Freshness};
-use crate::features::sales::types::Comparison;
 
 /// Orders thresholds of the engagement groups (DESIGN.md: one-time 1, occasional 2–4, regular ≥ 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -174,7 +173,7 @@ pub struct Clustering {
     /// Mean silhouette of the clustering (−1…1), on a sample.
     pub silhouette: Option<f64>,
     pub clusters: Vec<Cluster>,
-    /// At most `MAX_POINTS` customers, sampled evenly.
+    /// At most `kpi::MAX_POINTS` customers, sampled evenly.
     pub points: Vec<ClusterPoint>,
     pub by_segment: Vec<ClusterSegmentCell>,
     /// Why there are no clusters, when there are none.
@@ -229,31 +228,12 @@ pub struct CustomersOverview {
     pub by_country: Vec<CustomerGroup>,
 }
 
-impl CustomersOverview {
-    /// Acquisition and cohorts count every channel and country, whatever the filter: an embed,
-    /// whose filters are locked, does not get them.
-    pub fn without_store_wide_sections(&mut self) {
-        self.acquisition.clear();
-        self.cohorts.clear();
-        self.cohort_sizes.clear();
-    }
-}
-
 /// The comparison period's cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerComparison {
     pub range: DateRange,
     pub kpis: CustomerKpis,
-}
-
-impl CustomerComparison {
-    pub fn from_sales(c: &Comparison, kpis: CustomerKpis) -> Self {
-        Self {
-            range: c.range,
-            kpis,
-        }
-    }
 }
 
 /// What a drill-down lists: a segment, cluster, engagement group, repeat group, country or

@@ -3,9 +3,10 @@ use rust_decimal::Decimal;
 
 use super::types::{
     BreakdownRow, CategoryPoint, Concentration, NetByCustomerKind, ParetoPoint, SalesKpis,
-    SalesTotals, WhatChanged,
+    WhatChanged,
 };
 use crate::dashboard::compare::{change, share};
+use crate::dashboard::totals::SalesTotals;
 
 /// The KPI cards from the rollup sums and the distinct customer count.
 pub fn sales_kpis(totals: &SalesTotals, customers: i64) -> SalesKpis {

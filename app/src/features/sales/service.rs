@@ -32,7 +32,7 @@ struct Period {
     customers: std::sync::Arc<Vec<CustomerFacts>>,
 }
 
-use crate::features::customers::queries::CustomerFacts;
+use crate::dashboard::customers::{buying_customers, CustomerFacts};
 
 async fn period(
     state: &crate::state::AppState,
@@ -40,11 +40,11 @@ async fn period(
     filter: &DashboardFilter,
 ) -> Result<Period, AppError> {
     use super::{kpi, queries};
-    let mut totals = queries::sales_totals(&state.pool, range, filter).await?;
+    let mut totals = crate::dashboard::totals::sales_totals(&state.pool, range, filter).await?;
     if !filter.category.is_empty() {
         totals.orders = queries::distinct_orders(&state.pool, range, filter).await?;
     }
-    let customers = crate::features::customers::api::buying_customers(state, range, filter).await?;
+    let customers = buying_customers(state, range, filter).await?;
     Ok(Period {
         range,
         kpis: kpi::sales_kpis(&totals, customers.len() as i64),
@@ -251,6 +251,6 @@ pub async fn top_customers(
     net_revenue: rust_decimal::Decimal,
     limit: i64,
 ) -> Result<Vec<super::types::TopCustomer>, AppError> {
-    let customers = crate::features::customers::api::buying_customers(state, range, filter).await?;
+    let customers = buying_customers(state, range, filter).await?;
     label_customers(&state.pool, &customers, net_revenue, limit).await
 }

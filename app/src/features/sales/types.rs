@@ -5,19 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::dashboard::filter::{Compare, DateRange, Freshness, Grain};
 
-/// Sums over the rollup for a range (DESIGN.md metric definitions).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SalesTotals {
-    pub gross_revenue: Decimal,
-    pub returns: Decimal,
-    pub adjustments: Decimal,
-    pub units: i64,
-    pub orders: i64,
-    /// Gross revenue of sales lines whose order has no customer (guest checkouts).
-    pub unidentified_revenue: Decimal,
-}
-
 /// The KPI cards of the Sales page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
