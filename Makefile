@@ -56,9 +56,10 @@ sqlx-check: setup server
 fmt:
 	cargo fmt --all
 
-## lint: formatting and clippy with warnings as errors (CI runs it before the tests)
+## lint: formatting, no import circles, clippy with warnings as errors (CI runs it before the tests)
 lint: setup
 	cargo fmt --all -- --check
+	scripts/module-circles.py app/src server/src
 	cargo clippy -p app --features ssr -p server --tests -- -D warnings
 
 clean:

@@ -10,7 +10,6 @@ use tower_sessions::Session;
 
 use crate::dashboard::filter::DashboardFilter;
 use crate::dashboard::scope::Scope;
-use crate::error::with_status;
 use crate::error::AppError;
 use crate::features::auth::queries;
 use crate::features::auth::session_user::user_from_session;
@@ -124,11 +123,6 @@ pub async fn caller() -> Result<Caller, AppError> {
     leptos_axum::extract::<Caller>()
         .await
         .map_err(|e| AppError::internal("caller", format!("{e:?}")))
-}
-
-/// The guard of server functions that need a role: 401 without a login, 403 below `required`.
-pub async fn require_role(required: Role) -> Result<CurrentUser, AppError> {
-    with_status(caller().await.and_then(|c| c.user(required)))
 }
 
 /// The SHA-256 (hex) an API token is stored as.

@@ -60,9 +60,6 @@ pub async fn verify_password(password: String, stored_hash: Option<String>) -> b
     .unwrap_or(false)
 }
 
-/// Customers and inventory still call it by this path until they go through `crate::guard`.
-pub use crate::caller::require_role;
-
 /// The client's address, for throttling and the audit log: the peer, or behind a trusted proxy
 /// the rightmost `X-Forwarded-For` entry (the one our own proxy added; those before it are the
 /// client's word).
