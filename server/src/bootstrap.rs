@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use app::features::auth::{
     queries as users,
-    session::{create_user, random_secret},
+    service::{create_user, random_secret},
     types::Role,
 };
 use sqlx::PgPool;

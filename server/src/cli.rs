@@ -278,7 +278,7 @@ async fn run_with_database(
             action: UserCommand::Add { email, role },
         } => {
             let password = given_password(&email)?;
-            let id = app::features::auth::session::create_user(&db.pool, &email, &password, role)
+            let id = app::features::auth::service::create_user(&db.pool, &email, &password, role)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("added {email} as {role} (id {id})");
@@ -307,7 +307,7 @@ async fn run_with_database(
             action: UserCommand::Password { email, generate },
         } => {
             let password = if generate {
-                app::features::auth::session::random_secret(20)
+                app::features::auth::service::random_secret(20)
             } else {
                 given_password(&email)?
             };
@@ -341,11 +341,11 @@ pub async fn change_password(
     email: &str,
     password: String,
 ) -> anyhow::Result<String> {
-    use app::features::auth::{queries, session};
+    use app::features::auth::{queries, service};
     let user = queries::user_by_email(pool, email.trim())
         .await?
         .with_context(|| format!("there is no user with the email {}", email.trim()))?;
-    let (email, _) = session::set_password(pool, user.app_user_id, "password", password)
+    let (email, _) = service::set_password(pool, user.app_user_id, "password", password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     queries::insert_audit(pool, Some("cli"), "user.password_reset", Some(&email), None).await?;

@@ -169,7 +169,7 @@ async fn resolve_caller(
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0);
-    let ip = app::features::auth::session::client_address(
+    let ip = app::features::auth::service::client_address(
         request.headers(),
         peer,
         state.auth.trust_forwarded_for,

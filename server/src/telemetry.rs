@@ -214,7 +214,7 @@ impl MetricsAccess {
             }
         }
         let client =
-            app::features::auth::session::client_address(headers, peer, self.trust_forwarded_for);
+            app::features::auth::service::client_address(headers, peer, self.trust_forwarded_for);
         client
             .and_then(|ip| ip.parse::<IpAddr>().ok())
             .is_some_and(|ip| self.allow.iter().any(|range| range.contains(&ip)))

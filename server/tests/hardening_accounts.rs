@@ -411,7 +411,7 @@ async fn a_database_used_before_its_first_start_gets_no_demo(pool: PgPool) {
     server::db::migrate(&pool).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     // A user added with the CLI before the server ever started.
-    app::features::auth::session::create_user(
+    app::features::auth::service::create_user(
         &pool,
         "owner@shop.example",
         PASSWORD,

@@ -391,7 +391,7 @@ fn folders(dir: &Path) -> Vec<PathBuf> {
 #[sqlx::test(migrations = false)]
 async fn a_sync_upload_killed_with_the_server_is_retried_after_the_restart(pool: PgPool) {
     server::db::migrate(&pool).await.unwrap();
-    app::features::auth::session::create_user(
+    app::features::auth::service::create_user(
         &pool,
         ADMIN,
         PASSWORD,

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use app::caller::Caller;
 use app::error::AppError;
-use app::features::auth::{session::audit, types::Role};
+use app::features::auth::{service::audit, types::Role};
 use app::features::sources::queries;
 use app::features::sources::types::IngestRun;
 use app::state::AppState;

@@ -4,7 +4,7 @@ pub mod security;
 
 use std::net::SocketAddr;
 
-use app::features::auth::{session::create_user, types::Role};
+use app::features::auth::{service::create_user, types::Role};
 use reqwest::redirect::Policy;
 use server::config::{Secret, Settings};
 use server::keys::Keys;

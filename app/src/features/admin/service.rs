@@ -7,7 +7,7 @@ use super::types::{ApiTokenSummary, AuditEntry, AuditFilter, CreatedToken, NewUs
 use crate::caller::token_hash;
 use crate::error::AppError;
 use crate::features::auth::queries;
-use crate::features::auth::session::{audit, random_secret, set_password, verify_password};
+use crate::features::auth::service::{audit, random_secret, set_password, verify_password};
 use crate::features::auth::session_user;
 use crate::features::auth::types::{CurrentUser, Role, UserSummary};
 use crate::state::AppState;
@@ -45,7 +45,7 @@ pub async fn create_user(
         .ok_or_else(|| AppError::invalid("role", "choose viewer, analyst or admin"))?;
     let given = user.password.filter(|p| !p.is_empty());
     let password = given.clone().unwrap_or_else(|| random_secret(16));
-    crate::features::auth::session::create_user(pool, &user.email, &password, role).await?;
+    crate::features::auth::service::create_user(pool, &user.email, &password, role).await?;
     audit(
         pool,
         admin,

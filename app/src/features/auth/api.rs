@@ -9,7 +9,7 @@ use crate::error::AppError;
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let target = crate::guard::anyone(|state, _| async move {
-        super::session::log_in(&state, email, password, next).await
+        super::service::log_in(&state, email, password, next).await
     })
     .await?;
     leptos_axum::redirect(&target);
@@ -20,7 +20,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn logout() -> Result<(), AppError> {
     crate::guard::anyone(|state, caller| async move {
-        super::session::log_out(&state.pool, caller.signed_in()).await
+        super::service::log_out(&state.pool, caller.signed_in()).await
     })
     .await?;
     leptos_axum::redirect("/login");

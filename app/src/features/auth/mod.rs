@@ -4,7 +4,7 @@ pub mod context;
 #[cfg(feature = "ssr")]
 pub mod queries;
 #[cfg(feature = "ssr")]
-pub mod session;
+pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session_user;
 pub mod types;

@@ -6,7 +6,7 @@ use super::token::{self, MAX_TOKEN_DAYS, ROTATION_GRACE_HOURS};
 use super::types::{EmbedDetail, EmbedInput, EmbedView};
 use crate::caller::Caller;
 use crate::error::AppError;
-use crate::features::auth::session::audit;
+use crate::features::auth::service::audit;
 use crate::features::auth::types::CurrentUser;
 use crate::state::AppState;
 

@@ -320,7 +320,7 @@ pub async fn decide(
     if status == "accepted" {
         crate::rollup::bump_data_version(&mut tx).await?;
     }
-    crate::features::auth::session::audit(
+    crate::features::auth::service::audit(
         &mut *tx,
         user,
         "pricing.decision",
@@ -371,7 +371,7 @@ pub async fn acknowledge(
             AppError::NotFound(format!("Signal {signal_id}"))
         });
     }
-    crate::features::auth::session::audit(
+    crate::features::auth::service::audit(
         &mut *tx,
         user,
         "signal.acknowledge",

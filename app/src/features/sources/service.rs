@@ -5,7 +5,7 @@ use sqlx::PgPool;
 use super::queries;
 use super::types::{SourceSettings, SourceSummary};
 use crate::error::AppError;
-use crate::features::auth::session::audit;
+use crate::features::auth::service::audit;
 use crate::features::auth::types::CurrentUser;
 
 /// Every data source with its size and latest run.
