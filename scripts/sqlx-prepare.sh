@@ -9,6 +9,6 @@ admin_url="${DATABASE_URL%/*}/postgres"
 psql "$admin_url" -qc "drop database if exists $db" -c "create database $db"
 for f in migrations/*.sql; do psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -f "$f"; done
 rm -rf .sqlx && mkdir .sqlx
-touch app/src/lib.rs
-SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$PWD/.sqlx" cargo check -p app --features ssr --tests
+touch app/src/lib.rs server/src/lib.rs
+SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$PWD/.sqlx" cargo check -p app --features ssr -p server --tests
 echo "$(ls .sqlx | wc -l) queries in .sqlx/"
