@@ -1,5 +1,5 @@
-//! Rollup upkeep, in one place: the `daily_sales`, `daily_product_sales`, `daily_customer_sales`
-//! and `customer_month` tables every dashboard reads are rebuilt here for the local days a change
+//! Rollup upkeep, in one place: the `daily_sales`, `daily_product_sales`, `daily_customer_sales`,
+//! `customer_month` and `customer_summary` tables every dashboard reads are rebuilt here for the local days a change
 //! touched, and the data version (which retires cached results) is bumped here. Ingestion, the
 //! demo loader, start-up, pricing decisions and source removal all call these functions.
 use chrono::NaiveDate;
@@ -37,6 +37,9 @@ pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx
                     .execute(&mut *conn)
                     .await?;
                 sqlx::query!("delete from daily_customer_sales")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query!("delete from customer_summary")
                     .execute(&mut *conn)
                     .await?;
                 refresh_all(conn).await?;
@@ -143,7 +146,59 @@ pub async fn refresh_days(
     .execute(&mut *conn)
     .await?;
     refresh_customer_month(conn, from, to).await?;
+    refresh_customer_summary(conn, from, to).await?;
     bump_data_version(conn).await
+}
+
+/// Rebuilds the `customer_summary` rows of the customers with an order on local days
+/// `from..=to` (after `customer_month`, which gives the first month with a sale).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+async fn refresh_customer_summary(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"with touched as (
+               select distinct o.customer_id
+               from sales_order o
+               cross join rollup_state s
+               where o.customer_id is not null
+                 and o.ordered_at >= ($1::date::timestamp at time zone s.timezone)
+                 and o.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+           ),
+           first_order as (
+               select o.customer_id, min(o.ordered_at) as first_at
+               from sales_order o join touched t using (customer_id)
+               group by 1
+           ),
+           first_sale as (
+               select cm.customer_id, min(cm.month) as first_month
+               from customer_month cm join touched t using (customer_id)
+               where cm.orders > 0
+               group by 1
+           )
+           insert into customer_summary (customer_id, first_order_day, first_sale_month, country)
+           select cu.customer_id,
+                  (coalesce(cu.first_seen_at, fo.first_at) at time zone s.timezone)::date,
+                  fs.first_month,
+                  cu.country
+           from first_order fo
+           join customer cu using (customer_id)
+           cross join rollup_state s
+           left join first_sale fs using (customer_id)
+           on conflict (customer_id) do update
+              set first_order_day = excluded.first_order_day,
+                  first_sale_month = excluded.first_sale_month,
+                  country = excluded.country
+            where (customer_summary.first_order_day, customer_summary.first_sale_month, customer_summary.country)
+                  is distinct from (excluded.first_order_day, excluded.first_sale_month, excluded.country)"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Rebuilds the `customer_month` rows of the months overlapping local days `from..=to`.
@@ -211,7 +266,8 @@ pub async fn ensure(conn: &mut PgConnection) -> sqlx::Result<bool> {
                   and (not exists (select 1 from daily_sales)
                        or (exists (select 1 from sales_order where customer_id is not null)
                            and (not exists (select 1 from customer_month)
-                                or not exists (select 1 from daily_customer_sales)))) as "missing!""#
+                                or not exists (select 1 from daily_customer_sales)
+                                or not exists (select 1 from customer_summary)))) as "missing!""#
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -1,10 +1,13 @@
 //! The Customer Insights numbers as JSON (and the drill-down lists as CSV for analysts and
 //! admins): the same functions build them for the page.
 use app::caller::Caller;
+use app::dashboard::api::resolve;
+use app::dashboard::customers::buying_customers;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
 use app::features::auth::types::Role;
-use app::features::customers::service::{group_page, group_rows, page};
+use app::features::customers::kpi;
+use app::features::customers::service::{self as service, group_page, group_rows};
 use app::features::customers::types::{
     AcquisitionMonth, Clustering, CohortCell, CohortRow, CustomerComparison, CustomerGroup,
     CustomerKpis, CustomerPage, CustomerSort, EngagementThresholds, GroupKind, Rfm,
@@ -35,12 +38,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(segment))
 }
 
-async fn viewer_overview(
+/// The caller's filter (an embed's locked values applied) and the range it resolves to. Each
+/// route then computes only its own section, with the same functions the page uses.
+async fn scoped(
     state: &AppState,
     caller: &Caller,
     filter: DashboardFilter,
-) -> Result<app::features::customers::types::CustomersOverview, AppError> {
-    page(state, &caller.scope(DASHBOARD, filter)?).await
+) -> Result<(DashboardFilter, DateRange), AppError> {
+    let filter = caller.scope(DASHBOARD, filter)?.filter;
+    let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
+    Ok((filter, range))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -95,14 +102,16 @@ pub async fn summary(
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<CustomerSummaryBody>, AppError> {
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (filter, range) = scoped(&state, &caller, filter).await?;
+    let (kpis, comparison) = service::cards(&state, &filter, range).await?;
+    let facts = buying_customers(&state, range, &filter).await?;
     Ok(Json(CustomerSummaryBody {
-        range: o.range,
-        currency: o.currency,
-        kpis: o.kpis,
-        comparison: o.comparison,
-        avg_days_between_orders: o.avg_days_between_orders,
-        by_country: o.by_country,
+        range,
+        currency: state.currency.clone(),
+        kpis,
+        comparison,
+        avg_days_between_orders: kpi::avg_days_between_orders(&facts),
+        by_country: kpi::by_country(&facts, kpi::TOP_COUNTRIES),
     }))
 }
 
@@ -116,10 +125,10 @@ pub async fn acquisition(
 ) -> Result<Json<AcquisitionBody>, AppError> {
     // Store-wide figures (every channel and country): users only, never an embed.
     authorize(&caller, Role::Viewer)?;
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (_, range) = scoped(&state, &caller, filter).await?;
     Ok(Json(AcquisitionBody {
-        range: o.range,
-        months: o.acquisition,
+        range,
+        months: service::acquisition(&state, range).await?,
     }))
 }
 
@@ -131,12 +140,14 @@ pub async fn engagement(
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<EngagementBody>, AppError> {
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (filter, range) = scoped(&state, &caller, filter).await?;
+    let facts = buying_customers(&state, range, &filter).await?;
+    let thresholds = state.customers.thresholds;
     Ok(Json(EngagementBody {
-        range: o.range,
-        thresholds: o.thresholds,
-        groups: o.engagement,
-        repeat: o.repeat,
+        range,
+        thresholds,
+        groups: kpi::engagement(&facts, &thresholds),
+        repeat: kpi::repeat(&facts),
     }))
 }
 
@@ -148,10 +159,11 @@ pub async fn rfm(
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<RfmBody>, AppError> {
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (filter, range) = scoped(&state, &caller, filter).await?;
+    let facts = buying_customers(&state, range, &filter).await?;
     Ok(Json(RfmBody {
-        range: o.range,
-        rfm: o.rfm,
+        range,
+        rfm: kpi::rfm(&facts, range.to),
     }))
 }
 
@@ -163,10 +175,10 @@ pub async fn clusters(
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<ClustersBody>, AppError> {
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (filter, range) = scoped(&state, &caller, filter).await?;
     Ok(Json(ClustersBody {
-        range: o.range,
-        clustering: o.clustering,
+        range,
+        clustering: service::clustering(&state, &filter, range).await?,
     }))
 }
 
@@ -181,11 +193,12 @@ pub async fn cohorts(
 ) -> Result<Json<CohortsBody>, AppError> {
     // Store-wide figures (every channel and country): users only, never an embed.
     authorize(&caller, Role::Viewer)?;
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (_, range) = scoped(&state, &caller, filter).await?;
+    let (cells, cohorts) = service::cohorts(&state, range).await?;
     Ok(Json(CohortsBody {
-        range: o.range,
-        cohorts: o.cohort_sizes,
-        cells: o.cohorts,
+        range,
+        cohorts,
+        cells,
     }))
 }
 

@@ -5,12 +5,13 @@ use app::caller::Caller;
 use app::dashboard::api::resolve;
 use app::dashboard::filter::{DashboardFilter, DateRange, Freshness, Grain};
 use app::error::AppError;
+use app::features::sales::queries;
 use app::features::sales::service::{
-    overview, page, top_customers as customers_of, top_products as products_of,
+    self as service, top_customers as customers_of, top_products as products_of,
 };
 use app::features::sales::types::{
     BreakdownBy, BreakdownRow, Comparison, Concentration, MonthRow, ReturnedProduct, RevenuePoint,
-    SalesKpis, SalesOverview, TopCustomer, TopProduct, WhatChanged,
+    SalesKpis, TopCustomer, TopProduct, WhatChanged,
 };
 use app::state::AppState;
 use axum::extract::State;
@@ -49,14 +50,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(returns))
 }
 
-/// The Sales page as the caller's scope allows (the routes below return parts of it): the same
-/// service call as the page's server function.
-async fn viewer_overview(
+/// The caller's filter (an embed's locked values applied) and the range it resolves to, with
+/// the latest day with data. Each route then computes only its own section, with the same
+/// service functions the page is put together from.
+async fn scoped(
     state: &AppState,
     caller: &Caller,
     filter: DashboardFilter,
-) -> Result<SalesOverview, AppError> {
-    page(state, &caller.scope(DASHBOARD, filter)?).await
+) -> Result<(DashboardFilter, DateRange, Option<NaiveDate>), AppError> {
+    let filter = caller.scope(DASHBOARD, filter)?.filter;
+    let (range, latest) = resolve(&state.pool, &filter, &state.limits).await?;
+    Ok((filter, range, latest))
 }
 
 /// Headline figures of the range and of the comparison period, and why net revenue moved.
@@ -126,15 +130,16 @@ pub async fn summary(
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<SummaryBody>, AppError> {
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (filter, range, data_as_of) = scoped(&state, &caller, filter).await?;
+    let summary = service::summary(&state, &filter, range).await?;
     Ok(Json(SummaryBody {
-        range: o.range,
-        currency: o.currency,
-        data_as_of: o.data_as_of,
-        freshness: o.freshness,
-        kpis: o.kpis,
-        comparison: o.comparison,
-        what_changed: o.what_changed,
+        range,
+        currency: state.currency.to_string(),
+        data_as_of,
+        freshness: app::dashboard::queries::freshness(&state.pool).await?,
+        kpis: summary.kpis,
+        comparison: summary.comparison,
+        what_changed: summary.what_changed,
     }))
 }
 
@@ -146,12 +151,14 @@ pub async fn timeseries(
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<TimeseriesBody>, AppError> {
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (filter, range, _) = scoped(&state, &caller, filter).await?;
+    let grain = service::grain(&filter, &range);
+    let (points, comparison_points) = service::series(&state.pool, &filter, range, grain).await?;
     Ok(Json(TimeseriesBody {
-        range: o.range,
-        grain: o.grain,
-        points: o.series,
-        comparison_points: o.comparison_series,
+        range,
+        grain,
+        points,
+        comparison_points,
     }))
 }
 
@@ -162,12 +169,10 @@ pub async fn monthly(
     State(state): State<AppState>,
     Export { filter, format, .. }: Export<Sales>,
 ) -> Result<Response, AppError> {
-    let o = overview(&state, &filter).await?;
-    let name = format!("sales-by-month-{}-{}", o.range.from, o.range.to);
-    format.respond(&name, o.monthly, |months| MonthlyBody {
-        range: o.range,
-        months,
-    })
+    let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
+    let months = service::monthly(&state.pool, range, &filter).await?;
+    let name = format!("sales-by-month-{}-{}", range.from, range.to);
+    format.respond(&name, months, |months| MonthlyBody { range, months })
 }
 
 /// Revenue by country (top 8 and "Other"), channel, or category (top 6 and "Other"), with shares
@@ -184,17 +189,18 @@ pub async fn breakdown(
     let by = by.by.ok_or_else(|| {
         AppError::invalid("by", "say what to split by: country, channel or category")
     })?;
-    let o = overview(&state, &filter).await?;
-    let (rows, column) = match by {
-        BreakdownBy::Country => (o.by_country, "country"),
-        BreakdownBy::Channel => (o.by_channel, "channel"),
-        BreakdownBy::Category => (o.by_category, "category"),
+    let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
+    let rows = service::breakdown(&state.pool, &filter, range, by).await?;
+    let column = match by {
+        BreakdownBy::Country => "country",
+        BreakdownBy::Channel => "channel",
+        BreakdownBy::Category => "category",
     };
     // The key column is named for what the rows are split by.
     let header = [&[column], &BreakdownRow::HEADER[1..]].concat();
-    let name = format!("sales-by-{column}-{}-{}", o.range.from, o.range.to);
+    let name = format!("sales-by-{column}-{}-{}", range.from, range.to);
     format.respond_as(&name, &header, rows, |rows| BreakdownBody {
-        range: o.range,
+        range,
         by,
         rows,
     })
@@ -209,10 +215,10 @@ pub async fn concentration(
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<ConcentrationBody>, AppError> {
-    let o = viewer_overview(&state, &caller, filter).await?;
+    let (filter, range, _) = scoped(&state, &caller, filter).await?;
     Ok(Json(ConcentrationBody {
-        range: o.range,
-        concentration: o.concentration,
+        range,
+        concentration: service::concentration(&state, &filter, range).await?,
     }))
 }
 
@@ -223,12 +229,16 @@ pub async fn returns(
     State(state): State<AppState>,
     Export { filter, format, .. }: Export<Sales>,
 ) -> Result<Response, AppError> {
-    let o = overview(&state, &filter).await?;
-    let name = format!("most-returned-{}-{}", o.range.from, o.range.to);
-    format.respond(&name, o.most_returned, |most_returned| ReturnsBody {
-        range: o.range,
-        grain: o.grain,
-        points: o.series,
+    let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
+    let grain = service::grain(&filter, &range);
+    let most_returned =
+        queries::most_returned(&state.pool, range, &filter, service::TOP_ROWS).await?;
+    let points = queries::revenue_series(&state.pool, range, grain, &filter).await?;
+    let name = format!("most-returned-{}-{}", range.from, range.to);
+    format.respond(&name, most_returned, |most_returned| ReturnsBody {
+        range,
+        grain,
+        points,
         most_returned,
     })
 }

@@ -1,5 +1,6 @@
 //! SQL of the Customer Insights area: acquisition and cohorts read the `customer_month` rollup
-//! (local months in the store time zone of `rollup_state`). The per-customer facts of a range,
+//! and each customer's first month with a sale from `customer_summary` (local months in the
+//! store time zone of `rollup_state`). The per-customer facts of a range,
 //! which Sales shares, are in `crate::dashboard::customers`.
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -28,16 +29,12 @@ pub async fn acquisition(
                                       date_trunc('month', $2::date::timestamp),
                                       interval '1 month')::date as month
            ),
-           first as (
-               select customer_id, min(month) as first_month
-               from customer_month where orders > 0 group by 1
-           ),
            active as (
                select cm.month,
-                      count(*) filter (where f.first_month = cm.month) as new_customers,
-                      count(*) filter (where f.first_month < cm.month) as returning_customers
+                      count(*) filter (where f.first_sale_month = cm.month) as new_customers,
+                      count(*) filter (where f.first_sale_month < cm.month) as returning_customers
                from customer_month cm
-               join first f using (customer_id)
+               join customer_summary f using (customer_id)
                where cm.month between date_trunc('month', $1::date::timestamp)::date and $2
                  and cm.orders > 0
                group by 1
@@ -69,13 +66,10 @@ pub struct CohortRowSql {
 pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<Vec<CohortRowSql>> {
     sqlx::query_as!(
         CohortRowSql,
-        r#"with first as (
-               select customer_id, min(month) as cohort
-               from customer_month where orders > 0 group by 1
-           ),
-           members as (
-               select * from first
-               where cohort between date_trunc('month', $1::date::timestamp)::date and $2
+        r#"with members as (
+               select customer_id, first_sale_month as cohort
+               from customer_summary
+               where first_sale_month between date_trunc('month', $1::date::timestamp)::date and $2
            ),
            sizes as (select cohort, count(*) as size from members group by 1)
            select m.cohort as "cohort!: NaiveDate",

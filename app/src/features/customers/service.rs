@@ -1,13 +1,16 @@
-//! The Customer Insights service: what each server function and JSON route returns. It fetches
-//! the buying customers (`crate::dashboard::customers`) and the rollups (`queries`), fits the
-//! clusters, and leaves the counting to `kpi` and `group`; results are cached by filter, range
-//! and data version.
+//! The Customer Insights service: what each server function and JSON route returns, one
+//! function per section (cards, acquisition, cohorts, clusters; engagement, repeat, RFM and
+//! countries are `kpi` over the buying customers), so that a route computes only what it
+//! returns and the page is the same sections put together. It fetches the buying customers
+//! (`crate::dashboard::customers`) and the rollups (`queries`), fits the clusters, and leaves
+//! the counting to `kpi` and `group`; results are cached by filter, range and data version.
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::cluster::{self, Fit};
 use super::types::{
-    CustomerComparison, CustomerPage, CustomerRow, CustomerSort, CustomersOverview, GroupKind,
+    AcquisitionMonth, Clustering, CohortCell, CohortRow, CustomerComparison, CustomerKpis,
+    CustomerPage, CustomerRow, CustomerSort, CustomersOverview, GroupKind,
 };
 use super::{group, kpi, queries};
 use crate::dashboard::api::resolve;
@@ -19,14 +22,16 @@ use crate::dashboard::totals::sales_totals;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The buying customers of a range with their clusters: the basis of every figure and list.
+/// The buying customers of a range with their clusters: the basis of the cluster figures and
+/// of every drill-down list.
 pub struct Analysis {
     pub range: DateRange,
     pub facts: Arc<Vec<CustomerFacts>>,
     pub fit: Option<Fit>,
 }
 
-/// The analysis of a range, cached by (filter, range, cluster settings, data version).
+/// The analysis of a range, cached by (filter, range, cluster settings, data version). Only the
+/// clusters and the drill-down lists need the fit; every other figure reads the facts alone.
 pub async fn analysis(
     state: &AppState,
     range: DateRange,
@@ -70,8 +75,9 @@ fn without_store_wide_sections(overview: &mut CustomersOverview) {
     overview.cohort_sizes.clear();
 }
 
-/// Everything the page shows for a filter (store-wide sections included); cached by filter,
-/// range and data version.
+/// Everything the page shows for a filter (store-wide sections included), put together from the
+/// same section functions the JSON routes call one by one; cached by filter, range and data
+/// version.
 pub async fn overview(
     state: &AppState,
     filter: &DashboardFilter,
@@ -105,21 +111,21 @@ async fn guest_share(
     ))
 }
 
-async fn build(
+/// The cards of the range and of the comparison period.
+pub async fn cards(
     state: &AppState,
     filter: &DashboardFilter,
     range: DateRange,
-) -> Result<CustomersOverview, AppError> {
-    let a = analysis(state, range, filter).await?;
-    let t = state.customers.thresholds;
-    let kpis = kpi::cards(&a.facts, range, guest_share(state, range, filter).await?);
+) -> Result<(CustomerKpis, Option<CustomerComparison>), AppError> {
+    let facts = buying_customers(state, range, filter).await?;
+    let kpis = kpi::cards(&facts, range, guest_share(state, range, filter).await?);
     let comparison = match comparison_range(&range, filter.compare) {
         Some(previous) => {
-            let p = analysis(state, previous, filter).await?;
+            let facts = buying_customers(state, previous, filter).await?;
             Some(CustomerComparison {
                 range: previous,
                 kpis: kpi::cards(
-                    &p.facts,
+                    &facts,
                     previous,
                     guest_share(state, previous, filter).await?,
                 ),
@@ -127,24 +133,68 @@ async fn build(
         }
         None => None,
     };
-    let acquisition = kpi::acquisition(queries::acquisition(&state.pool, range).await?, range);
-    let (cohorts, cohort_sizes) = kpi::cohorts(queries::cohorts(&state.pool, range).await?);
+    Ok((kpis, comparison))
+}
+
+/// New and returning customers per month of the range (store-wide).
+pub async fn acquisition(
+    state: &AppState,
+    range: DateRange,
+) -> Result<Vec<AcquisitionMonth>, AppError> {
+    Ok(kpi::acquisition(
+        queries::acquisition(&state.pool, range).await?,
+        range,
+    ))
+}
+
+/// The cohort cells and each cohort's size (store-wide).
+pub async fn cohorts(
+    state: &AppState,
+    range: DateRange,
+) -> Result<(Vec<CohortCell>, Vec<CohortRow>), AppError> {
+    Ok(kpi::cohorts(queries::cohorts(&state.pool, range).await?))
+}
+
+/// The clusters of the range's customers.
+pub async fn clustering(
+    state: &AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<Clustering, AppError> {
+    let a = analysis(state, range, filter).await?;
+    Ok(kpi::clustering(
+        &a.facts,
+        a.fit.as_ref(),
+        a.range,
+        state.customers.clusters,
+    ))
+}
+
+async fn build(
+    state: &AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<CustomersOverview, AppError> {
+    let facts = buying_customers(state, range, filter).await?;
+    let t = state.customers.thresholds;
+    let (kpis, comparison) = cards(state, filter, range).await?;
+    let (cohorts, cohort_sizes) = cohorts(state, range).await?;
     Ok(CustomersOverview {
         range,
         currency: state.currency.clone(),
         freshness: crate::dashboard::queries::freshness(&state.pool).await?,
         kpis,
         comparison,
-        acquisition,
+        acquisition: acquisition(state, range).await?,
         thresholds: t,
-        engagement: kpi::engagement(&a.facts, &t),
-        repeat: kpi::repeat(&a.facts),
-        rfm: kpi::rfm(&a.facts, a.range.to),
-        clustering: kpi::clustering(&a.facts, a.fit.as_ref(), a.range, state.customers.clusters),
+        engagement: kpi::engagement(&facts, &t),
+        repeat: kpi::repeat(&facts),
+        rfm: kpi::rfm(&facts, range.to),
+        clustering: clustering(state, filter, range).await?,
         cohorts,
         cohort_sizes,
-        avg_days_between_orders: kpi::avg_days_between_orders(&a.facts),
-        by_country: kpi::by_country(&a.facts, kpi::TOP_COUNTRIES),
+        avg_days_between_orders: kpi::avg_days_between_orders(&facts),
+        by_country: kpi::by_country(&facts, kpi::TOP_COUNTRIES),
     })
 }
 

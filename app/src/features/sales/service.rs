@@ -1,5 +1,8 @@
-//! The Sales dashboard's service: what each server function and JSON route returns, computed from
-//! the rollups (`queries`) and pure derivations (`kpi`), cached by filter and data version.
+//! The Sales dashboard's service: what each server function and JSON route returns, one function
+//! per section (summary, series, monthly, breakdown, concentration, top products and customers),
+//! so that a route computes only what it returns and the page is the same sections put
+//! together. Computed from the rollups (`queries`) and pure derivations (`kpi`); the page and
+//! the buying customers are cached by filter and data version.
 use super::types::SalesOverview;
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::dashboard::scope::Scope;
@@ -92,86 +95,165 @@ fn buckets(range: &DateRange, grain: crate::dashboard::filter::Grain) -> i64 {
     }
 }
 
+/// The grain asked for, or the next coarser one when it would draw too many points (a day grain
+/// left in the URL when the range grows to years); without one, the range's natural grain.
+pub fn grain(filter: &DashboardFilter, range: &DateRange) -> crate::dashboard::filter::Grain {
+    use crate::dashboard::filter::Grain;
+    match filter.grain {
+        None => crate::dashboard::range::grain_for(range),
+        Some(asked) => [Grain::Day, Grain::Week, Grain::Month]
+            .into_iter()
+            .skip_while(|g| *g != asked)
+            .find(|g| buckets(range, *g) <= MAX_BUCKETS)
+            .unwrap_or(Grain::Month),
+    }
+}
+
+/// The headline cards of a range, the comparison period's and why net revenue moved.
+pub struct Summary {
+    pub kpis: super::types::SalesKpis,
+    pub comparison: Option<super::types::Comparison>,
+    pub what_changed: Option<super::types::WhatChanged>,
+}
+
+/// The cards of the range and of the comparison period, and the split of the change.
+pub async fn summary(
+    state: &crate::state::AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<Summary, AppError> {
+    let current = period(state, range, filter).await?;
+    let previous = match crate::dashboard::range::comparison_range(&range, filter.compare) {
+        Some(previous) => Some(period(state, previous, filter).await?),
+        None => None,
+    };
+    Ok(Summary {
+        what_changed: previous
+            .as_ref()
+            .map(|p| super::kpi::what_changed(&current.kpis, &p.kpis, current.split(), p.split())),
+        comparison: previous.map(|p| super::types::Comparison {
+            compare: filter.compare,
+            range: p.range,
+            kpis: p.kpis,
+        }),
+        kpis: current.kpis,
+    })
+}
+
+/// Revenue per bucket of the range and of the comparison period (aligned by position).
+pub async fn series(
+    pool: &sqlx::PgPool,
+    filter: &DashboardFilter,
+    range: DateRange,
+    grain: crate::dashboard::filter::Grain,
+) -> Result<
+    (
+        Vec<super::types::RevenuePoint>,
+        Vec<super::types::RevenuePoint>,
+    ),
+    AppError,
+> {
+    use super::queries::revenue_series;
+    let comparison = match crate::dashboard::range::comparison_range(&range, filter.compare) {
+        Some(previous) => revenue_series(pool, previous, grain, filter).await?,
+        None => Vec::new(),
+    };
+    Ok((
+        revenue_series(pool, range, grain, filter).await?,
+        comparison,
+    ))
+}
+
+/// Net revenue by country (top 8 and "Other"), channel (all) or category (top 6 and "Other").
+pub async fn breakdown(
+    pool: &sqlx::PgPool,
+    filter: &DashboardFilter,
+    range: DateRange,
+    by: super::types::BreakdownBy,
+) -> Result<Vec<super::types::BreakdownRow>, AppError> {
+    use super::types::BreakdownBy;
+    let top = match by {
+        BreakdownBy::Country => TOP_COUNTRIES,
+        BreakdownBy::Channel => usize::MAX,
+        BreakdownBy::Category => super::kpi::TOP_CATEGORIES,
+    };
+    Ok(super::kpi::top_with_other(
+        super::queries::sales_by(pool, range, by, filter).await?,
+        top,
+    ))
+}
+
+/// Net revenue of a range and slice (gross − returns), from the rollup sums.
+async fn net_revenue(
+    pool: &sqlx::PgPool,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<rust_decimal::Decimal, AppError> {
+    let totals = crate::dashboard::totals::sales_totals(pool, range, filter).await?;
+    Ok(totals.gross_revenue - totals.returns)
+}
+
+/// How concentrated the identified customers' revenue is (top 10 share, Pareto curve).
+pub async fn concentration(
+    state: &crate::state::AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<super::types::Concentration, AppError> {
+    let customers = buying_customers(state, range, filter).await?;
+    let nets: Vec<_> = customers.iter().map(|c| c.net_revenue).collect();
+    Ok(super::kpi::concentration(
+        &nets,
+        net_revenue(&state.pool, filter, range).await?,
+    ))
+}
+
+/// The page: the same section functions the JSON routes call one by one.
 async fn build_overview(
     state: &crate::state::AppState,
     filter: &DashboardFilter,
     range: DateRange,
     latest: Option<chrono::NaiveDate>,
 ) -> Result<SalesOverview, AppError> {
-    use super::types::{BreakdownBy, Comparison};
+    use super::types::BreakdownBy;
     use super::{kpi, queries};
-    use crate::dashboard::filter::Grain;
     let pool = &state.pool;
-    let currency = &state.currency;
-    // The grain asked for, or the next coarser one when it would draw too many points (a day
-    // grain left in the URL when the range grows to years).
-    let grain = match filter.grain {
-        None => crate::dashboard::range::grain_for(&range),
-        Some(asked) => [Grain::Day, Grain::Week, Grain::Month]
-            .into_iter()
-            .skip_while(|g| *g != asked)
-            .find(|g| buckets(&range, *g) <= MAX_BUCKETS)
-            .unwrap_or(Grain::Month),
-    };
-    let current = period(state, range, filter).await?;
-    let kpis = current.kpis.clone();
-    let previous = match crate::dashboard::range::comparison_range(&range, filter.compare) {
-        Some(previous) => Some((previous, period(state, previous, filter).await?)),
-        None => None,
-    };
-    let what_changed = previous
-        .as_ref()
-        .map(|(_, p)| kpi::what_changed(&kpis, &p.kpis, current.split(), p.split()));
-    let comparison_series = match &previous {
-        Some((previous, _)) => queries::revenue_series(pool, *previous, grain, filter).await?,
-        None => Vec::new(),
-    };
-    let by_category = kpi::top_with_other(
-        queries::sales_by(pool, range, BreakdownBy::Category, filter).await?,
-        kpi::TOP_CATEGORIES,
-    );
+    let grain = grain(filter, &range);
+    let Summary {
+        kpis,
+        comparison,
+        what_changed,
+    } = summary(state, filter, range).await?;
+    let (series, comparison_series) = series(pool, filter, range, grain).await?;
+    let by_category = breakdown(pool, filter, range, BreakdownBy::Category).await?;
     let category_series = kpi::fold_categories(
         queries::category_series(pool, range, grain, filter).await?,
         &by_category,
     );
-    let nets: Vec<_> = current.customers.iter().map(|c| c.net_revenue).collect();
-    let top_customers =
-        label_customers(pool, &current.customers, kpis.net_revenue, TOP_ROWS).await?;
     Ok(SalesOverview {
         range,
         grain,
-        currency: currency.to_string(),
+        currency: state.currency.to_string(),
         data_as_of: latest,
         freshness: crate::dashboard::queries::freshness(pool).await?,
-        comparison: previous.map(|(range, p)| Comparison {
-            compare: filter.compare,
-            range,
-            kpis: p.kpis,
-        }),
-        series: queries::revenue_series(pool, range, grain, filter).await?,
+        comparison,
+        series,
         comparison_series,
         monthly: monthly(pool, range, filter).await?,
-        by_country: kpi::top_with_other(
-            queries::sales_by(pool, range, BreakdownBy::Country, filter).await?,
-            TOP_COUNTRIES,
-        ),
-        by_channel: kpi::top_with_other(
-            queries::sales_by(pool, range, BreakdownBy::Channel, filter).await?,
-            usize::MAX,
-        ),
+        by_country: breakdown(pool, filter, range, BreakdownBy::Country).await?,
+        by_channel: breakdown(pool, filter, range, BreakdownBy::Channel).await?,
         by_category,
         category_series,
-        concentration: kpi::concentration(&nets, kpis.net_revenue),
+        concentration: concentration(state, filter, range).await?,
         most_returned: queries::most_returned(pool, range, filter, TOP_ROWS).await?,
         what_changed,
         top_products: top_products(pool, range, filter, kpis.net_revenue, TOP_ROWS).await?,
-        top_customers,
+        top_customers: top_customers(state, range, filter, kpis.net_revenue, TOP_ROWS).await?,
         kpis,
     })
 }
 
 /// The monthly table: month-on-month change of net revenue, AOV, partial months.
-async fn monthly(
+pub async fn monthly(
     pool: &sqlx::PgPool,
     range: DateRange,
     filter: &DashboardFilter,
