@@ -15,7 +15,7 @@ LINES="${BENCH_LINES:-5000000}"
 
 if [[ -z "${DATABASE_URL:-}" ]]; then
   cargo build --release -p server
-  exec "$BIN" with-postgres --data-dir "$CARGO_TARGET_DIR/bench-postgres" -- "$0" "$@"
+  exec "$BIN" with-postgres --keep --data-dir "$CARGO_TARGET_DIR/bench-postgres" -- "$0" "$@"
 fi
 cargo build --release -p server
 mkdir -p "$DATA"

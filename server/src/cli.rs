@@ -82,11 +82,14 @@ enum Command {
         action: UserCommand,
     },
     /// Run a command with a throw-away embedded PostgreSQL; the command gets its URL in DATABASE_URL.
-    /// Used by `make test` when no DATABASE_URL is set.
+    /// Used by `make test` when no DATABASE_URL is set, and by `make bench` (with --keep).
     WithPostgres {
-        /// Folder for the throw-away cluster (emptied before and after).
+        /// Folder for the throw-away cluster (emptied before and after, unless --keep).
         #[arg(long)]
         data_dir: PathBuf,
+        /// Keep the cluster in the folder between runs (the benchmark's large demo shop).
+        #[arg(long)]
+        keep: bool,
         /// The command and its arguments.
         #[arg(trailing_var_arg = true, required = true)]
         command: Vec<String>,
@@ -155,9 +158,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Serve => serve(settings, startup::shutdown_signal())
             .await
             .map(|_| ExitCode::SUCCESS),
-        Command::WithPostgres { data_dir, command } => {
-            with_postgres(&settings, data_dir, command).await
-        }
+        Command::WithPostgres {
+            data_dir,
+            keep,
+            command,
+        } => with_postgres(&settings, data_dir, keep, command).await,
         command => {
             let (db, _lock) = open_for_command(&settings, command.name()).await?;
             let result = run_with_database(command, &settings, &db).await;
@@ -425,9 +430,10 @@ async fn serve_with(
 async fn with_postgres(
     settings: &Settings,
     data_dir: PathBuf,
+    keep: bool,
     command: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
-    if data_dir.exists() {
+    if data_dir.exists() && !keep {
         std::fs::remove_dir_all(&data_dir)
             .with_context(|| format!("cannot empty {}", data_dir.display()))?;
     }
@@ -439,7 +445,9 @@ async fn with_postgres(
         .await
         .with_context(|| format!("cannot run {}", command[0]));
     pg.stop().await?;
-    let _ = std::fs::remove_dir_all(&data_dir);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&data_dir);
+    }
     let status = status?;
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
