@@ -94,11 +94,11 @@ bench_sales() {
   if [[ ! -x "$DATA/venv/bin/python" ]]; then
     python3 -m venv "$DATA/venv" && "$DATA/venv/bin/pip" install -q duckdb
   fi
-  DATABASE_URL="$url" STOREPULSE_ADDR="127.0.0.1:$port" STOREPULSE_DEMO_DATA=never STOREPULSE_LOG=warn \
+  DATABASE_URL="$url" STOREPULSE_ADDR="127.0.0.1:$port" STOREPULSE_DEMO_DATA=never STOREPULSE_LOG=warn STOREPULSE_WARM_DEFAULT_VIEWS=false \
     STOREPULSE_DATA_DIR="$DATA/bench-server" "$BIN" serve &
   local server=$!
   trap 'kill $server 2>/dev/null || true' RETURN
-  psql "$url" -qAtX -c "update app_user set role = 'analyst' where email = 'bench@storepulse.example'" >/dev/null
+  psql "$url" -qAtX -c "update app_user set role = 'admin' where email = 'bench@storepulse.example'" >/dev/null
   # The first start after an upgrade may rebuild the rollups (minutes at this size).
   for _ in $(seq 3000); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
   echo
@@ -119,7 +119,7 @@ bench_load() {
   DATABASE_URL="$url" STOREPULSE_LOG=warn "$BIN" demo >/dev/null
   DATABASE_URL="$url" STOREPULSE_PASSWORD="$password" STOREPULSE_LOG=warn \
     "$BIN" user add --email load@storepulse.example --role admin >/dev/null
-  DATABASE_URL="$url" STOREPULSE_ADDR="127.0.0.1:$port" STOREPULSE_DEMO_DATA=never STOREPULSE_LOG=warn \
+  DATABASE_URL="$url" STOREPULSE_ADDR="127.0.0.1:$port" STOREPULSE_DEMO_DATA=never STOREPULSE_LOG=warn STOREPULSE_WARM_DEFAULT_VIEWS=false \
     STOREPULSE_DATA_DIR="$DATA/load-server" "$BIN" serve &
   local server=$!
   trap 'kill $server 2>/dev/null || true' RETURN

@@ -1,5 +1,5 @@
 //! Rollup upkeep, in one place: the `daily_sales`, `daily_product_sales`, `daily_customer_sales`,
-//! `customer_month` and `customer_summary` tables every dashboard reads are rebuilt here for the local days a change
+//! `weekly_product_sales`, `customer_month` and `customer_summary` tables every dashboard reads are rebuilt here for the local days a change
 //! touched, and the data version (which retires cached results) is bumped here. Ingestion, the
 //! demo loader, start-up, pricing decisions and source removal all call these functions.
 use chrono::NaiveDate;
@@ -40,6 +40,9 @@ pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx
                     .execute(&mut *conn)
                     .await?;
                 sqlx::query!("delete from customer_summary")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query!("delete from weekly_product_sales")
                     .execute(&mut *conn)
                     .await?;
                 refresh_all(conn).await?;
@@ -120,8 +123,15 @@ pub async fn refresh_days(
     )
     .execute(&mut *conn)
     .await?;
+    refresh_weekly_product_sales(conn, from, to).await?;
+    // The customers whose per-day rows are rebuilt, before and after: their months and
+    // summaries are rebuilt below, and only theirs.
+    sqlx::query!("delete from rollup_touched_customer")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query!(
-        "delete from daily_customer_sales where day between $1 and $2",
+        "with gone as (delete from daily_customer_sales where day between $1 and $2 returning customer_id)
+         insert into rollup_touched_customer select distinct customer_id from gone",
         from as _,
         to as _
     )
@@ -145,28 +155,107 @@ pub async fn refresh_days(
     )
     .execute(&mut *conn)
     .await?;
+    // Customers with an order on these days (with or without a sales or return line).
+    sqlx::query!(
+        r#"insert into rollup_touched_customer
+           select distinct o.customer_id
+           from sales_order o
+           cross join rollup_state s
+           where o.customer_id is not null
+             and o.ordered_at >= ($1::date::timestamp at time zone s.timezone)
+             and o.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+           on conflict do nothing"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
     refresh_customer_month(conn, from, to).await?;
-    refresh_customer_summary(conn, from, to).await?;
+    refresh_customer_summary(conn).await?;
+    sqlx::query!("delete from rollup_touched_customer")
+        .execute(&mut *conn)
+        .await?;
     bump_data_version(conn).await
 }
 
-/// Rebuilds the `customer_summary` rows of the customers with an order on local days
-/// `from..=to` (after `customer_month`, which gives the first month with a sale).
+/// Rebuilds the `weekly_product_sales` rows of the weeks overlapping local days `from..=to`
+/// from `daily_product_sales` (already rebuilt for those days).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-async fn refresh_customer_summary(
+async fn refresh_weekly_product_sales(
     conn: &mut PgConnection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        r#"with touched as (
-               select distinct o.customer_id
-               from sales_order o
-               cross join rollup_state s
-               where o.customer_id is not null
-                 and o.ordered_at >= ($1::date::timestamp at time zone s.timezone)
-                 and o.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
-           ),
+        "delete from weekly_product_sales
+         where week between date_trunc('week', $1::date::timestamp)::date and $2",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"insert into weekly_product_sales (week, product_id, gross_revenue, units)
+           select date_trunc('week', day)::date, product_id, sum(gross_revenue), sum(units)
+           from daily_product_sales
+           where day >= date_trunc('week', $1::date::timestamp)::date
+             and day < (date_trunc('week', $2::date::timestamp) + interval '1 week')::date
+           group by 1, 2"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds the `customer_month` rows of the touched customers in the months overlapping local
+/// days `from..=to`, from their `daily_customer_sales` rows (an order lies in exactly one day,
+/// so the days' order counts add up to the month's).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+async fn refresh_customer_month(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from customer_month
+         where month between date_trunc('month', $1::date::timestamp)::date and $2
+           and customer_id in (select customer_id from rollup_touched_customer)",
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"insert into customer_month (customer_id, month, orders, net_revenue)
+           select d.customer_id, date_trunc('month', d.day)::date, sum(d.orders)::bigint, sum(d.net)
+           from daily_customer_sales d
+           join rollup_touched_customer t using (customer_id)
+           where d.day >= date_trunc('month', $1::date::timestamp)::date
+             and d.day < (date_trunc('month', $2::date::timestamp) + interval '1 month')::date
+           group by 1, 2"#,
+        from as _,
+        to as _
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds the `customer_summary` rows of the touched customers (after `customer_month`, which
+/// gives the first month with a sale); a touched customer with no order left loses the row.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+async fn refresh_customer_summary(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from customer_summary s
+         where s.customer_id in (select customer_id from rollup_touched_customer)
+           and not exists (select 1 from sales_order o where o.customer_id = s.customer_id)"
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"with touched as (select customer_id from rollup_touched_customer),
            first_order as (
                select o.customer_id, min(o.ordered_at) as first_at
                from sales_order o join touched t using (customer_id)
@@ -192,45 +281,7 @@ async fn refresh_customer_summary(
                   first_sale_month = excluded.first_sale_month,
                   country = excluded.country
             where (customer_summary.first_order_day, customer_summary.first_sale_month, customer_summary.country)
-                  is distinct from (excluded.first_order_day, excluded.first_sale_month, excluded.country)"#,
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Rebuilds the `customer_month` rows of the months overlapping local days `from..=to`.
-#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-async fn refresh_customer_month(
-    conn: &mut sqlx::PgConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "delete from customer_month
-         where month between date_trunc('month', $1::date::timestamp)::date and $2",
-        from as _,
-        to as _
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        r#"insert into customer_month (customer_id, month, orders, net_revenue)
-           select f.customer_id,
-                  date_trunc('month', f.ordered_at at time zone s.timezone)::date,
-                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
-                  sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
-           from line_fact f
-           cross join rollup_state s
-           where f.customer_id is not null
-             and f.line_kind in ('sale', 'return')
-             and f.ordered_at >= (date_trunc('month', $1::date::timestamp) at time zone s.timezone)
-             and f.ordered_at < ((date_trunc('month', $2::date::timestamp) + interval '1 month') at time zone s.timezone)
-           group by 1, 2"#,
-        from as _,
-        to as _
+                  is distinct from (excluded.first_order_day, excluded.first_sale_month, excluded.country)"#
     )
     .execute(&mut *conn)
     .await?;
@@ -267,7 +318,9 @@ pub async fn ensure(conn: &mut PgConnection) -> sqlx::Result<bool> {
                        or (exists (select 1 from sales_order where customer_id is not null)
                            and (not exists (select 1 from customer_month)
                                 or not exists (select 1 from daily_customer_sales)
-                                or not exists (select 1 from customer_summary)))) as "missing!""#
+                                or not exists (select 1 from customer_summary)))
+                       or (exists (select 1 from daily_product_sales)
+                           and not exists (select 1 from weekly_product_sales))) as "missing!""#
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -392,8 +392,8 @@ async fn serve_with(
         db,
         std::time::Duration::from_millis(settings.db_health_interval_ms),
     );
-    let router = startup::build_router(db.pool.clone(), settings, keys)
-        .await?
+    let (router, state) = startup::build_router(db.pool.clone(), settings, keys).await?;
+    let router = router
         .layer(axum::middleware::from_fn_with_state(
             health.clone(),
             crate::router::database_guard,
@@ -420,9 +420,15 @@ async fn serve_with(
     println!("{}", bootstrap::welcome(addr, settings, &prepared));
     let cleanup = startup::spawn_session_cleanup(db.pool.clone());
     let uploads = startup::spawn_upload_cleanup(db.pool.clone(), settings);
+    let warmer = settings
+        .warm_default_views
+        .then(|| crate::warm::spawn(state));
     let result = startup::serve(listener, router, shutdown).await;
     cleanup.abort();
     uploads.abort();
+    if let Some(warmer) = warmer {
+        warmer.abort();
+    }
     supervisor.abort();
     result
 }

@@ -95,6 +95,9 @@ pub struct Settings {
     pub login_window_seconds: i32,
     /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
     pub trust_forwarded_for: bool,
+    /// After every data change, compute the default dashboard views in the background so that
+    /// the first visitor finds them ready (`make bench` turns it off to time the routes alone).
+    pub warm_default_views: bool,
     /// Addresses and CIDR ranges that may read `/metrics` (default: this machine only).
     pub metrics_allow: Vec<AddressRange>,
     /// Bearer token that opens `/metrics` from any address; unset: only `metrics_allow`.
@@ -158,6 +161,7 @@ impl Default for Settings {
             login_max_failures_per_account: 100,
             login_window_seconds: 60 * 60,
             trust_forwarded_for: false,
+            warm_default_views: true,
             metrics_allow: ["127.0.0.1", "::1"]
                 .map(|a| AddressRange::try_from(a.to_string()).expect("an address"))
                 .to_vec(),

@@ -9,3 +9,4 @@ pub mod keys;
 pub mod router;
 pub mod startup;
 pub mod telemetry;
+pub mod warm;

@@ -62,12 +62,13 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
     }
 }
 
-/// Prepares the database for serving (store time zone, rollups) and builds the router.
+/// Prepares the database for serving (store time zone, rollups) and builds the router, with the
+/// state its requests share (the result cache, which the warmer fills too).
 pub async fn build_router(
     pool: PgPool,
     settings: &Settings,
     keys: &Keys,
-) -> anyhow::Result<axum::Router> {
+) -> anyhow::Result<(axum::Router, AppState)> {
     let mut conn = pool.acquire().await?;
     if app::rollup::set_store_timezone(&mut conn, &settings.store_timezone)
         .await
@@ -96,10 +97,14 @@ pub async fn build_router(
         )))
         .with_signed(keys.session.clone());
     crate::telemetry::install_metrics();
-    Ok(router::router(
-        app_state(pool, settings, keys),
-        sessions,
-        crate::telemetry::MetricsAccess::from_settings(settings),
+    let state = app_state(pool, settings, keys);
+    Ok((
+        router::router(
+            state.clone(),
+            sessions,
+            crate::telemetry::MetricsAccess::from_settings(settings),
+        ),
+        state,
     ))
 }
 

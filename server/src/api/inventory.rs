@@ -5,8 +5,10 @@ use app::caller::Caller;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
 use app::features::auth::types::Role;
+use app::features::inventory::kpi;
 use app::features::inventory::service::{
-    self, acknowledge, decide, inventory, list_signals, pricing, product_detail,
+    self, acknowledge, decide, list_signals, premium_products, pricing, product_detail,
+    products as products_of,
 };
 use app::features::inventory::types::{
     AbcPoint, CategoryTurnover, DecisionAction, DecisionRequest, InventoryCards, InventorySettings,
@@ -86,17 +88,17 @@ pub async fn products(
 ) -> Result<Response, AppError> {
     let (filter, format) =
         authorize_dashboard(&caller, DASHBOARD, filter, format.format.as_deref())?;
-    let o = inventory(&state, &filter).await?;
-    let products: Vec<ProductStock> = o
-        .products
-        .into_iter()
+    let (range, all) = products_of(&state, &filter).await?;
+    let products: Vec<ProductStock> = all
+        .iter()
         .filter(|p| status.status.is_none_or(|s| p.status == s))
+        .cloned()
         .collect();
-    let name = format!("stock-{}", o.as_of);
+    let name = format!("stock-{}", range.to);
     format.respond(&name, products, |products| ProductsBody {
-        range: o.range,
-        as_of: o.as_of,
-        currency: o.currency,
+        range,
+        as_of: range.to,
+        currency: state.currency.clone(),
         products,
     })
 }
@@ -281,15 +283,16 @@ pub async fn summary(
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<InventorySummaryBody>, AppError> {
     let (filter, _) = authorize_dashboard(&caller, DASHBOARD, filter, None)?;
-    let o = inventory(&state, &filter).await?;
+    let (range, products) = products_of(&state, &filter).await?;
+    let settings = state.inventory;
     Ok(Json(InventorySummaryBody {
-        range: o.range,
-        as_of: o.as_of,
-        currency: o.currency,
-        cards: o.cards,
-        turnover_by_category: o.turnover_by_category,
-        abc_pareto: o.abc_pareto,
-        settings: o.settings,
+        range,
+        as_of: range.to,
+        currency: state.currency.clone(),
+        cards: kpi::cards(&products, &settings.stock),
+        turnover_by_category: kpi::turnover_by_category(&products),
+        abc_pareto: kpi::abc_pareto(&products),
+        settings,
     }))
 }
 
@@ -307,12 +310,9 @@ pub async fn premium(
     State(state): State<AppState>,
     Export { filter, format, .. }: Export<Inventory>,
 ) -> Result<Response, AppError> {
-    let o = inventory(&state, &filter).await?;
-    let name = format!("premium-products-{}-{}", o.range.from, o.range.to);
-    format.respond(&name, o.premium, |products| PremiumBody {
-        range: o.range,
-        products,
-    })
+    let (range, premium) = premium_products(&state, &filter).await?;
+    let name = format!("premium-products-{}-{}", range.from, range.to);
+    format.respond(&name, premium, |products| PremiumBody { range, products })
 }
 
 /// Every product's competitor position, elasticity and recommended price (or hold, with the

@@ -39,7 +39,7 @@ impl TestApp {
             session: tower_sessions::cookie::Key::generate(),
             embed: Secret::new("test-embed-key"),
         };
-        let router = startup::build_router(pool.clone(), &settings, &keys)
+        let (router, _) = startup::build_router(pool.clone(), &settings, &keys)
             .await
             .expect("router");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

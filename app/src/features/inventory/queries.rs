@@ -144,11 +144,10 @@ pub async fn weekly_history(
     sqlx::query_as!(
         WeekRow,
         r#"with sold as (
-               select product_id, date_trunc('week', day)::date as week,
-                      sum(gross_revenue) as gross, sum(units)::bigint as units
-               from daily_product_sales
-               where day between $1 and $2 and product_id = any($3) and units > 0
-               group by 1, 2
+               select product_id, week, gross_revenue as gross, units
+               from weekly_product_sales
+               where week between date_trunc('week', $1::date::timestamp)::date and $2
+                 and product_id = any($3) and units > 0
            ),
            out as (
                select distinct product_id, date_trunc('week', day + 1)::date as week
@@ -157,9 +156,9 @@ pub async fn weekly_history(
                  and product_id = any($3)
            ),
            shop as (
-               select date_trunc('week', day)::date as week, sum(units)::bigint as units
-               from daily_product_sales
-               where day between $1 and $2 and units > 0
+               select week, sum(units)::bigint as units
+               from weekly_product_sales
+               where week between date_trunc('week', $1::date::timestamp)::date and $2 and units > 0
                group by 1
            )
            select sold.product_id as "product_id!", sold.week as "week!: NaiveDate", sold.gross as "gross_revenue!",

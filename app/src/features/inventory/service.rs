@@ -67,31 +67,67 @@ pub async fn premium(
     Ok(kpi::premium(&candidates, buyers, customers, settings))
 }
 
-/// The inventory half of the page; cached by filter, resolved range and data version.
+/// Every product's stock figures for a filter, with the resolved range; cached by filter,
+/// range and data version. Every stock and pricing figure starts here.
+pub async fn products(
+    state: &AppState,
+    filter: &DashboardFilter,
+) -> Result<(DateRange, std::sync::Arc<Vec<ProductStock>>), AppError> {
+    let range = resolve(&state.pool, filter, &state.limits).await?;
+    let products = state
+        .cache
+        .get_or_compute(&state.pool, "inventory.products", &(filter, range), async {
+            let settings = state.inventory.stock;
+            Ok(std::sync::Arc::new(
+                stock_rows(&state.pool, &settings, range, filter).await?,
+            ))
+        })
+        .await?;
+    Ok((range, products))
+}
+
+/// Premium products of a filter's range (their own question: distinct buyers per product);
+/// cached by filter, range and data version.
+pub async fn premium_products(
+    state: &AppState,
+    filter: &DashboardFilter,
+) -> Result<(DateRange, Vec<PremiumProduct>), AppError> {
+    let (range, products) = products(state, filter).await?;
+    let premium = state
+        .cache
+        .get_or_compute(&state.pool, "inventory.premium", &(filter, range), async {
+            premium(
+                &state.pool,
+                range,
+                filter,
+                &products,
+                &state.inventory.stock,
+            )
+            .await
+        })
+        .await?;
+    Ok((range, premium))
+}
+
+/// The inventory half of the page: the stock sections and premium products.
 pub async fn inventory(
     state: &AppState,
     filter: &DashboardFilter,
 ) -> Result<InventoryOverview, AppError> {
-    let range = resolve(&state.pool, filter, &state.limits).await?;
-    state
-        .cache
-        .get_or_compute(&state.pool, "inventory.overview", &(filter, range), async {
-            let settings = state.inventory;
-            let products = stock_rows(&state.pool, &settings.stock, range, filter).await?;
-            let premium = premium(&state.pool, range, filter, &products, &settings.stock).await?;
-            Ok(InventoryOverview {
-                range,
-                as_of: range.to,
-                cards: kpi::cards(&products, &settings.stock),
-                abc_pareto: kpi::abc_pareto(&products),
-                turnover_by_category: kpi::turnover_by_category(&products),
-                premium,
-                products,
-                settings,
-                currency: state.currency.clone(),
-            })
-        })
-        .await
+    let (range, products) = products(state, filter).await?;
+    let (_, premium) = premium_products(state, filter).await?;
+    let settings = state.inventory;
+    Ok(InventoryOverview {
+        range,
+        as_of: range.to,
+        cards: kpi::cards(&products, &settings.stock),
+        abc_pareto: kpi::abc_pareto(&products),
+        turnover_by_category: kpi::turnover_by_category(&products),
+        premium,
+        products: products.to_vec(),
+        settings,
+        currency: state.currency.clone(),
+    })
 }
 
 /// Weekly price points per product over the pricing history that ends with `as_of`: full
@@ -144,15 +180,14 @@ pub async fn pricing(
     state: &AppState,
     filter: &DashboardFilter,
 ) -> Result<PricingOverview, AppError> {
-    let range = resolve(&state.pool, filter, &state.limits).await?;
-    let overview = inventory(state, filter).await?;
+    let (range, products) = products(state, filter).await?;
     state
         .cache
         .get_or_compute(&state.pool, "inventory.pricing", &(filter, range), async {
             let settings = state.inventory.pricing;
             Ok(PricingOverview {
                 as_of: range.to,
-                products: price_rows(&state.pool, &settings, range.to, &overview.products).await?,
+                products: price_rows(&state.pool, &settings, range.to, &products).await?,
                 settings,
                 currency: state.currency.clone(),
             })
@@ -166,21 +201,23 @@ pub async fn product_detail(
     filter: &DashboardFilter,
     product_id: i64,
 ) -> Result<ProductDetail, AppError> {
-    let overview = inventory(state, filter).await?;
-    let stock = overview
-        .products
+    let (range, products) = products(state, filter).await?;
+    let stock = products
         .iter()
         .find(|p| p.product_id == product_id)
         .cloned()
         .ok_or_else(|| AppError::NotFound(format!("Product {product_id}")))?;
-    let pricing = pricing(state, filter)
-        .await?
-        .products
-        .into_iter()
-        .find(|p| p.product_id == product_id)
-        .ok_or_else(|| AppError::NotFound(format!("Product {product_id}")))?;
     let pool = &state.pool;
-    let range = overview.range;
+    // This product's recommendation alone (the same computation the pricing table makes).
+    let pricing = price_rows(
+        pool,
+        &state.inventory.pricing,
+        range.to,
+        std::slice::from_ref(&stock),
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| AppError::NotFound(format!("Product {product_id}")))?;
     // The histories are cached with the data version; decisions are read fresh (a rejection
     // does not change the data version).
     let (stock_history, weeks, competitor_history) = state
