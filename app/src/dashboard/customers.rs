@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::PgExecutor;
 
 use super::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
@@ -55,18 +54,14 @@ struct Summed {
 /// thousand numbers takes milliseconds, where SQL rank windows over numeric sort on disk).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_facts(
-    db: impl PgExecutor<'_>,
+    pool: &sqlx::PgPool,
     range: DateRange,
     filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<CustomerFacts>> {
+    let (start, end) = super::queries::utc_bounds(pool, range.from, range.to).await?;
     let rows = sqlx::query_as!(
         Summed,
-        r#"with bounds as (
-               select $1::date::timestamp at time zone timezone as start_at,
-                      ($2::date + 1)::timestamp at time zone timezone as end_at,
-                      timezone
-               from rollup_state
-           ),
+        r#"with bounds as (select timezone from rollup_state),
            -- Rows per customer and day (an order lies in exactly one, so orders add up): the
            -- rollup's, or from the order lines when a category filter (a line-level dimension)
            -- is set.
@@ -89,8 +84,7 @@ pub async fn customer_facts(
                where cardinality($6::text[]) > 0
                  and f.line_kind in ('sale', 'return')
                  and f.customer_id is not null
-                 and f.ordered_at >= (select start_at from bounds)
-                 and f.ordered_at < (select end_at from bounds)
+                 and f.ordered_at >= $7 and f.ordered_at < $8
                  and (cardinality($3::text[]) = 0 or f.channel = any($3))
                  and (cardinality($4::bigint[]) = 0 or f.source_id = any($4))
                  and (cardinality($5::text[]) = 0 or f.country = any($5))
@@ -118,9 +112,11 @@ pub async fn customer_facts(
         &filter.channel,
         &filter.source,
         &filter.country,
-        &filter.category
+        &filter.category,
+        start as _,
+        end as _
     )
-    .fetch_all(db)
+    .fetch_all(pool)
     .await?;
     Ok(scored(rows, range.to))
 }

@@ -3,10 +3,32 @@
 //!
 //! Dates are annotated (`as "day: NaiveDate"`, `x as _`) because the session store switches on
 //! sqlx's `time` feature, which would otherwise map `date` to `time::Date` in the server build.
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgExecutor;
 
 use super::filter::{FilterOptions, Freshness};
+
+/// The instants a range of local days starts and ends (the end exclusive), in the store time
+/// zone. Queries over order timestamps take these as values: bounds computed inside a query
+/// from `rollup_state` leave the planner guessing how many rows a range holds (it then reads
+/// every order line for one day).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn utc_bounds(
+    db: impl PgExecutor<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> sqlx::Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let b = sqlx::query!(
+        r#"select ($1::date::timestamp at time zone timezone) as "start!: DateTime<Utc>",
+                  (($2::date + 1)::timestamp at time zone timezone) as "end!: DateTime<Utc>"
+           from rollup_state"#,
+        from as _,
+        to as _
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((b.start, b.end))
+}
 
 /// Today in the store's time zone.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -32,6 +32,8 @@ const SAMPLE_ROWS: usize = 1000;
 const BATCH_BYTES: usize = 4 << 20;
 /// Rejected rows kept for the error report (all are counted).
 const MAX_KEPT_REJECTIONS: usize = 10_000;
+/// Files with more rows than this merge without nested loops (see `stage_file`).
+const LARGE_FILE_ROWS: u64 = 50_000;
 
 pub use app::features::sources::types::SourceSettings;
 
@@ -558,15 +560,19 @@ async fn stage_file(
     };
     copy.finish().await?;
     // Statistics for the staged rows (autovacuum never analyses temporary tables), and no
-    // nested loops for the merges: with fresh statistics of a large order-line table the
-    // planner chose nested loops over it that ran for minutes.
+    // nested loops for the merges of a large file: with fresh statistics of a large order-line
+    // table the planner chose nested loops over it that ran for minutes. A small file (a day's
+    // orders, a webhook's one order) keeps them: its merge is a few index probes, where hash
+    // joins would read every order (1.5 s per order at 10M lines).
     // The staging table's name is made per file at run time: not checkable at compile time.
     sqlx::query(&format!("analyze {table}"))
         .execute(&mut *tx)
         .await?;
-    sqlx::query!("set local enable_nestloop = off")
-        .execute(&mut *tx)
-        .await?;
+    if parsed.rows > LARGE_FILE_ROWS {
+        sqlx::query!("set local enable_nestloop = off")
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok(parsed)
 }
 
@@ -664,6 +670,11 @@ async fn refresh_rollup(tx: &mut sqlx::PgConnection, touched: TimeSpan) -> Resul
     let phase = Instant::now();
     if let Some((first, last)) = touched {
         sqlx::query!("select pg_advisory_xact_lock($1)", ROLLUP_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        // The rollup refresh plans with nested loops (a large file's merge turned them off):
+        // rebuilding one day's customers probes indexes; hash joins would read whole tables.
+        sqlx::query!("set local enable_nestloop to default")
             .execute(&mut *tx)
             .await?;
         let days = sqlx::query!(

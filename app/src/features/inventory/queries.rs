@@ -279,7 +279,7 @@ pub struct ProductBuyers {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn product_buyers(
     db: impl PgExecutor<'_>,
-    range: DateRange,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
     products: &[i64],
 ) -> sqlx::Result<Vec<ProductBuyers>> {
     sqlx::query_as!(
@@ -288,13 +288,12 @@ pub async fn product_buyers(
                   count(distinct f.customer_id) as "customers!",
                   count(distinct f.sales_order_id) as "orders!",
                   coalesce(sum(f.quantity), 0)::bigint as "units!"
-           from line_fact f cross join rollup_state s
+           from line_fact f
            where f.product_id = any($3) and f.line_kind = 'sale'
-             and f.ordered_at >= ($1::date::timestamp at time zone s.timezone)
-             and f.ordered_at < (($2::date + 1)::timestamp at time zone s.timezone)
+             and f.ordered_at >= $1 and f.ordered_at < $2
            group by 1"#,
-        range.from as _,
-        range.to as _,
+        start as _,
+        end as _,
         products
     )
     .fetch_all(db)
