@@ -482,7 +482,7 @@ impl Machine {
             })
             .map_or(2048, |kib| kib / 1024);
         let shm_mib = nix::sys::statvfs::statvfs("/dev/shm")
-            .map(|s| s.blocks() as u64 * s.fragment_size() as u64 / (1024 * 1024))
+            .map(|s| s.blocks() * s.fragment_size() / (1024 * 1024))
             .unwrap_or(0);
         Machine {
             memory_mib,
