@@ -28,6 +28,7 @@ pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx
             .execute(&mut *conn)
             .await?;
             if previous.is_some() {
+                customer_days_reset(conn).await?;
                 sqlx::query!("delete from daily_sales")
                     .persistent(false)
                     .execute(&mut *conn)
@@ -72,6 +73,21 @@ pub async fn refresh_days(
     from: NaiveDate,
     to: NaiveDate,
 ) -> sqlx::Result<()> {
+    // The data version first: its row stays locked until the change commits, so the version the
+    // days and customer summaries are stamped with is this change's own (the in-memory copy of
+    // `daily_customer_sales` reloads what is stamped after the version it holds).
+    bump_data_version(conn).await?;
+    sqlx::query!(
+        "insert into customer_day_stamp (day, version)
+         select d::date, (select data_version from rollup_state)
+         from generate_series($1::date, $2::date, interval '1 day') d
+         on conflict (day) do update set version = excluded.version",
+        from as _,
+        to as _
+    )
+    .persistent(false)
+    .execute(&mut *conn)
+    .await?;
     // The days' bounds as instants, computed first and passed as values (see `utc_bounds`).
     let (start, end) = crate::dashboard::queries::utc_bounds(&mut *conn, from, to).await?;
     sqlx::query!(
@@ -199,7 +215,7 @@ pub async fn refresh_days(
         .persistent(false)
         .execute(&mut *conn)
         .await?;
-    bump_data_version(conn).await
+    Ok(())
 }
 
 /// Rebuilds the `weekly_product_sales` rows of the weeks overlapping local days `from..=to`
@@ -296,11 +312,12 @@ async fn refresh_customer_summary(conn: &mut PgConnection) -> sqlx::Result<()> {
                where cm.orders > 0
                group by 1
            )
-           insert into customer_summary (customer_id, first_order_day, first_sale_month, country)
+           insert into customer_summary (customer_id, first_order_day, first_sale_month, country, version)
            select cu.customer_id,
                   (coalesce(cu.first_seen_at, fo.first_at) at time zone s.timezone)::date,
                   fs.first_month,
-                  cu.country
+                  cu.country,
+                  s.data_version
            from first_order fo
            join customer cu using (customer_id)
            cross join rollup_state s
@@ -308,7 +325,8 @@ async fn refresh_customer_summary(conn: &mut PgConnection) -> sqlx::Result<()> {
            on conflict (customer_id) do update
               set first_order_day = excluded.first_order_day,
                   first_sale_month = excluded.first_sale_month,
-                  country = excluded.country
+                  country = excluded.country,
+                  version = excluded.version
             where (customer_summary.first_order_day, customer_summary.first_sale_month, customer_summary.country)
                   is distinct from (excluded.first_order_day, excluded.first_sale_month, excluded.country)"#
     )
@@ -364,6 +382,19 @@ pub async fn ensure(conn: &mut PgConnection) -> sqlx::Result<bool> {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn bump_data_version(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query!("update rollup_state set data_version = data_version + 1, updated_at = now()")
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks every per-customer rollup row as possibly changed (a source and its rows removed, the
+/// time zone changed): the in-memory copy (`dashboard::customer_days`) reloads whole. Bumps the
+/// data version.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn customer_days_reset(conn: &mut PgConnection) -> sqlx::Result<()> {
+    bump_data_version(conn).await?;
+    sqlx::query!("update rollup_state set customer_days_reset = data_version")
         .persistent(false)
         .execute(&mut *conn)
         .await?;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// Dashboard results keyed by query, filters and data version.
     pub cache: ResultCache,
+    /// The per-customer-day rollup in memory (the customers who bought in a range).
+    pub customer_days: crate::dashboard::customer_days::CustomerDays,
     pub customers: CustomerSettings,
     /// Stock rules, pricing rules and market-signal thresholds.
     pub inventory: crate::features::inventory::types::InventorySettings,

@@ -1,11 +1,12 @@
 //! Customer Insights queries on the hand-worked Sales fixture (tests/fixtures/sales.sql).
 #![cfg(feature = "ssr")]
 
+use app::dashboard::customer_days::CustomerDays;
 use app::dashboard::customers::customer_facts;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::features::customers::kpi::Segment;
 use app::features::customers::queries::*;
-use app::rollup::refresh_all;
+use app::rollup::{customer_days_reset, refresh_all, refresh_days, set_store_timezone};
 use chrono::NaiveDate;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
@@ -31,6 +32,7 @@ async fn june_customers_with_rfm_values(pool: PgPool) {
     rolled_up(&pool).await;
     let facts = customer_facts(
         &pool,
+        &CustomerDays::default(),
         range("2026-06-01", "2026-06-30"),
         &DashboardFilter::default(),
     )
@@ -85,6 +87,7 @@ async fn june_customers_with_rfm_values(pool: PgPool) {
     // On 1 July only Ana bought; her first order ever is still 10 June.
     let july = customer_facts(
         &pool,
+        &CustomerDays::default(),
         range("2026-07-01", "2026-07-31"),
         &DashboardFilter::default(),
     )
@@ -176,4 +179,69 @@ async fn cohorts_follow_customers_from_their_first_month(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(june.len(), 1);
+}
+
+/// The in-memory copy of the per-customer-day rollup, kept across changes, gives what a copy
+/// loaded afresh gives: after a change of some days (a new order, an earlier cancelled one that
+/// moves a first order day), after a time-zone change and after a source is removed.
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn the_customer_copy_follows_every_change(pool: PgPool) {
+    rolled_up(&pool).await;
+    let kept = CustomerDays::default();
+    let june = range("2026-06-01", "2026-06-30");
+    let all = DashboardFilter::default();
+    let before = customer_facts(&pool, &kept, june, &all).await.unwrap();
+    assert_eq!(before.len(), 2);
+
+    // O8: Ana buys 3 mugs on 20 June (30.00); O9: an order of hers on 2 May, cancelled.
+    sqlx::raw_sql(
+        "insert into sales_order (sales_order_id, source_id, external_id, customer_id, ordered_at, status, country) values
+           (8, 1, 'O8', 1, '2026-06-20 10:00+00', 'completed', 'United Kingdom'),
+           (9, 1, 'O9', 1, '2026-05-02 10:00+00', 'cancelled', 'United Kingdom');
+         insert into order_line (sales_order_id, line_no, product_id, quantity, unit_price) values
+           (8, 1, 1, 3, 10.00), (9, 1, 2, 1, 5.50);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    refresh_days(&mut conn, day("2026-05-02"), day("2026-06-20"))
+        .await
+        .unwrap();
+    let after = customer_facts(&pool, &kept, june, &all).await.unwrap();
+    let fresh = customer_facts(&pool, &CustomerDays::default(), june, &all)
+        .await
+        .unwrap();
+    assert_eq!(after, fresh);
+    let ana = after.iter().find(|c| c.customer_id == 1).unwrap();
+    // O1 (3.50 net after the cancelled O3) + O8 (30.00); her first order is now O9's day.
+    assert_eq!(
+        (ana.orders, ana.net_revenue, ana.first_order, ana.last_order),
+        (2, dec!(33.50), day("2026-05-02"), day("2026-06-20"))
+    );
+
+    // A time-zone change rebuilds every day: O6 (23:30 UTC on 30 June) is a June order in New
+    // York, and O7 (23:30 UTC on 31 May) a May one.
+    set_store_timezone(&mut conn, "America/New_York")
+        .await
+        .unwrap();
+    let after = customer_facts(&pool, &kept, june, &all).await.unwrap();
+    assert_eq!(
+        after,
+        customer_facts(&pool, &CustomerDays::default(), june, &all)
+            .await
+            .unwrap()
+    );
+    assert_ne!(after, fresh);
+
+    // The source goes, and with it every row.
+    sqlx::query("delete from source where source_id = 1")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    customer_days_reset(&mut conn).await.unwrap();
+    assert!(customer_facts(&pool, &kept, june, &all)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -1,6 +1,7 @@
 //! Inventory & Pricing figures on the hand-worked fixture (tests/fixtures/inventory.sql).
 #![cfg(feature = "ssr")]
 
+use app::dashboard::customer_days::CustomerDays;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::features::inventory::kpi::cards;
 use app::features::inventory::queries;
@@ -113,6 +114,7 @@ async fn premium_products_and_weekly_prices(pool: PgPool) {
     // Top 20% of the 3 selling products = the Lamp, bought by all 3 customers of June.
     let strict = premium(
         &pool,
+        &CustomerDays::default(),
         june(),
         &DashboardFilter::default(),
         &rows,
@@ -125,9 +127,16 @@ async fn premium_products_and_weekly_prices(pool: PgPool) {
         premium_customer_share: 1.0,
         ..StockSettings::default()
     };
-    let found = premium(&pool, june(), &DashboardFilter::default(), &rows, &loose)
-        .await
-        .unwrap();
+    let found = premium(
+        &pool,
+        &CustomerDays::default(),
+        june(),
+        &DashboardFilter::default(),
+        &rows,
+        &loose,
+    )
+    .await
+    .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(
         (

@@ -1,6 +1,7 @@
 //! Sales queries against a hand-worked fixture (tests/fixtures/sales.sql).
 #![cfg(feature = "ssr")]
 
+use app::dashboard::customer_days::CustomerDays;
 use app::dashboard::customers::{customer_facts, CustomerFacts};
 use app::dashboard::filter::{DashboardFilter, DateRange, Grain};
 use app::dashboard::queries::latest_order_day;
@@ -23,7 +24,10 @@ fn all() -> DashboardFilter {
 
 /// Distinct identified customers who bought in the range (from the per-customer pass).
 async fn customers(pool: &PgPool, range: DateRange) -> i64 {
-    customer_facts(pool, range, &all()).await.unwrap().len() as i64
+    customer_facts(pool, &CustomerDays::default(), range, &all())
+        .await
+        .unwrap()
+        .len() as i64
 }
 
 fn range(from: &str, to: &str) -> DateRange {
@@ -248,7 +252,9 @@ async fn country_channel_and_category_filters(pool: PgPool) {
         (t.gross_revenue, t.returns, t.orders),
         (dec!(21.00), dec!(5.50), 2)
     );
-    let nets = customer_facts(&pool, june, &germany).await.unwrap();
+    let nets = customer_facts(&pool, &CustomerDays::default(), june, &germany)
+        .await
+        .unwrap();
     assert_eq!(nets.len(), 1);
     // Every fixture order is on the web channel.
     let marketplace = only(|f| f.channel = vec!["marketplace".into()]);
@@ -348,7 +354,9 @@ async fn new_and_returning_customers_and_concentration(pool: PgPool) {
     use app::features::sales::kpi::{concentration, net_by_kind};
     rolled_up(&pool).await;
     let june = range("2026-06-01", "2026-06-30");
-    let nets = customer_facts(&pool, june, &all()).await.unwrap();
+    let nets = customer_facts(&pool, &CustomerDays::default(), june, &all())
+        .await
+        .unwrap();
     let new = |c: &CustomerFacts, r: DateRange| c.first_order >= r.from;
     let rows: Vec<_> = nets
         .iter()
@@ -375,7 +383,9 @@ async fn new_and_returning_customers_and_concentration(pool: PgPool) {
     assert_eq!(c.customers_for_80, Some(dec!(0.5))); // Ben's 15.50 ≥ 80% of 19.00
                                                      // On 1 July Ana (first order in June) is a returning customer.
     let july_first = range("2026-07-01", "2026-07-01");
-    let july = customer_facts(&pool, july_first, &all()).await.unwrap();
+    let july = customer_facts(&pool, &CustomerDays::default(), july_first, &all())
+        .await
+        .unwrap();
     assert_eq!(
         july.iter()
             .map(|c| (c.customer_id, new(c, july_first)))
@@ -383,9 +393,14 @@ async fn new_and_returning_customers_and_concentration(pool: PgPool) {
         vec![(1, false)]
     );
     // Under a category filter the same figures come from the order lines: candles only.
-    let candles = customer_facts(&pool, june, &only(|f| f.category = vec!["Candles".into()]))
-        .await
-        .unwrap();
+    let candles = customer_facts(
+        &pool,
+        &CustomerDays::default(),
+        june,
+        &only(|f| f.category = vec!["Candles".into()]),
+    )
+    .await
+    .unwrap();
     // Ben: O7's 11.00 − O2's returned 5.50; Ana: O1's candle 5.50 − the cancelled O3's 22.00.
     assert_eq!(
         candles

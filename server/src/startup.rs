@@ -44,6 +44,7 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
         upload_dir: settings.data_dir.join("uploads"),
         max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
         cache: app::state::ResultCache::new(1000),
+        customer_days: Default::default(),
         customers: app::state::CustomerSettings {
             thresholds: app::features::customers::types::EngagementThresholds {
                 occasional_from: settings.engagement_occasional_from,

@@ -55,13 +55,16 @@ async fn data_version(state: &AppState) -> sqlx::Result<i64> {
 }
 
 /// Computes what the pages show for the default filter (the cached parts: the buying customers
-/// of the range and of the comparison period, the clusters, the stock and pricing figures and
-/// the premium products).
+/// of the range and of the comparison period — which brings the in-memory customer copy up to
+/// date —, the clusters, acquisition and cohorts, the stock and pricing figures and the premium
+/// products).
 pub async fn warm(state: &AppState) -> Result<(), AppError> {
     let filter = DashboardFilter::default();
     let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
     sales::service::summary(state, &filter, range).await?;
     customers::service::clustering(state, &filter, range).await?;
+    customers::service::acquisition(state, range).await?;
+    customers::service::cohorts(state, range).await?;
     inventory::service::pricing(state, &filter).await?;
     inventory::service::premium_products(state, &filter).await?;
     Ok(())

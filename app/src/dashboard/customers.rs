@@ -1,6 +1,6 @@
-//! The identified customers who bought in a range: one SQL pass over the
-//! `daily_customer_sales` rollup (the order lines under a category filter) joined to
-//! `customer_summary`, RFM scores as ranks in Rust, and its cached list. Sales (customer count, new/returning split, top
+//! The identified customers who bought in a range: summed from the in-memory copy of the
+//! `daily_customer_sales` rollup (`customer_days`; the order lines in SQL under a category
+//! filter), RFM scores as ranks in Rust, and its cached list. Sales (customer count, new/returning split, top
 //! customers) and Customer Insights (every figure) both read it, so it lives below both.
 //! Local days are in the store time zone of `rollup_state`.
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::customer_days::{CustomerDays, Summed};
 use super::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -36,59 +37,52 @@ pub struct CustomerFacts {
     pub days_between_orders: i64,
 }
 
-/// One customer's sums over a range, as SQL returns them (scores are added in Rust).
-struct Summed {
-    customer_id: i64,
-    orders: i64,
-    gross: Decimal,
-    net: Decimal,
-    first_order: NaiveDate,
-    first_day: NaiveDate,
-    last_day: NaiveDate,
-    country: Option<String>,
-}
-
-/// Every customer who bought in the range and slice, largest net revenue first. SQL sums the
-/// `daily_customer_sales` rows per customer and takes the first order and country from
-/// `customer_summary`; the quintile scores are ranks computed here (a sort of a few hundred
+/// Every customer who bought in the range and slice, largest net revenue first. Without a
+/// category filter the sums come from the in-memory copy of `daily_customer_sales`
+/// (`customer_days`); a category (a line-level dimension the rollup does not keep) sums the
+/// order lines in SQL. The quintile scores are ranks computed here (a sort of a few hundred
 /// thousand numbers takes milliseconds, where SQL rank windows over numeric sort on disk).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn customer_facts(
     pool: &sqlx::PgPool,
+    days: &CustomerDays,
     range: DateRange,
     filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<CustomerFacts>> {
+    let rows = if filter.category.is_empty() {
+        days.summed(pool, range, filter).await?
+    } else {
+        by_category(pool, range, filter).await?
+    };
+    Ok(scored(rows, range.to))
+}
+
+/// The sums of `customer_facts` under a category filter, from the order lines: per customer
+/// and local day first (an order lies in exactly one day, so orders add up), then per customer,
+/// with the first order and country from `customer_summary`.
+async fn by_category(
+    pool: &sqlx::PgPool,
+    range: DateRange,
+    filter: &DashboardFilter,
+) -> sqlx::Result<Vec<Summed>> {
     let (start, end) = super::queries::utc_bounds(pool, range.from, range.to).await?;
-    let rows = sqlx::query_as!(
+    sqlx::query_as!(
         Summed,
-        r#"with bounds as (select timezone from rollup_state),
-           -- Rows per customer and day (an order lies in exactly one, so orders add up): the
-           -- rollup's, or from the order lines when a category filter (a line-level dimension)
-           -- is set.
-           days as (
-               select d.customer_id, d.day, d.orders, d.gross, d.net
-               from daily_customer_sales d
-               where cardinality($6::text[]) = 0
-                 and d.day between $1 and $2
-                 and (cardinality($3::text[]) = 0 or d.channel = any($3))
-                 and (cardinality($4::bigint[]) = 0 or d.source_id = any($4))
-                 and (cardinality($5::text[]) = 0 or d.country = any($5))
-               union all
-               select f.customer_id, (f.ordered_at at time zone b.timezone)::date,
-                      count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
-                      coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
-                      sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
+        r#"with days as (
+               select f.customer_id, (f.ordered_at at time zone s.timezone)::date as day,
+                      count(distinct f.sales_order_id) filter (where f.line_kind = 'sale') as orders,
+                      coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0) as gross,
+                      sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end) as net
                from line_fact f
                join product p on p.product_id = f.product_id
-               cross join bounds b
-               where cardinality($6::text[]) > 0
-                 and f.line_kind in ('sale', 'return')
+               cross join rollup_state s
+               where f.line_kind in ('sale', 'return')
                  and f.customer_id is not null
-                 and f.ordered_at >= $7 and f.ordered_at < $8
-                 and (cardinality($3::text[]) = 0 or f.channel = any($3))
-                 and (cardinality($4::bigint[]) = 0 or f.source_id = any($4))
-                 and (cardinality($5::text[]) = 0 or f.country = any($5))
-                 and p.category = any($6)
+                 and f.ordered_at >= $5 and f.ordered_at < $6
+                 and (cardinality($1::text[]) = 0 or f.channel = any($1))
+                 and (cardinality($2::bigint[]) = 0 or f.source_id = any($2))
+                 and (cardinality($3::text[]) = 0 or f.country = any($3))
+                 and p.category = any($4)
                group by 1, 2
            ),
            c as (
@@ -107,8 +101,6 @@ pub async fn customer_facts(
                   cs.country
            from c
            left join customer_summary cs using (customer_id)"#,
-        range.from as _,
-        range.to as _,
         &filter.channel,
         &filter.source,
         &filter.country,
@@ -117,8 +109,7 @@ pub async fn customer_facts(
         end as _
     )
     .fetch_all(pool)
-    .await?;
-    Ok(scored(rows, range.to))
+    .await
 }
 
 /// Adds the RFM quintile scores (as of `as_of`) and orders the customers by net revenue, largest
@@ -180,7 +171,9 @@ pub async fn buying_customers(
     state
         .cache
         .get_or_compute(&state.pool, "customers.facts", &(filter, range), async {
-            Ok(Arc::new(customer_facts(&state.pool, range, filter).await?))
+            Ok(Arc::new(
+                customer_facts(&state.pool, &state.customer_days, range, filter).await?,
+            ))
         })
         .await
 }

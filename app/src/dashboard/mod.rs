@@ -5,6 +5,8 @@
 pub mod api;
 pub mod compare;
 #[cfg(feature = "ssr")]
+pub mod customer_days;
+#[cfg(feature = "ssr")]
 pub mod customers;
 pub mod filter;
 #[cfg(feature = "ssr")]

@@ -343,6 +343,7 @@ pub async fn generate(
         sqlx::query!("delete from source where kind = 'demo'")
             .execute(&mut *tx)
             .await?;
+        app::rollup::customer_days_reset(&mut tx).await?;
     }
     // The rollup counts days in the store time zone; order times are written as local times in it.
     app::rollup::set_store_timezone(&mut tx, &options.timezone).await?;

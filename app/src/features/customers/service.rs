@@ -136,23 +136,34 @@ pub async fn cards(
     Ok((kpis, comparison))
 }
 
-/// New and returning customers per month of the range (store-wide).
+/// New and returning customers per month of the range (store-wide); cached by range and data
+/// version.
 pub async fn acquisition(
     state: &AppState,
     range: DateRange,
 ) -> Result<Vec<AcquisitionMonth>, AppError> {
-    Ok(kpi::acquisition(
-        queries::acquisition(&state.pool, range).await?,
-        range,
-    ))
+    state
+        .cache
+        .get_or_compute(&state.pool, "customers.acquisition", &range, async {
+            Ok(kpi::acquisition(
+                queries::acquisition(&state.pool, range).await?,
+                range,
+            ))
+        })
+        .await
 }
 
-/// The cohort cells and each cohort's size (store-wide).
+/// The cohort cells and each cohort's size (store-wide); cached by range and data version.
 pub async fn cohorts(
     state: &AppState,
     range: DateRange,
 ) -> Result<(Vec<CohortCell>, Vec<CohortRow>), AppError> {
-    Ok(kpi::cohorts(queries::cohorts(&state.pool, range).await?))
+    state
+        .cache
+        .get_or_compute(&state.pool, "customers.cohorts", &range, async {
+            Ok(kpi::cohorts(queries::cohorts(&state.pool, range).await?))
+        })
+        .await
 }
 
 /// The clusters of the range's customers.

@@ -300,25 +300,6 @@ pub async fn product_buyers(
     .await
 }
 
-/// Identified customers with a sales line in the range (any channel, the filter's sources).
-#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn customers_in_range(
-    db: impl PgExecutor<'_>,
-    range: DateRange,
-    sources: &[i64],
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"select count(distinct customer_id) as "n!" from daily_customer_sales
-           where day between $1 and $2 and orders > 0
-             and (cardinality($3::bigint[]) = 0 or source_id = any($3))"#,
-        range.from as _,
-        range.to as _,
-        sources
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// The current price and cost of a product, locked for a decision.
 pub struct PriceRow {
     pub price: Option<Decimal>,

@@ -49,6 +49,7 @@ pub async fn stock_rows(
 /// Premium products among the best sellers: bought by few of the range's customers.
 pub async fn premium(
     pool: &PgPool,
+    customer_days: &crate::dashboard::customer_days::CustomerDays,
     range: DateRange,
     filter: &DashboardFilter,
     products: &[ProductStock],
@@ -58,7 +59,15 @@ pub async fn premium(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let customers = queries::customers_in_range(pool, range, &filter.source).await?;
+    // Identified customers with a sales line in the range (any channel, the filter's sources).
+    let in_sources = DashboardFilter {
+        source: filter.source.clone(),
+        ..DashboardFilter::default()
+    };
+    let customers =
+        crate::dashboard::customers::customer_facts(pool, customer_days, range, &in_sources)
+            .await?
+            .len() as i64;
     if customers == 0 {
         return Ok(Vec::new());
     }
@@ -99,6 +108,7 @@ pub async fn premium_products(
         .get_or_compute(&state.pool, "inventory.premium", &(filter, range), async {
             premium(
                 &state.pool,
+                &state.customer_days,
                 range,
                 filter,
                 &products,

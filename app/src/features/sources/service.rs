@@ -56,7 +56,7 @@ pub async fn delete(pool: &PgPool, user: &CurrentUser, id: i64) -> Result<(), Ap
     let uploads = queries::delete_source(&mut *tx, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Source {id}")))?;
-    crate::rollup::bump_data_version(&mut tx).await?;
+    crate::rollup::customer_days_reset(&mut tx).await?;
     audit(&mut *tx, user, "source.delete", Some(&id.to_string())).await?;
     tx.commit().await?;
     // Each run's upload is a folder of files.
