@@ -1,4 +1,5 @@
-//! Rollup upkeep, in one place: the `daily_sales`, `daily_product_sales`, `daily_customer_sales`,
+//! Rollup upkeep, in one place: the `daily_sales`, `daily_product_sales`, `daily_product_buyers`,
+//! `daily_customer_sales`,
 //! `weekly_product_sales`, `customer_month` and `customer_summary` tables every dashboard reads are rebuilt here for the local days a change
 //! touched, and the data version (which retires cached results) is bumped here. Ingestion, the
 //! demo loader, start-up, pricing decisions and source removal all call these functions.
@@ -34,6 +35,10 @@ pub async fn set_store_timezone(conn: &mut PgConnection, timezone: &str) -> sqlx
                     .execute(&mut *conn)
                     .await?;
                 sqlx::query!("delete from daily_product_sales")
+                    .persistent(false)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query!("delete from daily_product_buyers")
                     .persistent(false)
                     .execute(&mut *conn)
                     .await?;
@@ -106,6 +111,14 @@ pub async fn refresh_days(
     .persistent(false)
     .execute(&mut *conn)
     .await?;
+    sqlx::query!(
+        "delete from daily_product_buyers where day between $1 and $2",
+        from as _,
+        to as _
+    )
+    .persistent(false)
+    .execute(&mut *conn)
+    .await?;
     // One statement: the lines are read once for both rollups. Each order with a sales line is
     // counted once in `orders`, in the cell of its first category by name.
     sqlx::query!(
@@ -137,6 +150,13 @@ pub async fn refresh_days(
                from lines l
                left join first_category fc on fc.sales_order_id = l.sales_order_id
                group by 1, 2, 3, 4, 5
+           ),
+           buyers as (
+               insert into daily_product_buyers (day, product_id, customers)
+               select day, product_id, array_agg(distinct customer_id order by customer_id)
+               from lines
+               where line_kind = 'sale' and customer_id is not null
+               group by 1, 2
            )
            insert into daily_product_sales (day, product_id, source_id, channel, country,
                                             gross_revenue, returns_value, units, returned_units, orders)

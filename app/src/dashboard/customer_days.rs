@@ -143,10 +143,18 @@ impl CustomerDays {
         let filter = filter.clone();
         // A pass over up to millions of rows: off the async threads.
         tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
             let data = data.read().unwrap_or_else(|e| e.into_inner());
-            data.as_ref()
+            let summed = data
+                .as_ref()
                 .map(|copy| copy.summed(range, &filter))
-                .unwrap_or_default()
+                .unwrap_or_default();
+            tracing::debug!(
+                customers = summed.len(),
+                secs = started.elapsed().as_secs_f64(),
+                "customers summed"
+            );
+            summed
         })
         .await
         .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))

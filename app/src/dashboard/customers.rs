@@ -54,7 +54,10 @@ pub async fn customer_facts(
     } else {
         by_category(pool, range, filter).await?
     };
-    Ok(scored(rows, range.to))
+    let started = std::time::Instant::now();
+    let scored = scored(rows, range.to);
+    tracing::debug!(secs = started.elapsed().as_secs_f64(), "customers scored");
+    Ok(scored)
 }
 
 /// The sums of `customer_facts` under a category filter, from the order lines: per customer

@@ -276,24 +276,36 @@ pub struct ProductBuyers {
     pub units: i64,
 }
 
+/// From the rollups: orders and units add up across days (an order lies in one day), distinct
+/// customers are counted over the days' `daily_product_buyers` arrays.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn product_buyers(
     db: impl PgExecutor<'_>,
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    range: DateRange,
     products: &[i64],
 ) -> sqlx::Result<Vec<ProductBuyers>> {
     sqlx::query_as!(
         ProductBuyers,
-        r#"select f.product_id as "product_id!",
-                  count(distinct f.customer_id) as "customers!",
-                  count(distinct f.sales_order_id) as "orders!",
-                  coalesce(sum(f.quantity), 0)::bigint as "units!"
-           from line_fact f
-           where f.product_id = any($3) and f.line_kind = 'sale'
-             and f.ordered_at >= $1 and f.ordered_at < $2
-           group by 1"#,
-        start as _,
-        end as _,
+        r#"with sold as (
+               select product_id, sum(orders)::bigint as orders, sum(units)::bigint as units
+               from daily_product_sales
+               where day between $1 and $2 and product_id = any($3)
+               group by 1
+           ),
+           buyers as (
+               select b.product_id, count(distinct c.customer_id) as customers
+               from daily_product_buyers b
+               cross join lateral unnest(b.customers) as c(customer_id)
+               where b.day between $1 and $2 and b.product_id = any($3)
+               group by 1
+           )
+           select s.product_id as "product_id!", coalesce(b.customers, 0) as "customers!",
+                  s.orders as "orders!", s.units as "units!"
+           from sold s
+           left join buyers b using (product_id)
+           where s.orders > 0"#,
+        range.from as _,
+        range.to as _,
         products
     )
     .fetch_all(db)

@@ -72,8 +72,7 @@ pub async fn premium(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = candidates.iter().map(|p| p.product_id).collect();
-    let bounds = crate::dashboard::queries::utc_bounds(pool, range.from, range.to).await?;
-    let buyers = queries::product_buyers(pool, bounds, &ids).await?;
+    let buyers = queries::product_buyers(pool, range, &ids).await?;
     Ok(kpi::premium(&candidates, buyers, customers, settings))
 }
 

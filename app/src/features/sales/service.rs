@@ -122,11 +122,15 @@ pub async fn summary(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<Summary, AppError> {
-    let current = period(state, range, filter).await?;
-    let previous = match crate::dashboard::range::comparison_range(&range, filter.compare) {
-        Some(previous) => Some(period(state, previous, filter).await?),
-        None => None,
-    };
+    // The two periods at once (their customer passes run on separate threads).
+    let previous = crate::dashboard::range::comparison_range(&range, filter.compare);
+    let (current, previous) = tokio::join!(period(state, range, filter), async {
+        match previous {
+            Some(previous) => period(state, previous, filter).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    let (current, previous) = (current?, previous?);
     Ok(Summary {
         what_changed: previous
             .as_ref()
