@@ -231,9 +231,11 @@ pub async fn returns(
 ) -> Result<Response, AppError> {
     let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
     let grain = service::grain(&filter, &range);
-    let most_returned =
-        queries::most_returned(&state.pool, range, &filter, service::TOP_ROWS).await?;
-    let points = queries::revenue_series(&state.pool, range, grain, &filter).await?;
+    // Two independent queries, at once.
+    let (most_returned, points) = tokio::try_join!(
+        queries::most_returned(&state.pool, range, &filter, service::TOP_ROWS),
+        queries::revenue_series(&state.pool, range, grain, &filter)
+    )?;
     let name = format!("most-returned-{}-{}", range.from, range.to);
     format.respond(&name, most_returned, |most_returned| ReturnsBody {
         range,
