@@ -138,7 +138,9 @@ impl CustomerDays {
         range: DateRange,
         filter: &DashboardFilter,
     ) -> sqlx::Result<Vec<Summed>> {
-        self.sync(pool).await?;
+        // Boxed: its queries' state is large in a debug build, and this runs deep inside the
+        // rendering of a page.
+        Box::pin(self.sync(pool)).await?;
         let data = self.data.clone();
         let filter = filter.clone();
         // A pass over up to millions of rows: off the async threads.

@@ -174,8 +174,15 @@ pub async fn buying_customers(
     state
         .cache
         .get_or_compute(&state.pool, "customers.facts", &(filter, range), async {
+            // Boxed: a large state machine in a debug build, awaited deep inside page rendering.
             Ok(Arc::new(
-                customer_facts(&state.pool, &state.customer_days, range, filter).await?,
+                Box::pin(customer_facts(
+                    &state.pool,
+                    &state.customer_days,
+                    range,
+                    filter,
+                ))
+                .await?,
             ))
         })
         .await

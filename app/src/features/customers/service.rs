@@ -117,27 +117,23 @@ pub async fn cards(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<(CustomerKpis, Option<CustomerComparison>), AppError> {
-    // The range and the comparison period at once (their customer passes run on separate
-    // threads).
-    let card = |range: DateRange| async move {
-        let facts = buying_customers(state, range, filter).await?;
-        Ok::<_, AppError>(kpi::cards(
-            &facts,
-            range,
-            guest_share(state, range, filter).await?,
-        ))
-    };
-    let previous = comparison_range(&range, filter.compare);
-    let (kpis, comparison) = tokio::join!(card(range), async {
-        match previous {
-            Some(previous) => Ok(Some(CustomerComparison {
+    let facts = buying_customers(state, range, filter).await?;
+    let kpis = kpi::cards(&facts, range, guest_share(state, range, filter).await?);
+    let comparison = match comparison_range(&range, filter.compare) {
+        Some(previous) => {
+            let facts = buying_customers(state, previous, filter).await?;
+            Some(CustomerComparison {
                 range: previous,
-                kpis: card(previous).await?,
-            })),
-            None => Ok::<_, AppError>(None),
+                kpis: kpi::cards(
+                    &facts,
+                    previous,
+                    guest_share(state, previous, filter).await?,
+                ),
+            })
         }
-    });
-    Ok((kpis?, comparison?))
+        None => None,
+    };
+    Ok((kpis, comparison))
 }
 
 /// New and returning customers per month of the range (store-wide); cached by range and data

@@ -122,14 +122,18 @@ pub async fn summary(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<Summary, AppError> {
-    // The two periods at once (their customer passes run on separate threads).
+    // The two periods at once (their customer passes run on separate threads); boxed, so that
+    // the pair's state lives on the heap, not on the stack of the page being rendered.
     let previous = crate::dashboard::range::comparison_range(&range, filter.compare);
-    let (current, previous) = tokio::join!(period(state, range, filter), async {
-        match previous {
-            Some(previous) => period(state, previous, filter).await.map(Some),
-            None => Ok(None),
-        }
-    });
+    let (current, previous) = tokio::join!(
+        Box::pin(period(state, range, filter)),
+        Box::pin(async {
+            match previous {
+                Some(previous) => period(state, previous, filter).await.map(Some),
+                None => Ok(None),
+            }
+        })
+    );
     let (current, previous) = (current?, previous?);
     Ok(Summary {
         what_changed: previous
