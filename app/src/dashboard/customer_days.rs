@@ -220,14 +220,7 @@ impl CustomerDays {
                     for day in &days {
                         copy.days.remove(day);
                     }
-                    let mut by_day = BTreeMap::new();
-                    for r in rows {
-                        copy.add_row(&mut by_day, r);
-                    }
-                    copy.add_days(by_day);
-                    for s in summaries {
-                        copy.add_summary(s);
-                    }
+                    copy.apply(rows, summaries);
                     copy.version = version;
                 }
                 tracing::debug!(
@@ -293,6 +286,18 @@ impl Copy {
             customers: Vec::new(),
             positions: HashMap::new(),
             names: Names::default(),
+        }
+    }
+
+    /// Keeps the given rows (their days replacing those held) and customer summaries.
+    fn apply(&mut self, rows: Vec<RowSql>, summaries: Vec<SummarySql>) {
+        let mut by_day = BTreeMap::new();
+        for r in rows {
+            self.add_row(&mut by_day, r);
+        }
+        self.add_days(by_day);
+        for s in summaries {
+            self.add_summary(s);
         }
     }
 
@@ -437,14 +442,7 @@ mod tests {
 
     fn copy(rows: Vec<RowSql>, summaries: Vec<SummarySql>) -> Copy {
         let mut copy = Copy::empty(1);
-        let mut by_day = BTreeMap::new();
-        for r in rows {
-            copy.add_row(&mut by_day, r);
-        }
-        copy.add_days(by_day);
-        for s in summaries {
-            copy.add_summary(s);
-        }
+        copy.apply(rows, summaries);
         copy
     }
 

@@ -64,10 +64,7 @@ pub async fn premium(
         source: filter.source.clone(),
         ..DashboardFilter::default()
     };
-    let customers =
-        crate::dashboard::customers::customer_facts(pool, customer_days, range, &in_sources)
-            .await?
-            .len() as i64;
+    let customers = customer_days.summed(pool, range, &in_sources).await?.len() as i64;
     if customers == 0 {
         return Ok(Vec::new());
     }
