@@ -84,8 +84,8 @@ ROUTES = {
     "GET /api/v1/sales/top-customers": "/api/v1/sales/top-customers?limit=10&from={f}&to={t}",
     "GET /api/v1/sales/concentration": "/api/v1/sales/concentration?from={f}&to={t}",
     "GET /api/v1/sales/returns": "/api/v1/sales/returns?from={f}&to={t}",
-    "server fn get_sales_overview": "/fn/get_sales_overview?filter[from]={f}&filter[to]={t}",
-    "server fn, country filter": "/fn/get_sales_overview?filter[from]={f}&filter[to]={t}&filter[country][0]=Germany",
+    "server fn get_sales_summary (the cards)": "/fn/get_sales_summary?filter[from]={f}&filter[to]={t}",
+    "server fn get_sales_summary, country filter": "/fn/get_sales_summary?filter[from]={f}&filter[to]={t}&filter[country][0]=Germany",
     "GET /api/v1/customers/summary": "/api/v1/customers/summary?from={f}&to={t}",
     "GET /api/v1/customers/acquisition": "/api/v1/customers/acquisition?from={f}&to={t}",
     "GET /api/v1/customers/engagement": "/api/v1/customers/engagement?from={f}&to={t}",
@@ -93,7 +93,7 @@ ROUTES = {
     "GET /api/v1/customers/clusters": "/api/v1/customers/clusters?from={f}&to={t}",
     "GET /api/v1/customers/cohorts": "/api/v1/customers/cohorts?from={f}&to={t}",
     "GET /api/v1/customers/segment/segment/champions": "/api/v1/customers/segment/segment/champions?from={f}&to={t}",
-    "server fn get_customers_overview": "/fn/get_customers_overview?filter[from]={f}&filter[to]={t}",
+    "server fn get_customers_summary (the cards)": "/fn/get_customers_summary?filter[from]={f}&filter[to]={t}",
     "GET /api/v1/inventory/summary": "/api/v1/inventory/summary?from={f}&to={t}",
     "GET /api/v1/inventory/premium": "/api/v1/inventory/premium?from={f}&to={t}",
     "GET /api/v1/products": "/api/v1/products?from={f}&to={t}",
@@ -104,6 +104,32 @@ ROUTES = {
     "server fn get_inventory_overview": "/fn/get_inventory_overview?filter[from]={f}&filter[to]={t}",
     "server fn get_pricing_overview": "/fn/get_pricing_overview?filter[from]={f}&filter[to]={t}",
 }
+
+# Whole pages as a browser gets them (server-rendered, streamed): the time to the first KPI card
+# in the stream and to the end of the page (every part filled in).
+PAGES = {
+    "page /sales": "/sales?from={f}&to={t}",
+    "page /customers": "/customers?from={f}&to={t}",
+    "page /inventory": "/inventory?from={f}&to={t}",
+}
+
+
+def page(path):
+    """Seconds to the first KPI card in the streamed HTML, and to the end of the response."""
+    t0 = time.perf_counter()
+    first = None
+    seen = b""
+    with opener.open(BASE + path) as r:
+        while True:
+            chunk = r.read1(65536)
+            if not chunk:
+                break
+            seen = seen[-64:] + chunk
+            if first is None and b'class="kpi-card"' in seen:
+                first = time.perf_counter() - t0
+    total = time.perf_counter() - t0
+    return (first if first is not None else total), total
+
 
 # The same questions in DuckDB, over the raw lines (one row per order line, the line kind
 # computed as in the `line_fact` view). {f} and {t} are local days.
@@ -161,9 +187,10 @@ DUCK["GET /api/v1/customers/cohorts"] = [
     "select f.m0, date_diff('month', f.m0, date_trunc('month', l.day)), count(distinct l.customer_id) from lines l join f using (customer_id) "
     "where l.kind='sale' and f.m0 >= date_trunc('month', date '{f}') and l.day <= date '{t}' group by 1, 2"
 ]
-# The page runs all of the above (and the comparison period's summary) in one call.
-DUCK["server fn get_sales_overview"] = [q for k, qs in DUCK.items() for q in qs] + DUCK["GET /api/v1/sales/summary"]
-DUCK["server fn, country filter"] = [q.replace(BASE_SQL, BASE_SQL + " and country = 'Germany'") for q in DUCK["server fn get_sales_overview"]]
+# The cards: the range's summary and the comparison period's.
+DUCK["server fn get_sales_summary (the cards)"] = DUCK["GET /api/v1/sales/summary"] * 2
+DUCK["server fn get_sales_summary, country filter"] = [
+    q.replace(BASE_SQL, BASE_SQL + " and country = 'Germany'") for q in DUCK["server fn get_sales_summary (the cards)"]]
 
 
 def pct(values, p):
@@ -240,6 +267,25 @@ def main():
             warm.append(elapsed)
         rows.append((name, pct(cold, 50), pct(cold, 95), pct(warm, 50), pct(warm, 95)))
         print(f"  {name}: cold p50 {pct(cold, 50):.0f} ms", file=sys.stderr, flush=True)
+    for name, template in PAGES.items():
+        if ONLY and not re.search(ONLY, name):
+            continue
+        firsts, totals, warm_firsts, warm_totals = [], [], [], []
+        for i in range(RUNS):
+            ingests.append(one_order())
+            first, total = page(template.format(f=f, t=t))
+            firsts.append(first)
+            totals.append(total)
+        for _ in range(RUNS):
+            first, total = page(template.format(f=f, t=t))
+            warm_firsts.append(first)
+            warm_totals.append(total)
+        rows.append((f"{name}: first cards in the stream", pct(firsts, 50), pct(firsts, 95),
+                     pct(warm_firsts, 50), pct(warm_firsts, 95)))
+        rows.append((f"{name}: whole page", pct(totals, 50), pct(totals, 95),
+                     pct(warm_totals, 50), pct(warm_totals, 95)))
+        print(f"  {name}: cold first cards p50 {pct(firsts, 50):.0f} ms, whole {pct(totals, 50):.0f} ms",
+              file=sys.stderr, flush=True)
     signals = recompute_signals() if not ONLY or re.search(ONLY, "signals") else []
     duck = duck_times()
     print()

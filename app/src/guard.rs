@@ -3,8 +3,10 @@
 //! `/fn/...` directly get the same statuses as the JSON API.
 use std::future::Future;
 
+use chrono::NaiveDate;
+
 use crate::caller::{caller, Caller};
-use crate::dashboard::filter::DashboardFilter;
+use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::dashboard::scope::Scope;
 use crate::error::with_status;
 use crate::error::AppError;
@@ -45,6 +47,30 @@ where
         }
         .await,
     )
+}
+
+/// Runs one part of a dashboard (one server function of a page) for any caller allowed to read
+/// `dashboard`, with the caller's filter, the range it resolves to and the latest day with data.
+/// `users_only` parts (customer names, store-wide figures) refuse an embed.
+pub async fn part<T, F, Fut>(
+    dashboard: Dashboard,
+    filter: DashboardFilter,
+    users_only: bool,
+    body: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, DashboardFilter, DateRange, Option<NaiveDate>) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    self::dashboard(dashboard, filter, |state, scope| async move {
+        if users_only && scope.embedded {
+            return Err(AppError::Forbidden);
+        }
+        let (range, latest) =
+            crate::dashboard::api::resolve(&state.pool, &scope.filter, &state.limits).await?;
+        body(state, scope.filter, range, latest).await
+    })
+    .await
 }
 
 /// Runs `body` for any caller; it decides from the `Caller` what it may do (public pages, login).

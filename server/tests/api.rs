@@ -321,7 +321,7 @@ async fn the_sales_api_serves_the_numbers_of_the_page(pool: PgPool) {
     );
     assert!(summary["comparison"].is_null());
     let page = get(
-        "/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none"
+        "/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none"
             .to_string(),
     )
     .await;
@@ -505,7 +505,7 @@ async fn filters_concentration_returns_and_exports(pool: PgPool) {
     assert_eq!(two["kpis"]["orders"], 2);
     assert_eq!(two["kpis"]["customers"], 1);
     let page = get(
-        "/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France&filter[country][1]=Germany"
+        "/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France&filter[country][1]=Germany"
             .to_string(),
     )
     .await;
@@ -641,7 +641,7 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
     assert_eq!(k["unidentified_share"], "0.1111111111111111111111111111"); // 5 / 45
     let page: Value = viewer
         .get(app.url(
-            "/fn/get_customers_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none",
+            "/fn/get_customers_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none",
         ))
         .send()
         .await

@@ -13,7 +13,7 @@ use server::config::{DemoData, Settings};
 use server::db::Database;
 use sqlx::PgPool;
 
-const SALES: &str = "/fn/get_sales_overview";
+const SALES: &str = "/fn/get_sales_summary";
 
 /// A login attempt from `address` (the app trusts `X-Forwarded-For` in these tests).
 async fn login_from(

@@ -301,7 +301,7 @@ async fn data_answers_are_never_stored_by_caches(pool: PgPool) {
         format!("/api/v1/sales/monthly?{MARCH}&format=csv"),
         "/api/v1/decisions?format=csv".to_string(),
         "/fn/get_current_user".to_string(),
-        "/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none"
+        "/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none"
             .to_string(),
         "/sales".to_string(),
     ] {

@@ -5,7 +5,7 @@ use common::*;
 use serde_json::Value;
 use sqlx::PgPool;
 
-const SALES: &str = "/fn/get_sales_overview";
+const SALES: &str = "/fn/get_sales_summary";
 const USERS: &str = "/fn/list_users";
 
 #[sqlx::test(migrations = false)]
@@ -356,13 +356,13 @@ async fn metrics_are_served_to_allowed_addresses(pool: PgPool) {
         .starts_with("text/plain; version=0.0.4"));
     let text = response.text().await.unwrap();
     for expected in [
-        r#"storepulse_http_request_duration_seconds_bucket{method="GET",route="/fn/get_sales_overview",status="2xx",le="0.5"}"#,
+        r#"storepulse_http_request_duration_seconds_bucket{method="GET",route="/fn/get_sales_summary",status="2xx",le="0.5"}"#,
         r#"storepulse_http_request_duration_seconds_count{method="POST",route="/fn/login",status="2xx"}"#,
         "storepulse_db_pool_connections ",
         "storepulse_db_pool_idle_connections ",
         "storepulse_db_pool_max_connections ",
-        r#"storepulse_cache_requests_total{query="sales.overview",outcome="miss"}"#,
-        r#"storepulse_cache_requests_total{query="sales.overview",outcome="hit"}"#,
+        r#"storepulse_cache_requests_total{query="customers.facts",outcome="miss"}"#,
+        r#"storepulse_cache_requests_total{query="customers.facts",outcome="hit"}"#,
         r#"storepulse_ingest_runs_total{outcome="succeeded"}"#,
         r#"storepulse_ingest_rows_total{outcome="succeeded"}"#,
         r#"storepulse_ingest_rows_per_second_bucket{outcome="succeeded",le="+Inf"}"#,

@@ -55,7 +55,7 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
         .await;
         // Germany: 4 mugs (20.00) and 3 plates (22.50), less the returned mug.
         assert!(top.contains("A2") && top.contains("22.5"), "{top}");
-        let page = get("/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France".to_string())
+        let page = get("/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France".to_string())
         .await;
         assert!(
             page.contains("\"42.50\"") && !page.contains("France"),
@@ -141,19 +141,27 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
         .unwrap();
     assert_eq!(embedded["kpis"], germany["kpis"]);
     // Its page gets no store-wide acquisition or cohorts, and the sales page no customer names.
-    let page: Value = embed
-        .get(app.url("/fn/get_customers_overview?filter[from]=2026-03-01&filter[to]=2026-03-31"))
-        .bearer_auth(&customers_token)
+    for part in ["acquisition", "cohorts"] {
+        let refused = embed
+            .get(app.url(&format!(
+                "/fn/get_customers_{part}?filter[from]=2026-03-01&filter[to]=2026-03-31"
+            )))
+            .bearer_auth(&customers_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "{part}");
+    }
+    let march = "filter[from]=2026-03-01&filter[to]=2026-03-31";
+    let names = embed
+        .get(app.url(&format!("/fn/get_sales_top_customers?{march}")))
+        .bearer_auth(&token)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    assert_eq!(page["acquisition"], serde_json::json!([]));
-    assert_eq!(page["cohort_sizes"], serde_json::json!([]));
-    let sales: Value = embed
-        .get(app.url("/fn/get_sales_overview?filter[from]=2026-03-01&filter[to]=2026-03-31"))
+    assert_eq!(names.status(), 403);
+    let products: Value = embed
+        .get(app.url(&format!("/fn/get_sales_top_products?{march}")))
         .bearer_auth(&token)
         .send()
         .await
@@ -161,8 +169,7 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
         .json()
         .await
         .unwrap();
-    assert_eq!(sales["top_customers"], serde_json::json!([]));
-    assert!(!sales["top_products"].as_array().unwrap().is_empty());
+    assert!(!products["rows"].as_array().unwrap().is_empty());
     // Every data route of both dashboards, JSON and CSV, asked for France and the UK: no foreign
     // row comes back.
     let mut routes = 0;

@@ -4,6 +4,7 @@ pub mod filter_bar;
 pub mod format;
 pub mod kpi_card;
 pub mod layout;
+pub mod section;
 pub mod table;
 
 pub use chart::{CategoryChart, ChartPanel, ChartSpec, ScatterChart, SeriesData, SeriesKind};
@@ -12,4 +13,5 @@ pub use filter_bar::{
 };
 pub use kpi_card::{delta_text, KpiCard};
 pub use layout::AppShell;
+pub use section::{ErrorPanel, Section};
 pub use table::{Cell, Column, SortableTable};

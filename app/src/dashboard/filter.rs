@@ -44,6 +44,15 @@ impl DashboardFilter {
     }
 }
 
+/// A part of a dashboard with the range its filter resolved to (for its export link) and the
+/// store's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranged<T> {
+    pub range: DateRange,
+    pub currency: String,
+    pub rows: T,
+}
+
 /// The values the channel, source, country and category filters offer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -101,9 +101,46 @@ pub fn grain_for(range: &DateRange) -> Grain {
     }
 }
 
+/// The first day of each bucket of a range, in order: every day, every Monday-started week or
+/// every month that the range touches (as Postgres' `date_trunc` buckets them).
+pub fn periods(range: &DateRange, grain: Grain) -> Vec<NaiveDate> {
+    let start = match grain {
+        Grain::Day => range.from,
+        Grain::Week => {
+            range.from - Duration::days(i64::from(range.from.weekday().num_days_from_monday()))
+        }
+        Grain::Month => range.from.with_day(1).unwrap_or(range.from),
+    };
+    std::iter::successors(Some(start), |p| match grain {
+        Grain::Day => p.succ_opt(),
+        Grain::Week => p.checked_add_signed(Duration::days(7)),
+        Grain::Month => p.checked_add_months(Months::new(1)),
+    })
+    .take_while(|p| *p <= range.to)
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_start_each_bucket() {
+        let range = DateRange {
+            from: day("2026-02-25"),
+            to: day("2026-03-03"),
+        };
+        assert_eq!(periods(&range, Grain::Day).len(), 7);
+        // 25 Feb 2026 is a Wednesday: its week starts on Monday 23 Feb.
+        assert_eq!(
+            periods(&range, Grain::Week),
+            vec![day("2026-02-23"), day("2026-03-02")]
+        );
+        assert_eq!(
+            periods(&range, Grain::Month),
+            vec![day("2026-02-01"), day("2026-03-01")]
+        );
+    }
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -2,22 +2,19 @@
 //! admins): the same functions build them for the page.
 use app::caller::Caller;
 use app::dashboard::api::resolve;
-use app::dashboard::customers::buying_customers;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::error::AppError;
 use app::features::auth::types::Role;
-use app::features::customers::kpi;
 use app::features::customers::service::{self as service, group_page, group_rows};
 use app::features::customers::types::{
-    AcquisitionMonth, Clustering, CohortCell, CohortRow, CustomerComparison, CustomerGroup,
-    CustomerKpis, CustomerPage, CustomerSort, EngagementThresholds, GroupKind, Rfm,
+    AcquisitionMonth, Clustering, CustomerPage, CustomerSort, CustomersCohorts,
+    CustomersEngagement, CustomersSummary, GroupKind, Rfm,
 };
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::Query;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{authorize, csv_download, ErrorBody, Format};
@@ -51,27 +48,9 @@ async fn scoped(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct CustomerSummaryBody {
-    range: DateRange,
-    currency: String,
-    kpis: CustomerKpis,
-    comparison: Option<CustomerComparison>,
-    avg_days_between_orders: Option<Decimal>,
-    by_country: Vec<CustomerGroup>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
 pub struct AcquisitionBody {
     range: DateRange,
     months: Vec<AcquisitionMonth>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct EngagementBody {
-    range: DateRange,
-    thresholds: EngagementThresholds,
-    groups: Vec<CustomerGroup>,
-    repeat: Vec<CustomerGroup>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -86,33 +65,17 @@ pub struct ClustersBody {
     clustering: Clustering,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CohortsBody {
-    range: DateRange,
-    cohorts: Vec<CohortRow>,
-    cells: Vec<CohortCell>,
-}
-
 /// Customers, new and returning customers, repeat rate, orders and net revenue per customer,
 /// guest share, with the comparison period; customers by country.
 #[utoipa::path(get, path = "/api/v1/customers/summary", tag = "customers", params(DashboardFilter),
-    responses((status = 200, body = CustomerSummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CustomersSummary), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
-) -> Result<Json<CustomerSummaryBody>, AppError> {
+) -> Result<Json<CustomersSummary>, AppError> {
     let (filter, range) = scoped(&state, &caller, filter).await?;
-    let (kpis, comparison) = service::cards(&state, &filter, range).await?;
-    let facts = buying_customers(&state, range, &filter).await?;
-    Ok(Json(CustomerSummaryBody {
-        range,
-        currency: state.currency.clone(),
-        kpis,
-        comparison,
-        avg_days_between_orders: kpi::avg_days_between_orders(&facts),
-        by_country: kpi::by_country(&facts, kpi::TOP_COUNTRIES),
-    }))
+    Ok(Json(service::summary(&state, &filter, range).await?))
 }
 
 /// New customers (first order ever) and returning customers per month of the range.
@@ -134,21 +97,14 @@ pub async fn acquisition(
 
 /// Engagement depth (one-time, occasional, regular) and repeat vs one-time customers.
 #[utoipa::path(get, path = "/api/v1/customers/engagement", tag = "customers", params(DashboardFilter),
-    responses((status = 200, body = EngagementBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CustomersEngagement), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn engagement(
     State(state): State<AppState>,
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
-) -> Result<Json<EngagementBody>, AppError> {
+) -> Result<Json<CustomersEngagement>, AppError> {
     let (filter, range) = scoped(&state, &caller, filter).await?;
-    let facts = buying_customers(&state, range, &filter).await?;
-    let thresholds = state.customers.thresholds;
-    Ok(Json(EngagementBody {
-        range,
-        thresholds,
-        groups: kpi::engagement(&facts, &thresholds),
-        repeat: kpi::repeat(&facts),
-    }))
+    Ok(Json(service::engagement(&state, &filter, range).await?))
 }
 
 /// RFM segments as of the range end, with the R × F grid.
@@ -160,10 +116,9 @@ pub async fn rfm(
     Query(filter): Query<DashboardFilter>,
 ) -> Result<Json<RfmBody>, AppError> {
     let (filter, range) = scoped(&state, &caller, filter).await?;
-    let facts = buying_customers(&state, range, &filter).await?;
     Ok(Json(RfmBody {
         range,
-        rfm: kpi::rfm(&facts, range.to),
+        rfm: service::rfm(&state, &filter, range).await?,
     }))
 }
 
@@ -185,21 +140,16 @@ pub async fn clusters(
 /// Cohorts by month of first order: size, lifetime value, retention and revenue per customer
 /// by months since.
 #[utoipa::path(get, path = "/api/v1/customers/cohorts", tag = "customers", params(DashboardFilter),
-    responses((status = 200, body = CohortsBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = CustomersCohorts), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn cohorts(
     State(state): State<AppState>,
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
-) -> Result<Json<CohortsBody>, AppError> {
+) -> Result<Json<CustomersCohorts>, AppError> {
     // Store-wide figures (every channel and country): users only, never an embed.
     authorize(&caller, Role::Viewer)?;
     let (_, range) = scoped(&state, &caller, filter).await?;
-    let (cells, cohorts) = service::cohorts(&state, range).await?;
-    Ok(Json(CohortsBody {
-        range,
-        cohorts,
-        cells,
-    }))
+    Ok(Json(service::cohorts(&state, range).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

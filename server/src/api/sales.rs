@@ -3,15 +3,13 @@
 //! (`?country=France&country=Germany`).
 use app::caller::Caller;
 use app::dashboard::api::resolve;
-use app::dashboard::filter::{DashboardFilter, DateRange, Freshness, Grain};
+use app::dashboard::filter::{DashboardFilter, DateRange, Grain};
 use app::error::AppError;
 use app::features::sales::queries;
-use app::features::sales::service::{
-    self as service, top_customers as customers_of, top_products as products_of,
-};
+use app::features::sales::service;
 use app::features::sales::types::{
-    BreakdownBy, BreakdownRow, Comparison, Concentration, MonthRow, ReturnedProduct, RevenuePoint,
-    SalesKpis, TopCustomer, TopProduct, WhatChanged,
+    BreakdownBy, BreakdownRow, Concentration, MonthRow, ReturnedProduct, RevenuePoint, SalesSeries,
+    SalesSummary, TopCustomer, TopProduct,
 };
 use app::state::AppState;
 use axum::extract::State;
@@ -19,7 +17,6 @@ use axum::response::Response;
 use axum::Json;
 use axum_extra::extract::Query;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{authorize, authorize_dashboard, ErrorBody, Export, FormatParam, OfDashboard};
@@ -63,27 +60,6 @@ async fn scoped(
     Ok((filter, range, latest))
 }
 
-/// Headline figures of the range and of the comparison period, and why net revenue moved.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SummaryBody {
-    range: DateRange,
-    currency: String,
-    data_as_of: Option<NaiveDate>,
-    freshness: Freshness,
-    kpis: SalesKpis,
-    comparison: Option<Comparison>,
-    what_changed: Option<WhatChanged>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TimeseriesBody {
-    range: DateRange,
-    grain: Grain,
-    points: Vec<RevenuePoint>,
-    /// The comparison period in the same buckets, aligned by position with `points`.
-    comparison_points: Vec<RevenuePoint>,
-}
-
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MonthlyBody {
     range: DateRange,
@@ -124,42 +100,28 @@ pub struct ByParam {
 /// Gross revenue, returns, net revenue, orders, AOV, units, customers and guest share, with the
 /// comparison period's figures and the split of the change.
 #[utoipa::path(get, path = "/api/v1/sales/summary", tag = "sales", params(DashboardFilter),
-    responses((status = 200, body = SummaryBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SalesSummary), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
-) -> Result<Json<SummaryBody>, AppError> {
+) -> Result<Json<SalesSummary>, AppError> {
     let (filter, range, data_as_of) = scoped(&state, &caller, filter).await?;
-    let summary = service::summary(&state, &filter, range).await?;
-    Ok(Json(SummaryBody {
-        range,
-        currency: state.currency.to_string(),
-        data_as_of,
-        freshness: app::dashboard::queries::freshness(&state.pool).await?,
-        kpis: summary.kpis,
-        comparison: summary.comparison,
-        what_changed: summary.what_changed,
-    }))
+    Ok(Json(
+        service::headline(&state, &filter, range, data_as_of).await?,
+    ))
 }
 
 /// Revenue per day, week or month of the range (every bucket present), with the comparison period.
 #[utoipa::path(get, path = "/api/v1/sales/timeseries", tag = "sales", params(DashboardFilter),
-    responses((status = 200, body = TimeseriesBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SalesSeries), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn timeseries(
     State(state): State<AppState>,
     caller: Caller,
     Query(filter): Query<DashboardFilter>,
-) -> Result<Json<TimeseriesBody>, AppError> {
+) -> Result<Json<SalesSeries>, AppError> {
     let (filter, range, _) = scoped(&state, &caller, filter).await?;
-    let grain = service::grain(&filter, &range);
-    let (points, comparison_points) = service::series(&state.pool, &filter, range, grain).await?;
-    Ok(Json(TimeseriesBody {
-        range,
-        grain,
-        points,
-        comparison_points,
-    }))
+    Ok(Json(service::timeseries(&state, &filter, range).await?))
 }
 
 /// Revenue, orders and AOV per month with the month-on-month change; partial months marked.
@@ -233,8 +195,8 @@ pub async fn returns(
     let grain = service::grain(&filter, &range);
     // Two independent queries, at once.
     let (most_returned, points) = tokio::try_join!(
-        queries::most_returned(&state.pool, range, &filter, service::TOP_ROWS),
-        queries::revenue_series(&state.pool, range, grain, &filter)
+        service::most_returned(&state.pool, &filter, range, service::TOP_ROWS),
+        async { Ok(queries::revenue_series(&state.pool, range, grain, &filter).await?) }
     )?;
     let name = format!("most-returned-{}-{}", range.from, range.to);
     format.respond(&name, most_returned, |most_returned| ReturnsBody {
@@ -266,19 +228,18 @@ pub struct TopCustomersBody {
     rows: Vec<TopCustomer>,
 }
 
-/// The range, the net revenue it shares out and the row limit.
+/// The range and the row limit.
 async fn top_request(
     state: &AppState,
     filter: &DashboardFilter,
     params: &TopParams,
-) -> Result<(DateRange, Decimal, i64), AppError> {
+) -> Result<(DateRange, i64), AppError> {
     let limit = params.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::invalid("limit", "must be between 1 and 1000"));
     }
     let (range, _) = resolve(&state.pool, filter, &state.limits).await?;
-    let totals = app::dashboard::totals::sales_totals(&state.pool, range, filter).await?;
-    Ok((range, totals.gross_revenue - totals.returns, limit))
+    Ok((range, limit))
 }
 
 /// Products by net revenue in the range, with units, orders and share; `format=csv` exports them.
@@ -292,16 +253,8 @@ pub async fn top_products(
 ) -> Result<Response, AppError> {
     let (filter, format) =
         authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
-    let (range, net_revenue, limit) = top_request(&state, &filter, &params).await?;
-    let rows = state
-        .cache
-        .get_or_compute(
-            &state.pool,
-            "sales.top_products",
-            &(&filter, range, limit),
-            products_of(&state.pool, range, &filter, net_revenue, limit),
-        )
-        .await?;
+    let (range, limit) = top_request(&state, &filter, &params).await?;
+    let rows = service::top_products(&state, &filter, range, limit).await?;
     let name = format!("top-products-{}-{}", range.from, range.to);
     format.respond(&name, rows, |rows| TopProductsBody { range, rows })
 }
@@ -319,8 +272,8 @@ pub async fn top_customers(
     authorize(&caller, Role::Viewer)?;
     let (filter, format) =
         authorize_dashboard(&caller, DASHBOARD, filter, params.format.as_deref())?;
-    let (range, net_revenue, limit) = top_request(&state, &filter, &params).await?;
-    let rows = customers_of(&state, range, &filter, net_revenue, limit).await?;
+    let (range, limit) = top_request(&state, &filter, &params).await?;
+    let rows = service::top_customers(&state, &filter, range, limit).await?;
     let name = format!("top-customers-{}-{}", range.from, range.to);
     format.respond(&name, rows, |rows| TopCustomersBody { range, rows })
 }

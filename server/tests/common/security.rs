@@ -143,16 +143,96 @@ pub fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
         ("get", "/fn/get_embed_view".into(), "", EmbedOnly),
         (
             "get",
-            format!("/fn/get_sales_overview?{sales_filter}"),
+            format!("/fn/get_sales_summary?{sales_filter}"),
+            "",
+            Reads(Dashboard::Sales),
+        ),
+        (
+            "get",
+            format!("/fn/get_sales_series?{sales_filter}"),
+            "",
+            Reads(Dashboard::Sales),
+        ),
+        (
+            "get",
+            format!("/fn/get_sales_categories?{sales_filter}"),
+            "",
+            Reads(Dashboard::Sales),
+        ),
+        (
+            "get",
+            format!("/fn/get_sales_breakdown?{sales_filter}&by=country"),
+            "",
+            Reads(Dashboard::Sales),
+        ),
+        (
+            "get",
+            format!("/fn/get_sales_top_products?{sales_filter}"),
+            "",
+            Reads(Dashboard::Sales),
+        ),
+        // Customer names: users only, never embeds.
+        (
+            "get",
+            format!("/fn/get_sales_top_customers?{sales_filter}"),
+            "",
+            Needs(Role::Viewer),
+        ),
+        (
+            "get",
+            format!("/fn/get_sales_concentration?{sales_filter}"),
+            "",
+            Reads(Dashboard::Sales),
+        ),
+        (
+            "get",
+            format!("/fn/get_sales_most_returned?{sales_filter}"),
+            "",
+            Reads(Dashboard::Sales),
+        ),
+        (
+            "get",
+            format!("/fn/get_sales_monthly?{sales_filter}"),
             "",
             Reads(Dashboard::Sales),
         ),
         ("get", "/fn/get_filter_options".into(), "", AnyDashboard),
         (
             "get",
-            format!("/fn/get_customers_overview?{sales_filter}"),
+            format!("/fn/get_customers_summary?{sales_filter}"),
             "",
             Reads(Dashboard::Customers),
+        ),
+        // Store-wide figures (every channel and country): users only, never embeds.
+        (
+            "get",
+            format!("/fn/get_customers_acquisition?{sales_filter}"),
+            "",
+            Needs(Role::Viewer),
+        ),
+        (
+            "get",
+            format!("/fn/get_customers_engagement?{sales_filter}"),
+            "",
+            Reads(Dashboard::Customers),
+        ),
+        (
+            "get",
+            format!("/fn/get_customers_rfm?{sales_filter}"),
+            "",
+            Reads(Dashboard::Customers),
+        ),
+        (
+            "get",
+            format!("/fn/get_customers_clusters?{sales_filter}"),
+            "",
+            Reads(Dashboard::Customers),
+        ),
+        (
+            "get",
+            format!("/fn/get_customers_cohorts?{sales_filter}"),
+            "",
+            Needs(Role::Viewer),
         ),
         (
             "get",

@@ -1,24 +1,123 @@
-//! Server functions of the Customer Insights area: each checks the caller through `guard` and
-//! asks `service`.
+//! Server functions of the Customer Insights area, one per part of the page so that each part
+//! loads by itself: each checks the caller through `guard`, resolves the filter's range and asks
+//! `service` for that part only.
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use super::types::{CustomerPage, CustomerSort, CustomersOverview, GroupKind};
-use crate::dashboard::filter::DashboardFilter;
+use super::types::{
+    AcquisitionMonth, Clustering, CustomerPage, CustomerSort, CustomersCohorts,
+    CustomersEngagement, CustomersSummary, GroupKind, Rfm,
+};
+use crate::dashboard::filter::{DashboardFilter, Ranged};
 use crate::error::AppError;
 
 /// Rows of a drill-down page.
 pub const PAGE_SIZE: i64 = 50;
 
-/// Everything the Customer Insights page shows for a filter.
-#[server(prefix = "/fn", endpoint = "get_customers_overview", input = GetUrl)]
+/// The Customer Insights dashboard, for `guard::part`. Acquisition and cohorts count every
+/// channel and country, whatever the filter: users only, never an embed, whose filters are locked.
+#[cfg(feature = "ssr")]
+const CUSTOMERS: crate::features::embed::types::Dashboard =
+    crate::features::embed::types::Dashboard::Customers;
+
+/// The cards, the comparison period's and the customers by country.
+#[server(prefix = "/fn", endpoint = "get_customers_summary", input = GetUrl)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
-pub async fn get_customers_overview(
+pub async fn get_customers_summary(
     #[server(default)] filter: DashboardFilter,
-) -> Result<CustomersOverview, AppError> {
-    use crate::features::embed::types::Dashboard;
-    crate::guard::dashboard(Dashboard::Customers, filter, |state, scope| async move {
-        super::service::page(&state, &scope).await
+) -> Result<CustomersSummary, AppError> {
+    crate::guard::part(CUSTOMERS, filter, false, |state, filter, range, _| async move {
+        super::service::summary(&state, &filter, range).await
+    })
+    .await
+}
+
+/// New and returning customers per month (store-wide: users only).
+#[server(prefix = "/fn", endpoint = "get_customers_acquisition", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_customers_acquisition(
+    #[server(default)] filter: DashboardFilter,
+) -> Result<Ranged<Vec<AcquisitionMonth>>, AppError> {
+    crate::guard::part(CUSTOMERS, filter, true, |state, _, range, _| async move {
+        let rows = super::service::acquisition(&state, range).await?;
+        Ok(Ranged {
+            range,
+            currency: state.currency.clone(),
+            rows,
+        })
+    })
+    .await
+}
+
+/// Engagement depth and repeat vs one-time customers.
+#[server(prefix = "/fn", endpoint = "get_customers_engagement", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_customers_engagement(
+    #[server(default)] filter: DashboardFilter,
+) -> Result<CustomersEngagement, AppError> {
+    crate::guard::part(
+        CUSTOMERS,
+        filter,
+        false,
+        |state, filter, range, _| async move {
+            super::service::engagement(&state, &filter, range).await
+        },
+    )
+    .await
+}
+
+/// The RFM segments and grid.
+#[server(prefix = "/fn", endpoint = "get_customers_rfm", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_customers_rfm(
+    #[server(default)] filter: DashboardFilter,
+) -> Result<Ranged<Rfm>, AppError> {
+    crate::guard::part(
+        CUSTOMERS,
+        filter,
+        false,
+        |state, filter, range, _| async move {
+            let rows = super::service::rfm(&state, &filter, range).await?;
+            Ok(Ranged {
+                range,
+                currency: state.currency.clone(),
+                rows,
+            })
+        },
+    )
+    .await
+}
+
+/// The behaviour clusters.
+#[server(prefix = "/fn", endpoint = "get_customers_clusters", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_customers_clusters(
+    #[server(default)] filter: DashboardFilter,
+) -> Result<Ranged<Clustering>, AppError> {
+    crate::guard::part(
+        CUSTOMERS,
+        filter,
+        false,
+        |state, filter, range, _| async move {
+            let rows = super::service::clustering(&state, &filter, range).await?;
+            Ok(Ranged {
+                range,
+                currency: state.currency.clone(),
+                rows,
+            })
+        },
+    )
+    .await
+}
+
+/// Cohorts by month of first order (store-wide: users only).
+#[server(prefix = "/fn", endpoint = "get_customers_cohorts", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_customers_cohorts(
+    #[server(default)] filter: DashboardFilter,
+) -> Result<CustomersCohorts, AppError> {
+    crate::guard::part(CUSTOMERS, filter, true, |state, _, range, _| async move {
+        super::service::cohorts(&state, range).await
     })
     .await
 }

@@ -1,7 +1,6 @@
-//! The Customer Insights service: what each server function and JSON route returns, one
-//! function per section (cards, acquisition, cohorts, clusters; engagement, repeat, RFM and
-//! countries are `kpi` over the buying customers), so that a route computes only what it
-//! returns and the page is the same sections put together. It fetches the buying customers
+//! The Customer Insights service: one function per part of the page (summary, acquisition,
+//! engagement, RFM, clusters, cohorts), each computing only what it returns; the page's server
+//! functions and the JSON routes call the same functions. It fetches the buying customers
 //! (`crate::dashboard::customers`) and the rollups (`queries`), fits the clusters, and leaves
 //! the counting to `kpi` and `group`; results are cached by filter, range and data version.
 use std::collections::HashMap;
@@ -9,15 +8,14 @@ use std::sync::Arc;
 
 use super::cluster::{self, Fit};
 use super::types::{
-    AcquisitionMonth, Clustering, CohortCell, CohortRow, CustomerComparison, CustomerKpis,
-    CustomerPage, CustomerRow, CustomerSort, CustomersOverview, GroupKind,
+    AcquisitionMonth, Clustering, CustomerComparison, CustomerKpis, CustomerPage, CustomerRow,
+    CustomerSort, CustomersCohorts, CustomersEngagement, CustomersSummary, GroupKind,
 };
 use super::{group, kpi, queries};
 use crate::dashboard::api::resolve;
 use crate::dashboard::customers::{buying_customers, CustomerFacts};
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::dashboard::range::comparison_range;
-use crate::dashboard::scope::Scope;
 use crate::dashboard::totals::sales_totals;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -54,48 +52,6 @@ pub async fn analysis(
                 .map_err(|e| AppError::internal("clustering", e))?;
                 Ok(Arc::new(Analysis { range, facts, fit }))
             },
-        )
-        .await
-}
-
-/// The Customer Insights page for a caller's scope. Acquisition and cohorts count every channel
-/// and country, whatever the filter: an embed, whose filters are locked, does not get them.
-pub async fn page(state: &AppState, scope: &Scope) -> Result<CustomersOverview, AppError> {
-    let mut overview = overview(state, &scope.filter).await?;
-    if scope.embedded {
-        without_store_wide_sections(&mut overview);
-    }
-    Ok(overview)
-}
-
-/// Leaves out acquisition and cohorts (store-wide: they ignore the filter's slice).
-fn without_store_wide_sections(overview: &mut CustomersOverview) {
-    overview.acquisition.clear();
-    overview.cohorts.clear();
-    overview.cohort_sizes.clear();
-}
-
-/// Everything the page shows for a filter (store-wide sections included), put together from the
-/// same section functions the JSON routes call one by one; cached by filter, range and data
-/// version.
-pub async fn overview(
-    state: &AppState,
-    filter: &DashboardFilter,
-) -> Result<CustomersOverview, AppError> {
-    let (range, _) = resolve(&state.pool, filter, &state.limits).await?;
-    state
-        .cache
-        .get_or_compute(
-            &state.pool,
-            "customers.overview",
-            &(
-                filter,
-                range,
-                &state.currency,
-                state.customers.thresholds,
-                state.customers.clusters,
-            ),
-            build(state, filter, range),
         )
         .await
 }
@@ -154,14 +110,17 @@ pub async fn acquisition(
 }
 
 /// The cohort cells and each cohort's size (store-wide); cached by range and data version.
-pub async fn cohorts(
-    state: &AppState,
-    range: DateRange,
-) -> Result<(Vec<CohortCell>, Vec<CohortRow>), AppError> {
+pub async fn cohorts(state: &AppState, range: DateRange) -> Result<CustomersCohorts, AppError> {
     state
         .cache
         .get_or_compute(&state.pool, "customers.cohorts", &range, async {
-            Ok(kpi::cohorts(queries::cohorts(&state.pool, range).await?))
+            let (cells, cohorts) = kpi::cohorts(queries::cohorts(&state.pool, range).await?);
+            Ok(CustomersCohorts {
+                range,
+                currency: state.currency.clone(),
+                cohorts,
+                cells,
+            })
         })
         .await
 }
@@ -181,32 +140,50 @@ pub async fn clustering(
     ))
 }
 
-async fn build(
+/// The cards of the range and of the comparison period, the days between orders and the
+/// customers by country.
+pub async fn summary(
     state: &AppState,
     filter: &DashboardFilter,
     range: DateRange,
-) -> Result<CustomersOverview, AppError> {
-    let facts = buying_customers(state, range, filter).await?;
-    let t = state.customers.thresholds;
+) -> Result<CustomersSummary, AppError> {
     let (kpis, comparison) = cards(state, filter, range).await?;
-    let (cohorts, cohort_sizes) = cohorts(state, range).await?;
-    Ok(CustomersOverview {
+    let facts = buying_customers(state, range, filter).await?;
+    Ok(CustomersSummary {
         range,
         currency: state.currency.clone(),
-        freshness: crate::dashboard::queries::freshness(&state.pool).await?,
         kpis,
         comparison,
-        acquisition: acquisition(state, range).await?,
-        thresholds: t,
-        engagement: kpi::engagement(&facts, &t),
-        repeat: kpi::repeat(&facts),
-        rfm: kpi::rfm(&facts, range.to),
-        clustering: clustering(state, filter, range).await?,
-        cohorts,
-        cohort_sizes,
         avg_days_between_orders: kpi::avg_days_between_orders(&facts),
         by_country: kpi::by_country(&facts, kpi::TOP_COUNTRIES),
     })
+}
+
+/// Engagement depth and repeat vs one-time customers of a range.
+pub async fn engagement(
+    state: &AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<CustomersEngagement, AppError> {
+    let facts = buying_customers(state, range, filter).await?;
+    let thresholds = state.customers.thresholds;
+    Ok(CustomersEngagement {
+        range,
+        currency: state.currency.clone(),
+        thresholds,
+        groups: kpi::engagement(&facts, &thresholds),
+        repeat: kpi::repeat(&facts),
+    })
+}
+
+/// The RFM segments and grid of a range's customers, as of its last day.
+pub async fn rfm(
+    state: &AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<super::types::Rfm, AppError> {
+    let facts = buying_customers(state, range, filter).await?;
+    Ok(kpi::rfm(&facts, range.to))
 }
 
 /// The customers of a group, sorted, with names: `offset`, `limit` of them (all for the CSV

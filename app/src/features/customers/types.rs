@@ -3,7 +3,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::dashboard::filter::{DateRange, Freshness};
+use crate::dashboard::filter::DateRange;
 
 /// Orders thresholds of the engagement groups (DESIGN.md: one-time 1, occasional 2–4, regular ≥ 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -206,26 +206,39 @@ pub struct CohortRow {
     pub lifetime_value: Option<Decimal>,
 }
 
-/// Everything the Customer Insights page shows for a filter.
+/// The Customer Insights cards of a range and of the comparison period, and the customers by
+/// country (`GET /api/v1/customers/summary`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct CustomersOverview {
+pub struct CustomersSummary {
     pub range: DateRange,
     pub currency: String,
-    pub freshness: Freshness,
     pub kpis: CustomerKpis,
     pub comparison: Option<CustomerComparison>,
-    pub acquisition: Vec<AcquisitionMonth>,
-    pub thresholds: EngagementThresholds,
-    pub engagement: Vec<CustomerGroup>,
-    pub repeat: Vec<CustomerGroup>,
-    pub rfm: Rfm,
-    pub clustering: Clustering,
-    pub cohorts: Vec<CohortCell>,
-    pub cohort_sizes: Vec<CohortRow>,
     /// Average days between consecutive orders of customers with ≥ 2 orders in the range.
     pub avg_days_between_orders: Option<Decimal>,
     pub by_country: Vec<CustomerGroup>,
+}
+
+/// Engagement depth and repeat vs one-time customers (`GET /api/v1/customers/engagement`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomersEngagement {
+    pub range: DateRange,
+    pub currency: String,
+    pub thresholds: EngagementThresholds,
+    pub groups: Vec<CustomerGroup>,
+    pub repeat: Vec<CustomerGroup>,
+}
+
+/// Cohorts by month of first order (store-wide; `GET /api/v1/customers/cohorts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomersCohorts {
+    pub range: DateRange,
+    pub currency: String,
+    pub cohorts: Vec<CohortRow>,
+    pub cells: Vec<CohortCell>,
 }
 
 /// The comparison period's cards.

@@ -1,24 +1,11 @@
-//! The Sales dashboard's service: what each server function and JSON route returns, one function
-//! per section (summary, series, monthly, breakdown, concentration, top products and customers),
-//! so that a route computes only what it returns and the page is the same sections put
-//! together. Computed from the rollups (`queries`) and pure derivations (`kpi`); the page and
-//! the buying customers are cached by filter and data version.
-use super::types::SalesOverview;
+//! The Sales dashboard's service: one function per part of the page (headline, series,
+//! categories, breakdown, monthly, concentration, top products and customers, returns), each
+//! computing only what it returns. The page's server functions and the JSON routes call the
+//! same functions. Computed from the rollups (`queries`) and pure derivations (`kpi`); the
+//! buying customers and the top products are cached by filter and data version.
+use super::types::{SalesCategories, SalesSeries, SalesSummary};
 use crate::dashboard::filter::{DashboardFilter, DateRange};
-use crate::dashboard::scope::Scope;
 use crate::error::AppError;
-
-/// The Sales page for a caller's scope: embeds get no customer names.
-pub async fn page(
-    state: &crate::state::AppState,
-    scope: &Scope,
-) -> Result<SalesOverview, AppError> {
-    let mut overview = overview(state, &scope.filter).await?;
-    if scope.embedded {
-        overview.top_customers.clear();
-    }
-    Ok(overview)
-}
 
 /// Countries and categories shown before the rest is folded into "Other".
 pub const TOP_COUNTRIES: usize = 8;
@@ -64,25 +51,6 @@ impl Period {
             self.kpis.net_revenue,
         )
     }
-}
-
-/// Everything the Sales page shows for a filter; the JSON API serves parts of the same. Cached
-/// by filter, resolved range and data version.
-pub async fn overview(
-    state: &crate::state::AppState,
-    filter: &DashboardFilter,
-) -> Result<SalesOverview, AppError> {
-    let (range, latest) =
-        crate::dashboard::api::resolve(&state.pool, filter, &state.limits).await?;
-    state
-        .cache
-        .get_or_compute(
-            &state.pool,
-            "sales.overview",
-            &(filter, range, &state.currency),
-            build_overview(state, filter, range, latest),
-        )
-        .await
 }
 
 /// About how many points a grain draws over a range.
@@ -215,48 +183,70 @@ pub async fn concentration(
     ))
 }
 
-/// The page: the same section functions the JSON routes call one by one.
-async fn build_overview(
+/// The headline of a range: its cards, the comparison period's, why net revenue moved and how
+/// fresh the data is. `latest` is the latest local day with data (from `resolve`).
+pub async fn headline(
     state: &crate::state::AppState,
     filter: &DashboardFilter,
     range: DateRange,
     latest: Option<chrono::NaiveDate>,
-) -> Result<SalesOverview, AppError> {
-    use super::types::BreakdownBy;
-    use super::{kpi, queries};
-    let pool = &state.pool;
-    let grain = grain(filter, &range);
+) -> Result<SalesSummary, AppError> {
     let Summary {
         kpis,
         comparison,
         what_changed,
     } = summary(state, filter, range).await?;
-    let (series, comparison_series) = series(pool, filter, range, grain).await?;
-    let by_category = breakdown(pool, filter, range, BreakdownBy::Category).await?;
-    let category_series = kpi::fold_categories(
-        queries::category_series(pool, range, grain, filter).await?,
-        &by_category,
-    );
-    Ok(SalesOverview {
+    Ok(SalesSummary {
+        range,
+        grain: grain(filter, &range),
+        currency: state.currency.to_string(),
+        data_as_of: latest,
+        freshness: crate::dashboard::queries::freshness(&state.pool).await?,
+        kpis,
+        comparison,
+        what_changed,
+    })
+}
+
+/// Revenue per bucket of the range (in the grain the filter asks for, or the range's own) and
+/// of the comparison period.
+pub async fn timeseries(
+    state: &crate::state::AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<SalesSeries, AppError> {
+    let grain = grain(filter, &range);
+    let (points, comparison_points) = series(&state.pool, filter, range, grain).await?;
+    Ok(SalesSeries {
         range,
         grain,
         currency: state.currency.to_string(),
-        data_as_of: latest,
-        freshness: crate::dashboard::queries::freshness(pool).await?,
-        comparison,
+        points,
+        comparison: crate::dashboard::range::comparison_range(&range, filter.compare),
+        comparison_points,
+    })
+}
+
+/// Net revenue by category (top 6 and "Other") and per bucket of the range.
+pub async fn categories(
+    state: &crate::state::AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<SalesCategories, AppError> {
+    use super::types::BreakdownBy;
+    let pool = &state.pool;
+    let grain = grain(filter, &range);
+    let rows = breakdown(pool, filter, range, BreakdownBy::Category).await?;
+    let series = super::kpi::fold_categories(
+        super::queries::category_series(pool, range, grain, filter).await?,
+        &rows,
+    );
+    Ok(SalesCategories {
+        range,
+        grain,
+        currency: state.currency.to_string(),
+        rows,
         series,
-        comparison_series,
-        monthly: monthly(pool, range, filter).await?,
-        by_country: breakdown(pool, filter, range, BreakdownBy::Country).await?,
-        by_channel: breakdown(pool, filter, range, BreakdownBy::Channel).await?,
-        by_category,
-        category_series,
-        concentration: concentration(state, filter, range).await?,
-        most_returned: queries::most_returned(pool, range, filter, TOP_ROWS).await?,
-        what_changed,
-        top_products: top_products(pool, range, filter, kpis.net_revenue, TOP_ROWS).await?,
-        top_customers: top_customers(state, range, filter, kpis.net_revenue, TOP_ROWS).await?,
-        kpis,
     })
 }
 
@@ -289,22 +279,29 @@ pub async fn monthly(
         .collect())
 }
 
-/// The top `limit` products of a range and slice, with shares of its net revenue.
+/// The top `limit` products of a range and slice, with shares of its net revenue; cached by
+/// filter, range, limit and data version.
 pub async fn top_products(
-    pool: &sqlx::PgPool,
-    range: DateRange,
+    state: &crate::state::AppState,
     filter: &DashboardFilter,
-    net_revenue: rust_decimal::Decimal,
+    range: DateRange,
     limit: i64,
 ) -> Result<Vec<super::types::TopProduct>, AppError> {
-    Ok(super::queries::top_products(pool, range, filter, limit)
-        .await?
-        .into_iter()
-        .map(|p| super::types::TopProduct {
-            share: crate::dashboard::compare::share(p.net_revenue, net_revenue),
-            ..p
+    let pool = &state.pool;
+    state
+        .cache
+        .get_or_compute(pool, "sales.top_products", &(filter, range, limit), async {
+            let net_revenue = net_revenue(pool, filter, range).await?;
+            Ok(super::queries::top_products(pool, range, filter, limit)
+                .await?
+                .into_iter()
+                .map(|p| super::types::TopProduct {
+                    share: crate::dashboard::compare::share(p.net_revenue, net_revenue),
+                    ..p
+                })
+                .collect())
         })
-        .collect())
+        .await
 }
 
 /// The first `limit` of the customers who bought (largest net revenue first) with their names.
@@ -333,14 +330,24 @@ async fn label_customers(
         .collect())
 }
 
-/// The top `limit` identified customers of a range and slice.
+/// The top `limit` identified customers of a range and slice, with shares of its net revenue.
 pub async fn top_customers(
     state: &crate::state::AppState,
-    range: DateRange,
     filter: &DashboardFilter,
-    net_revenue: rust_decimal::Decimal,
+    range: DateRange,
     limit: i64,
 ) -> Result<Vec<super::types::TopCustomer>, AppError> {
     let customers = buying_customers(state, range, filter).await?;
+    let net_revenue = net_revenue(&state.pool, filter, range).await?;
     label_customers(&state.pool, &customers, net_revenue, limit).await
+}
+
+/// The most-returned products of a range and slice.
+pub async fn most_returned(
+    pool: &sqlx::PgPool,
+    filter: &DashboardFilter,
+    range: DateRange,
+    limit: i64,
+) -> Result<Vec<super::types::ReturnedProduct>, AppError> {
+    Ok(super::queries::most_returned(pool, range, filter, limit).await?)
 }

@@ -60,10 +60,13 @@ pub struct MonthRow {
     pub partial: bool,
 }
 
+/// The Sales page's headline: the cards of the range and of the comparison period, why net
+/// revenue moved, and how fresh the data is (`GET /api/v1/sales/summary`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SalesOverview {
+pub struct SalesSummary {
     pub range: DateRange,
+    /// The charts' bucket size for this filter (the page names it beside the range).
     pub grain: Grain,
     pub currency: String,
     /// Local day of the latest order in the data, if any.
@@ -71,24 +74,37 @@ pub struct SalesOverview {
     pub freshness: Freshness,
     pub kpis: SalesKpis,
     pub comparison: Option<Comparison>,
-    pub series: Vec<RevenuePoint>,
-    /// The comparison period in the same buckets, aligned by position with `series`.
-    pub comparison_series: Vec<RevenuePoint>,
-    pub monthly: Vec<MonthRow>,
-    /// Top countries by net revenue, the rest as "Other".
-    pub by_country: Vec<BreakdownRow>,
-    pub by_channel: Vec<BreakdownRow>,
-    /// Top categories by net revenue, the rest as "Other".
-    pub by_category: Vec<BreakdownRow>,
-    /// Net revenue per bucket of the categories in `by_category`.
-    pub category_series: Vec<CategoryPoint>,
-    pub concentration: Concentration,
-    pub most_returned: Vec<ReturnedProduct>,
     /// Why net revenue moved vs the comparison period.
     pub what_changed: Option<WhatChanged>,
-    /// The top products and customers of the range (the API and CSV export give longer lists).
-    pub top_products: Vec<TopProduct>,
-    pub top_customers: Vec<TopCustomer>,
+}
+
+/// Revenue per bucket of the range and of the comparison period
+/// (`GET /api/v1/sales/timeseries`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SalesSeries {
+    pub range: DateRange,
+    pub grain: Grain,
+    pub currency: String,
+    /// Every bucket of the range, in order.
+    pub points: Vec<RevenuePoint>,
+    /// The comparison period, if any.
+    pub comparison: Option<DateRange>,
+    /// The comparison period in the same buckets, aligned by position with `points`.
+    pub comparison_points: Vec<RevenuePoint>,
+}
+
+/// Net revenue by category: the top categories and "Other", and per bucket of the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SalesCategories {
+    pub range: DateRange,
+    pub grain: Grain,
+    pub currency: String,
+    /// Top categories by net revenue, the rest as "Other".
+    pub rows: Vec<BreakdownRow>,
+    /// Net revenue per bucket of the categories in `rows` (buckets without sales left out).
+    pub series: Vec<CategoryPoint>,
 }
 
 /// Filters of the transactions listing (`GET /api/v1/transactions`).

@@ -8,15 +8,18 @@ use crate::components::format::{count, money, percent, signed_percent};
 use crate::components::table::{count_cell, ExportLink};
 use crate::components::{
     api_query, delta_text, filter_from_query, navigate_with, url_escape, ActiveRange, AppShell,
-    CategoryChart, Cell, ChartPanel, Column, KpiCard, ScatterChart, SeriesData, SeriesKind,
-    SortableTable,
+    CategoryChart, Cell, ChartPanel, Column, KpiCard, ScatterChart, Section, SeriesData,
+    SeriesKind, SortableTable,
 };
-use crate::dashboard::filter::DashboardFilter;
+use crate::dashboard::filter::Ranged;
 use crate::error::AppError;
-use crate::features::customers::api::{get_customer_group, get_customers_overview, PAGE_SIZE};
+use crate::features::customers::api::{
+    get_customer_group, get_customers_acquisition, get_customers_clusters, get_customers_cohorts,
+    get_customers_engagement, get_customers_rfm, get_customers_summary, PAGE_SIZE,
+};
 use crate::features::customers::types::{
-    CohortCell, CustomerGroup, CustomerKpis, CustomerPage, CustomerSort, CustomersOverview,
-    GroupKind,
+    AcquisitionMonth, Clustering, CohortCell, CustomerGroup, CustomerKpis, CustomerPage,
+    CustomerSort, CustomersCohorts, CustomersSummary, GroupKind, Rfm,
 };
 
 const CLUSTER_COLORS: [&str; 8] = [
@@ -37,15 +40,23 @@ struct DrillState {
 pub fn CustomersPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
-    let overview = Resource::new(move || filter.get(), get_customers_overview);
+    // Customer lists name customers, and acquisition and cohorts count every channel and
+    // country: none of them in an embed, whose filters are locked.
+    let embedded = crate::features::embed::ui::embedded();
+    // Each part of the page loads by itself, the cards first (see `Section`).
+    let summary = Resource::new(move || filter.get(), get_customers_summary);
+    let acquisition =
+        (!embedded).then(|| Resource::new(move || filter.get(), get_customers_acquisition));
+    let engagement = Resource::new(move || filter.get(), get_customers_engagement);
+    let rfm = Resource::new(move || filter.get(), get_customers_rfm);
+    let clusters = Resource::new(move || filter.get(), get_customers_clusters);
+    let cohorts = (!embedded).then(|| Resource::new(move || filter.get(), get_customers_cohorts));
     let active = expect_context::<ActiveRange>().0;
     Effect::new(move |_| {
-        if let Some(Ok(data)) = overview.get() {
+        if let Some(Ok(data)) = summary.get() {
             active.set(Some(data.range));
         }
     });
-    // Customer lists name customers: not in an embed.
-    let embedded = crate::features::embed::ui::embedded();
     let group = Memo::new(move |_| (!embedded).then(|| selected_group(&query.read())).flatten());
     let offset = RwSignal::new(0_i64);
     let sort = RwSignal::new(CustomerSort::NetRevenue);
@@ -68,18 +79,34 @@ pub fn CustomersPage() -> impl IntoView {
         <Title text="Customer Insights · StorePulse"/>
         <AppShell>
             <div class="page-head"><h1>"Customer Insights"</h1></div>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading customers…"</p> }>
-                {move || overview.get().map(|result| match result {
-                    Ok(data) => view! { <CustomersBody data filter=filter.get_untracked() drill/> }.into_any(),
-                    Err(err) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
-                })}
-            </Transition>
+            <Section what="customer figures" resource=summary view=|data| view! { <Headline data/> }/>
+            {acquisition.map(|acquisition| view! {
+                <Section what="acquisition" resource=acquisition view=|data| view! { <AcquisitionChart data/> }/>
+            })}
+            <Section what="engagement" resource=engagement class="two-columns" view=|data| view! {
+                <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.groups currency=data.currency.clone()/>
+                <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat currency=data.currency/>
+            }/>
+            <Section what="RFM segments" resource=rfm view={move |data: Ranged<Rfm>| {
+                let query_string = api_query(data.range, &filter.get_untracked());
+                view! {
+                    <RfmPanel data/>
+                    <DrillDown drill query_string/>
+                }
+            }}/>
+            <Section what="clusters" resource=clusters view=|data| view! { <ClustersPanel data/> }/>
+            {cohorts.map(|cohorts| view! {
+                <Section what="cohorts" resource=cohorts view=|data| view! { <CohortsPanel data/> }/>
+            })}
+            <Section what="countries" resource=summary view=|data| view! {
+                <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country currency=data.currency/>
+            }/>
         </AppShell>
     }
 }
 
 fn delta(
-    data: &CustomersOverview,
+    data: &CustomersSummary,
     pick: impl Fn(&CustomerKpis) -> Option<Decimal>,
     higher_is_good: bool,
 ) -> Option<(String, Option<bool>)> {
@@ -100,14 +127,9 @@ fn selected_group(query: &leptos_router::params::ParamsMap) -> Option<(GroupKind
 }
 
 #[component]
-fn CustomersBody(
-    data: CustomersOverview,
-    filter: DashboardFilter,
-    drill: DrillState,
-) -> impl IntoView {
+fn Headline(data: CustomersSummary) -> impl IntoView {
     let cur = data.currency.clone();
     let k = data.kpis.clone();
-    let query_string = api_query(data.range, &filter);
     let range_text = format!(
         "{} – {} · {} days · RFM as of {}",
         data.range.from.format("%-d %b %Y"),
@@ -139,26 +161,14 @@ fn CustomersBody(
             <KpiCard label="Days between orders" value=data.avg_days_between_orders.map(|v| format!("{:.1}", v)).unwrap_or_else(|| "—".into())
                 help="Average gap between consecutive orders of customers with 2 or more orders in the range"/>
         </section>
-        // Acquisition and cohorts count every channel and country: not in an embed, whose
-        // filters are locked.
-        {(!crate::features::embed::ui::embedded()).then(|| view! { <AcquisitionChart data=data.clone()/> })}
-        <div class="two-columns">
-            <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.engagement.clone() currency=cur.clone()/>
-            <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat.clone() currency=cur.clone()/>
-        </div>
-        <RfmPanel data=data.clone()/>
-        <DrillDown drill query_string=query_string.clone()/>
-        <ClustersPanel data=data.clone()/>
-        {(!crate::features::embed::ui::embedded()).then(|| view! { <CohortsPanel data=data.clone()/> })}
-        <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country.clone() currency=cur.clone()/>
     }
 }
 
 /// New customers per month with returning customers stacked on them.
 #[component]
-fn AcquisitionChart(data: CustomersOverview) -> impl IntoView {
+fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>) -> impl IntoView {
     let labels: Vec<String> = data
-        .acquisition
+        .rows
         .iter()
         .map(|m| {
             let l = m.month.format("%b %Y").to_string();
@@ -178,11 +188,7 @@ fn AcquisitionChart(data: CustomersOverview) -> impl IntoView {
                 name: "New (first order ever)".into(),
                 color: "#3b5bdb",
                 kind: SeriesKind::Bar,
-                values: data
-                    .acquisition
-                    .iter()
-                    .map(|m| m.new_customers as f64)
-                    .collect(),
+                values: data.rows.iter().map(|m| m.new_customers as f64).collect(),
                 stack: Some("customers"),
                 dashed: false,
             },
@@ -191,7 +197,7 @@ fn AcquisitionChart(data: CustomersOverview) -> impl IntoView {
                 color: "#94a3b8",
                 kind: SeriesKind::Bar,
                 values: data
-                    .acquisition
+                    .rows
                     .iter()
                     .map(|m| m.returning_customers as f64)
                     .collect(),
@@ -202,7 +208,7 @@ fn AcquisitionChart(data: CustomersOverview) -> impl IntoView {
         file_name: format!("acquisition-{}-{}", data.range.from, data.range.to),
     };
     let changes = data
-        .acquisition
+        .rows
         .iter()
         .map(|m| {
             format!(
@@ -267,10 +273,10 @@ fn GroupTable(
 
 /// The R × F grid (coloured by customers or revenue) and the segment table.
 #[component]
-fn RfmPanel(data: CustomersOverview) -> impl IntoView {
+fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
     let query = use_query_map();
     let by_revenue = RwSignal::new(false);
-    let grid = data.rfm.grid.clone();
+    let grid = data.rows.grid.clone();
     let max_customers = grid.iter().map(|c| c.customers).max().unwrap_or(0).max(1) as f64;
     let max_revenue = grid
         .iter()
@@ -278,7 +284,7 @@ fn RfmPanel(data: CustomersOverview) -> impl IntoView {
         .fold(0.0_f64, f64::max)
         .max(1.0);
     let cur = data.currency.clone();
-    let segments = data.rfm.segments.clone();
+    let segments = data.rows.segments.clone();
     let cur2 = cur.clone();
     view! {
         <section class="panel" aria-label="RFM segments">
@@ -444,9 +450,9 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
 
 /// Clusters: their labels and centroids, a scatter of customers, and the cross-table with segments.
 #[component]
-fn ClustersPanel(data: CustomersOverview) -> impl IntoView {
+fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
     let query = use_query_map();
-    let c = data.clustering.clone();
+    let c = data.rows.clone();
     let cur = data.currency.clone();
     let chart = ScatterChart {
         x_name: "Days since last order".into(),
@@ -543,12 +549,12 @@ fn ClustersPanel(data: CustomersOverview) -> impl IntoView {
 /// Retention heatmap (first-order month × months since), with a switch to revenue per customer,
 /// and lifetime value per cohort.
 #[component]
-fn CohortsPanel(data: CustomersOverview) -> impl IntoView {
+fn CohortsPanel(data: CustomersCohorts) -> impl IntoView {
     let query = use_query_map();
     let revenue = RwSignal::new(false);
-    let cells = data.cohorts.clone();
+    let cells = data.cells.clone();
     let max_months = cells.iter().map(|c| c.months_since).max().unwrap_or(0);
-    let sizes = data.cohort_sizes.clone();
+    let sizes = data.cohorts.clone();
     let cur = data.currency.clone();
     let max_revenue = cells
         .iter()

@@ -8,25 +8,56 @@ use crate::components::format::{chart_value, count, money, percent, signed_perce
 use crate::components::table::{count_cell, money_cell, ratio, share_cell, TablePanel};
 use crate::components::{
     api_query, delta_text, filter_from_query, navigate_with, ActiveRange, AppShell, CategoryChart,
-    Cell, ChartPanel, Column, KpiCard, SeriesData, SeriesKind,
+    Cell, ChartPanel, Column, KpiCard, Section, SeriesData, SeriesKind,
 };
-use crate::dashboard::filter::{DashboardFilter, Grain};
-use crate::error::AppError;
-use crate::features::sales::api::get_sales_overview;
+use crate::dashboard::filter::{DashboardFilter, DateRange, Grain, Ranged};
+use crate::features::sales::api::{
+    get_sales_breakdown, get_sales_categories, get_sales_concentration, get_sales_monthly,
+    get_sales_most_returned, get_sales_series, get_sales_summary, get_sales_top_customers,
+    get_sales_top_products,
+};
 use crate::features::sales::kpi::what_changed_text;
-use crate::features::sales::types::{BreakdownRow, SalesKpis, SalesOverview, WhatChanged};
+use crate::features::sales::types::{
+    BreakdownBy, BreakdownRow, Concentration, MonthRow, ReturnedProduct, SalesCategories,
+    SalesKpis, SalesSeries, SalesSummary, TopCustomer, TopProduct, WhatChanged,
+};
 
 #[component]
 pub fn SalesPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
-    let overview = Resource::new(move || filter.get(), get_sales_overview);
+    // Each part of the page loads by itself, the cards first (see `Section`).
+    let summary = Resource::new(move || filter.get(), get_sales_summary);
+    let series = Resource::new(move || filter.get(), get_sales_series);
+    let categories = Resource::new(move || filter.get(), get_sales_categories);
+    let countries = Resource::new(
+        move || filter.get(),
+        |f| get_sales_breakdown(f, BreakdownBy::Country),
+    );
+    let channels = Resource::new(
+        move || filter.get(),
+        |f| get_sales_breakdown(f, BreakdownBy::Channel),
+    );
+    let products = Resource::new(move || filter.get(), get_sales_top_products);
+    // Customer names stay out of embeds: there the part is not even asked for.
+    let customers = (!crate::features::embed::ui::embedded())
+        .then(|| Resource::new(move || filter.get(), get_sales_top_customers));
+    let concentration = Resource::new(move || filter.get(), get_sales_concentration);
+    let returned = Resource::new(move || filter.get(), get_sales_most_returned);
+    let monthly = Resource::new(move || filter.get(), get_sales_monthly);
     let active = expect_context::<ActiveRange>().0;
     Effect::new(move |_| {
-        if let Some(Ok(data)) = overview.get() {
+        if let Some(Ok(data)) = summary.get() {
             active.set(Some(data.range));
         }
     });
+    let export = move |path: &str, range: DateRange| {
+        let joiner = if path.contains('?') { '&' } else { '?' };
+        format!(
+            "/api/v1/sales/{path}{joiner}{}",
+            api_query(range, &filter.get_untracked())
+        )
+    };
 
     view! {
         <Title text="Sales · StorePulse"/>
@@ -34,24 +65,48 @@ pub fn SalesPage() -> impl IntoView {
             <div class="page-head">
                 <h1>"Sales"</h1>
             </div>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading sales…"</p> }>
-                {move || overview.get().map(|result| match result {
-                    Ok(data) => view! { <SalesBody data filter=filter.get_untracked()/> }.into_any(),
-                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            <Section what="sales figures" resource=summary
+                view=move |data| view! { <Headline data filter=filter.get_untracked()/> }/>
+            <Section what="the revenue chart" resource=series view=|data| view! { <RevenueChart data/> }/>
+            <Section what="categories" resource=categories class="two-columns" view=move |data: SalesCategories| {
+                let export = export("breakdown?by=category&format=csv", data.range);
+                view! {
+                    <CategoryChartPanel data=data.clone()/>
+                    <BreakdownTable title="By category" rows=data.rows currency=data.currency export/>
+                }
+            }/>
+            <div class="two-columns">
+                <Section what="countries" resource=countries view=move |data| view! {
+                    <BreakdownTable title="By country" rows=data.rows currency=data.currency
+                        export=export("breakdown?by=country&format=csv", data.range)/>
+                }/>
+                <Section what="channels" resource=channels view=move |data| view! {
+                    <BreakdownTable title="By channel" rows=data.rows currency=data.currency
+                        export=export("breakdown?by=channel&format=csv", data.range)/>
+                }/>
+            </div>
+            <div class="two-columns">
+                <Section what="top products" resource=products view=move |data| view! {
+                    <TopProductsTable export=export("top-products?format=csv&limit=1000", data.range) data/>
+                }/>
+                {customers.map(|customers| view! {
+                    <Section what="top customers" resource=customers view=move |data| view! {
+                        <TopCustomersTable export=export("top-customers?format=csv&limit=1000", data.range) data/>
+                    }/>
                 })}
-            </Transition>
+            </div>
+            <Section what="revenue concentration" resource=concentration
+                view=|data| view! { <ConcentrationPanel data/> }/>
+            <div class="two-columns">
+                <Section what="return rates" resource=series view=|data| view! { <ReturnRateChart data/> }/>
+                <Section what="returned products" resource=returned view=move |data| view! {
+                    <MostReturnedTable export=export("returns?format=csv", data.range) data/>
+                }/>
+            </div>
+            <Section what="months" resource=monthly view=move |data| view! {
+                <MonthlyTable export=export("monthly?format=csv", data.range) data/>
+            }/>
         </AppShell>
-    }
-}
-
-#[component]
-fn ErrorPanel(err: AppError) -> impl IntoView {
-    let login_hint = matches!(err, AppError::Unauthorized);
-    view! {
-        <div class="panel error-panel" role="alert">
-            <p>{err.to_string()}</p>
-            {login_hint.then(|| view! { <a class="button primary" href="/login?next=/sales">"Log in"</a> })}
-        </div>
     }
 }
 
@@ -82,7 +137,7 @@ fn x_name(grain: Grain) -> String {
 
 /// The change of one figure vs the comparison period, as card text.
 fn delta(
-    data: &SalesOverview,
+    data: &SalesSummary,
     pick: impl Fn(&SalesKpis) -> Option<Decimal>,
     higher_is_good: bool,
 ) -> Option<(String, Option<bool>)> {
@@ -96,7 +151,7 @@ fn delta(
 }
 
 #[component]
-fn SalesBody(data: SalesOverview, filter: DashboardFilter) -> impl IntoView {
+fn Headline(data: SalesSummary, filter: DashboardFilter) -> impl IntoView {
     let cur = data.currency.clone();
     let k = &data.kpis;
     let guest_note = k
@@ -132,7 +187,6 @@ fn SalesBody(data: SalesOverview, filter: DashboardFilter) -> impl IntoView {
             money(k.adjustments, &cur)
         )
     });
-    let query = api_query(data.range, &filter);
 
     view! {
         <p class="range-summary">
@@ -161,39 +215,14 @@ fn SalesBody(data: SalesOverview, filter: DashboardFilter) -> impl IntoView {
         {filter.category.len().gt(&1).then(|| view! {
             <p class="muted small">"With several categories selected, the order counts per bucket and per row (chart, monthly table, country and channel tables) count an order once per selected category it has lines in; the Orders card counts each order once."</p>
         })}
-        <RevenueChart data=data.clone()/>
         {data.what_changed.clone().map(|w| view! { <WhatChangedPanel w currency=cur.clone()/> })}
-        <div class="two-columns">
-            <CategoryChartPanel data=data.clone()/>
-            <BreakdownTable title="By category" rows=data.by_category.clone() currency=cur.clone()
-                export=format!("/api/v1/sales/breakdown?by=category&format=csv&{query}")/>
-        </div>
-        <div class="two-columns">
-            <BreakdownTable title="By country" rows=data.by_country.clone() currency=cur.clone()
-                export=format!("/api/v1/sales/breakdown?by=country&format=csv&{query}")/>
-            <BreakdownTable title="By channel" rows=data.by_channel.clone() currency=cur.clone()
-                export=format!("/api/v1/sales/breakdown?by=channel&format=csv&{query}")/>
-        </div>
-        <div class="two-columns">
-            <TopProductsTable data=data.clone() export=format!("/api/v1/sales/top-products?format=csv&limit=1000&{query}")/>
-            // Customer names stay out of embeds.
-            {(!crate::features::embed::ui::embedded()).then(|| view! {
-                <TopCustomersTable data=data.clone() export=format!("/api/v1/sales/top-customers?format=csv&limit=1000&{query}")/>
-            })}
-        </div>
-        <ConcentrationPanel data=data.clone()/>
-        <div class="two-columns">
-            <ReturnRateChart data=data.clone()/>
-            <MostReturnedTable data=data.clone() export=format!("/api/v1/sales/returns?format=csv&{query}")/>
-        </div>
-        <MonthlyTable data=data.clone() export=format!("/api/v1/sales/monthly?format=csv&{query}")/>
     }
 }
 
 /// Net and gross revenue, returns, and the comparison period's net revenue as a dashed line;
 /// the grain switch writes `grain=` into the URL.
 #[component]
-fn RevenueChart(data: SalesOverview) -> impl IntoView {
+fn RevenueChart(data: SalesSeries) -> impl IntoView {
     let query = use_query_map();
     let grain = data.grain;
     let mut series = vec![
@@ -202,7 +231,7 @@ fn RevenueChart(data: SalesOverview) -> impl IntoView {
             color: "#3b5bdb",
             kind: SeriesKind::Line,
             values: data
-                .series
+                .points
                 .iter()
                 .map(|p| chart_value(p.net_revenue))
                 .collect(),
@@ -214,7 +243,7 @@ fn RevenueChart(data: SalesOverview) -> impl IntoView {
             color: "#94a3b8",
             kind: SeriesKind::Line,
             values: data
-                .series
+                .points
                 .iter()
                 .map(|p| chart_value(p.gross_revenue))
                 .collect(),
@@ -225,7 +254,7 @@ fn RevenueChart(data: SalesOverview) -> impl IntoView {
             name: "Returns".into(),
             color: "#e8590c",
             kind: SeriesKind::Bar,
-            values: data.series.iter().map(|p| chart_value(p.returns)).collect(),
+            values: data.points.iter().map(|p| chart_value(p.returns)).collect(),
             stack: None,
             dashed: false,
         },
@@ -234,15 +263,15 @@ fn RevenueChart(data: SalesOverview) -> impl IntoView {
         series.push(SeriesData {
             name: format!(
                 "Net revenue, {} – {}",
-                comparison.range.from.format("%-d %b %Y"),
-                comparison.range.to.format("%-d %b %Y")
+                comparison.from.format("%-d %b %Y"),
+                comparison.to.format("%-d %b %Y")
             ),
             color: "#7c3aed",
             kind: SeriesKind::Line,
             values: data
-                .comparison_series
+                .comparison_points
                 .iter()
-                .take(data.series.len())
+                .take(data.points.len())
                 .map(|p| chart_value(p.net_revenue))
                 .collect(),
             stack: None,
@@ -251,7 +280,7 @@ fn RevenueChart(data: SalesOverview) -> impl IntoView {
     }
     let chart = CategoryChart {
         x_labels: data
-            .series
+            .points
             .iter()
             .map(|p| period_label(p.period, grain))
             .collect(),
@@ -278,13 +307,13 @@ fn RevenueChart(data: SalesOverview) -> impl IntoView {
 
 /// Net revenue per category over time (stacked), top categories and the rest as "Other".
 #[component]
-fn CategoryChartPanel(data: SalesOverview) -> impl IntoView {
+fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
     const COLORS: [&str; 7] = [
         "#3b5bdb", "#0ca678", "#f59f00", "#e8590c", "#ae3ec9", "#1098ad", "#868e96",
     ];
-    let periods: Vec<chrono::NaiveDate> = data.series.iter().map(|p| p.period).collect();
+    let periods = crate::dashboard::range::periods(&data.range, data.grain);
     let series = data
-        .by_category
+        .rows
         .iter()
         .enumerate()
         .map(|(i, row)| SeriesData {
@@ -294,7 +323,7 @@ fn CategoryChartPanel(data: SalesOverview) -> impl IntoView {
             values: periods
                 .iter()
                 .map(|period| {
-                    data.category_series
+                    data.series
                         .iter()
                         .find(|p| p.period == *period && p.category == row.key)
                         .map(|p| chart_value(p.net_revenue))
@@ -323,10 +352,10 @@ fn CategoryChartPanel(data: SalesOverview) -> impl IntoView {
 
 /// Return rate (returns / gross revenue) per bucket.
 #[component]
-fn ReturnRateChart(data: SalesOverview) -> impl IntoView {
+fn ReturnRateChart(data: SalesSeries) -> impl IntoView {
     let chart = CategoryChart {
         x_labels: data
-            .series
+            .points
             .iter()
             .map(|p| period_label(p.period, data.grain))
             .collect(),
@@ -337,7 +366,7 @@ fn ReturnRateChart(data: SalesOverview) -> impl IntoView {
             color: "#e8590c",
             kind: SeriesKind::Line,
             values: data
-                .series
+                .points
                 .iter()
                 .map(|p| {
                     if p.gross_revenue.is_zero() {
@@ -449,8 +478,8 @@ fn Waterfall(
 
 /// Top-10 share, the "x% of customers make 80%" figure and the Pareto curve.
 #[component]
-fn ConcentrationPanel(data: SalesOverview) -> impl IntoView {
-    let c = data.concentration.clone();
+fn ConcentrationPanel(data: Ranged<Concentration>) -> impl IntoView {
+    let c = data.rows;
     let headline = match (c.top10_share, c.customers_for_80) {
         (Some(top10), Some(for80)) => format!(
             "The top 10 customers make {} of net revenue; {} of customers ({} of {}) make 80% of identified customers' revenue.",
@@ -507,10 +536,10 @@ fn ConcentrationPanel(data: SalesOverview) -> impl IntoView {
 
 /// Revenue, orders and AOV per month, with the month-on-month change of net revenue.
 #[component]
-fn MonthlyTable(data: SalesOverview, export: String) -> impl IntoView {
+fn MonthlyTable(data: Ranged<Vec<MonthRow>>, export: String) -> impl IntoView {
     let cur = data.currency.clone();
     let rows = data
-        .monthly
+        .rows
         .iter()
         .map(|m| {
             let month = m.month.format("%b %Y").to_string();
@@ -541,7 +570,7 @@ fn MonthlyTable(data: SalesOverview, export: String) -> impl IntoView {
         })
         .collect();
     view! {
-        <TablePanel title=format!("By month ({cur})") export empty=data.monthly.is_empty()
+        <TablePanel title=format!("By month ({cur})") export empty=data.rows.is_empty()
             empty_message="No months in this range."
             columns=vec![
                 Column::text("Month").help("(partial): the range covers only part of the month"),
@@ -584,10 +613,10 @@ fn BreakdownTable(
 }
 
 #[component]
-fn TopProductsTable(data: SalesOverview, export: String) -> impl IntoView {
+fn TopProductsTable(data: Ranged<Vec<TopProduct>>, export: String) -> impl IntoView {
     let cur = data.currency.clone();
     let rows = data
-        .top_products
+        .rows
         .iter()
         .map(|p| {
             vec![
@@ -600,7 +629,7 @@ fn TopProductsTable(data: SalesOverview, export: String) -> impl IntoView {
         })
         .collect();
     view! {
-        <TablePanel title=format!("Top products ({cur})") export empty=data.top_products.is_empty()
+        <TablePanel title=format!("Top products ({cur})") export empty=data.rows.is_empty()
             empty_message="No sales in this range."
             columns=vec![Column::text("Product"), Column::number("Units"), Column::number("Orders"), Column::number("Net revenue"), Column::number("Share")]
             rows/>
@@ -608,10 +637,10 @@ fn TopProductsTable(data: SalesOverview, export: String) -> impl IntoView {
 }
 
 #[component]
-fn TopCustomersTable(data: SalesOverview, export: String) -> impl IntoView {
+fn TopCustomersTable(data: Ranged<Vec<TopCustomer>>, export: String) -> impl IntoView {
     let cur = data.currency.clone();
     let rows = data
-        .top_customers
+        .rows
         .iter()
         .map(|c| {
             vec![
@@ -625,7 +654,7 @@ fn TopCustomersTable(data: SalesOverview, export: String) -> impl IntoView {
         })
         .collect();
     view! {
-        <TablePanel title=format!("Top customers ({cur})") export empty=data.top_customers.is_empty()
+        <TablePanel title=format!("Top customers ({cur})") export empty=data.rows.is_empty()
             empty_message="No identified customers bought in this range."
             columns=vec![Column::text("Customer"), Column::text("Country"), Column::number("Orders"), Column::number("Net revenue"), Column::number("Share")]
             rows/>
@@ -633,10 +662,10 @@ fn TopCustomersTable(data: SalesOverview, export: String) -> impl IntoView {
 }
 
 #[component]
-fn MostReturnedTable(data: SalesOverview, export: String) -> impl IntoView {
+fn MostReturnedTable(data: Ranged<Vec<ReturnedProduct>>, export: String) -> impl IntoView {
     let cur = data.currency.clone();
     let rows = data
-        .most_returned
+        .rows
         .iter()
         .map(|p| {
             vec![
@@ -648,7 +677,7 @@ fn MostReturnedTable(data: SalesOverview, export: String) -> impl IntoView {
         })
         .collect();
     view! {
-        <TablePanel title=format!("Most-returned products ({cur})") export empty=data.most_returned.is_empty()
+        <TablePanel title=format!("Most-returned products ({cur})") export empty=data.rows.is_empty()
             empty_message="No returns in this range."
             columns=vec![
                 Column::text("Product"),

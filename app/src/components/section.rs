@@ -1,0 +1,69 @@
+//! One part of a dashboard that loads by itself. Each part reads its own resource (its own server
+//! function), so the first cards never wait for the slowest panel: the server streams each part
+//! as soon as its figures are ready (out-of-order streaming SSR) and the browser asks for each
+//! part separately when a filter changes.
+use leptos::prelude::*;
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::error::AppError;
+
+/// A dashboard part: a placeholder of its own size while it first loads; while a changed filter
+/// replaces its figures, the old ones stay dimmed under an "Updating…" veil and the part is
+/// `aria-busy`, so stale figures are never shown as current; a failure shows in its place.
+#[component]
+pub fn Section<T, F, V>(
+    /// What loads, for the placeholder and screen readers ("sales figures").
+    what: &'static str,
+    resource: Resource<Result<T, AppError>>,
+    /// Draws the part from its data.
+    view: F,
+    /// Extra classes of the part's box (e.g. `two-columns` for a pair of panels).
+    #[prop(optional)]
+    class: &'static str,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let pending = RwSignal::new(false);
+    view! {
+        <div class=format!("section {class}") class:busy=move || pending.get()
+            aria-busy=move || pending.get().to_string()>
+            <Transition set_pending=pending.write_only()
+                fallback=move || view! {
+                    <div class="panel placeholder" role="status">
+                        <p class="loading">{format!("Loading {what}…")}</p>
+                    </div>
+                }>
+                {move || {
+                    let view = view.clone();
+                    resource.get().map(move |result| match result {
+                        Ok(data) => view(data).into_any(),
+                        Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                    })
+                }}
+            </Transition>
+            {move || pending.get().then(|| view! {
+                <p class="busy-note" role="status">"Updating…"</p>
+            })}
+        </div>
+    }
+}
+
+/// A failed part: the error in words, and a way to log in again when the session ended.
+#[component]
+pub fn ErrorPanel(err: AppError) -> impl IntoView {
+    let login = matches!(err, AppError::Unauthorized).then(|| {
+        let here = leptos_router::hooks::use_location()
+            .pathname
+            .get_untracked();
+        view! { <a class="button primary" href=format!("/login?next={here}")>"Log in"</a> }
+    });
+    view! {
+        <div class="panel error-panel" role="alert">
+            <p>{err.to_string()}</p>
+            {login}
+        </div>
+    }
+}
