@@ -28,8 +28,7 @@ where
 {
     let pending = RwSignal::new(false);
     view! {
-        <div class=format!("section {class}") class:busy=move || pending.get()
-            aria-busy=move || pending.get().to_string()>
+        <Busy pending class>
             <Transition set_pending=pending.write_only()
                 fallback=move || view! {
                     <div class="panel placeholder" role="status">
@@ -44,6 +43,25 @@ where
                     })
                 }}
             </Transition>
+        </Busy>
+    }
+}
+
+/// The box of a part whose `<Transition set_pending=…>` sets `pending`: while it is true the
+/// part's old content is dimmed under an "Updating…" note and the box is `aria-busy`. For parts
+/// whose resource does not fit `Section` (a drill-down that may be empty, a list inside a panel).
+#[component]
+pub fn Busy(
+    pending: RwSignal<bool>,
+    /// Extra classes of the box.
+    #[prop(optional)]
+    class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class=format!("section {class}") class:busy=move || pending.get()
+            aria-busy=move || pending.get().to_string()>
+            {children()}
             {move || pending.get().then(|| view! {
                 <p class="busy-note" role="status">"Updating…"</p>
             })}

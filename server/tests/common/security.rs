@@ -248,6 +248,12 @@ pub fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
         ),
         (
             "get",
+            format!("/fn/get_inventory_premium?{sales_filter}"),
+            "",
+            Reads(Dashboard::Inventory),
+        ),
+        (
+            "get",
             format!("/fn/get_pricing_overview?{sales_filter}"),
             "",
             Reads(Dashboard::Inventory),

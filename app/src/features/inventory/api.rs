@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use super::types::{
-    DecisionRequest, InventoryOverview, MarketSignal, PricingDecision, PricingOverview,
-    ProductDetail, SignalFilter,
+    DecisionRequest, InventoryOverview, MarketSignal, PremiumProducts, PricingDecision,
+    PricingOverview, ProductDetail, SignalFilter,
 };
 use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
@@ -16,7 +16,7 @@ use crate::features::embed::types::Dashboard;
 #[cfg(feature = "ssr")]
 use crate::guard;
 
-/// Stock cards, the product table, ABC, turnover by category and premium products.
+/// Stock cards, the product table, ABC and turnover by category.
 #[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_overview(
@@ -24,6 +24,26 @@ pub async fn get_inventory_overview(
 ) -> Result<InventoryOverview, AppError> {
     guard::dashboard(Dashboard::Inventory, filter, |state, scope| async move {
         super::service::inventory(&state, &scope.filter).await
+    })
+    .await
+}
+
+/// Premium products: top sellers bought by few customers.
+#[server(prefix = "/fn", endpoint = "get_inventory_premium", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_inventory_premium(
+    #[server(default)] filter: DashboardFilter,
+) -> Result<PremiumProducts, AppError> {
+    guard::dashboard(Dashboard::Inventory, filter, |state, scope| async move {
+        let (range, products) = super::service::premium_products(&state, &scope.filter).await?;
+        let stock = state.inventory.stock;
+        Ok(PremiumProducts {
+            range,
+            currency: state.currency.clone(),
+            revenue_share: stock.premium_revenue_share,
+            customer_share: stock.premium_customer_share,
+            products,
+        })
     })
     .await
 }

@@ -116,13 +116,12 @@ pub async fn premium_products(
     Ok((range, premium))
 }
 
-/// The inventory half of the page: the stock sections and premium products.
+/// The stock sections of the page: cards, product table, ABC and turnover.
 pub async fn inventory(
     state: &AppState,
     filter: &DashboardFilter,
 ) -> Result<InventoryOverview, AppError> {
     let (range, products) = products(state, filter).await?;
-    let (_, premium) = premium_products(state, filter).await?;
     let settings = state.inventory;
     Ok(InventoryOverview {
         range,
@@ -130,7 +129,6 @@ pub async fn inventory(
         cards: kpi::cards(&products, &settings.stock),
         abc_pareto: kpi::abc_pareto(&products),
         turnover_by_category: kpi::turnover_by_category(&products),
-        premium,
         products: products.to_vec(),
         settings,
         currency: state.currency.clone(),
@@ -193,6 +191,7 @@ pub async fn pricing(
         .get_or_compute(&state.pool, "inventory.pricing", &(filter, range), async {
             let settings = state.inventory.pricing;
             Ok(PricingOverview {
+                range,
                 as_of: range.to,
                 products: price_rows(&state.pool, &settings, range.to, &products).await?,
                 settings,

@@ -282,9 +282,20 @@ pub struct InventoryOverview {
     /// Cumulative share of net revenue against the share of products, best sellers first.
     pub abc_pareto: Vec<AbcPoint>,
     pub turnover_by_category: Vec<CategoryTurnover>,
-    pub premium: Vec<PremiumProduct>,
     pub settings: InventorySettings,
     pub currency: String,
+}
+
+/// The premium products of a range, with the thresholds that pick them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PremiumProducts {
+    pub range: DateRange,
+    pub currency: String,
+    /// Top sellers: products up to this share of net revenue (0–1).
+    pub revenue_share: f64,
+    /// Bought by at most this share of the range's customers (0–1).
+    pub customer_share: f64,
+    pub products: Vec<PremiumProduct>,
 }
 
 /// One day of a product's stock and sales.
@@ -543,6 +554,8 @@ pub struct SignalFilter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PricingOverview {
+    /// The range the filter resolved to (its sales set the demand figures).
+    pub range: DateRange,
     pub as_of: NaiveDate,
     pub products: Vec<ProductPricing>,
     pub settings: PricingSettings,

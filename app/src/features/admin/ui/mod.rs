@@ -1,5 +1,7 @@
 //! Admin pages: users, API tokens, the audit log, embeds; and every user's own account page.
 use leptos::prelude::*;
+
+use crate::components::ErrorPanel;
 use leptos_meta::Title;
 
 mod users;
@@ -117,7 +119,7 @@ pub fn TokensPage() -> impl IntoView {
                             </table>
                         </section>
                     }.into_any(),
-                    Err(e) => view! { <div class="panel error-panel" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                    Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                 })}
             </Transition>
         </AppShell>
@@ -192,7 +194,7 @@ pub fn AuditPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     }
-                    Err(e) => view! { <div class="panel error-panel" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                    Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                 })}
             </Transition>
         </AppShell>
@@ -470,7 +472,7 @@ pub fn EmbedsPage() -> impl IntoView {
                 {move || embeds.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No embeds yet."</p> }.into_any(),
                     Ok(list) => list.into_iter().map(|d| view! { <EmbedCard detail=d form revoke rotate/> }).collect_view().into_any(),
-                    Err(e) => view! { <div class="panel error-panel" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                    Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                 })}
             </Transition>
         </AppShell>

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::ErrorPanel;
 use leptos_meta::Title;
 
 use crate::components::AppShell;
@@ -129,7 +131,7 @@ pub fn UsersPage() -> impl IntoView {
                             </table>
                         </section>
                     }.into_any(),
-                    Err(err) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err=err/> }.into_any(),
                 })}
             </Transition>
         </AppShell>

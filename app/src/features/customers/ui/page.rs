@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::ErrorPanel;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use rust_decimal::prelude::ToPrimitive;
@@ -386,7 +388,7 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
                         <section class="panel" aria-label="Customers in the group"><p class="muted">"Listing customers takes the analyst role."</p>
                         <button type="button" class="button ghost small" on:click=close>"Close"</button></section>
                     }.into_any(),
-                    Err(err) => view! { <section class="panel error-panel" role="alert"><p>{err.to_string()}</p></section> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err=err/> }.into_any(),
                     Ok(p) => {
                         let export = format!("/api/v1/customers/segment/{}/{}?format=csv&{query_string}", p.kind.key(), url_escape(&p.id));
                         let shown_to = (p.offset + p.rows.len() as i64).min(p.total);

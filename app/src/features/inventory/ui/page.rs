@@ -11,11 +11,13 @@ use super::signals::SignalsPanel;
 use super::state::{PageState, SignalsChanged};
 use super::stock::{abc_chart, turnover_chart, PremiumTable, ProductTable};
 use crate::components::format::{count, money};
-use crate::components::{api_query, filter_from_query, ActiveRange, AppShell, ChartPanel, KpiCard};
+use crate::components::{
+    api_query, filter_from_query, ActiveRange, AppShell, ChartPanel, KpiCard, Section,
+};
 use crate::features::auth::types::Role;
 use crate::features::inventory::api::{
-    get_decisions, get_inventory_overview, get_pricing_overview, get_product_detail, get_signals,
-    AcknowledgeSignal, DecidePrice, RecomputeSignals,
+    get_decisions, get_inventory_overview, get_inventory_premium, get_pricing_overview,
+    get_product_detail, get_signals, AcknowledgeSignal, DecidePrice, RecomputeSignals,
 };
 use crate::features::inventory::types::{InventoryOverview, SignalFilter};
 
@@ -43,6 +45,10 @@ pub fn InventoryPage() -> impl IntoView {
     let overview = Resource::new(
         move || (filter.get(), version()),
         |(f, _)| get_inventory_overview(f),
+    );
+    let premium = Resource::new(
+        move || (filter.get(), version()),
+        |(f, _)| get_inventory_premium(f),
     );
     let pricing = Resource::new(
         move || (filter.get(), version()),
@@ -87,12 +93,17 @@ pub fn InventoryPage() -> impl IntoView {
             active.set(Some(data.range));
         }
     });
+    let currency = Signal::derive(move || {
+        pricing
+            .get()
+            .and_then(Result::ok)
+            .map(|p| p.currency)
+            .unwrap_or_default()
+    });
     let state = PageState {
         filter,
         product,
         detail,
-        pricing,
-        decisions,
         signals,
         decide,
         acknowledge,
@@ -103,25 +114,45 @@ pub fn InventoryPage() -> impl IntoView {
         <Title text="Inventory & Pricing · StorePulse"/>
         <AppShell>
             <div class="page-head"><h1>"Inventory & Pricing"</h1></div>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading stock and prices…"</p> }>
-                {move || overview.get().map(|result| match result {
-                    Ok(data) => view! { <InventoryBody data state/> }.into_any(),
-                    Err(err) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
-                })}
-            </Transition>
+            // Each part loads by itself (see `Section`); the stock parts share one resource.
+            <Section what="stock figures" resource=overview view=|data| view! { <StockCards data/> }/>
+            {(!embedded).then(|| view! { <SignalsPanel state/> })}
+            <Section what="products" resource=overview view=move |data: InventoryOverview| {
+                let export = format!(
+                    "/api/v1/products?{}&format=csv",
+                    api_query(data.range, &filter.get_untracked())
+                );
+                view! { <ProductTable data export state/> }
+            }/>
+            {(!embedded).then(|| view! { <ProductDrill state/> })}
+            <Section what="ABC and turnover" resource=overview class="two-columns" view=|data: InventoryOverview| view! {
+                <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products"
+                    empty_message="No sales in this range." chart=abc_chart(&data)>
+                    <p class="muted chart-note">"A: products up to 80% of net revenue, B: to 95%, C: the rest."</p>
+                </ChartPanel>
+                <ChartPanel id="turnover-category" title="Turnover by category"
+                    empty_message="No stock or sales in this range." chart=turnover_chart(&data)/>
+            }/>
+            <Section what="premium products" resource=premium view=move |data| view! {
+                <PremiumTable data filter=filter.get_untracked()/>
+            }/>
+            <Section what="price recommendations" resource=pricing view=move |data| view! {
+                <PricingTable data state/>
+            }/>
+            {(!embedded).then(|| view! {
+                <Section what="decisions" resource=decisions view=move |list| view! {
+                    <DecisionLog list currency=currency.get()/>
+                }/>
+            })}
         </AppShell>
     }
 }
 
+/// The stock cards, as of the range end.
 #[component]
-fn InventoryBody(data: InventoryOverview, state: PageState) -> impl IntoView {
-    use crate::features::embed::ui::embedded;
+fn StockCards(data: InventoryOverview) -> impl IntoView {
     let c = &data.cards;
     let cur = data.currency.clone();
-    let export = format!(
-        "/api/v1/products?{}&format=csv",
-        api_query(data.range, &state.filter.get_untracked())
-    );
     let untracked_note = (c.products_untracked > 0).then(|| {
         format!(
             "{} products have no stock figures (no snapshot or on-hand count) and are left out.",
@@ -148,19 +179,5 @@ fn InventoryBody(data: InventoryOverview, state: PageState) -> impl IntoView {
             <KpiCard label="Overstock" value=money(c.overstock_value, &cur)
                 note=Some(format!("at cost; units beyond {:.0} days of cover", data.settings.stock.overstock_days))/>
         </section>
-        {(!embedded()).then(|| view! { <SignalsPanel state/> })}
-        <ProductTable data=data.clone() export state/>
-        {(!embedded()).then(|| view! { <ProductDrill state/> })}
-        <div class="two-columns">
-            <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products"
-                empty_message="No sales in this range." chart=abc_chart(&data)>
-                <p class="muted chart-note">"A: products up to 80% of net revenue, B: to 95%, C: the rest."</p>
-            </ChartPanel>
-            <ChartPanel id="turnover-category" title="Turnover by category"
-                empty_message="No stock or sales in this range." chart=turnover_chart(&data)/>
-        </div>
-        <PremiumTable data=data.clone() filter=state.filter.get_untracked()/>
-        <PricingTable state range=data.range/>
-        {(!embedded()).then(|| view! { <DecisionLog state currency=data.currency.clone()/> })}
     }
 }

@@ -12,7 +12,7 @@ use crate::components::{api_query, Cell, Column};
 use crate::features::inventory::api::DecidePrice;
 use crate::features::inventory::kpi;
 use crate::features::inventory::types::{
-    DecisionAction, DecisionRequest, PricingDecision, ProductPricing,
+    DecisionAction, DecisionRequest, PricingDecision, PricingOverview, ProductPricing,
 };
 
 #[component]
@@ -132,94 +132,108 @@ pub(super) fn RecommendationPanel(
 }
 
 #[component]
-pub(super) fn PricingTable(
-    state: PageState,
-    range: crate::dashboard::filter::DateRange,
-) -> impl IntoView {
+pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl IntoView {
+    let cur = data.currency.clone();
+    let changes = data
+        .products
+        .iter()
+        .filter(|p| p.recommendation.recommended_price.is_some())
+        .count();
+    let rows: Vec<Vec<Cell>> = data
+        .products
+        .iter()
+        .map(|p| {
+            let r = &p.recommendation;
+            let e = &p.elasticity;
+            let profit_change = match (&r.current, &r.expected) {
+                (Some(a), Some(b)) => Some(b.weekly_profit - a.weekly_profit),
+                _ => None,
+            };
+            vec![
+                Cell::text(p.sku.clone()),
+                Cell::text(p.name.clone()),
+                money_cell(r.current_price, &cur),
+                Cell::number(
+                    opt_money(p.position.cheapest, &cur),
+                    p.position.cheapest.and_then(|v| v.to_f64()),
+                ),
+                Cell::number(
+                    p.position
+                        .rank
+                        .map(|r| format!("{r} of {}", p.position.competitors + 1))
+                        .unwrap_or_else(|| "—".into()),
+                    p.position.rank.map(|r| r as f64),
+                ),
+                Cell::number(
+                    p.position
+                        .price_index
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    p.position.price_index.and_then(|i| i.to_f64()),
+                ),
+                Cell::number(
+                    match (e.estimate, e.std_error) {
+                        (Some(v), Some(se)) => format!("{v:.2} ± {se:.2}"),
+                        _ => "—".into(),
+                    },
+                    e.estimate,
+                ),
+                count_cell(e.weeks),
+                Cell::number(
+                    opt_money(r.recommended_price, &cur),
+                    r.recommended_price.and_then(|v| v.to_f64()),
+                ),
+                Cell::number(
+                    profit_change
+                        .map(|v| signed_money(v, &cur))
+                        .unwrap_or_else(|| "—".into()),
+                    profit_change.and_then(|v| v.to_f64()),
+                ),
+                Cell::text(r.reason.clone()),
+            ]
+        })
+        .collect();
+    let export = format!(
+        "/api/v1/pricing/recommendations?{}&format=csv",
+        api_query(data.range, &state.filter.get_untracked())
+    );
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading prices…"</p> }>
-            {move || state.pricing.get().map(|r| match r {
-                Err(err) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
-                Ok(data) => {
-                    let cur = data.currency.clone();
-                    let changes = data.products.iter().filter(|p| p.recommendation.recommended_price.is_some()).count();
-                    let rows: Vec<Vec<Cell>> = data.products.iter().map(|p| {
-                        let r = &p.recommendation;
-                        let e = &p.elasticity;
-                        let profit_change = match (&r.current, &r.expected) {
-                            (Some(a), Some(b)) => Some(b.weekly_profit - a.weekly_profit),
-                            _ => None,
-                        };
-                        vec![
-                            Cell::text(p.sku.clone()),
-                            Cell::text(p.name.clone()),
-                            money_cell(r.current_price, &cur),
-                            Cell::number(opt_money(p.position.cheapest, &cur), p.position.cheapest.and_then(|v| v.to_f64())),
-                            Cell::number(p.position.rank.map(|r| format!("{r} of {}", p.position.competitors + 1)).unwrap_or_else(|| "—".into()), p.position.rank.map(|r| r as f64)),
-                            Cell::number(p.position.price_index.map(|i| i.to_string()).unwrap_or_else(|| "—".into()), p.position.price_index.and_then(|i| i.to_f64())),
-                            Cell::number(match (e.estimate, e.std_error) {
-                                (Some(v), Some(se)) => format!("{v:.2} ± {se:.2}"),
-                                _ => "—".into(),
-                            }, e.estimate),
-                            count_cell(e.weeks),
-                            Cell::number(opt_money(r.recommended_price, &cur), r.recommended_price.and_then(|v| v.to_f64())),
-                            Cell::number(profit_change.map(|v| signed_money(v, &cur)).unwrap_or_else(|| "—".into()), profit_change.and_then(|v| v.to_f64())),
-                            Cell::text(r.reason.clone()),
-                        ]
-                    }).collect();
-                    let export = format!(
-                        "/api/v1/pricing/recommendations?{}&format=csv",
-                        api_query(range, &state.filter.get_untracked())
-                    );
-                    view! {
-                        <TablePanel
-                            title=format!("Price recommendations ({changes} changes suggested)")
-                            export
-                            empty=rows.is_empty()
-                            empty_message="No products."
-                            columns=vec![
-                                Column::text("SKU"),
-                                Column::text("Product"),
-                                Column::number("Our price"),
-                                Column::number("Cheapest competitor").help("Latest in-stock observation of the last 30 days, shipping included"),
-                                Column::number("Our rank"),
-                                Column::number("Price index").help("Our price / average competitor price × 100"),
-                                Column::number("Elasticity").help("Slope of ln(weekly units) on ln(weekly price), ± standard error"),
-                                Column::number("Weeks"),
-                                Column::number("Recommended"),
-                                Column::number("Profit / week").help("Expected change in weekly profit at the recommended price"),
-                                Column::text("Reason"),
-                            ]
-                            rows
-                        />
-                    }.into_any()
-                }
-            })}
-        </Transition>
+        <TablePanel
+            title=format!("Price recommendations ({changes} changes suggested)")
+            export
+            empty=rows.is_empty()
+            empty_message="No products."
+            columns=vec![
+                Column::text("SKU"),
+                Column::text("Product"),
+                Column::number("Our price"),
+                Column::number("Cheapest competitor").help("Latest in-stock observation of the last 30 days, shipping included"),
+                Column::number("Our rank"),
+                Column::number("Price index").help("Our price / average competitor price × 100"),
+                Column::number("Elasticity").help("Slope of ln(weekly units) on ln(weekly price), ± standard error"),
+                Column::number("Weeks"),
+                Column::number("Recommended"),
+                Column::number("Profit / week").help("Expected change in weekly profit at the recommended price"),
+                Column::text("Reason"),
+            ]
+            rows
+        />
     }
 }
 
+/// The decisions, newest first.
 #[component]
-pub(super) fn DecisionLog(state: PageState, currency: String) -> impl IntoView {
+pub(super) fn DecisionLog(list: Vec<PricingDecision>, currency: String) -> impl IntoView {
+    let rows: Vec<Vec<Cell>> = list.iter().map(|d| decision_row(d, &currency)).collect();
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading decisions…"</p> }>
-            {move || state.decisions.get().map(|r| match r {
-                Err(err) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
-                Ok(list) => {
-                    let rows: Vec<Vec<Cell>> = list.iter().map(|d| decision_row(d, &currency)).collect();
-                    view! {
-                        <TablePanel
-                            title="Decision log"
-                            export="/api/v1/decisions?format=csv".to_string()
-                            empty=rows.is_empty()
-                            empty_message="No pricing decisions yet."
-                            columns=decision_columns()
-                            rows
-                        />
-                    }.into_any()
-                }
-            })}
-        </Transition>
+        <TablePanel
+            title="Decision log"
+            export="/api/v1/decisions?format=csv".to_string()
+            empty=rows.is_empty()
+            empty_message="No pricing decisions yet."
+            columns=decision_columns()
+            rows
+        />
     }
 }
 

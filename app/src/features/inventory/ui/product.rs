@@ -8,23 +8,27 @@ use super::pricing::{decision_columns, decision_row, RecommendationPanel};
 use super::state::PageState;
 use crate::components::format::count;
 use crate::components::{
-    CategoryChart, ChartPanel, ScatterChart, SeriesData, SeriesKind, SortableTable,
+    Busy, CategoryChart, ChartPanel, ErrorPanel, ScatterChart, SeriesData, SeriesKind,
+    SortableTable,
 };
 use crate::features::inventory::types::ProductDetail;
 
 #[component]
 pub(super) fn ProductDrill(state: PageState) -> impl IntoView {
+    let pending = RwSignal::new(false);
     view! {
         <div id="product">
-            <Transition fallback=|| view! { <p class="loading">"Loading the product…"</p> }>
-                {move || state.detail.get().map(|d| match d {
-                    None => view! {
-                        <section class="panel"><p class="muted">"Choose a product above (or open one from a signal) to see its stock, demand curve, competitors and price recommendation."</p></section>
-                    }.into_any(),
-                    Some(Err(err)) => view! { <div class="panel error-panel" role="alert"><p>{err.to_string()}</p></div> }.into_any(),
-                    Some(Ok(detail)) => view! { <ProductDetailView detail state/> }.into_any(),
-                })}
-            </Transition>
+            <Busy pending>
+                <Transition set_pending=pending.write_only() fallback=|| view! { <p class="loading">"Loading the product…"</p> }>
+                    {move || state.detail.get().map(|d| match d {
+                        None => view! {
+                            <section class="panel"><p class="muted">"Choose a product above (or open one from a signal) to see its stock, demand curve, competitors and price recommendation."</p></section>
+                        }.into_any(),
+                        Some(Err(err)) => view! { <ErrorPanel err/> }.into_any(),
+                        Some(Ok(detail)) => view! { <ProductDetailView detail state/> }.into_any(),
+                    })}
+                </Transition>
+            </Busy>
         </div>
     }
 }

@@ -4,9 +4,7 @@ use leptos::prelude::*;
 use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
 use crate::features::inventory::api::{AcknowledgeSignal, DecidePrice, RecomputeSignals};
-use crate::features::inventory::types::{
-    MarketSignal, PricingDecision, PricingOverview, ProductDetail,
-};
+use crate::features::inventory::types::{MarketSignal, ProductDetail};
 
 /// Bumped after every decision or acknowledgement: the page's resources and the header badge
 /// refetch.
@@ -20,8 +18,6 @@ pub(super) struct PageState {
     pub(super) filter: Memo<DashboardFilter>,
     pub(super) product: Memo<Option<i64>>,
     pub(super) detail: Resource<Option<Result<ProductDetail, AppError>>>,
-    pub(super) pricing: Resource<Result<PricingOverview, AppError>>,
-    pub(super) decisions: Resource<Result<Vec<PricingDecision>, AppError>>,
     pub(super) signals: Resource<Result<Vec<MarketSignal>, AppError>>,
     pub(super) decide: ServerAction<DecidePrice>,
     pub(super) acknowledge: ServerAction<AcknowledgeSignal>,

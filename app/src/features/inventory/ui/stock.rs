@@ -9,7 +9,7 @@ use crate::components::{
     api_query, navigate_with, CategoryChart, Cell, Column, SeriesData, SeriesKind, SortableTable,
 };
 use crate::dashboard::filter::DashboardFilter;
-use crate::features::inventory::types::{InventoryOverview, StockStatus};
+use crate::features::inventory::types::{InventoryOverview, PremiumProducts, StockStatus};
 
 #[component]
 pub(super) fn ProductTable(
@@ -182,11 +182,10 @@ pub(super) fn turnover_chart(data: &InventoryOverview) -> CategoryChart {
 }
 
 #[component]
-pub(super) fn PremiumTable(data: InventoryOverview, filter: DashboardFilter) -> impl IntoView {
+pub(super) fn PremiumTable(data: PremiumProducts, filter: DashboardFilter) -> impl IntoView {
     let cur = data.currency.clone();
-    let s = data.settings.stock;
     let rows: Vec<Vec<Cell>> = data
-        .premium
+        .products
         .iter()
         .map(|p| {
             vec![
@@ -207,8 +206,8 @@ pub(super) fn PremiumTable(data: InventoryOverview, filter: DashboardFilter) -> 
         <TablePanel
             title=format!(
                 "Premium products: top {:.0}% by revenue, bought by ≤ {:.0}% of customers",
-                s.premium_revenue_share * 100.0,
-                s.premium_customer_share * 100.0
+                data.revenue_share * 100.0,
+                data.customer_share * 100.0
             )
             export
             empty=rows.is_empty()
