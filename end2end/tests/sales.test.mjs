@@ -204,6 +204,35 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
   await page.close();
 });
 
+test('every part of the page shows that it is updating while a changed filter reloads it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+  await page.goto(`${baseUrl}/login?next=/sales%3Ffrom%3D2026-06-01%26to%3D2026-06-30`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('Email').fill('viewer@storepulse.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/from=2026-06-01/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForSelector('#revenue-chart canvas');
+  const before = await kpi(page, 'Gross revenue');
+  const parts = await page.locator('.section').count();
+  assert.ok(parts >= 10, `the page is made of its parts (${parts})`);
+  // A slow network holds every part's new figures back: each part says it is updating and its
+  // old figures are not presented as current.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 1500, downloadThroughput: -1, uploadThroughput: -1 });
+  await page.getByLabel('From date').fill('2026-06-16');
+  await page.waitForURL(/from=2026-06-16/);
+  await page.waitForFunction((n) => document.querySelectorAll('.section.busy[aria-busy="true"]').length === n, parts);
+  assert.equal(await page.locator('.section.busy .busy-note', { hasText: 'Updating…' }).count(), parts);
+  assert.equal(await kpi(page, 'Gross revenue'), before, 'the old figures stay, dimmed, until the new ones come');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await page.waitForFunction(() => document.querySelectorAll('.section.busy').length === 0);
+  assert.equal(await kpi(page, 'Gross revenue'), expected('2026-06-16', '2026-07-01').gross);
+  assert.equal(await page.locator('.busy-note').count(), 0);
+  await page.close();
+});
+
 test('an admin sees the Users page; a wrong password is refused with a message', async () => {
   const page = await browser.newPage({ reducedMotion: 'reduce' });
   await page.goto(`${baseUrl}/login`);

@@ -413,3 +413,27 @@ async fn metrics_behind_a_proxy_go_by_the_client_address(pool: PgPool) {
     assert_eq!(from("203.0.113.7").await.unwrap().status(), 403);
     assert_eq!(from("127.0.0.1").await.unwrap().status(), 200);
 }
+
+/// Pages stream part by part (out-of-order streaming SSR): the shell with each part's
+/// placeholder is sent first and the parts follow as their figures are ready, so the first cards
+/// never wait for the slowest panel.
+#[sqlx::test(migrations = false)]
+async fn pages_stream_their_parts(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.client_as(VIEWER).await;
+    for (page, placeholder) in [
+        ("/sales", "Loading sales figures…"),
+        ("/customers", "Loading customer figures…"),
+        ("/inventory", "Loading stock figures…"),
+    ] {
+        let response = viewer.get(app.url(page)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{page}");
+        let body = response.text().await.unwrap();
+        let shell = body.find(placeholder);
+        let cards = body.find("class=\"kpi-card\"");
+        assert!(
+            matches!((shell, cards), (Some(s), Some(c)) if s < c),
+            "{page}: the placeholder, then the cards streamed after it"
+        );
+    }
+}
