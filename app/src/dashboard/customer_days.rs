@@ -23,14 +23,14 @@ use super::filter::{DashboardFilter, DateRange};
 
 /// One customer's sums over a range (`customers::customer_facts` adds the scores).
 pub struct Summed {
-    pub(super) customer_id: i64,
-    pub(super) orders: i64,
-    pub(super) gross: Decimal,
-    pub(super) net: Decimal,
-    pub(super) first_order: NaiveDate,
-    pub(super) first_day: NaiveDate,
-    pub(super) last_day: NaiveDate,
-    pub(super) country: Option<String>,
+    pub customer_id: i64,
+    pub orders: i64,
+    pub gross: Decimal,
+    pub net: Decimal,
+    pub first_order: NaiveDate,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub country: Option<String>,
 }
 
 /// Changes of more days than this load the copy whole (streamed) rather than day by day.

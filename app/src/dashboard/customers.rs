@@ -37,27 +37,46 @@ pub struct CustomerFacts {
     pub days_between_orders: i64,
 }
 
-/// Every customer who bought in the range and slice, largest net revenue first. Without a
-/// category filter the sums come from the in-memory copy of `daily_customer_sales`
+/// The sums of every customer who bought in the range and slice, in no particular order.
+/// Without a category filter they come from the in-memory copy of `daily_customer_sales`
 /// (`customer_days`); a category (a line-level dimension the rollup does not keep) sums the
-/// order lines in SQL. The quintile scores are ranks computed here (a sort of a few hundred
-/// thousand numbers takes milliseconds, where SQL rank windows over numeric sort on disk).
+/// order lines in SQL.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn customer_sums(
+    pool: &sqlx::PgPool,
+    days: &CustomerDays,
+    range: DateRange,
+    filter: &DashboardFilter,
+) -> sqlx::Result<Vec<Summed>> {
+    if filter.category.is_empty() {
+        days.summed(pool, range, filter).await
+    } else {
+        by_category(pool, range, filter).await
+    }
+}
+
+/// Every customer who bought in the range and slice with RFM scores, largest net revenue
+/// first: `customer_sums`, then `score`.
 pub async fn customer_facts(
     pool: &sqlx::PgPool,
     days: &CustomerDays,
     range: DateRange,
     filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<CustomerFacts>> {
-    let rows = if filter.category.is_empty() {
-        days.summed(pool, range, filter).await?
-    } else {
-        by_category(pool, range, filter).await?
-    };
+    Ok(score(
+        &customer_sums(pool, days, range, filter).await?,
+        range,
+    ))
+}
+
+/// The customers of `sums` with RFM scores as of the range end, largest net revenue first. The
+/// quintile scores are ranks computed here (a sort of a few hundred thousand numbers takes
+/// milliseconds, where SQL rank windows over numeric sort on disk).
+pub fn score(sums: &[Summed], range: DateRange) -> Vec<CustomerFacts> {
     let started = std::time::Instant::now();
-    let scored = scored(rows, range.to);
+    let scored = scored(sums, range.to);
     tracing::debug!(secs = started.elapsed().as_secs_f64(), "customers scored");
-    Ok(scored)
+    scored
 }
 
 /// The sums of `customer_facts` under a category filter, from the order lines: per customer
@@ -117,12 +136,12 @@ async fn by_category(
 
 /// Adds the RFM quintile scores (as of `as_of`) and orders the customers by net revenue, largest
 /// first (ties by id).
-fn scored(rows: Vec<Summed>, as_of: NaiveDate) -> Vec<CustomerFacts> {
-    let r = quintiles(&rows, |c| c.last_day);
-    let f = quintiles(&rows, |c| c.orders);
-    let m = quintiles(&rows, |c| c.net);
+fn scored(rows: &[Summed], as_of: NaiveDate) -> Vec<CustomerFacts> {
+    let r = quintiles(rows, |c| c.last_day);
+    let f = quintiles(rows, |c| c.orders);
+    let m = quintiles(rows, |c| c.net);
     let mut facts: Vec<CustomerFacts> = rows
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, c)| CustomerFacts {
             customer_id: c.customer_id,
@@ -135,7 +154,7 @@ fn scored(rows: Vec<Summed>, as_of: NaiveDate) -> Vec<CustomerFacts> {
             r: r[i],
             f: f[i],
             m: m[i],
-            country: c.country,
+            country: c.country.clone(),
             days_between_orders: (c.last_day - c.first_day).num_days(),
         })
         .collect();
@@ -164,19 +183,20 @@ pub fn quintiles<T, K: Ord>(rows: &[T], key: impl Fn(&T) -> K) -> Vec<i32> {
     scores
 }
 
-/// Every customer who bought in a range and slice (largest net revenue first), cached by
-/// (filter, range, data version): the Sales and Customer Insights pages share it.
-pub async fn buying_customers(
+/// The sums of every customer who bought in a range and slice, cached by (filter, range, data
+/// version): what the Sales cards, top customers and concentration need (no scores, no order),
+/// and what `buying_customers` scores for Customer Insights.
+pub async fn buying_sums(
     state: &AppState,
     range: DateRange,
     filter: &DashboardFilter,
-) -> Result<Arc<Vec<CustomerFacts>>, AppError> {
+) -> Result<Arc<Vec<Summed>>, AppError> {
     state
         .cache
-        .get_or_compute(&state.pool, "customers.facts", &(filter, range), async {
+        .get_or_compute(&state.pool, "customers.sums", &(filter, range), async {
             // Boxed: a large state machine in a debug build, awaited deep inside page rendering.
             Ok(Arc::new(
-                Box::pin(customer_facts(
+                Box::pin(customer_sums(
                     &state.pool,
                     &state.customer_days,
                     range,
@@ -188,9 +208,72 @@ pub async fn buying_customers(
         .await
 }
 
+/// Every customer who bought in a range and slice with RFM scores (largest net revenue first),
+/// cached by (filter, range, data version): every Customer Insights figure reads it.
+pub async fn buying_customers(
+    state: &AppState,
+    range: DateRange,
+    filter: &DashboardFilter,
+) -> Result<Arc<Vec<CustomerFacts>>, AppError> {
+    state
+        .cache
+        .get_or_compute(&state.pool, "customers.facts", &(filter, range), async {
+            let sums = buying_sums(state, range, filter).await?;
+            Ok(Arc::new(score(&sums, range)))
+        })
+        .await
+}
+
+/// The `n` customers of `sums` with the largest net revenue, largest first (ties by id), with
+/// their orders: a partial selection, not a sort of every customer.
+pub fn top_by_net(sums: &[Summed], n: usize) -> Vec<&Summed> {
+    let order =
+        |a: &&Summed, b: &&Summed| b.net.cmp(&a.net).then(a.customer_id.cmp(&b.customer_id));
+    let mut all: Vec<&Summed> = sums.iter().collect();
+    if n < all.len() {
+        all.select_nth_unstable_by(n, order);
+        all.truncate(n);
+    }
+    all.sort_unstable_by(order);
+    all
+}
+
 #[cfg(test)]
 mod tests {
-    use super::quintiles;
+    use super::{quintiles, score, top_by_net, DateRange, Summed};
+    use rust_decimal::Decimal;
+
+    fn sums(nets: &[(i64, i64)]) -> Vec<Summed> {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        nets.iter()
+            .map(|&(customer_id, net)| Summed {
+                customer_id,
+                orders: 1,
+                gross: Decimal::from(net.max(0)),
+                net: Decimal::from(net),
+                first_order: day,
+                first_day: day,
+                last_day: day,
+                country: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_top_customers_are_the_scored_list_cut_short() {
+        // Ties on net revenue go by id, as in the scored list.
+        let rows = sums(&[(7, 10), (3, 50), (9, 50), (1, -5), (4, 30), (2, 10)]);
+        let range = DateRange {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        };
+        let scored: Vec<i64> = score(&rows, range).iter().map(|c| c.customer_id).collect();
+        assert_eq!(scored, [3, 9, 4, 2, 7, 1]);
+        for n in 0..=7 {
+            let top: Vec<i64> = top_by_net(&rows, n).iter().map(|c| c.customer_id).collect();
+            assert_eq!(top, scored[..n.min(6)], "n = {n}");
+        }
+    }
 
     #[test]
     fn quintiles_are_sql_rank_scores_with_shared_ties() {

@@ -14,15 +14,16 @@ pub const TOP_ROWS: i64 = 10;
 /// The most buckets a chart may have (a day grain over years would be unreadable and slow).
 pub const MAX_BUCKETS: i64 = 1200;
 
-/// The figures of one period: KPI cards and every identified customer's net revenue.
+/// The figures of one period: KPI cards and every identified customer's sums.
 struct Period {
     range: DateRange,
     kpis: super::types::SalesKpis,
-    /// Customers who bought, largest net revenue first.
-    customers: std::sync::Arc<Vec<CustomerFacts>>,
+    /// Customers who bought, in no particular order.
+    customers: std::sync::Arc<Vec<Summed>>,
 }
 
-use crate::dashboard::customers::{buying_customers, CustomerFacts};
+use crate::dashboard::customer_days::Summed;
+use crate::dashboard::customers::{buying_sums, top_by_net};
 
 async fn period(
     state: &crate::state::AppState,
@@ -34,7 +35,7 @@ async fn period(
     if !filter.category.is_empty() {
         totals.orders = queries::distinct_orders(&state.pool, range, filter).await?;
     }
-    let customers = buying_customers(state, range, filter).await?;
+    let customers = buying_sums(state, range, filter).await?;
     Ok(Period {
         range,
         kpis: kpi::sales_kpis(&totals, customers.len() as i64),
@@ -47,7 +48,7 @@ impl Period {
         super::kpi::net_by_kind(
             self.customers
                 .iter()
-                .map(|c| (c.net_revenue, c.first_order >= self.range.from)),
+                .map(|c| (c.net, c.first_order >= self.range.from)),
             self.kpis.net_revenue,
         )
     }
@@ -175,8 +176,9 @@ pub async fn concentration(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<super::types::Concentration, AppError> {
-    let customers = buying_customers(state, range, filter).await?;
-    let nets: Vec<_> = customers.iter().map(|c| c.net_revenue).collect();
+    let customers = buying_sums(state, range, filter).await?;
+    let mut nets: Vec<_> = customers.iter().map(|c| c.net).collect();
+    nets.sort_unstable_by(|a, b| b.cmp(a));
     Ok(super::kpi::concentration(
         &nets,
         net_revenue(&state.pool, filter, range).await?,
@@ -304,14 +306,15 @@ pub async fn top_products(
         .await
 }
 
-/// The first `limit` of the customers who bought (largest net revenue first) with their names.
+/// The `limit` customers who bought with the largest net revenue, largest first, with their
+/// names.
 async fn label_customers(
     pool: &sqlx::PgPool,
-    customers: &[CustomerFacts],
+    customers: &[Summed],
     net_revenue: rust_decimal::Decimal,
     limit: i64,
 ) -> Result<Vec<super::types::TopCustomer>, AppError> {
-    let top: Vec<&CustomerFacts> = customers.iter().take(limit.max(0) as usize).collect();
+    let top = top_by_net(customers, limit.max(0) as usize);
     let ids: Vec<i64> = top.iter().map(|c| c.customer_id).collect();
     let labels = super::queries::customer_labels(pool, &ids).await?;
     Ok(top
@@ -323,8 +326,8 @@ async fn label_customers(
                 name: name.clone(),
                 country: country.clone(),
                 orders: c.orders,
-                net_revenue: c.net_revenue,
-                share: crate::dashboard::compare::share(c.net_revenue, net_revenue),
+                net_revenue: c.net,
+                share: crate::dashboard::compare::share(c.net, net_revenue),
             })
         })
         .collect())
@@ -337,7 +340,7 @@ pub async fn top_customers(
     range: DateRange,
     limit: i64,
 ) -> Result<Vec<super::types::TopCustomer>, AppError> {
-    let customers = buying_customers(state, range, filter).await?;
+    let customers = buying_sums(state, range, filter).await?;
     let net_revenue = net_revenue(&state.pool, filter, range).await?;
     label_customers(&state.pool, &customers, net_revenue, limit).await
 }
