@@ -51,7 +51,8 @@ where
 
 /// Runs one part of a dashboard (one server function of a page) for any caller allowed to read
 /// `dashboard`, with the caller's filter, the range it resolves to and the latest day with data.
-/// `users_only` parts (customer names, store-wide figures) refuse an embed.
+/// `users_only` parts (customer names, store-wide figures) refuse an embed. A part waits for its
+/// turn (`AppState::parts`: one per core, first asked first served).
 pub async fn part<T, F, Fut>(
     dashboard: Dashboard,
     filter: DashboardFilter,
@@ -66,6 +67,12 @@ where
         if users_only && scope.embedded {
             return Err(AppError::Forbidden);
         }
+        let _turn = state
+            .parts
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::internal("page part queue", e))?;
         let (range, latest) =
             crate::dashboard::api::resolve(&state.pool, &scope.filter, &state.limits).await?;
         body(state, scope.filter, range, latest).await

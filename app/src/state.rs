@@ -24,6 +24,10 @@ pub struct AppState {
     pub cache: ResultCache,
     /// The per-customer-day rollup in memory (the customers who bought in a range).
     pub customer_days: crate::dashboard::customer_days::CustomerDays,
+    /// Turns of the page parts (`guard::part`): as many computed at once as there are cores,
+    /// the others waiting in the order they were asked for. A page asks for its cards first, so
+    /// the cards get the cores first instead of sharing them with every other part of the page.
+    pub parts: std::sync::Arc<tokio::sync::Semaphore>,
     pub customers: CustomerSettings,
     /// Stock rules, pricing rules and market-signal thresholds.
     pub inventory: crate::features::inventory::types::InventorySettings,

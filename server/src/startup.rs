@@ -45,6 +45,9 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
         max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
         cache: app::state::ResultCache::new(1000),
         customer_days: Default::default(),
+        parts: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
         customers: app::state::CustomerSettings {
             thresholds: app::features::customers::types::EngagementThresholds {
                 occasional_from: settings.engagement_occasional_from,

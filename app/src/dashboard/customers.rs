@@ -37,6 +37,56 @@ pub struct CustomerFacts {
     pub days_between_orders: i64,
 }
 
+/// What the card-level figures read of a customer who bought in a range, whether scored
+/// (`CustomerFacts`) or only summed (`Summed`): the cards need no scores.
+pub trait Bought {
+    /// Distinct orders with a sales line in the range.
+    fn orders(&self) -> i64;
+    /// Sales − returns in the range.
+    fn net(&self) -> Decimal;
+    /// Local day of the first order ever.
+    fn first_order(&self) -> NaiveDate;
+    /// Days from the first to the last order in the range (0 with one order).
+    fn span_days(&self) -> i64;
+    fn country(&self) -> Option<&str>;
+}
+
+impl Bought for CustomerFacts {
+    fn orders(&self) -> i64 {
+        self.orders
+    }
+    fn net(&self) -> Decimal {
+        self.net_revenue
+    }
+    fn first_order(&self) -> NaiveDate {
+        self.first_order
+    }
+    fn span_days(&self) -> i64 {
+        self.days_between_orders
+    }
+    fn country(&self) -> Option<&str> {
+        self.country.as_deref()
+    }
+}
+
+impl Bought for Summed {
+    fn orders(&self) -> i64 {
+        self.orders
+    }
+    fn net(&self) -> Decimal {
+        self.net
+    }
+    fn first_order(&self) -> NaiveDate {
+        self.first_order
+    }
+    fn span_days(&self) -> i64 {
+        (self.last_day - self.first_day).num_days()
+    }
+    fn country(&self) -> Option<&str> {
+        self.country.as_deref()
+    }
+}
+
 /// The sums of every customer who bought in the range and slice, in no particular order.
 /// Without a category filter they come from the in-memory copy of `daily_customer_sales`
 /// (`customer_days`); a category (a line-level dimension the rollup does not keep) sums the

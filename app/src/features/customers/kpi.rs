@@ -15,7 +15,7 @@ use super::types::{
     SegmentRow,
 };
 use crate::dashboard::compare::{change, share};
-use crate::dashboard::customers::CustomerFacts;
+use crate::dashboard::customers::{Bought, CustomerFacts};
 use crate::dashboard::filter::DateRange;
 use crate::dashboard::totals::SalesTotals;
 
@@ -269,14 +269,14 @@ pub fn repeat_key(c: &CustomerFacts) -> &'static str {
 
 /// The cards of a range from its buying customers (new: first order ever on or after the range
 /// start) and its guest share.
-pub fn cards(
-    facts: &[CustomerFacts],
+pub fn cards<C: Bought>(
+    facts: &[C],
     range: DateRange,
     unidentified_share: Option<Decimal>,
 ) -> CustomerKpis {
     let figures: Vec<CustomerFigures> = facts
         .iter()
-        .map(|c| (c.orders, c.net_revenue, c.first_order >= range.from))
+        .map(|c| (c.orders(), c.net(), c.first_order() >= range.from))
         .collect();
     customer_kpis(&figures, unidentified_share)
 }
@@ -336,12 +336,11 @@ pub fn repeat(facts: &[CustomerFacts]) -> Vec<CustomerGroup> {
 }
 
 /// Average days between consecutive orders, over the customers with 2 or more orders.
-pub fn avg_days_between_orders(facts: &[CustomerFacts]) -> Option<Decimal> {
-    let with_gaps: Vec<&CustomerFacts> = facts.iter().filter(|c| c.orders >= 2).collect();
-    let gaps: i64 = with_gaps.iter().map(|c| c.orders - 1).sum();
+pub fn avg_days_between_orders<C: Bought>(facts: &[C]) -> Option<Decimal> {
+    let with_gaps: Vec<&C> = facts.iter().filter(|c| c.orders() >= 2).collect();
+    let gaps: i64 = with_gaps.iter().map(|c| c.orders() - 1).sum();
     (gaps > 0).then(|| {
-        Decimal::from(with_gaps.iter().map(|c| c.days_between_orders).sum::<i64>())
-            / Decimal::from(gaps)
+        Decimal::from(with_gaps.iter().map(|c| c.span_days()).sum::<i64>()) / Decimal::from(gaps)
     })
 }
 
@@ -524,14 +523,14 @@ pub fn cohorts(rows: Vec<CohortRowSql>) -> (Vec<CohortCell>, Vec<CohortRow>) {
 
 /// Customers by country: the `top` countries by net revenue (ties by name), the rest folded
 /// into "Other"; customers without a country count as "Unknown".
-pub fn by_country(facts: &[CustomerFacts], top: usize) -> Vec<CustomerGroup> {
+pub fn by_country<C: Bought>(facts: &[C], top: usize) -> Vec<CustomerGroup> {
     let mut totals: HashMap<String, (i64, Decimal)> = HashMap::new();
     for c in facts {
         let e = totals
-            .entry(c.country.clone().unwrap_or_else(|| "Unknown".into()))
+            .entry(c.country().unwrap_or("Unknown").to_string())
             .or_default();
         e.0 += 1;
-        e.1 += c.net_revenue;
+        e.1 += c.net();
     }
     let mut rows: Vec<(String, (i64, Decimal))> = totals.into_iter().collect();
     rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
@@ -544,13 +543,13 @@ pub fn by_country(facts: &[CustomerFacts], top: usize) -> Vec<CustomerGroup> {
     let kept: Vec<&String> = keys.iter().map(|k| &k.0).collect();
     groups(
         facts.iter().map(|c| {
-            let country = c.country.clone().unwrap_or_else(|| "Unknown".into());
+            let country = c.country().unwrap_or("Unknown").to_string();
             let key = if kept.contains(&&country) {
                 country
             } else {
                 "Other".into()
             };
-            (key, c.net_revenue)
+            (key, c.net())
         }),
         &keys,
     )

@@ -13,7 +13,7 @@ use super::types::{
 };
 use super::{group, kpi, queries};
 use crate::dashboard::api::resolve;
-use crate::dashboard::customers::{buying_customers, CustomerFacts};
+use crate::dashboard::customers::{buying_customers, buying_sums, CustomerFacts};
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::dashboard::range::comparison_range;
 use crate::dashboard::totals::sales_totals;
@@ -73,11 +73,11 @@ pub async fn cards(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<(CustomerKpis, Option<CustomerComparison>), AppError> {
-    let facts = buying_customers(state, range, filter).await?;
+    let facts = buying_sums(state, range, filter).await?;
     let kpis = kpi::cards(&facts, range, guest_share(state, range, filter).await?);
     let comparison = match comparison_range(&range, filter.compare) {
         Some(previous) => {
-            let facts = buying_customers(state, previous, filter).await?;
+            let facts = buying_sums(state, previous, filter).await?;
             Some(CustomerComparison {
                 range: previous,
                 kpis: kpi::cards(
@@ -148,7 +148,7 @@ pub async fn summary(
     range: DateRange,
 ) -> Result<CustomersSummary, AppError> {
     let (kpis, comparison) = cards(state, filter, range).await?;
-    let facts = buying_customers(state, range, filter).await?;
+    let facts = buying_sums(state, range, filter).await?;
     Ok(CustomersSummary {
         range,
         currency: state.currency.clone(),

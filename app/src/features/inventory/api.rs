@@ -22,9 +22,12 @@ use crate::guard;
 pub async fn get_inventory_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<InventoryOverview, AppError> {
-    guard::dashboard(Dashboard::Inventory, filter, |state, scope| async move {
-        super::service::inventory(&state, &scope.filter).await
-    })
+    guard::part(
+        Dashboard::Inventory,
+        filter,
+        false,
+        |state, filter, _, _| async move { super::service::inventory(&state, &filter).await },
+    )
     .await
 }
 
@@ -34,17 +37,22 @@ pub async fn get_inventory_overview(
 pub async fn get_inventory_premium(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<PremiumProducts, AppError> {
-    guard::dashboard(Dashboard::Inventory, filter, |state, scope| async move {
-        let (range, products) = super::service::premium_products(&state, &scope.filter).await?;
-        let stock = state.inventory.stock;
-        Ok(PremiumProducts {
-            range,
-            currency: state.currency.clone(),
-            revenue_share: stock.premium_revenue_share,
-            customer_share: stock.premium_customer_share,
-            products,
-        })
-    })
+    guard::part(
+        Dashboard::Inventory,
+        filter,
+        false,
+        |state, filter, _, _| async move {
+            let (range, products) = super::service::premium_products(&state, &filter).await?;
+            let stock = state.inventory.stock;
+            Ok(PremiumProducts {
+                range,
+                currency: state.currency.clone(),
+                revenue_share: stock.premium_revenue_share,
+                customer_share: stock.premium_customer_share,
+                products,
+            })
+        },
+    )
     .await
 }
 
@@ -54,9 +62,12 @@ pub async fn get_inventory_premium(
 pub async fn get_pricing_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<PricingOverview, AppError> {
-    guard::dashboard(Dashboard::Inventory, filter, |state, scope| async move {
-        super::service::pricing(&state, &scope.filter).await
-    })
+    guard::part(
+        Dashboard::Inventory,
+        filter,
+        false,
+        |state, filter, _, _| async move { super::service::pricing(&state, &filter).await },
+    )
     .await
 }
 
