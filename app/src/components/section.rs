@@ -62,9 +62,9 @@ pub fn Busy(
         <div class=format!("section {class}") class:busy=move || pending.get()
             aria-busy=move || pending.get().to_string()>
             {children()}
-            {move || pending.get().then(|| view! {
-                <p class="busy-note" role="status">"Updating…"</p>
-            })}
+            // Always in the page, shown only while busy: the markup stays the same whether or
+            // not a part is busy when the browser takes over the server's HTML (hydration).
+            <p class="busy-note" role="status" hidden=move || !pending.get()>"Updating…"</p>
         </div>
     }
 }

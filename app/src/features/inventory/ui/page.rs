@@ -19,7 +19,7 @@ use crate::features::inventory::api::{
     get_decisions, get_inventory_overview, get_inventory_premium, get_pricing_overview,
     get_product_detail, get_signals, AcknowledgeSignal, DecidePrice, RecomputeSignals,
 };
-use crate::features::inventory::types::{InventoryOverview, SignalFilter};
+use crate::features::inventory::types::{InventoryOverview, PricingOverview, SignalFilter};
 
 #[component]
 pub fn InventoryPage() -> impl IntoView {
@@ -93,13 +93,6 @@ pub fn InventoryPage() -> impl IntoView {
             active.set(Some(data.range));
         }
     });
-    let currency = Signal::derive(move || {
-        pricing
-            .get()
-            .and_then(Result::ok)
-            .map(|p| p.currency)
-            .unwrap_or_default()
-    });
     let state = PageState {
         filter,
         product,
@@ -136,14 +129,18 @@ pub fn InventoryPage() -> impl IntoView {
             <Section what="premium products" resource=premium view=move |data| view! {
                 <PremiumTable data filter=filter.get_untracked()/>
             }/>
-            <Section what="price recommendations" resource=pricing view=move |data| view! {
-                <PricingTable data state/>
+            // The decision log follows the recommendations (and takes their currency).
+            <Section what="price recommendations" resource=pricing view=move |data: PricingOverview| {
+                let currency = data.currency.clone();
+                view! {
+                    <PricingTable data state/>
+                    {(!embedded).then(|| view! {
+                        <Section what="decisions" resource=decisions view=move |list| view! {
+                            <DecisionLog list currency=currency.clone()/>
+                        }/>
+                    })}
+                }
             }/>
-            {(!embedded).then(|| view! {
-                <Section what="decisions" resource=decisions view=move |list| view! {
-                    <DecisionLog list currency=currency.get()/>
-                }/>
-            })}
         </AppShell>
     }
 }
