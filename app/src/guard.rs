@@ -74,7 +74,7 @@ where
             .await
             .map_err(|e| AppError::internal("page part queue", e))?;
         let (range, latest) =
-            crate::dashboard::api::resolve(&state.pool, &scope.filter, &state.limits).await?;
+            crate::dashboard::range::resolve(&state.pool, &scope.filter, &state.limits).await?;
         body(state, scope.filter, range, latest).await
     })
     .await

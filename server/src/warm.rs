@@ -6,8 +6,8 @@
 //! first computes the same entry (concurrent callers share one computation).
 use std::time::{Duration, Instant};
 
-use app::dashboard::api::resolve;
 use app::dashboard::filter::DashboardFilter;
+use app::dashboard::range::resolve;
 use app::error::AppError;
 use app::features::{customers, inventory, sales};
 use app::state::AppState;

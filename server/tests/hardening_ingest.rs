@@ -532,7 +532,7 @@ async fn a_stray_row_in_the_database_cannot_break_the_presets(pool: PgPool) {
         };
         let pool = pool.clone();
         async move {
-            app::dashboard::api::resolve(&pool, &filter, &limits)
+            app::dashboard::range::resolve(&pool, &filter, &limits)
                 .await
                 .map(|(range, _)| (range.from.to_string(), range.to.to_string()))
                 .map_err(|e| e.to_string())

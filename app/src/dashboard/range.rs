@@ -91,6 +91,21 @@ pub fn comparison_range(range: &DateRange, compare: Compare) -> Option<DateRange
     }
 }
 
+/// The range a filter asks for, and the local day of the latest order. Orders outside the
+/// accepted dates (`limits`; older rows may predate them) never move the presets.
+#[cfg(feature = "ssr")]
+pub async fn resolve(
+    pool: &sqlx::PgPool,
+    filter: &DashboardFilter,
+    limits: &crate::features::sources::types::ValueLimits,
+) -> Result<(DateRange, Option<chrono::NaiveDate>), AppError> {
+    use super::queries;
+    let today = queries::store_today(pool).await?;
+    let latest = queries::latest_order_day(pool, limits.max_date(today)).await?;
+    let first = queries::first_order_day(pool, limits.min_date).await?;
+    Ok((resolve_range(filter, first, latest, today)?, latest))
+}
+
 /// A bucket size that keeps a chart readable: days up to two months, weeks up to a year,
 /// months beyond.
 pub fn grain_for(range: &DateRange) -> Grain {

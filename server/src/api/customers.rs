@@ -1,8 +1,8 @@
 //! The Customer Insights numbers as JSON (and the drill-down lists as CSV for analysts and
 //! admins): the same functions build them for the page.
 use app::caller::Caller;
-use app::dashboard::api::resolve;
 use app::dashboard::filter::{DashboardFilter, DateRange};
+use app::dashboard::range::resolve;
 use app::error::AppError;
 use app::features::auth::types::Role;
 use app::features::customers::service::{self as service, group_page, group_rows};

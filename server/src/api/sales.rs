@@ -2,8 +2,8 @@
 //! build them for the page. Multi-value filters repeat their parameter
 //! (`?country=France&country=Germany`).
 use app::caller::Caller;
-use app::dashboard::api::resolve;
 use app::dashboard::filter::{DashboardFilter, DateRange, Grain};
+use app::dashboard::range::resolve;
 use app::error::AppError;
 use app::features::sales::queries;
 use app::features::sales::service;

@@ -12,10 +12,10 @@ use super::types::{
     CustomerSort, CustomersCohorts, CustomersEngagement, CustomersSummary, GroupKind,
 };
 use super::{group, kpi, queries};
-use crate::dashboard::api::resolve;
 use crate::dashboard::customers::{buying_customers, buying_sums, CustomerFacts};
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::dashboard::range::comparison_range;
+use crate::dashboard::range::resolve;
 use crate::dashboard::totals::sales_totals;
 use crate::error::AppError;
 use crate::state::AppState;

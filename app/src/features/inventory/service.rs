@@ -27,7 +27,7 @@ async fn resolve(
     filter: &DashboardFilter,
     limits: &crate::features::sources::types::ValueLimits,
 ) -> Result<DateRange, AppError> {
-    Ok(crate::dashboard::api::resolve(pool, filter, limits)
+    Ok(crate::dashboard::range::resolve(pool, filter, limits)
         .await?
         .0)
 }
