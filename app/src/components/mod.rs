@@ -13,5 +13,5 @@ pub use filter_bar::{
 };
 pub use kpi_card::{delta_text, KpiCard};
 pub use layout::AppShell;
-pub use section::{Busy, ErrorPanel, Section};
+pub use section::{pending_setter, Busy, ErrorPanel, Section};
 pub use table::{Cell, Column, SortableTable};

@@ -26,10 +26,10 @@ where
     F: Fn(T) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    let pending = RwSignal::new(false);
+    let pending = ArcRwSignal::new(false);
     view! {
-        <Busy pending class>
-            <Transition set_pending=pending.write_only()
+        <Busy pending=pending.clone() class>
+            <Transition set_pending=pending_setter(&pending)
                 fallback=move || view! {
                     <div class="panel placeholder" role="status">
                         <p class="loading">{format!("Loading {what}…")}</p>
@@ -52,19 +52,22 @@ where
 /// whose resource does not fit `Section` (a drill-down that may be empty, a list inside a panel).
 #[component]
 pub fn Busy(
-    pending: RwSignal<bool>,
+    pending: ArcRwSignal<bool>,
     /// Extra classes of the box.
     #[prop(optional)]
     class: &'static str,
     children: Children,
 ) -> impl IntoView {
+    // Reference-counted, not owned by a component: the server may still be writing this part's
+    // HTML (streaming) after the component that made the signal is gone.
+    let (busy, aria, hidden) = (pending.clone(), pending.clone(), pending);
     view! {
-        <div class=format!("section {class}") class:busy=move || pending.get()
-            aria-busy=move || pending.get().to_string()>
+        <div class=format!("section {class}") class:busy=move || busy.get()
+            aria-busy=move || aria.get().to_string()>
             {children()}
             // Always in the page, shown only while busy: the markup stays the same whether or
             // not a part is busy when the browser takes over the server's HTML (hydration).
-            <p class="busy-note" role="status" hidden=move || !pending.get()>"Updating…"</p>
+            <p class="busy-note" role="status" hidden=move || !hidden.get()>"Updating…"</p>
         </div>
     }
 }
@@ -84,4 +87,10 @@ pub fn ErrorPanel(err: AppError) -> impl IntoView {
             {login}
         </div>
     }
+}
+
+/// What a `<Transition set_pending=…>` writes into a `Busy` box's signal.
+pub fn pending_setter(pending: &ArcRwSignal<bool>) -> SignalSetter<bool> {
+    let pending = pending.clone();
+    SignalSetter::map(move |busy| pending.set(busy))
 }

@@ -67,29 +67,44 @@ async fn guest_share(
     ))
 }
 
+/// The cards of one period.
+async fn period_cards(
+    state: &AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<CustomerKpis, AppError> {
+    let facts = buying_sums(state, range, filter).await?;
+    Ok(kpi::cards(
+        &facts,
+        range,
+        guest_share(state, range, filter).await?,
+    ))
+}
+
 /// The cards of the range and of the comparison period.
 pub async fn cards(
     state: &AppState,
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<(CustomerKpis, Option<CustomerComparison>), AppError> {
-    let facts = buying_sums(state, range, filter).await?;
-    let kpis = kpi::cards(&facts, range, guest_share(state, range, filter).await?);
-    let comparison = match comparison_range(&range, filter.compare) {
-        Some(previous) => {
-            let facts = buying_sums(state, previous, filter).await?;
-            Some(CustomerComparison {
-                range: previous,
-                kpis: kpi::cards(
-                    &facts,
-                    previous,
-                    guest_share(state, previous, filter).await?,
-                ),
-            })
-        }
-        None => None,
-    };
-    Ok((kpis, comparison))
+    // The two periods at once (their customer passes run on separate threads); boxed, so that
+    // the pair's state lives on the heap, not on the stack of the page being rendered.
+    let previous = comparison_range(&range, filter.compare);
+    let (kpis, comparison) = tokio::join!(
+        Box::pin(period_cards(state, filter, range)),
+        Box::pin(async {
+            match previous {
+                Some(previous) => period_cards(state, filter, previous).await.map(|kpis| {
+                    Some(CustomerComparison {
+                        range: previous,
+                        kpis,
+                    })
+                }),
+                None => Ok(None),
+            }
+        })
+    );
+    Ok((kpis?, comparison?))
 }
 
 /// New and returning customers per month of the range (store-wide); cached by range and data

@@ -8,18 +8,18 @@ use super::pricing::{decision_columns, decision_row, RecommendationPanel};
 use super::state::PageState;
 use crate::components::format::count;
 use crate::components::{
-    Busy, CategoryChart, ChartPanel, ErrorPanel, ScatterChart, SeriesData, SeriesKind,
-    SortableTable,
+    pending_setter, Busy, CategoryChart, ChartPanel, ErrorPanel, ScatterChart, SeriesData,
+    SeriesKind, SortableTable,
 };
 use crate::features::inventory::types::ProductDetail;
 
 #[component]
 pub(super) fn ProductDrill(state: PageState) -> impl IntoView {
-    let pending = RwSignal::new(false);
+    let pending = ArcRwSignal::new(false);
     view! {
         <div id="product">
-            <Busy pending>
-                <Transition set_pending=pending.write_only() fallback=|| view! { <p class="loading">"Loading the product…"</p> }>
+            <Busy pending=pending.clone()>
+                <Transition set_pending=pending_setter(&pending) fallback=|| view! { <p class="loading">"Loading the product…"</p> }>
                     {move || state.detail.get().map(|d| match d {
                         None => view! {
                             <section class="panel"><p class="muted">"Choose a product above (or open one from a signal) to see its stock, demand curve, competitors and price recommendation."</p></section>

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::state::PageState;
-use crate::components::{navigate_with, Busy};
+use crate::components::{navigate_with, pending_setter, Busy};
 use crate::features::inventory::api::{AcknowledgeSignal, RecomputeSignals};
 
 #[component]
@@ -11,7 +11,7 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
     let query = use_query_map();
     let acknowledge = state.acknowledge;
     let recompute = state.recompute;
-    let pending = RwSignal::new(false);
+    let pending = ArcRwSignal::new(false);
     let error = move || {
         acknowledge
             .value()
@@ -41,8 +41,8 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
             {move || recompute.value().get().and_then(|r| r.ok()).map(|n| view! {
                 <p class="muted" role="status">{format!("{n} new signals.")}</p>
             })}
-            <Busy pending>
-            <Transition set_pending=pending.write_only() fallback=|| view! { <p class="loading">"Loading signals…"</p> }>
+            <Busy pending=pending.clone()>
+            <Transition set_pending=pending_setter(&pending) fallback=|| view! { <p class="loading">"Loading signals…"</p> }>
                 {move || state.signals.get().map(|result| match result {
                     Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
