@@ -31,6 +31,18 @@ after(async () => {
   await app?.stop();
 });
 
+/** Logs the viewer in straight to the Sales page of June 2026, drawn and hydrated. */
+async function viewerInJune(page) {
+  await page.goto(`${baseUrl}/login?next=/sales%3Ffrom%3D2026-06-01%26to%3D2026-06-30`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByLabel('Email').fill('viewer@storepulse.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/from=2026-06-01/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForSelector('#revenue-chart canvas');
+}
+
 async function kpi(page, label) {
   return (await page.locator(`.kpi-card[aria-label="${label}"] .kpi-value`).textContent()).trim();
 }
@@ -121,14 +133,7 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${baseUrl}/login?next=/sales%3Ffrom%3D2026-06-01%26to%3D2026-06-30`);
-  await page.waitForSelector('body[data-hydrated="true"]');
-  await page.getByLabel('Email').fill('viewer@storepulse.example');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/from=2026-06-01/);
-  await page.waitForSelector('body[data-hydrated="true"]');
-  await page.waitForSelector('#revenue-chart canvas');
+  await viewerInJune(page);
 
   // Country multi-select: tick France, then Germany.
   await page.getByLabel('Country filter').click();
@@ -206,14 +211,7 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
 
 test('every part of the page shows that it is updating while a changed filter reloads it', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
-  await page.goto(`${baseUrl}/login?next=/sales%3Ffrom%3D2026-06-01%26to%3D2026-06-30`);
-  await page.waitForSelector('body[data-hydrated="true"]');
-  await page.getByLabel('Email').fill('viewer@storepulse.example');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/from=2026-06-01/);
-  await page.waitForSelector('body[data-hydrated="true"]');
-  await page.waitForSelector('#revenue-chart canvas');
+  await viewerInJune(page);
   const before = await kpi(page, 'Gross revenue');
   const parts = await page.locator('.section').count();
   assert.ok(parts >= 10, `the page is made of its parts (${parts})`);
