@@ -31,6 +31,8 @@ pub struct AppState {
     pub customers: CustomerSettings,
     /// Stock rules, pricing rules and market-signal thresholds.
     pub inventory: crate::features::inventory::types::InventorySettings,
+    /// Recomputes the market signals after a change, in the background.
+    pub signals: crate::features::inventory::refresh::SignalRefresh,
     /// Derives each embed's token secret.
     pub embed_key: crate::features::embed::token::SigningKey,
     /// Send `Strict-Transport-Security` (the site is served over https).

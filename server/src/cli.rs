@@ -497,7 +497,10 @@ async fn ingest_files(
         },
         format,
         started_by: None,
-        inventory: settings.inventory,
+        signals: app::features::inventory::refresh::SignalRefresh::new(
+            pool.clone(),
+            settings.inventory,
+        ),
     };
     let Prepared { job, created } = prepare_job(pool, target, source_settings, options).await?;
     let files: Vec<InputFile> = paths
@@ -544,6 +547,8 @@ async fn ingest_files(
     ticker.abort();
     bar.finish_and_clear();
     println!("{summary}");
+    // The market signals of the new data, computed before the process ends.
+    job.signals.settled().await;
     if let Some(peak) = peak_memory_mib() {
         println!("  peak memory of this process: {peak} MiB");
     }

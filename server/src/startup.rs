@@ -28,7 +28,7 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 /// The state every request sees.
 pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
     AppState {
-        pool,
+        pool: pool.clone(),
         leptos_options: leptos_options(settings),
         auth: AuthPolicy {
             free_failures: settings.login_free_failures,
@@ -59,6 +59,10 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
             },
         },
         inventory: settings.inventory,
+        signals: app::features::inventory::refresh::SignalRefresh::new(
+            pool.clone(),
+            settings.inventory,
+        ),
         embed_key: app::features::embed::token::SigningKey::new(keys.embed.expose().as_bytes()),
         hsts: settings.hsts.unwrap_or_else(|| settings.secure_cookies()),
         public_origin: settings.public_origin(),

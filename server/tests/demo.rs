@@ -234,4 +234,24 @@ async fn the_demo_shop_gives_the_inventory_page_something_to_show(pool: PgPool) 
     assert!(pricing.iter().any(|p| p.position.competitors > 0));
     let kinds = scalar(&pool, "select count(distinct kind) from market_signal").await;
     assert!(kinds >= 2, "signals of {kinds} kinds");
+
+    // After a change the signals are recomputed in the background; a reader waits for them.
+    let raised = scalar(&pool, "select count(*) from market_signal").await;
+    sqlx::query("delete from market_signal")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let refresh =
+        app::features::inventory::refresh::SignalRefresh::new(pool.clone(), Default::default());
+    refresh.settled().await; // nothing asked for: returns at once
+    assert_eq!(scalar(&pool, "select count(*) from market_signal").await, 0);
+    for _ in 0..3 {
+        refresh.changed();
+    }
+    refresh.settled().await;
+    assert_eq!(
+        scalar(&pool, "select count(*) from market_signal").await,
+        raised,
+        "three changes in a row: the same signals as one recomputation"
+    );
 }

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use app::dashboard::filter::{DashboardFilter, Preset};
+use app::features::inventory::refresh::SignalRefresh;
 use app::features::sources::format::{
     detect, DateOrder, FileKind, FormatChoice, RowParser, ValueLimits,
 };
@@ -445,7 +446,7 @@ async fn load(pool: &PgPool, name: &str, bytes: &[u8]) -> RunSummary {
         },
         format: FormatChoice::Auto,
         started_by: None,
-        inventory: Default::default(),
+        signals: SignalRefresh::new(pool.clone(), Default::default()),
     };
     let input = InputFile {
         path,

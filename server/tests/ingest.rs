@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use app::features::inventory::refresh::SignalRefresh;
 use app::features::sources::format::FormatChoice;
 use app::features::sources::types::SourceSettings;
 use server::ingest::run::{self, InputFile, Job, RunSummary, Store};
@@ -43,7 +44,7 @@ async fn load_with(
         },
         format: FormatChoice::Auto,
         started_by: None,
-        inventory: Default::default(),
+        signals: SignalRefresh::new(pool.clone(), Default::default()),
     };
     let summary = run::ingest(pool, &job, &inputs, Arc::default())
         .await

@@ -138,6 +138,30 @@ impl CustomerDays {
         range: DateRange,
         filter: &DashboardFilter,
     ) -> sqlx::Result<Vec<Summed>> {
+        self.pass(pool, range, filter, Copy::summed).await
+    }
+
+    /// How many customers `summed` would give (without building them).
+    pub async fn count(
+        &self,
+        pool: &PgPool,
+        range: DateRange,
+        filter: &DashboardFilter,
+    ) -> sqlx::Result<usize> {
+        self.pass(pool, range, filter, |copy, range, filter| {
+            copy.sums(range, filter).len()
+        })
+        .await
+    }
+
+    /// Runs `pass` over the copy brought up to the database's data version.
+    async fn pass<T: Default + Send + 'static>(
+        &self,
+        pool: &PgPool,
+        range: DateRange,
+        filter: &DashboardFilter,
+        pass: fn(&Copy, DateRange, &DashboardFilter) -> T,
+    ) -> sqlx::Result<T> {
         // Boxed: its queries' state is large in a debug build, and this runs deep inside the
         // rendering of a page.
         Box::pin(self.sync(pool)).await?;
@@ -147,16 +171,12 @@ impl CustomerDays {
         tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             let data = data.read().unwrap_or_else(|e| e.into_inner());
-            let summed = data
+            let result = data
                 .as_ref()
-                .map(|copy| copy.summed(range, &filter))
+                .map(|copy| pass(copy, range, &filter))
                 .unwrap_or_default();
-            tracing::debug!(
-                customers = summed.len(),
-                secs = started.elapsed().as_secs_f64(),
-                "customers summed"
-            );
-            summed
+            tracing::debug!(secs = started.elapsed().as_secs_f64(), "customers summed");
+            result
         })
         .await
         .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))
@@ -344,6 +364,33 @@ impl Copy {
 
     /// The sums per customer over a range and slice (see `CustomerDays::summed`).
     fn summed(&self, range: DateRange, filter: &DashboardFilter) -> Vec<Summed> {
+        self.sums(range, filter)
+            .into_iter()
+            .map(|(position, s, first_day, last_day)| {
+                let customer = &self.customers[position as usize];
+                Summed {
+                    customer_id: customer.customer_id,
+                    orders: s.orders,
+                    gross: s.gross,
+                    net: s.net,
+                    first_order: customer.first_order_day.unwrap_or(first_day),
+                    first_day,
+                    last_day,
+                    country: customer
+                        .country
+                        .map(|id| self.names.names[id as usize].clone()),
+                }
+            })
+            .collect()
+    }
+
+    /// The customers with an order in the range and slice, by position, with their sums and
+    /// first and last day with an order.
+    fn sums(
+        &self,
+        range: DateRange,
+        filter: &DashboardFilter,
+    ) -> Vec<(u32, Sums, NaiveDate, NaiveDate)> {
         const FREE: u32 = u32::MAX;
         let channels = self.names.filter(&filter.channel);
         let countries = self.names.filter(&filter.country);
@@ -393,19 +440,7 @@ impl Copy {
             .filter(|(_, s)| s.orders > 0)
             .filter_map(|(position, s)| {
                 let (first_day, last_day) = s.first_day.zip(s.last_day)?;
-                let customer = &self.customers[position as usize];
-                Some(Summed {
-                    customer_id: customer.customer_id,
-                    orders: s.orders,
-                    gross: s.gross,
-                    net: s.net,
-                    first_order: customer.first_order_day.unwrap_or(first_day),
-                    first_day,
-                    last_day,
-                    country: customer
-                        .country
-                        .map(|id| self.names.names[id as usize].clone()),
-                })
+                Some((position, s, first_day, last_day))
             })
             .collect()
     }
@@ -471,6 +506,11 @@ mod tests {
         };
         let all = copy.summed(june, &DashboardFilter::default());
         assert_eq!(all.len(), 1);
+        assert_eq!(
+            copy.sums(june, &DashboardFilter::default()).len(),
+            1,
+            "what `count` counts"
+        );
         let c = &all[0];
         assert_eq!(
             (

@@ -156,7 +156,7 @@ pub async fn upload(
         },
         format,
         started_by: Some(user.id),
-        inventory: state.inventory,
+        signals: state.signals.clone(),
     };
     let Prepared { job, created } = prepare_job(&state.pool, target, settings, options).await?;
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
@@ -441,7 +441,7 @@ pub async fn retry(
         },
         format: format.and_then(|f| f.parse().ok()).unwrap_or_default(),
         started_by: Some(user.id),
-        inventory: state.inventory,
+        signals: state.signals.clone(),
     };
     let run_id = run::spawn(&state.pool, job, files, &dir.path).await?;
     dir.hand_over();

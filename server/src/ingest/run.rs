@@ -231,8 +231,8 @@ pub struct Job {
     pub store: Store,
     pub format: FormatChoice,
     pub started_by: Option<i64>,
-    /// The thresholds of the market signals raised after a successful run.
-    pub inventory: app::features::inventory::types::InventorySettings,
+    /// Recomputes the market signals after a successful run (in the background).
+    pub signals: app::features::inventory::refresh::SignalRefresh,
 }
 
 /// Loads `files` to the end and returns the summary. The load runs in its own task, so a caller
@@ -380,12 +380,9 @@ pub async fn execute(
     .fetch_one(&mut *run.conn)
     .await;
     if summary.succeeded {
-        // Signals are about the new data; a failure here does not undo the load.
-        if let Err(err) =
-            app::features::inventory::service::refresh_signals(pool, &job.inventory).await
-        {
-            tracing::warn!(run_id = run.run_id, %err, "market signals could not be computed");
-        }
+        // Signals are about the new data: computed after the run answers (readers of the signals
+        // wait for them); a failure there does not undo the load.
+        job.signals.changed();
     }
     crate::telemetry::record_ingest_run(
         summary.succeeded,

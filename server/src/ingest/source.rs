@@ -1,7 +1,7 @@
 //! The source a load goes into, found or created, and the job that loads into it: written once
 //! for the CLI (`storepulse ingest`) and the REST upload.
 use app::error::AppError;
-use app::features::inventory::types::InventorySettings;
+use app::features::inventory::refresh::SignalRefresh;
 use app::features::sources::format::FormatChoice;
 use app::features::sources::queries;
 use app::features::sources::types::{validate_settings, validate_source_name, SourceSettings};
@@ -142,7 +142,8 @@ pub struct JobOptions {
     pub store: Store,
     pub format: FormatChoice,
     pub started_by: Option<i64>,
-    pub inventory: InventorySettings,
+    /// Recomputes the market signals after a successful run.
+    pub signals: SignalRefresh,
 }
 
 /// A job ready to load, and whether it created its source.
@@ -166,7 +167,7 @@ pub async fn prepare_job(
             store: options.store,
             format: options.format,
             started_by: options.started_by,
-            inventory: options.inventory,
+            signals: options.signals,
         },
         created: resolved.created,
     })

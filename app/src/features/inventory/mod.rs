@@ -1,12 +1,14 @@
 //! The Inventory & Pricing dashboard: stock health, reorder recommendations, price elasticity,
 //! price recommendations and decisions, competitor positions and market signals.
 //! `types` (wire) · `queries` (SQL) · `kpi` (pure stock and pricing figures) · `signals` (pure
-//! market-signal rules) · `service` (what each server function and JSON route returns) · `api`
+//! market-signal rules) · `refresh` (the signals recomputed after a change, off its request) · `service` (what each server function and JSON route returns) · `api`
 //! (server functions) · `ui` (the page).
 pub mod api;
 pub mod kpi;
 #[cfg(feature = "ssr")]
 pub mod queries;
+#[cfg(feature = "ssr")]
+pub mod refresh;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

@@ -64,13 +64,22 @@ pub async fn premium(
         source: filter.source.clone(),
         ..DashboardFilter::default()
     };
-    let customers = customer_days.summed(pool, range, &in_sources).await?.len() as i64;
+    let ids: Vec<i64> = candidates.iter().map(|p| p.product_id).collect();
+    // Two questions at once: the buyers of the range (the copy in memory) and of each
+    // candidate (PostgreSQL).
+    let (customers, buyers) = tokio::try_join!(
+        customer_days.count(pool, range, &in_sources),
+        queries::product_buyers(pool, range, &ids)
+    )?;
     if customers == 0 {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = candidates.iter().map(|p| p.product_id).collect();
-    let buyers = queries::product_buyers(pool, range, &ids).await?;
-    Ok(kpi::premium(&candidates, buyers, customers, settings))
+    Ok(kpi::premium(
+        &candidates,
+        buyers,
+        customers as i64,
+        settings,
+    ))
 }
 
 /// Every product's stock figures for a filter, with the resolved range; cached by filter,
@@ -380,14 +389,15 @@ pub async fn decide(
         .ok_or_else(|| AppError::internal("pricing decision", "missing after insert"))
 }
 
-/// Signals for a filter (or one by id).
+/// Signals for a filter (or one by id), once they cover every change made before the call.
 pub async fn list_signals(
-    pool: &PgPool,
+    state: &AppState,
     filter: &SignalFilter,
     signal_id: Option<i64>,
 ) -> Result<Vec<MarketSignal>, AppError> {
+    state.signals.settled().await;
     Ok(queries::signals(
-        pool,
+        &state.pool,
         filter.all,
         filter.kind.as_deref(),
         filter.product_id,
@@ -428,9 +438,10 @@ pub async fn acknowledge(
         .ok_or_else(|| AppError::NotFound(format!("Signal {signal_id}")))
 }
 
-/// How many signals nobody has acknowledged yet.
-pub async fn open_signal_count(pool: &PgPool) -> Result<i64, AppError> {
-    Ok(queries::open_signal_count(pool).await?)
+/// How many signals nobody has acknowledged yet (once they cover every change made before).
+pub async fn open_signal_count(state: &AppState) -> Result<i64, AppError> {
+    state.signals.settled().await;
+    Ok(queries::open_signal_count(&state.pool).await?)
 }
 
 /// Computes every signal as of the latest order day and raises the new ones; returns how many.

@@ -1,0 +1,130 @@
+//! The market signals are recomputed after every change, off the request that made it: an ingest
+//! answers once its data is committed (a webhook-sized order in a few hundred milliseconds) and
+//! the signals follow in the background. Requests for several changes in a row share one
+//! recomputation that starts after the last of them; whoever reads the signals waits for the
+//! recomputation that covers every change made before the read, so a reader never sees signals
+//! older than the data it was shown.
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use super::types::InventorySettings;
+
+/// How long a reader waits for a recomputation before it reads what is there (a failing or
+/// stuck recomputation must not hold a page).
+const READ_WAIT: Duration = Duration::from_secs(10);
+
+/// One per server (or CLI run): the database and thresholds its signals are computed with.
+#[derive(Clone)]
+pub struct SignalRefresh {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    settings: InventorySettings,
+    /// Changes asked for so far (a counter: the n-th change is ticket n).
+    requested: AtomicU64,
+    /// The last ticket a finished recomputation covered.
+    done: watch::Sender<u64>,
+    /// A recomputation task is running (at most one).
+    running: AtomicBool,
+}
+
+impl std::fmt::Debug for SignalRefresh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignalRefresh")
+            .field("requested", &self.inner.requested.load(Ordering::Relaxed))
+            .field("done", &*self.inner.done.borrow())
+            .finish()
+    }
+}
+
+impl SignalRefresh {
+    pub fn new(pool: PgPool, settings: InventorySettings) -> Self {
+        SignalRefresh {
+            inner: Arc::new(Inner {
+                pool,
+                settings,
+                requested: AtomicU64::new(0),
+                done: watch::Sender::new(0),
+                running: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The thresholds the signals are computed with.
+    pub fn settings(&self) -> &InventorySettings {
+        &self.inner.settings
+    }
+
+    /// The data changed: recompute the signals soon, in the background (on the current Tokio
+    /// runtime). Returns at once.
+    pub fn changed(&self) {
+        self.inner.requested.fetch_add(1, Ordering::SeqCst);
+        if self.inner.running.swap(true, Ordering::SeqCst) {
+            return; // the running task sees the new ticket before it stops
+        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let mut task = Running {
+                inner: inner.clone(),
+                finished: false,
+            };
+            loop {
+                let covers = inner.requested.load(Ordering::SeqCst);
+                if let Err(err) =
+                    super::service::refresh_signals(&inner.pool, &inner.settings).await
+                {
+                    tracing::warn!(%err, "market signals could not be computed");
+                }
+                inner.done.send_replace(covers);
+                if inner.requested.load(Ordering::SeqCst) == covers {
+                    inner.running.store(false, Ordering::SeqCst);
+                    // A change that came between the check and here saw a running task: take
+                    // it on, unless its own call already started a new task.
+                    if inner.requested.load(Ordering::SeqCst) == covers
+                        || inner.running.swap(true, Ordering::SeqCst)
+                    {
+                        break;
+                    }
+                }
+            }
+            task.finished = true;
+        });
+    }
+
+    /// Waits until the signals cover every change asked for before this call (at most
+    /// `READ_WAIT`).
+    pub async fn settled(&self) {
+        let wanted = self.inner.requested.load(Ordering::SeqCst);
+        let mut done = self.inner.done.subscribe();
+        let caught_up = done.wait_for(|covered| *covered >= wanted);
+        if tokio::time::timeout(READ_WAIT, caught_up).await.is_err() {
+            tracing::warn!(
+                wanted,
+                "market signals still being computed; reading the last ones"
+            );
+        }
+    }
+}
+
+/// A recomputation task. Dropped before it finished (its runtime is shutting down), it lets a
+/// later change start a new task and no reader wait for it.
+struct Running {
+    inner: Arc<Inner>,
+    finished: bool,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.inner.running.store(false, Ordering::SeqCst);
+            let requested = self.inner.requested.load(Ordering::SeqCst);
+            self.inner.done.send_replace(requested);
+        }
+    }
+}
