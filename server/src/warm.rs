@@ -54,18 +54,32 @@ async fn data_version(state: &AppState) -> sqlx::Result<i64> {
         .unwrap_or(0))
 }
 
-/// Computes what the pages show for the default filter (the cached parts: the buying customers
-/// of the range and of the comparison period — which brings the in-memory customer copy up to
-/// date —, the clusters, acquisition and cohorts, the stock and pricing figures and the premium
-/// products).
+/// Computes every part the pages show for the default filter, in the order the pages ask for
+/// them (the cards first). Each is cached; the first — the buying customers of the range and of
+/// the comparison period — brings the in-memory customer copy up to date.
 pub async fn warm(state: &AppState) -> Result<(), AppError> {
+    use app::features::sales::service::TOP_ROWS;
+    use app::features::sales::types::BreakdownBy;
     let filter = DashboardFilter::default();
     let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
     sales::service::summary(state, &filter, range).await?;
-    customers::service::clustering(state, &filter, range).await?;
+    sales::service::timeseries(state, &filter, range).await?;
+    sales::service::categories(state, &filter, range).await?;
+    for by in [BreakdownBy::Country, BreakdownBy::Channel] {
+        sales::service::breakdown(state, &filter, range, by).await?;
+    }
+    sales::service::top_products(state, &filter, range, TOP_ROWS).await?;
+    sales::service::concentration(state, &filter, range).await?;
+    sales::service::most_returned(state, &filter, range, TOP_ROWS).await?;
+    sales::service::monthly(state, range, &filter).await?;
+    customers::service::summary(state, &filter, range).await?;
     customers::service::acquisition(state, range).await?;
+    customers::service::engagement(state, &filter, range).await?;
+    customers::service::rfm(state, &filter, range).await?;
+    customers::service::clustering(state, &filter, range).await?;
     customers::service::cohorts(state, range).await?;
-    inventory::service::pricing(state, &filter).await?;
+    inventory::service::products(state, &filter).await?;
     inventory::service::premium_products(state, &filter).await?;
+    inventory::service::pricing(state, &filter).await?;
     Ok(())
 }

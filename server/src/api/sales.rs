@@ -5,7 +5,6 @@ use app::caller::Caller;
 use app::dashboard::filter::{DashboardFilter, DateRange, Grain};
 use app::dashboard::range::resolve;
 use app::error::AppError;
-use app::features::sales::queries;
 use app::features::sales::service;
 use app::features::sales::types::{
     BreakdownBy, BreakdownRow, Concentration, MonthRow, ReturnedProduct, RevenuePoint, SalesSeries,
@@ -132,7 +131,7 @@ pub async fn monthly(
     Export { filter, format, .. }: Export<Sales>,
 ) -> Result<Response, AppError> {
     let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
-    let months = service::monthly(&state.pool, range, &filter).await?;
+    let months = service::monthly(&state, range, &filter).await?;
     let name = format!("sales-by-month-{}-{}", range.from, range.to);
     format.respond(&name, months, |months| MonthlyBody { range, months })
 }
@@ -152,7 +151,7 @@ pub async fn breakdown(
         AppError::invalid("by", "say what to split by: country, channel or category")
     })?;
     let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
-    let rows = service::breakdown(&state.pool, &filter, range, by).await?;
+    let rows = service::breakdown(&state, &filter, range, by).await?;
     let column = match by {
         BreakdownBy::Country => "country",
         BreakdownBy::Channel => "channel",
@@ -195,8 +194,8 @@ pub async fn returns(
     let grain = service::grain(&filter, &range);
     // Two independent queries, at once.
     let (most_returned, points) = tokio::try_join!(
-        service::most_returned(&state.pool, &filter, range, service::TOP_ROWS),
-        async { Ok(queries::revenue_series(&state.pool, range, grain, &filter).await?) }
+        service::most_returned(&state, &filter, range, service::TOP_ROWS),
+        service::revenue_points(&state, &filter, range, grain)
     )?;
     let name = format!("most-returned-{}-{}", range.from, range.to);
     format.respond(&name, most_returned, |most_returned| ReturnsBody {

@@ -2,7 +2,8 @@
 //! engagement, RFM, clusters, cohorts), each computing only what it returns; the page's server
 //! functions and the JSON routes call the same functions. It fetches the buying customers
 //! (`crate::dashboard::customers`) and the rollups (`queries`), fits the clusters, and leaves
-//! the counting to `kpi` and `group`; results are cached by filter, range and data version.
+//! the counting to `kpi` and `group`; every part's result is cached by filter, range and data
+//! version.
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -162,16 +163,21 @@ pub async fn summary(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<CustomersSummary, AppError> {
-    let (kpis, comparison) = cards(state, filter, range).await?;
-    let facts = buying_sums(state, range, filter).await?;
-    Ok(CustomersSummary {
-        range,
-        currency: state.currency.clone(),
-        kpis,
-        comparison,
-        avg_days_between_orders: kpi::avg_days_between_orders(&facts),
-        by_country: kpi::by_country(&facts, kpi::TOP_COUNTRIES),
-    })
+    state
+        .cache
+        .get_or_compute(&state.pool, "customers.summary", &(filter, range), async {
+            let (kpis, comparison) = cards(state, filter, range).await?;
+            let facts = buying_sums(state, range, filter).await?;
+            Ok(CustomersSummary {
+                range,
+                currency: state.currency.clone(),
+                kpis,
+                comparison,
+                avg_days_between_orders: kpi::avg_days_between_orders(&facts),
+                by_country: kpi::by_country(&facts, kpi::TOP_COUNTRIES),
+            })
+        })
+        .await
 }
 
 /// Engagement depth and repeat vs one-time customers of a range.
@@ -180,15 +186,25 @@ pub async fn engagement(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<CustomersEngagement, AppError> {
-    let facts = buying_customers(state, range, filter).await?;
-    let thresholds = state.customers.thresholds;
-    Ok(CustomersEngagement {
-        range,
-        currency: state.currency.clone(),
-        thresholds,
-        groups: kpi::engagement(&facts, &thresholds),
-        repeat: kpi::repeat(&facts),
-    })
+    state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "customers.engagement",
+            &(filter, range),
+            async {
+                let facts = buying_customers(state, range, filter).await?;
+                let thresholds = state.customers.thresholds;
+                Ok(CustomersEngagement {
+                    range,
+                    currency: state.currency.clone(),
+                    thresholds,
+                    groups: kpi::engagement(&facts, &thresholds),
+                    repeat: kpi::repeat(&facts),
+                })
+            },
+        )
+        .await
 }
 
 /// The RFM segments and grid of a range's customers, as of its last day.
@@ -197,8 +213,13 @@ pub async fn rfm(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<super::types::Rfm, AppError> {
-    let facts = buying_customers(state, range, filter).await?;
-    Ok(kpi::rfm(&facts, range.to))
+    state
+        .cache
+        .get_or_compute(&state.pool, "customers.rfm", &(filter, range), async {
+            let facts = buying_customers(state, range, filter).await?;
+            Ok(kpi::rfm(&facts, range.to))
+        })
+        .await
 }
 
 /// The customers of a group, sorted, with names: `offset`, `limit` of them (all for the CSV

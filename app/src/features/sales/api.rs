@@ -65,7 +65,7 @@ pub async fn get_sales_breakdown(
     by: BreakdownBy,
 ) -> Result<Ranged<Vec<BreakdownRow>>, AppError> {
     crate::guard::part(SALES, filter, false, |state, filter, range, _| async move {
-        let rows = super::service::breakdown(&state.pool, &filter, range, by).await?;
+        let rows = super::service::breakdown(&state, &filter, range, by).await?;
         Ok(Ranged {
             range,
             currency: state.currency.to_string(),
@@ -136,7 +136,7 @@ pub async fn get_sales_most_returned(
 ) -> Result<Ranged<Vec<ReturnedProduct>>, AppError> {
     crate::guard::part(SALES, filter, false, |state, filter, range, _| async move {
         let limit = super::service::TOP_ROWS;
-        let rows = super::service::most_returned(&state.pool, &filter, range, limit).await?;
+        let rows = super::service::most_returned(&state, &filter, range, limit).await?;
         Ok(Ranged {
             range,
             currency: state.currency.to_string(),
@@ -153,7 +153,7 @@ pub async fn get_sales_monthly(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<Ranged<Vec<MonthRow>>, AppError> {
     crate::guard::part(SALES, filter, false, |state, filter, range, _| async move {
-        let rows = super::service::monthly(&state.pool, range, &filter).await?;
+        let rows = super::service::monthly(&state, range, &filter).await?;
         Ok(Ranged {
             range,
             currency: state.currency.to_string(),

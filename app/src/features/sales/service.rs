@@ -1,8 +1,9 @@
 //! The Sales dashboard's service: one function per part of the page (headline, series,
 //! categories, breakdown, monthly, concentration, top products and customers, returns), each
 //! computing only what it returns. The page's server functions and the JSON routes call the
-//! same functions. Computed from the rollups (`queries`) and pure derivations (`kpi`); the
-//! buying customers and the top products are cached by filter and data version.
+//! same functions. Computed from the rollups (`queries`) and pure derivations (`kpi`); every
+//! part's result is cached by filter, range and data version (a cold call is the budget, a warm
+//! one is a cache read).
 use super::types::{SalesCategories, SalesSeries, SalesSummary};
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
@@ -79,6 +80,7 @@ pub fn grain(filter: &DashboardFilter, range: &DateRange) -> crate::dashboard::f
 }
 
 /// The headline cards of a range, the comparison period's and why net revenue moved.
+#[derive(Clone)]
 pub struct Summary {
     pub kpis: super::types::SalesKpis,
     pub comparison: Option<super::types::Comparison>,
@@ -87,6 +89,19 @@ pub struct Summary {
 
 /// The cards of the range and of the comparison period, and the split of the change.
 pub async fn summary(
+    state: &crate::state::AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<Summary, AppError> {
+    state
+        .cache
+        .get_or_compute(&state.pool, "sales.summary", &(filter, range), async {
+            compute_summary(state, filter, range).await
+        })
+        .await
+}
+
+async fn compute_summary(
     state: &crate::state::AppState,
     filter: &DashboardFilter,
     range: DateRange,
@@ -117,9 +132,27 @@ pub async fn summary(
     })
 }
 
+/// Revenue (and returns) per bucket of a range and slice; cached.
+pub async fn revenue_points(
+    state: &crate::state::AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+    grain: crate::dashboard::filter::Grain,
+) -> Result<Vec<super::types::RevenuePoint>, AppError> {
+    state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "sales.revenue_points",
+            &(filter, range, grain),
+            async { Ok(super::queries::revenue_series(&state.pool, range, grain, filter).await?) },
+        )
+        .await
+}
+
 /// Revenue per bucket of the range and of the comparison period (aligned by position).
 pub async fn series(
-    pool: &sqlx::PgPool,
+    state: &crate::state::AppState,
     filter: &DashboardFilter,
     range: DateRange,
     grain: crate::dashboard::filter::Grain,
@@ -130,20 +163,19 @@ pub async fn series(
     ),
     AppError,
 > {
-    use super::queries::revenue_series;
-    let comparison = match crate::dashboard::range::comparison_range(&range, filter.compare) {
-        Some(previous) => revenue_series(pool, previous, grain, filter).await?,
-        None => Vec::new(),
+    let comparison = async {
+        match crate::dashboard::range::comparison_range(&range, filter.compare) {
+            Some(previous) => revenue_points(state, filter, previous, grain).await,
+            None => Ok(Vec::new()),
+        }
     };
-    Ok((
-        revenue_series(pool, range, grain, filter).await?,
-        comparison,
-    ))
+    tokio::try_join!(revenue_points(state, filter, range, grain), comparison)
 }
 
-/// Net revenue by country (top 8 and "Other"), channel (all) or category (top 6 and "Other").
+/// Net revenue by country (top 8 and "Other"), channel (all) or category (top 6 and "Other");
+/// cached.
 pub async fn breakdown(
-    pool: &sqlx::PgPool,
+    state: &crate::state::AppState,
     filter: &DashboardFilter,
     range: DateRange,
     by: super::types::BreakdownBy,
@@ -154,10 +186,20 @@ pub async fn breakdown(
         BreakdownBy::Channel => usize::MAX,
         BreakdownBy::Category => super::kpi::TOP_CATEGORIES,
     };
-    Ok(super::kpi::top_with_other(
-        super::queries::sales_by(pool, range, by, filter).await?,
-        top,
-    ))
+    state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "sales.breakdown",
+            &(filter, range, by),
+            async {
+                Ok(super::kpi::top_with_other(
+                    super::queries::sales_by(&state.pool, range, by, filter).await?,
+                    top,
+                ))
+            },
+        )
+        .await
 }
 
 /// Net revenue of a range and slice (gross − returns), from the rollup sums.
@@ -170,19 +212,29 @@ async fn net_revenue(
     Ok(totals.gross_revenue - totals.returns)
 }
 
-/// How concentrated the identified customers' revenue is (top 10 share, Pareto curve).
+/// How concentrated the identified customers' revenue is (top 10 share, Pareto curve); cached.
 pub async fn concentration(
     state: &crate::state::AppState,
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<super::types::Concentration, AppError> {
-    let customers = buying_sums(state, range, filter).await?;
-    let mut nets: Vec<_> = customers.iter().map(|c| c.net).collect();
-    nets.sort_unstable_by(|a, b| b.cmp(a));
-    Ok(super::kpi::concentration(
-        &nets,
-        net_revenue(&state.pool, filter, range).await?,
-    ))
+    state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "sales.concentration",
+            &(filter, range),
+            async {
+                let customers = buying_sums(state, range, filter).await?;
+                let mut nets: Vec<_> = customers.iter().map(|c| c.net).collect();
+                nets.sort_unstable_by(|a, b| b.cmp(a));
+                Ok(super::kpi::concentration(
+                    &nets,
+                    net_revenue(&state.pool, filter, range).await?,
+                ))
+            },
+        )
+        .await
 }
 
 /// The headline of a range: its cards, the comparison period's, why net revenue moved and how
@@ -218,7 +270,7 @@ pub async fn timeseries(
     range: DateRange,
 ) -> Result<SalesSeries, AppError> {
     let grain = grain(filter, &range);
-    let (points, comparison_points) = series(&state.pool, filter, range, grain).await?;
+    let (points, comparison_points) = series(state, filter, range, grain).await?;
     Ok(SalesSeries {
         range,
         grain,
@@ -236,13 +288,22 @@ pub async fn categories(
     range: DateRange,
 ) -> Result<SalesCategories, AppError> {
     use super::types::BreakdownBy;
-    let pool = &state.pool;
     let grain = grain(filter, &range);
-    let rows = breakdown(pool, filter, range, BreakdownBy::Category).await?;
-    let series = super::kpi::fold_categories(
-        super::queries::category_series(pool, range, grain, filter).await?,
-        &rows,
-    );
+    let rows = breakdown(state, filter, range, BreakdownBy::Category).await?;
+    let series = state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "sales.category_series",
+            &(filter, range, grain),
+            async {
+                Ok(super::kpi::fold_categories(
+                    super::queries::category_series(&state.pool, range, grain, filter).await?,
+                    &rows,
+                ))
+            },
+        )
+        .await?;
     Ok(SalesCategories {
         range,
         grain,
@@ -252,8 +313,21 @@ pub async fn categories(
     })
 }
 
-/// The monthly table: month-on-month change of net revenue, AOV, partial months.
+/// The monthly table: month-on-month change of net revenue, AOV, partial months; cached.
 pub async fn monthly(
+    state: &crate::state::AppState,
+    range: DateRange,
+    filter: &DashboardFilter,
+) -> Result<Vec<super::types::MonthRow>, AppError> {
+    state
+        .cache
+        .get_or_compute(&state.pool, "sales.monthly", &(filter, range), async {
+            monthly_rows(&state.pool, range, filter).await
+        })
+        .await
+}
+
+async fn monthly_rows(
     pool: &sqlx::PgPool,
     range: DateRange,
     filter: &DashboardFilter,
@@ -345,12 +419,20 @@ pub async fn top_customers(
     label_customers(&state.pool, &customers, net_revenue, limit).await
 }
 
-/// The most-returned products of a range and slice.
+/// The most-returned products of a range and slice; cached.
 pub async fn most_returned(
-    pool: &sqlx::PgPool,
+    state: &crate::state::AppState,
     filter: &DashboardFilter,
     range: DateRange,
     limit: i64,
 ) -> Result<Vec<super::types::ReturnedProduct>, AppError> {
-    Ok(super::queries::most_returned(pool, range, filter, limit).await?)
+    state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "sales.most_returned",
+            &(filter, range, limit),
+            async { Ok(super::queries::most_returned(&state.pool, range, filter, limit).await?) },
+        )
+        .await
 }
