@@ -210,7 +210,7 @@ pub async fn signal_list(
     Query(filter): Query<SignalFilter>,
 ) -> Result<Json<Vec<MarketSignal>>, AppError> {
     authorize(&caller, Role::Viewer)?;
-    Ok(Json(list_signals(&state, &filter, None).await?))
+    Ok(Json(list_signals(&state.pool, &filter, None).await?))
 }
 
 /// One signal.
@@ -223,7 +223,7 @@ pub async fn signal(
     Path(id): Path<i64>,
 ) -> Result<Json<MarketSignal>, AppError> {
     authorize(&caller, Role::Viewer)?;
-    list_signals(&state, &SignalFilter::default(), Some(id))
+    list_signals(&state.pool, &SignalFilter::default(), Some(id))
         .await?
         .pop()
         .map(Json)

@@ -113,7 +113,7 @@ pub async fn get_signals(
     #[server(default)] filter: SignalFilter,
 ) -> Result<Vec<MarketSignal>, AppError> {
     guard::role(Role::Viewer, |state, _| async move {
-        super::service::list_signals(&state, &filter, None).await
+        super::service::list_signals(&state.pool, &filter, None).await
     })
     .await
 }
@@ -123,7 +123,7 @@ pub async fn get_signals(
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_open_signal_count() -> Result<i64, AppError> {
     guard::role(Role::Viewer, |state, _| async move {
-        super::service::open_signal_count(&state).await
+        super::service::open_signal_count(&state.pool).await
     })
     .await
 }

@@ -1,9 +1,9 @@
 //! The market signals are recomputed after every change, off the request that made it: an ingest
 //! answers once its data is committed (a webhook-sized order in a few hundred milliseconds) and
-//! the signals follow in the background. Requests for several changes in a row share one
-//! recomputation that starts after the last of them; whoever reads the signals waits for the
-//! recomputation that covers every change made before the read, so a reader never sees signals
-//! older than the data it was shown.
+//! the signals follow in the background, `SETTLE` later: the changes of that moment (a burst of
+//! webhooks, an order created then paid) share one recomputation, and the first dashboard calls
+//! after a change do not share the cores with it. Signals lag the data by that delay and one
+//! recomputation (about a second at 10M order lines); the CLI waits for them before it exits.
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,9 +13,11 @@ use tokio::sync::watch;
 
 use super::types::InventorySettings;
 
-/// How long a reader waits for a recomputation before it reads what is there (a failing or
-/// stuck recomputation must not hold a page).
-const READ_WAIT: Duration = Duration::from_secs(10);
+/// How long after a change the recomputation starts.
+const SETTLE: Duration = Duration::from_millis(500);
+
+/// How long `settled` waits at most (a failing or stuck recomputation must not hold anything).
+const READ_WAIT: Duration = Duration::from_secs(30);
 
 /// One per server (or CLI run): the database and thresholds its signals are computed with.
 #[derive(Clone)]
@@ -75,6 +77,7 @@ impl SignalRefresh {
                 finished: false,
             };
             loop {
+                tokio::time::sleep(SETTLE).await;
                 let covers = inner.requested.load(Ordering::SeqCst);
                 if let Err(err) =
                     super::service::refresh_signals(&inner.pool, &inner.settings).await

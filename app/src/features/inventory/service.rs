@@ -389,15 +389,14 @@ pub async fn decide(
         .ok_or_else(|| AppError::internal("pricing decision", "missing after insert"))
 }
 
-/// Signals for a filter (or one by id), once they cover every change made before the call.
+/// Signals for a filter (or one by id).
 pub async fn list_signals(
-    state: &AppState,
+    pool: &PgPool,
     filter: &SignalFilter,
     signal_id: Option<i64>,
 ) -> Result<Vec<MarketSignal>, AppError> {
-    state.signals.settled().await;
     Ok(queries::signals(
-        &state.pool,
+        pool,
         filter.all,
         filter.kind.as_deref(),
         filter.product_id,
@@ -438,10 +437,9 @@ pub async fn acknowledge(
         .ok_or_else(|| AppError::NotFound(format!("Signal {signal_id}")))
 }
 
-/// How many signals nobody has acknowledged yet (once they cover every change made before).
-pub async fn open_signal_count(state: &AppState) -> Result<i64, AppError> {
-    state.signals.settled().await;
-    Ok(queries::open_signal_count(&state.pool).await?)
+/// How many signals nobody has acknowledged yet.
+pub async fn open_signal_count(pool: &PgPool) -> Result<i64, AppError> {
+    Ok(queries::open_signal_count(pool).await?)
 }
 
 /// Computes every signal as of the latest order day and raises the new ones; returns how many.
