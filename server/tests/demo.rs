@@ -153,7 +153,8 @@ async fn the_rollup_agrees_with_the_facts(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_demo_shop_gives_the_inventory_page_something_to_show(pool: PgPool) {
     use app::dashboard::filter::{DashboardFilter, DateRange};
-    use app::features::inventory::service::{price_rows, stock_rows};
+    use app::features::inventory::service::price_rows;
+    use app::features::inventory::stock::stock_rows;
     use app::features::inventory::types::{InventorySettings, StockStatus};
 
     server::db::migrate(&pool).await.unwrap();

@@ -258,7 +258,8 @@ pub async fn recompute(
 ) -> Result<Json<RecomputeBody>, AppError> {
     authorize(&caller, Role::Analyst)?;
     Ok(Json(RecomputeBody {
-        raised: service::refresh_signals(&state.pool, &state.inventory).await?,
+        raised: app::features::inventory::refresh::refresh_signals(&state.pool, &state.inventory)
+            .await?,
     }))
 }
 

@@ -373,7 +373,7 @@ pub async fn generate(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    app::features::inventory::service::refresh_signals(pool, &options.inventory)
+    app::features::inventory::refresh::refresh_signals(pool, &options.inventory)
         .await
         .context("market signals of the demo shop")?;
     Ok(DemoReport {

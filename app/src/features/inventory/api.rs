@@ -143,7 +143,7 @@ pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn recompute_signals() -> Result<u64, AppError> {
     guard::role(Role::Analyst, |state, _| async move {
-        super::service::refresh_signals(&state.pool, &state.inventory).await
+        super::refresh::refresh_signals(&state.pool, &state.inventory).await
     })
     .await
 }

@@ -1,8 +1,10 @@
 //! The Inventory & Pricing dashboard: stock health, reorder recommendations, price elasticity,
 //! price recommendations and decisions, competitor positions and market signals.
 //! `types` (wire) · `queries` (SQL) · `kpi` (pure stock and pricing figures) · `signals` (pure
-//! market-signal rules) · `refresh` (the signals recomputed after a change, off its request) · `service` (what each server function and JSON route returns) · `api`
-//! (server functions) · `ui` (the page).
+//! market-signal rules) · `stock` (every product's stock figures as of a day) · `refresh` (the
+//! market signals computed and raised: on demand, or in the background after a change) ·
+//! `service` (what each server function and JSON route returns) · `api` (server functions) ·
+//! `ui` (the page).
 pub mod api;
 pub mod kpi;
 #[cfg(feature = "ssr")]
@@ -13,5 +15,7 @@ pub mod refresh;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod signals;
+#[cfg(feature = "ssr")]
+pub mod stock;
 pub mod types;
 pub mod ui;

@@ -11,7 +11,17 @@ use std::time::Duration;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-use super::types::InventorySettings;
+use std::collections::HashMap;
+
+use chrono::Duration as Days;
+
+use super::kpi;
+use super::queries::{self, DailyPrice};
+use super::signals;
+use super::stock::stock_rows;
+use super::types::{InventorySettings, ProductStock};
+use crate::dashboard::filter::{DashboardFilter, DateRange};
+use crate::error::AppError;
 
 /// How long after a change the recomputation starts.
 const SETTLE: Duration = Duration::from_millis(500);
@@ -79,9 +89,7 @@ impl SignalRefresh {
             loop {
                 tokio::time::sleep(SETTLE).await;
                 let covers = inner.requested.load(Ordering::SeqCst);
-                if let Err(err) =
-                    super::service::refresh_signals(&inner.pool, &inner.settings).await
-                {
+                if let Err(err) = refresh_signals(&inner.pool, &inner.settings).await {
                     tracing::warn!(%err, "market signals could not be computed");
                 }
                 inner.done.send_replace(covers);
@@ -130,4 +138,42 @@ impl Drop for Running {
             self.inner.done.send_replace(requested);
         }
     }
+}
+
+/// Computes every signal as of the latest order day and raises the new ones; returns how many.
+pub async fn refresh_signals(pool: &PgPool, settings: &InventorySettings) -> Result<u64, AppError> {
+    use crate::dashboard::queries::{latest_order_day, store_today};
+    // A stray far-future order (loaded before the date limits existed) must not move the
+    // signals' day; the default limits, as the store's settings are not at hand here.
+    let until =
+        crate::features::sources::types::ValueLimits::default().max_date(store_today(pool).await?);
+    let Some(as_of) = latest_order_day(pool, until).await? else {
+        return Ok(0);
+    };
+    let s = &settings.signals;
+    let range = kpi::demand_window(as_of, settings.stock.demand_days);
+    let products = stock_rows(pool, &settings.stock, range, &DashboardFilter::default()).await?;
+    let names: HashMap<i64, String> = products
+        .iter()
+        .map(|p| (p.product_id, p.name.clone()))
+        .collect();
+    let by_id: HashMap<i64, &ProductStock> = products.iter().map(|p| (p.product_id, p)).collect();
+    let window = DateRange {
+        from: as_of - Days::days(96),
+        to: as_of,
+    };
+    let prices: Vec<DailyPrice> = queries::daily_prices(pool, window)
+        .await?
+        .into_iter()
+        .filter(|p| names.contains_key(&p.product_id))
+        .collect();
+    let pairs = queries::competitor_changes(pool, as_of).await?;
+    let mut found = signals::low_stock(&products, as_of, s, settings.stock.dead_days);
+    found.extend(signals::demand_surges(&prices, &names, as_of, s));
+    found.extend(signals::own_price_changes(&prices, &names, as_of, s));
+    found.extend(signals::price_anomalies(&prices, &names, as_of, s));
+    found.extend(signals::competitor_drops(&pairs, &by_id, s));
+    let raised = queries::insert_signals(pool, &found).await?;
+    tracing::info!(raised, considered = found.len(), "market signals");
+    Ok(raised)
 }

@@ -1,5 +1,5 @@
 //! The Inventory & Pricing service: what each server function and JSON route returns, read
-//! through `queries` and computed by `kpi` (stock and pricing) and `signals` (market signals),
+//! through `queries` and computed by `kpi` (stock and pricing) from `stock`'s figures,
 //! cached by filter and data version. The callers have checked the role.
 use std::collections::HashMap;
 
@@ -8,8 +8,9 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 use super::kpi;
-use super::queries::{self, DailyPrice, WeekRow};
-use super::signals;
+use super::queries::{self, WeekRow};
+use super::stock::stock_rows;
+
 use super::types::*;
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
@@ -30,20 +31,6 @@ async fn resolve(
     Ok(crate::dashboard::range::resolve(pool, filter, limits)
         .await?
         .0)
-}
-
-/// Every product's stock figures as of the range end, best sellers first.
-pub async fn stock_rows(
-    pool: &PgPool,
-    settings: &StockSettings,
-    range: DateRange,
-    filter: &DashboardFilter,
-) -> Result<Vec<ProductStock>, AppError> {
-    let rows = queries::product_rows(pool, range, filter).await?;
-    let window = kpi::demand_window(range.to, settings.demand_days);
-    let ids: Vec<i64> = rows.iter().map(|r| r.product_id).collect();
-    let demand = queries::demand_days(pool, window, &ids).await?;
-    Ok(kpi::stock_products(rows, &demand, range.to, settings))
 }
 
 /// Premium products among the best sellers: bought by few of the range's customers.
@@ -440,42 +427,4 @@ pub async fn acknowledge(
 /// How many signals nobody has acknowledged yet.
 pub async fn open_signal_count(pool: &PgPool) -> Result<i64, AppError> {
     Ok(queries::open_signal_count(pool).await?)
-}
-
-/// Computes every signal as of the latest order day and raises the new ones; returns how many.
-pub async fn refresh_signals(pool: &PgPool, settings: &InventorySettings) -> Result<u64, AppError> {
-    use crate::dashboard::queries::{latest_order_day, store_today};
-    // A stray far-future order (loaded before the date limits existed) must not move the
-    // signals' day; the default limits, as the store's settings are not at hand here.
-    let until =
-        crate::features::sources::types::ValueLimits::default().max_date(store_today(pool).await?);
-    let Some(as_of) = latest_order_day(pool, until).await? else {
-        return Ok(0);
-    };
-    let s = &settings.signals;
-    let range = kpi::demand_window(as_of, settings.stock.demand_days);
-    let products = stock_rows(pool, &settings.stock, range, &DashboardFilter::default()).await?;
-    let names: HashMap<i64, String> = products
-        .iter()
-        .map(|p| (p.product_id, p.name.clone()))
-        .collect();
-    let by_id: HashMap<i64, &ProductStock> = products.iter().map(|p| (p.product_id, p)).collect();
-    let window = DateRange {
-        from: as_of - Duration::days(96),
-        to: as_of,
-    };
-    let prices: Vec<DailyPrice> = queries::daily_prices(pool, window)
-        .await?
-        .into_iter()
-        .filter(|p| names.contains_key(&p.product_id))
-        .collect();
-    let pairs = queries::competitor_changes(pool, as_of).await?;
-    let mut found = signals::low_stock(&products, as_of, s, settings.stock.dead_days);
-    found.extend(signals::demand_surges(&prices, &names, as_of, s));
-    found.extend(signals::own_price_changes(&prices, &names, as_of, s));
-    found.extend(signals::price_anomalies(&prices, &names, as_of, s));
-    found.extend(signals::competitor_drops(&pairs, &by_id, s));
-    let raised = queries::insert_signals(pool, &found).await?;
-    tracing::info!(raised, considered = found.len(), "market signals");
-    Ok(raised)
 }

@@ -1,5 +1,5 @@
 //! Market signals (DESIGN.md): competitor price drop, own price change, demand surge, low stock
-//! and price anomaly. The rules are pure functions over the figures `service::refresh_signals`
+//! and price anomaly. The rules are pure functions over the figures `refresh::refresh_signals`
 //! reads; each signal carries a fingerprint (the week, day or observation it is about), so recomputing raises nothing
 //! twice.
 use std::collections::HashMap;
