@@ -147,13 +147,23 @@ pub async fn clustering(
     filter: &DashboardFilter,
     range: DateRange,
 ) -> Result<Clustering, AppError> {
-    let a = analysis(state, range, filter).await?;
-    Ok(kpi::clustering(
-        &a.facts,
-        a.fit.as_ref(),
-        a.range,
-        state.customers.clusters,
-    ))
+    state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "customers.clustering",
+            &(filter, range),
+            async {
+                let a = analysis(state, range, filter).await?;
+                Ok(kpi::clustering(
+                    &a.facts,
+                    a.fit.as_ref(),
+                    a.range,
+                    state.customers.clusters,
+                ))
+            },
+        )
+        .await
 }
 
 /// The cards of the range and of the comparison period, the days between orders and the
