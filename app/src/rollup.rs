@@ -6,6 +6,12 @@
 use chrono::NaiveDate;
 use sqlx::PgConnection;
 
+/// A refresh of fewer local days than this compares the customers' per-day rows with what they
+/// were and rebuilds the months of the customers whose rows changed only (one new order: one
+/// customer instead of every customer of its day); a longer one takes every customer of its
+/// days as changed.
+const DIFF_DAYS: i64 = 7;
+
 /// Records the store time zone. When it differs from the one the rollups were built in, every
 /// rollup row is rebuilt in the new zone. Returns whether a rebuild happened.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -182,15 +188,42 @@ pub async fn refresh_days(
         .persistent(false)
         .execute(&mut *conn)
         .await?;
-    sqlx::query!(
-        "with gone as (delete from daily_customer_sales where day between $1 and $2 returning customer_id)
-         insert into rollup_touched_customer select distinct customer_id from gone",
-        from as _,
-        to as _
-    )
-    .persistent(false)
-    .execute(&mut *conn)
-    .await?;
+    // A few days: the rows as they were, to find the customers whose rows change. More days
+    // change nearly every customer of them: each is taken as changed.
+    let compare = (to - from).num_days() < DIFF_DAYS;
+    if compare {
+        sqlx::query!(
+            "with gone as (
+                 delete from daily_customer_sales where day between $1 and $2
+                 returning day, customer_id, source_id, channel, country, orders, gross, net
+             )
+             insert into rollup_gone_customer_day
+             select day, customer_id, source_id, channel, country, orders, gross::text, net::text
+             from gone",
+            from as _,
+            to as _
+        )
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query!(
+            "insert into rollup_touched_customer (customer_id, changed)
+             select distinct customer_id, false from rollup_gone_customer_day"
+        )
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        sqlx::query!(
+            "with gone as (delete from daily_customer_sales where day between $1 and $2 returning customer_id)
+             insert into rollup_touched_customer (customer_id) select distinct customer_id from gone",
+            from as _,
+            to as _
+        )
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query!(
         r#"insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
            select (f.ordered_at at time zone s.timezone)::date, f.customer_id, f.source_id, f.channel, f.country,
@@ -209,17 +242,47 @@ pub async fn refresh_days(
     .persistent(false)
     .execute(&mut *conn)
     .await?;
-    // Customers with an order on these days (with or without a sales or return line).
+    if compare {
+        // The customers whose rows differ from before, in either direction.
+        sqlx::query!(
+            r#"with fresh as (
+                   select day, customer_id, source_id, channel, country, orders,
+                          gross::text as gross, net::text as net
+                   from daily_customer_sales where day between $1 and $2
+               ),
+               changed as (
+                   (select * from fresh except all select * from rollup_gone_customer_day)
+                   union all
+                   (select * from rollup_gone_customer_day except all select * from fresh)
+               )
+               insert into rollup_touched_customer (customer_id, changed)
+               select distinct customer_id, true from changed
+               on conflict (customer_id) do update set changed = true"#,
+            from as _,
+            to as _
+        )
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query!("delete from rollup_gone_customer_day")
+            .persistent(false)
+            .execute(&mut *conn)
+            .await?;
+    }
+    // Customers with an order on these days (with or without a sales or return line): their
+    // summaries are rebuilt; their months only if their rows changed (taken as changed when
+    // not compared).
     sqlx::query!(
-        r#"insert into rollup_touched_customer
-           select distinct o.customer_id
+        r#"insert into rollup_touched_customer (customer_id, changed)
+           select distinct o.customer_id, not $3
            from sales_order o
            cross join rollup_state s
            where o.customer_id is not null
              and o.ordered_at >= $1 and o.ordered_at < $2
            on conflict do nothing"#,
         start as _,
-        end as _
+        end as _,
+        compare
     )
     .persistent(false)
     .execute(&mut *conn)
@@ -271,8 +334,8 @@ async fn refresh_weekly_product_sales(
     Ok(())
 }
 
-/// Rebuilds the `customer_month` rows of the touched customers in the months overlapping local
-/// days `from..=to`, from their `daily_customer_sales` rows (an order lies in exactly one day,
+/// Rebuilds the `customer_month` rows of the touched customers whose per-day rows changed, in the
+/// months overlapping local days `from..=to`, from their `daily_customer_sales` rows (an order lies in exactly one day,
 /// so the days' order counts add up to the month's).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 async fn refresh_customer_month(
@@ -283,7 +346,7 @@ async fn refresh_customer_month(
     sqlx::query!(
         "delete from customer_month
          where month between date_trunc('month', $1::date::timestamp)::date and $2
-           and customer_id in (select customer_id from rollup_touched_customer)",
+           and customer_id in (select customer_id from rollup_touched_customer where changed)",
         from as _,
         to as _
     )
@@ -295,7 +358,8 @@ async fn refresh_customer_month(
            select d.customer_id, date_trunc('month', d.day)::date, sum(d.orders)::bigint, sum(d.net)
            from daily_customer_sales d
            join rollup_touched_customer t using (customer_id)
-           where d.day >= date_trunc('month', $1::date::timestamp)::date
+           where t.changed
+             and d.day >= date_trunc('month', $1::date::timestamp)::date
              and d.day < (date_trunc('month', $2::date::timestamp) + interval '1 month')::date
            group by 1, 2"#,
         from as _,
