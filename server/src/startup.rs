@@ -27,6 +27,10 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 
 /// The state every request sees.
 pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
+    // One turn per core for the page parts (and the market signals after a change).
+    let parts = std::sync::Arc::new(tokio::sync::Semaphore::new(
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ));
     AppState {
         pool: pool.clone(),
         leptos_options: leptos_options(settings),
@@ -45,9 +49,7 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
         max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
         cache: app::state::ResultCache::new(1000),
         customer_days: Default::default(),
-        parts: std::sync::Arc::new(tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(2, |n| n.get()),
-        )),
+        parts: parts.clone(),
         customers: app::state::CustomerSettings {
             thresholds: app::features::customers::types::EngagementThresholds {
                 occasional_from: settings.engagement_occasional_from,
@@ -59,9 +61,10 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
             },
         },
         inventory: settings.inventory,
-        signals: app::features::inventory::refresh::SignalRefresh::new(
+        signals: app::features::inventory::refresh::SignalRefresh::taking_turns(
             pool.clone(),
             settings.inventory,
+            Some(parts),
         ),
         embed_key: app::features::embed::token::SigningKey::new(keys.embed.expose().as_bytes()),
         hsts: settings.hsts.unwrap_or_else(|| settings.secure_cookies()),

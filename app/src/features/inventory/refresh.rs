@@ -38,6 +38,9 @@ pub struct SignalRefresh {
 struct Inner {
     pool: PgPool,
     settings: InventorySettings,
+    /// The server's page-part turns (`AppState::parts`): a recomputation waits its turn behind
+    /// the parts asked for before it instead of taking a core from them.
+    turns: Option<Arc<tokio::sync::Semaphore>>,
     /// Changes asked for so far (a counter: the n-th change is ticket n).
     requested: AtomicU64,
     /// The last ticket a finished recomputation covered.
@@ -57,10 +60,20 @@ impl std::fmt::Debug for SignalRefresh {
 
 impl SignalRefresh {
     pub fn new(pool: PgPool, settings: InventorySettings) -> Self {
+        Self::taking_turns(pool, settings, None)
+    }
+
+    /// One that computes only in its turn among the server's page parts.
+    pub fn taking_turns(
+        pool: PgPool,
+        settings: InventorySettings,
+        turns: Option<Arc<tokio::sync::Semaphore>>,
+    ) -> Self {
         SignalRefresh {
             inner: Arc::new(Inner {
                 pool,
                 settings,
+                turns,
                 requested: AtomicU64::new(0),
                 done: watch::Sender::new(0),
                 running: AtomicBool::new(false),
@@ -88,8 +101,14 @@ impl SignalRefresh {
             };
             loop {
                 tokio::time::sleep(SETTLE).await;
+                let turn = match &inner.turns {
+                    Some(turns) => turns.clone().acquire_owned().await.ok(),
+                    None => None,
+                };
                 let covers = inner.requested.load(Ordering::SeqCst);
-                if let Err(err) = refresh_signals(&inner.pool, &inner.settings).await {
+                let refreshed = refresh_signals(&inner.pool, &inner.settings).await;
+                drop(turn);
+                if let Err(err) = refreshed {
                     tracing::warn!(%err, "market signals could not be computed");
                 }
                 inner.done.send_replace(covers);
