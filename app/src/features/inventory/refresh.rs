@@ -4,16 +4,14 @@
 //! webhooks, an order created then paid) share one recomputation, and the first dashboard calls
 //! after a change do not share the cores with it. Signals lag the data by that delay and one
 //! recomputation (about a second at 10M order lines); the CLI waits for them before it exits.
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Duration as Days;
 use sqlx::PgPool;
 use tokio::sync::watch;
-
-use std::collections::HashMap;
-
-use chrono::Duration as Days;
 
 use super::kpi;
 use super::queries::{self, DailyPrice};
@@ -81,11 +79,6 @@ impl SignalRefresh {
         }
     }
 
-    /// The thresholds the signals are computed with.
-    pub fn settings(&self) -> &InventorySettings {
-        &self.inner.settings
-    }
-
     /// The data changed: recompute the signals soon, in the background (on the current Tokio
     /// runtime). Returns at once.
     pub fn changed(&self) {
@@ -136,7 +129,7 @@ impl SignalRefresh {
         if tokio::time::timeout(READ_WAIT, caught_up).await.is_err() {
             tracing::warn!(
                 wanted,
-                "market signals still being computed; reading the last ones"
+                "market signals still being computed; not waiting for them any longer"
             );
         }
     }
