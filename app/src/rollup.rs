@@ -270,8 +270,8 @@ pub async fn refresh_days(
             .await?;
     }
     // Customers with an order on these days (with or without a sales or return line): their
-    // summaries are rebuilt; their months only if their rows changed (taken as changed when
-    // not compared).
+    // summaries are rebuilt if this change can move them (below); their months only if their
+    // rows changed (taken as changed when not compared).
     sqlx::query!(
         r#"insert into rollup_touched_customer (customer_id, changed)
            select distinct o.customer_id, not $3
@@ -283,6 +283,25 @@ pub async fn refresh_days(
         start as _,
         end as _,
         compare
+    )
+    .persistent(false)
+    .execute(&mut *conn)
+    .await?;
+    // Of the customers whose rows did not change, only those whose summary this change can
+    // move stay: orders before the days are untouched (an order that moves lies on the days
+    // before and after), so a first order day and first month with a sale before the days, a
+    // first-seen time before them and an unchanged country stay what they are. One new order:
+    // its customer instead of every customer of its day.
+    sqlx::query!(
+        "delete from rollup_touched_customer t
+         using customer_summary cs, customer cu, rollup_state s
+         where cs.customer_id = t.customer_id and cu.customer_id = t.customer_id
+           and not t.changed
+           and cs.first_order_day < $1
+           and cs.first_sale_month < date_trunc('month', $1::date::timestamp)::date
+           and (cu.first_seen_at is null or (cu.first_seen_at at time zone s.timezone)::date < $1)
+           and cs.country is not distinct from cu.country",
+        from as _
     )
     .persistent(false)
     .execute(&mut *conn)

@@ -147,6 +147,20 @@ async fn change(
                 .await
                 .unwrap();
             }
+            // As an ingest does with the file's customer: a new country, and the first time seen
+            // lowered to the order's (set when there was none).
+            if let Some(customer) = customer.filter(|_| rng.gen_bool(0.3)) {
+                sqlx::query(
+                    "update customer set country = $2, first_seen_at = least(first_seen_at, $3)
+                     where customer_id = $1",
+                )
+                .bind(customer)
+                .bind(["United Kingdom", "Germany", "France", "Spain"][rng.gen_range(0..4)])
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            }
             vec![at]
         }
         // A late correction of a line's quantity.
@@ -246,4 +260,31 @@ async fn incremental_rollups_equal_a_full_rebuild(pool: PgPool) {
             }
         }
     }
+}
+
+/// A change that leaves a customer's day rows as they were (a bad-debt adjustment) can still move
+/// the customer's summary: here the first time seen, set for the first time, after every order
+/// (the first order day is that time's day when there is one).
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn a_summary_moved_without_a_changed_day_row_is_rebuilt(pool: PgPool) {
+    let mut conn = pool.acquire().await.unwrap();
+    refresh_all(&mut conn).await.unwrap();
+    for statement in [
+        "insert into sales_order (sales_order_id, source_id, external_id, customer_id, ordered_at, status, country)
+         values (50, 1, 'A50', 1, '2026-07-20 10:00+00', 'completed', 'United Kingdom')",
+        "insert into order_line (sales_order_id, line_no, product_id, quantity, unit_price)
+         values (50, 1, 1, 1, -15.00)",
+        "update customer set first_seen_at = '2026-07-20 10:00+00' where customer_id = 1",
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await.unwrap();
+    }
+    let day: NaiveDate = "2026-07-20".parse().unwrap();
+    refresh_days(&mut conn, day, day).await.unwrap();
+    let first: NaiveDate =
+        sqlx::query_scalar("select first_order_day from customer_summary where customer_id = 1")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(first, day);
+    assert_eq!(rollups(&mut conn).await, rebuilt(&pool).await);
 }
