@@ -323,7 +323,9 @@ pub async fn top_products(
     .await
 }
 
-/// Products by value returned in the range and slice, largest first.
+/// Products by value returned in the range and slice, largest first. The returns are summed
+/// over the product-days with a return only (a partial index); the gross revenue that gives
+/// the return rate, for the products listed only.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn most_returned(
     db: impl PgExecutor<'_>,
@@ -334,24 +336,40 @@ pub async fn most_returned(
     sqlx::query_as!(
         ReturnedProduct,
         r#"with agg as (
-               select product_id, sum(returned_units) as returned_units,
-                      sum(returns_value) as returns, sum(gross_revenue) as gross
+               select product_id, sum(returned_units) as returned_units, sum(returns_value) as returns
                from daily_product_sales
-               where day between $1 and $2
+               where (returns_value > 0 or returned_units > 0)
+                 and day between $1 and $2
                  and (cardinality($3::text[]) = 0 or channel = any($3))
                  and (cardinality($4::bigint[]) = 0 or source_id = any($4))
                  and (cardinality($5::text[]) = 0 or country = any($5))
                group by 1
                having sum(returns_value) > 0
+           ),
+           top as (
+               select a.product_id, a.returned_units, a.returns, p.sku, p.name, p.category
+               from agg a
+               join product p on p.product_id = a.product_id
+               where cardinality($6::text[]) = 0 or p.category = any($6)
+               order by a.returns desc, p.sku
+               limit $7
+           ),
+           gross as (
+               select d.product_id, sum(d.gross_revenue) as gross
+               from daily_product_sales d
+               join top t on t.product_id = d.product_id
+               where d.day between $1 and $2
+                 and (cardinality($3::text[]) = 0 or d.channel = any($3))
+                 and (cardinality($4::bigint[]) = 0 or d.source_id = any($4))
+                 and (cardinality($5::text[]) = 0 or d.country = any($5))
+               group by 1
            )
-           select p.sku as "sku!", p.name as "name!", p.category as "category!",
-                  a.returned_units::bigint as "returned_units!", a.returns as "returns!",
-                  round(a.returns / nullif(a.gross, 0), 6) as "return_rate?"
-           from agg a
-           join product p on p.product_id = a.product_id
-           where cardinality($6::text[]) = 0 or p.category = any($6)
-           order by a.returns desc, p.sku
-           limit $7"#,
+           select t.sku as "sku!", t.name as "name!", t.category as "category!",
+                  t.returned_units::bigint as "returned_units!", t.returns as "returns!",
+                  round(t.returns / nullif(g.gross, 0), 6) as "return_rate?"
+           from top t
+           left join gross g on g.product_id = t.product_id
+           order by t.returns desc, t.sku"#,
         range.from as _,
         range.to as _,
         &filter.channel,

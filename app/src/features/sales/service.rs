@@ -407,16 +407,27 @@ async fn label_customers(
         .collect())
 }
 
-/// The top `limit` identified customers of a range and slice, with shares of its net revenue.
+/// The top `limit` identified customers of a range and slice, with shares of its net revenue;
+/// cached by filter, range, limit and data version.
 pub async fn top_customers(
     state: &crate::state::AppState,
     filter: &DashboardFilter,
     range: DateRange,
     limit: i64,
 ) -> Result<Vec<super::types::TopCustomer>, AppError> {
-    let customers = buying_sums(state, range, filter).await?;
-    let net_revenue = net_revenue(&state.pool, filter, range).await?;
-    label_customers(&state.pool, &customers, net_revenue, limit).await
+    state
+        .cache
+        .get_or_compute(
+            &state.pool,
+            "sales.top_customers",
+            &(filter, range, limit),
+            async {
+                let customers = buying_sums(state, range, filter).await?;
+                let net_revenue = net_revenue(&state.pool, filter, range).await?;
+                label_customers(&state.pool, &customers, net_revenue, limit).await
+            },
+        )
+        .await
 }
 
 /// The most-returned products of a range and slice; cached.
