@@ -36,7 +36,8 @@ pub struct Summed {
     pub first_order: NaiveDate,
     pub first_day: NaiveDate,
     pub last_day: NaiveDate,
-    pub country: Option<String>,
+    /// Shared, not copied per customer (a million customers all time).
+    pub country: Option<Arc<str>>,
 }
 
 /// Changes of more days than this load the copy whole (streamed) rather than day by day.
@@ -90,7 +91,7 @@ struct Customer {
 #[derive(Default)]
 struct Names {
     ids: HashMap<String, u32>,
-    names: Vec<String>,
+    names: Vec<Arc<str>>,
 }
 
 impl Names {
@@ -99,7 +100,7 @@ impl Names {
             return id;
         }
         let id = self.names.len() as u32;
-        self.names.push(name.clone());
+        self.names.push(Arc::from(name.as_str()));
         self.ids.insert(name, id);
         id
     }

@@ -32,7 +32,8 @@ pub struct CustomerFacts {
     pub r: i32,
     pub f: i32,
     pub m: i32,
-    pub country: Option<String>,
+    /// Shared with the customer's sums, not copied per customer.
+    pub country: Option<Arc<str>>,
     /// Sum of the gaps between consecutive orders in the range, in days (0 with one order).
     pub days_between_orders: i64,
 }
@@ -138,8 +139,7 @@ async fn by_category(
     filter: &DashboardFilter,
 ) -> sqlx::Result<Vec<Summed>> {
     let (start, end) = super::queries::utc_bounds(pool, range.from, range.to).await?;
-    sqlx::query_as!(
-        Summed,
+    let rows = sqlx::query!(
         r#"with days as (
                select f.customer_id, (f.ordered_at at time zone s.timezone)::date as day,
                       count(distinct f.sales_order_id) filter (where f.line_kind = 'sale') as orders,
@@ -181,7 +181,20 @@ async fn by_category(
         end as _
     )
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Summed {
+            customer_id: r.customer_id,
+            orders: r.orders,
+            gross: r.gross,
+            net: r.net,
+            first_order: r.first_order,
+            first_day: r.first_day,
+            last_day: r.last_day,
+            country: r.country.map(Arc::from),
+        })
+        .collect())
 }
 
 /// Adds the RFM quintile scores (as of `as_of`) and orders the customers by net revenue, largest

@@ -104,7 +104,7 @@ pub fn row(
     CustomerRow {
         customer,
         name,
-        country: c.country.clone(),
+        country: c.country.as_deref().map(String::from),
         first_order: c.first_order,
         last_order: c.last_order,
         orders: c.orders,

@@ -191,8 +191,8 @@ pub fn customer_kpis(
 }
 
 /// Groups with shares of customers and revenue, in the order of `keys`, every key present.
-pub fn groups(
-    members: impl IntoIterator<Item = (String, Decimal)>,
+pub fn groups<K: AsRef<str>>(
+    members: impl IntoIterator<Item = (K, Decimal)>,
     keys: &[(String, String)],
 ) -> Vec<CustomerGroup> {
     let mut out: Vec<CustomerGroup> = keys
@@ -207,7 +207,7 @@ pub fn groups(
         })
         .collect();
     for (key, net) in members {
-        if let Some(g) = out.iter_mut().find(|g| g.key == key) {
+        if let Some(g) = out.iter_mut().find(|g| g.key == key.as_ref()) {
             g.customers += 1;
             g.net_revenue += net;
         }
@@ -317,7 +317,7 @@ pub fn engagement(facts: &[CustomerFacts], t: &EngagementThresholds) -> Vec<Cust
     groups(
         facts
             .iter()
-            .map(|c| (engagement_key(c.orders, t).to_string(), c.net_revenue)),
+            .map(|c| (engagement_key(c.orders, t), c.net_revenue)),
         &keys,
     )
 }
@@ -325,9 +325,7 @@ pub fn engagement(facts: &[CustomerFacts], t: &EngagementThresholds) -> Vec<Cust
 /// Repeat customers (2 or more orders in the range) against one-time customers.
 pub fn repeat(facts: &[CustomerFacts]) -> Vec<CustomerGroup> {
     groups(
-        facts
-            .iter()
-            .map(|c| (repeat_key(c).to_string(), c.net_revenue)),
+        facts.iter().map(|c| (repeat_key(c), c.net_revenue)),
         &[
             ("repeat".into(), "Repeat (2 or more orders)".into()),
             ("one_time".into(), "One-time (1 order)".into()),
@@ -524,30 +522,30 @@ pub fn cohorts(rows: Vec<CohortRowSql>) -> (Vec<CohortCell>, Vec<CohortRow>) {
 /// Customers by country: the `top` countries by net revenue (ties by name), the rest folded
 /// into "Other"; customers without a country count as "Unknown".
 pub fn by_country<C: Bought>(facts: &[C], top: usize) -> Vec<CustomerGroup> {
-    let mut totals: HashMap<String, (i64, Decimal)> = HashMap::new();
+    // Names borrowed from the customers: no string built per customer (a million of them all
+    // time).
+    let mut totals: HashMap<&str, (i64, Decimal)> = HashMap::new();
     for c in facts {
-        let e = totals
-            .entry(c.country().unwrap_or("Unknown").to_string())
-            .or_default();
+        let e = totals.entry(c.country().unwrap_or("Unknown")).or_default();
         e.0 += 1;
         e.1 += c.net();
     }
-    let mut rows: Vec<(String, (i64, Decimal))> = totals.into_iter().collect();
-    rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+    let mut rows: Vec<(&str, (i64, Decimal))> = totals.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(b.0)));
     let keys: Vec<(String, String)> = rows
         .iter()
         .take(top)
-        .map(|(k, _)| (k.clone(), k.clone()))
+        .map(|(k, _)| (k.to_string(), k.to_string()))
         .chain((rows.len() > top).then(|| ("Other".to_string(), "Other".to_string())))
         .collect();
-    let kept: Vec<&String> = keys.iter().map(|k| &k.0).collect();
+    let kept: Vec<&str> = rows.iter().take(top).map(|(k, _)| *k).collect();
     groups(
         facts.iter().map(|c| {
-            let country = c.country().unwrap_or("Unknown").to_string();
-            let key = if kept.contains(&&country) {
+            let country = c.country().unwrap_or("Unknown");
+            let key = if kept.contains(&country) {
                 country
             } else {
-                "Other".into()
+                "Other"
             };
             (key, c.net())
         }),
@@ -650,7 +648,7 @@ mod tests {
             ("a".to_string(), "A".to_string()),
             ("b".to_string(), "B".to_string()),
         ];
-        let g = groups(vec![("a".into(), dec!(30)), ("a".into(), dec!(10))], &keys);
+        let g = groups(vec![("a", dec!(30)), ("a", dec!(10))], &keys);
         assert_eq!(
             (g[0].customers, g[0].net_revenue, g[1].customers),
             (2, dec!(40), 0)
@@ -1082,7 +1080,7 @@ mod tests {
         .map(|(i, (country, net))| CustomerFacts {
             customer_id: i as i64 + 1,
             net_revenue: net,
-            country: country.map(String::from),
+            country: country.map(std::sync::Arc::from),
             ..base()
         })
         .collect();
