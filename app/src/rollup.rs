@@ -338,8 +338,9 @@ async fn refresh_weekly_product_sales(
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
-        r#"insert into weekly_product_sales (week, product_id, gross_revenue, units)
-           select date_trunc('week', day)::date, product_id, sum(gross_revenue), sum(units)
+        r#"insert into weekly_product_sales (week, product_id, gross_revenue, units, returns_value, orders)
+           select date_trunc('week', day)::date, product_id, sum(gross_revenue), sum(units),
+                  sum(returns_value), sum(orders)
            from daily_product_sales
            where day >= date_trunc('week', $1::date::timestamp)::date
              and day < (date_trunc('week', $2::date::timestamp) + interval '1 week')::date

@@ -349,6 +349,33 @@ async fn breakdown_by_category_and_product_lists(pool: PgPool) {
     assert_eq!(per_week.len(), 2);
 }
 
+/// Top products without a slice read whole weeks from the weekly rollup and the other days by
+/// day: the same list as by day only (a source slice that holds every row reads by day).
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn top_products_by_week_and_by_day_agree(pool: PgPool) {
+    rolled_up(&pool).await;
+    let by_day = only(|f| f.source = vec![1]);
+    let list = |p: Vec<app::features::sales::types::TopProduct>| -> Vec<String> {
+        p.into_iter()
+            .map(|p| format!("{} {} {} {}", p.sku, p.units, p.orders, p.net_revenue))
+            .collect()
+    };
+    for (from, to) in [
+        ("2026-06-01", "2026-06-30"),
+        ("2026-06-01", "2026-06-07"),
+        ("2026-06-02", "2026-06-15"),
+        ("2026-06-10", "2026-06-14"),
+        ("2026-06-08", "2026-06-14"),
+        ("2026-05-25", "2026-07-05"),
+    ] {
+        let r = range(from, to);
+        let weeks = list(top_products(&pool, r, &all(), 10).await.unwrap());
+        let days = list(top_products(&pool, r, &by_day, 10).await.unwrap());
+        assert_eq!(weeks, days, "{from} to {to}");
+        assert!(!weeks.is_empty(), "{from} to {to}");
+    }
+}
+
 #[sqlx::test(migrations = "../migrations", fixtures("sales"))]
 async fn new_and_returning_customers_and_concentration(pool: PgPool) {
     use app::features::sales::kpi::{concentration, net_by_kind};

@@ -181,6 +181,21 @@ impl DateRange {
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days() + 1
     }
+
+    /// The whole weeks (Monday to Sunday, as `date_trunc('week', …)` counts them) inside the
+    /// range: its first Monday and last Sunday, when at least one week fits.
+    pub fn whole_weeks(&self) -> Option<(NaiveDate, NaiveDate)> {
+        use chrono::{Datelike, Days};
+        let to_monday = (7 - self.from.weekday().num_days_from_monday()) % 7;
+        let monday = self
+            .from
+            .checked_add_days(Days::new(u64::from(to_monday)))?;
+        let from_sunday = (self.to.weekday().num_days_from_monday() + 1) % 7;
+        let sunday = self
+            .to
+            .checked_sub_days(Days::new(u64::from(from_sunday)))?;
+        (monday.checked_add_days(Days::new(6))? <= sunday).then_some((monday, sunday))
+    }
 }
 
 /// The bucket size of a time series.
@@ -235,5 +250,45 @@ mod preset_tests {
             );
             assert_eq!(Preset::from_key(preset.key()), Some(preset));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DateRange;
+
+    fn range(from: &str, to: &str) -> DateRange {
+        DateRange {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn whole_weeks_of_a_range() {
+        let weeks = |from, to| {
+            range(from, to)
+                .whole_weeks()
+                .map(|(m, s)| (m.to_string(), s.to_string()))
+        };
+        let pair = |m: &str, s: &str| Some((m.to_string(), s.to_string()));
+        // 1 June 2026 is a Monday, 28 June a Sunday.
+        assert_eq!(
+            weeks("2026-06-01", "2026-06-30"),
+            pair("2026-06-01", "2026-06-28")
+        );
+        assert_eq!(
+            weeks("2026-06-01", "2026-06-07"),
+            pair("2026-06-01", "2026-06-07")
+        );
+        // Tuesday to the Monday after next: one whole week between.
+        assert_eq!(
+            weeks("2026-06-02", "2026-06-15"),
+            pair("2026-06-08", "2026-06-14")
+        );
+        // Tuesday to Monday: no whole week.
+        assert_eq!(weeks("2026-06-02", "2026-06-08"), None);
+        assert_eq!(weeks("2026-06-01", "2026-06-06"), None);
+        assert_eq!(weeks("2026-06-07", "2026-06-07"), None);
     }
 }

@@ -283,7 +283,9 @@ pub async fn sales_by(
         .collect())
 }
 
-/// Products by net revenue in the range and slice (sales − returns), largest first.
+/// Products by net revenue in the range and slice (sales − returns), largest first. Without a
+/// channel, source or country slice the range's whole weeks come from `weekly_product_sales`
+/// and only the days before and after them from `daily_product_sales`.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn top_products(
     db: impl PgExecutor<'_>,
@@ -291,16 +293,39 @@ pub async fn top_products(
     filter: &DashboardFilter,
     limit: i64,
 ) -> sqlx::Result<Vec<TopProduct>> {
+    let sliced =
+        !(filter.channel.is_empty() && filter.source.is_empty() && filter.country.is_empty());
+    // Days before `head_end` (exclusive) and after `tail_start` (exclusive) are read by day, the
+    // weeks between by week; without whole weeks every day is read by day and no week.
+    let (head_end, tail_start) = match range.whole_weeks().filter(|_| !sliced) {
+        Some(weeks) => weeks,
+        None => (range.to.succ_opt().unwrap_or(NaiveDate::MAX), range.to),
+    };
     sqlx::query_as!(
         TopProduct,
-        r#"with agg as (
-               select product_id, sum(units) as units, sum(orders) as orders,
-                      sum(gross_revenue) - sum(returns_value) as net_revenue
+        r#"with rows as (
+               select product_id, units, orders, gross_revenue, returns_value
                from daily_product_sales
-               where day between $1 and $2
+               where day >= $1 and day < $8
                  and (cardinality($3::text[]) = 0 or channel = any($3))
                  and (cardinality($4::bigint[]) = 0 or source_id = any($4))
                  and (cardinality($5::text[]) = 0 or country = any($5))
+               union all
+               select product_id, units, orders, gross_revenue, returns_value
+               from weekly_product_sales
+               where week >= $8 and week <= $9::date - 6
+               union all
+               select product_id, units, orders, gross_revenue, returns_value
+               from daily_product_sales
+               where day > $9 and day <= $2
+                 and (cardinality($3::text[]) = 0 or channel = any($3))
+                 and (cardinality($4::bigint[]) = 0 or source_id = any($4))
+                 and (cardinality($5::text[]) = 0 or country = any($5))
+           ),
+           agg as (
+               select product_id, sum(units) as units, sum(orders) as orders,
+                      sum(gross_revenue) - sum(returns_value) as net_revenue
+               from rows
                group by 1
            )
            select p.sku as "sku!", p.name as "name!", p.category as "category!",
@@ -317,7 +342,9 @@ pub async fn top_products(
         &filter.source,
         &filter.country,
         &filter.category,
-        limit
+        limit,
+        head_end as _,
+        tail_start as _
     )
     .fetch_all(db)
     .await
