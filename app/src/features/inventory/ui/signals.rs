@@ -30,12 +30,16 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
         <section class="panel" aria-label="Market signals" id="signals">
             <div class="panel-head">
                 <h2 class="panel-title">"Market signals"</h2>
-                {move || state.may_decide.get().then(|| view! {
-                    <button class="button ghost" type="button"
-                        on:click=move |_| { recompute.dispatch(RecomputeSignals {}); }>
-                        "Recompute now"
-                    </button>
-                })}
+                // The user is a resource: read under a Suspense, so that the server and the
+                // browser render the same (no button until it is known).
+                <Suspense fallback=|| ()>
+                    {move || state.may_decide.get().then(|| view! {
+                        <button class="button ghost" type="button"
+                            on:click=move |_| { recompute.dispatch(RecomputeSignals {}); }>
+                            "Recompute now"
+                        </button>
+                    })}
+                </Suspense>
             </div>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {move || recompute.value().get().and_then(|r| r.ok()).map(|n| view! {
