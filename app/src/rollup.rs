@@ -6,10 +6,10 @@
 use chrono::NaiveDate;
 use sqlx::PgConnection;
 
-/// A refresh of fewer local days than this compares the customers' per-day rows with what they
-/// were and rebuilds the months of the customers whose rows changed only (one new order: one
-/// customer instead of every customer of its day); a longer one takes every customer of its
-/// days as changed.
+/// A refresh of fewer local days than this writes only the customers' per-day rows that differ
+/// from those held and rebuilds the months of the customers whose rows changed only (one new
+/// order: one row and one customer instead of every customer of its day); a longer one rewrites
+/// its days' rows and takes every customer of its days as changed.
 const DIFF_DAYS: i64 = 7;
 
 /// Records the store time zone. When it differs from the one the rollups were built in, every
@@ -188,44 +188,13 @@ pub async fn refresh_days(
         .persistent(false)
         .execute(&mut *conn)
         .await?;
-    // A few days: the rows as they were, to find the customers whose rows change. More days
-    // change nearly every customer of them: each is taken as changed.
-    let compare = (to - from).num_days() < DIFF_DAYS;
-    if compare {
-        sqlx::query!(
-            "with gone as (
-                 delete from daily_customer_sales where day between $1 and $2
-                 returning day, customer_id, source_id, channel, country, orders, gross, net
-             )
-             insert into rollup_gone_customer_day
-             select day, customer_id, source_id, channel, country, orders, gross::text, net::text
-             from gone",
-            from as _,
-            to as _
-        )
-        .persistent(false)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query!(
-            "insert into rollup_touched_customer (customer_id, changed)
-             select distinct customer_id, false from rollup_gone_customer_day"
-        )
-        .persistent(false)
-        .execute(&mut *conn)
-        .await?;
-    } else {
-        sqlx::query!(
-            "with gone as (delete from daily_customer_sales where day between $1 and $2 returning customer_id)
-             insert into rollup_touched_customer (customer_id) select distinct customer_id from gone",
-            from as _,
-            to as _
-        )
-        .persistent(false)
-        .execute(&mut *conn)
-        .await?;
-    }
+    // The days' rows are computed aside first. A few days: only the rows that differ from those
+    // held (money as written, so a value written differently counts) are deleted and inserted,
+    // and their customers are the changed ones; one new order writes one row, not the ~5,400
+    // rows of its day and their index entries. More days change nearly every row: they are
+    // deleted and inserted whole, and each of their customers is taken as changed.
     sqlx::query!(
-        r#"insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
+        r#"insert into rollup_fresh_customer_day (day, customer_id, source_id, channel, country, orders, gross, net)
            select (f.ordered_at at time zone s.timezone)::date, f.customer_id, f.source_id, f.channel, f.country,
                   count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
                   coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
@@ -242,33 +211,61 @@ pub async fn refresh_days(
     .persistent(false)
     .execute(&mut *conn)
     .await?;
+    let compare = (to - from).num_days() < DIFF_DAYS;
     if compare {
-        // The customers whose rows differ from before, in either direction.
         sqlx::query!(
-            r#"with fresh as (
-                   select day, customer_id, source_id, channel, country, orders,
-                          gross::text as gross, net::text as net
-                   from daily_customer_sales where day between $1 and $2
-               ),
-               changed as (
-                   (select * from fresh except all select * from rollup_gone_customer_day)
-                   union all
-                   (select * from rollup_gone_customer_day except all select * from fresh)
-               )
-               insert into rollup_touched_customer (customer_id, changed)
-               select distinct customer_id, true from changed
-               on conflict (customer_id) do update set changed = true"#,
+            "with gone as (
+                 delete from daily_customer_sales d
+                 where d.day between $1 and $2
+                   and not exists (
+                       select 1 from rollup_fresh_customer_day f
+                       where (f.day, f.customer_id, f.source_id, f.channel, f.country, f.orders, f.gross::text, f.net::text)
+                           = (d.day, d.customer_id, d.source_id, d.channel, d.country, d.orders, d.gross::text, d.net::text))
+                 returning d.customer_id
+             )
+             insert into rollup_touched_customer (customer_id, changed)
+             select distinct customer_id, true from gone
+             on conflict (customer_id) do update set changed = true",
             from as _,
             to as _
         )
         .persistent(false)
         .execute(&mut *conn)
         .await?;
-        sqlx::query!("delete from rollup_gone_customer_day")
-            .persistent(false)
-            .execute(&mut *conn)
-            .await?;
+    } else {
+        sqlx::query!(
+            "with gone as (delete from daily_customer_sales where day between $1 and $2 returning customer_id)
+             insert into rollup_touched_customer (customer_id) select distinct customer_id from gone",
+            from as _,
+            to as _
+        )
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
     }
+    // The fresh rows not held: new, changed (deleted above) or every row of many days.
+    sqlx::query!(
+        "with added as (
+             insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
+             select f.day, f.customer_id, f.source_id, f.channel, f.country, f.orders, f.gross, f.net
+             from rollup_fresh_customer_day f
+             where not exists (
+                 select 1 from daily_customer_sales d
+                 where (d.day, d.customer_id, d.source_id, d.channel, d.country)
+                     = (f.day, f.customer_id, f.source_id, f.channel, f.country))
+             returning customer_id
+         )
+         insert into rollup_touched_customer (customer_id, changed)
+         select distinct customer_id, true from added
+         on conflict (customer_id) do update set changed = true"
+    )
+    .persistent(false)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("delete from rollup_fresh_customer_day")
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
     // Customers with an order on these days (with or without a sales or return line): their
     // summaries are rebuilt if this change can move them (below); their months only if their
     // rows changed (taken as changed when not compared).
@@ -288,17 +285,17 @@ pub async fn refresh_days(
     .execute(&mut *conn)
     .await?;
     // Of the customers whose rows did not change, only those whose summary this change can
-    // move stay: orders before the days are untouched (an order that moves lies on the days
-    // before and after), so a first order day and first month with a sale before the days, a
-    // first-seen time before them and an unchanged country stay what they are. One new order:
-    // its customer instead of every customer of its day.
+    // move stay: their months are not rebuilt (so their first month with a sale stays), and
+    // orders before the days are untouched (an order that moves lies on the days before and
+    // after), so a first order day and a first-seen time before the days and an unchanged
+    // country stay what they are. One new order: its customer and the day's new customers
+    // instead of every customer of its day.
     sqlx::query!(
         "delete from rollup_touched_customer t
          using customer_summary cs, customer cu, rollup_state s
          where cs.customer_id = t.customer_id and cu.customer_id = t.customer_id
            and not t.changed
            and cs.first_order_day < $1
-           and cs.first_sale_month < date_trunc('month', $1::date::timestamp)::date
            and (cu.first_seen_at is null or (cu.first_seen_at at time zone s.timezone)::date < $1)
            and cs.country is not distinct from cu.country",
         from as _
