@@ -101,31 +101,9 @@ pub async fn refresh_days(
     .await?;
     // The days' bounds as instants, computed first and passed as values (see `utc_bounds`).
     let (start, end) = crate::dashboard::queries::utc_bounds(&mut *conn, from, to).await?;
-    sqlx::query!(
-        "delete from daily_sales where day between $1 and $2",
-        from as _,
-        to as _
-    )
-    .persistent(false)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "delete from daily_product_sales where day between $1 and $2",
-        from as _,
-        to as _
-    )
-    .persistent(false)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "delete from daily_product_buyers where day between $1 and $2",
-        from as _,
-        to as _
-    )
-    .persistent(false)
-    .execute(&mut *conn)
-    .await?;
-    // One statement: the lines are read once for both rollups. Each order with a sales line is
+    // The days' rows are computed aside first (`rollup_fresh_…`), then only those that differ
+    // from the rows held are written (`write_fresh`). One statement: the lines are read once
+    // for the three rollups. Each order with a sales line is
     // counted once in `orders`, in the cell of its first category by name.
     sqlx::query!(
         r#"with lines as materialized (
@@ -142,7 +120,7 @@ pub async fn refresh_days(
                from lines where line_kind = 'sale' group by 1
            ),
            by_category as (
-               insert into daily_sales (day, source_id, channel, country, category, gross_revenue,
+               insert into rollup_fresh_daily_sales (day, source_id, channel, country, category, gross_revenue,
                                         returns_value, adjustments_value, units, orders,
                                         category_orders, unidentified_revenue)
                select l.day, l.source_id, l.channel, l.country, l.category,
@@ -158,13 +136,13 @@ pub async fn refresh_days(
                group by 1, 2, 3, 4, 5
            ),
            buyers as (
-               insert into daily_product_buyers (day, product_id, customers)
+               insert into rollup_fresh_daily_product_buyers (day, product_id, customers)
                select day, product_id, array_agg(distinct customer_id order by customer_id)
                from lines
                where line_kind = 'sale' and customer_id is not null
                group by 1, 2
            )
-           insert into daily_product_sales (day, product_id, source_id, channel, country,
+           insert into rollup_fresh_daily_product_sales (day, product_id, source_id, channel, country,
                                             gross_revenue, returns_value, units, returned_units, orders)
            select day, product_id, source_id, channel, country,
                   coalesce(sum(line_value) filter (where line_kind = 'sale'), 0),
@@ -181,6 +159,12 @@ pub async fn refresh_days(
     .persistent(false)
     .execute(&mut *conn)
     .await?;
+    // A few days: only the rows that changed are written (one new order: a few rows, not every
+    // row of its day and their index entries). More days change nearly every row.
+    let compare = (to - from).num_days() < DIFF_DAYS;
+    for table in ["daily_sales", "daily_product_sales", "daily_product_buyers"] {
+        write_fresh(conn, table, from, to, compare, false).await?;
+    }
     refresh_weekly_product_sales(conn, from, to).await?;
     // The customers whose per-day rows are rebuilt, before and after: their months and
     // summaries are rebuilt below, and only theirs.
@@ -188,13 +172,10 @@ pub async fn refresh_days(
         .persistent(false)
         .execute(&mut *conn)
         .await?;
-    // The days' rows are computed aside first. A few days: only the rows that differ from those
-    // held (money as written, so a value written differently counts) are deleted and inserted,
-    // and their customers are the changed ones; one new order writes one row, not the ~5,400
-    // rows of its day and their index entries. More days change nearly every row: they are
-    // deleted and inserted whole, and each of their customers is taken as changed.
+    // The days' customer rows likewise; the customers of the rows written are the changed ones
+    // (every customer of the days when more days are rewritten).
     sqlx::query!(
-        r#"insert into rollup_fresh_customer_day (day, customer_id, source_id, channel, country, orders, gross, net)
+        r#"insert into rollup_fresh_daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
            select (f.ordered_at at time zone s.timezone)::date, f.customer_id, f.source_id, f.channel, f.country,
                   count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
                   coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
@@ -211,61 +192,7 @@ pub async fn refresh_days(
     .persistent(false)
     .execute(&mut *conn)
     .await?;
-    let compare = (to - from).num_days() < DIFF_DAYS;
-    if compare {
-        sqlx::query!(
-            "with gone as (
-                 delete from daily_customer_sales d
-                 where d.day between $1 and $2
-                   and not exists (
-                       select 1 from rollup_fresh_customer_day f
-                       where (f.day, f.customer_id, f.source_id, f.channel, f.country, f.orders, f.gross::text, f.net::text)
-                           = (d.day, d.customer_id, d.source_id, d.channel, d.country, d.orders, d.gross::text, d.net::text))
-                 returning d.customer_id
-             )
-             insert into rollup_touched_customer (customer_id, changed)
-             select distinct customer_id, true from gone
-             on conflict (customer_id) do update set changed = true",
-            from as _,
-            to as _
-        )
-        .persistent(false)
-        .execute(&mut *conn)
-        .await?;
-    } else {
-        sqlx::query!(
-            "with gone as (delete from daily_customer_sales where day between $1 and $2 returning customer_id)
-             insert into rollup_touched_customer (customer_id) select distinct customer_id from gone",
-            from as _,
-            to as _
-        )
-        .persistent(false)
-        .execute(&mut *conn)
-        .await?;
-    }
-    // The fresh rows not held: new, changed (deleted above) or every row of many days.
-    sqlx::query!(
-        "with added as (
-             insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
-             select f.day, f.customer_id, f.source_id, f.channel, f.country, f.orders, f.gross, f.net
-             from rollup_fresh_customer_day f
-             where not exists (
-                 select 1 from daily_customer_sales d
-                 where (d.day, d.customer_id, d.source_id, d.channel, d.country)
-                     = (f.day, f.customer_id, f.source_id, f.channel, f.country))
-             returning customer_id
-         )
-         insert into rollup_touched_customer (customer_id, changed)
-         select distinct customer_id, true from added
-         on conflict (customer_id) do update set changed = true"
-    )
-    .persistent(false)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!("delete from rollup_fresh_customer_day")
-        .persistent(false)
-        .execute(&mut *conn)
-        .await?;
+    write_fresh(conn, "daily_customer_sales", from, to, compare, true).await?;
     // Customers with an order on these days (with or without a sales or return line): their
     // summaries are rebuilt if this change can move them (below); their months only if their
     // rows changed (taken as changed when not compared).
@@ -311,6 +238,84 @@ pub async fn refresh_days(
     refresh_customer_month(conn, from, to).await?;
     refresh_customer_summary(conn).await?;
     sqlx::query!("delete from rollup_touched_customer")
+        .persistent(false)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The key columns of the rollup tables `write_fresh` keeps.
+fn key_of(table: &str) -> &'static str {
+    match table {
+        "daily_sales" => "day, source_id, channel, country, category",
+        "daily_product_sales" => "day, product_id, source_id, channel, country",
+        "daily_product_buyers" => "day, product_id",
+        _ => "day, customer_id, source_id, channel, country",
+    }
+}
+
+/// Writes the rows of local days `from..=to` computed into `rollup_fresh_{table}` (a scratch
+/// table with the same columns) to `table`. Compared (`compare`), only the rows that differ are
+/// deleted and inserted (a row is compared as written: a money value written differently is a
+/// change); otherwise the days' rows are deleted and every fresh row inserted. With `customers`,
+/// the customers of the rows deleted or inserted are marked changed in `rollup_touched_customer`.
+/// The scratch rows live only inside the refreshing transaction.
+async fn write_fresh(
+    conn: &mut PgConnection,
+    table: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    compare: bool,
+    customers: bool,
+) -> sqlx::Result<()> {
+    let fresh = format!("rollup_fresh_{table}");
+    let key = key_of(table);
+    let changed = |rows: &str| {
+        if customers {
+            format!(
+                "insert into rollup_touched_customer (customer_id, changed)
+                 select distinct customer_id, true from {rows}
+                 on conflict (customer_id) do update set changed = true"
+            )
+        } else {
+            format!("select count(*) from {rows}")
+        }
+    };
+    let unchanged = if compare {
+        format!("and not exists (select 1 from {fresh} f where f::text = d::text)")
+    } else {
+        String::new()
+    };
+    sqlx::query(&format!(
+        "with gone as (
+             delete from {table} d where d.day between $1 and $2 {unchanged} returning d.*
+         ) {}",
+        changed("gone")
+    ))
+    .bind(from)
+    .bind(to)
+    .persistent(false)
+    .execute(&mut *conn)
+    .await?;
+    let held = if compare {
+        format!(
+            "where not exists (select 1 from {table} d where (d.{}) = (f.{}))",
+            key.replace(", ", ", d."),
+            key.replace(", ", ", f.")
+        )
+    } else {
+        String::new()
+    };
+    sqlx::query(&format!(
+        "with added as (
+             insert into {table} select f.* from {fresh} f {held} returning *
+         ) {}",
+        changed("added")
+    ))
+    .persistent(false)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!("delete from {fresh}"))
         .persistent(false)
         .execute(&mut *conn)
         .await?;
