@@ -63,43 +63,16 @@ where
     F: FnOnce(AppState, DashboardFilter, DateRange, Option<NaiveDate>) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
 {
-    part_in_turn(false, dashboard, filter, users_only, body).await
-}
-
-/// `part` for a page's cards (what a visitor sees first): its turn takes every core, so the
-/// cards are computed alone, not beside the page's slower parts.
-pub async fn cards<T, F, Fut>(
-    dashboard: Dashboard,
-    filter: DashboardFilter,
-    body: F,
-) -> Result<T, AppError>
-where
-    F: FnOnce(AppState, DashboardFilter, DateRange, Option<NaiveDate>) -> Fut,
-    Fut: Future<Output = Result<T, AppError>>,
-{
-    part_in_turn(true, dashboard, filter, false, body).await
-}
-
-async fn part_in_turn<T, F, Fut>(
-    whole: bool,
-    dashboard: Dashboard,
-    filter: DashboardFilter,
-    users_only: bool,
-    body: F,
-) -> Result<T, AppError>
-where
-    F: FnOnce(AppState, DashboardFilter, DateRange, Option<NaiveDate>) -> Fut,
-    Fut: Future<Output = Result<T, AppError>>,
-{
     self::dashboard(dashboard, filter, |state, scope| async move {
         if users_only && scope.embedded {
             return Err(AppError::Forbidden);
         }
-        let _turn = if whole {
-            state.parts.whole().await?
-        } else {
-            state.parts.one().await?
-        };
+        let _turn = state
+            .parts
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::internal("page part queue", e))?;
         let (range, latest) =
             crate::dashboard::range::resolve(&state.pool, &scope.filter, &state.limits).await?;
         body(state, scope.filter, range, latest).await

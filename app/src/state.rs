@@ -24,8 +24,10 @@ pub struct AppState {
     pub cache: ResultCache,
     /// The per-customer-day rollup in memory (the customers who bought in a range).
     pub customer_days: crate::dashboard::customer_days::CustomerDays,
-    /// Turns of the page parts (`guard::part`).
-    pub parts: Turns,
+    /// Turns of the page parts (`guard::part`): as many computed at once as there are cores,
+    /// the others waiting in the order they were asked for. A page asks for its cards first, so
+    /// the cards get the cores first instead of sharing them with every other part of the page.
+    pub parts: std::sync::Arc<tokio::sync::Semaphore>,
     pub customers: CustomerSettings,
     /// Stock rules, pricing rules and market-signal thresholds.
     pub inventory: crate::features::inventory::types::InventorySettings,
@@ -40,45 +42,6 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// Sane ranges of uploaded values; the dashboards' presets stay within its dates.
     pub limits: crate::features::sources::types::ValueLimits,
-}
-
-/// Turns of the page parts (`guard::part`) and of the market-signal refresh: as many computed
-/// at once as there are cores, the others waiting in the order they were asked for. A page asks
-/// for its cards first, and the cards take every core (`whole`): the figures a visitor sees first
-/// are computed alone, not beside the page's slower parts.
-#[derive(Clone)]
-pub struct Turns {
-    queue: std::sync::Arc<tokio::sync::Semaphore>,
-    width: u32,
-}
-
-impl Turns {
-    /// `width` turns at once (at least one).
-    pub fn new(width: usize) -> Self {
-        let width = width.clamp(1, 1024) as u32;
-        Turns {
-            queue: std::sync::Arc::new(tokio::sync::Semaphore::new(width as usize)),
-            width,
-        }
-    }
-
-    /// One core's turn, after those asked for before.
-    pub async fn one(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-        self.take(1).await
-    }
-
-    /// Every core's turn, after those asked for before: nothing else computes meanwhile.
-    pub async fn whole(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-        self.take(self.width).await
-    }
-
-    async fn take(&self, n: u32) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-        self.queue
-            .clone()
-            .acquire_many_owned(n)
-            .await
-            .map_err(|e| AppError::internal("page part queue", e))
-    }
 }
 
 /// Settings of the Customer Insights dashboard.
