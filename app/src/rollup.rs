@@ -162,8 +162,8 @@ pub async fn refresh_days(
     // A few days: only the rows that changed are written (one new order: a few rows, not every
     // row of its day and their index entries). More days change nearly every row.
     let compare = (to - from).num_days() < DIFF_DAYS;
-    for table in ["daily_sales", "daily_product_sales", "daily_product_buyers"] {
-        write_fresh(conn, table, from, to, compare, false).await?;
+    for daily in [DAILY_SALES, DAILY_PRODUCT_SALES, DAILY_PRODUCT_BUYERS] {
+        write_fresh(conn, daily, from, to, compare, false).await?;
     }
     refresh_weekly_product_sales(conn, from, to).await?;
     // The customers whose per-day rows are rebuilt, before and after: their months and
@@ -192,7 +192,7 @@ pub async fn refresh_days(
     .persistent(false)
     .execute(&mut *conn)
     .await?;
-    write_fresh(conn, "daily_customer_sales", from, to, compare, true).await?;
+    write_fresh(conn, DAILY_CUSTOMER_SALES, from, to, compare, true).await?;
     // Customers with an order on these days (with or without a sales or return line): their
     // summaries are rebuilt if this change can move them (below); their months only if their
     // rows changed (taken as changed when not compared).
@@ -244,15 +244,28 @@ pub async fn refresh_days(
     Ok(())
 }
 
-/// The key columns of the rollup tables `write_fresh` keeps.
-fn key_of(table: &str) -> &'static str {
-    match table {
-        "daily_sales" => "day, source_id, channel, country, category",
-        "daily_product_sales" => "day, product_id, source_id, channel, country",
-        "daily_product_buyers" => "day, product_id",
-        _ => "day, customer_id, source_id, channel, country",
-    }
+/// A daily rollup table `write_fresh` keeps: its name and its key columns.
+struct Daily {
+    table: &'static str,
+    key: &'static str,
 }
+
+const DAILY_SALES: Daily = Daily {
+    table: "daily_sales",
+    key: "day, source_id, channel, country, category",
+};
+const DAILY_PRODUCT_SALES: Daily = Daily {
+    table: "daily_product_sales",
+    key: "day, product_id, source_id, channel, country",
+};
+const DAILY_PRODUCT_BUYERS: Daily = Daily {
+    table: "daily_product_buyers",
+    key: "day, product_id",
+};
+const DAILY_CUSTOMER_SALES: Daily = Daily {
+    table: "daily_customer_sales",
+    key: "day, customer_id, source_id, channel, country",
+};
 
 /// Writes the rows of local days `from..=to` computed into `rollup_fresh_{table}` (a scratch
 /// table with the same columns) to `table`. Compared (`compare`), only the rows that differ are
@@ -262,14 +275,13 @@ fn key_of(table: &str) -> &'static str {
 /// The scratch rows live only inside the refreshing transaction.
 async fn write_fresh(
     conn: &mut PgConnection,
-    table: &str,
+    Daily { table, key }: Daily,
     from: NaiveDate,
     to: NaiveDate,
     compare: bool,
     customers: bool,
 ) -> sqlx::Result<()> {
     let fresh = format!("rollup_fresh_{table}");
-    let key = key_of(table);
     let changed = |rows: &str| {
         if customers {
             format!(
