@@ -69,6 +69,7 @@ pub async fn warm(state: &AppState) -> Result<(), AppError> {
         sales::service::breakdown(state, &filter, range, by).await?;
     }
     sales::service::top_products(state, &filter, range, TOP_ROWS).await?;
+    sales::service::top_customers(state, &filter, range, TOP_ROWS).await?;
     sales::service::concentration(state, &filter, range).await?;
     sales::service::most_returned(state, &filter, range, TOP_ROWS).await?;
     sales::service::monthly(state, range, &filter).await?;
