@@ -103,8 +103,8 @@ pub async fn refresh_days(
     let (start, end) = crate::dashboard::queries::utc_bounds(&mut *conn, from, to).await?;
     // The days' rows are computed aside first (`rollup_fresh_…`), then only those that differ
     // from the rows held are written (`write_fresh`). One statement: the lines are read once
-    // for the three rollups. Each order with a sales line is
-    // counted once in `orders`, in the cell of its first category by name.
+    // for the four daily rollups. Each order with a sales line is counted once in `orders`, in
+    // the cell of its first category by name.
     sqlx::query!(
         r#"with lines as materialized (
                select (f.ordered_at at time zone s.timezone)::date as day,
@@ -141,6 +141,16 @@ pub async fn refresh_days(
                from lines
                where line_kind = 'sale' and customer_id is not null
                group by 1, 2
+           ),
+           customer_days as (
+               insert into rollup_fresh_daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
+               select day, customer_id, source_id, channel, country,
+                      count(distinct sales_order_id) filter (where line_kind = 'sale'),
+                      coalesce(sum(line_value) filter (where line_kind = 'sale'), 0),
+                      sum(case when line_kind = 'sale' then line_value else -abs(line_value) end)
+               from lines
+               where customer_id is not null and line_kind in ('sale', 'return')
+               group by 1, 2, 3, 4, 5
            )
            insert into rollup_fresh_daily_product_sales (day, product_id, source_id, channel, country,
                                             gross_revenue, returns_value, units, returned_units, orders)
@@ -167,31 +177,12 @@ pub async fn refresh_days(
     }
     refresh_weekly_product_sales(conn, from, to).await?;
     // The customers whose per-day rows are rebuilt, before and after: their months and
-    // summaries are rebuilt below, and only theirs.
+    // summaries are rebuilt below, and only theirs. The customers of the customer rows written
+    // are the changed ones (every customer of the days when more days are rewritten).
     sqlx::query!("delete from rollup_touched_customer")
         .persistent(false)
         .execute(&mut *conn)
         .await?;
-    // The days' customer rows likewise; the customers of the rows written are the changed ones
-    // (every customer of the days when more days are rewritten).
-    sqlx::query!(
-        r#"insert into rollup_fresh_daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
-           select (f.ordered_at at time zone s.timezone)::date, f.customer_id, f.source_id, f.channel, f.country,
-                  count(distinct f.sales_order_id) filter (where f.line_kind = 'sale'),
-                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0),
-                  sum(case when f.line_kind = 'sale' then f.line_value else -abs(f.line_value) end)
-           from line_fact f
-           cross join rollup_state s
-           where f.customer_id is not null
-             and f.line_kind in ('sale', 'return')
-             and f.ordered_at >= $1 and f.ordered_at < $2
-           group by 1, 2, 3, 4, 5"#,
-        start as _,
-        end as _
-    )
-    .persistent(false)
-    .execute(&mut *conn)
-    .await?;
     write_fresh(conn, DAILY_CUSTOMER_SALES, from, to, compare, true).await?;
     // Customers with an order on these days (with or without a sales or return line): their
     // summaries are rebuilt if this change can move them (below); their months only if their

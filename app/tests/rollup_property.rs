@@ -288,3 +288,53 @@ async fn a_summary_moved_without_a_changed_day_row_is_rebuilt(pool: PgPool) {
     assert_eq!(first, day);
     assert_eq!(rollups(&mut conn).await, rebuilt(&pool).await);
 }
+
+/// Removing a source removes every rollup row made from it (statement-level cascades replace the
+/// rollups' foreign keys) and leaves the other sources' rows as a rebuild makes them.
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn a_removed_source_leaves_no_rollup_rows(pool: PgPool) {
+    let mut conn = pool.acquire().await.unwrap();
+    for statement in [
+        "insert into source (source_id, kind, name) values (2, 'file', 'second')",
+        "insert into customer (customer_id, source_id, external_id, name, country) values (20, 2, 'zoe', 'Zoe', 'Spain')",
+        "insert into product (product_id, source_id, external_id, sku, name, category, list_price)
+         values (20, 2, 'LAMP', 'LAMP', 'Lamp', 'Lighting', 30.00)",
+        "insert into sales_order (sales_order_id, source_id, external_id, customer_id, ordered_at, status, country)
+         values (20, 2, 'Z1', 20, '2026-06-10 11:00+00', 'completed', 'Spain'),
+                (21, 2, 'Z2', null, '2026-06-11 11:00+00', 'completed', 'Spain')",
+        "insert into order_line (sales_order_id, line_no, product_id, quantity, unit_price)
+         values (20, 1, 20, 2, 30.00), (20, 2, 20, -1, 30.00), (21, 1, 20, 1, 30.00)",
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await.unwrap();
+    }
+    refresh_all(&mut conn).await.unwrap();
+    let with_both = rollups(&mut conn).await;
+
+    sqlx::query("delete from source where source_id = 2")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let held = rollups(&mut conn).await;
+    assert_ne!(held, with_both);
+    assert_eq!(held, rebuilt(&pool).await);
+
+    sqlx::query("delete from source where source_id = 1")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    for table in [
+        "daily_sales",
+        "daily_product_sales",
+        "daily_product_buyers",
+        "daily_customer_sales",
+        "weekly_product_sales",
+        "customer_month",
+        "customer_summary",
+    ] {
+        let left: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "{table} keeps rows of a removed source");
+    }
+}

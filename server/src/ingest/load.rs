@@ -247,6 +247,7 @@ async fn merge_transactions(
         source_id,
     )
     .await?;
+    let new_orders = create_new_orders(conn, t).await?;
     let orders = sqlx::query(&format!(
         r"with agg as (
               select invoice, min(ts) as ordered_at,
@@ -265,7 +266,9 @@ async fn merge_transactions(
                      country = excluded.country, currency = excluded.currency, status = excluded.status
                where (o.customer_id, o.ordered_at, o.country, o.currency, o.status) is distinct from
                      (excluded.customer_id, excluded.ordered_at, excluded.country, excluded.currency, excluded.status)
-              returning 1
+              returning o.sales_order_id, (xmax = 0) as inserted
+          ), kept as (
+              insert into {new_orders} select sales_order_id from up where inserted
           ) select min(ordered_at), max(ordered_at) from agg"
     ))
     .bind(source_id)
@@ -281,7 +284,7 @@ async fn merge_transactions(
           from {t} s
           join sales_order o on o.source_id = $1 and o.external_id = s.invoice
           join product p on p.source_id = $1 and p.external_id = s.stock_code"
-    ), &format!("select invoice as order_key from {t}"), source_id).await?;
+    ), &format!("select invoice as order_key from {t}"), &new_orders, source_id).await?;
     Ok(Merged {
         inserted: lines.0,
         updated: lines.1,
@@ -291,19 +294,45 @@ async fn merge_transactions(
     })
 }
 
-/// Upserts order lines from `numbered` (sales_order_id, line_no, product_id, quantity, unit_price)
-/// and deletes lines beyond the new count of each order the file holds.
+/// Creates the temporary table of the orders the file's merge inserts (`{t}_new_orders`) and
+/// returns its name: an order new to the source holds no lines yet, so its lines are inserted
+/// without looking for lines to update (a plain insert of Online Retail's lines takes two thirds
+/// of the time of an upsert).
+async fn create_new_orders(conn: &mut PgConnection, t: &str) -> sqlx::Result<String> {
+    let table = format!("{t}_new_orders");
+    sqlx::query(&format!(
+        "create temp table {table} (sales_order_id bigint primary key) on commit drop"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    Ok(table)
+}
+
+/// Writes order lines from `numbered` (sales_order_id, line_no, product_id, quantity,
+/// unit_price): the lines of orders in `new_orders` are inserted, the others upserted, and an
+/// order held before loses its lines beyond the new count.
 async fn merge_lines(
     conn: &mut PgConnection,
     numbered: &str,
     order_keys: &str,
+    new_orders: &str,
     source_id: i64,
 ) -> sqlx::Result<(i64, i64)> {
+    // How many orders are new chooses the plan (none for a file of known orders, all of them
+    // for a first load).
+    sqlx::query(&format!("analyze {new_orders}"))
+        .execute(&mut *conn)
+        .await?;
     let row = sqlx::query(&format!(
-        r"with numbered as ({numbered}),
+        r"with numbered as materialized ({numbered}),
+          added as (
+              insert into order_line (sales_order_id, line_no, product_id, quantity, unit_price)
+              select * from numbered where sales_order_id in (select sales_order_id from {new_orders})
+              returning 1
+          ),
           up as (
               insert into order_line as l (sales_order_id, line_no, product_id, quantity, unit_price)
-              select * from numbered
+              select * from numbered where sales_order_id not in (select sales_order_id from {new_orders})
               on conflict (sales_order_id, line_no) do update
                  set product_id = excluded.product_id, quantity = excluded.quantity, unit_price = excluded.unit_price
                where (l.product_id, l.quantity, l.unit_price) is distinct from
@@ -313,6 +342,7 @@ async fn merge_lines(
           sizes as (
               select o.sales_order_id, count(*) as n
               from ({order_keys}) k join sales_order o on o.source_id = $1 and o.external_id = k.order_key
+              where o.sales_order_id not in (select sales_order_id from {new_orders})
               group by 1
           ),
           trimmed as (
@@ -320,7 +350,7 @@ async fn merge_lines(
               where l.sales_order_id = sizes.sales_order_id and l.line_no > sizes.n
               returning 1
           )
-          select (select count(*) filter (where inserted) from up),
+          select (select count(*) from added) + (select count(*) filter (where inserted) from up),
                  (select count(*) filter (where not inserted) from up) + (select count(*) from trimmed)"
     ))
     .bind(source_id)
@@ -412,6 +442,7 @@ async fn merge_star_sales(
         "select min(o.ordered_at), max(o.ordered_at) from sales_order o
          where o.source_id = $1 and o.external_id in (select coalesce(order_id, transaction_id) from {t})"
     ), source_id).await?;
+    let new_orders = create_new_orders(conn, t).await?;
     let row = sqlx::query(&format!(
         r"with agg as (
               select coalesce(order_id, transaction_id) as order_key, min(ts) as ordered_at,
@@ -431,7 +462,9 @@ async fn merge_star_sales(
                      country = excluded.country, currency = excluded.currency, status = excluded.status
                where (o.customer_id, o.ordered_at, o.channel, o.country, o.currency, o.status) is distinct from
                      (excluded.customer_id, excluded.ordered_at, excluded.channel, excluded.country, excluded.currency, excluded.status)
-              returning 1
+              returning o.sales_order_id, (xmax = 0) as inserted
+          ), kept as (
+              insert into {new_orders} select sales_order_id from up where inserted
           ) select min(ordered_at), max(ordered_at) from agg"
     ))
     .bind(source_id)
@@ -446,7 +479,7 @@ async fn merge_star_sales(
           from {t} s
           join sales_order o on o.source_id = $1 and o.external_id = coalesce(s.order_id, s.transaction_id)
           join product p on p.source_id = $1 and p.external_id = s.product"
-    ), &format!("select coalesce(order_id, transaction_id) as order_key from {t}"), source_id).await?;
+    ), &format!("select coalesce(order_id, transaction_id) as order_key from {t}"), &new_orders, source_id).await?;
     Ok(Merged {
         inserted,
         updated,
