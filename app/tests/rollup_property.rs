@@ -289,10 +289,27 @@ async fn a_summary_moved_without_a_changed_day_row_is_rebuilt(pool: PgPool) {
     assert_eq!(rollups(&mut conn).await, rebuilt(&pool).await);
 }
 
-/// Removing a source removes every rollup row made from it (statement-level cascades replace the
-/// rollups' foreign keys) and leaves the other sources' rows as a rebuild makes them.
+/// How many rows each fact and dimension table holds.
+async fn facts(conn: &mut PgConnection) -> [i64; 4] {
+    let mut counts = [0; 4];
+    for (count, table) in
+        counts
+            .iter_mut()
+            .zip(["sales_order", "order_line", "customer", "product"])
+    {
+        *count = sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    }
+    counts
+}
+
+/// Removing a source removes its orders, lines, customers and products and every rollup row made
+/// from them (statement-level cascades replace the foreign keys), and leaves the other sources'
+/// rows as a rebuild makes them; removing a customer removes their orders.
 #[sqlx::test(migrations = "../migrations", fixtures("sales"))]
-async fn a_removed_source_leaves_no_rollup_rows(pool: PgPool) {
+async fn a_removed_source_leaves_no_rows(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
     for statement in [
         "insert into source (source_id, kind, name) values (2, 'file', 'second')",
@@ -309,14 +326,34 @@ async fn a_removed_source_leaves_no_rollup_rows(pool: PgPool) {
     }
     refresh_all(&mut conn).await.unwrap();
     let with_both = rollups(&mut conn).await;
+    // The fixture's 7 orders, 9 lines, 2 customers, 2 products and the second source's.
+    assert_eq!(facts(&mut conn).await, [9, 12, 3, 3]);
 
     sqlx::query("delete from source where source_id = 2")
         .execute(&mut *conn)
         .await
         .unwrap();
+    assert_eq!(facts(&mut conn).await, [7, 9, 2, 2]);
     let held = rollups(&mut conn).await;
     assert_ne!(held, with_both);
     assert_eq!(held, rebuilt(&pool).await);
+
+    // Ben's orders O2, O5 and O7 (4 lines) go with him, and his own rollup rows (the days of
+    // his orders are the deleting caller's to refresh, as after any change).
+    sqlx::query("delete from customer where customer_id = 2")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(facts(&mut conn).await, [4, 5, 1, 2]);
+    let his: i64 = sqlx::query_scalar(
+        "select (select count(*) from daily_customer_sales where customer_id = 2)
+              + (select count(*) from customer_month where customer_id = 2)
+              + (select count(*) from customer_summary where customer_id = 2)",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(his, 0);
 
     sqlx::query("delete from source where source_id = 1")
         .execute(&mut *conn)
@@ -337,4 +374,5 @@ async fn a_removed_source_leaves_no_rollup_rows(pool: PgPool) {
             .unwrap();
         assert_eq!(left, 0, "{table} keeps rows of a removed source");
     }
+    assert_eq!(facts(&mut conn).await, [0, 0, 0, 0]);
 }

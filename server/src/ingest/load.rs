@@ -198,12 +198,17 @@ async fn merge_transactions(
         .iter()
         .map(|c| c.to_string())
         .collect();
+    // A product's name and price are those of its last line that has one, found by line number
+    // (a hash aggregate and two lookups, instead of sorting every line of each product).
     counts(conn, &format!(
-        r"with agg as (
+        r"with latest as (
               select stock_code,
-                     (array_agg(description order by line desc) filter (where description is not null))[1] as name,
-                     (array_agg(unit_price order by line desc) filter (where unit_price > 0 and quantity > 0))[1] as price
+                     max(line) filter (where description is not null) as name_line,
+                     max(line) filter (where unit_price > 0 and quantity > 0) as price_line
               from {t} group by stock_code
+          ), agg as (
+              select l.stock_code, n.description as name, p.unit_price as price
+              from latest l left join {t} n on n.line = l.name_line left join {t} p on p.line = l.price_line
           ), up as (
               insert into product as p (source_id, external_id, sku, name, list_price, is_merchandise)
               select $1, stock_code, stock_code, coalesce(name, stock_code), price,
