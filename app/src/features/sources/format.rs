@@ -528,24 +528,8 @@ pub fn parse_timestamp(raw: &str, order: DateOrder) -> Result<String, String> {
 }
 
 fn parse_timestamp_shape(raw: &str, order: DateOrder) -> Result<String, String> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.to_rfc3339());
-    }
-    for format in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
-            return Ok(t.format("%Y-%m-%d %H:%M:%S").to_string());
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Ok(format!("{d} 00:00:00"));
-    }
+    // Slash dates first (Online Retail's shape): no ISO or RFC 3339 time has a four-digit third
+    // part, and trying the six ISO shapes first cost each such row six failed parses.
     if slash_parts(raw).is_some() {
         let (date_fmt, other) = match order {
             DateOrder::DayFirst => ("%d/%m/%Y", "month-first"),
@@ -559,14 +543,45 @@ fn parse_timestamp_shape(raw: &str, order: DateOrder) -> Result<String, String> 
                     return Ok(format!("{d} 00:00:00"));
                 }
             } else if let Ok(t) = NaiveDateTime::parse_from_str(&normalized, &format) {
-                return Ok(t.format("%Y-%m-%d %H:%M:%S").to_string());
+                return Ok(local_text(t));
             }
         }
         return Err(format!(
             "is not a valid {order} date (if the file's dates are {other}, set the source's date order)"
         ));
     }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.to_rfc3339());
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
+            return Ok(local_text(t));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return Ok(format!("{d} 00:00:00"));
+    }
     Err("is not a date (expected e.g. 2011-12-09 12:50 or 12/9/2011 12:50)".to_string())
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, to the second (written directly: a format string is parsed anew on
+/// every call).
+fn local_text(t: NaiveDateTime) -> String {
+    use chrono::Timelike;
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        t.date(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 #[cfg(test)]
@@ -825,6 +840,15 @@ mod tests {
             "2011-12-09 12:50:00"
         );
         assert_eq!(ts("09.12.2011", DateOrder::DayFirst), "2011-12-09 00:00:00");
+        assert_eq!(
+            ts("09-12-2011 07:05:09", DateOrder::DayFirst),
+            "2011-12-09 07:05:09"
+        );
+        assert_eq!(
+            ts("2011-12-09 12:50", DateOrder::Auto),
+            "2011-12-09 12:50:00"
+        );
+        assert_eq!(ts("2011-12-09", DateOrder::DayFirst), "2011-12-09 00:00:00");
         assert_eq!(
             ts("2011-12-09T12:50:00", DateOrder::Auto),
             "2011-12-09 12:50:00"
