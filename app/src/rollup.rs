@@ -184,38 +184,31 @@ pub async fn refresh_days(
         .execute(&mut *conn)
         .await?;
     write_fresh(conn, DAILY_CUSTOMER_SALES, from, to, compare, true).await?;
-    // Customers with an order on these days (with or without a sales or return line): their
-    // summaries are rebuilt if this change can move them (below); their months only if their
-    // rows changed (taken as changed when not compared).
+    // Customers with an order on these days (with or without a sales or return line) whose
+    // summary this change can move join those whose rows changed; their months are rebuilt only
+    // if their rows changed (every customer is taken as changed when the rows were not
+    // compared). A customer whose rows did not change keeps their months (so their first month
+    // with a sale stays), and orders before the days are untouched (an order that moves lies on
+    // the days before and after), so a first order day and a first-seen time before the days
+    // and an unchanged country stay what they are. One new order: its customer and the day's
+    // new customers instead of every customer of its day.
     sqlx::query!(
         r#"insert into rollup_touched_customer (customer_id, changed)
            select distinct o.customer_id, not $3
            from sales_order o
+           join customer cu on cu.customer_id = o.customer_id
+           left join customer_summary cs on cs.customer_id = o.customer_id
            cross join rollup_state s
-           where o.customer_id is not null
-             and o.ordered_at >= $1 and o.ordered_at < $2
+           where o.ordered_at >= $1 and o.ordered_at < $2
+             and not coalesce(
+                 $3 and cs.first_order_day < $4
+                 and (cu.first_seen_at is null or (cu.first_seen_at at time zone s.timezone)::date < $4)
+                 and cs.country is not distinct from cu.country,
+                 false)
            on conflict do nothing"#,
         start as _,
         end as _,
-        compare
-    )
-    .persistent(false)
-    .execute(&mut *conn)
-    .await?;
-    // Of the customers whose rows did not change, only those whose summary this change can
-    // move stay: their months are not rebuilt (so their first month with a sale stays), and
-    // orders before the days are untouched (an order that moves lies on the days before and
-    // after), so a first order day and a first-seen time before the days and an unchanged
-    // country stay what they are. One new order: its customer and the day's new customers
-    // instead of every customer of its day.
-    sqlx::query!(
-        "delete from rollup_touched_customer t
-         using customer_summary cs, customer cu, rollup_state s
-         where cs.customer_id = t.customer_id and cu.customer_id = t.customer_id
-           and not t.changed
-           and cs.first_order_day < $1
-           and (cu.first_seen_at is null or (cu.first_seen_at at time zone s.timezone)::date < $1)
-           and cs.country is not distinct from cu.country",
+        compare,
         from as _
     )
     .persistent(false)
