@@ -17,6 +17,17 @@ use sqlx::{PgConnection, PgPool};
 const SEEDS: u64 = 4;
 const STEPS: usize = 30;
 
+/// The tables `app::rollup` keeps.
+const ROLLUP_TABLES: [&str; 7] = [
+    "daily_sales",
+    "daily_product_sales",
+    "daily_product_buyers",
+    "daily_customer_sales",
+    "weekly_product_sales",
+    "customer_month",
+    "customer_summary",
+];
+
 /// Every rollup table as text, in a fixed order (customer summaries without their stamp).
 async fn rollups(conn: &mut PgConnection) -> Vec<String> {
     let mut out = Vec::new();
@@ -43,15 +54,7 @@ async fn rollups(conn: &mut PgConnection) -> Vec<String> {
 /// The rollups rebuilt from nothing, inside a transaction that is then rolled back.
 async fn rebuilt(pool: &PgPool) -> Vec<String> {
     let mut tx = pool.begin().await.unwrap();
-    for table in [
-        "daily_sales",
-        "daily_product_sales",
-        "daily_product_buyers",
-        "daily_customer_sales",
-        "weekly_product_sales",
-        "customer_month",
-        "customer_summary",
-    ] {
+    for table in ROLLUP_TABLES {
         sqlx::query(&format!("delete from {table}"))
             .execute(&mut *tx)
             .await
@@ -360,15 +363,7 @@ async fn a_removed_source_leaves_no_rows(pool: PgPool) {
         .execute(&mut *conn)
         .await
         .unwrap();
-    for table in [
-        "daily_sales",
-        "daily_product_sales",
-        "daily_product_buyers",
-        "daily_customer_sales",
-        "weekly_product_sales",
-        "customer_month",
-        "customer_summary",
-    ] {
+    for table in ROLLUP_TABLES {
         let left: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
             .fetch_one(&mut *conn)
             .await
