@@ -179,7 +179,7 @@ pub async fn refresh_days(
     // The customers whose per-day rows are rebuilt, before and after: their months and
     // summaries are rebuilt below, and only theirs. The customers of the customer rows written
     // are the changed ones (every customer of the days when more days are rewritten).
-    sqlx::query!("delete from rollup_touched_customer")
+    sqlx::query!("truncate rollup_touched_customer")
         .persistent(false)
         .execute(&mut *conn)
         .await?;
@@ -221,7 +221,7 @@ pub async fn refresh_days(
         .await?;
     refresh_customer_month(conn, from, to).await?;
     refresh_customer_summary(conn).await?;
-    sqlx::query!("delete from rollup_touched_customer")
+    sqlx::query!("truncate rollup_touched_customer")
         .persistent(false)
         .execute(&mut *conn)
         .await?;
@@ -256,7 +256,8 @@ const DAILY_CUSTOMER_SALES: Daily = Daily {
 /// deleted and inserted (a row is compared as written: a money value written differently is a
 /// change); otherwise the days' rows are deleted and every fresh row inserted. With `customers`,
 /// the customers of the rows deleted or inserted are marked changed in `rollup_touched_customer`.
-/// The scratch rows live only inside the refreshing transaction.
+/// The scratch rows live only inside the refreshing transaction (emptied by TRUNCATE: no dead
+/// rows, so autovacuum stays off the scratch tables).
 async fn write_fresh(
     conn: &mut PgConnection,
     Daily { table, key }: Daily,
@@ -319,7 +320,7 @@ async fn write_fresh(
     .persistent(false)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(&format!("delete from {fresh}"))
+    sqlx::query(&format!("truncate {fresh}"))
         .persistent(false)
         .execute(&mut *conn)
         .await?;
