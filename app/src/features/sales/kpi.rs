@@ -63,6 +63,17 @@ pub fn top_with_other(rows: Vec<BreakdownRow>, top: usize) -> Vec<BreakdownRow> 
     out
 }
 
+/// Values largest first. Sorted by their `f64` value (a cheap comparison: sorting a million
+/// `Decimal`s by `Decimal` comparisons was most of an all-time concentration), ties by exact
+/// value: a larger decimal never converts to a smaller `f64`, and amounts of money that differ
+/// convert to different `f64`s, so the order is the exact one but for equal values.
+pub fn largest_first(values: impl Iterator<Item = Decimal>) -> Vec<Decimal> {
+    use rust_decimal::prelude::ToPrimitive;
+    let mut keyed: Vec<(f64, Decimal)> = values.map(|v| (v.to_f64().unwrap_or(0.0), v)).collect();
+    keyed.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+    keyed.into_iter().map(|(_, v)| v).collect()
+}
+
 /// Points of the Pareto curve at most.
 pub const PARETO_POINTS: usize = 100;
 
@@ -321,6 +332,25 @@ mod tests {
         );
         assert_eq!(c.curve.len(), 13);
         assert_eq!(c.curve[1].revenue_share, dec!(0.3846)); // 100 / 260
+    }
+
+    #[test]
+    fn largest_first_orders_as_decimals_do() {
+        let values = [
+            dec!(10.10),
+            dec!(-3.5),
+            dec!(10.1),
+            dec!(0),
+            dec!(99999999.99),
+            dec!(99999999.98),
+            dec!(0.0001),
+            dec!(-3.4999),
+            dec!(10.09),
+            dec!(1234567.891),
+        ];
+        let mut exact = values.to_vec();
+        exact.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(largest_first(values.into_iter()), exact);
     }
 
     #[test]

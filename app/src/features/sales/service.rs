@@ -225,13 +225,13 @@ pub async fn concentration(
             "sales.concentration",
             &(filter, range),
             async {
-                let customers = buying_sums(state, range, filter).await?;
-                let mut nets: Vec<_> = customers.iter().map(|c| c.net).collect();
-                nets.sort_unstable_by(|a, b| b.cmp(a));
-                Ok(super::kpi::concentration(
-                    &nets,
-                    net_revenue(&state.pool, filter, range).await?,
-                ))
+                // The range's net revenue (PostgreSQL) while the customers' sums are read.
+                let (total, customers) = tokio::try_join!(
+                    net_revenue(&state.pool, filter, range),
+                    buying_sums(state, range, filter)
+                )?;
+                let nets = super::kpi::largest_first(customers.iter().map(|c| c.net));
+                Ok(super::kpi::concentration(&nets, total))
             },
         )
         .await
