@@ -35,6 +35,11 @@ pub struct AppState {
     pub signals: crate::features::inventory::refresh::SignalRefresh,
     /// Derives each embed's token secret.
     pub embed_key: crate::features::embed::token::SigningKey,
+    /// Seals and opens shop credentials.
+    pub credentials: crate::features::sources::credentials::CredentialsKey,
+    /// Shop connections may use any http(s) address and retry quickly (a local double of a
+    /// platform, in tests); never in production.
+    pub connector_test_mode: bool,
     /// Send `Strict-Transport-Security` (the site is served over https).
     pub hsts: bool,
     /// The origin of the public URL (`https://stats.example`), if set: what browsers send in

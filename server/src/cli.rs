@@ -76,6 +76,24 @@ enum Command {
         #[arg(long)]
         max_rejected_percent: Option<f64>,
     },
+    /// Connect a shop (Shopify): the access token is read from STOREPULSE_SHOP_TOKEN or asked
+    /// for, tested with the platform, and saved sealed. Then `storepulse sync NAME`.
+    Connect {
+        /// shopify
+        platform: String,
+        /// The connection's (source's) name.
+        #[arg(long)]
+        name: String,
+        /// The shop, e.g. mystore or https://mystore.myshopify.com
+        #[arg(long)]
+        shop: String,
+    },
+    /// Sync a connected shop now: what changed since the last sync, in batches that each load
+    /// all or nothing. A sync that stops early resumes there the next time.
+    Sync {
+        /// The connection's name.
+        name: String,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -180,6 +198,8 @@ impl Command {
             Command::Migrate => "migrate",
             Command::Demo { .. } => "demo",
             Command::Ingest { .. } => "ingest",
+            Command::Connect { .. } => "connect",
+            Command::Sync { .. } => "sync",
             Command::User { .. } => "user",
             Command::WithPostgres { .. } => "with-postgres",
         }
@@ -279,6 +299,12 @@ async fn run_with_database(
             )
             .await?;
         }
+        Command::Connect {
+            platform,
+            name,
+            shop,
+        } => connect_shop(db, settings, &platform, &name, &shop).await?,
+        Command::Sync { name } => sync_shop(db, settings, &name).await?,
         Command::User {
             action: UserCommand::Add { email, role },
         } => {
@@ -330,6 +356,149 @@ async fn run_with_database(
 }
 
 /// The password of a `user` command: STOREPULSE_PASSWORD, or asked for.
+/// How commands reach shops: as the server would (a test double only in test mode).
+fn shop_reach(settings: &Settings) -> crate::ingest::shop::connection::Reach {
+    use crate::ingest::shop::connection::{Reach, RetryPolicyChoice};
+    if settings.connector_test_mode {
+        Reach {
+            any_host: true,
+            retry: RetryPolicyChoice::Quick,
+        }
+    } else {
+        Reach::default()
+    }
+}
+
+/// `storepulse connect`: tests the credentials and saves the connection.
+async fn connect_shop(
+    db: &Database,
+    settings: &Settings,
+    platform: &str,
+    name: &str,
+    shop: &str,
+) -> anyhow::Result<()> {
+    use crate::ingest::shop::connection::{self, NewConnection};
+    let keys = Keys::load_or_generate(settings)?;
+    let token = match std::env::var("STOREPULSE_SHOP_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => t,
+        _ => rpassword::prompt_password(format!("Access token for {shop}: "))
+            .context("cannot read the access token")?,
+    };
+    let new = NewConnection {
+        name: name.to_string(),
+        platform: platform.to_string(),
+        shop_url: shop.to_string(),
+        access_token: token,
+        sync_every_minutes: None,
+    };
+    let (id, report) = connection::create(
+        &db.pool,
+        &keys.credentials,
+        shop_reach(settings),
+        &settings.currency,
+        &new,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "Connected '{name}' (id {id}): {} ({}, {})",
+        report.shop_name,
+        report.shop_currency,
+        report
+            .shop_timezone
+            .as_deref()
+            .unwrap_or("time zone unknown")
+    );
+    for line in &report.can_read {
+        println!("  can read: {line}");
+    }
+    for line in &report.warnings {
+        println!("  note: {line}");
+    }
+    println!("Load its orders with: storepulse sync '{name}'");
+    Ok(())
+}
+
+/// `storepulse sync`: syncs a connection now, printing pages and orders as they arrive.
+async fn sync_shop(db: &Database, settings: &Settings, name: &str) -> anyhow::Result<()> {
+    use crate::ingest::shop::sync::{self, SyncOptions, SyncProgress, BATCH_ORDERS};
+    use std::sync::atomic::Ordering;
+    let keys = Keys::load_or_generate(settings)?;
+    let source = app::features::sources::queries::source_by_name(&db.pool, name)
+        .await?
+        .with_context(|| format!("there is no source named '{name}'"))?;
+    let options = SyncOptions {
+        store: Store {
+            currency: settings.currency.clone(),
+            timezone: settings.store_timezone.clone(),
+            limits: settings.value_limits(),
+        },
+        signals: app::features::inventory::refresh::SignalRefresh::new(
+            db.pool.clone(),
+            settings.inventory,
+        ),
+        started_by: None,
+        reach: shop_reach(settings),
+        batch_orders: BATCH_ORDERS,
+        work_dir: settings.data_dir.join("uploads"),
+    };
+    let progress = std::sync::Arc::new(SyncProgress::default());
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let shown = progress.clone();
+    let started = std::time::Instant::now();
+    let ticker = tokio::spawn({
+        let bar = bar.clone();
+        async move {
+            loop {
+                let orders = shown.orders.load(Ordering::Relaxed);
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                bar.set_message(format!(
+                    "{} pages, {} products, {orders} orders ({:.0} orders/s)",
+                    shown.pages.load(Ordering::Relaxed),
+                    shown.products.load(Ordering::Relaxed),
+                    orders as f64 / secs
+                ));
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        }
+    });
+    let report = sync::sync(
+        &db.pool,
+        &keys.credentials,
+        source.source_id,
+        &options,
+        progress,
+    )
+    .await;
+    ticker.abort();
+    bar.finish_and_clear();
+    let report = report.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{} pages, {} products and {} orders read in {:.1} s; {} rows inserted, {} updated, in {} runs ({})",
+        report.pages,
+        report.products,
+        report.orders,
+        report.seconds,
+        report.inserted,
+        report.updated,
+        report.run_ids.len(),
+        report
+            .run_ids
+            .iter()
+            .map(|id| format!("#{id}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for note in report.notes.iter().take(20) {
+        println!("  {note}");
+    }
+    if let Some(error) = report.error {
+        anyhow::bail!("the sync stopped early: {error}");
+    }
+    Ok(())
+}
+
 fn given_password(email: &str) -> anyhow::Result<String> {
     match std::env::var("STOREPULSE_PASSWORD") {
         Ok(p) if !p.is_empty() => Ok(p),

@@ -80,6 +80,12 @@ pub struct Settings {
     pub session_key: Option<Secret>,
     /// Key that signs embed tokens; generated into `data_dir` if unset.
     pub embed_signing_key: Option<Secret>,
+    /// Key (32 bytes, base64) that seals shop credentials at rest; generated into `data_dir` if
+    /// unset. Replacing it makes stored credentials unreadable (connections need their tokens again).
+    pub credentials_key: Option<Secret>,
+    /// Let shop connections use any http(s) address and retry quickly: for a local double of a
+    /// platform in tests only. Off, a Shopify shop must be https://<shop>.myshopify.com.
+    pub connector_test_mode: bool,
     /// Failed logins of one account from one address before each further try has to wait.
     pub login_free_failures: i32,
     /// The first wait after the free failures, in seconds; it doubles with each further failure.
@@ -154,6 +160,8 @@ impl Default for Settings {
             session_idle_minutes: 8 * 60,
             session_key: None,
             embed_signing_key: None,
+            credentials_key: None,
+            connector_test_mode: false,
             login_free_failures: 5,
             login_first_delay_seconds: 10,
             login_max_delay_seconds: 15 * 60,

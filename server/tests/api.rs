@@ -54,6 +54,10 @@ async fn every_documented_route_exists_and_refuses_anonymous_callers(pool: PgPoo
         "/api/v1/inventory/summary",
         "/api/v1/inventory/premium",
         "/api/v1/pricing/recommendations",
+        "/api/v1/connections",
+        "/api/v1/connections/{id}",
+        "/api/v1/connections/{id}/test",
+        "/api/v1/connections/{id}/sync",
         "/api/v1/openapi.json",
     ] {
         assert!(
@@ -71,6 +75,8 @@ async fn every_documented_route_exists_and_refuses_anonymous_callers(pool: PgPoo
                 "get" => client.get(url),
                 "post" => client.post(url),
                 "put" => client.put(url),
+                "patch" => client.patch(url),
+                "delete" => client.delete(url),
                 other => panic!("undocumented method {other}"),
             };
             let status = request.send().await.unwrap().status();

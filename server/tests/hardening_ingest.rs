@@ -447,6 +447,7 @@ async fn load(pool: &PgPool, name: &str, bytes: &[u8]) -> RunSummary {
         format: FormatChoice::Auto,
         started_by: None,
         signals: SignalRefresh::new(pool.clone(), Default::default()),
+        sync: None,
     };
     let input = InputFile {
         path,

@@ -45,6 +45,7 @@ async fn load_with(
         format: FormatChoice::Auto,
         started_by: None,
         signals: SignalRefresh::new(pool.clone(), Default::default()),
+        sync: None,
     };
     let summary = run::ingest(pool, &job, &inputs, Arc::default())
         .await

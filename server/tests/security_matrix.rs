@@ -105,6 +105,11 @@ async fn every_route_answers_each_caller_as_the_matrix_says(pool: PgPool) {
                         .put(url)
                         .header("content-type", "application/json")
                         .body(body),
+                    "patch" => client
+                        .patch(url)
+                        .header("content-type", "application/json")
+                        .body(body),
+                    "delete" => client.delete(url),
                     other => panic!("method {other}"),
                 };
                 if let Some(token) = bearer {

@@ -442,6 +442,7 @@ pub async fn retry(
         format: format.and_then(|f| f.parse().ok()).unwrap_or_default(),
         started_by: Some(user.id),
         signals: state.signals.clone(),
+        sync: None,
     };
     let run_id = run::spawn(&state.pool, job, files, &dir.path).await?;
     dir.hand_over();

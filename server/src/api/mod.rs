@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, for scripts and integrations. Same roles as the pages; every
 //! handler checks the role itself. The OpenAPI document is generated from these handlers.
 mod audit;
+pub mod connections;
 mod customers;
 mod format;
 mod ingest;
@@ -41,6 +42,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(customers::router())
         .merge(inventory::router())
         .merge(audit::router())
+        .merge(connections::router())
         .routes(routes!(openapi))
 }
 

@@ -32,8 +32,8 @@ fn staging_ddl(kind: FileKind, table: &str) -> String {
     let columns = match kind {
         FileKind::Transactions => "invoice text, stock_code text, description text, quantity int, ts timestamptz, unit_price numeric, customer text, country text",
         FileKind::StarCustomers => "customer text, name text, email text, location text",
-        FileKind::StarProducts => "product text, name text, category text, price numeric, cost numeric, stock int, lead_time int",
-        FileKind::StarSales => "transaction_id text, order_id text, customer text, product text, quantity int, unit_price numeric, ts timestamptz, channel text, status text",
+        FileKind::StarProducts => "product text, name text, category text, price numeric, cost numeric, stock int, lead_time int, sku text",
+        FileKind::StarSales => "transaction_id text, order_id text, customer text, product text, quantity int, unit_price numeric, ts timestamptz, channel text, status text, country text",
         FileKind::Catalog => "sku text, name text, category text, price numeric, cost numeric, on_hand int, lead_time int, as_of date",
         FileKind::Competitor => "sku text, competitor text, price numeric, shipping numeric, in_stock boolean, ts timestamptz",
     };
@@ -396,13 +396,13 @@ async fn merge_star_products(
         r"with latest as (select distinct on (product) * from {t} order by product, line desc),
           up as (
               insert into product as p (source_id, external_id, sku, name, category, list_price, unit_cost, on_hand, lead_time_days)
-              select $1, product, product, name, coalesce(category, 'Uncategorised'), price, cost, stock, lead_time from latest
+              select $1, product, coalesce(sku, product), name, coalesce(category, 'Uncategorised'), price, cost, stock, lead_time from latest
               on conflict (source_id, external_id) do update
-                 set name = excluded.name, category = excluded.category, list_price = excluded.list_price,
+                 set sku = excluded.sku, name = excluded.name, category = excluded.category, list_price = excluded.list_price,
                      unit_cost = coalesce(excluded.unit_cost, p.unit_cost), on_hand = coalesce(excluded.on_hand, p.on_hand),
                      lead_time_days = coalesce(excluded.lead_time_days, p.lead_time_days)
-               where (p.name, p.category, p.list_price, p.unit_cost, p.on_hand, p.lead_time_days) is distinct from
-                     (excluded.name, excluded.category, excluded.list_price, coalesce(excluded.unit_cost, p.unit_cost),
+               where (p.sku, p.name, p.category, p.list_price, p.unit_cost, p.on_hand, p.lead_time_days) is distinct from
+                     (excluded.sku, excluded.name, excluded.category, excluded.list_price, coalesce(excluded.unit_cost, p.unit_cost),
                       coalesce(excluded.on_hand, p.on_hand), coalesce(excluded.lead_time_days, p.lead_time_days))
               returning (xmax = 0) as inserted
           ) select count(*) filter (where inserted), count(*) filter (where not inserted) from up"
@@ -453,11 +453,12 @@ async fn merge_star_sales(
               select coalesce(order_id, transaction_id) as order_key, min(ts) as ordered_at,
                      (array_agg(customer order by line))[1] as customer,
                      coalesce((array_agg(channel order by line) filter (where channel is not null))[1], 'web') as channel,
-                     (array_agg(lower(status) order by line desc) filter (where status is not null))[1] as status
+                     (array_agg(lower(status) order by line desc) filter (where status is not null))[1] as status,
+                     (array_agg(country order by line) filter (where country is not null))[1] as country
               from {t} group by 1
           ), up as (
               insert into sales_order as o (source_id, external_id, customer_id, ordered_at, channel, country, currency, status)
-              select $1, a.order_key, c.customer_id, a.ordered_at, a.channel, coalesce(c.country, 'Unknown'), $2,
+              select $1, a.order_key, c.customer_id, a.ordered_at, a.channel, coalesce(a.country, c.country, 'Unknown'), $2,
                      case when a.status in ('cancelled', 'canceled', 'void', 'voided') then 'cancelled'
                           when a.status in ('pending', 'processing', 'on-hold') then 'pending'
                           else 'completed' end

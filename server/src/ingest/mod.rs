@@ -5,6 +5,7 @@ pub mod demo;
 pub mod file;
 pub mod load;
 pub mod run;
+pub mod shop;
 pub mod source;
 pub mod xlsx;
 

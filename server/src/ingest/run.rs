@@ -233,6 +233,18 @@ pub struct Job {
     pub started_by: Option<i64>,
     /// Recomputes the market signals after a successful run (in the background).
     pub signals: app::features::inventory::refresh::SignalRefresh,
+    /// Set when a shop sync loads this run.
+    pub sync: Option<SyncStep>,
+}
+
+/// What a shop sync adds to the run that loads one of its batches.
+#[derive(Debug, Clone, Default)]
+pub struct SyncStep {
+    /// The sync's position after this run's data, stored on the source in the run's
+    /// transaction: it advances only with the data it covers.
+    pub cursor: String,
+    /// What the sync left out and why (the platform's ids), kept with the run's notes.
+    pub notes: Vec<String>,
 }
 
 /// Loads `files` to the end and returns the summary. The load runs in its own task, so a caller
@@ -471,10 +483,15 @@ async fn load_all(
         add_file(summary, &input, kind, parsed, left_out, merged);
     }
     check_rejected(summary, &job.settings)?;
+    if let Some(sync) = &job.sync {
+        summary.notes.extend(sync.notes.iter().cloned());
+    }
     refresh_rollup(&mut tx, touched).await?;
     sqlx::query!(
-        "update source set last_sync_at = now(), status = 'active' where source_id = $1",
-        job.source_id
+        "update source set last_sync_at = now(), status = 'active', sync_cursor = coalesce($2, sync_cursor)
+         where source_id = $1",
+        job.source_id,
+        job.sync.as_ref().map(|s| s.cursor.clone())
     )
     .execute(&mut *tx)
     .await?;

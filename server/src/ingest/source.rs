@@ -168,6 +168,7 @@ pub async fn prepare_job(
             format: options.format,
             started_by: options.started_by,
             signals: options.signals,
+            sync: None,
         },
         created: resolved.created,
     })

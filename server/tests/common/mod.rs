@@ -38,6 +38,7 @@ impl TestApp {
         let keys = Keys {
             session: tower_sessions::cookie::Key::generate(),
             embed: Secret::new("test-embed-key"),
+            credentials: app::features::sources::credentials::CredentialsKey::new(&[9; 32]),
         };
         let (router, _) = startup::build_router(pool.clone(), &settings, &keys)
             .await

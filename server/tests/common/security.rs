@@ -495,6 +495,43 @@ pub fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
             "",
             Needs(Role::Admin),
         ),
+        ("get", "/api/v1/connections".into(), "", Needs(Role::Admin)),
+        (
+            "post",
+            "/api/v1/connections".into(),
+            "{}",
+            Needs(Role::Admin),
+        ),
+        (
+            "get",
+            "/api/v1/connections/999999".into(),
+            "",
+            Needs(Role::Admin),
+        ),
+        (
+            "patch",
+            "/api/v1/connections/999999".into(),
+            "{}",
+            Needs(Role::Admin),
+        ),
+        (
+            "delete",
+            "/api/v1/connections/999999?keep_data=true".into(),
+            "",
+            Needs(Role::Admin),
+        ),
+        (
+            "post",
+            "/api/v1/connections/999999/test".into(),
+            "",
+            Needs(Role::Admin),
+        ),
+        (
+            "post",
+            "/api/v1/connections/999999/sync".into(),
+            "",
+            Needs(Role::Admin),
+        ),
     ]
 }
 

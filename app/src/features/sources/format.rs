@@ -115,6 +115,8 @@ const STAR_PRODUCTS: &[Column] = &[
     col("cost", &[], false, Value::Money),
     col("stock", &["onhand"], false, Value::Int),
     col("lead_time_days", &["leadtime"], false, Value::Int),
+    // The shop's SKU when it is not the product id (a shop platform's variant id).
+    col("sku", &[], false, Value::Text),
 ];
 const STAR_SALES: &[Column] = &[
     col("transaction_id", &[], true, Value::Key),
@@ -126,6 +128,8 @@ const STAR_SALES: &[Column] = &[
     col("timestamp", &[], true, Value::Timestamp),
     col("channel", &[], false, Value::Text),
     col("status", &[], false, Value::Text),
+    // The order's country (e.g. its billing address); the customer's location without it.
+    col("country", &[], false, Value::Text),
 ];
 const CATALOG: &[Column] = &[
     col("sku", &[], true, Value::Key),

@@ -1,0 +1,259 @@
+//! Shop connections (admins only): create (tested first), list, change or rotate credentials,
+//! test, sync now, delete with or without the data. Credentials go in and never come out.
+use std::sync::Arc;
+
+use app::caller::Caller;
+use app::error::AppError;
+use app::features::auth::{service::audit, types::Role};
+use app::state::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{authorize, json_body, ErrorBody};
+use crate::ingest::run::Store;
+use crate::ingest::shop::connection::{
+    self, ConnectionChange, ConnectionSummary, Deleted, NewConnection, Reach, RetryPolicyChoice,
+    TestReport,
+};
+use crate::ingest::shop::sync::{self, SyncOptions, SyncReport, BATCH_ORDERS};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, change, remove))
+        .routes(routes!(test))
+        .routes(routes!(sync_now))
+}
+
+/// How this server reaches shops (a test double's address only in test mode).
+pub fn reach(state: &AppState) -> Reach {
+    if state.connector_test_mode {
+        Reach {
+            any_host: true,
+            retry: RetryPolicyChoice::Quick,
+        }
+    } else {
+        Reach::default()
+    }
+}
+
+/// What a sync started here needs.
+pub fn sync_options(state: &AppState, started_by: Option<i64>) -> SyncOptions {
+    SyncOptions {
+        store: Store {
+            currency: state.currency.clone(),
+            timezone: state.timezone.clone(),
+            limits: state.limits,
+        },
+        signals: state.signals.clone(),
+        started_by,
+        reach: reach(state),
+        batch_orders: BATCH_ORDERS,
+        work_dir: state.upload_dir.clone(),
+    }
+}
+
+/// Every shop connection (never its credentials).
+#[utoipa::path(get, path = "/api/v1/connections", tag = "connections",
+    responses((status = 200, body = [ConnectionSummary]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ConnectionSummary>>, AppError> {
+    authorize(&caller, Role::Admin)?;
+    Ok(Json(connection::list(&state.pool).await?))
+}
+
+/// A saved connection and what its test found.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    id: i64,
+    test: TestReport,
+}
+
+/// Connects a shop: the credentials are tested with the platform first, and nothing is saved
+/// unless it accepts them and a sync could work (scopes, currency).
+#[utoipa::path(post, path = "/api/v1/connections", tag = "connections", request_body = NewConnection,
+    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, description = "A source by that name exists", body = ErrorBody),
+              (status = 422, description = "Invalid, or refused by the platform: says why", body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewConnection>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let user = authorize(&caller, Role::Admin)?;
+    let new = json_body(body)?;
+    let (id, test) = connection::create(
+        &state.pool,
+        &state.credentials,
+        reach(&state),
+        &state.currency,
+        &new,
+    )
+    .await?;
+    audit(
+        &state.pool,
+        &user,
+        "connection.create",
+        Some(&format!("{id} {}", new.name.trim())),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id, test })).into_response())
+}
+
+async fn find(state: &AppState, id: i64) -> Result<ConnectionSummary, AppError> {
+    connection::list(&state.pool)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| AppError::NotFound(format!("Connection {id}")))
+}
+
+/// One connection.
+#[utoipa::path(get, path = "/api/v1/connections/{id}", tag = "connections",
+    params(("id" = i64, Path, description = "connection (source) id")),
+    responses((status = 200, body = ConnectionSummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ConnectionSummary>, AppError> {
+    authorize(&caller, Role::Admin)?;
+    Ok(Json(find(&state, id).await?))
+}
+
+/// What a change did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Changed {
+    connection: ConnectionSummary,
+    /// The test of new credentials or a new URL.
+    test: Option<TestReport>,
+}
+
+/// Changes a connection: a new access token (rotation) or URL is tested first and saved only
+/// when the platform accepts it; the schedule.
+#[utoipa::path(patch, path = "/api/v1/connections/{id}", tag = "connections",
+    params(("id" = i64, Path, description = "connection (source) id")), request_body = ConnectionChange,
+    responses((status = 200, body = Changed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<ConnectionChange>, JsonRejection>,
+) -> Result<Json<Changed>, AppError> {
+    let user = authorize(&caller, Role::Admin)?;
+    let change = json_body(body)?;
+    let test = connection::update(
+        &state.pool,
+        &state.credentials,
+        reach(&state),
+        &state.currency,
+        id,
+        &change,
+    )
+    .await?;
+    let what = if change.access_token.is_some() {
+        "connection.rotate"
+    } else {
+        "connection.update"
+    };
+    audit(&state.pool, &user, what, Some(&id.to_string())).await?;
+    Ok(Json(Changed {
+        connection: find(&state, id).await?,
+        test,
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteParams {
+    /// true: keep the connection's orders, customers and products (as a paused source);
+    /// false: delete them with it. Required: the choice is the admin's.
+    keep_data: Option<bool>,
+}
+
+/// Deletes a connection, keeping or deleting its data as asked; says how much.
+#[utoipa::path(delete, path = "/api/v1/connections/{id}", tag = "connections",
+    params(("id" = i64, Path, description = "connection (source) id"), DeleteParams),
+    responses((status = 200, body = Deleted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(params): Query<DeleteParams>,
+) -> Result<Json<Deleted>, AppError> {
+    let user = authorize(&caller, Role::Admin)?;
+    let keep = params.keep_data.ok_or_else(|| {
+        AppError::invalid(
+            "keep_data",
+            "say whether to keep the connection's orders, customers and products (keep_data=true) or delete them (keep_data=false)",
+        )
+    })?;
+    Ok(Json(
+        connection::delete(&state.pool, &user, id, keep).await?,
+    ))
+}
+
+/// Tests a saved connection again: what the credentials can read, in plain words.
+#[utoipa::path(post, path = "/api/v1/connections/{id}/test", tag = "connections",
+    params(("id" = i64, Path, description = "connection (source) id")),
+    responses((status = 200, body = TestReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, description = "The platform refused: says why", body = ErrorBody)))]
+pub async fn test(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<TestReport>, AppError> {
+    authorize(&caller, Role::Admin)?;
+    Ok(Json(
+        connection::test(
+            &state.pool,
+            &state.credentials,
+            reach(&state),
+            &state.currency,
+            id,
+        )
+        .await?,
+    ))
+}
+
+/// Syncs a connection now and answers when it is done: what changed on the platform since the
+/// last sync, in batches that each load all or nothing. A sync that stops early says where, and
+/// the next one resumes there.
+#[utoipa::path(post, path = "/api/v1/connections/{id}/sync", tag = "connections",
+    params(("id" = i64, Path, description = "connection (source) id")),
+    responses((status = 200, description = "Finished", body = SyncReport),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "A sync of it is running", body = ErrorBody),
+              (status = 502, description = "Stopped early: the report says where and why", body = SyncReport)))]
+pub async fn sync_now(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let user = authorize(&caller, Role::Admin)?;
+    audit(&state.pool, &user, "connection.sync", Some(&id.to_string())).await?;
+    let options = sync_options(&state, Some(user.id));
+    let pool = state.pool.clone();
+    let key = state.credentials.clone();
+    // Its own task: a caller that goes away does not cut a sync short.
+    let report =
+        tokio::spawn(async move { sync::sync(&pool, &key, id, &options, Arc::default()).await })
+            .await
+            .map_err(|e| AppError::internal("sync task", e))??;
+    let status = if report.error.is_some() {
+        StatusCode::BAD_GATEWAY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json::<SyncReport>(report)).into_response())
+}

@@ -1,0 +1,624 @@
+//! Connections: created only once the platform accepted the credentials, listed without them,
+//! rotated by editing, deleted with or without their data. Credentials are sealed before they
+//! reach the database and opened only to call the platform.
+use app::error::AppError;
+use app::features::sources::credentials::CredentialsKey;
+use app::features::sources::types::{validate_source_name, SourceSettings};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+use super::http::{FetchError, RetryPolicy};
+use super::{shopify, Platform, ShopInfo};
+
+/// Share of rejected rows (%) a sync's run may have and still load the rest: a shop's single
+/// odd order must not stop every later sync, while a mapping that rejects much stops at once.
+pub const SYNC_MAX_REJECTED_PERCENT: f64 = 5.0;
+
+/// Where and how connections may reach shops.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reach {
+    /// Any http(s) URL (a local double of a platform, in tests); otherwise a Shopify shop must be
+    /// `https://<shop>.myshopify.com`.
+    pub any_host: bool,
+    pub retry: RetryPolicyChoice,
+}
+
+/// The retry policy of platform calls (short in tests).
+#[derive(Debug, Clone, Copy, Default)]
+pub enum RetryPolicyChoice {
+    #[default]
+    Standard,
+    Quick,
+}
+
+impl RetryPolicyChoice {
+    pub fn policy(self) -> RetryPolicy {
+        match self {
+            RetryPolicyChoice::Standard => RetryPolicy::default(),
+            RetryPolicyChoice::Quick => RetryPolicy {
+                attempts: 4,
+                base_delay: std::time::Duration::from_millis(50),
+                max_wait: std::time::Duration::from_secs(2),
+                timeout: std::time::Duration::from_secs(10),
+            },
+        }
+    }
+}
+
+/// The shop URL the platform's API lives under, from what a person typed ("mystore",
+/// "mystore.myshopify.com", "https://mystore.myshopify.com/admin").
+pub fn shop_url(platform: Platform, raw: &str, reach: Reach) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err("give the shop's URL, e.g. https://mystore.myshopify.com".into());
+    }
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else if raw.contains('.') || raw.contains(':') {
+        format!("https://{raw}")
+    } else {
+        format!("https://{raw}.myshopify.com")
+    };
+    let url =
+        reqwest::Url::parse(&with_scheme).map_err(|e| format!("'{raw}' is not a URL ({e})"))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| format!("'{raw}' has no host name"))?
+        .to_ascii_lowercase();
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("put the credentials in their own field, not in the URL".into());
+    }
+    if reach.any_host {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("'{raw}' is not an http(s) URL"));
+        }
+        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        return Ok(format!("{}://{host}{port}", url.scheme()));
+    }
+    match platform {
+        Platform::Shopify => {
+            let shop = host.strip_suffix(".myshopify.com").filter(|s| {
+                !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+            if url.scheme() != "https" || url.port().is_some() || shop.is_none() {
+                return Err(format!(
+                    "'{raw}' is not a Shopify shop's address: use https://<shop>.myshopify.com (Shopify's admin API answers only there, also for shops with their own domain)"
+                ));
+            }
+            Ok(format!("https://{host}"))
+        }
+    }
+}
+
+/// What a connection test found, in plain words.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TestReport {
+    pub shop_name: String,
+    pub shop_currency: String,
+    pub shop_timezone: Option<String>,
+    /// What the credentials can read, e.g. "orders of the last 60 days".
+    pub can_read: Vec<String>,
+    /// What works but is limited, e.g. older orders that cannot be read.
+    pub warnings: Vec<String>,
+    /// What stops syncing; a connection is saved only without problems.
+    pub problems: Vec<String>,
+}
+
+/// Reads the platform's answer about the shop against what a sync needs.
+pub fn assess(info: &ShopInfo, store_currency: &str) -> TestReport {
+    let has = |scope: &str| info.scopes.iter().any(|s| s == scope);
+    let mut can_read = Vec::new();
+    let mut warnings = Vec::new();
+    let mut problems = Vec::new();
+    // Shopify: a write scope implies its read scope.
+    let orders = has("read_orders") || has("write_orders");
+    if has("read_all_orders") && orders {
+        can_read.push("all orders, with their refunds and cancellations".to_string());
+    } else if orders {
+        can_read
+            .push("orders of the last 60 days, with their refunds and cancellations".to_string());
+        warnings.push("older orders cannot be read: ask Shopify for the read_all_orders scope to load the whole history".to_string());
+    } else {
+        problems.push("the token cannot read orders: give the app the read_orders scope (and read_all_orders for more than 60 days)".to_string());
+    }
+    if has("read_products") || has("write_products") {
+        can_read.push("products and variants with SKU, price and stock".to_string());
+    } else {
+        problems.push(
+            "the token cannot read products: give the app the read_products scope".to_string(),
+        );
+    }
+    if has("read_customers") || has("write_customers") {
+        can_read.push("customers' names and e-mail addresses".to_string());
+    } else {
+        warnings.push("without read_customers, customers are known by their id only (no names or e-mail addresses)".to_string());
+    }
+    if has("write_products") {
+        can_read.push("may update prices (for pushing accepted prices back)".to_string());
+    }
+    if !info.currency.eq_ignore_ascii_case(store_currency) {
+        problems.push(format!(
+            "the shop reports in {}, StorePulse's store currency is {store_currency}: amounts would be mixed. Set STOREPULSE_CURRENCY={} for a StorePulse of this shop",
+            info.currency, info.currency
+        ));
+    }
+    TestReport {
+        shop_name: info.name.clone(),
+        shop_currency: info.currency.clone(),
+        shop_timezone: info.timezone.clone(),
+        can_read,
+        warnings,
+        problems,
+    }
+}
+
+/// Asks the platform about the shop with these credentials.
+pub async fn probe(
+    platform: Platform,
+    shop_url: &str,
+    token: &str,
+    reach: Reach,
+) -> Result<ShopInfo, FetchError> {
+    match platform {
+        Platform::Shopify => {
+            let client = shopify::Client::new(shop_url, token, reach.retry.policy())
+                .map_err(FetchError::Refused)?;
+            client.shop().await
+        }
+    }
+}
+
+/// A connection as lists show it: never its credentials.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConnectionSummary {
+    pub id: i64,
+    pub name: String,
+    pub platform: String,
+    pub shop_url: String,
+    pub shop_name: Option<String>,
+    pub shop_currency: Option<String>,
+    pub scopes: Vec<String>,
+    pub status: String,
+    pub sync_every_minutes: i32,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Why the last sync stopped early.
+    pub last_error: Option<String>,
+    /// Orders up to this update time are loaded.
+    pub synced_through: Option<DateTime<Utc>>,
+    /// Always true: the credentials are stored, sealed, and never shown.
+    pub credentials_set: bool,
+}
+
+/// A new connection.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NewConnection {
+    pub name: String,
+    pub platform: String,
+    pub shop_url: String,
+    /// Shopify: the custom app's Admin API access token (shpat_…).
+    pub access_token: String,
+    /// Minutes between scheduled syncs (5–1440, default 15).
+    pub sync_every_minutes: Option<i32>,
+}
+
+/// What may change on a connection; a new token rotates the credentials.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ConnectionChange {
+    pub shop_url: Option<String>,
+    pub access_token: Option<String>,
+    pub sync_every_minutes: Option<i32>,
+}
+
+/// A saved connection, opened to call the platform.
+pub struct Opened {
+    pub source_id: i64,
+    pub name: String,
+    pub platform: Platform,
+    pub shop_url: String,
+    pub token: String,
+    pub settings: SourceSettings,
+    pub cursor: Option<String>,
+}
+
+fn check_schedule(minutes: Option<i32>) -> Result<i32, AppError> {
+    let minutes = minutes.unwrap_or(15);
+    if !(5..=1440).contains(&minutes) {
+        return Err(AppError::invalid(
+            "sync_every_minutes",
+            format!("{minutes} is outside 5–1440 minutes"),
+        ));
+    }
+    Ok(minutes)
+}
+
+fn check_token(token: &str) -> Result<&str, AppError> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(AppError::invalid(
+            "access_token",
+            "give the shop's access token",
+        ));
+    }
+    if token.len() > 4096 || token.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(AppError::invalid(
+            "access_token",
+            "this is not an access token (too long, or it holds spaces or control characters)",
+        ));
+    }
+    Ok(token)
+}
+
+fn refused(err: FetchError) -> AppError {
+    AppError::invalid("connection", err.to_string())
+}
+
+fn with_problems(report: &TestReport) -> Result<(), AppError> {
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::invalid("connection", report.problems.join("; ")))
+    }
+}
+
+/// Tests the credentials and saves the connection (a new source of the platform's kind). Nothing
+/// is saved when the platform refuses them or a sync could not work.
+pub async fn create(
+    pool: &PgPool,
+    key: &CredentialsKey,
+    reach: Reach,
+    store_currency: &str,
+    new: &NewConnection,
+) -> Result<(i64, TestReport), AppError> {
+    let name = new.name.trim();
+    validate_source_name(name).map_err(|_| {
+        AppError::invalid(
+            "name",
+            "give the connection a name (at most 100 characters, no control characters)",
+        )
+    })?;
+    let platform: Platform = new
+        .platform
+        .parse()
+        .map_err(|e: String| AppError::invalid("platform", e))?;
+    let url =
+        shop_url(platform, &new.shop_url, reach).map_err(|e| AppError::invalid("shop_url", e))?;
+    let token = check_token(&new.access_token)?;
+    let minutes = check_schedule(new.sync_every_minutes)?;
+    if app::features::sources::queries::source_by_name(pool, name)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "A source named '{name}' exists already."
+        )));
+    }
+    let info = probe(platform, &url, token, reach).await.map_err(refused)?;
+    let report = assess(&info, store_currency);
+    with_problems(&report)?;
+    let settings = SourceSettings {
+        max_rejected_percent: SYNC_MAX_REJECTED_PERCENT,
+        ..SourceSettings::default()
+    };
+    let mut tx = pool.begin().await?;
+    let Some(id) = app::features::sources::queries::insert_source(
+        &mut *tx,
+        platform.as_str(),
+        name,
+        &settings,
+    )
+    .await?
+    else {
+        return Err(AppError::Conflict(format!(
+            "A source named '{name}' exists already."
+        )));
+    };
+    sqlx::query!(
+        "insert into shop_connection (source_id, platform, shop_url, credentials, shop_name, shop_currency,
+                                      shop_timezone, scopes, sync_every_minutes)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        id,
+        platform.as_str(),
+        url,
+        key.seal(token.as_bytes()),
+        info.name,
+        info.currency,
+        info.timezone,
+        &info.scopes,
+        minutes
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((id, report))
+}
+
+/// Opens a saved connection's credentials.
+pub async fn open(pool: &PgPool, key: &CredentialsKey, id: i64) -> Result<Opened, AppError> {
+    let row = sqlx::query!(
+        r#"select s.name, s.settings as "settings: sqlx::types::Json<SourceSettings>", s.sync_cursor,
+                  c.platform, c.shop_url, c.credentials
+           from shop_connection c join source s using (source_id) where c.source_id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::NotFound(format!("Connection {id}")))?;
+    let platform: Platform = row
+        .platform
+        .parse()
+        .map_err(|e: String| AppError::Conflict(e))?;
+    let token = key
+        .open(&row.credentials)
+        .map_err(|e| AppError::Conflict(format!("Connection '{}': {e}.", row.name)))?;
+    let token = String::from_utf8(token).map_err(|_| {
+        AppError::Conflict(format!(
+            "Connection '{}': the stored credentials are damaged; enter them again.",
+            row.name
+        ))
+    })?;
+    Ok(Opened {
+        source_id: id,
+        name: row.name,
+        platform,
+        shop_url: row.shop_url,
+        token,
+        settings: row.settings.0,
+        cursor: row.sync_cursor,
+    })
+}
+
+/// Tests a saved connection again and records what the platform said.
+pub async fn test(
+    pool: &PgPool,
+    key: &CredentialsKey,
+    reach: Reach,
+    store_currency: &str,
+    id: i64,
+) -> Result<TestReport, AppError> {
+    let opened = open(pool, key, id).await?;
+    let info = probe(opened.platform, &opened.shop_url, &opened.token, reach)
+        .await
+        .map_err(refused)?;
+    record_info(pool, id, &info).await?;
+    Ok(assess(&info, store_currency))
+}
+
+async fn record_info(pool: &PgPool, id: i64, info: &ShopInfo) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update shop_connection set shop_name = $2, shop_currency = $3, shop_timezone = $4, scopes = $5,
+                updated_at = now()
+         where source_id = $1",
+        id,
+        info.name,
+        info.currency,
+        info.timezone,
+        &info.scopes
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Changes a connection. New credentials (or a new URL) are tested first and saved only when
+/// the platform accepts them: rotating a token never leaves a connection that cannot sync.
+pub async fn update(
+    pool: &PgPool,
+    key: &CredentialsKey,
+    reach: Reach,
+    store_currency: &str,
+    id: i64,
+    change: &ConnectionChange,
+) -> Result<Option<TestReport>, AppError> {
+    let opened = open(pool, key, id).await?;
+    let minutes = change
+        .sync_every_minutes
+        .map(|m| check_schedule(Some(m)))
+        .transpose()?;
+    let url = change
+        .shop_url
+        .as_deref()
+        .map(|u| shop_url(opened.platform, u, reach).map_err(|e| AppError::invalid("shop_url", e)))
+        .transpose()?;
+    let token = change
+        .access_token
+        .as_deref()
+        .map(check_token)
+        .transpose()?;
+    let mut report = None;
+    if url.is_some() || token.is_some() {
+        let url = url.clone().unwrap_or_else(|| opened.shop_url.clone());
+        let token = token.unwrap_or(&opened.token);
+        let info = probe(opened.platform, &url, token, reach)
+            .await
+            .map_err(refused)?;
+        let assessed = assess(&info, store_currency);
+        with_problems(&assessed)?;
+        sqlx::query!(
+            "update shop_connection set shop_url = $2, credentials = $3, last_error = null, updated_at = now()
+             where source_id = $1",
+            id,
+            url,
+            key.seal(token.as_bytes())
+        )
+        .execute(pool)
+        .await?;
+        record_info(pool, id, &info).await?;
+        report = Some(assessed);
+    }
+    if let Some(minutes) = minutes {
+        sqlx::query!(
+            "update shop_connection set sync_every_minutes = $2, updated_at = now() where source_id = $1",
+            id,
+            minutes
+        )
+        .execute(pool)
+        .await?;
+    }
+    Ok(report)
+}
+
+/// Every connection, by name.
+pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ConnectionSummary>> {
+    let rows = sqlx::query!(
+        r#"select s.source_id, s.name, c.platform, c.shop_url, c.shop_name, c.shop_currency, c.scopes,
+                  s.status, c.sync_every_minutes, s.last_sync_at as "last_sync_at: DateTime<Utc>", c.last_error, s.sync_cursor
+           from shop_connection c join source s using (source_id) order by s.name"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ConnectionSummary {
+            id: r.source_id,
+            name: r.name,
+            platform: r.platform,
+            shop_url: r.shop_url,
+            shop_name: r.shop_name,
+            shop_currency: r.shop_currency,
+            scopes: r.scopes,
+            status: r.status,
+            sync_every_minutes: r.sync_every_minutes,
+            last_sync_at: r.last_sync_at,
+            last_error: r.last_error,
+            synced_through: super::sync::Cursor::parse(r.sync_cursor.as_deref()).orders,
+            credentials_set: true,
+        })
+        .collect())
+}
+
+/// What deleting a connection removed or kept.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub name: String,
+    /// Whether the orders, customers and products stayed (as a source that no longer syncs).
+    pub data_kept: bool,
+    pub orders: i64,
+    pub customers: i64,
+    pub products: i64,
+}
+
+/// Deletes a connection. With `keep_data` its orders, customers and products stay as a paused
+/// source without credentials; without, they go with it (as when a source is deleted).
+pub async fn delete(
+    pool: &PgPool,
+    user: &app::features::auth::types::CurrentUser,
+    id: i64,
+    keep_data: bool,
+) -> Result<Deleted, AppError> {
+    let counts = sqlx::query!(
+        r#"select s.name,
+                  (select count(*) from sales_order o where o.source_id = s.source_id) as "orders!",
+                  (select count(*) from customer c where c.source_id = s.source_id) as "customers!",
+                  (select count(*) from product p where p.source_id = s.source_id) as "products!"
+           from source s join shop_connection c using (source_id) where s.source_id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::NotFound(format!("Connection {id}")))?;
+    if keep_data {
+        let mut tx = pool.begin().await?;
+        sqlx::query!("delete from shop_connection where source_id = $1", id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!(
+            "update source set status = 'paused', sync_cursor = null where source_id = $1",
+            id
+        )
+        .execute(&mut *tx)
+        .await?;
+        app::features::auth::service::audit(
+            &mut *tx,
+            user,
+            "connection.delete",
+            Some(&format!("{id} (data kept)")),
+        )
+        .await?;
+        tx.commit().await?;
+    } else {
+        app::features::sources::service::delete(pool, user, id).await?;
+    }
+    Ok(Deleted {
+        name: counts.name,
+        data_kept: keep_data,
+        orders: counts.orders,
+        customers: counts.customers,
+        products: counts.products,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strict() -> Reach {
+        Reach::default()
+    }
+
+    #[test]
+    fn a_shop_url_is_read_the_ways_people_write_it() {
+        for raw in [
+            "mystore",
+            "mystore.myshopify.com",
+            "https://mystore.myshopify.com/",
+            "https://MyStore.myshopify.com/admin/products",
+        ] {
+            assert_eq!(
+                shop_url(Platform::Shopify, raw, strict()).as_deref(),
+                Ok("https://mystore.myshopify.com"),
+                "{raw}"
+            );
+        }
+        for raw in [
+            "",
+            "http://mystore.myshopify.com",
+            "https://evil.example",
+            "https://mystore.myshopify.com.evil.example",
+            "https://user:pw@mystore.myshopify.com",
+            "https://mystore.myshopify.com:8443",
+            "http://127.0.0.1:9999",
+        ] {
+            assert!(shop_url(Platform::Shopify, raw, strict()).is_err(), "{raw}");
+        }
+        let any = Reach {
+            any_host: true,
+            ..Reach::default()
+        };
+        assert_eq!(
+            shop_url(Platform::Shopify, "http://127.0.0.1:9999/", any).as_deref(),
+            Ok("http://127.0.0.1:9999")
+        );
+        assert!(shop_url(Platform::Shopify, "ftp://127.0.0.1", any).is_err());
+    }
+
+    #[test]
+    fn a_test_names_what_can_be_read_and_what_stops_a_sync() {
+        let info = ShopInfo {
+            name: "Shop".into(),
+            currency: "GBP".into(),
+            timezone: Some("Europe/London".into()),
+            scopes: vec!["read_orders".into(), "read_products".into()],
+        };
+        let report = assess(&info, "GBP");
+        assert!(report.problems.is_empty(), "{report:?}");
+        assert!(report
+            .warnings
+            .iter()
+            .any(|w| w.contains("read_all_orders")));
+        assert!(report.can_read.iter().any(|c| c.contains("60 days")));
+        let report = assess(
+            &ShopInfo {
+                currency: "USD".into(),
+                scopes: vec![],
+                ..info
+            },
+            "GBP",
+        );
+        assert_eq!(report.problems.len(), 3, "{report:?}");
+        assert!(report
+            .problems
+            .iter()
+            .any(|p| p.contains("USD") && p.contains("GBP")));
+    }
+}

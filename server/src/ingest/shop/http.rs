@@ -1,0 +1,328 @@
+//! Talking to a shop platform politely: every request is retried on 429 (after the platform's
+//! `Retry-After`), on 5xx and on timeouts (exponential backoff with jitter), slows down when the
+//! platform says its call budget is nearly spent, and stops at once, with a message that says
+//! what to fix, on 401, 403 and 404. Responses are read up to a size limit. Credentials go in a
+//! header marked sensitive, and no URL or header is ever logged with them.
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::StatusCode;
+
+/// The largest response read (a page of 250 orders is a few megabytes).
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub attempts: u32,
+    /// The first wait after a 5xx or a timeout; it doubles with each further attempt.
+    pub base_delay: Duration,
+    /// The longest wait, whatever `Retry-After` asks.
+    pub max_wait: Duration,
+    /// Time allowed for one request.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 6,
+            base_delay: Duration::from_secs(1),
+            max_wait: Duration::from_secs(60),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why a request gave up.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    /// The platform refused the credentials or the request (401, 403, 404, …): retrying will
+    /// not help.
+    #[error("{0}")]
+    Refused(String),
+    /// Still failing after every attempt (5xx, timeouts, broken connections).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// A JSON response and its headers.
+pub struct Page {
+    pub body: serde_json::Value,
+    pub headers: HeaderMap,
+}
+
+/// An HTTP client for one shop, with its authentication headers.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    auth: HeaderMap,
+    policy: RetryPolicy,
+    /// Names the platform in messages ("Shopify").
+    platform: &'static str,
+}
+
+impl Http {
+    /// `auth`: (header, value) pairs sent with every request; their values are marked
+    /// sensitive (never printed by `Debug`).
+    pub fn new(
+        platform: &'static str,
+        auth: &[(&'static str, String)],
+        policy: RetryPolicy,
+    ) -> Result<Http, String> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in auth {
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| format!("the {platform} credentials contain characters that cannot be sent in an HTTP header"))?;
+            value.set_sensitive(true);
+            headers.insert(HeaderName::from_static(name), value);
+        }
+        let client = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .connect_timeout(Duration::from_secs(15))
+            // An API call is never redirected; following one could send the credentials elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("StorePulse/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        Ok(Http {
+            client,
+            auth: headers,
+            policy,
+            platform,
+        })
+    }
+
+    /// GETs `url` and reads its JSON body, retrying as the policy says. `what` names the
+    /// request in messages ("orders page 3").
+    pub async fn get_json(&self, url: &str, what: &str) -> Result<Page, FetchError> {
+        let platform = self.platform;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= self.policy.attempts;
+            let sent = self
+                .client
+                .get(url)
+                .headers(self.auth.clone())
+                .header("accept", "application/json")
+                .send()
+                .await;
+            let response = match sent {
+                Ok(response) => response,
+                Err(err) => {
+                    let reason = if err.is_timeout() {
+                        format!(
+                            "{platform} did not answer within {} s",
+                            self.policy.timeout.as_secs()
+                        )
+                    } else if err.is_connect() {
+                        format!("cannot connect to {platform} ({})", root_cause(&err))
+                    } else {
+                        format!("the connection to {platform} broke ({})", root_cause(&err))
+                    };
+                    if last {
+                        return Err(FetchError::Unavailable(format!(
+                            "{what}: {reason}, {attempt} attempts"
+                        )));
+                    }
+                    tracing::warn!(what, attempt, %reason, "retrying a shop request");
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    continue;
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                if last {
+                    return Err(FetchError::Unavailable(format!(
+                        "{what}: {platform} kept answering 429 (too many requests) after {attempt} attempts"
+                    )));
+                }
+                let wait = retry_after(&headers)
+                    .unwrap_or_else(|| self.backoff(attempt))
+                    .min(self.policy.max_wait);
+                tracing::info!(
+                    what,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    "rate limited by the shop; waiting"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if status.is_server_error() {
+                if last {
+                    return Err(FetchError::Unavailable(format!(
+                        "{what}: {platform} answered {status} {attempt} times"
+                    )));
+                }
+                tracing::warn!(what, attempt, %status, "retrying a shop request");
+                tokio::time::sleep(self.backoff(attempt)).await;
+                continue;
+            }
+            let body = read_limited(response).await.map_err(|e| {
+                FetchError::Unavailable(format!("{what}: reading {platform}'s answer failed: {e}"))
+            })?;
+            if !status.is_success() {
+                return Err(FetchError::Refused(refusal(
+                    platform, status, &headers, &body, what,
+                )));
+            }
+            let body: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+                FetchError::Refused(format!(
+                    "{what}: {platform}'s answer is not the JSON expected ({e}); is the shop URL right?"
+                ))
+            })?;
+            return Ok(Page { body, headers });
+        }
+    }
+
+    /// 1, 2, 4, … × the base delay, each × a random 0.5–1.5 (so that many clients do not
+    /// retry in step), at most `max_wait`.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2f64.powi(attempt.saturating_sub(1).min(16) as i32);
+        let jitter = rand::thread_rng().gen_range(0.5..1.5);
+        self.policy
+            .base_delay
+            .mul_f64(factor * jitter)
+            .min(self.policy.max_wait)
+    }
+}
+
+/// `Retry-After` in seconds (Shopify sends e.g. `2.0`).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    let secs: f64 = text.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// The innermost cause of a request error, without the URL (which reqwest puts in the outer one).
+fn root_cause(err: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = err;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    source.to_string()
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+    if response
+        .content_length()
+        .is_some_and(|n| n as usize > MAX_RESPONSE_BYTES)
+    {
+        return Err(format!(
+            "the answer is larger than {} MB",
+            MAX_RESPONSE_BYTES >> 20
+        ));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| root_cause(&e))? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(format!(
+                "the answer is larger than {} MB",
+                MAX_RESPONSE_BYTES >> 20
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// What a 4xx means for the person who set up the connection.
+fn refusal(
+    platform: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> String {
+    // The platform's own words (Shopify: {"errors": "..."}), cut short.
+    let said = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("errors")
+                .or_else(|| v.get("message"))
+                .or_else(|| v.get("error"))
+                .map(|e| match e {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+        })
+        .map(|s| s.chars().take(300).collect::<String>());
+    let said = said
+        .map(|s| format!(" {platform} said: {s}"))
+        .unwrap_or_default();
+    match status {
+        StatusCode::UNAUTHORIZED => format!(
+            "{what}: {platform} refused the credentials (401): the access token is wrong, revoked or for another shop; enter a new one.{said}"
+        ),
+        StatusCode::FORBIDDEN => format!(
+            "{what}: {platform} refused access (403): the token lacks a permission this needs (orders: read_orders and read_all_orders for orders older than 60 days; products: read_products).{said}"
+        ),
+        StatusCode::NOT_FOUND => format!(
+            "{what}: {platform} answered 404 (not found): check the shop URL.{said}"
+        ),
+        s if s.is_redirection() => format!(
+            "{what}: {platform} answered with a redirect ({s}) to {}: check the shop URL",
+            headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("elsewhere")
+        ),
+        s => format!("{what}: {platform} refused the request ({s}).{said}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_with_or_without_a_fraction() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("2.0"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(1)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn a_refusal_says_what_to_fix_in_the_platforms_words() {
+        let text = refusal(
+            "Shopify",
+            StatusCode::FORBIDDEN,
+            &HeaderMap::new(),
+            br#"{"errors":"[API] This action requires merchant approval for read_orders scope."}"#,
+            "orders page 1",
+        );
+        assert!(text.contains("403"), "{text}");
+        assert!(text.contains("read_orders scope"), "{text}");
+        assert!(text.starts_with("orders page 1: "), "{text}");
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stays_under_the_cap() {
+        let http = Http::new(
+            "Shopify",
+            &[("x-shopify-access-token", "t".into())],
+            RetryPolicy {
+                base_delay: Duration::from_millis(100),
+                max_wait: Duration::from_millis(500),
+                ..RetryPolicy::default()
+            },
+        )
+        .unwrap();
+        for _ in 0..50 {
+            let first = http.backoff(1);
+            assert!((50..=150).contains(&first.as_millis()), "{first:?}");
+            let third = http.backoff(3);
+            assert!((200..=500).contains(&third.as_millis()), "{third:?}");
+            assert!(http.backoff(10) <= Duration::from_millis(500));
+        }
+    }
+}

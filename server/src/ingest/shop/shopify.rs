@@ -1,0 +1,646 @@
+//! Shopify through its REST Admin API (a custom app's Admin API access token): the shop and the
+//! token's scopes, products with their variants, and orders with their refunds, paged by
+//! cursor (`Link: <…page_info=…>; rel="next"`) and ordered by `updated_at`, so that a sync can
+//! stop after any page and resume from the last `updated_at` it loaded.
+//!
+//! Money is the shop's (`shop_money`, never the customer's presentment currency). An order
+//! becomes star-schema rows: the order's lines at what the customer paid for them (after line
+//! discounts), each refund an order of its own dated when it was made, holding the refunded
+//! units as returns, and a cancellation of what was not refunded as a cancelled order on the day
+//! of the cancellation.
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::http::{FetchError, Http, RetryPolicy};
+use super::{Batch, SalesRow, ShopInfo};
+
+/// The Admin API version this client speaks (a stable version, supported for a year).
+pub const API_VERSION: &str = "2025-01";
+/// Orders or products per page (Shopify's maximum).
+const PAGE_SIZE: u32 = 250;
+
+pub struct Client {
+    http: Http,
+    /// `https://{shop}.myshopify.com`, no trailing slash.
+    root: String,
+}
+
+impl Client {
+    pub fn new(shop_url: &str, token: &str, policy: RetryPolicy) -> Result<Client, String> {
+        let http = Http::new(
+            "Shopify",
+            &[("x-shopify-access-token", token.to_string())],
+            policy,
+        )?;
+        Ok(Client {
+            http,
+            root: shop_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/admin/api/{API_VERSION}/{path}", self.root)
+    }
+
+    /// The shop's name, currency and time zone, and the scopes the token carries.
+    pub async fn shop(&self) -> Result<ShopInfo, FetchError> {
+        let shop = self
+            .http
+            .get_json(&self.api("shop.json"), "the shop")
+            .await?;
+        let shop: ShopBody = serde_json::from_value(shop.body).map_err(|e| {
+            FetchError::Refused(format!("the shop: Shopify's answer is not a shop ({e})"))
+        })?;
+        let scopes = self
+            .http
+            .get_json(
+                &format!("{}/admin/oauth/access_scopes.json", self.root),
+                "the token's scopes",
+            )
+            .await?;
+        let scopes: ScopesBody = serde_json::from_value(scopes.body).map_err(|e| {
+            FetchError::Refused(format!("the token's scopes: unexpected answer ({e})"))
+        })?;
+        Ok(ShopInfo {
+            name: shop.shop.name,
+            currency: shop.shop.currency,
+            timezone: shop.shop.iana_timezone,
+            scopes: scopes.access_scopes.into_iter().map(|s| s.handle).collect(),
+        })
+    }
+
+    /// Orders (any status) updated at or after `since`, oldest update first.
+    pub fn orders(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
+        let mut url = self.api(&format!(
+            "orders.json?status=any&limit={PAGE_SIZE}&order=updated_at%20asc"
+        ));
+        if let Some(since) = since {
+            url.push_str(&format!("&updated_at_min={}", encode_time(since)));
+        }
+        Pager::new(self, url, "orders")
+    }
+
+    /// Products updated at or after `since`, oldest update first.
+    pub fn products(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
+        let mut url = self.api(&format!(
+            "products.json?limit={PAGE_SIZE}&order=updated_at%20asc"
+        ));
+        if let Some(since) = since {
+            url.push_str(&format!("&updated_at_min={}", encode_time(since)));
+        }
+        Pager::new(self, url, "products")
+    }
+}
+
+fn encode_time(t: DateTime<Utc>) -> String {
+    percent_encoding::utf8_percent_encode(
+        &t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        percent_encoding::NON_ALPHANUMERIC,
+    )
+    .to_string()
+}
+
+/// Walks the pages of one listing.
+pub struct Pager<'a> {
+    client: &'a Client,
+    next: Option<String>,
+    what: &'static str,
+    pub pages: u64,
+}
+
+impl<'a> Pager<'a> {
+    fn new(client: &'a Client, url: String, what: &'static str) -> Self {
+        Pager {
+            client,
+            next: Some(url),
+            what,
+            pages: 0,
+        }
+    }
+
+    /// The next page's items (`orders` or `products`), or `None` after the last.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<serde_json::Value>>, FetchError> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        self.pages += 1;
+        let what = format!("{} page {}", self.what, self.pages);
+        let page = self.client.http.get_json(&url, &what).await?;
+        self.next = page
+            .headers
+            .get_all(reqwest::header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(next_link);
+        if let Some(next) = &self.next {
+            // Only ever follow the shop's own pages.
+            if !next.starts_with(&self.client.root) {
+                return Err(FetchError::Refused(format!(
+                    "{what}: Shopify's next-page link points outside the shop"
+                )));
+            }
+        }
+        slow_down_near_the_limit(&page.headers).await;
+        let items = page
+            .body
+            .get(self.what)
+            .and_then(|v| v.as_array())
+            .cloned()
+            .ok_or_else(|| {
+                FetchError::Refused(format!(
+                    "{what}: Shopify's answer has no '{}' list",
+                    self.what
+                ))
+            })?;
+        Ok(Some(items))
+    }
+}
+
+/// Shopify's REST budget is a leaky bucket (`X-Shopify-Shop-Api-Call-Limit: 32/40`, two calls a
+/// second drain): past four fifths of it, wait a second before the next call.
+async fn slow_down_near_the_limit(headers: &reqwest::header::HeaderMap) {
+    let used = headers
+        .get("x-shopify-shop-api-call-limit")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once('/'))
+        .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)));
+    if let Some((used, limit)) = used {
+        if limit > 0 && used * 5 >= limit * 4 {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"")
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+    })
+}
+
+#[derive(Deserialize)]
+struct ShopBody {
+    shop: ShopFields,
+}
+
+#[derive(Deserialize)]
+struct ShopFields {
+    name: String,
+    currency: String,
+    #[serde(default)]
+    iana_timezone: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ScopesBody {
+    access_scopes: Vec<Scope>,
+}
+
+#[derive(Deserialize)]
+struct Scope {
+    handle: String,
+}
+
+/// Amounts as Shopify writes them: decimal strings.
+#[derive(Deserialize, Default, Clone)]
+struct MoneySet {
+    shop_money: Money,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct Money {
+    amount: Decimal,
+    currency_code: String,
+}
+
+#[derive(Deserialize)]
+pub struct Order {
+    id: u64,
+    #[serde(default)]
+    name: Option<String>,
+    created_at: DateTime<Utc>,
+    #[serde(default)]
+    processed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    cancelled_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    test: bool,
+    #[serde(default)]
+    source_name: Option<String>,
+    #[serde(default)]
+    customer: Option<Customer>,
+    #[serde(default)]
+    billing_address: Option<Address>,
+    #[serde(default)]
+    shipping_address: Option<Address>,
+    #[serde(default)]
+    line_items: Vec<LineItem>,
+    #[serde(default)]
+    refunds: Vec<Refund>,
+}
+
+#[derive(Deserialize)]
+struct Customer {
+    id: u64,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    last_name: Option<String>,
+    #[serde(default)]
+    default_address: Option<Address>,
+}
+
+#[derive(Deserialize)]
+struct Address {
+    #[serde(default)]
+    country: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LineItem {
+    id: u64,
+    #[serde(default)]
+    variant_id: Option<u64>,
+    #[serde(default)]
+    sku: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    variant_title: Option<String>,
+    quantity: i64,
+    price_set: MoneySet,
+    #[serde(default)]
+    discount_allocations: Vec<DiscountAllocation>,
+}
+
+#[derive(Deserialize)]
+struct DiscountAllocation {
+    amount_set: MoneySet,
+}
+
+#[derive(Deserialize)]
+struct Refund {
+    id: u64,
+    created_at: DateTime<Utc>,
+    #[serde(default)]
+    refund_line_items: Vec<RefundLineItem>,
+}
+
+#[derive(Deserialize)]
+struct RefundLineItem {
+    id: u64,
+    line_item_id: u64,
+    quantity: i64,
+    subtotal_set: MoneySet,
+}
+
+#[derive(Deserialize)]
+struct Product {
+    title: String,
+    #[serde(default)]
+    updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    product_type: Option<String>,
+    #[serde(default)]
+    variants: Vec<Variant>,
+}
+
+#[derive(Deserialize)]
+struct Variant {
+    id: u64,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    sku: Option<String>,
+    price: Decimal,
+    #[serde(default)]
+    inventory_quantity: Option<i64>,
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// "T-shirt – Blue / M" (Shopify calls a product without options' variant "Default Title").
+fn variant_name(product: &str, variant: &Option<String>) -> String {
+    match non_empty(variant) {
+        Some(v) if v != "Default Title" => format!("{product} – {v}"),
+        _ => product.to_string(),
+    }
+}
+
+/// The items of a page that have the shape expected; the others are noted as left out.
+fn parse_items<T: serde::de::DeserializeOwned>(
+    batch: &mut Batch,
+    items: Vec<serde_json::Value>,
+    what: &str,
+) -> Vec<T> {
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let id = item.get("id").cloned().unwrap_or_default();
+            serde_json::from_value(item)
+                .map_err(|e| {
+                    batch.skipped.push(format!(
+                        "{what} {id}: not the shape expected ({e}); left out"
+                    ))
+                })
+                .ok()
+        })
+        .collect()
+}
+
+/// Adds a page of products: one product row per variant, keyed by the variant id. Returns the
+/// latest `updated_at` among them.
+pub fn add_products(batch: &mut Batch, items: Vec<serde_json::Value>) -> Option<DateTime<Utc>> {
+    let mut latest = None;
+    for product in parse_items::<Product>(batch, items, "product") {
+        latest = latest.max(product.updated_at);
+        for v in &product.variants {
+            batch.add_product(super::ProductRow {
+                id: v.id.to_string(),
+                name: variant_name(&product.title, &v.title),
+                category: non_empty(&product.product_type).map(String::from),
+                price: v.price,
+                stock: v.inventory_quantity,
+                sku: non_empty(&v.sku).map(String::from),
+            });
+        }
+    }
+    latest
+}
+
+/// Adds a page of orders. Returns the latest `updated_at` among them.
+pub fn add_orders(
+    batch: &mut Batch,
+    items: Vec<serde_json::Value>,
+    currency: &str,
+) -> Option<DateTime<Utc>> {
+    let mut latest = None;
+    for order in parse_items::<Order>(batch, items, "order") {
+        latest = latest.max(Some(order.updated_at));
+        batch.orders += 1;
+        add_order(batch, &order, currency);
+    }
+    latest
+}
+
+/// What the customer paid for a line: its units at the shop's price, less the line's discounts.
+fn line_paid(line: &LineItem) -> Decimal {
+    let discount: Decimal = line
+        .discount_allocations
+        .iter()
+        .map(|d| d.amount_set.shop_money.amount)
+        .sum();
+    line.price_set.shop_money.amount * Decimal::from(line.quantity) - discount
+}
+
+fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
+    let label = order
+        .name
+        .clone()
+        .map(|n| format!("order {n} (id {})", order.id))
+        .unwrap_or_else(|| format!("order {}", order.id));
+    if order.test {
+        batch.test_orders += 1;
+        return;
+    }
+    // Shop money only, and only in the store's currency: never mixed.
+    let foreign = order
+        .line_items
+        .iter()
+        .map(|l| &l.price_set.shop_money.currency_code)
+        .chain(order.refunds.iter().flat_map(|r| {
+            r.refund_line_items
+                .iter()
+                .map(|l| &l.subtotal_set.shop_money.currency_code)
+        }))
+        .find(|c| !c.eq_ignore_ascii_case(currency));
+    if let Some(foreign) = foreign {
+        batch.skipped.push(format!(
+            "{label}: its amounts are in {foreign}, the store's currency is {currency}; left out"
+        ));
+        return;
+    }
+    let customer = order.customer.as_ref().map(|c| {
+        let name = [non_empty(&c.first_name), non_empty(&c.last_name)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let country = c
+            .default_address
+            .as_ref()
+            .and_then(|a| non_empty(&a.country))
+            .map(String::from);
+        batch.add_customer(super::CustomerRow {
+            id: c.id.to_string(),
+            name: (!name.is_empty()).then_some(name),
+            email: non_empty(&c.email).map(String::from),
+            country,
+        });
+        c.id.to_string()
+    });
+    let country = [&order.billing_address, &order.shipping_address]
+        .into_iter()
+        .flatten()
+        .find_map(|a| non_empty(&a.country))
+        .map(String::from);
+    let channel = non_empty(&order.source_name).map(|s| match s {
+        "shopify_draft_order" => "draft order".to_string(),
+        other => other.to_string(),
+    });
+    let ordered_at = order.processed_at.unwrap_or(order.created_at);
+    let order_key = order.id.to_string();
+    let row = |key: &str,
+               line: String,
+               product: &str,
+               quantity: i64,
+               price: Decimal,
+               at: DateTime<Utc>,
+               status: &str| SalesRow {
+        transaction_id: line,
+        order_id: key.to_string(),
+        customer: customer.clone(),
+        product: product.to_string(),
+        quantity,
+        price,
+        at,
+        channel: channel.clone(),
+        status: status.to_string(),
+        country: country.clone(),
+    };
+    let mut refunded: std::collections::HashMap<u64, i64> = Default::default();
+    for refund in &order.refunds {
+        for r in &refund.refund_line_items {
+            *refunded.entry(r.line_item_id).or_default() += r.quantity;
+        }
+    }
+    for line in &order.line_items {
+        if line.quantity <= 0 {
+            continue;
+        }
+        let product = product_of(batch, line);
+        let paid = line_paid(line);
+        for (n, (quantity, price)) in split_to_cents(paid, line.quantity).into_iter().enumerate() {
+            let rows = row(
+                &order_key,
+                part_id(line.id, n),
+                &product,
+                quantity,
+                price,
+                ordered_at,
+                "completed",
+            );
+            batch.sales.push(rows);
+        }
+    }
+    for refund in &order.refunds {
+        let key = format!("{}/refund/{}", order.id, refund.id);
+        for r in &refund.refund_line_items {
+            if r.quantity <= 0 {
+                continue;
+            }
+            let Some(line) = order.line_items.iter().find(|l| l.id == r.line_item_id) else {
+                batch.skipped.push(format!(
+                    "{label}: refund {} names line item {}, which the order does not have; refund line left out",
+                    refund.id, r.line_item_id
+                ));
+                continue;
+            };
+            let product = product_of(batch, line);
+            for (n, (quantity, price)) in
+                split_to_cents(r.subtotal_set.shop_money.amount, r.quantity)
+                    .into_iter()
+                    .enumerate()
+            {
+                batch.sales.push(row(
+                    &key,
+                    part_id(r.id, n),
+                    &product,
+                    -quantity,
+                    price,
+                    refund.created_at,
+                    "completed",
+                ));
+            }
+        }
+    }
+    if let Some(cancelled_at) = order.cancelled_at {
+        // What was cancelled and not refunded (an unpaid order voided, say) is returned on the
+        // day of the cancellation, at the price paid.
+        let key = format!("{}/cancellation", order.id);
+        for line in &order.line_items {
+            let left = line.quantity - refunded.get(&line.id).copied().unwrap_or(0);
+            if left <= 0 {
+                continue;
+            }
+            let product = product_of(batch, line);
+            let paid =
+                (line_paid(line) * Decimal::from(left) / Decimal::from(line.quantity)).round_dp(2);
+            for (n, (quantity, price)) in split_to_cents(paid, left).into_iter().enumerate() {
+                batch.sales.push(row(
+                    &key,
+                    part_id(line.id, n),
+                    &product,
+                    quantity,
+                    price,
+                    cancelled_at,
+                    "cancelled",
+                ));
+            }
+        }
+    }
+}
+
+/// A line's product key: its variant, or (a custom item, or a variant deleted since) its SKU or
+/// title. A product not known yet is added from the line.
+fn product_of(batch: &mut Batch, line: &LineItem) -> String {
+    let title = non_empty(&line.title).unwrap_or("Untitled item");
+    let id = match (line.variant_id, non_empty(&line.sku)) {
+        (Some(v), _) => v.to_string(),
+        (None, Some(sku)) => format!("sku:{sku}"),
+        (None, None) => format!("item:{title}"),
+    };
+    batch.line_product(super::ProductRow {
+        id: id.clone(),
+        name: variant_name(title, &line.variant_title),
+        category: None,
+        price: line.price_set.shop_money.amount,
+        stock: None,
+        sku: non_empty(&line.sku).map(String::from),
+    });
+    id
+}
+
+/// `123`, or `123.1`, `123.2` for the parts of a line split to the cent.
+fn part_id(id: u64, part: usize) -> String {
+    if part == 0 {
+        id.to_string()
+    } else {
+        format!("{id}.{part}")
+    }
+}
+
+/// `total` over `quantity` units as at most two (quantity, unit price) parts whose values add up
+/// to `total` exactly, each unit price in whole cents: 10.00 over 3 units is 2 × 3.33 + 1 × 3.34.
+pub fn split_to_cents(total: Decimal, quantity: i64) -> Vec<(i64, Decimal)> {
+    if quantity <= 0 {
+        return Vec::new();
+    }
+    let cents: i64 = (total * Decimal::from(100)).round().try_into().unwrap_or(0);
+    let base = cents.div_euclid(quantity);
+    let rest = cents - base * quantity;
+    let mut parts = vec![(quantity - rest, Decimal::new(base, 2))];
+    if rest > 0 {
+        parts.push((rest, Decimal::new(base + 1, 2)));
+    }
+    parts.retain(|(q, _)| *q > 0);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        let header = r#"<https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=abc>; rel="previous", <https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=def>; rel="next""#;
+        assert_eq!(
+            next_link(header).as_deref(),
+            Some("https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=def")
+        );
+        assert_eq!(next_link(r#"<https://x/a>; rel="previous""#), None);
+    }
+
+    #[test]
+    fn a_total_splits_into_whole_cents_that_add_up() {
+        assert_eq!(
+            split_to_cents(dec!(10.00), 3),
+            vec![(2, dec!(3.33)), (1, dec!(3.34))]
+        );
+        assert_eq!(split_to_cents(dec!(9.00), 3), vec![(3, dec!(3.00))]);
+        assert_eq!(split_to_cents(dec!(0), 2), vec![(2, dec!(0))]);
+        for (total, q) in [(dec!(17.99), 7), (dec!(0.05), 9), (dec!(1234.56), 100)] {
+            let parts = split_to_cents(total, q);
+            let sum: Decimal = parts.iter().map(|(n, p)| Decimal::from(*n) * p).sum();
+            assert_eq!(sum, total, "{total} / {q}: {parts:?}");
+            assert_eq!(parts.iter().map(|(n, _)| n).sum::<i64>(), q);
+        }
+        assert!(split_to_cents(dec!(5), 0).is_empty());
+    }
+}

@@ -1,0 +1,347 @@
+//! A sync: the products changed since the last one, then the orders changed since the last one
+//! (less an overlap, for updates written while the last sync read), page by page, loaded in
+//! batches. Each batch is one ingest run (all or nothing) whose transaction also stores the
+//! cursor: a sync stopped anywhere — an error, a restart, `kill -9` — resumes from the last
+//! batch it loaded, and loading an order again changes nothing.
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use app::error::AppError;
+use app::features::inventory::refresh::SignalRefresh;
+use app::features::sources::credentials::CredentialsKey;
+use app::features::sources::format::FormatChoice;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+use super::connection::{self, Reach};
+use super::http::FetchError;
+use super::{shopify, Batch, Platform};
+use crate::ingest::run::{self, Job, RunSummary, Store, SyncStep};
+
+/// Advisory-lock namespace of syncs (one per connection at a time, across processes).
+const SYNC_LOCK: i32 = 7_304;
+/// Updates written while the previous sync was reading may carry an earlier `updated_at` than
+/// the last one it saw: each sync reads this far back again.
+const OVERLAP_MINUTES: i64 = 5;
+
+/// How far a connection has loaded, stored in `source.sync_cursor` as JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The latest `updated_at` of the orders loaded.
+    pub orders: Option<DateTime<Utc>>,
+    /// The latest `updated_at` of the products loaded.
+    pub products: Option<DateTime<Utc>>,
+}
+
+impl Cursor {
+    pub fn parse(text: Option<&str>) -> Cursor {
+        text.and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+
+    fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Pages and orders read so far, for a progress display.
+#[derive(Debug, Default)]
+pub struct SyncProgress {
+    pub pages: AtomicU64,
+    pub orders: AtomicU64,
+    pub products: AtomicU64,
+}
+
+/// What a sync needs besides the connection.
+#[derive(Clone)]
+pub struct SyncOptions {
+    pub store: Store,
+    pub signals: SignalRefresh,
+    pub started_by: Option<i64>,
+    pub reach: Reach,
+    /// Orders per ingest run.
+    pub batch_orders: u64,
+    /// Where the batches' files are written while they load.
+    pub work_dir: std::path::PathBuf,
+}
+
+/// Orders per run: large enough that a backfill is a few runs, small enough that a run stays
+/// short and a stopped backfill loses little.
+pub const BATCH_ORDERS: u64 = 5_000;
+
+/// What a sync did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SyncReport {
+    pub connection_id: i64,
+    /// The ingest runs that loaded its batches.
+    pub run_ids: Vec<i64>,
+    pub pages: u64,
+    pub orders: u64,
+    pub products: u64,
+    /// Rows the runs inserted and updated.
+    pub inserted: i64,
+    pub updated: i64,
+    /// What was left out and why (the platform's ids).
+    pub notes: Vec<String>,
+    /// Why the sync stopped early; the next one resumes from `synced_through`.
+    pub error: Option<String>,
+    pub synced_through: Option<DateTime<Utc>>,
+    pub seconds: f64,
+}
+
+/// Syncs one connection now. Refused (409) while another sync of it runs anywhere.
+pub async fn sync(
+    pool: &PgPool,
+    key: &CredentialsKey,
+    id: i64,
+    options: &SyncOptions,
+    progress: Arc<SyncProgress>,
+) -> Result<SyncReport, AppError> {
+    let opened = connection::open(pool, key, id).await?;
+    // The lock lives as long as this connection: a process that dies releases it.
+    let mut lock = pool.acquire().await?;
+    lock.close_on_drop();
+    let locked: bool = sqlx::query_scalar!(
+        r#"select pg_try_advisory_lock($1, $2) as "locked!""#,
+        SYNC_LOCK,
+        id as i32
+    )
+    .fetch_one(&mut *lock)
+    .await?;
+    if !locked {
+        return Err(AppError::Conflict(format!(
+            "A sync of '{}' is running already.",
+            opened.name
+        )));
+    }
+    let started = Instant::now();
+    let mut report = SyncReport {
+        connection_id: id,
+        run_ids: Vec::new(),
+        pages: 0,
+        orders: 0,
+        products: 0,
+        inserted: 0,
+        updated: 0,
+        notes: Vec::new(),
+        error: None,
+        synced_through: None,
+        seconds: 0.0,
+    };
+    let result = run_sync(pool, &opened, options, &progress, &mut report).await;
+    report.seconds = started.elapsed().as_secs_f64();
+    let _ = sqlx::query!("select pg_advisory_unlock($1, $2)", SYNC_LOCK, id as i32)
+        .fetch_one(&mut *lock)
+        .await;
+    let error = match result {
+        Ok(()) => None,
+        Err(Stop::Fetch(err)) => Some(format!("{err}. {}", resume_text(report.synced_through))),
+        Err(Stop::Run(text)) => Some(text),
+        Err(Stop::App(err)) => return Err(err),
+    };
+    sqlx::query!(
+        "update shop_connection set last_error = $2, updated_at = now() where source_id = $1",
+        id,
+        error
+    )
+    .execute(pool)
+    .await?;
+    if error.is_some() {
+        sqlx::query!(
+            "update source set status = 'error' where source_id = $1",
+            id
+        )
+        .execute(pool)
+        .await?;
+    }
+    report.error = error;
+    Ok(report)
+}
+
+fn resume_text(through: Option<DateTime<Utc>>) -> String {
+    match through {
+        Some(t) => format!(
+            "Orders updated up to {} are loaded; the next sync resumes there",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        None => {
+            "Nothing of this sync was loaded; the next sync starts from where the last one finished"
+                .to_string()
+        }
+    }
+}
+
+enum Stop {
+    /// The platform could not be read.
+    Fetch(FetchError),
+    /// A batch's run failed (its message says why).
+    Run(String),
+    App(AppError),
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(err: sqlx::Error) -> Self {
+        Stop::App(err.into())
+    }
+}
+
+impl From<FetchError> for Stop {
+    fn from(err: FetchError) -> Self {
+        Stop::Fetch(err)
+    }
+}
+
+async fn run_sync(
+    pool: &PgPool,
+    opened: &connection::Opened,
+    options: &SyncOptions,
+    progress: &SyncProgress,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    let Platform::Shopify = opened.platform;
+    let client = shopify::Client::new(
+        &opened.shop_url,
+        &opened.token,
+        options.reach.retry.policy(),
+    )
+    .map_err(|e| Stop::Fetch(FetchError::Refused(e)))?;
+    let mut cursor = Cursor::parse(opened.cursor.as_deref());
+    report.synced_through = cursor.orders;
+    let back = |t: Option<DateTime<Utc>>| t.map(|t| t - Duration::minutes(OVERLAP_MINUTES));
+
+    let mut batch = Batch::default();
+    let mut products = client.products(back(cursor.products));
+    while let Some(items) = products.next_page().await? {
+        report.pages += 1;
+        progress.pages.fetch_add(1, Ordering::Relaxed);
+        let n = items.len() as u64;
+        report.products += n;
+        progress.products.fetch_add(n, Ordering::Relaxed);
+        cursor.products = cursor
+            .products
+            .max(shopify::add_products(&mut batch, items));
+    }
+    let mut orders = client.orders(back(cursor.orders));
+    let mut latest = cursor.orders;
+    loop {
+        let page = orders.next_page().await;
+        let items = match page {
+            Ok(items) => items,
+            Err(err) => {
+                // What was read before the failure still loads: the cursor stops where it ends.
+                if batch.orders() > 0 {
+                    flush(
+                        pool,
+                        opened,
+                        options,
+                        &mut batch,
+                        Cursor {
+                            orders: latest,
+                            ..cursor
+                        },
+                        report,
+                    )
+                    .await?;
+                }
+                return Err(err.into());
+            }
+        };
+        let Some(items) = items else { break };
+        report.pages += 1;
+        progress.pages.fetch_add(1, Ordering::Relaxed);
+        let n = items.len() as u64;
+        report.orders += n;
+        progress.orders.fetch_add(n, Ordering::Relaxed);
+        latest = latest.max(shopify::add_orders(
+            &mut batch,
+            items,
+            &options.store.currency,
+        ));
+        if batch.orders() >= options.batch_orders {
+            cursor.orders = latest;
+            flush(pool, opened, options, &mut batch, cursor, report).await?;
+        }
+    }
+    cursor.orders = latest;
+    if !batch.is_empty() {
+        flush(pool, opened, options, &mut batch, cursor, report).await?;
+    }
+    Ok(())
+}
+
+/// Loads a batch as one ingest run, with `cursor` stored in the run's transaction.
+async fn flush(
+    pool: &PgPool,
+    opened: &connection::Opened,
+    options: &SyncOptions,
+    batch: &mut Batch,
+    cursor: Cursor,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    let batch = std::mem::take(batch);
+    let known: HashSet<String> = sqlx::query_scalar!(
+        "select external_id from product where source_id = $1 and external_id = any($2)",
+        opened.source_id,
+        &batch.line_product_ids()
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    let dir = options.work_dir.join(format!(
+        "sync-{}-{}",
+        opened.source_id,
+        rand::random::<u64>()
+    ));
+    let written = std::fs::create_dir_all(&dir).and_then(|_| batch.write(&dir, &known));
+    let files = match written {
+        Ok(files) => files,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(Stop::App(AppError::internal("writing a sync batch", e)));
+        }
+    };
+    let mut notes = batch.skipped.clone();
+    if batch.test_orders > 0 {
+        notes.push(format!(
+            "{} test orders left out (as in the platform's own reports)",
+            batch.test_orders
+        ));
+    }
+    report.notes.extend(notes.iter().cloned());
+    if files.is_empty() {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(());
+    }
+    let job = Job {
+        source_id: opened.source_id,
+        settings: opened.settings.clone(),
+        store: options.store.clone(),
+        format: FormatChoice::Star,
+        started_by: options.started_by,
+        signals: options.signals.clone(),
+        sync: Some(SyncStep {
+            cursor: cursor.text(),
+            notes,
+        }),
+    };
+    let summary = run::ingest(pool, &job, &files, Default::default()).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let summary: RunSummary = summary?;
+    report.run_ids.push(summary.run_id);
+    if !summary.succeeded {
+        return Err(Stop::Run(format!(
+            "run {} failed, nothing of it was loaded: {}. {}",
+            summary.run_id,
+            summary.error.unwrap_or_default(),
+            resume_text(report.synced_through)
+        )));
+    }
+    report.inserted += summary.inserted;
+    report.updated += summary.updated;
+    report.synced_through = cursor.orders;
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! A local double of Shopify's REST Admin API, enough for a sync: the shop, the token's scopes,
+//! products and orders paged by `Link` headers in `updated_at` order, the access-token check,
+//! and faults on demand (429 with Retry-After, 5xx on a page, a changed token).
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub struct Shop {
+    pub token: String,
+    pub currency: String,
+    pub scopes: Vec<String>,
+    pub orders: Vec<Value>,
+    pub products: Vec<Value>,
+    /// Items per page, whatever the client asks (small, to exercise paging).
+    pub page_size: usize,
+    /// Answers to give before any real one (429 comes with `Retry-After: 0.2`).
+    pub faults: VecDeque<u16>,
+    /// Orders pages (1-based) that answer 500 every time.
+    pub broken_order_pages: Vec<usize>,
+    /// Every request's path and query, in order.
+    pub requests: Vec<String>,
+}
+
+impl Default for Shop {
+    fn default() -> Self {
+        Shop {
+            token: "shpat_test_token_1".into(),
+            currency: "GBP".into(),
+            scopes: [
+                "read_orders",
+                "read_all_orders",
+                "read_products",
+                "read_customers",
+            ]
+            .map(String::from)
+            .to_vec(),
+            orders: Vec::new(),
+            products: Vec::new(),
+            page_size: 2,
+            faults: VecDeque::new(),
+            broken_order_pages: Vec::new(),
+            requests: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct FakeShopify {
+    pub addr: SocketAddr,
+    pub shop: Arc<Mutex<Shop>>,
+}
+
+impl FakeShopify {
+    pub async fn start(shop: Shop) -> FakeShopify {
+        let shop = Arc::new(Mutex::new(shop));
+        let router = Router::new()
+            .route("/admin/api/2025-01/shop.json", get(shop_json))
+            .route("/admin/oauth/access_scopes.json", get(scopes))
+            .route("/admin/api/2025-01/orders.json", get(orders))
+            .route("/admin/api/2025-01/products.json", get(products))
+            .with_state(shop.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        FakeShopify { addr, shop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut Shop) -> T) -> T {
+        f(&mut self.shop.lock().unwrap())
+    }
+}
+
+type Params = Query<std::collections::HashMap<String, String>>;
+
+/// The token check and the queued faults, shared by every route.
+fn gate(shop: &mut Shop, headers: &HeaderMap, what: &str) -> Option<Response> {
+    shop.requests.push(what.to_string());
+    if let Some(status) = shop.faults.pop_front() {
+        let status = StatusCode::from_u16(status).unwrap();
+        let mut response = (status, Json(json!({"errors": "fault on demand"}))).into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert("retry-after", "0.2".parse().unwrap());
+        }
+        return Some(response);
+    }
+    let token = headers
+        .get("x-shopify-access-token")
+        .and_then(|v| v.to_str().ok());
+    if token != Some(shop.token.as_str()) {
+        return Some(
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})),
+            )
+                .into_response(),
+        );
+    }
+    None
+}
+
+async fn shop_json(State(shop): State<Arc<Mutex<Shop>>>, headers: HeaderMap) -> Response {
+    let mut shop = shop.lock().unwrap();
+    if let Some(r) = gate(&mut shop, &headers, "shop.json") {
+        return r;
+    }
+    Json(json!({"shop": {"name": "Fake Goods", "currency": shop.currency, "iana_timezone": "Europe/London"}}))
+        .into_response()
+}
+
+async fn scopes(State(shop): State<Arc<Mutex<Shop>>>, headers: HeaderMap) -> Response {
+    let mut shop = shop.lock().unwrap();
+    if let Some(r) = gate(&mut shop, &headers, "access_scopes.json") {
+        return r;
+    }
+    let scopes: Vec<Value> = shop.scopes.iter().map(|s| json!({"handle": s})).collect();
+    Json(json!({"access_scopes": scopes})).into_response()
+}
+
+async fn orders(
+    State(shop): State<Arc<Mutex<Shop>>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Response {
+    listing(shop, headers, params, "orders").await
+}
+
+async fn products(
+    State(shop): State<Arc<Mutex<Shop>>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Response {
+    listing(shop, headers, params, "products").await
+}
+
+/// A page of `orders` or `products`, oldest update first; `page_info` carries the offset and the
+/// `updated_at_min` of the first request (Shopify's is opaque; so is this one to the client).
+async fn listing(
+    shop: Arc<Mutex<Shop>>,
+    headers: HeaderMap,
+    Query(params): Params,
+    what: &str,
+) -> Response {
+    let mut shop = shop.lock().unwrap();
+    let query: Vec<String> = {
+        let mut q: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        q.sort();
+        q
+    };
+    if let Some(r) = gate(
+        &mut shop,
+        &headers,
+        &format!("{what}.json?{}", query.join("&")),
+    ) {
+        return r;
+    }
+    let (offset, since) = match params.get("page_info") {
+        Some(info) => {
+            // Shopify refuses filters beside page_info.
+            if params.contains_key("updated_at_min") || params.contains_key("status") {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"errors": "page_info must be the only filter"})),
+                )
+                    .into_response();
+            }
+            let (offset, since) = info.split_once('~').unwrap();
+            (
+                offset.parse::<usize>().unwrap(),
+                (!since.is_empty()).then(|| since.to_string()),
+            )
+        }
+        None => {
+            assert_eq!(
+                params.get("order").map(String::as_str),
+                Some("updated_at asc")
+            );
+            (0, params.get("updated_at_min").cloned())
+        }
+    };
+    let page = offset / shop.page_size + 1;
+    if what == "orders" && shop.broken_order_pages.contains(&page) {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"errors": "Internal Server Error"})),
+        )
+            .into_response();
+    }
+    let all = if what == "orders" {
+        &shop.orders
+    } else {
+        &shop.products
+    };
+    let since = since.map(|s| chrono::DateTime::parse_from_rfc3339(&s).unwrap());
+    let mut items: Vec<&Value> = all
+        .iter()
+        .filter(|o| {
+            since.is_none_or(|s| {
+                chrono::DateTime::parse_from_rfc3339(o["updated_at"].as_str().unwrap()).unwrap()
+                    >= s
+            })
+        })
+        .collect();
+    items.sort_by_key(|o| {
+        chrono::DateTime::parse_from_rfc3339(o["updated_at"].as_str().unwrap()).unwrap()
+    });
+    let end = (offset + shop.page_size).min(items.len());
+    let body = json!({ what: items[offset.min(end)..end] });
+    let mut response = Json(body).into_response();
+    response
+        .headers_mut()
+        .insert("x-shopify-shop-api-call-limit", "3/40".parse().unwrap());
+    if end < items.len() {
+        let since = since.map(|s| s.to_rfc3339()).unwrap_or_default();
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        let info: String = percent_encode(&format!("{end}~{since}"));
+        let link = format!("<http://{host}/admin/api/2025-01/{what}.json?limit=250&page_info={info}>; rel=\"next\"");
+        response.headers_mut().insert("link", link.parse().unwrap());
+    }
+    response
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

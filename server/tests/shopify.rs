@@ -1,0 +1,570 @@
+//! Shopify connections against a local double of its Admin API: connect (tested first, sealed,
+//! never shown), sync to the cent (discounts, refunds, cancellations, guests, test orders, other
+//! currencies), idempotence, edited orders, paging, rate limits, a sync that stops and resumes,
+//! rotation, deletion with and without data, and each role against each route.
+mod common;
+#[path = "common/fake_shopify.rs"]
+mod fake_shopify;
+
+use common::*;
+use fake_shopify::{FakeShopify, Shop};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+fn money(amount: &str, currency: &str) -> Value {
+    json!({"shop_money": {"amount": amount, "currency_code": currency},
+           "presentment_money": {"amount": "999.99", "currency_code": "EUR"}})
+}
+
+fn line(id: u64, variant: u64, qty: i64, price: &str, discount: Option<&str>) -> Value {
+    let allocations: Vec<Value> = discount
+        .map(|d| vec![json!({"amount": d, "amount_set": money(d, "GBP")})])
+        .unwrap_or_default();
+    json!({"id": id, "variant_id": variant, "product_id": variant / 10, "sku": format!("SKU-{variant}"),
+           "title": "Mug", "variant_title": "Blue", "quantity": qty, "price": price,
+           "price_set": money(price, "GBP"), "discount_allocations": allocations})
+}
+
+fn customer(id: u64, first: &str, country: &str) -> Value {
+    json!({"id": id, "email": format!("{first}@example.com").to_lowercase(), "first_name": first, "last_name": "Tester",
+           "default_address": {"country": country, "country_code": "XX"}})
+}
+
+/// Six orders in early November 2026 (store time Europe/London = UTC then):
+/// - 1001: Ada (UK), 2 × mug at 10.00 with 1.00 off the line, 1 × plate at 5.00 → 24.00
+/// - 1002: a guest in France, 3 × plate at 5.00 with 1.00 off → 14.00 (2 × 4.67 + 1 × 4.66)
+/// - 1003: Bo (Germany), 2 × mug at 10.00; one refunded on 5 Nov for 10.00
+/// - 1004: Ada, 1 × mug at 10.00, cancelled unpaid on 6 Nov
+/// - 1005: a test order (left out); 1006: amounts in USD (left out, with a note)
+fn orders() -> Vec<Value> {
+    vec![
+        json!({"id": 1001, "name": "#1001", "created_at": "2026-11-02T10:00:00Z", "updated_at": "2026-11-02T10:05:00Z",
+               "processed_at": "2026-11-02T10:00:00Z", "cancelled_at": null, "test": false, "source_name": "web",
+               "currency": "GBP", "customer": customer(1, "Ada", "United Kingdom"),
+               "billing_address": {"country": "United Kingdom"},
+               "line_items": [line(11, 501, 2, "10.00", Some("1.00")), line(12, 502, 1, "5.00", None)], "refunds": []}),
+        json!({"id": 1002, "name": "#1002", "created_at": "2026-11-03T09:00:00Z", "updated_at": "2026-11-03T09:00:00Z",
+               "test": false, "source_name": "pos", "customer": null, "shipping_address": {"country": "France"},
+               "line_items": [line(21, 502, 3, "5.00", Some("1.00"))], "refunds": []}),
+        json!({"id": 1003, "name": "#1003", "created_at": "2026-11-04T12:00:00Z", "updated_at": "2026-11-05T08:00:00Z",
+               "test": false, "source_name": "web", "customer": customer(2, "Bo", "Germany"),
+               "billing_address": {"country": "Germany"},
+               "line_items": [line(31, 501, 2, "10.00", None)],
+               "refunds": [{"id": 77, "created_at": "2026-11-05T08:00:00Z",
+                            "refund_line_items": [{"id": 771, "line_item_id": 31, "quantity": 1, "subtotal_set": money("10.00", "GBP")}]}]}),
+        json!({"id": 1004, "name": "#1004", "created_at": "2026-11-05T15:00:00Z", "updated_at": "2026-11-06T09:00:00Z",
+               "cancelled_at": "2026-11-06T09:00:00Z", "test": false, "source_name": "web", "customer": customer(1, "Ada", "United Kingdom"),
+               "billing_address": {"country": "United Kingdom"},
+               "line_items": [line(41, 501, 1, "10.00", None)], "refunds": []}),
+        json!({"id": 1005, "name": "#1005", "created_at": "2026-11-06T10:00:00Z", "updated_at": "2026-11-06T10:00:00Z",
+               "test": true, "customer": null, "line_items": [line(51, 501, 1, "10.00", None)], "refunds": []}),
+        json!({"id": 1006, "name": "#1006", "created_at": "2026-11-06T11:00:00Z", "updated_at": "2026-11-06T11:00:00Z",
+               "test": false, "customer": null,
+               "line_items": [{"id": 61, "variant_id": 501, "quantity": 1, "title": "Mug", "price_set": money("12.00", "USD")}],
+               "refunds": []}),
+    ]
+}
+
+fn products() -> Vec<Value> {
+    vec![
+        json!({"id": 50, "title": "Mug", "product_type": "Kitchen", "updated_at": "2026-10-01T00:00:00Z",
+               "variants": [{"id": 501, "title": "Blue", "sku": "MUG-BLUE", "price": "10.00", "inventory_quantity": 40}]}),
+        json!({"id": 51, "title": "Plate", "product_type": "Kitchen", "updated_at": "2026-10-02T00:00:00Z",
+               "variants": [{"id": 502, "title": "Default Title", "sku": "PLATE", "price": "5.00", "inventory_quantity": 12}]}),
+    ]
+}
+
+async fn fake() -> FakeShopify {
+    FakeShopify::start(Shop {
+        orders: orders(),
+        products: products(),
+        ..Shop::default()
+    })
+    .await
+}
+
+async fn app(pool: PgPool) -> TestApp {
+    TestApp::spawn_with(pool, |s| s.connector_test_mode = true).await
+}
+
+/// `POST /api/v1/connections` of a Shopify shop.
+async fn post_connection(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    name: &str,
+    shop: &FakeShopify,
+    token: &str,
+) -> reqwest::Response {
+    admin
+        .post(app.url("/api/v1/connections"))
+        .json(&json!({"name": name, "platform": "shopify", "shop_url": shop.url(), "access_token": token}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get_json(client: &reqwest::Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+async fn connect(app: &TestApp, admin: &reqwest::Client, shop: &FakeShopify) -> i64 {
+    let response = post_connection(app, admin, "Fake Goods", shop, "shpat_test_token_1").await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["test"]["shop_name"], "Fake Goods");
+    body["id"].as_i64().unwrap()
+}
+
+async fn sync(app: &TestApp, admin: &reqwest::Client, id: i64) -> (u16, Value) {
+    let response = admin
+        .post(app.url(&format!("/api/v1/connections/{id}/sync")))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn kpis(app: &TestApp, client: &reqwest::Client) -> Value {
+    let url = app.url("/api/v1/sales/summary?from=2026-11-01&to=2026-11-30&compare=none");
+    get_json(client, url).await["kpis"].clone()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["orders"], 6, "{report}");
+    assert_eq!(report["products"], 2, "{report}");
+    // 1 product page + 3 order pages of two.
+    assert_eq!(report["pages"], 4, "{report}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("#1006") && notes.contains("USD"), "{notes}");
+    assert!(notes.contains("1 test orders"), "{notes}");
+    assert_eq!(report["synced_through"], "2026-11-06T11:00:00Z");
+
+    // Gross: 1001 19.00 + 5.00, 1002 14.00, 1003 20.00, 1004 10.00 = 68.00. Returns: the refund
+    // 10.00 and the cancellation 10.00. Orders with a sale: 4; units 2+1+3+2+1 = 9; customers:
+    // Ada and Bo.
+    let viewer = app.client_as(VIEWER).await;
+    let k = kpis(&app, &viewer).await;
+    assert_eq!(
+        (
+            k["gross_revenue"].as_str(),
+            k["returns"].as_str(),
+            k["net_revenue"].as_str()
+        ),
+        (Some("68.00"), Some("20.00"), Some("48.00")),
+        "{k}"
+    );
+    assert_eq!(
+        (
+            k["orders"].as_i64(),
+            k["units"].as_i64(),
+            k["customers"].as_i64()
+        ),
+        (Some(4), Some(9), Some(2)),
+        "{k}"
+    );
+    // The guest's 14.00 is the unidentified share of gross.
+    let lines: Vec<(String, i32, String)> = sqlx::query_as(
+        "select o.external_id, l.quantity, l.unit_price::text from order_line l join sales_order o using (sales_order_id)
+         order by o.external_id, l.line_no",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let lines: Vec<(&str, i32, &str)> = lines
+        .iter()
+        .map(|(o, q, p)| (o.as_str(), *q, p.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("1001", 2, "9.50"),
+            ("1001", 1, "5.00"),
+            ("1002", 1, "4.66"),
+            ("1002", 2, "4.67"),
+            ("1003", 2, "10.00"),
+            ("1003/refund/77", -1, "10.00"),
+            ("1004", 1, "10.00"),
+            ("1004/cancellation", 1, "10.00"),
+        ]
+    );
+    let facts: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+        "select o.external_id, o.country, o.channel, c.name from sales_order o left join customer c using (customer_id)
+         order by o.external_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        facts[0],
+        (
+            "1001".into(),
+            "United Kingdom".into(),
+            "web".into(),
+            Some("Ada Tester".into())
+        )
+    );
+    assert_eq!(
+        facts[1],
+        ("1002".into(), "France".into(), "pos".into(), None)
+    );
+    let product: (String, String, String, String, Option<i32>) = sqlx::query_as(
+        "select sku, name, category, list_price::text, on_hand from product where external_id = '501'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        product,
+        (
+            "MUG-BLUE".into(),
+            "Mug – Blue".into(),
+            "Kitchen".into(),
+            "10.00".into(),
+            Some(40)
+        )
+    );
+
+    // Again: the overlap re-reads the last orders, and nothing changes.
+    let before = shop.with(|s| s.requests.len());
+    let (status, again) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (again["inserted"].as_i64(), again["updated"].as_i64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+    let asked = shop.with(|s| s.requests[before..].to_vec());
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.starts_with("orders.json")
+                && r.contains("updated_at_min=2026-11-06T10:55:00Z")),
+        "the second sync asks from the cursor less five minutes: {asked:?}"
+    );
+    assert_eq!(kpis(&app, &viewer).await, k);
+
+    // An edited order replaces its lines: 1001 loses its plate.
+    shop.with(|s| {
+        let order = s.orders.iter_mut().find(|o| o["id"] == 1001).unwrap();
+        order["line_items"] = json!([line(11, 501, 2, "10.00", Some("1.00"))]);
+        order["updated_at"] = json!("2026-11-20T10:00:00Z");
+    });
+    let (status, edited) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{edited}");
+    let k = kpis(&app, &viewer).await;
+    assert_eq!(k["gross_revenue"].as_str(), Some("63.00"), "{k}");
+    assert_eq!(k["units"].as_i64(), Some(8), "{k}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_sync_that_stops_resumes_where_it_stopped(pool: PgPool) {
+    let shop = fake().await;
+    shop.with(|s| s.broken_order_pages = vec![2]);
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 502, "{report}");
+    let error = report["error"].as_str().unwrap();
+    assert!(
+        error.contains("orders page 2") && error.contains("500"),
+        "{error}"
+    );
+    assert!(
+        error.contains("2026-11-03T09:00:00Z"),
+        "says where it stopped: {error}"
+    );
+    // Page 1 (1001, 1002) loaded with its cursor; the connection shows the error.
+    let loaded: i64 = sqlx::query_scalar("select count(*) from sales_order")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(loaded, 2);
+    let listed = get_json(&admin, app.url(&format!("/api/v1/connections/{id}"))).await;
+    assert_eq!(listed["status"], "error");
+    assert_eq!(listed["synced_through"], "2026-11-03T09:00:00Z");
+    assert!(listed["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("orders page 2"));
+
+    shop.with(|s| s.broken_order_pages.clear());
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{report}");
+    let orders: Vec<String> = sqlx::query_scalar("select external_id from sales_order order by 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        orders,
+        [
+            "1001",
+            "1002",
+            "1003",
+            "1003/refund/77",
+            "1004",
+            "1004/cancellation"
+        ]
+    );
+    let listed = get_json(&admin, app.url(&format!("/api/v1/connections/{id}"))).await;
+    assert_eq!(listed["status"], "active");
+    assert!(listed["last_error"].is_null());
+}
+
+#[sqlx::test(migrations = false)]
+async fn rate_limits_and_server_errors_are_waited_out(pool: PgPool) {
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    shop.with(|s| s.faults.extend([429, 503, 429]));
+    let started = std::time::Instant::now();
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(400),
+        "waited Retry-After twice"
+    );
+    // The first products request was sent four times (three faults, then the answer).
+    let asked = shop.with(|s| s.requests.clone());
+    let first = asked
+        .iter()
+        .position(|r| r.starts_with("products.json"))
+        .unwrap();
+    assert!(
+        asked[first..first + 4].iter().all(|r| r == &asked[first]),
+        "{asked:?}"
+    );
+    assert_eq!(report["orders"], 6);
+}
+
+#[sqlx::test(migrations = false)]
+async fn credentials_are_tested_sealed_never_shown_and_rotated(pool: PgPool) {
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    // A wrong token: refused with Shopify's reason, nothing saved.
+    let refused = post_connection(&app, &admin, "Fake Goods", &shop, "shpat_wrong").await;
+    assert_eq!(refused.status(), 422);
+    let text = refused.text().await.unwrap();
+    assert!(
+        text.contains("401") && text.contains("Invalid API key"),
+        "{text}"
+    );
+    let sources: i64 = sqlx::query_scalar("select count(*) from source")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sources, 0);
+    // A shop in another currency, or without the order scope: refused, saying why.
+    shop.with(|s| s.currency = "USD".into());
+    let text = post_connection(&app, &admin, "Fake Goods", &shop, "shpat_test_token_1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("USD") && text.contains("GBP"), "{text}");
+    shop.with(|s| {
+        s.currency = "GBP".into();
+        s.scopes = vec!["read_products".into()];
+    });
+    let text = post_connection(&app, &admin, "Fake Goods", &shop, "shpat_test_token_1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("read_orders"), "{text}");
+    shop.with(|s| s.scopes = Shop::default().scopes);
+
+    let id = connect(&app, &admin, &shop).await;
+    let sealed: Vec<u8> = sqlx::query_scalar("select credentials from shop_connection")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        !sealed.windows(8).any(|w| w == b"shpat_te"),
+        "stored sealed"
+    );
+    let listed = admin
+        .get(app.url("/api/v1/connections"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!listed.contains("shpat_"), "{listed}");
+    assert!(listed.contains("\"credentials_set\":true"), "{listed}");
+
+    // Rotation: a token the shop refuses is not saved; the old one keeps working.
+    shop.with(|s| s.token = "shpat_test_token_2".into());
+    let wrong = admin
+        .patch(app.url(&format!("/api/v1/connections/{id}")))
+        .json(&json!({"access_token": "shpat_nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 422);
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 502, "the old token is refused now: {report}");
+    assert!(
+        report["error"].as_str().unwrap().contains("401"),
+        "{report}"
+    );
+    let rotated = admin
+        .patch(app.url(&format!("/api/v1/connections/{id}")))
+        .json(&json!({"access_token": "shpat_test_token_2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), 200);
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{report}");
+    let audit: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where action like 'connection.%' order by 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        audit.contains(&"connection.rotate".to_string()),
+        "{audit:?}"
+    );
+    let logged: Vec<String> = sqlx::query_scalar("select coalesce(target, '') from audit_log")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(logged.iter().all(|t| !t.contains("shpat_")));
+}
+
+#[sqlx::test(migrations = false)]
+async fn deleting_a_connection_keeps_or_deletes_its_data_as_asked(pool: PgPool) {
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    assert_eq!(sync(&app, &admin, id).await.0, 200);
+    let unsaid = admin
+        .delete(app.url(&format!("/api/v1/connections/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsaid.status(), 422, "the admin must choose");
+    let kept: Value = admin
+        .delete(app.url(&format!("/api/v1/connections/{id}?keep_data=true")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            kept["orders"].as_i64(),
+            kept["customers"].as_i64(),
+            kept["products"].as_i64()
+        ),
+        (Some(6), Some(2), Some(2)),
+        "{kept}"
+    );
+    let (orders, connections): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from sales_order), (select count(*) from shop_connection)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((orders, connections), (6, 0));
+
+    let id = {
+        // Connected again under another name, then deleted with its data.
+        let response =
+            post_connection(&app, &admin, "Fake Goods 2", &shop, "shpat_test_token_1").await;
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(sync(&app, &admin, id).await.0, 200);
+    let gone: Value = admin
+        .delete(app.url(&format!("/api/v1/connections/{id}?keep_data=false")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(gone["orders"].as_i64(), Some(6), "{gone}");
+    let orders: i64 = sqlx::query_scalar("select count(*) from sales_order")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(orders, 6, "only the first connection's orders stay");
+}
+
+#[sqlx::test(migrations = false)]
+async fn only_admins_reach_connections(pool: PgPool) {
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    let anonymous = app.client();
+    let viewer = app.client_as(VIEWER).await;
+    let analyst = app.client_as(ANALYST).await;
+    let routes = [
+        ("get", "/api/v1/connections".to_string()),
+        ("post", "/api/v1/connections".to_string()),
+        ("get", format!("/api/v1/connections/{id}")),
+        ("patch", format!("/api/v1/connections/{id}")),
+        (
+            "delete",
+            format!("/api/v1/connections/{id}?keep_data=false"),
+        ),
+        ("post", format!("/api/v1/connections/{id}/test")),
+        ("post", format!("/api/v1/connections/{id}/sync")),
+    ];
+    for (who, client, want) in [
+        ("anonymous", &anonymous, 401),
+        ("viewer", &viewer, 403),
+        ("analyst", &analyst, 403),
+    ] {
+        for (method, path) in &routes {
+            let url = app.url(path);
+            let request = match *method {
+                "get" => client.get(url),
+                "post" => client.post(url).json(&json!({})),
+                "patch" => client.patch(url).json(&json!({})),
+                _ => client.delete(url),
+            };
+            let status = request.send().await.unwrap().status();
+            assert_eq!(status, want, "{who}: {method} {path}");
+        }
+    }
+    // Nothing of it happened.
+    assert_eq!(
+        shop.with(|s| s
+            .requests
+            .iter()
+            .filter(|r| r.starts_with("orders"))
+            .count()),
+        0
+    );
+    let test: Value = admin
+        .post(app.url(&format!("/api/v1/connections/{id}/test")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        test["can_read"].to_string().contains("all orders"),
+        "{test}"
+    );
+}
