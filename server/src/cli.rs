@@ -356,19 +356,6 @@ async fn run_with_database(
 }
 
 /// The password of a `user` command: STOREPULSE_PASSWORD, or asked for.
-/// How commands reach shops: as the server would (a test double only in test mode).
-fn shop_reach(settings: &Settings) -> crate::ingest::shop::connection::Reach {
-    use crate::ingest::shop::connection::{Reach, RetryPolicyChoice};
-    if settings.connector_test_mode {
-        Reach {
-            any_host: true,
-            retry: RetryPolicyChoice::Quick,
-        }
-    } else {
-        Reach::default()
-    }
-}
-
 /// `storepulse connect`: tests the credentials and saves the connection.
 async fn connect_shop(
     db: &Database,
@@ -394,7 +381,7 @@ async fn connect_shop(
     let (id, report) = connection::create(
         &db.pool,
         &keys.credentials,
-        shop_reach(settings),
+        crate::ingest::shop::connection::reach(settings.connector_test_mode),
         &settings.currency,
         &new,
     )
@@ -421,7 +408,8 @@ async fn connect_shop(
 
 /// `storepulse sync`: syncs a connection now, printing pages and orders as they arrive.
 async fn sync_shop(db: &Database, settings: &Settings, name: &str) -> anyhow::Result<()> {
-    use crate::ingest::shop::sync::{self, SyncOptions, SyncProgress, BATCH_ORDERS};
+    use crate::ingest::shop::schedule;
+    use crate::ingest::shop::sync::{SyncOptions, SyncProgress, BATCH_ORDERS};
     use std::sync::atomic::Ordering;
     let keys = Keys::load_or_generate(settings)?;
     let source = app::features::sources::queries::source_by_name(&db.pool, name)
@@ -438,7 +426,7 @@ async fn sync_shop(db: &Database, settings: &Settings, name: &str) -> anyhow::Re
             settings.inventory,
         ),
         started_by: None,
-        reach: shop_reach(settings),
+        reach: crate::ingest::shop::connection::reach(settings.connector_test_mode),
         batch_orders: BATCH_ORDERS,
         work_dir: settings.data_dir.join("uploads"),
     };
@@ -463,7 +451,7 @@ async fn sync_shop(db: &Database, settings: &Settings, name: &str) -> anyhow::Re
             }
         }
     });
-    let report = sync::sync(
+    let report = schedule::run_now(
         &db.pool,
         &keys.credentials,
         source.source_id,
@@ -473,7 +461,7 @@ async fn sync_shop(db: &Database, settings: &Settings, name: &str) -> anyhow::Re
     .await;
     ticker.abort();
     bar.finish_and_clear();
-    let report = report.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (_, report) = report.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "{} pages, {} products and {} orders read in {:.1} s; {} rows inserted, {} updated, in {} runs ({})",
         report.pages,
@@ -589,6 +577,14 @@ async fn serve_with(
     println!("{}", bootstrap::welcome(addr, settings, &prepared));
     let cleanup = startup::spawn_session_cleanup(db.pool.clone());
     let uploads = startup::spawn_upload_cleanup(db.pool.clone(), settings);
+    let syncer = (settings.shop_sync_poll_seconds > 0).then(|| {
+        crate::ingest::shop::schedule::spawn(
+            db.pool.clone(),
+            state.credentials.clone(),
+            crate::ingest::shop::sync::SyncOptions::for_state(&state, None),
+            std::time::Duration::from_secs(settings.shop_sync_poll_seconds),
+        )
+    });
     let warmer = settings
         .warm_default_views
         .then(|| crate::warm::spawn(state));
@@ -597,6 +593,9 @@ async fn serve_with(
     uploads.abort();
     if let Some(warmer) = warmer {
         warmer.abort();
+    }
+    if let Some(syncer) = syncer {
+        syncer.abort();
     }
     supervisor.abort();
     result

@@ -86,6 +86,9 @@ pub struct Settings {
     /// Let shop connections use any http(s) address and retry quickly: for a local double of a
     /// platform in tests only. Off, a Shopify shop must be https://<shop>.myshopify.com.
     pub connector_test_mode: bool,
+    /// Seconds between the sync worker's rounds (scheduled shop syncs); 0: this process runs no
+    /// scheduled syncs (another server on the same database may).
+    pub shop_sync_poll_seconds: u64,
     /// Failed logins of one account from one address before each further try has to wait.
     pub login_free_failures: i32,
     /// The first wait after the free failures, in seconds; it doubles with each further failure.
@@ -162,6 +165,7 @@ impl Default for Settings {
             embed_signing_key: None,
             credentials_key: None,
             connector_test_mode: false,
+            shop_sync_poll_seconds: 10,
             login_free_failures: 5,
             login_first_delay_seconds: 10,
             login_max_delay_seconds: 15 * 60,

@@ -528,6 +528,7 @@ async fn only_admins_reach_connections(pool: PgPool) {
         ),
         ("post", format!("/api/v1/connections/{id}/test")),
         ("post", format!("/api/v1/connections/{id}/sync")),
+        ("get", format!("/api/v1/connections/{id}/syncs")),
     ];
     for (who, client, want) in [
         ("anonymous", &anonymous, 401),
@@ -567,4 +568,140 @@ async fn only_admins_reach_connections(pool: PgPool) {
         test["can_read"].to_string().contains("all orders"),
         "{test}"
     );
+}
+
+fn worker_options(pool: &PgPool) -> server::ingest::shop::sync::SyncOptions {
+    use server::ingest::shop::{connection, sync};
+    sync::SyncOptions {
+        store: server::ingest::run::Store {
+            currency: "GBP".into(),
+            timezone: "Europe/London".into(),
+            limits: Default::default(),
+        },
+        signals: app::features::inventory::refresh::SignalRefresh::new(
+            pool.clone(),
+            Default::default(),
+        ),
+        started_by: None,
+        reach: connection::reach(true),
+        batch_orders: sync::BATCH_ORDERS,
+        work_dir: std::env::temp_dir(),
+    }
+}
+
+/// The key `TestApp` seals credentials with.
+fn test_key() -> app::features::sources::credentials::CredentialsKey {
+    app::features::sources::credentials::CredentialsKey::new(&[9; 32])
+}
+
+#[sqlx::test(migrations = false)]
+async fn two_workers_run_a_due_sync_once_and_queue_the_next(pool: PgPool) {
+    use server::ingest::shop::schedule;
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    let options = worker_options(&pool);
+    let key = test_key();
+    // Two servers' workers at the same moment: a new connection is due at once, and runs once.
+    let (a, b) = tokio::join!(
+        schedule::tick(&pool, &key, &options),
+        schedule::tick(&pool, &key, &options)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.len() + b.len(), 1, "{a:?} {b:?}");
+    assert_eq!(
+        shop.with(|s| s
+            .requests
+            .iter()
+            .filter(|r| r.starts_with("products.json"))
+            .count()),
+        1
+    );
+    let history: Value =
+        get_json(&admin, app.url(&format!("/api/v1/connections/{id}/syncs"))).await;
+    let history = history.as_array().unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(
+        (history[1]["reason"].as_str(), history[1]["state"].as_str()),
+        (Some("schedule"), Some("succeeded"))
+    );
+    assert_eq!(history[1]["orders"], 6);
+    assert!(!history[1]["run_ids"].as_array().unwrap().is_empty());
+    // The next one is queued an interval (15 minutes) after the last finished.
+    assert_eq!(history[0]["state"], "queued");
+    let due = chrono::DateTime::parse_from_rfc3339(history[0]["due_at"].as_str().unwrap()).unwrap();
+    let finished =
+        chrono::DateTime::parse_from_rfc3339(history[1]["finished_at"].as_str().unwrap()).unwrap();
+    assert_eq!(due - finished, chrono::Duration::minutes(15));
+    let listed = get_json(&admin, app.url(&format!("/api/v1/connections/{id}"))).await;
+    assert_eq!(listed["next_sync_at"], history[0]["due_at"]);
+    // Nothing is due now.
+    assert!(schedule::tick(&pool, &key, &options)
+        .await
+        .unwrap()
+        .is_empty());
+    // A new interval re-queues the next sync at it.
+    let changed = admin
+        .patch(app.url(&format!("/api/v1/connections/{id}")))
+        .json(&json!({"sync_every_minutes": 60}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    schedule::enqueue(&pool).await.unwrap();
+    let history: Value =
+        get_json(&admin, app.url(&format!("/api/v1/connections/{id}/syncs"))).await;
+    let due = chrono::DateTime::parse_from_rfc3339(history[0]["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(due - finished, chrono::Duration::minutes(60));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_sync_whose_process_died_is_marked_interrupted_and_runs_again(pool: PgPool) {
+    use server::ingest::shop::{schedule, sync::SyncLock};
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    // A job left running by a process that died: its lock is free.
+    sqlx::query("insert into sync_job (source_id, reason, state, started_at, claimed_by) values ($1, 'schedule', 'running', now(), 'pid 1 (dead)')")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    // While a sync asked for by hand holds the lock, the worker neither marks nor runs anything.
+    let held = SyncLock::try_take(&pool, id).await.unwrap().unwrap();
+    let options = worker_options(&pool);
+    assert!(schedule::tick(&pool, &test_key(), &options)
+        .await
+        .unwrap()
+        .is_empty());
+    let states: Vec<String> = sqlx::query_scalar("select state from sync_job order by sync_job_id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(states, ["running"]);
+    held.release().await;
+    // Released: the dead job is interrupted and the connection syncs again at once.
+    let ran = schedule::tick(&pool, &test_key(), &options).await.unwrap();
+    assert_eq!(ran.len(), 1);
+    let states: Vec<String> = sqlx::query_scalar("select state from sync_job order by sync_job_id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(states, ["interrupted", "succeeded", "queued"]);
+    // A sync asked for by hand is in the same history.
+    let (status, _) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200);
+    let history = get_json(
+        &admin,
+        app.url(&format!("/api/v1/connections/{id}/syncs?limit=1")),
+    )
+    .await;
+    assert_eq!(
+        (history[0]["reason"].as_str(), history[0]["state"].as_str()),
+        (Some("manual"), Some("succeeded")),
+        "{history}"
+    );
+    assert!(history[0]["seconds"].as_f64().is_some());
 }

@@ -16,12 +16,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{authorize, json_body, ErrorBody};
-use crate::ingest::run::Store;
 use crate::ingest::shop::connection::{
-    self, ConnectionChange, ConnectionSummary, Deleted, NewConnection, Reach, RetryPolicyChoice,
-    TestReport,
+    self, reach, ConnectionChange, ConnectionSummary, Deleted, NewConnection, TestReport,
 };
-use crate::ingest::shop::sync::{self, SyncOptions, SyncReport, BATCH_ORDERS};
+use crate::ingest::shop::schedule::{self, SyncJob};
+use crate::ingest::shop::sync::{SyncOptions, SyncReport};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,34 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, change, remove))
         .routes(routes!(test))
         .routes(routes!(sync_now))
-}
-
-/// How this server reaches shops (a test double's address only in test mode).
-pub fn reach(state: &AppState) -> Reach {
-    if state.connector_test_mode {
-        Reach {
-            any_host: true,
-            retry: RetryPolicyChoice::Quick,
-        }
-    } else {
-        Reach::default()
-    }
-}
-
-/// What a sync started here needs.
-pub fn sync_options(state: &AppState, started_by: Option<i64>) -> SyncOptions {
-    SyncOptions {
-        store: Store {
-            currency: state.currency.clone(),
-            timezone: state.timezone.clone(),
-            limits: state.limits,
-        },
-        signals: state.signals.clone(),
-        started_by,
-        reach: reach(state),
-        batch_orders: BATCH_ORDERS,
-        work_dir: state.upload_dir.clone(),
-    }
+        .routes(routes!(syncs))
 }
 
 /// Every shop connection (never its credentials).
@@ -93,7 +65,7 @@ pub async fn create(
     let (id, test) = connection::create(
         &state.pool,
         &state.credentials,
-        reach(&state),
+        reach(state.connector_test_mode),
         &state.currency,
         &new,
     )
@@ -154,7 +126,7 @@ pub async fn change(
     let test = connection::update(
         &state.pool,
         &state.credentials,
-        reach(&state),
+        reach(state.connector_test_mode),
         &state.currency,
         id,
         &change,
@@ -218,7 +190,7 @@ pub async fn test(
         connection::test(
             &state.pool,
             &state.credentials,
-            reach(&state),
+            reach(state.connector_test_mode),
             &state.currency,
             id,
         )
@@ -242,18 +214,44 @@ pub async fn sync_now(
 ) -> Result<Response, AppError> {
     let user = authorize(&caller, Role::Admin)?;
     audit(&state.pool, &user, "connection.sync", Some(&id.to_string())).await?;
-    let options = sync_options(&state, Some(user.id));
+    let options = SyncOptions::for_state(&state, Some(user.id));
     let pool = state.pool.clone();
     let key = state.credentials.clone();
     // Its own task: a caller that goes away does not cut a sync short.
-    let report =
-        tokio::spawn(async move { sync::sync(&pool, &key, id, &options, Arc::default()).await })
-            .await
-            .map_err(|e| AppError::internal("sync task", e))??;
+    let (_, report) =
+        tokio::spawn(
+            async move { schedule::run_now(&pool, &key, id, &options, Arc::default()).await },
+        )
+        .await
+        .map_err(|e| AppError::internal("sync task", e))??;
     let status = if report.error.is_some() {
         StatusCode::BAD_GATEWAY
     } else {
         StatusCode::OK
     };
     Ok((status, Json::<SyncReport>(report)).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// How many, newest first (default 50, at most 500).
+    limit: Option<i64>,
+}
+
+/// A connection's syncs, newest first: the next one queued, what ran, when, how long, by which
+/// process, what it loaded, and why it failed.
+#[utoipa::path(get, path = "/api/v1/connections/{id}/syncs", tag = "connections",
+    params(("id" = i64, Path, description = "connection (source) id"), HistoryParams),
+    responses((status = 200, body = [SyncJob]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn syncs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(params): Query<HistoryParams>,
+) -> Result<Json<Vec<SyncJob>>, AppError> {
+    authorize(&caller, Role::Admin)?;
+    find(&state, id).await?;
+    let limit = params.limit.unwrap_or(50).clamp(1, 500);
+    Ok(Json(schedule::history(&state.pool, id, limit).await?))
 }

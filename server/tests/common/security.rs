@@ -532,6 +532,12 @@ pub fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
             "",
             Needs(Role::Admin),
         ),
+        (
+            "get",
+            "/api/v1/connections/999999/syncs".into(),
+            "",
+            Needs(Role::Admin),
+        ),
     ]
 }
 

@@ -46,6 +46,18 @@ impl RetryPolicyChoice {
     }
 }
 
+/// How this server reaches shops: a local double's address and quick retries only in test mode.
+pub fn reach(test_mode: bool) -> Reach {
+    if test_mode {
+        Reach {
+            any_host: true,
+            retry: RetryPolicyChoice::Quick,
+        }
+    } else {
+        Reach::default()
+    }
+}
+
 /// The shop URL the platform's API lives under, from what a person typed ("mystore",
 /// "mystore.myshopify.com", "https://mystore.myshopify.com/admin").
 pub fn shop_url(platform: Platform, raw: &str, reach: Reach) -> Result<String, String> {
@@ -186,6 +198,8 @@ pub struct ConnectionSummary {
     pub last_error: Option<String>,
     /// Orders up to this update time are loaded.
     pub synced_through: Option<DateTime<Utc>>,
+    /// When the next scheduled sync is due (queued by the sync worker).
+    pub next_sync_at: Option<DateTime<Utc>>,
     /// Always true: the credentials are stored, sealed, and never shown.
     pub credentials_set: bool,
 }
@@ -447,13 +461,22 @@ pub async fn update(
         report = Some(assessed);
     }
     if let Some(minutes) = minutes {
+        let mut tx = pool.begin().await?;
         sqlx::query!(
             "update shop_connection set sync_every_minutes = $2, updated_at = now() where source_id = $1",
             id,
             minutes
         )
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+        // The next sync is queued again at the new interval.
+        sqlx::query!(
+            "delete from sync_job where source_id = $1 and state = 'queued'",
+            id
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
     }
     Ok(report)
 }
@@ -462,7 +485,8 @@ pub async fn update(
 pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ConnectionSummary>> {
     let rows = sqlx::query!(
         r#"select s.source_id, s.name, c.platform, c.shop_url, c.shop_name, c.shop_currency, c.scopes,
-                  s.status, c.sync_every_minutes, s.last_sync_at as "last_sync_at: DateTime<Utc>", c.last_error, s.sync_cursor
+                  s.status, c.sync_every_minutes, s.last_sync_at as "last_sync_at: DateTime<Utc>", c.last_error, s.sync_cursor,
+                  (select j.due_at from sync_job j where j.source_id = c.source_id and j.state = 'queued') as "next_sync_at: DateTime<Utc>"
            from shop_connection c join source s using (source_id) order by s.name"#
     )
     .fetch_all(pool)
@@ -482,6 +506,7 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ConnectionSummary>> {
             last_sync_at: r.last_sync_at,
             last_error: r.last_error,
             synced_through: super::sync::Cursor::parse(r.sync_cursor.as_deref()).orders,
+            next_sync_at: r.next_sync_at,
             credentials_set: true,
         })
         .collect())

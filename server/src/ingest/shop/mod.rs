@@ -4,6 +4,7 @@
 //! as an uploaded file, the sync's cursor stored in that run's transaction (`sync`).
 pub mod connection;
 pub mod http;
+pub mod schedule;
 pub mod shopify;
 pub mod sync;
 

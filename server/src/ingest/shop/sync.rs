@@ -14,15 +14,17 @@ use app::features::sources::credentials::CredentialsKey;
 use app::features::sources::format::FormatChoice;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres};
 
 use super::connection::{self, Reach};
 use super::http::FetchError;
 use super::{shopify, Batch, Platform};
 use crate::ingest::run::{self, Job, RunSummary, Store, SyncStep};
 
-/// Advisory-lock namespace of syncs (one per connection at a time, across processes).
-const SYNC_LOCK: i32 = 7_304;
+/// Advisory-lock namespace of syncs (one per connection at a time, across processes); a running
+/// sync whose lock is free has lost its process.
+pub const SYNC_LOCK: i32 = 7_304;
 /// Updates written while the previous sync was reading may carry an earlier `updated_at` than
 /// the last one it saw: each sync reads this far back again.
 const OVERLAP_MINUTES: i64 = 5;
@@ -68,6 +70,24 @@ pub struct SyncOptions {
     pub work_dir: std::path::PathBuf,
 }
 
+impl SyncOptions {
+    /// What a sync started by this server needs.
+    pub fn for_state(state: &app::state::AppState, started_by: Option<i64>) -> SyncOptions {
+        SyncOptions {
+            store: Store {
+                currency: state.currency.clone(),
+                timezone: state.timezone.clone(),
+                limits: state.limits,
+            },
+            signals: state.signals.clone(),
+            started_by,
+            reach: connection::reach(state.connector_test_mode),
+            batch_orders: BATCH_ORDERS,
+            work_dir: state.upload_dir.clone(),
+        }
+    }
+}
+
 /// Orders per run: large enough that a backfill is a few runs, small enough that a run stays
 /// short and a stopped backfill loses little.
 pub const BATCH_ORDERS: u64 = 5_000;
@@ -92,31 +112,51 @@ pub struct SyncReport {
     pub seconds: f64,
 }
 
-/// Syncs one connection now. Refused (409) while another sync of it runs anywhere.
+/// The right to sync one connection, held as a PostgreSQL advisory lock on a session of its own
+/// for as long as this value lives: no two syncs of a connection run at once, in any process,
+/// and a process that dies releases it with its session.
+pub struct SyncLock {
+    conn: PoolConnection<Postgres>,
+    pub id: i64,
+}
+
+impl SyncLock {
+    /// The lock of connection `id`, or `None` while a sync of it runs.
+    pub async fn try_take(pool: &PgPool, id: i64) -> sqlx::Result<Option<SyncLock>> {
+        let mut conn = pool.acquire().await?;
+        // Dropped mid-sync: closed (releasing the lock) rather than returned to the pool with it.
+        conn.close_on_drop();
+        let locked: bool = sqlx::query_scalar!(
+            r#"select pg_try_advisory_lock($1, $2) as "locked!""#,
+            SYNC_LOCK,
+            id as i32
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(locked.then_some(SyncLock { conn, id }))
+    }
+
+    pub async fn release(mut self) {
+        let _ = sqlx::query!(
+            "select pg_advisory_unlock($1, $2)",
+            SYNC_LOCK,
+            self.id as i32
+        )
+        .fetch_one(&mut *self.conn)
+        .await;
+    }
+}
+
+/// Syncs the connection whose lock is held.
 pub async fn sync(
     pool: &PgPool,
     key: &CredentialsKey,
-    id: i64,
+    lock: &SyncLock,
     options: &SyncOptions,
     progress: Arc<SyncProgress>,
 ) -> Result<SyncReport, AppError> {
+    let id = lock.id;
     let opened = connection::open(pool, key, id).await?;
-    // The lock lives as long as this connection: a process that dies releases it.
-    let mut lock = pool.acquire().await?;
-    lock.close_on_drop();
-    let locked: bool = sqlx::query_scalar!(
-        r#"select pg_try_advisory_lock($1, $2) as "locked!""#,
-        SYNC_LOCK,
-        id as i32
-    )
-    .fetch_one(&mut *lock)
-    .await?;
-    if !locked {
-        return Err(AppError::Conflict(format!(
-            "A sync of '{}' is running already.",
-            opened.name
-        )));
-    }
     let started = Instant::now();
     let mut report = SyncReport {
         connection_id: id,
@@ -133,9 +173,6 @@ pub async fn sync(
     };
     let result = run_sync(pool, &opened, options, &progress, &mut report).await;
     report.seconds = started.elapsed().as_secs_f64();
-    let _ = sqlx::query!("select pg_advisory_unlock($1, $2)", SYNC_LOCK, id as i32)
-        .fetch_one(&mut *lock)
-        .await;
     let error = match result {
         Ok(()) => None,
         Err(Stop::Fetch(err)) => Some(format!("{err}. {}", resume_text(report.synced_through))),
