@@ -377,6 +377,8 @@ async fn connect_shop(
         shop_url: shop.to_string(),
         access_token: token,
         sync_every_minutes: None,
+        // The app's API secret key, to receive webhooks (optional).
+        webhook_secret: std::env::var("STOREPULSE_SHOP_WEBHOOK_SECRET").ok(),
     };
     let (id, report) = connection::create(
         &db.pool,

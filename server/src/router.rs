@@ -22,8 +22,17 @@ const STATIC_PREFIXES: &[&str] = &["/pkg/", "/assets/", "/favicon"];
 /// Paths anyone may fetch without a session. Everything else that is a page needs a login.
 /// (`/fn/` and `/api/` check roles themselves and answer 401 rather than redirect.)
 const PUBLIC_PREFIXES: &[&str] = &[
-    "/login", "/fn/", "/api/", "/pkg/", "/assets/", "/health", "/ready", "/favicon", "/embed/",
+    "/login",
+    "/fn/",
+    "/api/",
+    "/pkg/",
+    "/assets/",
+    "/health",
+    "/ready",
+    "/favicon",
+    "/embed/",
     "/metrics",
+    "/webhooks/",
 ];
 
 pub fn router(
@@ -44,6 +53,11 @@ pub fn router(
         .route(
             "/metrics",
             get(crate::telemetry::metrics_endpoint).layer(axum::Extension(metrics)),
+        )
+        // Shop platforms' webhooks: verified by their signature, not by a login.
+        .route(
+            "/webhooks/shopify",
+            axum::routing::post(crate::ingest::shop::webhook::shopify),
         )
         .merge(crate::api::routes())
         .leptos_routes_with_context(

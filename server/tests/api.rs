@@ -59,6 +59,7 @@ async fn every_documented_route_exists_and_refuses_anonymous_callers(pool: PgPoo
         "/api/v1/connections/{id}/test",
         "/api/v1/connections/{id}/sync",
         "/api/v1/connections/{id}/syncs",
+        "/api/v1/connections/{id}/webhooks",
         "/api/v1/openapi.json",
     ] {
         assert!(

@@ -529,6 +529,7 @@ async fn only_admins_reach_connections(pool: PgPool) {
         ("post", format!("/api/v1/connections/{id}/test")),
         ("post", format!("/api/v1/connections/{id}/sync")),
         ("get", format!("/api/v1/connections/{id}/syncs")),
+        ("post", format!("/api/v1/connections/{id}/webhooks")),
     ];
     for (who, client, want) in [
         ("anonymous", &anonymous, 401),
@@ -704,4 +705,222 @@ async fn a_sync_whose_process_died_is_marked_interrupted_and_runs_again(pool: Pg
         "{history}"
     );
     assert!(history[0]["seconds"].as_f64().is_some());
+}
+
+/// A webhook delivery as Shopify sends it, signed with `secret`.
+async fn deliver(
+    app: &TestApp,
+    shop: &FakeShopify,
+    topic: &str,
+    delivery: &str,
+    body: &[u8],
+    secret: &[u8],
+) -> (u16, String) {
+    use base64::Engine;
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).unwrap();
+    mac.update(body);
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let response = app
+        .client()
+        .post(app.url("/webhooks/shopify"))
+        .header("x-shopify-shop-domain", shop.addr.to_string())
+        .header("x-shopify-topic", topic)
+        .header("x-shopify-webhook-id", delivery)
+        .header("x-shopify-hmac-sha256", signature)
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn order_1007(quantity: i64, updated_at: &str) -> Value {
+    json!({"id": 1007, "name": "#1007", "created_at": "2026-11-07T10:00:00Z", "updated_at": updated_at,
+           "test": false, "source_name": "web", "customer": customer(1, "Ada", "United Kingdom"),
+           "line_items": [line(71, 501, quantity, "10.00", None)], "refunds": []})
+}
+
+#[sqlx::test(migrations = false)]
+async fn signed_webhooks_reach_the_dashboards_and_forged_ones_change_nothing(pool: PgPool) {
+    let shop = fake().await;
+    let app = TestApp::spawn_with(pool.clone(), |s| {
+        s.connector_test_mode = true;
+        s.public_url = Some("http://stats.example".into());
+    })
+    .await;
+    let admin = app.client_as(ADMIN).await;
+    let viewer = app.client_as(VIEWER).await;
+    let id = connect(&app, &admin, &shop).await;
+    assert_eq!(sync(&app, &admin, id).await.0, 200);
+    let body = serde_json::to_vec(&order_1007(1, "2026-11-07T10:00:00Z")).unwrap();
+
+    // Before the connection has a webhook secret, nothing is accepted.
+    assert_eq!(
+        deliver(&app, &shop, "orders/create", "d1", &body, b"hush")
+            .await
+            .0,
+        401
+    );
+    let set = admin
+        .patch(app.url(&format!("/api/v1/connections/{id}")))
+        .json(&json!({"webhook_secret": "hush"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let listed = get_json(&admin, app.url(&format!("/api/v1/connections/{id}"))).await;
+    assert_eq!(listed["webhook_secret_set"], true);
+    assert!(!listed.to_string().contains("hush"));
+
+    // Forged: another secret, a changed body, no signature, another shop.
+    assert_eq!(
+        deliver(&app, &shop, "orders/create", "d1", &body, b"guess")
+            .await
+            .0,
+        401
+    );
+    let bare = app
+        .client()
+        .post(app.url("/webhooks/shopify"))
+        .header("x-shopify-shop-domain", shop.addr.to_string())
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 401);
+    let other = FakeShopify::start(Shop::default()).await;
+    assert_eq!(
+        deliver(&app, &other, "orders/create", "d1", &body, b"hush")
+            .await
+            .0,
+        401
+    );
+    let orders: i64 =
+        sqlx::query_scalar("select count(*) from sales_order where external_id = '1007'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(orders, 0, "nothing of a refused delivery is kept");
+    let deliveries: i64 = sqlx::query_scalar("select count(*) from webhook_delivery")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(deliveries, 0);
+
+    // Signed: on the dashboards at once.
+    let started = std::time::Instant::now();
+    let (status, outcome) = deliver(&app, &shop, "orders/create", "d1", &body, b"hush").await;
+    assert_eq!(status, 200, "{outcome}");
+    assert!(outcome.contains("order 1007 loaded"), "{outcome}");
+    let k = kpis(&app, &viewer).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(k["gross_revenue"].as_str(), Some("78.00"), "{k}");
+    // The cursor is the sync's: a webhook does not move it.
+    let listed = get_json(&admin, app.url(&format!("/api/v1/connections/{id}"))).await;
+    assert_eq!(listed["synced_through"], "2026-11-06T11:00:00Z");
+
+    // The same delivery again, then an older version of the order: nothing changes.
+    let (status, outcome) = deliver(&app, &shop, "orders/create", "d1", &body, b"hush").await;
+    assert_eq!(
+        (status, outcome.contains("duplicate")),
+        (200, true),
+        "{outcome}"
+    );
+    let older = serde_json::to_vec(&order_1007(5, "2026-11-07T09:00:00Z")).unwrap();
+    let (status, outcome) = deliver(&app, &shop, "orders/updated", "d2", &older, b"hush").await;
+    assert_eq!(
+        (status, outcome.contains("stale")),
+        (200, true),
+        "{outcome}"
+    );
+    let newer = serde_json::to_vec(&order_1007(2, "2026-11-07T11:00:00Z")).unwrap();
+    let (status, outcome) = deliver(&app, &shop, "orders/updated", "d3", &newer, b"hush").await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(
+        kpis(&app, &viewer).await["gross_revenue"].as_str(),
+        Some("88.00")
+    );
+
+    // A refund: the order is read again with all its refunds.
+    shop.with(|s| {
+        let order = s.orders.iter_mut().find(|o| o["id"] == 1003).unwrap();
+        order["updated_at"] = json!("2026-11-08T08:00:00Z");
+        order["refunds"].as_array_mut().unwrap().push(json!({"id": 78, "created_at": "2026-11-08T08:00:00Z",
+            "refund_line_items": [{"id": 781, "line_item_id": 31, "quantity": 1, "subtotal_set": money("10.00", "GBP")}]}));
+    });
+    let refund = serde_json::to_vec(&json!({"id": 78, "order_id": 1003})).unwrap();
+    let (status, outcome) = deliver(&app, &shop, "refunds/create", "d4", &refund, b"hush").await;
+    assert_eq!(status, 200, "{outcome}");
+    assert_eq!(kpis(&app, &viewer).await["returns"].as_str(), Some("30.00"));
+
+    // A product's new price; stock levels are left to the sync.
+    let product = serde_json::to_vec(&json!({"id": 50, "title": "Mug", "product_type": "Kitchen", "updated_at": "2026-11-08T00:00:00Z",
+        "variants": [{"id": 501, "title": "Blue", "sku": "MUG-BLUE", "price": "11.50", "inventory_quantity": 39}]})).unwrap();
+    assert_eq!(
+        deliver(&app, &shop, "products/update", "d5", &product, b"hush")
+            .await
+            .0,
+        200
+    );
+    let price: String =
+        sqlx::query_scalar("select list_price::text from product where external_id = '501'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(price, "11.50");
+    let (status, outcome) =
+        deliver(&app, &shop, "inventory_levels/update", "d6", b"{}", b"hush").await;
+    assert_eq!(
+        (status, outcome.contains("ignored")),
+        (200, true),
+        "{outcome}"
+    );
+
+    // Signed but not JSON; over the size limit.
+    assert_eq!(
+        deliver(&app, &shop, "orders/create", "d7", b"not json", b"hush")
+            .await
+            .0,
+        422
+    );
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    assert_eq!(
+        deliver(&app, &shop, "orders/create", "d8", &huge, b"hush")
+            .await
+            .0,
+        413
+    );
+    let kept: Vec<String> =
+        sqlx::query_scalar("select delivery_id from webhook_delivery order by 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, ["d1", "d2", "d3", "d4", "d5", "d6"]);
+
+    // Registering the webhooks with the shop, to this server's public address.
+    let registered: Value = admin
+        .post(app.url(&format!("/api/v1/connections/{id}/webhooks")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        registered["address"], "http://stats.example/webhooks/shopify",
+        "{registered}"
+    );
+    let hooks = shop.with(|s| s.webhooks.clone());
+    assert_eq!(hooks.len(), 6);
+    assert!(hooks.iter().any(|h| h["topic"] == "refunds/create"));
+    // Again: the shop has them already, which is fine.
+    let again = admin
+        .post(app.url(&format!("/api/v1/connections/{id}/webhooks")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(shop.with(|s| s.webhooks.len()), 6);
 }

@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(test))
         .routes(routes!(sync_now))
         .routes(routes!(syncs))
+        .routes(routes!(webhooks))
 }
 
 /// Every shop connection (never its credentials).
@@ -254,4 +255,45 @@ pub async fn syncs(
     find(&state, id).await?;
     let limit = params.limit.unwrap_or(50).clamp(1, 500);
     Ok(Json(schedule::history(&state.pool, id, limit).await?))
+}
+
+/// Where the webhooks send.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Registered {
+    address: String,
+    topics: Vec<&'static str>,
+}
+
+/// Registers the shop's webhooks (orders created, updated, cancelled, refunds, products, stock
+/// levels) to this server's `/webhooks/<platform>`, so that orders arrive as they happen. Needs
+/// `STOREPULSE_PUBLIC_URL` and the connection's webhook secret.
+#[utoipa::path(post, path = "/api/v1/connections/{id}/webhooks", tag = "connections",
+    params(("id" = i64, Path, description = "connection (source) id")),
+    responses((status = 200, body = Registered), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, description = "No public URL or webhook secret, or refused by the platform", body = ErrorBody)))]
+pub async fn webhooks(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Registered>, AppError> {
+    let user = authorize(&caller, Role::Admin)?;
+    let address = connection::register_webhooks(
+        &state.pool,
+        &state.credentials,
+        reach(state.connector_test_mode),
+        id,
+        state.public_origin.as_deref(),
+    )
+    .await?;
+    audit(
+        &state.pool,
+        &user,
+        "connection.webhooks",
+        Some(&id.to_string()),
+    )
+    .await?;
+    Ok(Json(Registered {
+        address,
+        topics: crate::ingest::shop::webhook::SHOPIFY_TOPICS.to_vec(),
+    }))
 }

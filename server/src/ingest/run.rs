@@ -241,8 +241,8 @@ pub struct Job {
 #[derive(Debug, Clone, Default)]
 pub struct SyncStep {
     /// The sync's position after this run's data, stored on the source in the run's
-    /// transaction: it advances only with the data it covers.
-    pub cursor: String,
+    /// transaction: it advances only with the data it covers (none for a webhook's order).
+    pub cursor: Option<String>,
     /// What the sync left out and why (the platform's ids), kept with the run's notes.
     pub notes: Vec<String>,
 }
@@ -491,7 +491,7 @@ async fn load_all(
         "update source set last_sync_at = now(), status = 'active', sync_cursor = coalesce($2, sync_cursor)
          where source_id = $1",
         job.source_id,
-        job.sync.as_ref().map(|s| s.cursor.clone())
+        job.sync.as_ref().and_then(|s| s.cursor.clone())
     )
     .execute(&mut *tx)
     .await?;

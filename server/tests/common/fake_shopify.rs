@@ -26,6 +26,8 @@ pub struct Shop {
     pub broken_order_pages: Vec<usize>,
     /// Every request's path and query, in order.
     pub requests: Vec<String>,
+    /// Webhooks registered (`POST webhooks.json` bodies).
+    pub webhooks: Vec<Value>,
 }
 
 impl Default for Shop {
@@ -47,6 +49,7 @@ impl Default for Shop {
             faults: VecDeque::new(),
             broken_order_pages: Vec::new(),
             requests: Vec::new(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -65,6 +68,11 @@ impl FakeShopify {
             .route("/admin/oauth/access_scopes.json", get(scopes))
             .route("/admin/api/2025-01/orders.json", get(orders))
             .route("/admin/api/2025-01/products.json", get(products))
+            .route("/admin/api/2025-01/orders/{file}", get(one_order))
+            .route(
+                "/admin/api/2025-01/webhooks.json",
+                axum::routing::post(register_webhook),
+            )
             .with_state(shop.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -82,6 +90,49 @@ impl FakeShopify {
 }
 
 type Params = Query<std::collections::HashMap<String, String>>;
+
+/// `GET orders/{id}.json`.
+async fn one_order(
+    State(shop): State<Arc<Mutex<Shop>>>,
+    headers: HeaderMap,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    let mut shop = shop.lock().unwrap();
+    if let Some(r) = gate(&mut shop, &headers, &format!("orders/{file}")) {
+        return r;
+    }
+    let id: u64 = file.trim_end_matches(".json").parse().unwrap_or(0);
+    match shop.orders.iter().find(|o| o["id"] == id) {
+        Some(order) => Json(json!({"order": order})).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"errors": "Not Found"}))).into_response(),
+    }
+}
+
+/// `POST webhooks.json`: one webhook per topic and address, as Shopify allows.
+async fn register_webhook(
+    State(shop): State<Arc<Mutex<Shop>>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut shop = shop.lock().unwrap();
+    if let Some(r) = gate(&mut shop, &headers, "webhooks.json (post)") {
+        return r;
+    }
+    let hook = body["webhook"].clone();
+    if shop
+        .webhooks
+        .iter()
+        .any(|w| w["topic"] == hook["topic"] && w["address"] == hook["address"])
+    {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"errors": {"address": ["for this topic has already been taken"]}})),
+        )
+            .into_response();
+    }
+    shop.webhooks.push(hook.clone());
+    (StatusCode::CREATED, Json(json!({"webhook": hook}))).into_response()
+}
 
 /// The token check and the queued faults, shared by every route.
 fn gate(shop: &mut Shop, headers: &HeaderMap, what: &str) -> Option<Response> {

@@ -538,6 +538,12 @@ pub fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
             "",
             Needs(Role::Admin),
         ),
+        (
+            "post",
+            "/api/v1/connections/999999/webhooks".into(),
+            "",
+            Needs(Role::Admin),
+        ),
     ]
 }
 

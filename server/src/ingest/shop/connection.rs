@@ -202,6 +202,10 @@ pub struct ConnectionSummary {
     pub next_sync_at: Option<DateTime<Utc>>,
     /// Always true: the credentials are stored, sealed, and never shown.
     pub credentials_set: bool,
+    /// Whether a webhook signing secret is stored (never shown either).
+    pub webhook_secret_set: bool,
+    /// When the platform's webhooks were registered by StorePulse.
+    pub webhooks_registered_at: Option<DateTime<Utc>>,
 }
 
 /// A new connection.
@@ -214,6 +218,9 @@ pub struct NewConnection {
     pub access_token: String,
     /// Minutes between scheduled syncs (5–1440, default 15).
     pub sync_every_minutes: Option<i32>,
+    /// The secret webhooks are signed with (Shopify: the app's API secret key), to receive
+    /// orders as they happen.
+    pub webhook_secret: Option<String>,
 }
 
 /// What may change on a connection; a new token rotates the credentials.
@@ -222,6 +229,8 @@ pub struct ConnectionChange {
     pub shop_url: Option<String>,
     pub access_token: Option<String>,
     pub sync_every_minutes: Option<i32>,
+    /// A new webhook signing secret; an empty one removes it (webhooks are then refused).
+    pub webhook_secret: Option<String>,
 }
 
 /// A saved connection, opened to call the platform.
@@ -263,6 +272,21 @@ fn check_token(token: &str) -> Result<&str, AppError> {
     Ok(token)
 }
 
+/// A webhook secret as given: `None` for an empty one (removed).
+fn check_secret(secret: &str) -> Result<Option<&str>, AppError> {
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Ok(None);
+    }
+    if secret.len() > 1024 || secret.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(AppError::invalid(
+            "webhook_secret",
+            "this is not a webhook secret (too long, or it holds spaces or control characters)",
+        ));
+    }
+    Ok(Some(secret))
+}
+
 fn refused(err: FetchError) -> AppError {
     AppError::invalid("connection", err.to_string())
 }
@@ -299,6 +323,13 @@ pub async fn create(
         shop_url(platform, &new.shop_url, reach).map_err(|e| AppError::invalid("shop_url", e))?;
     let token = check_token(&new.access_token)?;
     let minutes = check_schedule(new.sync_every_minutes)?;
+    let webhook_secret = new
+        .webhook_secret
+        .as_deref()
+        .map(check_secret)
+        .transpose()?
+        .flatten()
+        .map(|s| key.seal(s.as_bytes()));
     if app::features::sources::queries::source_by_name(pool, name)
         .await?
         .is_some()
@@ -329,8 +360,8 @@ pub async fn create(
     };
     sqlx::query!(
         "insert into shop_connection (source_id, platform, shop_url, credentials, shop_name, shop_currency,
-                                      shop_timezone, scopes, sync_every_minutes)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                      shop_timezone, scopes, sync_every_minutes, webhook_secret)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         id,
         platform.as_str(),
         url,
@@ -339,7 +370,8 @@ pub async fn create(
         info.currency,
         info.timezone,
         &info.scopes,
-        minutes
+        minutes,
+        webhook_secret
     )
     .execute(&mut *tx)
     .await?;
@@ -380,6 +412,91 @@ pub async fn open(pool: &PgPool, key: &CredentialsKey, id: i64) -> Result<Opened
         settings: row.settings.0,
         cursor: row.sync_cursor,
     })
+}
+
+/// The connection of the shop a webhook names (`X-Shopify-Shop-Domain`, e.g.
+/// `mystore.myshopify.com`) and its webhook secret, opened; `None` when there is no such
+/// connection or it has no secret.
+pub async fn webhook_target(
+    pool: &PgPool,
+    key: &CredentialsKey,
+    platform: Platform,
+    domain: &str,
+) -> Result<Option<(i64, Vec<u8>)>, AppError> {
+    let domain = domain.trim().to_ascii_lowercase();
+    let row = sqlx::query!(
+        "select source_id, webhook_secret from shop_connection
+         where platform = $1 and (shop_url = 'https://' || $2 or shop_url = 'http://' || $2)",
+        platform.as_str(),
+        domain
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let Some(sealed) = row.webhook_secret else {
+        return Ok(None);
+    };
+    let secret = key.open(&sealed).map_err(|e| {
+        AppError::Conflict(format!(
+            "Connection {}: the webhook secret: {e}.",
+            row.source_id
+        ))
+    })?;
+    Ok(Some((row.source_id, secret)))
+}
+
+/// Registers the platform's webhooks of a connection, sending to `public_origin`'s
+/// `/webhooks/<platform>`. Needs the connection's webhook secret (to verify what they send) and
+/// an address the platform can reach.
+pub async fn register_webhooks(
+    pool: &PgPool,
+    key: &CredentialsKey,
+    reach: Reach,
+    id: i64,
+    public_origin: Option<&str>,
+) -> Result<String, AppError> {
+    let opened = open(pool, key, id).await?;
+    let Some(origin) = public_origin else {
+        return Err(AppError::invalid(
+            "public_url",
+            "set STOREPULSE_PUBLIC_URL to the https address the shop can reach this server at, so that webhooks have somewhere to go",
+        ));
+    };
+    let has_secret: bool = sqlx::query_scalar!(
+        r#"select webhook_secret is not null as "set!" from shop_connection where source_id = $1"#,
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+    if !has_secret {
+        return Err(AppError::invalid(
+            "webhook_secret",
+            "first give the connection its webhook secret (Shopify: the app's API secret key), so that deliveries can be verified",
+        ));
+    }
+    let address = format!(
+        "{}/webhooks/{}",
+        origin.trim_end_matches('/'),
+        opened.platform.as_str()
+    );
+    match opened.platform {
+        Platform::Shopify => {
+            let client =
+                shopify::Client::new(&opened.shop_url, &opened.token, reach.retry.policy())
+                    .map_err(AppError::Conflict)?;
+            client
+                .register_webhooks(&address, super::webhook::SHOPIFY_TOPICS)
+                .await
+                .map_err(refused)?;
+        }
+    }
+    sqlx::query!(
+        "update shop_connection set webhooks_registered_at = now() where source_id = $1",
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(address)
 }
 
 /// Tests a saved connection again and records what the platform said.
@@ -460,6 +577,16 @@ pub async fn update(
         record_info(pool, id, &info).await?;
         report = Some(assessed);
     }
+    if let Some(secret) = change.webhook_secret.as_deref() {
+        let sealed = check_secret(secret)?.map(|s| key.seal(s.as_bytes()));
+        sqlx::query!(
+            "update shop_connection set webhook_secret = $2, updated_at = now() where source_id = $1",
+            id,
+            sealed
+        )
+        .execute(pool)
+        .await?;
+    }
     if let Some(minutes) = minutes {
         let mut tx = pool.begin().await?;
         sqlx::query!(
@@ -486,7 +613,9 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ConnectionSummary>> {
     let rows = sqlx::query!(
         r#"select s.source_id, s.name, c.platform, c.shop_url, c.shop_name, c.shop_currency, c.scopes,
                   s.status, c.sync_every_minutes, s.last_sync_at as "last_sync_at: DateTime<Utc>", c.last_error, s.sync_cursor,
-                  (select j.due_at from sync_job j where j.source_id = c.source_id and j.state = 'queued') as "next_sync_at: DateTime<Utc>"
+                  (select j.due_at from sync_job j where j.source_id = c.source_id and j.state = 'queued') as "next_sync_at: DateTime<Utc>",
+                  c.webhook_secret is not null as "webhook_secret_set!",
+                  c.webhooks_registered_at as "webhooks_registered_at: DateTime<Utc>"
            from shop_connection c join source s using (source_id) order by s.name"#
     )
     .fetch_all(pool)
@@ -508,6 +637,8 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ConnectionSummary>> {
             synced_through: super::sync::Cursor::parse(r.sync_cursor.as_deref()).orders,
             next_sync_at: r.next_sync_at,
             credentials_set: true,
+            webhook_secret_set: r.webhook_secret_set,
+            webhooks_registered_at: r.webhooks_registered_at,
         })
         .collect())
 }

@@ -98,18 +98,41 @@ impl Http {
     /// GETs `url` and reads its JSON body, retrying as the policy says. `what` names the
     /// request in messages ("orders page 3").
     pub async fn get_json(&self, url: &str, what: &str) -> Result<Page, FetchError> {
+        self.call(reqwest::Method::GET, url, None, what).await
+    }
+
+    /// POSTs a JSON body to `url` and reads the JSON answer, retrying as the policy says.
+    pub async fn post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> Result<Page, FetchError> {
+        self.call(reqwest::Method::POST, url, Some(body), what)
+            .await
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> Result<Page, FetchError> {
         let platform = self.platform;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let last = attempt >= self.policy.attempts;
-            let sent = self
+            let mut request = self
                 .client
-                .get(url)
+                .request(method.clone(), url)
                 .headers(self.auth.clone())
-                .header("accept", "application/json")
-                .send()
-                .await;
+                .header("accept", "application/json");
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let sent = request.send().await;
             let response = match sent {
                 Ok(response) => response,
                 Err(err) => {

@@ -7,6 +7,7 @@ pub mod http;
 pub mod schedule;
 pub mod shopify;
 pub mod sync;
+pub mod webhook;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -106,6 +107,8 @@ pub struct Batch {
     orders: u64,
     /// Test orders (Shopify's `test: true`), left out as the platform's own reports do.
     test_orders: u64,
+    /// The version (`updated_at`) of each order read.
+    versions: Vec<(String, chrono::DateTime<chrono::Utc>)>,
 }
 
 impl Batch {

@@ -255,6 +255,10 @@ pub async fn tick(
         );
     }
     enqueue(pool).await?;
+    // Deliveries are kept a week: long enough for any redelivery to be recognised.
+    sqlx::query!("delete from webhook_delivery where received_at < now() - interval '7 days'")
+        .execute(pool)
+        .await?;
     let mut ran = Vec::new();
     while let Some((job, lock)) = claim(pool).await? {
         let result = run_job(pool, key, &lock, job, options, Arc::default()).await;

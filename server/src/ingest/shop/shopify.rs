@@ -70,6 +70,43 @@ impl Client {
         })
     }
 
+    /// One order, with its refunds.
+    pub async fn order(&self, id: u64) -> Result<serde_json::Value, FetchError> {
+        let what = format!("order {id}");
+        let page = self
+            .http
+            .get_json(&self.api(&format!("orders/{id}.json")), &what)
+            .await?;
+        page.body
+            .get("order")
+            .cloned()
+            .ok_or_else(|| FetchError::Refused(format!("{what}: Shopify's answer has no order")))
+    }
+
+    /// Registers a webhook for each of `topics` that sends to `address` (one already registered
+    /// for the topic and address is taken as done).
+    pub async fn register_webhooks(
+        &self,
+        address: &str,
+        topics: &[&str],
+    ) -> Result<(), FetchError> {
+        for topic in topics {
+            let what = format!("registering the {topic} webhook");
+            let body = serde_json::json!({"webhook": {"topic": topic, "address": address, "format": "json"}});
+            match self
+                .http
+                .post_json(&self.api("webhooks.json"), &body, &what)
+                .await
+            {
+                Ok(_) => {}
+                // Shopify answers 422 "address for this topic has already been taken".
+                Err(FetchError::Refused(text)) if text.contains("already been taken") => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
     /// Orders (any status) updated at or after `since`, oldest update first.
     pub fn orders(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
         let mut url = self.api(&format!(
@@ -393,6 +430,9 @@ pub fn add_orders(
     for order in parse_items::<Order>(batch, items, "order") {
         latest = latest.max(Some(order.updated_at));
         batch.orders += 1;
+        batch
+            .versions
+            .push((order.id.to_string(), order.updated_at));
         add_order(batch, &order, currency);
     }
     latest

@@ -318,56 +318,13 @@ async fn flush(
     cursor: Cursor,
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
-    let batch = std::mem::take(batch);
-    let known: HashSet<String> = sqlx::query_scalar!(
-        "select external_id from product where source_id = $1 and external_id = any($2)",
-        opened.source_id,
-        &batch.line_product_ids()
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .collect();
-    let dir = options.work_dir.join(format!(
-        "sync-{}-{}",
-        opened.source_id,
-        rand::random::<u64>()
-    ));
-    let written = std::fs::create_dir_all(&dir).and_then(|_| batch.write(&dir, &known));
-    let files = match written {
-        Ok(files) => files,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(Stop::App(AppError::internal("writing a sync batch", e)));
-        }
-    };
-    let mut notes = batch.skipped.clone();
-    if batch.test_orders > 0 {
-        notes.push(format!(
-            "{} test orders left out (as in the platform's own reports)",
-            batch.test_orders
-        ));
-    }
-    report.notes.extend(notes.iter().cloned());
-    if files.is_empty() {
-        let _ = std::fs::remove_dir_all(&dir);
+    let loaded = load_batch(pool, opened, options, std::mem::take(batch), Some(cursor))
+        .await
+        .map_err(Stop::App)?;
+    report.notes.extend(loaded.notes);
+    let Some(summary) = loaded.run else {
         return Ok(());
-    }
-    let job = Job {
-        source_id: opened.source_id,
-        settings: opened.settings.clone(),
-        store: options.store.clone(),
-        format: FormatChoice::Star,
-        started_by: options.started_by,
-        signals: options.signals.clone(),
-        sync: Some(SyncStep {
-            cursor: cursor.text(),
-            notes,
-        }),
     };
-    let summary = run::ingest(pool, &job, &files, Default::default()).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    let summary: RunSummary = summary?;
     report.run_ids.push(summary.run_id);
     if !summary.succeeded {
         return Err(Stop::Run(format!(
@@ -381,4 +338,90 @@ async fn flush(
     report.updated += summary.updated;
     report.synced_through = cursor.orders;
     Ok(())
+}
+
+/// What loading a batch gave.
+pub struct Loaded {
+    /// Its ingest run; none when the batch had no rows to load.
+    pub run: Option<RunSummary>,
+    /// What it left out and why.
+    pub notes: Vec<String>,
+}
+
+/// Loads a batch as one ingest run (format `star`); `cursor`, when given, is stored in the run's
+/// transaction. After the run succeeds the version (`updated_at`) of each of its orders is
+/// recorded, so that a webhook delivering an older version later is recognised as stale.
+pub async fn load_batch(
+    pool: &PgPool,
+    opened: &connection::Opened,
+    options: &SyncOptions,
+    batch: Batch,
+    cursor: Option<Cursor>,
+) -> Result<Loaded, AppError> {
+    let known: HashSet<String> = sqlx::query_scalar!(
+        "select external_id from product where source_id = $1 and external_id = any($2)",
+        opened.source_id,
+        &batch.line_product_ids()
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    let mut notes = batch.skipped.clone();
+    if batch.test_orders > 0 {
+        notes.push(format!(
+            "{} test orders left out (as in the platform's own reports)",
+            batch.test_orders
+        ));
+    }
+    let dir = options.work_dir.join(format!(
+        "sync-{}-{}",
+        opened.source_id,
+        rand::random::<u64>()
+    ));
+    let written = std::fs::create_dir_all(&dir).and_then(|_| batch.write(&dir, &known));
+    let files = match written {
+        Ok(files) if !files.is_empty() => files,
+        Ok(_) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Ok(Loaded { run: None, notes });
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(AppError::internal("writing a sync batch", e));
+        }
+    };
+    let job = Job {
+        source_id: opened.source_id,
+        settings: opened.settings.clone(),
+        store: options.store.clone(),
+        format: FormatChoice::Star,
+        started_by: options.started_by,
+        signals: options.signals.clone(),
+        sync: Some(SyncStep {
+            cursor: cursor.map(|c| c.text()),
+            notes: notes.clone(),
+        }),
+    };
+    let summary = run::ingest(pool, &job, &files, Default::default()).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let summary = summary?;
+    if summary.succeeded {
+        let (ids, versions): (Vec<String>, Vec<DateTime<Utc>>) = batch.versions.into_iter().unzip();
+        sqlx::query!(
+            "insert into shop_order_version (source_id, order_id, updated_at)
+             select $1, v.id, v.at from unnest($2::text[], $3::timestamptz[]) as v(id, at)
+             on conflict (source_id, order_id) do update
+                set updated_at = greatest(shop_order_version.updated_at, excluded.updated_at)",
+            opened.source_id,
+            &ids,
+            &versions as _
+        )
+        .execute(pool)
+        .await?;
+    }
+    Ok(Loaded {
+        run: Some(summary),
+        notes,
+    })
 }
