@@ -40,6 +40,8 @@ pub struct AppState {
     /// Shop connections may use any http(s) address and retry quickly (a local double of a
     /// platform, in tests); never in production.
     pub connector_test_mode: bool,
+    /// The shop connectors (implemented by the server binary).
+    pub connector: std::sync::Arc<dyn crate::features::sources::connector::Connector>,
     /// Send `Strict-Transport-Security` (the site is served over https).
     pub hsts: bool,
     /// The origin of the public URL (`https://stats.example`), if set: what browsers send in

@@ -364,7 +364,8 @@ async fn connect_shop(
     name: &str,
     shop: &str,
 ) -> anyhow::Result<()> {
-    use crate::ingest::shop::connection::{self, NewConnection};
+    use crate::ingest::shop::connection;
+    use app::features::sources::types::NewConnection;
     let keys = Keys::load_or_generate(settings)?;
     let token = match std::env::var("STOREPULSE_SHOP_TOKEN") {
         Ok(t) if !t.trim().is_empty() => t,

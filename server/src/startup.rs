@@ -69,6 +69,7 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
         embed_key: app::features::embed::token::SigningKey::new(keys.embed.expose().as_bytes()),
         credentials: keys.credentials.clone(),
         connector_test_mode: settings.connector_test_mode,
+        connector: std::sync::Arc::new(crate::ingest::shop::service::Shops),
         hsts: settings.hsts.unwrap_or_else(|| settings.secure_cookies()),
         public_origin: settings.public_origin(),
         limits: settings.value_limits(),

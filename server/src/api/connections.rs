@@ -1,26 +1,25 @@
 //! Shop connections (admins only): create (tested first), list, change or rotate credentials,
-//! test, sync now, delete with or without the data. Credentials go in and never come out.
-use std::sync::Arc;
-
+//! test, sync now, history, webhooks, delete with or without the data. Credentials go in and
+//! never come out. Each handler checks the role and calls the app state's connector (the same
+//! methods the Data sources page uses).
 use app::caller::Caller;
 use app::error::AppError;
-use app::features::auth::{service::audit, types::Role};
+use app::features::auth::types::Role;
+use app::features::sources::types::{
+    ConnectionChange, ConnectionChanged, ConnectionCreated, ConnectionDeleted, ConnectionSummary,
+    NewConnection, SyncJob, SyncReport, TestReport, WebhooksRegistered,
+};
 use app::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{authorize, json_body, ErrorBody};
-use crate::ingest::shop::connection::{
-    self, reach, ConnectionChange, ConnectionSummary, Deleted, NewConnection, TestReport,
-};
-use crate::ingest::shop::schedule::{self, SyncJob};
-use crate::ingest::shop::sync::{SyncOptions, SyncReport};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -40,20 +39,13 @@ pub async fn list(
     caller: Caller,
 ) -> Result<Json<Vec<ConnectionSummary>>, AppError> {
     authorize(&caller, Role::Admin)?;
-    Ok(Json(connection::list(&state.pool).await?))
-}
-
-/// A saved connection and what its test found.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
-    id: i64,
-    test: TestReport,
+    Ok(Json(state.connector.list(&state).await?))
 }
 
 /// Connects a shop: the credentials are tested with the platform first, and nothing is saved
 /// unless it accepts them and a sync could work (scopes, currency).
 #[utoipa::path(post, path = "/api/v1/connections", tag = "connections", request_body = NewConnection,
-    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = ConnectionCreated), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 409, description = "A source by that name exists", body = ErrorBody),
               (status = 422, description = "Invalid, or refused by the platform: says why", body = ErrorBody)))]
 pub async fn create(
@@ -63,30 +55,8 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let user = authorize(&caller, Role::Admin)?;
     let new = json_body(body)?;
-    let (id, test) = connection::create(
-        &state.pool,
-        &state.credentials,
-        reach(state.connector_test_mode),
-        &state.currency,
-        &new,
-    )
-    .await?;
-    audit(
-        &state.pool,
-        &user,
-        "connection.create",
-        Some(&format!("{id} {}", new.name.trim())),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(Created { id, test })).into_response())
-}
-
-async fn find(state: &AppState, id: i64) -> Result<ConnectionSummary, AppError> {
-    connection::list(&state.pool)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| AppError::NotFound(format!("Connection {id}")))
+    let created = state.connector.create(&state, &user, new).await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 /// One connection.
@@ -99,50 +69,33 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> Result<Json<ConnectionSummary>, AppError> {
     authorize(&caller, Role::Admin)?;
-    Ok(Json(find(&state, id).await?))
-}
-
-/// What a change did.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Changed {
-    connection: ConnectionSummary,
-    /// The test of new credentials or a new URL.
-    test: Option<TestReport>,
+    state
+        .connector
+        .list(&state)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("Connection {id}")))
 }
 
 /// Changes a connection: a new access token (rotation) or URL is tested first and saved only
-/// when the platform accepts it; the schedule.
+/// when the platform accepts it; the schedule; the webhook secret.
 #[utoipa::path(patch, path = "/api/v1/connections/{id}", tag = "connections",
     params(("id" = i64, Path, description = "connection (source) id")), request_body = ConnectionChange,
-    responses((status = 200, body = Changed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = ConnectionChanged), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
     body: Result<Json<ConnectionChange>, JsonRejection>,
-) -> Result<Json<Changed>, AppError> {
+) -> Result<Json<ConnectionChanged>, AppError> {
     let user = authorize(&caller, Role::Admin)?;
     let change = json_body(body)?;
-    let test = connection::update(
-        &state.pool,
-        &state.credentials,
-        reach(state.connector_test_mode),
-        &state.currency,
-        id,
-        &change,
-    )
-    .await?;
-    let what = if change.access_token.is_some() {
-        "connection.rotate"
-    } else {
-        "connection.update"
-    };
-    audit(&state.pool, &user, what, Some(&id.to_string())).await?;
-    Ok(Json(Changed {
-        connection: find(&state, id).await?,
-        test,
-    }))
+    Ok(Json(
+        state.connector.change(&state, &user, id, change).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -156,14 +109,14 @@ pub struct DeleteParams {
 /// Deletes a connection, keeping or deleting its data as asked; says how much.
 #[utoipa::path(delete, path = "/api/v1/connections/{id}", tag = "connections",
     params(("id" = i64, Path, description = "connection (source) id"), DeleteParams),
-    responses((status = 200, body = Deleted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = ConnectionDeleted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
     Query(params): Query<DeleteParams>,
-) -> Result<Json<Deleted>, AppError> {
+) -> Result<Json<ConnectionDeleted>, AppError> {
     let user = authorize(&caller, Role::Admin)?;
     let keep = params.keep_data.ok_or_else(|| {
         AppError::invalid(
@@ -171,9 +124,7 @@ pub async fn remove(
             "say whether to keep the connection's orders, customers and products (keep_data=true) or delete them (keep_data=false)",
         )
     })?;
-    Ok(Json(
-        connection::delete(&state.pool, &user, id, keep).await?,
-    ))
+    Ok(Json(state.connector.delete(&state, &user, id, keep).await?))
 }
 
 /// Tests a saved connection again: what the credentials can read, in plain words.
@@ -187,16 +138,7 @@ pub async fn test(
     Path(id): Path<i64>,
 ) -> Result<Json<TestReport>, AppError> {
     authorize(&caller, Role::Admin)?;
-    Ok(Json(
-        connection::test(
-            &state.pool,
-            &state.credentials,
-            reach(state.connector_test_mode),
-            &state.currency,
-            id,
-        )
-        .await?,
-    ))
+    Ok(Json(state.connector.test(&state, id).await?))
 }
 
 /// Syncs a connection now and answers when it is done: what changed on the platform since the
@@ -214,23 +156,13 @@ pub async fn sync_now(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let user = authorize(&caller, Role::Admin)?;
-    audit(&state.pool, &user, "connection.sync", Some(&id.to_string())).await?;
-    let options = SyncOptions::for_state(&state, Some(user.id));
-    let pool = state.pool.clone();
-    let key = state.credentials.clone();
-    // Its own task: a caller that goes away does not cut a sync short.
-    let (_, report) =
-        tokio::spawn(
-            async move { schedule::run_now(&pool, &key, id, &options, Arc::default()).await },
-        )
-        .await
-        .map_err(|e| AppError::internal("sync task", e))??;
+    let report = state.connector.sync(&state, &user, id).await?;
     let status = if report.error.is_some() {
         StatusCode::BAD_GATEWAY
     } else {
         StatusCode::OK
     };
-    Ok((status, Json::<SyncReport>(report)).into_response())
+    Ok((status, Json(report)).into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -252,16 +184,8 @@ pub async fn syncs(
     Query(params): Query<HistoryParams>,
 ) -> Result<Json<Vec<SyncJob>>, AppError> {
     authorize(&caller, Role::Admin)?;
-    find(&state, id).await?;
-    let limit = params.limit.unwrap_or(50).clamp(1, 500);
-    Ok(Json(schedule::history(&state.pool, id, limit).await?))
-}
-
-/// Where the webhooks send.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Registered {
-    address: String,
-    topics: Vec<&'static str>,
+    let limit = params.limit.unwrap_or(50);
+    Ok(Json(state.connector.history(&state, id, limit).await?))
 }
 
 /// Registers the shop's webhooks (orders created, updated, cancelled, refunds, products, stock
@@ -269,31 +193,15 @@ pub struct Registered {
 /// `STOREPULSE_PUBLIC_URL` and the connection's webhook secret.
 #[utoipa::path(post, path = "/api/v1/connections/{id}/webhooks", tag = "connections",
     params(("id" = i64, Path, description = "connection (source) id")),
-    responses((status = 200, body = Registered), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = WebhooksRegistered), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, description = "No public URL or webhook secret, or refused by the platform", body = ErrorBody)))]
 pub async fn webhooks(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Registered>, AppError> {
+) -> Result<Json<WebhooksRegistered>, AppError> {
     let user = authorize(&caller, Role::Admin)?;
-    let address = connection::register_webhooks(
-        &state.pool,
-        &state.credentials,
-        reach(state.connector_test_mode),
-        id,
-        state.public_origin.as_deref(),
-    )
-    .await?;
-    audit(
-        &state.pool,
-        &user,
-        "connection.webhooks",
-        Some(&id.to_string()),
-    )
-    .await?;
-    Ok(Json(Registered {
-        address,
-        topics: crate::ingest::shop::webhook::SHOPIFY_TOPICS.to_vec(),
-    }))
+    Ok(Json(
+        state.connector.register_webhooks(&state, &user, id).await?,
+    ))
 }

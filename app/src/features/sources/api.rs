@@ -147,3 +147,93 @@ pub async fn preview_upload(
     })
     .await
 }
+
+/// Shop connections (never their credentials).
+#[server(prefix = "/fn", endpoint = "list_connections", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn list_connections() -> Result<Vec<super::types::ConnectionSummary>, AppError> {
+    guard::role(Role::Admin, |state, _| async move {
+        state.connector.list(&state).await
+    })
+    .await
+}
+
+/// Connects a shop: tested with the platform first, saved only if a sync can work.
+#[server(prefix = "/fn", endpoint = "create_connection")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn create_connection(
+    new: super::types::NewConnection,
+) -> Result<super::types::ConnectionCreated, AppError> {
+    guard::role(Role::Admin, |state, user| async move {
+        state.connector.create(&state, &user, new).await
+    })
+    .await
+}
+
+/// Changes a connection (a new token is tested before it is saved).
+#[server(prefix = "/fn", endpoint = "change_connection")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn change_connection(
+    id: i64,
+    change: super::types::ConnectionChange,
+) -> Result<super::types::ConnectionChanged, AppError> {
+    guard::role(Role::Admin, |state, user| async move {
+        state.connector.change(&state, &user, id, change).await
+    })
+    .await
+}
+
+/// What a connection's credentials can read, asked again.
+#[server(prefix = "/fn", endpoint = "test_connection")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn test_connection(id: i64) -> Result<super::types::TestReport, AppError> {
+    guard::role(Role::Admin, |state, _| async move {
+        state.connector.test(&state, id).await
+    })
+    .await
+}
+
+/// Syncs a connection now; answers when it is done.
+#[server(prefix = "/fn", endpoint = "sync_connection")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn sync_connection(id: i64) -> Result<super::types::SyncReport, AppError> {
+    guard::role(Role::Admin, |state, user| async move {
+        state.connector.sync(&state, &user, id).await
+    })
+    .await
+}
+
+/// A connection's syncs, newest first.
+#[server(prefix = "/fn", endpoint = "connection_syncs", input = GetUrl)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn connection_syncs(id: i64) -> Result<Vec<super::types::SyncJob>, AppError> {
+    guard::role(Role::Admin, |state, _| async move {
+        state.connector.history(&state, id, 10).await
+    })
+    .await
+}
+
+/// Registers the shop's webhooks to this server.
+#[server(prefix = "/fn", endpoint = "register_connection_webhooks")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn register_connection_webhooks(
+    id: i64,
+) -> Result<super::types::WebhooksRegistered, AppError> {
+    guard::role(Role::Admin, |state, user| async move {
+        state.connector.register_webhooks(&state, &user, id).await
+    })
+    .await
+}
+
+/// Deletes a connection, keeping its data (as a paused source) or deleting it with it.
+#[server(prefix = "/fn", endpoint = "delete_connection")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn delete_connection(
+    id: i64,
+    keep_data: bool,
+) -> Result<super::types::ConnectionDeleted, AppError> {
+    guard::role(Role::Admin, |state, user| async move {
+        state.connector.delete(&state, &user, id, keep_data).await
+    })
+    .await
+}

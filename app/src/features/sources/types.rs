@@ -323,3 +323,161 @@ pub struct UploadPreview {
     /// Problems in those first rows ("line 3: Quantity 'abc' is not a number").
     pub row_problems: Vec<String>,
 }
+
+/// A shop connection as lists show it: never its credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConnectionSummary {
+    pub id: i64,
+    pub name: String,
+    pub platform: String,
+    pub shop_url: String,
+    pub shop_name: Option<String>,
+    pub shop_currency: Option<String>,
+    pub scopes: Vec<String>,
+    pub status: String,
+    pub sync_every_minutes: i32,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// Why the last sync stopped early.
+    pub last_error: Option<String>,
+    /// Orders up to this update time are loaded.
+    pub synced_through: Option<DateTime<Utc>>,
+    /// When the next scheduled sync is due (queued by the sync worker).
+    pub next_sync_at: Option<DateTime<Utc>>,
+    /// Always true: the credentials are stored, sealed, and never shown.
+    pub credentials_set: bool,
+    /// Whether a webhook signing secret is stored (never shown either).
+    pub webhook_secret_set: bool,
+    /// When the platform's webhooks were registered by StorePulse.
+    pub webhooks_registered_at: Option<DateTime<Utc>>,
+}
+
+/// A new shop connection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewConnection {
+    pub name: String,
+    /// shopify
+    pub platform: String,
+    pub shop_url: String,
+    /// Shopify: the custom app's Admin API access token (shpat_…).
+    pub access_token: String,
+    /// Minutes between scheduled syncs (5–1440, default 15).
+    #[serde(default)]
+    pub sync_every_minutes: Option<i32>,
+    /// The secret webhooks are signed with (Shopify: the app's API secret key), to receive
+    /// orders as they happen.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+/// What may change on a connection; a new token rotates the credentials.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConnectionChange {
+    #[serde(default)]
+    pub shop_url: Option<String>,
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub sync_every_minutes: Option<i32>,
+    /// A new webhook signing secret; an empty one removes it (webhooks are then refused).
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+/// What a connection test found, in plain words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TestReport {
+    pub shop_name: String,
+    pub shop_currency: String,
+    pub shop_timezone: Option<String>,
+    /// What the credentials can read, e.g. "orders of the last 60 days".
+    pub can_read: Vec<String>,
+    /// What works but is limited, e.g. older orders that cannot be read.
+    pub warnings: Vec<String>,
+    /// What stops syncing; a connection is saved only without problems.
+    pub problems: Vec<String>,
+}
+
+/// A saved connection and what its test found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConnectionCreated {
+    pub id: i64,
+    pub test: TestReport,
+}
+
+/// What a change did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConnectionChanged {
+    pub connection: ConnectionSummary,
+    /// The test of new credentials or a new URL.
+    pub test: Option<TestReport>,
+}
+
+/// What deleting a connection removed or kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConnectionDeleted {
+    pub name: String,
+    /// Whether the orders, customers and products stayed (as a source that no longer syncs).
+    pub data_kept: bool,
+    pub orders: i64,
+    pub customers: i64,
+    pub products: i64,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SyncReport {
+    pub connection_id: i64,
+    /// The ingest runs that loaded its batches.
+    pub run_ids: Vec<i64>,
+    pub pages: u64,
+    pub orders: u64,
+    pub products: u64,
+    /// Rows the runs inserted and updated.
+    pub inserted: i64,
+    pub updated: i64,
+    /// What was left out and why (the platform's ids).
+    pub notes: Vec<String>,
+    /// Why the sync stopped early; the next one resumes from `synced_through`.
+    pub error: Option<String>,
+    pub synced_through: Option<DateTime<Utc>>,
+    pub seconds: f64,
+}
+
+/// One sync in a connection's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SyncJob {
+    pub id: i64,
+    pub connection_id: i64,
+    /// schedule or manual.
+    pub reason: String,
+    /// queued, running, succeeded, failed or interrupted.
+    pub state: String,
+    pub due_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub seconds: Option<f64>,
+    pub claimed_by: Option<String>,
+    pub pages: i64,
+    pub orders: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub run_ids: Vec<i64>,
+    pub error: Option<String>,
+}
+
+/// Where a connection's webhooks send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WebhooksRegistered {
+    pub address: String,
+    pub topics: Vec<String>,
+}

@@ -3,9 +3,11 @@
 //! reach the database and opened only to call the platform.
 use app::error::AppError;
 use app::features::sources::credentials::CredentialsKey;
-use app::features::sources::types::{validate_source_name, SourceSettings};
+use app::features::sources::types::{
+    validate_source_name, ConnectionChange, ConnectionDeleted, ConnectionSummary, NewConnection,
+    SourceSettings, TestReport,
+};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::http::{FetchError, RetryPolicy};
@@ -103,20 +105,6 @@ pub fn shop_url(platform: Platform, raw: &str, reach: Reach) -> Result<String, S
     }
 }
 
-/// What a connection test found, in plain words.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TestReport {
-    pub shop_name: String,
-    pub shop_currency: String,
-    pub shop_timezone: Option<String>,
-    /// What the credentials can read, e.g. "orders of the last 60 days".
-    pub can_read: Vec<String>,
-    /// What works but is limited, e.g. older orders that cannot be read.
-    pub warnings: Vec<String>,
-    /// What stops syncing; a connection is saved only without problems.
-    pub problems: Vec<String>,
-}
-
 /// Reads the platform's answer about the shop against what a sync needs.
 pub fn assess(info: &ShopInfo, store_currency: &str) -> TestReport {
     let has = |scope: &str| info.scopes.iter().any(|s| s == scope);
@@ -179,58 +167,6 @@ pub async fn probe(
             client.shop().await
         }
     }
-}
-
-/// A connection as lists show it: never its credentials.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ConnectionSummary {
-    pub id: i64,
-    pub name: String,
-    pub platform: String,
-    pub shop_url: String,
-    pub shop_name: Option<String>,
-    pub shop_currency: Option<String>,
-    pub scopes: Vec<String>,
-    pub status: String,
-    pub sync_every_minutes: i32,
-    pub last_sync_at: Option<DateTime<Utc>>,
-    /// Why the last sync stopped early.
-    pub last_error: Option<String>,
-    /// Orders up to this update time are loaded.
-    pub synced_through: Option<DateTime<Utc>>,
-    /// When the next scheduled sync is due (queued by the sync worker).
-    pub next_sync_at: Option<DateTime<Utc>>,
-    /// Always true: the credentials are stored, sealed, and never shown.
-    pub credentials_set: bool,
-    /// Whether a webhook signing secret is stored (never shown either).
-    pub webhook_secret_set: bool,
-    /// When the platform's webhooks were registered by StorePulse.
-    pub webhooks_registered_at: Option<DateTime<Utc>>,
-}
-
-/// A new connection.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct NewConnection {
-    pub name: String,
-    pub platform: String,
-    pub shop_url: String,
-    /// Shopify: the custom app's Admin API access token (shpat_…).
-    pub access_token: String,
-    /// Minutes between scheduled syncs (5–1440, default 15).
-    pub sync_every_minutes: Option<i32>,
-    /// The secret webhooks are signed with (Shopify: the app's API secret key), to receive
-    /// orders as they happen.
-    pub webhook_secret: Option<String>,
-}
-
-/// What may change on a connection; a new token rotates the credentials.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct ConnectionChange {
-    pub shop_url: Option<String>,
-    pub access_token: Option<String>,
-    pub sync_every_minutes: Option<i32>,
-    /// A new webhook signing secret; an empty one removes it (webhooks are then refused).
-    pub webhook_secret: Option<String>,
 }
 
 /// A saved connection, opened to call the platform.
@@ -643,17 +579,6 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ConnectionSummary>> {
         .collect())
 }
 
-/// What deleting a connection removed or kept.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Deleted {
-    pub name: String,
-    /// Whether the orders, customers and products stayed (as a source that no longer syncs).
-    pub data_kept: bool,
-    pub orders: i64,
-    pub customers: i64,
-    pub products: i64,
-}
-
 /// Deletes a connection. With `keep_data` its orders, customers and products stay as a paused
 /// source without credentials; without, they go with it (as when a source is deleted).
 pub async fn delete(
@@ -661,7 +586,7 @@ pub async fn delete(
     user: &app::features::auth::types::CurrentUser,
     id: i64,
     keep_data: bool,
-) -> Result<Deleted, AppError> {
+) -> Result<ConnectionDeleted, AppError> {
     let counts = sqlx::query!(
         r#"select s.name,
                   (select count(*) from sales_order o where o.source_id = s.source_id) as "orders!",
@@ -695,7 +620,7 @@ pub async fn delete(
     } else {
         app::features::sources::service::delete(pool, user, id).await?;
     }
-    Ok(Deleted {
+    Ok(ConnectionDeleted {
         name: counts.name,
         data_kept: keep_data,
         orders: counts.orders,

@@ -5,6 +5,7 @@
 pub mod connection;
 pub mod http;
 pub mod schedule;
+pub mod service;
 pub mod shopify;
 pub mod sync;
 pub mod webhook;

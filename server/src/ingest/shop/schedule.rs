@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use app::error::AppError;
 use app::features::sources::credentials::CredentialsKey;
+use app::features::sources::types::{SyncJob, SyncReport};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::PgPool;
 
-use super::sync::{self, SyncLock, SyncOptions, SyncProgress, SyncReport, SYNC_LOCK};
+use super::sync::{self, SyncLock, SyncOptions, SyncProgress, SYNC_LOCK};
 
 /// Why a sync ran.
 #[derive(Debug, Clone, Copy)]
@@ -31,28 +31,6 @@ impl Reason {
             Reason::Manual => "manual",
         }
     }
-}
-
-/// One sync in the history.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SyncJob {
-    pub id: i64,
-    pub connection_id: i64,
-    /// schedule or manual.
-    pub reason: String,
-    /// queued, running, succeeded, failed or interrupted.
-    pub state: String,
-    pub due_at: DateTime<Utc>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub seconds: Option<f64>,
-    pub claimed_by: Option<String>,
-    pub pages: i64,
-    pub orders: i64,
-    pub inserted: i64,
-    pub updated: i64,
-    pub run_ids: Vec<i64>,
-    pub error: Option<String>,
 }
 
 /// A connection's syncs, newest first.

@@ -12,6 +12,7 @@ use app::error::AppError;
 use app::features::inventory::refresh::SignalRefresh;
 use app::features::sources::credentials::CredentialsKey;
 use app::features::sources::format::FormatChoice;
+use app::features::sources::types::SyncReport;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::pool::PoolConnection;
@@ -91,26 +92,6 @@ impl SyncOptions {
 /// Orders per run: large enough that a backfill is a few runs, small enough that a run stays
 /// short and a stopped backfill loses little.
 pub const BATCH_ORDERS: u64 = 5_000;
-
-/// What a sync did.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SyncReport {
-    pub connection_id: i64,
-    /// The ingest runs that loaded its batches.
-    pub run_ids: Vec<i64>,
-    pub pages: u64,
-    pub orders: u64,
-    pub products: u64,
-    /// Rows the runs inserted and updated.
-    pub inserted: i64,
-    pub updated: i64,
-    /// What was left out and why (the platform's ids).
-    pub notes: Vec<String>,
-    /// Why the sync stopped early; the next one resumes from `synced_through`.
-    pub error: Option<String>,
-    pub synced_through: Option<DateTime<Utc>>,
-    pub seconds: f64,
-}
 
 /// The right to sync one connection, held as a PostgreSQL advisory lock on a session of its own
 /// for as long as this value lives: no two syncs of a connection run at once, in any process,
@@ -381,7 +362,14 @@ pub async fn load_batch(
     ));
     let written = std::fs::create_dir_all(&dir).and_then(|_| batch.write(&dir, &known));
     let files = match written {
-        Ok(files) if !files.is_empty() => files,
+        // Named as the run history shows them: "Shopify orders", …
+        Ok(files) if !files.is_empty() => files
+            .into_iter()
+            .map(|mut f| {
+                f.name = format!("{} {}", opened.platform.label(), f.name);
+                f
+            })
+            .collect::<Vec<_>>(),
         Ok(_) => {
             let _ = std::fs::remove_dir_all(&dir);
             return Ok(Loaded { run: None, notes });

@@ -1,2 +1,3 @@
+mod connections;
 mod page;
 pub use page::SourcesPage;

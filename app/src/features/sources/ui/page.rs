@@ -50,6 +50,7 @@ pub fn SourcesPage() -> impl IntoView {
                 "A load is all or nothing: if rows are rejected, nothing is loaded and the error report says which and why."
             </p>
             <UploadPanel upload/>
+            <super::connections::ConnectionsPanel on_changed=refresh/>
             <section class="panel" aria-label="Sources">
                 <h2 class="panel-title">"Sources"</h2>
                 <Transition fallback=|| view! { <p class="loading">"Loading sources…"</p> }>

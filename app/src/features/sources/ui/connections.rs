@@ -1,0 +1,332 @@
+//! Admin → Data sources → Shop connections: connect a shop (tested before it is saved), see each
+//! connection's state and schedule, sync now, test, edit or rotate its credentials, register its
+//! webhooks, see its sync history, delete it with or without its data.
+use leptos::prelude::*;
+
+use crate::components::format::count;
+use crate::features::sources::api::{
+    connection_syncs, get_source_contents, list_connections, ChangeConnection, CreateConnection,
+    DeleteConnection, RegisterConnectionWebhooks, SyncConnection, TestConnection,
+};
+use crate::features::sources::types::{
+    ConnectionChange, ConnectionSummary, NewConnection, SourceContents, SyncJob, TestReport,
+};
+
+fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "—".to_string())
+}
+
+/// The shop connections panel; `on_changed` refreshes the sources and runs around it.
+#[component]
+pub fn ConnectionsPanel(on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let connections = Resource::new(|| (), |_| list_connections());
+    let adding = RwSignal::new(false);
+    let refresh = move || {
+        connections.refetch();
+        on_changed();
+    };
+    view! {
+        <section class="panel" aria-label="Shop connections">
+            <div class="panel-head">
+                <h2 class="panel-title">"Shop connections"</h2>
+                <button type="button" class="button primary" on:click=move |_| adding.update(|a| *a = !*a)>
+                    {move || if adding.get() { "Close" } else { "Connect a shop…" }}
+                </button>
+            </div>
+            <p class="muted small">
+                "Orders, refunds, cancellations, customers and products straight from the shop, synced on a schedule "
+                "(and as they happen, with webhooks). Credentials are stored encrypted and never shown again."
+            </p>
+            {move || adding.get().then(|| view! { <ConnectForm adding on_saved=refresh/> })}
+            <Transition fallback=|| view! { <p class="loading">"Loading connections…"</p> }>
+                {move || connections.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No shop is connected yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <div class="table-scroll">
+                            <table class="table">
+                                <thead><tr>
+                                    <th>"Name"</th><th>"Shop"</th><th>"State"</th><th>"Orders loaded up to"</th>
+                                    <th>"Next sync"</th><th></th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|c| view! { <ConnectionRow connection=c on_changed=refresh/> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ConnectForm(
+    adding: RwSignal<bool>,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let create = ServerAction::<CreateConnection>::new();
+    let name = RwSignal::new(String::new());
+    let shop = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
+    let secret = RwSignal::new(String::new());
+    let minutes = RwSignal::new("15".to_string());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            on_saved();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let secret = secret.get_untracked();
+        create.dispatch(CreateConnection {
+            new: NewConnection {
+                name: name.get_untracked(),
+                platform: "shopify".into(),
+                shop_url: shop.get_untracked(),
+                access_token: token.get_untracked(),
+                sync_every_minutes: minutes.get_untracked().trim().parse().ok(),
+                webhook_secret: (!secret.trim().is_empty()).then_some(secret),
+            },
+        });
+    };
+    view! {
+        <form class="connect-form" on:submit=submit aria-label="Connect a shop">
+            <label>"Name" <input type="text" required placeholder="My shop" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            <label>"Platform" <select aria-label="Platform"><option value="shopify" selected>"Shopify"</option></select></label>
+            <label>"Shop" <input type="text" required placeholder="mystore.myshopify.com" prop:value=move || shop.get() on:input=move |ev| shop.set(event_target_value(&ev))/></label>
+            <label>"Admin API access token" <input type="password" required autocomplete="off" placeholder="shpat_…" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
+            <label>"Webhook secret (optional)" <input type="password" autocomplete="off" placeholder="the app's API secret key" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/></label>
+            <label>"Sync every (minutes)" <input type="number" min="5" max="1440" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev))/></label>
+            <div class="actions">
+                <button type="submit" class="button primary" disabled=move || create.pending().get()>
+                    {move || if create.pending().get() { "Testing the connection…" } else { "Test and connect" }}
+                </button>
+                <button type="button" class="button ghost" on:click=move |_| adding.set(false)>"Cancel"</button>
+            </div>
+            <p class="muted small">
+                "In Shopify: Settings → Apps and sales channels → Develop apps → create an app with the scopes read_orders, "
+                "read_all_orders, read_products and read_customers, install it and copy its Admin API access token. "
+                "The first sync (the whole history) starts within a minute."
+            </p>
+            {move || create.value().get().map(|result| match result {
+                Ok(created) => view! { <div role="status"><p>{format!("Connected to {}.", created.test.shop_name)}</p><TestLines report=created.test/></div> }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </form>
+    }
+}
+
+/// What a test found, as lists.
+#[component]
+fn TestLines(report: TestReport) -> impl IntoView {
+    view! {
+        <ul class="test-report">
+            {report.can_read.into_iter().map(|l| view! { <li class="ok">{format!("Can read {l}")}</li> }).collect_view()}
+            {report.warnings.into_iter().map(|l| view! { <li class="warn">{l}</li> }).collect_view()}
+            {report.problems.into_iter().map(|l| view! { <li class="bad">{l}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Open {
+    Nothing,
+    History,
+    Edit,
+    Delete,
+}
+
+#[component]
+fn ConnectionRow(
+    connection: ConnectionSummary,
+    on_changed: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = connection.id;
+    let open = RwSignal::new(Open::Nothing);
+    let sync = ServerAction::<SyncConnection>::new();
+    let test = ServerAction::<TestConnection>::new();
+    Effect::new(move |_| {
+        if sync.value().get().is_some() {
+            on_changed();
+        }
+    });
+    let toggle =
+        move |what: Open| open.update(|o| *o = if *o == what { Open::Nothing } else { what });
+    let c = connection.clone();
+    let (state, state_text) = (c.status.clone(), c.status.clone());
+    view! {
+        <tr>
+            <td>{c.name.clone()}<br/><span class="muted small">{c.platform.clone()}</span></td>
+            <td class="wrap">{c.shop_name.clone().unwrap_or_default()}<br/><span class="muted small">{c.shop_url.clone()}</span></td>
+            <td>
+                <span class="state-badge" data-state=state>{state_text}</span>
+                {c.last_error.clone().map(|e| view! { <p class="form-error small">{e}</p> })}
+            </td>
+            <td>{when(c.synced_through)}</td>
+            <td>{when(c.next_sync_at)}<br/><span class="muted small">{format!("every {} min", c.sync_every_minutes)}</span></td>
+            <td><div class="actions">
+                <button type="button" class="button" disabled=move || sync.pending().get()
+                    on:click=move |_| { sync.dispatch(SyncConnection { id }); }>
+                    {move || if sync.pending().get() { "Syncing…" } else { "Sync now" }}
+                </button>
+                <button type="button" class="button ghost" on:click=move |_| { test.dispatch(TestConnection { id }); }>"Test"</button>
+                <button type="button" class="button ghost" on:click=move |_| toggle(Open::History)>"History"</button>
+                <button type="button" class="button ghost" on:click=move |_| toggle(Open::Edit)>"Edit…"</button>
+                <button type="button" class="button ghost" on:click=move |_| toggle(Open::Delete)>"Delete…"</button>
+            </div></td>
+        </tr>
+        {move || sync.value().get().map(|result| view! {
+            <tr class="detail"><td colspan="6" role="status">{match result {
+                Ok(r) if r.error.is_none() => format!(
+                    "Synced: {} pages, {} products and {} orders read in {:.1} s; {} rows inserted, {} updated.",
+                    r.pages, r.products, r.orders, r.seconds, count(r.inserted), count(r.updated)),
+                Ok(r) => format!("The sync stopped early: {}", r.error.unwrap_or_default()),
+                Err(e) => e.to_string(),
+            }}</td></tr>
+        })}
+        {move || test.value().get().map(|result| view! {
+            <tr class="detail"><td colspan="6">{match result {
+                Ok(report) => view! { <TestLines report/> }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            }}</td></tr>
+        })}
+        {move || match open.get() {
+            Open::Nothing => ().into_any(),
+            Open::History => view! { <tr class="detail"><td colspan="6"><History id/></td></tr> }.into_any(),
+            Open::Edit => view! { <tr class="detail"><td colspan="6"><EditForm connection=connection.clone() open on_saved=on_changed/></td></tr> }.into_any(),
+            Open::Delete => view! { <tr class="detail"><td colspan="6"><DeleteChoice id name=connection.name.clone() on_deleted=on_changed/></td></tr> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn History(id: i64) -> impl IntoView {
+    let jobs = Resource::new(move || id, connection_syncs);
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading syncs…"</p> }>
+            {move || jobs.get().map(|result| match result {
+                Ok(list) => view! {
+                    <table class="table compact" aria-label="Sync history">
+                        <thead><tr><th>"Why"</th><th>"State"</th><th>"Due / started"</th><th class="num">"Seconds"</th>
+                            <th class="num">"Orders"</th><th class="num">"Inserted"</th><th class="num">"Updated"</th><th>"Runs"</th><th>"Error"</th></tr></thead>
+                        <tbody>{list.into_iter().map(|j: SyncJob| view! {
+                            <tr>
+                                <td>{j.reason.clone()}</td>
+                                <td><span class="state-badge" data-state=j.state.clone()>{j.state.clone()}</span></td>
+                                <td>{when(j.started_at.or(Some(j.due_at)))}</td>
+                                <td class="num">{j.seconds.map(|s| format!("{s:.1}")).unwrap_or_default()}</td>
+                                <td class="num">{count(j.orders)}</td>
+                                <td class="num">{count(j.inserted)}</td>
+                                <td class="num">{count(j.updated)}</td>
+                                <td>{j.run_ids.iter().map(|r| format!("#{r}")).collect::<Vec<_>>().join(", ")}</td>
+                                <td class="wrap">{j.error.clone().unwrap_or_default()}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EditForm(
+    connection: ConnectionSummary,
+    open: RwSignal<Open>,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = connection.id;
+    let change = ServerAction::<ChangeConnection>::new();
+    let webhooks = ServerAction::<RegisterConnectionWebhooks>::new();
+    let token = RwSignal::new(String::new());
+    let secret = RwSignal::new(String::new());
+    let minutes = RwSignal::new(connection.sync_every_minutes.to_string());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = change.value().get() {
+            on_saved();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (token, secret) = (token.get_untracked(), secret.get_untracked());
+        change.dispatch(ChangeConnection {
+            id,
+            change: ConnectionChange {
+                shop_url: None,
+                access_token: (!token.trim().is_empty()).then_some(token),
+                sync_every_minutes: minutes.get_untracked().trim().parse().ok(),
+                webhook_secret: (!secret.trim().is_empty()).then_some(secret),
+            },
+        });
+    };
+    let registered = connection.webhooks_registered_at;
+    view! {
+        <form class="connect-form" on:submit=submit aria-label="Edit the connection">
+            <label>"New access token (rotates it; tested first)" <input type="password" autocomplete="off" placeholder="leave empty to keep" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
+            <label>{if connection.webhook_secret_set { "New webhook secret (one is stored)" } else { "Webhook secret (none stored)" }}
+                <input type="password" autocomplete="off" placeholder="leave empty to keep" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/></label>
+            <label>"Sync every (minutes)" <input type="number" min="5" max="1440" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev))/></label>
+            <div class="actions">
+                <button type="submit" class="button primary" disabled=move || change.pending().get()>
+                    {move || if change.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+                <button type="button" class="button" disabled=move || webhooks.pending().get()
+                    on:click=move |_| { webhooks.dispatch(RegisterConnectionWebhooks { id }); }>"Register webhooks"</button>
+                <button type="button" class="button ghost" on:click=move |_| open.set(Open::Nothing)>"Close"</button>
+            </div>
+            <p class="muted small">{match registered {
+                Some(t) => format!("Webhooks registered {}.", when(Some(t))),
+                None => "Webhooks are not registered: orders arrive with the scheduled syncs. Registering needs a webhook secret and STOREPULSE_PUBLIC_URL.".to_string(),
+            }}</p>
+            {move || change.value().get().map(|r| match r {
+                Ok(changed) => view! { <div role="status"><p>"Saved."</p>{changed.test.map(|t| view! { <TestLines report=t/> })}</div> }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+            {move || webhooks.value().get().map(|r| match r {
+                Ok(w) => view! { <p role="status">{format!("Webhooks registered: {} → {}", w.topics.join(", "), w.address)}</p> }.into_any(),
+                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </form>
+    }
+}
+
+/// Deleting asks what to do with the data, naming how much there is.
+#[component]
+fn DeleteChoice(
+    id: i64,
+    name: String,
+    on_deleted: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let contents = Resource::new(move || id, get_source_contents);
+    let delete = ServerAction::<DeleteConnection>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = delete.value().get() {
+            on_deleted();
+        }
+    });
+    view! {
+        <div class="confirm" role="alertdialog" aria-label="Delete the connection">
+            <Transition fallback=|| view! { <p class="loading">"Counting its data…"</p> }>
+                {move || contents.get().map(|r| match r {
+                    Ok(SourceContents { orders, order_lines, customers, products }) => format!(
+                        "Delete the connection '{name}'? It holds {} orders ({} order lines), {} customers and {} products.",
+                        count(orders), count(order_lines), count(customers), count(products)),
+                    Err(e) => e.to_string(),
+                })}
+            </Transition>
+            <div class="actions">
+                <button type="button" class="button" on:click=move |_| { delete.dispatch(DeleteConnection { id, keep_data: true }); }>
+                    "Delete the connection, keep its data"
+                </button>
+                <button type="button" class="button danger" on:click=move |_| { delete.dispatch(DeleteConnection { id, keep_data: false }); }>
+                    "Delete the connection and its data"
+                </button>
+            </div>
+            {move || delete.value().get().and_then(|r| r.err()).map(|e| view! { <p class="form-error">{e.to_string()}</p> })}
+        </div>
+    }
+}
