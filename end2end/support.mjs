@@ -51,8 +51,9 @@ async function waitForReady(url, server) {
 export const money = (v) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' }).format(v);
 export const count = (v) => new Intl.NumberFormat('en-GB').format(v);
 
-/** Starts the app on database `db` with the demo shop (seed 7, ending 30 June 2026). */
-export async function startApp(db) {
+/** Starts the app on database `db` with the demo shop (seed 7, ending 30 June 2026); `extraEnv`
+ * adds settings (e.g. STOREPULSE_CONNECTOR_TEST_MODE for a local double of a shop platform). */
+export async function startApp(db, extraEnv = {}) {
   fs.mkdirSync(artifacts, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'storepulse-e2e-'));
   psql(process.env.DATABASE_URL, `drop database if exists ${db}`);
@@ -64,6 +65,7 @@ export async function startApp(db) {
     STOREPULSE_DATA_DIR: dataDir,
     STOREPULSE_STORE_TIMEZONE: TZ,
     STOREPULSE_DEMO_DATA: 'never',
+    ...extraEnv,
   };
   execFileSync(bin, ['demo', '--orders', '6000', '--seed', '7', '--end-date', '2026-06-30', '--days', '365'], { env, stdio: 'inherit' });
   // Each demo user has its own random password; the tests give them one known password.

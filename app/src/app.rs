@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
     provide_auth_context();
     provide_context(ActiveRange(RwSignal::new(None)));
     provide_context(SignalsChanged(RwSignal::new(0)));
+    provide_context(crate::live::LiveData::new());
     // Marks the page as interactive, so that browser tests know when hydration is done.
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {

@@ -159,8 +159,9 @@ pub async fn resolve(
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token);
+    // Browsers cannot send headers with an EventSource: the live stream takes `?token=` too.
     let page_token = || {
-        path.starts_with("/embed/")
+        (path.starts_with("/embed/") || path == "/api/v1/live")
             .then(|| {
                 form_urlencoded::parse(query.unwrap_or_default().as_bytes())
                     .find(|(k, _)| k == "token")

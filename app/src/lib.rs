@@ -14,6 +14,7 @@ pub mod export;
 pub mod features;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod live;
 #[cfg(feature = "ssr")]
 pub mod rollup;
 #[cfg(feature = "ssr")]

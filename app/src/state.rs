@@ -40,6 +40,8 @@ pub struct AppState {
     /// Shop connections may use any http(s) address and retry quickly (a local double of a
     /// platform, in tests); never in production.
     pub connector_test_mode: bool,
+    /// The data version as a stream, for live dashboards (`GET /api/v1/live`).
+    pub live: LiveFeed,
     /// The shop connectors (implemented by the server binary).
     pub connector: std::sync::Arc<dyn crate::features::sources::connector::Connector>,
     /// Send `Strict-Transport-Security` (the site is served over https).
@@ -49,6 +51,65 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// Sane ranges of uploaded values; the dashboards' presets stay within its dates.
     pub limits: crate::features::sources::types::ValueLimits,
+}
+
+/// The data version, watched by one task per process (started by the first listener): every
+/// open dashboard's live stream subscribes to it instead of asking the database itself.
+#[derive(Clone)]
+pub struct LiveFeed {
+    pool: PgPool,
+    receiver: std::sync::Arc<tokio::sync::OnceCell<tokio::sync::watch::Receiver<i64>>>,
+}
+
+/// How often the data version is read while anyone listens.
+const LIVE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl LiveFeed {
+    pub fn new(pool: PgPool) -> Self {
+        LiveFeed {
+            pool,
+            receiver: Default::default(),
+        }
+    }
+
+    /// The data version now and at every change.
+    pub async fn subscribe(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.receiver
+            .get_or_init(|| async {
+                let first = Self::read(&self.pool).await.unwrap_or(0);
+                let (sender, receiver) = tokio::sync::watch::channel(first);
+                let pool = self.pool.clone();
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(LIVE_POLL);
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        tick.tick().await;
+                        match Self::read(&pool).await {
+                            Ok(version) => {
+                                sender.send_if_modified(|held| {
+                                    let changed = *held != version;
+                                    *held = version;
+                                    changed
+                                });
+                            }
+                            Err(sqlx::Error::PoolClosed) => return,
+                            Err(err) => {
+                                tracing::debug!(%err, "data version not readable; trying again")
+                            }
+                        }
+                    }
+                });
+                receiver
+            })
+            .await
+            .clone()
+    }
+
+    async fn read(pool: &PgPool) -> sqlx::Result<i64> {
+        sqlx::query_scalar!("select data_version from rollup_state")
+            .fetch_one(pool)
+            .await
+    }
 }
 
 /// Settings of the Customer Insights dashboard.

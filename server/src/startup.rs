@@ -70,6 +70,7 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
         credentials: keys.credentials.clone(),
         connector_test_mode: settings.connector_test_mode,
         connector: std::sync::Arc::new(crate::ingest::shop::service::Shops),
+        live: app::state::LiveFeed::new(pool.clone()),
         hsts: settings.hsts.unwrap_or_else(|| settings.secure_cookies()),
         public_origin: settings.public_origin(),
         limits: settings.value_limits(),

@@ -60,6 +60,7 @@ async fn every_documented_route_exists_and_refuses_anonymous_callers(pool: PgPoo
         "/api/v1/connections/{id}/sync",
         "/api/v1/connections/{id}/syncs",
         "/api/v1/connections/{id}/webhooks",
+        "/api/v1/live",
         "/api/v1/openapi.json",
     ] {
         assert!(
@@ -985,4 +986,73 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(audited, ["pricing.decision", "signal.acknowledge"]);
+}
+
+/// Reads server-sent events from `response` until one `data:` line arrives; its JSON.
+async fn next_event(response: &mut reqwest::Response, buffer: &mut String) -> Value {
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) {
+                return serde_json::from_str(data.trim()).unwrap();
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), response.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_live_stream_tells_each_change(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.client_as(VIEWER).await;
+    let admin = app.client_as(ADMIN).await;
+    // For scripts: the version now, then the stream ends.
+    let once = viewer
+        .get(app.url("/api/v1/live?once=true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(once.status(), 200);
+    assert_eq!(once.headers()["content-type"], "text/event-stream");
+    let text = once.text().await.unwrap();
+    assert!(
+        text.starts_with("event: data\ndata: {\"version\":"),
+        "{text}"
+    );
+
+    let mut stream = viewer.get(app.url("/api/v1/live")).send().await.unwrap();
+    let mut buffer = String::new();
+    let first = next_event(&mut stream, &mut buffer).await["version"]
+        .as_i64()
+        .unwrap();
+    // A change (an upload) is told within a second or so.
+    let started = std::time::Instant::now();
+    let loaded = admin
+        .post(app.url("/api/v1/ingest?filename=orders.csv"))
+        .body(CSV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loaded.status(), 200);
+    let next = next_event(&mut stream, &mut buffer).await["version"]
+        .as_i64()
+        .unwrap();
+    assert!(next > first, "{first} → {next}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Nobody else: refused.
+    assert_eq!(
+        app.client()
+            .get(app.url("/api/v1/live"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }

@@ -34,6 +34,7 @@ pub fn filter_from_query(query: &ParamsMap) -> DashboardFilter {
             .collect(),
         country: all("country"),
         category: all("category"),
+        seen_version: crate::live::seen_version(),
     }
 }
 
@@ -172,6 +173,7 @@ pub fn FilterBar() -> impl IntoView {
             {move || has_slice().then(|| view! {
                 <button type="button" class="button ghost small" on:click=move |_| clear_slices()>"Clear filters"</button>
             })}
+            <crate::live::LiveStatus/>
         </form>
     }
 }

@@ -32,6 +32,11 @@ pub struct DashboardFilter {
     /// Only lines of products in these categories.
     #[serde(default)]
     pub category: Vec<String>,
+    /// The data version a page has seen (`crate::live`), never sent: when the data changes the
+    /// page's filter changes with it, so that every panel reads its figures again.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ssr", param(ignore), schema(ignore))]
+    pub seen_version: u64,
 }
 
 impl DashboardFilter {

@@ -6,6 +6,7 @@ mod customers;
 mod format;
 mod ingest;
 mod inventory;
+mod live;
 mod sales;
 mod transactions;
 
@@ -43,6 +44,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(inventory::router())
         .merge(audit::router())
         .merge(connections::router())
+        .merge(live::router())
         .routes(routes!(openapi))
 }
 

@@ -538,6 +538,7 @@ pub fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
             "",
             Needs(Role::Admin),
         ),
+        ("get", "/api/v1/live?once=true".into(), "", AnyDashboard),
         ("get", "/api/v1/connections".into(), "", Needs(Role::Admin)),
         (
             "post",

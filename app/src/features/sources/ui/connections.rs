@@ -17,11 +17,46 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_else(|| "—".to_string())
 }
 
+/// What the last action on a connection gave, shown above the list (the list itself is read
+/// again after a change, so it cannot hold it).
+#[derive(Clone, PartialEq)]
+struct Notice {
+    text: String,
+    error: bool,
+    test: Option<TestReport>,
+}
+
+impl Notice {
+    fn of<T>(result: Result<T, crate::error::AppError>, ok: impl FnOnce(T) -> Notice) -> Notice {
+        match result {
+            Ok(value) => ok(value),
+            Err(e) => Notice::error(e.to_string()),
+        }
+    }
+
+    fn said(text: String) -> Notice {
+        Notice {
+            text,
+            error: false,
+            test: None,
+        }
+    }
+
+    fn error(text: String) -> Notice {
+        Notice {
+            text,
+            error: true,
+            test: None,
+        }
+    }
+}
+
 /// The shop connections panel; `on_changed` refreshes the sources and runs around it.
 #[component]
 pub fn ConnectionsPanel(on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let connections = Resource::new(|| (), |_| list_connections());
     let adding = RwSignal::new(false);
+    let notice = RwSignal::new(None::<Notice>);
     let refresh = move || {
         connections.refetch();
         on_changed();
@@ -38,19 +73,28 @@ pub fn ConnectionsPanel(on_changed: impl Fn() + Copy + Send + Sync + 'static) ->
                 "Orders, refunds, cancellations, customers and products straight from the shop, synced on a schedule "
                 "(and as they happen, with webhooks). Credentials are stored encrypted and never shown again."
             </p>
-            {move || adding.get().then(|| view! { <ConnectForm adding on_saved=refresh/> })}
+            {move || adding.get().then(|| view! { <ConnectForm adding notice on_saved=refresh/> })}
+            {move || notice.get().map(|n| {
+                let class = if n.error { "notice form-error" } else { "notice" };
+                view! {
+                    <div class=class role=if n.error { "alert" } else { "status" }>
+                        <p>{n.text}</p>
+                        {n.test.map(|report| view! { <TestLines report/> })}
+                    </div>
+                }
+            })}
             <Transition fallback=|| view! { <p class="loading">"Loading connections…"</p> }>
                 {move || connections.get().map(|result| match result {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No shop is connected yet."</p> }.into_any(),
                     Ok(list) => view! {
                         <div class="table-scroll">
-                            <table class="table">
+                            <table class="table stacked" aria-label="Connections">
                                 <thead><tr>
                                     <th>"Name"</th><th>"Shop"</th><th>"State"</th><th>"Orders loaded up to"</th>
                                     <th>"Next sync"</th><th></th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|c| view! { <ConnectionRow connection=c on_changed=refresh/> }).collect_view()}
+                                    {list.into_iter().map(|c| view! { <ConnectionRow connection=c notice on_changed=refresh/> }).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -65,6 +109,7 @@ pub fn ConnectionsPanel(on_changed: impl Fn() + Copy + Send + Sync + 'static) ->
 #[component]
 fn ConnectForm(
     adding: RwSignal<bool>,
+    notice: RwSignal<Option<Notice>>,
     on_saved: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let create = ServerAction::<CreateConnection>::new();
@@ -74,7 +119,16 @@ fn ConnectForm(
     let secret = RwSignal::new(String::new());
     let minutes = RwSignal::new("15".to_string());
     Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
+        if let Some(Ok(created)) = create.value().get() {
+            notice.set(Some(Notice {
+                text: format!(
+                    "Connected to {}. Its first sync (the whole history) starts within a minute, or press Sync now.",
+                    created.test.shop_name
+                ),
+                error: false,
+                test: Some(created.test),
+            }));
+            adding.set(false);
             on_saved();
         }
     });
@@ -108,13 +162,9 @@ fn ConnectForm(
             </div>
             <p class="muted small">
                 "In Shopify: Settings → Apps and sales channels → Develop apps → create an app with the scopes read_orders, "
-                "read_all_orders, read_products and read_customers, install it and copy its Admin API access token. "
-                "The first sync (the whole history) starts within a minute."
+                "read_all_orders, read_products and read_customers, install it and copy its Admin API access token."
             </p>
-            {move || create.value().get().map(|result| match result {
-                Ok(created) => view! { <div role="status"><p>{format!("Connected to {}.", created.test.shop_name)}</p><TestLines report=created.test/></div> }.into_any(),
-                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-            })}
+            {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         </form>
     }
 }
@@ -142,15 +192,35 @@ enum Open {
 #[component]
 fn ConnectionRow(
     connection: ConnectionSummary,
+    notice: RwSignal<Option<Notice>>,
     on_changed: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = connection.id;
+    let name = connection.name.clone();
     let open = RwSignal::new(Open::Nothing);
     let sync = ServerAction::<SyncConnection>::new();
     let test = ServerAction::<TestConnection>::new();
+    let sync_name = name.clone();
     Effect::new(move |_| {
-        if sync.value().get().is_some() {
+        if let Some(result) = sync.value().get() {
+            notice.set(Some(Notice::of(result, |r| match r.error {
+                None => Notice::said(format!(
+                    "{sync_name}: synced {} pages, {} products and {} orders in {:.1} s; {} rows inserted, {} updated.",
+                    r.pages, r.products, r.orders, r.seconds, count(r.inserted), count(r.updated)
+                )),
+                Some(e) => Notice::error(format!("{sync_name}: the sync stopped early: {e}")),
+            })));
             on_changed();
+        }
+    });
+    let test_name = name.clone();
+    Effect::new(move |_| {
+        if let Some(result) = test.value().get() {
+            notice.set(Some(Notice::of(result, |report| Notice {
+                text: format!("{test_name}: {}", report.shop_name),
+                error: !report.problems.is_empty(),
+                test: Some(report),
+            })));
         }
     });
     let toggle =
@@ -159,45 +229,31 @@ fn ConnectionRow(
     let (state, state_text) = (c.status.clone(), c.status.clone());
     view! {
         <tr>
-            <td>{c.name.clone()}<br/><span class="muted small">{c.platform.clone()}</span></td>
-            <td class="wrap">{c.shop_name.clone().unwrap_or_default()}<br/><span class="muted small">{c.shop_url.clone()}</span></td>
-            <td>
+            <td data-label="Name">{c.name.clone()}<br/><span class="muted small">{c.platform.clone()}</span></td>
+            <td data-label="Shop" class="wrap">{c.shop_name.clone().unwrap_or_default()}<br/><span class="muted small">{c.shop_url.clone()}</span></td>
+            <td data-label="State">
                 <span class="state-badge" data-state=state>{state_text}</span>
                 {c.last_error.clone().map(|e| view! { <p class="form-error small">{e}</p> })}
             </td>
-            <td>{when(c.synced_through)}</td>
-            <td>{when(c.next_sync_at)}<br/><span class="muted small">{format!("every {} min", c.sync_every_minutes)}</span></td>
+            <td data-label="Orders loaded up to">{when(c.synced_through)}</td>
+            <td data-label="Next sync">{c.next_sync_at.map_or_else(|| "soon".to_string(), |t| when(Some(t)))}<br/><span class="muted small">{format!("every {} min", c.sync_every_minutes)}</span></td>
             <td><div class="actions">
                 <button type="button" class="button" disabled=move || sync.pending().get()
                     on:click=move |_| { sync.dispatch(SyncConnection { id }); }>
                     {move || if sync.pending().get() { "Syncing…" } else { "Sync now" }}
                 </button>
-                <button type="button" class="button ghost" on:click=move |_| { test.dispatch(TestConnection { id }); }>"Test"</button>
+                <button type="button" class="button ghost" disabled=move || test.pending().get()
+                    on:click=move |_| { test.dispatch(TestConnection { id }); }>"Test"</button>
                 <button type="button" class="button ghost" on:click=move |_| toggle(Open::History)>"History"</button>
                 <button type="button" class="button ghost" on:click=move |_| toggle(Open::Edit)>"Edit…"</button>
                 <button type="button" class="button ghost" on:click=move |_| toggle(Open::Delete)>"Delete…"</button>
             </div></td>
         </tr>
-        {move || sync.value().get().map(|result| view! {
-            <tr class="detail"><td colspan="6" role="status">{match result {
-                Ok(r) if r.error.is_none() => format!(
-                    "Synced: {} pages, {} products and {} orders read in {:.1} s; {} rows inserted, {} updated.",
-                    r.pages, r.products, r.orders, r.seconds, count(r.inserted), count(r.updated)),
-                Ok(r) => format!("The sync stopped early: {}", r.error.unwrap_or_default()),
-                Err(e) => e.to_string(),
-            }}</td></tr>
-        })}
-        {move || test.value().get().map(|result| view! {
-            <tr class="detail"><td colspan="6">{match result {
-                Ok(report) => view! { <TestLines report/> }.into_any(),
-                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-            }}</td></tr>
-        })}
         {move || match open.get() {
             Open::Nothing => ().into_any(),
             Open::History => view! { <tr class="detail"><td colspan="6"><History id/></td></tr> }.into_any(),
-            Open::Edit => view! { <tr class="detail"><td colspan="6"><EditForm connection=connection.clone() open on_saved=on_changed/></td></tr> }.into_any(),
-            Open::Delete => view! { <tr class="detail"><td colspan="6"><DeleteChoice id name=connection.name.clone() on_deleted=on_changed/></td></tr> }.into_any(),
+            Open::Edit => view! { <tr class="detail"><td colspan="6"><EditForm connection=connection.clone() open notice on_saved=on_changed/></td></tr> }.into_any(),
+            Open::Delete => view! { <tr class="detail"><td colspan="6"><DeleteChoice id name=connection.name.clone() notice on_deleted=on_changed/></td></tr> }.into_any(),
         }}
     }
 }
@@ -237,6 +293,7 @@ fn History(id: i64) -> impl IntoView {
 fn EditForm(
     connection: ConnectionSummary,
     open: RwSignal<Open>,
+    notice: RwSignal<Option<Notice>>,
     on_saved: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = connection.id;
@@ -245,8 +302,14 @@ fn EditForm(
     let token = RwSignal::new(String::new());
     let secret = RwSignal::new(String::new());
     let minutes = RwSignal::new(connection.sync_every_minutes.to_string());
+    let name = connection.name.clone();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = change.value().get() {
+        if let Some(Ok(changed)) = change.value().get() {
+            notice.set(Some(Notice {
+                text: format!("{name}: saved."),
+                error: false,
+                test: changed.test,
+            }));
             on_saved();
         }
     });
@@ -282,10 +345,7 @@ fn EditForm(
                 Some(t) => format!("Webhooks registered {}.", when(Some(t))),
                 None => "Webhooks are not registered: orders arrive with the scheduled syncs. Registering needs a webhook secret and STOREPULSE_PUBLIC_URL.".to_string(),
             }}</p>
-            {move || change.value().get().map(|r| match r {
-                Ok(changed) => view! { <div role="status"><p>"Saved."</p>{changed.test.map(|t| view! { <TestLines report=t/> })}</div> }.into_any(),
-                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-            })}
+            {move || change.value().get().and_then(|r| r.err()).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             {move || webhooks.value().get().map(|r| match r {
                 Ok(w) => view! { <p role="status">{format!("Webhooks registered: {} → {}", w.topics.join(", "), w.address)}</p> }.into_any(),
                 Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -299,12 +359,24 @@ fn EditForm(
 fn DeleteChoice(
     id: i64,
     name: String,
+    notice: RwSignal<Option<Notice>>,
     on_deleted: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let contents = Resource::new(move || id, get_source_contents);
     let delete = ServerAction::<DeleteConnection>::new();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = delete.value().get() {
+        if let Some(Ok(gone)) = delete.value().get() {
+            notice.set(Some(Notice::said(if gone.data_kept {
+                format!(
+                    "Deleted the connection '{}'; its {} orders, {} customers and {} products stay (as a paused source).",
+                    gone.name, count(gone.orders), count(gone.customers), count(gone.products)
+                )
+            } else {
+                format!(
+                    "Deleted the connection '{}' with its {} orders, {} customers and {} products.",
+                    gone.name, count(gone.orders), count(gone.customers), count(gone.products)
+                )
+            })));
             on_deleted();
         }
     });

@@ -1,0 +1,149 @@
+// Browser test: an admin connects a Shopify shop (a local double of its Admin API) on the Data
+// sources page, syncs it, reads its history, and sees its orders in the Sales figures; a wrong
+// token is refused with Shopify's reason and nothing is saved.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import path from 'node:path';
+import { startApp, loginPage, artifacts, psql } from '../support.mjs';
+
+let app;
+let shop;
+const TOKEN = 'shpat_e2e_token';
+
+/** Two June orders: 2 × 12.50 and 1 × 30.00 (gross 55.00). */
+const orders = [
+  { id: 9001, name: '#9001', created_at: '2026-06-15T10:00:00Z', updated_at: '2026-06-15T10:00:00Z', test: false,
+    source_name: 'web', customer: { id: 77, first_name: 'Eve', last_name: 'Example', email: 'eve@example.com',
+      default_address: { country: 'Ireland' } }, billing_address: { country: 'Ireland' },
+    line_items: [{ id: 1, variant_id: 501, sku: 'E2E-MUG', title: 'E2E Mug', quantity: 2,
+      price_set: { shop_money: { amount: '12.50', currency_code: 'GBP' } } }], refunds: [] },
+  { id: 9002, name: '#9002', created_at: '2026-06-16T11:00:00Z', updated_at: '2026-06-16T11:00:00Z', test: false,
+    source_name: 'pos', customer: null, shipping_address: { country: 'Ireland' },
+    line_items: [{ id: 2, variant_id: 502, sku: 'E2E-JUG', title: 'E2E Jug', quantity: 1,
+      price_set: { shop_money: { amount: '30.00', currency_code: 'GBP' } } }], refunds: [] },
+];
+const products = [
+  { id: 50, title: 'E2E Mug', product_type: 'Kitchen', updated_at: '2026-06-01T00:00:00Z',
+    variants: [{ id: 501, title: 'Default Title', sku: 'E2E-MUG', price: '12.50', inventory_quantity: 9 }] },
+  { id: 51, title: 'E2E Jug', product_type: 'Kitchen', updated_at: '2026-06-01T00:00:00Z',
+    variants: [{ id: 502, title: 'Default Title', sku: 'E2E-JUG', price: '30.00', inventory_quantity: 4 }] },
+];
+
+function fakeShopify() {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const send = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers['x-shopify-access-token'] !== TOKEN) {
+      return send(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
+    }
+    switch (url.pathname) {
+      case '/admin/api/2025-01/shop.json':
+        return send(200, { shop: { name: 'E2E Goods', currency: 'GBP', iana_timezone: 'Europe/London' } });
+      case '/admin/oauth/access_scopes.json':
+        return send(200, { access_scopes: ['read_orders', 'read_all_orders', 'read_products', 'read_customers'].map((handle) => ({ handle })) });
+      case '/admin/api/2025-01/orders.json':
+        return send(200, { orders });
+      case '/admin/api/2025-01/products.json':
+        return send(200, { products });
+      default:
+        return send(404, { errors: 'Not Found' });
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+before(async () => {
+  shop = await fakeShopify();
+  app = await startApp('storepulse_e2e_connections', { STOREPULSE_CONNECTOR_TEST_MODE: 'true' });
+});
+
+after(async () => {
+  await app?.stop();
+  shop?.close();
+});
+
+const parseMoney = (text) => Number(text.replace(/[£,]/g, ''));
+
+async function juneGross(page) {
+  await page.goto(`${app.baseUrl}/sales?from=2026-06-01&to=2026-06-30`);
+  const value = page.locator('.kpi-card[aria-label="Gross revenue"] .kpi-value');
+  await value.waitFor();
+  return parseMoney(await value.textContent());
+}
+
+async function connectForm(page, token) {
+  await page.goto(`${app.baseUrl}/admin/sources`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByRole('button', { name: 'Connect a shop…' }).click();
+  const form = page.getByRole('form', { name: 'Connect a shop' });
+  await form.getByLabel('Name').fill('E2E shop');
+  await form.getByLabel('Shop').fill(`http://127.0.0.1:${shop.address().port}`);
+  await form.getByLabel('Admin API access token').fill(token);
+  await form.getByRole('button', { name: 'Test and connect' }).click();
+  return form;
+}
+
+test('an admin connects a shop, syncs it, and its orders reach the dashboards', async () => {
+  const page = await loginPage(app, 'admin@storepulse.example', { viewport: { width: 1440, height: 900 } });
+  const before = await juneGross(page);
+
+  // A wrong token: Shopify's reason, nothing saved.
+  let form = await connectForm(page, 'shpat_wrong');
+  await form.getByRole('alert').waitFor();
+  assert.match(await form.getByRole('alert').textContent(), /401.*Invalid API key/);
+  assert.equal(psql(app.db, 'select count(*) from shop_connection'), '0');
+
+  await connectForm(page, TOKEN);
+  const panel = page.getByRole('region', { name: 'Shop connections' });
+  const connected = panel.getByRole('status').filter({ hasText: 'Connected to' });
+  await connected.waitFor();
+  const status = await connected.textContent();
+  assert.match(status, /Connected to E2E Goods/);
+  assert.match(status, /Can read all orders/);
+  const row = panel.locator('tbody tr', { hasText: 'E2E shop' }).first();
+  await row.waitFor();
+  assert.ok(!(await page.content()).includes(TOKEN), 'the token is never shown');
+
+  // A viewer has June's Sales open in another window: it refreshes by itself after the sync.
+  const viewer = await loginPage(app, 'viewer@storepulse.example', { viewport: { width: 1440, height: 900 } });
+  await viewer.goto(`${app.baseUrl}/sales?from=2026-06-01&to=2026-06-30&country=Ireland`);
+  await viewer.waitForSelector('body[data-hydrated="true"]');
+  const viewerGross = viewer.locator('.kpi-card[aria-label="Gross revenue"] .kpi-value');
+  await viewerGross.waitFor();
+  const irelandBefore = parseMoney(await viewerGross.textContent());
+  await viewer.waitForSelector('.live-status.connected');
+
+  await row.getByRole('button', { name: 'Sync now' }).click();
+  const synced = panel.getByRole('status').filter({ hasText: 'synced' });
+  await synced.waitFor({ timeout: 30_000 });
+  assert.match(await synced.textContent(), /E2E shop: synced 2 pages, 2 products and 2 orders/);
+  await panel.locator('tbody tr', { hasText: 'E2E shop' }).first().getByRole('button', { name: 'History' }).click();
+  const history = panel.getByRole('table', { name: 'Sync history' });
+  await history.waitFor();
+  assert.match(await history.textContent(), /manual.*succeeded/s);
+  await panel.screenshot({ path: path.join(artifacts, 'connections-desktop.png') });
+
+  // No reload: the same page, the same filter, new figures and "Updated just now".
+  await viewer.waitForFunction(
+    (before) => Number(document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent.replace(/[£,]/g, '')) > before,
+    irelandBefore, { timeout: 15_000 });
+  assert.equal(Math.round((parseMoney(await viewerGross.textContent()) - irelandBefore) * 100), 5500);
+  assert.match(viewer.url(), /country=Ireland/);
+  assert.match(await viewer.locator('.live-status').textContent(), /Updated just now/);
+  await viewer.screenshot({ path: path.join(artifacts, 'live-sales.png') });
+  await viewer.close();
+
+  const after = await juneGross(page);
+  assert.equal(Math.round((after - before) * 100), 5500, `June gross ${before} → ${after}`);
+
+  const phone = await loginPage(app, 'admin@storepulse.example', { viewport: { width: 390, height: 844 } });
+  await phone.goto(`${app.baseUrl}/admin/sources`);
+  await phone.waitForSelector('body[data-hydrated="true"]');
+  await phone.getByRole('region', { name: 'Shop connections' }).screenshot({ path: path.join(artifacts, 'connections-phone.png') });
+  await phone.close();
+  await page.close();
+});
