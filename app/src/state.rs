@@ -5,6 +5,12 @@ use leptos::prelude::*;
 use sqlx::PgPool;
 
 use crate::error::AppError;
+use crate::features::auth::types::CurrentUser;
+use crate::features::sources::types::{
+    ConnectionChange, ConnectionChanged, ConnectionCreated, ConnectionDeleted, ConnectionSummary,
+    NewConnection, SyncJob, SyncReport, TestReport, WebhooksRegistered,
+};
+use futures_util::future::BoxFuture;
 
 /// Everything a request handler needs; built once by the server's startup code.
 #[derive(Clone)]
@@ -43,7 +49,7 @@ pub struct AppState {
     /// The data version as a stream, for live dashboards (`GET /api/v1/live`).
     pub live: LiveFeed,
     /// The shop connectors (implemented by the server binary).
-    pub connector: std::sync::Arc<dyn crate::features::sources::connector::Connector>,
+    pub connector: std::sync::Arc<dyn Connector>,
     /// Send `Strict-Transport-Security` (the site is served over https).
     pub hsts: bool,
     /// The origin of the public URL (`https://stats.example`), if set: what browsers send in
@@ -51,6 +57,67 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// Sane ranges of uploaded values; the dashboards' presets stay within its dates.
     pub limits: crate::features::sources::types::ValueLimits,
+}
+
+/// An answer of the connectors: a boxed future (the trait is used as an object).
+pub type Answer<'a, T> = BoxFuture<'a, Result<T, AppError>>;
+
+/// Shop connections as the pages and the API reach them. The connectors themselves (platform
+/// clients, syncs, the schedule) live in the server binary, which puts its implementation in the
+/// app state: the server functions and the REST handlers call the same methods. Every method is
+/// for the roles its callers check first; the methods audit what they change.
+pub trait Connector: Send + Sync {
+    /// Every connection, by name (never its credentials).
+    fn list<'a>(&'a self, state: &'a AppState) -> Answer<'a, Vec<ConnectionSummary>>;
+    /// Tests the credentials with the platform and saves the connection only if a sync can work.
+    fn create<'a>(
+        &'a self,
+        state: &'a AppState,
+        user: &'a CurrentUser,
+        new: NewConnection,
+    ) -> Answer<'a, ConnectionCreated>;
+    /// Changes a connection; new credentials are tested first and saved only if accepted.
+    fn change<'a>(
+        &'a self,
+        state: &'a AppState,
+        user: &'a CurrentUser,
+        id: i64,
+        change: ConnectionChange,
+    ) -> Answer<'a, ConnectionChanged>;
+    /// Asks the platform again what the credentials can read.
+    fn test<'a>(&'a self, state: &'a AppState, id: i64) -> Answer<'a, TestReport>;
+    /// Syncs now and answers when done.
+    fn sync<'a>(
+        &'a self,
+        state: &'a AppState,
+        user: &'a CurrentUser,
+        id: i64,
+    ) -> Answer<'a, SyncReport>;
+    /// Deletes a connection, keeping or deleting its data.
+    fn delete<'a>(
+        &'a self,
+        state: &'a AppState,
+        user: &'a CurrentUser,
+        id: i64,
+        keep_data: bool,
+    ) -> Answer<'a, ConnectionDeleted>;
+    /// A connection's syncs, newest first.
+    fn history<'a>(&'a self, state: &'a AppState, id: i64, limit: i64) -> Answer<'a, Vec<SyncJob>>;
+    /// Sends an accepted price to the product's shop (analysts and admins: an explicit action,
+    /// never automatic); the platform's answer is kept on the decision and in the audit log.
+    fn push_price<'a>(
+        &'a self,
+        state: &'a AppState,
+        user: &'a CurrentUser,
+        decision_id: i64,
+    ) -> Answer<'a, crate::features::inventory::types::PricingDecision>;
+    /// Registers the platform's webhooks to this server.
+    fn register_webhooks<'a>(
+        &'a self,
+        state: &'a AppState,
+        user: &'a CurrentUser,
+        id: i64,
+    ) -> Answer<'a, WebhooksRegistered>;
 }
 
 /// The data version, watched by one task per process (started by the first listener): every

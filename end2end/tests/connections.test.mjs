@@ -9,6 +9,8 @@ import { startApp, loginPage, artifacts, psql } from '../support.mjs';
 
 let app;
 let shop;
+/** Prices set through the double's `PUT variants/{id}.json`. */
+const pushed = [];
 const TOKEN = 'shpat_e2e_token';
 
 /** Two June orders: 2 × 12.50 and 1 × 30.00 (gross 55.00). */
@@ -39,6 +41,16 @@ function fakeShopify() {
     };
     if (req.headers['x-shopify-access-token'] !== TOKEN) {
       return send(401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
+    }
+    if (req.method === 'PUT' && url.pathname.startsWith('/admin/api/2025-01/variants/')) {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        const variant = JSON.parse(body).variant;
+        pushed.push(variant);
+        send(200, { variant });
+      });
+      return;
     }
     switch (url.pathname) {
       case '/admin/api/2025-01/shop.json':
@@ -139,6 +151,22 @@ test('an admin connects a shop, syncs it, and its orders reach the dashboards', 
 
   const after = await juneGross(page);
   assert.equal(Math.round((after - before) * 100), 5500, `June gross ${before} → ${after}`);
+
+  // A manual price for the mug, then pushed to the shop by hand from Inventory & Pricing.
+  const mug = psql(app.db, "select product_id from product where external_id = '501'");
+  const decided = await page.request.put(`${app.baseUrl}/api/v1/products/${mug}/price`,
+    { data: { price: '13.90', note: 'e2e' }, headers: { origin: app.baseUrl } });
+  assert.equal(decided.status(), 200, await decided.text());
+  assert.equal(pushed.length, 0, 'nothing is pushed by itself');
+  await page.goto(`${app.baseUrl}/inventory`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const pushPanel = page.getByRole('region', { name: 'Push prices to the shop' });
+  await pushPanel.waitFor();
+  await pushPanel.getByRole('button', { name: 'Push to the shop' }).click();
+  await page.locator('td', { hasText: 'ok: Shopify now sells it at 13.90' }).first().waitFor();
+  assert.deepEqual(pushed, [{ id: 501, price: '13.90' }]);
+  await page.getByRole('heading', { name: 'Decision log' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(artifacts, 'price-push.png') });
 
   const phone = await loginPage(app, 'admin@storepulse.example', { viewport: { width: 390, height: 844 } });
   await phone.goto(`${app.baseUrl}/admin/sources`);

@@ -61,6 +61,7 @@ async fn every_documented_route_exists_and_refuses_anonymous_callers(pool: PgPoo
         "/api/v1/connections/{id}/syncs",
         "/api/v1/connections/{id}/webhooks",
         "/api/v1/live",
+        "/api/v1/decisions/{id}/push",
         "/api/v1/openapi.json",
     ] {
         assert!(

@@ -924,3 +924,101 @@ async fn signed_webhooks_reach_the_dashboards_and_forged_ones_change_nothing(poo
     assert_eq!(again.status(), 200);
     assert_eq!(shop.with(|s| s.webhooks.len()), 6);
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_accepted_price_is_pushed_to_the_shop_only_when_asked(pool: PgPool) {
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let analyst = app.client_as(ANALYST).await;
+    let viewer = app.client_as(VIEWER).await;
+    let id = connect(&app, &admin, &shop).await;
+    assert_eq!(sync(&app, &admin, id).await.0, 200);
+    let product: i64 =
+        sqlx::query_scalar("select product_id from product where external_id = '501'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    // A manual price is a decision in StorePulse; nothing reaches the shop by itself.
+    let decided: Value = analyst
+        .put(app.url(&format!("/api/v1/products/{product}/price")))
+        .json(&json!({"price": "11.00", "note": "test"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let decision = decided["decision_id"].as_i64().unwrap();
+    assert_eq!(decided["pushable"], true, "{decided}");
+    assert!(decided["push_result"].is_null());
+    assert!(shop.with(|s| s.prices.is_empty()));
+
+    // Viewers may not push; analysts may.
+    let url = app.url(&format!("/api/v1/decisions/{decision}/push"));
+    assert_eq!(viewer.post(&url).send().await.unwrap().status(), 403);
+    let pushed = analyst.post(&url).send().await.unwrap();
+    assert_eq!(pushed.status(), 200);
+    let pushed: Value = pushed.json().await.unwrap();
+    assert_eq!(
+        pushed["push_result"], "ok: Shopify now sells it at 11.00",
+        "{pushed}"
+    );
+    assert_eq!(
+        shop.with(|s| s.prices.clone()),
+        vec![(501, "11.00".to_string())]
+    );
+
+    // A token without write_products: the shop's refusal is kept on the decision.
+    shop.with(|s| s.read_only = true);
+    let refused = analyst.post(&url).send().await.unwrap();
+    assert_eq!(refused.status(), 502);
+    let refused: Value = refused.json().await.unwrap();
+    let result = refused["push_result"].as_str().unwrap();
+    assert!(
+        result.starts_with("failed") && result.contains("write_products"),
+        "{result}"
+    );
+    let audit: Vec<String> = sqlx::query_scalar(
+        "select target from audit_log where action = 'decision.push' order by audit_log_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(audit.len(), 2);
+    assert!(
+        audit[0].contains("ok") && audit[1].contains("failed"),
+        "{audit:?}"
+    );
+
+    // A product that is not from a connected shop has nowhere to go.
+    let csv = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n1,F1,File mug,1,2026-11-01 10:00,5.00,c1,United Kingdom\n";
+    let loaded = admin
+        .post(app.url("/api/v1/ingest?source=Files&filename=f.csv"))
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loaded.status(), 200);
+    let file_product: i64 =
+        sqlx::query_scalar("select product_id from product where external_id = 'F1'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let other: Value = analyst
+        .put(app.url(&format!("/api/v1/products/{file_product}/price")))
+        .json(&json!({"price": "6.00"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["pushable"], false);
+    let nowhere = analyst
+        .post(app.url(&format!("/api/v1/decisions/{}/push", other["decision_id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nowhere.status(), 409);
+}

@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_price))
         .routes(routes!(decisions, create_decision))
         .routes(routes!(decision))
+        .routes(routes!(push_decision))
         .routes(routes!(signal_list))
         .routes(routes!(recompute))
         .routes(routes!(signal))
@@ -181,6 +182,34 @@ pub async fn decision(
 ) -> Result<Json<PricingDecision>, AppError> {
     authorize(&caller, Role::Viewer)?;
     Ok(Json(service::decision(&state.pool, id).await?))
+}
+
+/// Pushes an accepted price to the shop the product comes from (analysts and admins; an explicit
+/// action, never automatic). The platform's answer is kept on the decision (`push_result`) and in
+/// the audit log; 502 when the platform refused it.
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/push", tag = "inventory",
+    params(("id" = i64, Path, description = "decision id")),
+    responses((status = 200, description = "Pushed", body = PricingDecision), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, description = "Not accepted, or not from a connected shop", body = ErrorBody),
+              (status = 502, description = "The platform refused it: push_result says why", body = PricingDecision)))]
+pub async fn push_decision(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    use axum::response::IntoResponse;
+    let user = authorize(&caller, Role::Analyst)?;
+    let decision = state.connector.push_price(&state, &user, id).await?;
+    let ok = decision
+        .push_result
+        .as_deref()
+        .is_some_and(|r| r.starts_with("ok"));
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    Ok((status, Json(decision)).into_response())
 }
 
 /// Accepts or rejects a product's current recommendation, or sets a manual price (analysts and

@@ -28,6 +28,10 @@ pub struct Shop {
     pub requests: Vec<String>,
     /// Webhooks registered (`POST webhooks.json` bodies).
     pub webhooks: Vec<Value>,
+    /// Prices set (`PUT variants/{id}.json`): variant id and price.
+    pub prices: Vec<(u64, String)>,
+    /// Refuse price changes as a token without `write_products` is refused.
+    pub read_only: bool,
 }
 
 impl Default for Shop {
@@ -50,6 +54,8 @@ impl Default for Shop {
             broken_order_pages: Vec::new(),
             requests: Vec::new(),
             webhooks: Vec::new(),
+            prices: Vec::new(),
+            read_only: false,
         }
     }
 }
@@ -69,6 +75,10 @@ impl FakeShopify {
             .route("/admin/api/2025-01/orders.json", get(orders))
             .route("/admin/api/2025-01/products.json", get(products))
             .route("/admin/api/2025-01/orders/{file}", get(one_order))
+            .route(
+                "/admin/api/2025-01/variants/{file}",
+                axum::routing::put(set_price),
+            )
             .route(
                 "/admin/api/2025-01/webhooks.json",
                 axum::routing::post(register_webhook),
@@ -106,6 +116,33 @@ async fn one_order(
         Some(order) => Json(json!({"order": order})).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({"errors": "Not Found"}))).into_response(),
     }
+}
+
+/// `PUT variants/{id}.json`: a variant's new price.
+async fn set_price(
+    State(shop): State<Arc<Mutex<Shop>>>,
+    headers: HeaderMap,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut shop = shop.lock().unwrap();
+    if let Some(r) = gate(&mut shop, &headers, &format!("variants/{file} (put)")) {
+        return r;
+    }
+    if shop.read_only {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"errors": "[API] This action requires merchant approval for write_products scope."})),
+        )
+            .into_response();
+    }
+    let id: u64 = file.trim_end_matches(".json").parse().unwrap_or(0);
+    let price = body["variant"]["price"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    shop.prices.push((id, price.clone()));
+    Json(json!({"variant": {"id": id, "price": price}})).into_response()
 }
 
 /// `POST webhooks.json`: one webhook per topic and address, as Shopify allows.

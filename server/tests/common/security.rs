@@ -319,6 +319,12 @@ pub fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
         ("get", "/fn/list_connections".into(), "", Needs(Role::Admin)),
         (
             "post",
+            "/fn/push_decision".into(),
+            "id=999999",
+            Needs(Role::Analyst),
+        ),
+        (
+            "post",
             "/fn/create_connection".into(),
             "new[name]=x&new[platform]=shopify&new[shop_url]=x&new[access_token]=x",
             Needs(Role::Admin),
@@ -539,6 +545,12 @@ pub fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
             Needs(Role::Admin),
         ),
         ("get", "/api/v1/live?once=true".into(), "", AnyDashboard),
+        (
+            "post",
+            "/api/v1/decisions/999999/push".into(),
+            "",
+            Needs(Role::Analyst),
+        ),
         ("get", "/api/v1/connections".into(), "", Needs(Role::Admin)),
         (
             "post",

@@ -106,6 +106,16 @@ pub async fn get_decisions(
     .await
 }
 
+/// Pushes an accepted price to the product's shop (analysts and admins).
+#[server(prefix = "/fn", endpoint = "push_decision")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn push_decision(id: i64) -> Result<PricingDecision, AppError> {
+    guard::role(Role::Analyst, |state, user| async move {
+        state.connector.push_price(&state, &user, id).await
+    })
+    .await
+}
+
 /// Market signals, most severe and newest first.
 #[server(prefix = "/fn", endpoint = "get_signals", input = GetUrl)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]

@@ -386,7 +386,9 @@ pub async fn decisions(
                   p.sku as "sku!", p.name as "product_name!", d.old_price as "old_price!",
                   d.new_price as "new_price!", d.status as "status!", d.kind as "kind!",
                   d.reason as "reason!", d.note as "note!", u.email as "decided_by?",
-                  d.decided_at as "decided_at!: DateTime<Utc>"
+                  d.decided_at as "decided_at!: DateTime<Utc>",
+                  exists (select 1 from shop_connection c where c.source_id = p.source_id) as "pushable!",
+                  d.pushed_at as "pushed_at: DateTime<Utc>", d.push_result
            from pricing_decision d
            join product p using (product_id)
            left join app_user u on u.app_user_id = d.decided_by

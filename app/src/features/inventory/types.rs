@@ -490,6 +490,11 @@ pub struct PricingDecision {
     pub note: String,
     pub decided_by: Option<String>,
     pub decided_at: DateTime<Utc>,
+    /// Whether the product comes from a connected shop its price can be pushed to.
+    pub pushable: bool,
+    /// When the price was last pushed to the shop, and the platform's answer.
+    pub pushed_at: Option<DateTime<Utc>>,
+    pub push_result: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -630,6 +635,8 @@ mod export {
             "decided_by",
             "reason",
             "note",
+            "pushed_at",
+            "push_result",
         ];
         fn cells(&self) -> Vec<String> {
             vec![
@@ -644,6 +651,8 @@ mod export {
                 opt(self.decided_by.as_ref()),
                 self.reason.clone(),
                 self.note.clone(),
+                opt(self.pushed_at.map(|t| t.to_rfc3339()).as_ref()),
+                opt(self.push_result.as_ref()),
             ]
         }
     }

@@ -1,8 +1,5 @@
 //! Data sources: uploads and syncs, their runs, errors and settings.
 pub mod api;
-/// Shop connections through the server's connectors: server only.
-#[cfg(feature = "ssr")]
-pub mod connector;
 /// Shop credentials sealed at rest: server only.
 #[cfg(feature = "ssr")]
 pub mod credentials;

@@ -421,7 +421,7 @@ pub async fn register_webhooks(
                 shopify::Client::new(&opened.shop_url, &opened.token, reach.retry.policy())
                     .map_err(AppError::Conflict)?;
             client
-                .register_webhooks(&address, super::webhook::SHOPIFY_TOPICS)
+                .register_webhooks(&address, shopify::WEBHOOK_TOPICS)
                 .await
                 .map_err(refused)?;
         }
@@ -433,6 +433,68 @@ pub async fn register_webhooks(
     .execute(pool)
     .await?;
     Ok(address)
+}
+
+/// Pushes an accepted decision's price to the shop its product comes from, and records the
+/// platform's answer on the decision. Returns the answer and whether it succeeded.
+pub async fn push_price(
+    pool: &PgPool,
+    key: &CredentialsKey,
+    reach: Reach,
+    decision_id: i64,
+) -> Result<(bool, String), AppError> {
+    let decision = sqlx::query!(
+        r#"select d.status, d.new_price, p.external_id, p.source_id
+           from pricing_decision d join product p using (product_id) where d.pricing_decision_id = $1"#,
+        decision_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::NotFound(format!("Decision {decision_id}")))?;
+    if decision.status != "accepted" {
+        return Err(AppError::Conflict(format!(
+            "Decision {decision_id} was {}: only an accepted price can be pushed to the shop.",
+            decision.status
+        )));
+    }
+    let connected: bool = sqlx::query_scalar!(
+        r#"select exists (select 1 from shop_connection where source_id = $1) as "connected!""#,
+        decision.source_id
+    )
+    .fetch_one(pool)
+    .await?;
+    if !connected {
+        return Err(AppError::Conflict(
+            "This product does not come from a connected shop: there is nowhere to push its price."
+                .into(),
+        ));
+    }
+    let opened = open(pool, key, decision.source_id).await?;
+    let outcome = match opened.platform {
+        Platform::Shopify => {
+            let client =
+                shopify::Client::new(&opened.shop_url, &opened.token, reach.retry.policy())
+                    .map_err(AppError::Conflict)?;
+            client
+                .set_variant_price(&decision.external_id, decision.new_price)
+                .await
+        }
+    };
+    let (ok, text) = match outcome {
+        Ok(price) => (
+            true,
+            format!("ok: {} now sells it at {price}", opened.platform.label()),
+        ),
+        Err(err) => (false, format!("failed: {err}")),
+    };
+    sqlx::query!(
+        "update pricing_decision set pushed_at = now(), push_result = $2 where pricing_decision_id = $1",
+        decision_id,
+        text
+    )
+    .execute(pool)
+    .await?;
+    Ok((ok, text))
 }
 
 /// Tests a saved connection again and records what the platform said.
@@ -570,7 +632,7 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<ConnectionSummary>> {
             sync_every_minutes: r.sync_every_minutes,
             last_sync_at: r.last_sync_at,
             last_error: r.last_error,
-            synced_through: super::sync::Cursor::parse(r.sync_cursor.as_deref()).orders,
+            synced_through: super::Cursor::parse(r.sync_cursor.as_deref()).orders,
             next_sync_at: r.next_sync_at,
             credentials_set: true,
             webhook_secret_set: r.webhook_secret_set,

@@ -112,6 +112,16 @@ impl Http {
             .await
     }
 
+    /// PUTs a JSON body to `url` and reads the JSON answer, retrying as the policy says.
+    pub async fn put_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> Result<Page, FetchError> {
+        self.call(reqwest::Method::PUT, url, Some(body), what).await
+    }
+
     async fn call(
         &self,
         method: reqwest::Method,

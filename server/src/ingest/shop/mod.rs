@@ -10,8 +10,29 @@ pub mod shopify;
 pub mod sync;
 pub mod webhook;
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+/// How far a connection has loaded, stored in `source.sync_cursor` as JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The latest `updated_at` of the orders loaded.
+    pub orders: Option<DateTime<Utc>>,
+    /// The latest `updated_at` of the products loaded.
+    pub products: Option<DateTime<Utc>>,
+}
+
+impl Cursor {
+    pub fn parse(text: Option<&str>) -> Cursor {
+        text.and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
 
 /// The platforms StorePulse connects to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

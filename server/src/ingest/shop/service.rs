@@ -5,16 +5,15 @@ use std::sync::Arc;
 use app::error::AppError;
 use app::features::auth::service::audit;
 use app::features::auth::types::CurrentUser;
-use app::features::sources::connector::{Answer, Connector};
 use app::features::sources::types::{
     ConnectionChange, ConnectionChanged, ConnectionCreated, ConnectionDeleted, ConnectionSummary,
     NewConnection, SyncJob, SyncReport, TestReport, WebhooksRegistered,
 };
-use app::state::AppState;
+use app::state::{Answer, AppState, Connector};
 
 use super::connection::{self, reach};
 use super::sync::SyncOptions;
-use super::{schedule, webhook};
+use super::{schedule, shopify};
 
 /// The connectors of this server.
 pub struct Shops;
@@ -130,6 +129,26 @@ impl Connector for Shops {
         })
     }
 
+    fn push_price<'a>(
+        &'a self,
+        state: &'a AppState,
+        user: &'a CurrentUser,
+        decision_id: i64,
+    ) -> Answer<'a, app::features::inventory::types::PricingDecision> {
+        Box::pin(async move {
+            let (_, result) = connection::push_price(
+                &state.pool,
+                &state.credentials,
+                reach(state.connector_test_mode),
+                decision_id,
+            )
+            .await?;
+            let target = format!("decision {decision_id}: {result}");
+            audit(&state.pool, user, "decision.push", Some(&target)).await?;
+            app::features::inventory::service::decision(&state.pool, decision_id).await
+        })
+    }
+
     fn register_webhooks<'a>(
         &'a self,
         state: &'a AppState,
@@ -154,7 +173,7 @@ impl Connector for Shops {
             .await?;
             Ok(WebhooksRegistered {
                 address,
-                topics: webhook::SHOPIFY_TOPICS
+                topics: shopify::WEBHOOK_TOPICS
                     .iter()
                     .map(|t| t.to_string())
                     .collect(),

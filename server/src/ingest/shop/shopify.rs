@@ -17,6 +17,15 @@ use super::{Batch, SalesRow, ShopInfo};
 
 /// The Admin API version this client speaks (a stable version, supported for a year).
 pub const API_VERSION: &str = "2025-01";
+/// The webhook topics StorePulse registers and handles (`webhook.rs`).
+pub const WEBHOOK_TOPICS: &[&str] = &[
+    "orders/create",
+    "orders/updated",
+    "orders/cancelled",
+    "refunds/create",
+    "products/update",
+    "inventory_levels/update",
+];
 /// Orders or products per page (Shopify's maximum).
 const PAGE_SIZE: u32 = 250;
 
@@ -81,6 +90,29 @@ impl Client {
             .get("order")
             .cloned()
             .ok_or_else(|| FetchError::Refused(format!("{what}: Shopify's answer has no order")))
+    }
+
+    /// Sets a variant's price; answers the price Shopify holds afterwards.
+    pub async fn set_variant_price(
+        &self,
+        variant: &str,
+        price: Decimal,
+    ) -> Result<String, FetchError> {
+        let what = format!("setting the price of variant {variant}");
+        let id: u64 = variant.parse().map_err(|_| {
+            FetchError::Refused(format!("{what}: '{variant}' is not a Shopify variant id (a product met only on old orders)"))
+        })?;
+        let body =
+            serde_json::json!({"variant": {"id": id, "price": price.round_dp(2).to_string()}});
+        let page = self
+            .http
+            .put_json(&self.api(&format!("variants/{id}.json")), &body, &what)
+            .await?;
+        page.body
+            .pointer("/variant/price")
+            .and_then(|p| p.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| FetchError::Refused(format!("{what}: Shopify's answer has no price")))
     }
 
     /// Registers a webhook for each of `topics` that sends to `address` (one already registered

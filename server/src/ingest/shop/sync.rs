@@ -14,13 +14,12 @@ use app::features::sources::credentials::CredentialsKey;
 use app::features::sources::format::FormatChoice;
 use app::features::sources::types::SyncReport;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
 
 use super::connection::{self, Reach};
 use super::http::FetchError;
-use super::{shopify, Batch, Platform};
+use super::{shopify, Batch, Cursor, Platform};
 use crate::ingest::run::{self, Job, RunSummary, Store, SyncStep};
 
 /// Advisory-lock namespace of syncs (one per connection at a time, across processes); a running
@@ -29,26 +28,6 @@ pub const SYNC_LOCK: i32 = 7_304;
 /// Updates written while the previous sync was reading may carry an earlier `updated_at` than
 /// the last one it saw: each sync reads this far back again.
 const OVERLAP_MINUTES: i64 = 5;
-
-/// How far a connection has loaded, stored in `source.sync_cursor` as JSON.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cursor {
-    /// The latest `updated_at` of the orders loaded.
-    pub orders: Option<DateTime<Utc>>,
-    /// The latest `updated_at` of the products loaded.
-    pub products: Option<DateTime<Utc>>,
-}
-
-impl Cursor {
-    pub fn parse(text: Option<&str>) -> Cursor {
-        text.and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_default()
-    }
-
-    fn text(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
 
 /// Pages and orders read so far, for a progress display.
 #[derive(Debug, Default)]

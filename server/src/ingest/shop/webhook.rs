@@ -23,16 +23,6 @@ use super::connection::{self, Opened};
 use super::sync::{load_batch, SyncOptions};
 use super::{shopify, Batch, Platform};
 
-/// The topics StorePulse registers and handles.
-pub const SHOPIFY_TOPICS: &[&str] = &[
-    "orders/create",
-    "orders/updated",
-    "orders/cancelled",
-    "refunds/create",
-    "products/update",
-    "inventory_levels/update",
-];
-
 /// The largest webhook body read (an order with hundreds of lines is well under it).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 

@@ -17,7 +17,8 @@ use crate::components::{
 use crate::features::auth::types::Role;
 use crate::features::inventory::api::{
     get_decisions, get_inventory_overview, get_inventory_premium, get_pricing_overview,
-    get_product_detail, get_signals, AcknowledgeSignal, DecidePrice, RecomputeSignals,
+    get_product_detail, get_signals, AcknowledgeSignal, DecidePrice, PushDecision,
+    RecomputeSignals,
 };
 use crate::features::inventory::types::{InventoryOverview, PricingOverview, SignalFilter};
 
@@ -35,8 +36,12 @@ pub fn InventoryPage() -> impl IntoView {
     let decide = ServerAction::<DecidePrice>::new();
     let acknowledge = ServerAction::<AcknowledgeSignal>::new();
     let recompute = ServerAction::<RecomputeSignals>::new();
+    let push = ServerAction::<PushDecision>::new();
     Effect::new(move |_| {
-        let done = decide.version().get() + acknowledge.version().get() + recompute.version().get();
+        let done = decide.version().get()
+            + acknowledge.version().get()
+            + recompute.version().get()
+            + push.version().get();
         if done > 0 {
             changed.update(|v| *v += 1);
         }
@@ -101,6 +106,7 @@ pub fn InventoryPage() -> impl IntoView {
         decide,
         acknowledge,
         recompute,
+        push,
         may_decide,
     };
     view! {
@@ -136,7 +142,7 @@ pub fn InventoryPage() -> impl IntoView {
                     <PricingTable data state/>
                     {(!embedded).then(|| view! {
                         <Section what="decisions" resource=decisions view=move |list| view! {
-                            <DecisionLog list currency=currency.clone()/>
+                            <DecisionLog list currency=currency.clone() state/>
                         }/>
                     })}
                 }

@@ -9,7 +9,7 @@ use super::state::PageState;
 use crate::components::format::money;
 use crate::components::table::{count_cell, money_cell, TablePanel};
 use crate::components::{api_query, Cell, Column};
-use crate::features::inventory::api::DecidePrice;
+use crate::features::inventory::api::{DecidePrice, PushDecision};
 use crate::features::inventory::kpi;
 use crate::features::inventory::types::{
     DecisionAction, DecisionRequest, PricingDecision, PricingOverview, ProductPricing,
@@ -221,10 +221,28 @@ pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl Into
     }
 }
 
-/// The decisions, newest first.
+/// The decisions, newest first; below them, for analysts and admins, the accepted prices of a
+/// connected shop's products that can be pushed to it (never automatically).
 #[component]
-pub(super) fn DecisionLog(list: Vec<PricingDecision>, currency: String) -> impl IntoView {
+pub(super) fn DecisionLog(
+    list: Vec<PricingDecision>,
+    currency: String,
+    state: PageState,
+) -> impl IntoView {
     let rows: Vec<Vec<Cell>> = list.iter().map(|d| decision_row(d, &currency)).collect();
+    let pending: Vec<PricingDecision> = list
+        .into_iter()
+        .filter(|d| {
+            d.pushable
+                && d.status == "accepted"
+                && !d
+                    .push_result
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("ok"))
+        })
+        .take(10)
+        .collect();
+    let push = state.push;
     view! {
         <TablePanel
             title="Decision log"
@@ -234,6 +252,31 @@ pub(super) fn DecisionLog(list: Vec<PricingDecision>, currency: String) -> impl 
             columns=decision_columns()
             rows
         />
+        {move || (state.may_decide.get() && !pending.is_empty()).then(|| {
+            let currency = currency.clone();
+            view! {
+                <section class="panel" aria-label="Push prices to the shop">
+                    <h2 class="panel-title">"Push prices to the shop"</h2>
+                    <p class="muted small">"Accepted prices change StorePulse's figures only. Pushing one sets it in the shop the product comes from; the shop's answer is kept in the decision log."</p>
+                    <ul class="push-list">
+                        {pending.iter().map(|d| {
+                            let id = d.decision_id;
+                            let label = format!("{} · {}: {}", d.sku, d.product_name, money(d.new_price, &currency));
+                            let failed = d.push_result.clone().filter(|r| r.starts_with("failed"));
+                            view! {
+                                <li>
+                                    <span>{label}</span>
+                                    <button type="button" class="button" disabled=move || push.pending().get()
+                                        on:click=move |_| { push.dispatch(PushDecision { id }); }>"Push to the shop"</button>
+                                    {failed.map(|f| view! { <span class="form-error small">{f}</span> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    {move || push.value().get().and_then(|r| r.err()).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+                </section>
+            }
+        })}
     }
 }
 
@@ -247,6 +290,7 @@ pub(super) fn decision_columns() -> Vec<Column> {
         Column::text("Who"),
         Column::text("Reason"),
         Column::text("Note"),
+        Column::text("Shop"),
     ]
 }
 
@@ -260,5 +304,10 @@ pub(super) fn decision_row(d: &PricingDecision, cur: &str) -> Vec<Cell> {
         Cell::text(d.decided_by.clone().unwrap_or_else(|| "—".into())),
         Cell::text(d.reason.clone()),
         Cell::text(d.note.clone()),
+        Cell::text(match (&d.push_result, d.pushable) {
+            (Some(result), _) => result.clone(),
+            (None, true) if d.status == "accepted" => "not pushed".to_string(),
+            _ => "—".to_string(),
+        }),
     ]
 }

@@ -3,7 +3,9 @@ use leptos::prelude::*;
 
 use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
-use crate::features::inventory::api::{AcknowledgeSignal, DecidePrice, RecomputeSignals};
+use crate::features::inventory::api::{
+    AcknowledgeSignal, DecidePrice, PushDecision, RecomputeSignals,
+};
 use crate::features::inventory::types::{MarketSignal, ProductDetail};
 
 /// Bumped after every decision or acknowledgement: the page's resources and the header badge
@@ -22,5 +24,7 @@ pub(super) struct PageState {
     pub(super) decide: ServerAction<DecidePrice>,
     pub(super) acknowledge: ServerAction<AcknowledgeSignal>,
     pub(super) recompute: ServerAction<RecomputeSignals>,
+    /// Sends an accepted price to the product's shop.
+    pub(super) push: ServerAction<PushDecision>,
     pub(super) may_decide: Signal<bool>,
 }
