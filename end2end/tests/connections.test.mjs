@@ -1,8 +1,10 @@
 // Browser test: an admin connects a Shopify shop (a local double of its Admin API) on the Data
-// sources page, syncs it, reads its history, and sees its orders in the Sales figures; a wrong
-// token is refused with Shopify's reason and nothing is saved.
+// sources page, syncs it, reads its history; a viewer's open Sales page takes in the synced orders
+// and then an order sent as a signed webhook without a reload; the admin pushes a price back to
+// the shop; a wrong token is refused with Shopify's reason and nothing is saved.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { startApp, loginPage, artifacts, psql } from '../support.mjs';
@@ -12,6 +14,7 @@ let shop;
 /** Prices set through the double's `PUT variants/{id}.json`. */
 const pushed = [];
 const TOKEN = 'shpat_e2e_token';
+const WEBHOOK_SECRET = 'e2e-webhook-secret';
 
 /** Two June orders: 2 × 12.50 and 1 × 30.00 (gross 55.00). */
 const orders = [
@@ -95,6 +98,7 @@ async function connectForm(page, token) {
   await form.getByLabel('Name').fill('E2E shop');
   await form.getByLabel('Shop').fill(`http://127.0.0.1:${shop.address().port}`);
   await form.getByLabel('Admin API access token').fill(token);
+  await form.getByLabel('Webhook secret (optional)').fill(WEBHOOK_SECRET);
   await form.getByRole('button', { name: 'Test and connect' }).click();
   return form;
 }
@@ -146,11 +150,29 @@ test('an admin connects a shop, syncs it, and its orders reach the dashboards', 
   assert.equal(Math.round((parseMoney(await viewerGross.textContent()) - irelandBefore) * 100), 5500);
   assert.match(viewer.url(), /country=Ireland/);
   assert.match(await viewer.locator('.live-status').textContent(), /Updated just now/);
+
+  // An order sent as a signed webhook appears on the open page, again without a reload.
+  const order = JSON.stringify({ id: 9003, name: '#9003', created_at: '2026-06-20T09:00:00Z', updated_at: '2026-06-20T09:00:00Z',
+    test: false, source_name: 'web', customer: null, billing_address: { country: 'Ireland' },
+    line_items: [{ id: 3, variant_id: 502, sku: 'E2E-JUG', title: 'E2E Jug', quantity: 2,
+      price_set: { shop_money: { amount: '30.00', currency_code: 'GBP' } } }], refunds: [] });
+  const sign = (secret) => crypto.createHmac('sha256', secret).update(order).digest('base64');
+  const deliver = (secret) => fetch(`${app.baseUrl}/webhooks/shopify`, {
+    method: 'POST', body: order,
+    headers: { 'content-type': 'application/json', 'x-shopify-shop-domain': `127.0.0.1:${shop.address().port}`,
+      'x-shopify-topic': 'orders/create', 'x-shopify-webhook-id': 'e2e-1', 'x-shopify-hmac-sha256': sign(secret) } });
+  assert.equal((await deliver('forged')).status, 401);
+  const delivered = await deliver(WEBHOOK_SECRET);
+  assert.equal(delivered.status, 200, await delivered.text());
+  await viewer.waitForFunction(
+    (before) => Number(document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent.replace(/[£,]/g, '')) > before,
+    irelandBefore + 55, { timeout: 15_000 });
+  assert.equal(Math.round((parseMoney(await viewerGross.textContent()) - irelandBefore) * 100), 11500);
   await viewer.screenshot({ path: path.join(artifacts, 'live-sales.png') });
   await viewer.close();
 
   const after = await juneGross(page);
-  assert.equal(Math.round((after - before) * 100), 5500, `June gross ${before} → ${after}`);
+  assert.equal(Math.round((after - before) * 100), 11500, `June gross ${before} → ${after}`);
 
   // A manual price for the mug, then pushed to the shop by hand from Inventory & Pricing.
   const mug = psql(app.db, "select product_id from product where external_id = '501'");

@@ -296,7 +296,19 @@ async fn a_sync_that_stops_resumes_where_it_stopped(pool: PgPool) {
         .unwrap()
         .contains("orders page 2"));
 
-    shop.with(|s| s.broken_order_pages.clear());
+    // A page that is not JSON stops the sync at the same place, saying so.
+    shop.with(|s| {
+        s.broken_order_pages.clear();
+        s.garbled_order_pages = vec![2];
+    });
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 502, "{report}");
+    let error = report["error"].as_str().unwrap();
+    assert!(
+        error.contains("orders page 2") && error.contains("not the JSON expected"),
+        "{error}"
+    );
+    shop.with(|s| s.garbled_order_pages.clear());
     let (status, report) = sync(&app, &admin, id).await;
     assert_eq!(status, 200, "{report}");
     let orders: Vec<String> = sqlx::query_scalar("select external_id from sales_order order by 1")

@@ -24,6 +24,8 @@ pub struct Shop {
     pub faults: VecDeque<u16>,
     /// Orders pages (1-based) that answer 500 every time.
     pub broken_order_pages: Vec<usize>,
+    /// Orders pages (1-based) whose body is not JSON.
+    pub garbled_order_pages: Vec<usize>,
     /// Every request's path and query, in order.
     pub requests: Vec<String>,
     /// Webhooks registered (`POST webhooks.json` bodies).
@@ -52,6 +54,7 @@ impl Default for Shop {
             page_size: 2,
             faults: VecDeque::new(),
             broken_order_pages: Vec::new(),
+            garbled_order_pages: Vec::new(),
             requests: Vec::new(),
             webhooks: Vec::new(),
             prices: Vec::new(),
@@ -283,6 +286,15 @@ async fn listing(
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
             Json(json!({"errors": "Internal Server Error"})),
+        )
+            .into_response();
+    }
+    if what == "orders" && shop.garbled_order_pages.contains(&page) {
+        let cut_short = "{\"orders\": [{\"id\": 1";
+        return (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            cut_short,
         )
             .into_response();
     }
