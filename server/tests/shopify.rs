@@ -68,9 +68,9 @@ fn orders() -> Vec<Value> {
 fn products() -> Vec<Value> {
     vec![
         json!({"id": 50, "title": "Mug", "product_type": "Kitchen", "updated_at": "2026-10-01T00:00:00Z",
-               "variants": [{"id": 501, "title": "Blue", "sku": "MUG-BLUE", "price": "10.00", "inventory_quantity": 40}]}),
+               "variants": [{"id": 501, "title": "Blue", "sku": "MUG-BLUE", "price": "10.00", "inventory_quantity": 40, "inventory_item_id": 9501}]}),
         json!({"id": 51, "title": "Plate", "product_type": "Kitchen", "updated_at": "2026-10-02T00:00:00Z",
-               "variants": [{"id": 502, "title": "Default Title", "sku": "PLATE", "price": "5.00", "inventory_quantity": 12}]}),
+               "variants": [{"id": 502, "title": "Default Title", "sku": "PLATE", "price": "5.00", "inventory_quantity": 12, "inventory_item_id": 9502}]}),
     ]
 }
 
@@ -78,6 +78,7 @@ async fn fake() -> FakeShopify {
     FakeShopify::start(Shop {
         orders: orders(),
         products: products(),
+        costs: vec![(9501, "4.50".into()), (9502, "2.25".into())],
         ..Shop::default()
     })
     .await
@@ -215,8 +216,8 @@ async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
         facts[1],
         ("1002".into(), "France".into(), "pos".into(), None)
     );
-    let product: (String, String, String, String, Option<i32>) = sqlx::query_as(
-        "select sku, name, category, list_price::text, on_hand from product where external_id = '501'",
+    let product: (String, String, String, String, Option<String>, Option<i32>) = sqlx::query_as(
+        "select sku, name, category, list_price::text, unit_cost::text, on_hand from product where external_id = '501'",
     )
     .fetch_one(&pool)
     .await
@@ -228,8 +229,10 @@ async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
             "Mug – Blue".into(),
             "Kitchen".into(),
             "10.00".into(),
+            Some("4.50".into()),
             Some(40)
-        )
+        ),
+        "{report}"
     );
 
     // Again: the overlap re-reads the last orders, and nothing changes.
@@ -356,6 +359,28 @@ async fn rate_limits_and_server_errors_are_waited_out(pool: PgPool) {
         "{asked:?}"
     );
     assert_eq!(report["orders"], 6);
+    // A token without read_inventory: the products load without unit costs, and the sync says so.
+    shop.with(|s| {
+        s.scopes.retain(|scope| scope != "read_inventory");
+        s.products[0]["updated_at"] = json!("2026-11-29T00:00:00Z");
+        s.costs[0].1 = "9.99".into();
+    });
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(
+        report["notes"].to_string().contains("read_inventory"),
+        "{report}"
+    );
+    let cost: Option<String> =
+        sqlx::query_scalar("select unit_cost::text from product where external_id = '501'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        cost.as_deref(),
+        Some("4.50"),
+        "a cost held stays when none is read"
+    );
 }
 
 #[sqlx::test(migrations = false)]

@@ -34,6 +34,8 @@ pub struct Shop {
     pub prices: Vec<(u64, String)>,
     /// Refuse price changes as a token without `write_products` is refused.
     pub read_only: bool,
+    /// Unit costs by inventory item id.
+    pub costs: Vec<(u64, String)>,
 }
 
 impl Default for Shop {
@@ -46,6 +48,7 @@ impl Default for Shop {
                 "read_all_orders",
                 "read_products",
                 "read_customers",
+                "read_inventory",
             ]
             .map(String::from)
             .to_vec(),
@@ -59,6 +62,7 @@ impl Default for Shop {
             webhooks: Vec::new(),
             prices: Vec::new(),
             read_only: false,
+            costs: Vec::new(),
         }
     }
 }
@@ -78,6 +82,10 @@ impl FakeShopify {
             .route("/admin/api/2025-01/orders.json", get(orders))
             .route("/admin/api/2025-01/products.json", get(products))
             .route("/admin/api/2025-01/orders/{file}", get(one_order))
+            .route(
+                "/admin/api/2025-01/inventory_items.json",
+                get(inventory_items),
+            )
             .route(
                 "/admin/api/2025-01/variants/{file}",
                 axum::routing::put(set_price),
@@ -119,6 +127,36 @@ async fn one_order(
         Some(order) => Json(json!({"order": order})).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({"errors": "Not Found"}))).into_response(),
     }
+}
+
+/// `GET inventory_items.json?ids=…`: unit costs; 403 without `read_inventory`.
+async fn inventory_items(
+    State(shop): State<Arc<Mutex<Shop>>>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let mut shop = shop.lock().unwrap();
+    if let Some(r) = gate(&mut shop, &headers, "inventory_items.json") {
+        return r;
+    }
+    if !shop.scopes.iter().any(|s| s == "read_inventory") {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"errors": "[API] This action requires merchant approval for read_inventory scope."})),
+        )
+            .into_response();
+    }
+    let ids: Vec<u64> = params
+        .get("ids")
+        .map(|ids| ids.split(',').filter_map(|i| i.parse().ok()).collect())
+        .unwrap_or_default();
+    let items: Vec<Value> = shop
+        .costs
+        .iter()
+        .filter(|(id, _)| ids.contains(id))
+        .map(|(id, cost)| json!({"id": id, "cost": cost, "tracked": true}))
+        .collect();
+    Json(json!({"inventory_items": items})).into_response()
 }
 
 /// `PUT variants/{id}.json`: a variant's new price.

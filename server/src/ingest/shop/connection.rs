@@ -134,6 +134,11 @@ pub fn assess(info: &ShopInfo, store_currency: &str) -> TestReport {
     } else {
         warnings.push("without read_customers, customers are known by their id only (no names or e-mail addresses)".to_string());
     }
+    if has("read_inventory") || has("write_inventory") {
+        can_read.push("unit costs (of inventory items)".to_string());
+    } else {
+        warnings.push("without read_inventory, unit costs are not read, and pricing recommendations need them".to_string());
+    }
     if has("write_products") {
         can_read.push("may update prices (for pushing accepted prices back)".to_string());
     }

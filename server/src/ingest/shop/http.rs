@@ -293,7 +293,7 @@ fn refusal(
             "{what}: {platform} refused the credentials (401): the access token is wrong, revoked or for another shop; enter a new one.{said}"
         ),
         StatusCode::FORBIDDEN => format!(
-            "{what}: {platform} refused access (403): the token lacks a permission this needs (orders: read_orders and read_all_orders for orders older than 60 days; products: read_products).{said}"
+            "{what}: {platform} refused access (403): the token lacks a permission this needs.{said}"
         ),
         StatusCode::NOT_FOUND => format!(
             "{what}: {platform} answered 404 (not found): check the shop URL.{said}"

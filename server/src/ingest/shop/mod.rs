@@ -93,6 +93,8 @@ pub struct ProductRow {
     pub name: String,
     pub category: Option<String>,
     pub price: Decimal,
+    /// The unit cost, where the platform has it.
+    pub cost: Option<Decimal>,
     pub stock: Option<i64>,
     pub sku: Option<String>,
 }
@@ -131,6 +133,8 @@ pub struct Batch {
     test_orders: u64,
     /// The version (`updated_at`) of each order read.
     versions: Vec<(String, chrono::DateTime<chrono::Utc>)>,
+    /// Each catalog product's inventory item (Shopify keeps unit costs there).
+    cost_items: Vec<(String, u64)>,
 }
 
 impl Batch {
@@ -140,6 +144,22 @@ impl Batch {
 
     fn add_product(&mut self, row: ProductRow) {
         self.products.push(row);
+    }
+
+    /// The inventory items whose unit costs the catalog's products need.
+    pub fn cost_items(&self) -> Vec<u64> {
+        self.cost_items.iter().map(|(_, item)| *item).collect()
+    }
+
+    /// Sets the catalog products' unit costs from their inventory items' costs.
+    pub fn set_costs(&mut self, costs: &std::collections::HashMap<u64, Decimal>) {
+        for (product, item) in &self.cost_items {
+            if let Some(cost) = costs.get(item) {
+                for row in self.products.iter_mut().filter(|p| &p.id == product) {
+                    row.cost = Some(*cost);
+                }
+            }
+        }
     }
 
     fn line_product(&mut self, row: ProductRow) {
@@ -222,7 +242,7 @@ impl Batch {
                     p.name.clone(),
                     text(&p.category),
                     p.price.to_string(),
-                    String::new(),
+                    p.cost.map(|c| c.to_string()).unwrap_or_default(),
                     p.stock.map(|s| s.to_string()).unwrap_or_default(),
                     String::new(),
                     text(&p.sku),

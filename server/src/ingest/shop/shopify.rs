@@ -92,6 +92,50 @@ impl Client {
             .ok_or_else(|| FetchError::Refused(format!("{what}: Shopify's answer has no order")))
     }
 
+    /// The unit costs of inventory items (100 per call; items without a cost are left out).
+    pub async fn unit_costs(
+        &self,
+        items: &[u64],
+    ) -> Result<std::collections::HashMap<u64, Decimal>, FetchError> {
+        #[derive(Deserialize)]
+        struct Items {
+            inventory_items: Vec<Item>,
+        }
+        #[derive(Deserialize)]
+        struct Item {
+            id: u64,
+            #[serde(default)]
+            cost: Option<Decimal>,
+        }
+        let mut costs = std::collections::HashMap::new();
+        for (n, chunk) in items.chunks(100).enumerate() {
+            let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
+            let what = format!("unit costs page {}", n + 1);
+            let page = self
+                .http
+                .get_json(
+                    &self.api(&format!(
+                        "inventory_items.json?limit=100&ids={}",
+                        ids.join(",")
+                    )),
+                    &what,
+                )
+                .await?;
+            let found: Items = serde_json::from_value(page.body).map_err(|e| {
+                FetchError::Refused(format!(
+                    "{what}: Shopify's answer is not a list of inventory items ({e})"
+                ))
+            })?;
+            costs.extend(
+                found
+                    .inventory_items
+                    .into_iter()
+                    .filter_map(|i| Some((i.id, i.cost?))),
+            );
+        }
+        Ok(costs)
+    }
+
     /// Sets a variant's price; answers the price Shopify holds afterwards.
     pub async fn set_variant_price(
         &self,
@@ -397,6 +441,8 @@ struct Variant {
     price: Decimal,
     #[serde(default)]
     inventory_quantity: Option<i64>,
+    #[serde(default)]
+    inventory_item_id: Option<u64>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<&str> {
@@ -444,9 +490,13 @@ pub fn add_products(batch: &mut Batch, items: Vec<serde_json::Value>) -> Option<
                 name: variant_name(&product.title, &v.title),
                 category: non_empty(&product.product_type).map(String::from),
                 price: v.price,
+                cost: None,
                 stock: v.inventory_quantity,
                 sku: non_empty(&v.sku).map(String::from),
             });
+            if let Some(item) = v.inventory_item_id {
+                batch.cost_items.push((v.id.to_string(), item));
+            }
         }
     }
     latest
@@ -652,6 +702,7 @@ fn product_of(batch: &mut Batch, line: &LineItem) -> String {
         name: variant_name(title, &line.variant_title),
         category: None,
         price: line.price_set.shop_money.amount,
+        cost: None,
         stock: None,
         sku: non_empty(&line.sku).map(String::from),
     });

@@ -221,6 +221,18 @@ async fn run_sync(
             .products
             .max(shopify::add_products(&mut batch, items));
     }
+    // Unit costs live on Shopify's inventory items (scope read_inventory): without it the
+    // products load without costs, and the sync says so.
+    let items = batch.cost_items();
+    if !items.is_empty() {
+        match client.unit_costs(&items).await {
+            Ok(costs) => batch.set_costs(&costs),
+            Err(FetchError::Refused(text)) => report.notes.push(format!(
+                "unit costs not read ({text}); pricing recommendations need them: give the token read_inventory"
+            )),
+            Err(err) => return Err(err.into()),
+        }
+    }
     let mut orders = client.orders(back(cursor.orders));
     let mut latest = cursor.orders;
     loop {

@@ -162,7 +162,8 @@ fn ConnectForm(
             </div>
             <p class="muted small">
                 "In Shopify: Settings → Apps and sales channels → Develop apps → create an app with the scopes read_orders, "
-                "read_all_orders, read_products and read_customers, install it and copy its Admin API access token."
+                "read_all_orders, read_products, read_customers and read_inventory (and write_products to push prices back), "
+                "install it and copy its Admin API access token."
             </p>
             {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         </form>
