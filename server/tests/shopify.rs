@@ -1059,3 +1059,48 @@ async fn an_accepted_price_is_pushed_to_the_shop_only_when_asked(pool: PgPool) {
         .unwrap();
     assert_eq!(nowhere.status(), 409);
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_running_sync_shows_its_progress(pool: PgPool) {
+    let shop = fake().await;
+    shop.with(|s| s.page_delay_ms = 900);
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    let (client, url) = (
+        admin.clone(),
+        app.url(&format!("/api/v1/connections/{id}/sync")),
+    );
+    let syncing = tokio::spawn(async move { client.post(url).send().await.unwrap().status() });
+    // While it runs, its history row counts the pages and orders read so far.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = None;
+    while std::time::Instant::now() < deadline {
+        let history = get_json(&admin, app.url(&format!("/api/v1/connections/{id}/syncs"))).await;
+        if let Some(running) = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["state"] == "running" && j["orders"].as_i64() > Some(0))
+        {
+            seen = Some(running.clone());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let seen = seen.expect("a running sync with orders read");
+    assert!(
+        seen["orders"].as_i64().unwrap() < 6,
+        "seen before the end: {seen}"
+    );
+    assert_eq!(syncing.await.unwrap(), 200);
+    let history = get_json(
+        &admin,
+        app.url(&format!("/api/v1/connections/{id}/syncs?limit=1")),
+    )
+    .await;
+    assert_eq!(
+        (history[0]["state"].as_str(), history[0]["orders"].as_i64()),
+        (Some("succeeded"), Some(6))
+    );
+}

@@ -20,6 +20,8 @@ pub struct Shop {
     pub products: Vec<Value>,
     /// Items per page, whatever the client asks (small, to exercise paging).
     pub page_size: usize,
+    /// How long each orders page takes to answer (a slow shop).
+    pub page_delay_ms: u64,
     /// Answers to give before any real one (429 comes with `Retry-After: 0.2`).
     pub faults: VecDeque<u16>,
     /// Orders pages (1-based) that answer 500 every time.
@@ -55,6 +57,7 @@ impl Default for Shop {
             orders: Vec::new(),
             products: Vec::new(),
             page_size: 2,
+            page_delay_ms: 0,
             faults: VecDeque::new(),
             broken_order_pages: Vec::new(),
             garbled_order_pages: Vec::new(),
@@ -282,6 +285,10 @@ async fn listing(
     Query(params): Params,
     what: &str,
 ) -> Response {
+    let delay = shop.lock().unwrap().page_delay_ms;
+    if what == "orders" && delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let mut shop = shop.lock().unwrap();
     let query: Vec<String> = {
         let mut q: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();

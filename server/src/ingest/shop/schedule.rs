@@ -6,6 +6,7 @@
 //! interrupted, and its connection is due again at once — its data up to the last batch that
 //! loaded stays, with the cursor that covers it, so the next sync neither loses nor repeats it.
 //! Syncs asked for by hand (API, CLI) are recorded in the same table.
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -119,7 +120,27 @@ async fn run_job(
     options: &SyncOptions,
     progress: Arc<SyncProgress>,
 ) -> Result<SyncReport, AppError> {
+    // While it runs, its pages and orders so far are written to its row every second: the
+    // Data sources page (and the history route) show a running sync's progress.
+    let ticker = {
+        let (pool, progress) = (pool.clone(), progress.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let _ = sqlx::query!(
+                    "update sync_job set pages = $2, orders = $3 where sync_job_id = $1",
+                    job,
+                    progress.pages.load(Ordering::Relaxed) as i64,
+                    progress.orders.load(Ordering::Relaxed) as i64
+                )
+                .execute(&pool)
+                .await;
+            }
+        })
+    };
     let result = sync::sync(pool, key, lock, options, progress).await;
+    ticker.abort();
     let (state, error, report) = match &result {
         Ok(report) if report.error.is_none() => ("succeeded", None, Some(report)),
         Ok(report) => ("failed", report.error.clone(), Some(report)),

@@ -224,6 +224,45 @@ fn ConnectionRow(
             })));
         }
     });
+    // While a sync runs, its progress (pages and orders so far) is read every second.
+    let ticks = RwSignal::new(0u32);
+    Effect::new(
+        move |previous: Option<Option<leptos::prelude::IntervalHandle>>| {
+            if let Some(Some(handle)) = previous {
+                handle.clear();
+            }
+            sync.pending()
+                .get()
+                .then(|| {
+                    leptos::prelude::set_interval_with_handle(
+                        move || ticks.update(|t| *t += 1),
+                        std::time::Duration::from_secs(1),
+                    )
+                    .ok()
+                })
+                .flatten()
+        },
+    );
+    let progress = LocalResource::new(move || {
+        let asked = ticks.get() > 0;
+        async move {
+            if !asked {
+                return None;
+            }
+            connection_syncs(id)
+                .await
+                .ok()
+                .and_then(|jobs| jobs.into_iter().find(|j| j.state == "running"))
+        }
+    });
+    let syncing_text = move || match progress.get().flatten() {
+        Some(job) if job.pages > 0 => format!(
+            "Syncing… {} pages, {} orders",
+            count(job.pages),
+            count(job.orders)
+        ),
+        _ => "Syncing…".to_string(),
+    };
     let toggle =
         move |what: Open| open.update(|o| *o = if *o == what { Open::Nothing } else { what });
     let c = connection.clone();
@@ -241,7 +280,7 @@ fn ConnectionRow(
             <td><div class="actions">
                 <button type="button" class="button" disabled=move || sync.pending().get()
                     on:click=move |_| { sync.dispatch(SyncConnection { id }); }>
-                    {move || if sync.pending().get() { "Syncing…" } else { "Sync now" }}
+                    {move || if sync.pending().get() { syncing_text() } else { "Sync now".to_string() }}
                 </button>
                 <button type="button" class="button ghost" disabled=move || test.pending().get()
                     on:click=move |_| { test.dispatch(TestConnection { id }); }>"Test"</button>
