@@ -76,8 +76,9 @@ enum Command {
         #[arg(long)]
         max_rejected_percent: Option<f64>,
     },
-    /// Connect a shop (Shopify): the access token is read from STOREPULSE_SHOP_TOKEN or asked
-    /// for, tested with the platform, and saved sealed. Then `storepulse sync NAME`.
+    /// Connect a shop (shopify or woocommerce): the access token (WooCommerce: the consumer
+    /// key) is read from STOREPULSE_SHOP_TOKEN or asked for, a WooCommerce consumer secret from
+    /// STOREPULSE_SHOP_SECRET; tested with the platform, and saved sealed. Then `storepulse sync NAME`.
     Connect {
         /// shopify
         platform: String,
@@ -377,6 +378,8 @@ async fn connect_shop(
         platform: platform.to_string(),
         shop_url: shop.to_string(),
         access_token: token,
+        // WooCommerce: the consumer secret that goes with the consumer key.
+        access_secret: std::env::var("STOREPULSE_SHOP_SECRET").ok(),
         sync_every_minutes: None,
         // The app's API secret key, to receive webhooks (optional).
         webhook_secret: std::env::var("STOREPULSE_SHOP_WEBHOOK_SECRET").ok(),

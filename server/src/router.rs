@@ -59,6 +59,10 @@ pub fn router(
             "/webhooks/shopify",
             axum::routing::post(crate::ingest::shop::webhook::shopify),
         )
+        .route(
+            "/webhooks/woocommerce",
+            axum::routing::post(crate::ingest::shop::webhook::woocommerce),
+        )
         .merge(crate::api::routes())
         .leptos_routes_with_context(
             &state,

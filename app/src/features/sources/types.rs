@@ -360,8 +360,12 @@ pub struct NewConnection {
     /// shopify
     pub platform: String,
     pub shop_url: String,
-    /// Shopify: the custom app's Admin API access token (shpat_…).
+    /// Shopify: the custom app's Admin API access token (shpat_…); WooCommerce: the REST API
+    /// key's consumer key (ck_…).
     pub access_token: String,
+    /// WooCommerce: the REST API key's consumer secret (cs_…).
+    #[serde(default)]
+    pub access_secret: Option<String>,
     /// Minutes between scheduled syncs (5–1440, default 15).
     #[serde(default)]
     pub sync_every_minutes: Option<i32>,
@@ -379,6 +383,9 @@ pub struct ConnectionChange {
     pub shop_url: Option<String>,
     #[serde(default)]
     pub access_token: Option<String>,
+    /// WooCommerce: the consumer secret that goes with a new consumer key.
+    #[serde(default)]
+    pub access_secret: Option<String>,
     #[serde(default)]
     pub sync_every_minutes: Option<i32>,
     /// A new webhook signing secret; an empty one removes it (webhooks are then refused).
@@ -431,7 +438,7 @@ pub struct ConnectionDeleted {
 }
 
 /// What a sync did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SyncReport {
     pub connection_id: i64,

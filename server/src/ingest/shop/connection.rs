@@ -69,7 +69,7 @@ pub fn shop_url(platform: Platform, raw: &str, reach: Reach) -> Result<String, S
     }
     let with_scheme = if raw.contains("://") {
         raw.to_string()
-    } else if raw.contains('.') || raw.contains(':') {
+    } else if raw.contains('.') || raw.contains(':') || platform != Platform::Shopify {
         format!("https://{raw}")
     } else {
         format!("https://{raw}.myshopify.com")
@@ -83,14 +83,41 @@ pub fn shop_url(platform: Platform, raw: &str, reach: Reach) -> Result<String, S
     if !url.username().is_empty() || url.password().is_some() {
         return Err("put the credentials in their own field, not in the URL".into());
     }
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    // A WordPress site may live in a folder; the API is under it (not under wp-admin).
+    let folder = {
+        let path = url.path().trim_end_matches('/');
+        let path = path.split("/wp-admin").next().unwrap_or_default();
+        path.split("/wp-json")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
     if reach.any_host {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("'{raw}' is not an http(s) URL"));
         }
-        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-        return Ok(format!("{}://{host}{port}", url.scheme()));
+        let folder = if platform == Platform::Shopify {
+            ""
+        } else {
+            &folder
+        };
+        return Ok(format!("{}://{host}{port}{folder}", url.scheme()));
     }
     match platform {
+        Platform::WooCommerce => {
+            if url.scheme() != "https" {
+                return Err(format!(
+                    "'{raw}' is not https: the consumer secret travels with every request, so a WooCommerce store is reached over https only"
+                ));
+            }
+            if is_private_host(&host) {
+                return Err(format!(
+                    "'{host}' is this machine or a private network address, not a store on the internet"
+                ));
+            }
+            Ok(format!("https://{host}{port}{folder}"))
+        }
         Platform::Shopify => {
             let shop = host.strip_suffix(".myshopify.com").filter(|s| {
                 !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -105,12 +132,71 @@ pub fn shop_url(platform: Platform, raw: &str, reach: Reach) -> Result<String, S
     }
 }
 
+/// An address that is this machine or a private network's (a connection must not be pointed at
+/// the server's own neighbourhood).
+fn is_private_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
+}
+
 /// Reads the platform's answer about the shop against what a sync needs.
-pub fn assess(info: &ShopInfo, store_currency: &str) -> TestReport {
+pub fn assess(platform: Platform, info: &ShopInfo, store_currency: &str) -> TestReport {
     let has = |scope: &str| info.scopes.iter().any(|s| s == scope);
     let mut can_read = Vec::new();
     let mut warnings = Vec::new();
     let mut problems = Vec::new();
+    if platform == Platform::WooCommerce {
+        // WooCommerce does not say what a key may do; reading orders was tried.
+        can_read.extend(
+            [
+                "orders, with their refunds and cancellations",
+                "products and variations with SKU, price and stock",
+                "customers' names and e-mail addresses",
+            ]
+            .map(String::from),
+        );
+        warnings.push("WooCommerce keeps no unit costs: pricing recommendations need them (load a catalog file with costs)".to_string());
+        warnings.push("pushing prices back needs a key with Read/Write permission".to_string());
+    } else {
+        assess_shopify_scopes(&has, &mut can_read, &mut warnings, &mut problems);
+    }
+    if !info.currency.eq_ignore_ascii_case(store_currency) {
+        problems.push(format!(
+            "the shop reports in {}, StorePulse's store currency is {store_currency}: amounts would be mixed. Set STOREPULSE_CURRENCY={} for a StorePulse of this shop",
+            info.currency, info.currency
+        ));
+    }
+    TestReport {
+        shop_name: info.name.clone(),
+        shop_currency: info.currency.clone(),
+        shop_timezone: info.timezone.clone(),
+        can_read,
+        warnings,
+        problems,
+    }
+}
+
+/// What a Shopify token's scopes allow.
+fn assess_shopify_scopes(
+    has: &dyn Fn(&str) -> bool,
+    can_read: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+    problems: &mut Vec<String>,
+) {
     // Shopify: a write scope implies its read scope.
     let orders = has("read_orders") || has("write_orders");
     if has("read_all_orders") && orders {
@@ -142,20 +228,6 @@ pub fn assess(info: &ShopInfo, store_currency: &str) -> TestReport {
     if has("write_products") {
         can_read.push("may update prices (for pushing accepted prices back)".to_string());
     }
-    if !info.currency.eq_ignore_ascii_case(store_currency) {
-        problems.push(format!(
-            "the shop reports in {}, StorePulse's store currency is {store_currency}: amounts would be mixed. Set STOREPULSE_CURRENCY={} for a StorePulse of this shop",
-            info.currency, info.currency
-        ));
-    }
-    TestReport {
-        shop_name: info.name.clone(),
-        shop_currency: info.currency.clone(),
-        shop_timezone: info.timezone.clone(),
-        can_read,
-        warnings,
-        problems,
-    }
 }
 
 /// Asks the platform about the shop with these credentials.
@@ -168,6 +240,11 @@ pub async fn probe(
     match platform {
         Platform::Shopify => {
             let client = shopify::Client::new(shop_url, token, reach.retry.policy())
+                .map_err(FetchError::Refused)?;
+            client.shop().await
+        }
+        Platform::WooCommerce => {
+            let client = super::woo::Client::new(shop_url, token, reach.retry.policy())
                 .map_err(FetchError::Refused)?;
             client.shop().await
         }
@@ -211,6 +288,38 @@ fn check_token(token: &str) -> Result<&str, AppError> {
         ));
     }
     Ok(token)
+}
+
+/// The credentials as stored: Shopify's access token, or WooCommerce's `key:secret`.
+fn credentials_of(
+    platform: Platform,
+    token: &str,
+    secret: Option<&str>,
+) -> Result<String, AppError> {
+    let token = check_token(token)?;
+    match platform {
+        Platform::Shopify => Ok(token.to_string()),
+        Platform::WooCommerce => {
+            let secret = secret
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "access_secret",
+                        "give the REST API key's consumer secret (cs_…)",
+                    )
+                })?;
+            let secret = check_token(secret)
+                .map_err(|_| AppError::invalid("access_secret", "this is not a consumer secret"))?;
+            if token.contains(':') {
+                return Err(AppError::invalid(
+                    "access_token",
+                    "a consumer key has no ':'",
+                ));
+            }
+            Ok(format!("{token}:{secret}"))
+        }
+    }
 }
 
 /// A webhook secret as given: `None` for an empty one (removed).
@@ -262,7 +371,8 @@ pub async fn create(
         .map_err(|e: String| AppError::invalid("platform", e))?;
     let url =
         shop_url(platform, &new.shop_url, reach).map_err(|e| AppError::invalid("shop_url", e))?;
-    let token = check_token(&new.access_token)?;
+    let token = credentials_of(platform, &new.access_token, new.access_secret.as_deref())?;
+    let token = token.as_str();
     let minutes = check_schedule(new.sync_every_minutes)?;
     let webhook_secret = new
         .webhook_secret
@@ -280,7 +390,7 @@ pub async fn create(
         )));
     }
     let info = probe(platform, &url, token, reach).await.map_err(refused)?;
-    let report = assess(&info, store_currency);
+    let report = assess(platform, &info, store_currency);
     with_problems(&report)?;
     let settings = SourceSettings {
         max_rejected_percent: SYNC_MAX_REJECTED_PERCENT,
@@ -355,21 +465,26 @@ pub async fn open(pool: &PgPool, key: &CredentialsKey, id: i64) -> Result<Opened
     })
 }
 
-/// The connection of the shop a webhook names (`X-Shopify-Shop-Domain`, e.g.
-/// `mystore.myshopify.com`) and its webhook secret, opened; `None` when there is no such
+/// The connection a webhook comes from — Shopify names the shop's domain
+/// (`X-Shopify-Shop-Domain`, e.g. `mystore.myshopify.com`), WooCommerce the site's address
+/// (`X-WC-Webhook-Source`) — and its webhook secret, opened; `None` when there is no such
 /// connection or it has no secret.
 pub async fn webhook_target(
     pool: &PgPool,
     key: &CredentialsKey,
     platform: Platform,
-    domain: &str,
+    origin: &str,
 ) -> Result<Option<(i64, Vec<u8>)>, AppError> {
-    let domain = domain.trim().to_ascii_lowercase();
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let candidates: Vec<String> = match platform {
+        Platform::Shopify => vec![format!("https://{origin}"), format!("http://{origin}")],
+        Platform::WooCommerce => vec![origin],
+    };
     let row = sqlx::query!(
         "select source_id, webhook_secret from shop_connection
-         where platform = $1 and (shop_url = 'https://' || $2 or shop_url = 'http://' || $2)",
+         where platform = $1 and lower(shop_url) = any($2)",
         platform.as_str(),
-        domain
+        &candidates
     )
     .fetch_optional(pool)
     .await?;
@@ -403,18 +518,21 @@ pub async fn register_webhooks(
             "set STOREPULSE_PUBLIC_URL to the https address the shop can reach this server at, so that webhooks have somewhere to go",
         ));
     };
-    let has_secret: bool = sqlx::query_scalar!(
-        r#"select webhook_secret is not null as "set!" from shop_connection where source_id = $1"#,
+    let sealed: Option<Vec<u8>> = sqlx::query_scalar!(
+        "select webhook_secret from shop_connection where source_id = $1",
         id
     )
     .fetch_one(pool)
     .await?;
-    if !has_secret {
+    let Some(sealed) = sealed else {
         return Err(AppError::invalid(
             "webhook_secret",
             "first give the connection its webhook secret (Shopify: the app's API secret key), so that deliveries can be verified",
         ));
-    }
+    };
+    let secret = key
+        .open(&sealed)
+        .map_err(|e| AppError::Conflict(format!("Connection {id}: the webhook secret: {e}.")))?;
     let address = format!(
         "{}/webhooks/{}",
         origin.trim_end_matches('/'),
@@ -427,6 +545,16 @@ pub async fn register_webhooks(
                     .map_err(AppError::Conflict)?;
             client
                 .register_webhooks(&address, shopify::WEBHOOK_TOPICS)
+                .await
+                .map_err(refused)?;
+        }
+        Platform::WooCommerce => {
+            let client =
+                super::woo::Client::new(&opened.shop_url, &opened.token, reach.retry.policy())
+                    .map_err(AppError::Conflict)?;
+            let secret = String::from_utf8_lossy(&secret).to_string();
+            client
+                .register_webhooks(&address, &secret, super::woo::WEBHOOK_TOPICS)
                 .await
                 .map_err(refused)?;
         }
@@ -484,6 +612,14 @@ pub async fn push_price(
                 .set_variant_price(&decision.external_id, decision.new_price)
                 .await
         }
+        Platform::WooCommerce => {
+            let client =
+                super::woo::Client::new(&opened.shop_url, &opened.token, reach.retry.policy())
+                    .map_err(AppError::Conflict)?;
+            client
+                .set_price(&decision.external_id, decision.new_price)
+                .await
+        }
     };
     let (ok, text) = match outcome {
         Ok(price) => (
@@ -515,7 +651,7 @@ pub async fn test(
         .await
         .map_err(refused)?;
     record_info(pool, id, &info).await?;
-    Ok(assess(&info, store_currency))
+    Ok(assess(opened.platform, &info, store_currency))
 }
 
 async fn record_info(pool: &PgPool, id: i64, info: &ShopInfo) -> sqlx::Result<()> {
@@ -557,16 +693,16 @@ pub async fn update(
     let token = change
         .access_token
         .as_deref()
-        .map(check_token)
+        .map(|t| credentials_of(opened.platform, t, change.access_secret.as_deref()))
         .transpose()?;
     let mut report = None;
     if url.is_some() || token.is_some() {
         let url = url.clone().unwrap_or_else(|| opened.shop_url.clone());
-        let token = token.unwrap_or(&opened.token);
+        let token = token.as_deref().unwrap_or(&opened.token);
         let info = probe(opened.platform, &url, token, reach)
             .await
             .map_err(refused)?;
-        let assessed = assess(&info, store_currency);
+        let assessed = assess(opened.platform, &info, store_currency);
         with_problems(&assessed)?;
         sqlx::query!(
             "update shop_connection set shop_url = $2, credentials = $3, last_error = null, updated_at = now()
@@ -748,7 +884,7 @@ mod tests {
             timezone: Some("Europe/London".into()),
             scopes: vec!["read_orders".into(), "read_products".into()],
         };
-        let report = assess(&info, "GBP");
+        let report = assess(Platform::Shopify, &info, "GBP");
         assert!(report.problems.is_empty(), "{report:?}");
         assert!(report
             .warnings
@@ -756,6 +892,7 @@ mod tests {
             .any(|w| w.contains("read_all_orders")));
         assert!(report.can_read.iter().any(|c| c.contains("60 days")));
         let report = assess(
+            Platform::Shopify,
             &ShopInfo {
                 currency: "USD".into(),
                 scopes: vec![],

@@ -309,9 +309,118 @@ fn refusal(
     }
 }
 
+/// Walks the pages of one listing by the `Link: <…>; rel="next"` headers the platforms send
+/// (Shopify's `page_info` cursors, WordPress's `page` numbers), only ever within the shop.
+pub struct Pager<'a> {
+    http: &'a Http,
+    /// The shop's address: a next page elsewhere is refused.
+    root: String,
+    next: Option<String>,
+    what: &'static str,
+    /// The list's key in the answer (`{"orders": […]}`), or none for an answer that is the list.
+    key: Option<&'static str>,
+    pub pages: u64,
+}
+
+impl<'a> Pager<'a> {
+    pub fn new(
+        http: &'a Http,
+        root: &str,
+        url: String,
+        what: &'static str,
+        key: Option<&'static str>,
+    ) -> Self {
+        Pager {
+            http,
+            root: root.to_string(),
+            next: Some(url),
+            what,
+            key,
+            pages: 0,
+        }
+    }
+
+    /// The next page's items, or `None` after the last.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<serde_json::Value>>, FetchError> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        self.pages += 1;
+        let platform = self.http.platform;
+        let what = format!("{} page {}", self.what, self.pages);
+        let page = self.http.get_json(&url, &what).await?;
+        self.next = page
+            .headers
+            .get_all(reqwest::header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(next_link);
+        if let Some(next) = &self.next {
+            if !next.starts_with(&self.root) {
+                return Err(FetchError::Refused(format!(
+                    "{what}: {platform}'s next-page link points outside the shop"
+                )));
+            }
+        }
+        slow_down_near_the_limit(&page.headers).await;
+        let list = match self.key {
+            Some(key) => page.body.get(key),
+            None => Some(&page.body),
+        };
+        let items = list.and_then(|v| v.as_array()).cloned().ok_or_else(|| {
+            FetchError::Refused(format!(
+                "{what}: {platform}'s answer is not a list of {}",
+                self.what
+            ))
+        })?;
+        Ok(Some(items))
+    }
+}
+
+/// Shopify's REST budget is a leaky bucket (`X-Shopify-Shop-Api-Call-Limit: 32/40`, two calls a
+/// second drain): past four fifths of it, wait a second before the next call.
+async fn slow_down_near_the_limit(headers: &HeaderMap) {
+    let used = headers
+        .get("x-shopify-shop-api-call-limit")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once('/'))
+        .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)));
+    if let Some((used, limit)) = used {
+        if limit > 0 && used * 5 >= limit * 4 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"")
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        let header = r#"<https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=abc>; rel="previous", <https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=def>; rel="next""#;
+        assert_eq!(
+            next_link(header).as_deref(),
+            Some("https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=def")
+        );
+        assert_eq!(next_link(r#"<https://x/a>; rel="previous""#), None);
+    }
 
     #[test]
     fn retry_after_reads_seconds_with_or_without_a_fraction() {

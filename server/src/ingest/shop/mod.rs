@@ -9,6 +9,7 @@ pub mod service;
 pub mod shopify;
 pub mod sync;
 pub mod webhook;
+pub mod woo;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -39,18 +40,22 @@ impl Cursor {
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Shopify,
+    #[serde(rename = "woocommerce")]
+    WooCommerce,
 }
 
 impl Platform {
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Shopify => "shopify",
+            Platform::WooCommerce => "woocommerce",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Platform::Shopify => "Shopify",
+            Platform::WooCommerce => "WooCommerce",
         }
     }
 }
@@ -60,10 +65,13 @@ impl std::str::FromStr for Platform {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "shopify" => Ok(Platform::Shopify),
-            "woocommerce" | "magento" => Err(format!(
+            "woocommerce" | "woo" => Ok(Platform::WooCommerce),
+            "magento" => Err(format!(
                 "{s} connections are not available yet: load its order exports as files meanwhile"
             )),
-            other => Err(format!("unknown platform '{other}': use shopify")),
+            other => Err(format!(
+                "unknown platform '{other}': use shopify or woocommerce"
+            )),
         }
     }
 }
@@ -114,6 +122,75 @@ pub struct SalesRow {
     pub country: Option<String>,
 }
 
+/// What every line of one platform order shares, and how its lines become sales rows.
+pub struct OrderLines {
+    pub customer: Option<String>,
+    pub channel: Option<String>,
+    pub country: Option<String>,
+}
+
+impl OrderLines {
+    /// `total` paid for `quantity` units of `product` (negative: returned) on line `line` of
+    /// order `order`, as rows whose values add up to `total` to the cent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(
+        &self,
+        batch: &mut Batch,
+        order: &str,
+        line: u64,
+        product: &str,
+        total: Decimal,
+        quantity: i64,
+        at: DateTime<Utc>,
+        status: &str,
+    ) {
+        let sign = quantity.signum();
+        for (n, (units, price)) in split_to_cents(total.abs(), quantity.abs())
+            .into_iter()
+            .enumerate()
+        {
+            batch.sales.push(SalesRow {
+                transaction_id: part_id(line, n),
+                order_id: order.to_string(),
+                customer: self.customer.clone(),
+                product: product.to_string(),
+                quantity: sign * units,
+                price,
+                at,
+                channel: self.channel.clone(),
+                status: status.to_string(),
+                country: self.country.clone(),
+            });
+        }
+    }
+}
+
+/// `123`, or `123.1`, `123.2` for the parts of a line split to the cent.
+fn part_id(id: u64, part: usize) -> String {
+    if part == 0 {
+        id.to_string()
+    } else {
+        format!("{id}.{part}")
+    }
+}
+
+/// `total` over `quantity` units as at most two (quantity, unit price) parts whose values add up
+/// to `total` exactly, each unit price in whole cents: 10.00 over 3 units is 2 × 3.33 + 1 × 3.34.
+pub fn split_to_cents(total: Decimal, quantity: i64) -> Vec<(i64, Decimal)> {
+    if quantity <= 0 {
+        return Vec::new();
+    }
+    let cents: i64 = (total * Decimal::from(100)).round().try_into().unwrap_or(0);
+    let base = cents.div_euclid(quantity);
+    let rest = cents - base * quantity;
+    let mut parts = vec![(quantity - rest, Decimal::new(base, 2))];
+    if rest > 0 {
+        parts.push((rest, Decimal::new(base + 1, 2)));
+    }
+    parts.retain(|(q, _)| *q > 0);
+    parts
+}
+
 /// One batch of a sync, as the rows of a star-schema export.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -131,6 +208,8 @@ pub struct Batch {
     orders: u64,
     /// Test orders (Shopify's `test: true`), left out as the platform's own reports do.
     test_orders: u64,
+    /// Orders that are not sales (WooCommerce: never paid, drafts, in the bin), left out.
+    not_sales: u64,
     /// The version (`updated_at`) of each order read.
     versions: Vec<(String, chrono::DateTime<chrono::Utc>)>,
     /// Each catalog product's inventory item (Shopify keeps unit costs there).

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::http::{FetchError, Http, RetryPolicy};
-use super::{Batch, SalesRow, ShopInfo};
+use super::http::{FetchError, Http, Pager, RetryPolicy};
+use super::{Batch, ShopInfo};
 
 /// The Admin API version this client speaks (a stable version, supported for a year).
 pub const API_VERSION: &str = "2025-01";
@@ -191,7 +191,7 @@ impl Client {
         if let Some(since) = since {
             url.push_str(&format!("&updated_at_min={}", encode_time(since)));
         }
-        Pager::new(self, url, "orders")
+        Pager::new(&self.http, &self.root, url, "orders", Some("orders"))
     }
 
     /// Products updated at or after `since`, oldest update first.
@@ -202,7 +202,7 @@ impl Client {
         if let Some(since) = since {
             url.push_str(&format!("&updated_at_min={}", encode_time(since)));
         }
-        Pager::new(self, url, "products")
+        Pager::new(&self.http, &self.root, url, "products", Some("products"))
     }
 }
 
@@ -212,93 +212,6 @@ fn encode_time(t: DateTime<Utc>) -> String {
         percent_encoding::NON_ALPHANUMERIC,
     )
     .to_string()
-}
-
-/// Walks the pages of one listing.
-pub struct Pager<'a> {
-    client: &'a Client,
-    next: Option<String>,
-    what: &'static str,
-    pub pages: u64,
-}
-
-impl<'a> Pager<'a> {
-    fn new(client: &'a Client, url: String, what: &'static str) -> Self {
-        Pager {
-            client,
-            next: Some(url),
-            what,
-            pages: 0,
-        }
-    }
-
-    /// The next page's items (`orders` or `products`), or `None` after the last.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<serde_json::Value>>, FetchError> {
-        let Some(url) = self.next.take() else {
-            return Ok(None);
-        };
-        self.pages += 1;
-        let what = format!("{} page {}", self.what, self.pages);
-        let page = self.client.http.get_json(&url, &what).await?;
-        self.next = page
-            .headers
-            .get_all(reqwest::header::LINK)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(next_link);
-        if let Some(next) = &self.next {
-            // Only ever follow the shop's own pages.
-            if !next.starts_with(&self.client.root) {
-                return Err(FetchError::Refused(format!(
-                    "{what}: Shopify's next-page link points outside the shop"
-                )));
-            }
-        }
-        slow_down_near_the_limit(&page.headers).await;
-        let items = page
-            .body
-            .get(self.what)
-            .and_then(|v| v.as_array())
-            .cloned()
-            .ok_or_else(|| {
-                FetchError::Refused(format!(
-                    "{what}: Shopify's answer has no '{}' list",
-                    self.what
-                ))
-            })?;
-        Ok(Some(items))
-    }
-}
-
-/// Shopify's REST budget is a leaky bucket (`X-Shopify-Shop-Api-Call-Limit: 32/40`, two calls a
-/// second drain): past four fifths of it, wait a second before the next call.
-async fn slow_down_near_the_limit(headers: &reqwest::header::HeaderMap) {
-    let used = headers
-        .get("x-shopify-shop-api-call-limit")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once('/'))
-        .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)));
-    if let Some((used, limit)) = used {
-        if limit > 0 && used * 5 >= limit * 4 {
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        }
-    }
-}
-
-/// The `rel="next"` URL of a `Link` header.
-fn next_link(header: &str) -> Option<String> {
-    header.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        params
-            .split(';')
-            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"")
-            .then(|| {
-                url.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_string()
-            })
-    })
 }
 
 #[derive(Deserialize)]
@@ -587,23 +500,10 @@ fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
     });
     let ordered_at = order.processed_at.unwrap_or(order.created_at);
     let order_key = order.id.to_string();
-    let row = |key: &str,
-               line: String,
-               product: &str,
-               quantity: i64,
-               price: Decimal,
-               at: DateTime<Utc>,
-               status: &str| SalesRow {
-        transaction_id: line,
-        order_id: key.to_string(),
-        customer: customer.clone(),
-        product: product.to_string(),
-        quantity,
-        price,
-        at,
-        channel: channel.clone(),
-        status: status.to_string(),
-        country: country.clone(),
+    let lines = super::OrderLines {
+        customer,
+        channel,
+        country,
     };
     let mut refunded: std::collections::HashMap<u64, i64> = Default::default();
     for refund in &order.refunds {
@@ -617,18 +517,16 @@ fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
         }
         let product = product_of(batch, line);
         let paid = line_paid(line);
-        for (n, (quantity, price)) in split_to_cents(paid, line.quantity).into_iter().enumerate() {
-            let rows = row(
-                &order_key,
-                part_id(line.id, n),
-                &product,
-                quantity,
-                price,
-                ordered_at,
-                "completed",
-            );
-            batch.sales.push(rows);
-        }
+        lines.push(
+            batch,
+            &order_key,
+            line.id,
+            &product,
+            paid,
+            line.quantity,
+            ordered_at,
+            "completed",
+        );
     }
     for refund in &order.refunds {
         let key = format!("{}/refund/{}", order.id, refund.id);
@@ -644,21 +542,17 @@ fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
                 continue;
             };
             let product = product_of(batch, line);
-            for (n, (quantity, price)) in
-                split_to_cents(r.subtotal_set.shop_money.amount, r.quantity)
-                    .into_iter()
-                    .enumerate()
-            {
-                batch.sales.push(row(
-                    &key,
-                    part_id(r.id, n),
-                    &product,
-                    -quantity,
-                    price,
-                    refund.created_at,
-                    "completed",
-                ));
-            }
+            let amount = r.subtotal_set.shop_money.amount;
+            lines.push(
+                batch,
+                &key,
+                r.id,
+                &product,
+                amount,
+                -r.quantity,
+                refund.created_at,
+                "completed",
+            );
         }
     }
     if let Some(cancelled_at) = order.cancelled_at {
@@ -673,17 +567,16 @@ fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
             let product = product_of(batch, line);
             let paid =
                 (line_paid(line) * Decimal::from(left) / Decimal::from(line.quantity)).round_dp(2);
-            for (n, (quantity, price)) in split_to_cents(paid, left).into_iter().enumerate() {
-                batch.sales.push(row(
-                    &key,
-                    part_id(line.id, n),
-                    &product,
-                    quantity,
-                    price,
-                    cancelled_at,
-                    "cancelled",
-                ));
-            }
+            lines.push(
+                batch,
+                &key,
+                line.id,
+                &product,
+                paid,
+                left,
+                cancelled_at,
+                "cancelled",
+            );
         }
     }
 }
@@ -709,46 +602,11 @@ fn product_of(batch: &mut Batch, line: &LineItem) -> String {
     id
 }
 
-/// `123`, or `123.1`, `123.2` for the parts of a line split to the cent.
-fn part_id(id: u64, part: usize) -> String {
-    if part == 0 {
-        id.to_string()
-    } else {
-        format!("{id}.{part}")
-    }
-}
-
-/// `total` over `quantity` units as at most two (quantity, unit price) parts whose values add up
-/// to `total` exactly, each unit price in whole cents: 10.00 over 3 units is 2 × 3.33 + 1 × 3.34.
-pub fn split_to_cents(total: Decimal, quantity: i64) -> Vec<(i64, Decimal)> {
-    if quantity <= 0 {
-        return Vec::new();
-    }
-    let cents: i64 = (total * Decimal::from(100)).round().try_into().unwrap_or(0);
-    let base = cents.div_euclid(quantity);
-    let rest = cents - base * quantity;
-    let mut parts = vec![(quantity - rest, Decimal::new(base, 2))];
-    if rest > 0 {
-        parts.push((rest, Decimal::new(base + 1, 2)));
-    }
-    parts.retain(|(q, _)| *q > 0);
-    parts
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::split_to_cents;
     use super::*;
     use rust_decimal_macros::dec;
-
-    #[test]
-    fn the_next_link_is_found_among_others() {
-        let header = r#"<https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=abc>; rel="previous", <https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=def>; rel="next""#;
-        assert_eq!(
-            next_link(header).as_deref(),
-            Some("https://s.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=def")
-        );
-        assert_eq!(next_link(r#"<https://x/a>; rel="previous""#), None);
-    }
 
     #[test]
     fn a_total_splits_into_whole_cents_that_add_up() {

@@ -19,7 +19,8 @@ use sqlx::{PgPool, Postgres};
 
 use super::connection::{self, Reach};
 use super::http::FetchError;
-use super::{shopify, Batch, Cursor, Platform};
+use super::http::Pager;
+use super::{shopify, woo, Batch, Cursor, Platform};
 use crate::ingest::run::{self, Job, RunSummary, Store, SyncStep};
 
 /// Advisory-lock namespace of syncs (one per connection at a time, across processes); a running
@@ -171,7 +172,7 @@ fn resume_text(through: Option<DateTime<Utc>>) -> String {
     }
 }
 
-enum Stop {
+pub enum Stop {
     /// The platform could not be read.
     Fetch(FetchError),
     /// A batch's run failed (its message says why).
@@ -198,13 +199,7 @@ async fn run_sync(
     progress: &SyncProgress,
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
-    let Platform::Shopify = opened.platform;
-    let client = shopify::Client::new(
-        &opened.shop_url,
-        &opened.token,
-        options.reach.retry.policy(),
-    )
-    .map_err(|e| Stop::Fetch(FetchError::Refused(e)))?;
+    let client = Platformed::new(opened, options)?;
     let mut cursor = Cursor::parse(opened.cursor.as_deref());
     report.synced_through = cursor.orders;
     let back = |t: Option<DateTime<Utc>>| t.map(|t| t - Duration::minutes(OVERLAP_MINUTES));
@@ -217,22 +212,10 @@ async fn run_sync(
         let n = items.len() as u64;
         report.products += n;
         progress.products.fetch_add(n, Ordering::Relaxed);
-        cursor.products = cursor
-            .products
-            .max(shopify::add_products(&mut batch, items));
+        let latest = client.add_products(&mut batch, items, report).await?;
+        cursor.products = cursor.products.max(latest);
     }
-    // Unit costs live on Shopify's inventory items (scope read_inventory): without it the
-    // products load without costs, and the sync says so.
-    let items = batch.cost_items();
-    if !items.is_empty() {
-        match client.unit_costs(&items).await {
-            Ok(costs) => batch.set_costs(&costs),
-            Err(FetchError::Refused(text)) => report.notes.push(format!(
-                "unit costs not read ({text}); pricing recommendations need them: give the token read_inventory"
-            )),
-            Err(err) => return Err(err.into()),
-        }
-    }
+    client.add_costs(&mut batch, report).await?;
     let mut orders = client.orders(back(cursor.orders));
     let mut latest = cursor.orders;
     loop {
@@ -242,18 +225,11 @@ async fn run_sync(
             Err(err) => {
                 // What was read before the failure still loads: the cursor stops where it ends.
                 if batch.orders() > 0 {
-                    flush(
-                        pool,
-                        opened,
-                        options,
-                        &mut batch,
-                        Cursor {
-                            orders: latest,
-                            ..cursor
-                        },
-                        report,
-                    )
-                    .await?;
+                    let read = Cursor {
+                        orders: latest,
+                        ..cursor
+                    };
+                    flush(pool, opened, options, &mut batch, read, report).await?;
                 }
                 return Err(err.into());
             }
@@ -264,11 +240,7 @@ async fn run_sync(
         let n = items.len() as u64;
         report.orders += n;
         progress.orders.fetch_add(n, Ordering::Relaxed);
-        latest = latest.max(shopify::add_orders(
-            &mut batch,
-            items,
-            &options.store.currency,
-        ));
+        latest = latest.max(client.add_orders(&mut batch, items, options).await?);
         if batch.orders() >= options.batch_orders {
             cursor.orders = latest;
             flush(pool, opened, options, &mut batch, cursor, report).await?;
@@ -279,6 +251,130 @@ async fn run_sync(
         flush(pool, opened, options, &mut batch, cursor, report).await?;
     }
     Ok(())
+}
+
+/// A connection's platform client and what reading it needs.
+pub enum Platformed {
+    Shopify(shopify::Client),
+    /// With the store's country names, read once per sync.
+    WooCommerce(
+        woo::Client,
+        tokio::sync::OnceCell<std::collections::HashMap<String, String>>,
+    ),
+}
+
+impl Platformed {
+    pub fn new(opened: &connection::Opened, options: &SyncOptions) -> Result<Platformed, Stop> {
+        let policy = options.reach.retry.policy();
+        let refused = |e| Stop::Fetch(FetchError::Refused(e));
+        Ok(match opened.platform {
+            Platform::Shopify => Platformed::Shopify(
+                shopify::Client::new(&opened.shop_url, &opened.token, policy).map_err(refused)?,
+            ),
+            Platform::WooCommerce => Platformed::WooCommerce(
+                woo::Client::new(&opened.shop_url, &opened.token, policy).map_err(refused)?,
+                Default::default(),
+            ),
+        })
+    }
+
+    fn products(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
+        match self {
+            Platformed::Shopify(c) => c.products(since),
+            Platformed::WooCommerce(c, _) => c.products(since),
+        }
+    }
+
+    fn orders(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
+        match self {
+            Platformed::Shopify(c) => c.orders(since),
+            Platformed::WooCommerce(c, _) => c.orders(since),
+        }
+    }
+
+    /// Adds a page of products (a WooCommerce variable product with its variations); the
+    /// latest modification among them.
+    pub async fn add_products(
+        &self,
+        batch: &mut Batch,
+        items: Vec<serde_json::Value>,
+        report: &mut SyncReport,
+    ) -> Result<Option<DateTime<Utc>>, Stop> {
+        match self {
+            Platformed::Shopify(_) => Ok(shopify::add_products(batch, items)),
+            Platformed::WooCommerce(c, _) => {
+                let mut latest = None;
+                for item in items {
+                    let id = item.get("id").cloned().unwrap_or_default();
+                    let Ok(product) = serde_json::from_value::<woo::Product>(item) else {
+                        report
+                            .notes
+                            .push(format!("product {id}: not the shape expected; left out"));
+                        continue;
+                    };
+                    latest = latest.max(product.date_modified_gmt);
+                    if product.kind == "variable" {
+                        let mut pages = c.variations(product.id);
+                        while let Some(variations) = pages.next_page().await? {
+                            report.pages += 1;
+                            woo::add_variations(batch, &product, variations);
+                        }
+                    } else {
+                        woo::add_product(batch, &product);
+                    }
+                }
+                Ok(latest)
+            }
+        }
+    }
+
+    /// Unit costs, where the platform keeps them apart (Shopify's inventory items, scope
+    /// read_inventory: without it the products load without costs, and the sync says so).
+    async fn add_costs(&self, batch: &mut Batch, report: &mut SyncReport) -> Result<(), Stop> {
+        let Platformed::Shopify(client) = self else {
+            return Ok(());
+        };
+        let items = batch.cost_items();
+        if items.is_empty() {
+            return Ok(());
+        }
+        match client.unit_costs(&items).await {
+            Ok(costs) => batch.set_costs(&costs),
+            Err(FetchError::Refused(text)) => report.notes.push(format!(
+                "unit costs not read ({text}); pricing recommendations need them: give the token read_inventory"
+            )),
+            Err(err) => return Err(err.into()),
+        }
+        Ok(())
+    }
+
+    /// Adds a page of orders (a WooCommerce order with refunds with their lines); the latest
+    /// modification among them.
+    pub async fn add_orders(
+        &self,
+        batch: &mut Batch,
+        items: Vec<serde_json::Value>,
+        options: &SyncOptions,
+    ) -> Result<Option<DateTime<Utc>>, Stop> {
+        let currency = &options.store.currency;
+        match self {
+            Platformed::Shopify(_) => Ok(shopify::add_orders(batch, items, currency)),
+            Platformed::WooCommerce(c, countries) => {
+                let countries = countries.get_or_try_init(|| c.countries()).await?;
+                let mut latest = None;
+                for order in woo::parse_orders(batch, items) {
+                    latest = latest.max(order.date_modified_gmt);
+                    let refunds = if order.refunds.is_empty() {
+                        Vec::new()
+                    } else {
+                        c.refunds(order.id).await?
+                    };
+                    woo::add_order(batch, &order, refunds, currency, countries);
+                }
+                Ok(latest)
+            }
+        }
+    }
 }
 
 /// Loads a batch as one ingest run, with `cursor` stored in the run's transaction.
@@ -344,6 +440,12 @@ pub async fn load_batch(
         notes.push(format!(
             "{} test orders left out (as in the platform's own reports)",
             batch.test_orders
+        ));
+    }
+    if batch.not_sales > 0 {
+        notes.push(format!(
+            "{} orders that were never paid (pending, failed, drafts) or are in the bin left out",
+            batch.not_sales
         ));
     }
     let dir = options.work_dir.join(format!(

@@ -20,8 +20,9 @@ use sha2::Sha256;
 use sqlx::PgPool;
 
 use super::connection::{self, Opened};
-use super::sync::{load_batch, SyncOptions};
+use super::sync::{load_batch, Platformed, Stop, SyncOptions};
 use super::{shopify, Batch, Platform};
+use app::features::sources::types::SyncReport;
 
 /// The largest webhook body read (an order with hundreds of lines is well under it).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -50,18 +51,62 @@ fn refused() -> Response {
         .into_response()
 }
 
+/// The headers a platform's deliveries carry.
+struct Names {
+    /// The shop: Shopify's domain, WooCommerce's site address.
+    origin: &'static str,
+    signature: &'static str,
+    topic: &'static str,
+    delivery: &'static str,
+}
+
+fn names(platform: Platform) -> Names {
+    match platform {
+        Platform::Shopify => Names {
+            origin: "x-shopify-shop-domain",
+            signature: "x-shopify-hmac-sha256",
+            topic: "x-shopify-topic",
+            delivery: "x-shopify-webhook-id",
+        },
+        Platform::WooCommerce => Names {
+            origin: "x-wc-webhook-source",
+            signature: "x-wc-webhook-signature",
+            topic: "x-wc-webhook-topic",
+            delivery: "x-wc-webhook-delivery-id",
+        },
+    }
+}
+
 /// `POST /webhooks/shopify`.
 pub async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match receive(&state, &headers, body).await {
+    match receive(&state, Platform::Shopify, &headers, body).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
 }
 
-async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, AppError> {
-    let (Some(domain), Some(signature)) = (
-        header(headers, "x-shopify-shop-domain"),
-        header(headers, "x-shopify-hmac-sha256"),
+/// `POST /webhooks/woocommerce`.
+pub async fn woocommerce(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match receive(&state, Platform::WooCommerce, &headers, body).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn receive(
+    state: &AppState,
+    platform: Platform,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let names = names(platform);
+    let (Some(origin), Some(signature)) = (
+        header(headers, names.origin),
+        header(headers, names.signature),
     ) else {
         return Ok(refused());
     };
@@ -73,25 +118,31 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
     };
     let pool = &state.pool;
     let Some((id, secret)) =
-        connection::webhook_target(pool, &state.credentials, Platform::Shopify, domain).await?
+        connection::webhook_target(pool, &state.credentials, platform, origin).await?
     else {
         tracing::warn!(
-            domain,
-            "a Shopify webhook for a shop without a connection or webhook secret: refused"
+            origin,
+            platform = platform.label(),
+            "a webhook for a shop without a connection or webhook secret: refused"
         );
         return Ok(refused());
     };
     if !signed(&secret, &body, signature) {
-        tracing::warn!(domain, "a Shopify webhook with a wrong signature: refused");
+        tracing::warn!(
+            origin,
+            platform = platform.label(),
+            "a webhook with a wrong signature: refused"
+        );
         return Ok(refused());
     }
     // Signed by the shop: now it may be read.
-    let topic = header(headers, "x-shopify-topic").unwrap_or("").to_string();
-    let Some(delivery) = header(headers, "x-shopify-webhook-id").map(str::to_string) else {
-        return Err(AppError::invalid(
-            "X-Shopify-Webhook-Id",
-            "the delivery has no id",
-        ));
+    let topic = header(headers, names.topic).unwrap_or("").to_string();
+    if platform == Platform::WooCommerce && body.starts_with(b"webhook_id=") {
+        // WooCommerce's ping when a webhook is saved.
+        return Ok(answer("ping: the webhook reaches StorePulse"));
+    }
+    let Some(delivery) = header(headers, names.delivery).map(str::to_string) else {
+        return Err(AppError::invalid(names.delivery, "the delivery has no id"));
     };
     let seen: bool = sqlx::query_scalar!(
         r#"select exists (select 1 from webhook_delivery where source_id = $1 and delivery_id = $2) as "seen!""#,
@@ -107,11 +158,12 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
         .map_err(|e| AppError::invalid("body", format!("the webhook's body is not JSON ({e})")))?;
     let opened = connection::open(pool, &state.credentials, id).await?;
     let options = SyncOptions::for_state(state, None);
-    let (outcome, run) = match topic.as_str() {
-        "orders/create" | "orders/updated" | "orders/cancelled" => {
+    let (outcome, run) = match (platform, topic.as_str()) {
+        (Platform::Shopify, "orders/create" | "orders/updated" | "orders/cancelled")
+        | (Platform::WooCommerce, "order.created" | "order.updated" | "order.restored") => {
             load_order(pool, &opened, &options, value).await?
         }
-        "refunds/create" => {
+        (Platform::Shopify, "refunds/create") => {
             // A refund names its order: the order is read again, with every refund it has.
             let order_id = value
                 .get("order_id")
@@ -129,17 +181,28 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
                 Err(err) => (format!("deferred to the next sync: {err}"), None),
             }
         }
-        "products/update" => {
+        (Platform::Shopify, "products/update")
+        | (Platform::WooCommerce, "product.created" | "product.updated") => {
+            let client = Platformed::new(&opened, &options).map_err(stop_error)?;
             let mut batch = Batch::default();
-            shopify::add_products(&mut batch, vec![value]);
-            let loaded = load_batch(pool, &opened, &options, batch, None).await?;
-            outcome_of(loaded.run.as_ref(), "product loaded")
+            let mut notes = SyncReport::default();
+            match client
+                .add_products(&mut batch, vec![value], &mut notes)
+                .await
+            {
+                Ok(_) => {
+                    let loaded = load_batch(pool, &opened, &options, batch, None).await?;
+                    outcome_of(loaded.run.as_ref(), "product loaded")
+                }
+                Err(Stop::Fetch(err)) => (format!("deferred to the next sync: {err}"), None),
+                Err(other) => return Err(stop_error(other)),
+            }
         }
-        "inventory_levels/update" => (
+        (Platform::Shopify, "inventory_levels/update") => (
             "ignored: stock levels arrive with the products of the next sync".to_string(),
             None,
         ),
-        other => (
+        (_, other) => (
             format!("ignored: topic '{other}' is not one StorePulse handles"),
             None,
         ),
@@ -156,6 +219,15 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
     .execute(pool)
     .await?;
     Ok(answer(&outcome))
+}
+
+/// A sync step's failure as a webhook's error.
+fn stop_error(stop: Stop) -> AppError {
+    match stop {
+        Stop::App(err) => err,
+        Stop::Fetch(err) => AppError::Conflict(err.to_string()),
+        Stop::Run(text) => AppError::Conflict(text),
+    }
 }
 
 fn answer(outcome: &str) -> Response {
@@ -181,7 +253,8 @@ fn outcome_of(run: Option<&crate::ingest::run::RunSummary>, done: &str) -> (Stri
     }
 }
 
-/// Loads one order unless a newer version of it is loaded already.
+/// Loads one order unless a newer version of it is loaded already (its `updated_at`;
+/// WooCommerce's `date_modified_gmt`).
 async fn load_order(
     pool: &PgPool,
     opened: &Opened,
@@ -189,11 +262,18 @@ async fn load_order(
     order: serde_json::Value,
 ) -> Result<(String, Option<i64>), AppError> {
     let order_id = order.get("id").map(|v| v.to_string()).unwrap_or_default();
-    let updated_at = order
-        .get("updated_at")
-        .and_then(|v| v.as_str())
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let updated_at = match opened.platform {
+        Platform::Shopify => order
+            .get("updated_at")
+            .and_then(|v| v.as_str())
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc)),
+        Platform::WooCommerce => order
+            .get("date_modified_gmt")
+            .and_then(|v| v.as_str())
+            .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok())
+            .map(|t| t.and_utc()),
+    };
     let held: Option<DateTime<Utc>> = sqlx::query_scalar!(
         r#"select updated_at as "updated_at: DateTime<Utc>" from shop_order_version where source_id = $1 and order_id = $2"#,
         opened.source_id,
@@ -209,8 +289,14 @@ async fn load_order(
             ));
         }
     }
+    let client = Platformed::new(opened, options).map_err(stop_error)?;
     let mut batch = Batch::default();
-    shopify::add_orders(&mut batch, vec![order], &options.store.currency);
+    match client.add_orders(&mut batch, vec![order], options).await {
+        Ok(_) => {}
+        // A refund or country list that cannot be read now: the next sync loads the order.
+        Err(Stop::Fetch(err)) => return Ok((format!("deferred to the next sync: {err}"), None)),
+        Err(other) => return Err(stop_error(other)),
+    }
     let loaded = load_batch(pool, opened, options, batch, None).await?;
     let mut outcome = outcome_of(loaded.run.as_ref(), &format!("order {order_id} loaded"));
     if !loaded.notes.is_empty() {

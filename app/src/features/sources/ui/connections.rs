@@ -118,6 +118,9 @@ fn ConnectForm(
     let token = RwSignal::new(String::new());
     let secret = RwSignal::new(String::new());
     let minutes = RwSignal::new("15".to_string());
+    let platform = RwSignal::new("shopify".to_string());
+    let key_secret = RwSignal::new(String::new());
+    let woo = move || platform.get() == "woocommerce";
     Effect::new(move |_| {
         if let Some(Ok(created)) = create.value().get() {
             notice.set(Some(Notice {
@@ -135,12 +138,14 @@ fn ConnectForm(
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let secret = secret.get_untracked();
+        let key_secret = key_secret.get_untracked();
         create.dispatch(CreateConnection {
             new: NewConnection {
                 name: name.get_untracked(),
-                platform: "shopify".into(),
+                platform: platform.get_untracked(),
                 shop_url: shop.get_untracked(),
                 access_token: token.get_untracked(),
+                access_secret: (!key_secret.trim().is_empty()).then_some(key_secret),
                 sync_every_minutes: minutes.get_untracked().trim().parse().ok(),
                 webhook_secret: (!secret.trim().is_empty()).then_some(secret),
             },
@@ -149,10 +154,24 @@ fn ConnectForm(
     view! {
         <form class="connect-form" on:submit=submit aria-label="Connect a shop">
             <label>"Name" <input type="text" required placeholder="My shop" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
-            <label>"Platform" <select aria-label="Platform"><option value="shopify" selected>"Shopify"</option></select></label>
-            <label>"Shop" <input type="text" required placeholder="mystore.myshopify.com" prop:value=move || shop.get() on:input=move |ev| shop.set(event_target_value(&ev))/></label>
-            <label>"Admin API access token" <input type="password" required autocomplete="off" placeholder="shpat_…" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
-            <label>"Webhook secret (optional)" <input type="password" autocomplete="off" placeholder="the app's API secret key" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/></label>
+            <label>"Platform"
+                <select aria-label="Platform" on:change=move |ev| platform.set(event_target_value(&ev))>
+                    <option value="shopify" selected=move || !woo()>"Shopify"</option>
+                    <option value="woocommerce" selected=woo>"WooCommerce"</option>
+                </select>
+            </label>
+            <label>"Shop" <input type="text" required placeholder=move || if woo() { "https://shop.example" } else { "mystore.myshopify.com" }
+                prop:value=move || shop.get() on:input=move |ev| shop.set(event_target_value(&ev))/></label>
+            <label>{move || if woo() { "Consumer key" } else { "Admin API access token" }}
+                <input type="password" required autocomplete="off" placeholder=move || if woo() { "ck_…" } else { "shpat_…" }
+                    prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
+            {move || woo().then(|| view! {
+                <label>"Consumer secret" <input type="password" required autocomplete="off" placeholder="cs_…"
+                    prop:value=move || key_secret.get() on:input=move |ev| key_secret.set(event_target_value(&ev))/></label>
+            })}
+            <label>"Webhook secret (optional)" <input type="password" autocomplete="off"
+                placeholder=move || if woo() { "the secret you give the webhooks" } else { "the app's API secret key" }
+                prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/></label>
             <label>"Sync every (minutes)" <input type="number" min="5" max="1440" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev))/></label>
             <div class="actions">
                 <button type="submit" class="button primary" disabled=move || create.pending().get()>
@@ -160,11 +179,11 @@ fn ConnectForm(
                 </button>
                 <button type="button" class="button ghost" on:click=move |_| adding.set(false)>"Cancel"</button>
             </div>
-            <p class="muted small">
-                "In Shopify: Settings → Apps and sales channels → Develop apps → create an app with the scopes read_orders, "
-                "read_all_orders, read_products, read_customers and read_inventory (and write_products to push prices back), "
-                "install it and copy its Admin API access token."
-            </p>
+            <p class="muted small">{move || if woo() {
+                "In WordPress: WooCommerce → Settings → Advanced → REST API → Add key, permission Read (Read/Write to push prices back); copy its consumer key and secret. The store must be on https."
+            } else {
+                "In Shopify: Settings → Apps and sales channels → Develop apps → create an app with the scopes read_orders, read_all_orders, read_products, read_customers and read_inventory (and write_products to push prices back), install it and copy its Admin API access token."
+            }}</p>
             {move || create.value().get().and_then(|r| r.err()).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         </form>
     }
@@ -342,6 +361,8 @@ fn EditForm(
     let token = RwSignal::new(String::new());
     let secret = RwSignal::new(String::new());
     let minutes = RwSignal::new(connection.sync_every_minutes.to_string());
+    let key_secret = RwSignal::new(String::new());
+    let woo = connection.platform == "woocommerce";
     let name = connection.name.clone();
     Effect::new(move |_| {
         if let Some(Ok(changed)) = change.value().get() {
@@ -356,11 +377,13 @@ fn EditForm(
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (token, secret) = (token.get_untracked(), secret.get_untracked());
+        let key_secret = key_secret.get_untracked();
         change.dispatch(ChangeConnection {
             id,
             change: ConnectionChange {
                 shop_url: None,
                 access_token: (!token.trim().is_empty()).then_some(token),
+                access_secret: (!key_secret.trim().is_empty()).then_some(key_secret),
                 sync_every_minutes: minutes.get_untracked().trim().parse().ok(),
                 webhook_secret: (!secret.trim().is_empty()).then_some(secret),
             },
@@ -369,7 +392,11 @@ fn EditForm(
     let registered = connection.webhooks_registered_at;
     view! {
         <form class="connect-form" on:submit=submit aria-label="Edit the connection">
-            <label>"New access token (rotates it; tested first)" <input type="password" autocomplete="off" placeholder="leave empty to keep" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
+            <label>{if woo { "New consumer key (rotates the key; tested first)" } else { "New access token (rotates it; tested first)" }}
+                <input type="password" autocomplete="off" placeholder="leave empty to keep" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
+            {woo.then(|| view! {
+                <label>"Its consumer secret" <input type="password" autocomplete="off" placeholder="with a new key" prop:value=move || key_secret.get() on:input=move |ev| key_secret.set(event_target_value(&ev))/></label>
+            })}
             <label>{if connection.webhook_secret_set { "New webhook secret (one is stored)" } else { "Webhook secret (none stored)" }}
                 <input type="password" autocomplete="off" placeholder="leave empty to keep" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/></label>
             <label>"Sync every (minutes)" <input type="number" min="5" max="1440" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev))/></label>
