@@ -877,6 +877,46 @@ mod tests {
     }
 
     #[test]
+    fn a_woocommerce_store_is_any_public_https_site_with_its_folder() {
+        let woo = |raw: &str| shop_url(Platform::WooCommerce, raw, strict());
+        assert_eq!(woo("shop.example").as_deref(), Ok("https://shop.example"));
+        assert_eq!(
+            woo("https://example.com/shop/wp-admin/admin.php?page=wc").as_deref(),
+            Ok("https://example.com/shop")
+        );
+        assert_eq!(
+            woo("https://shop.example:8443/").as_deref(),
+            Ok("https://shop.example:8443")
+        );
+        for raw in [
+            "http://shop.example",
+            "https://localhost",
+            "https://127.0.0.1",
+            "https://10.1.2.3",
+            "https://192.168.0.10/shop",
+            "https://[::1]",
+            "https://169.254.169.254",
+            "https://user:pw@shop.example",
+        ] {
+            assert!(woo(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn woocommerce_credentials_are_key_and_secret() {
+        assert_eq!(
+            credentials_of(Platform::WooCommerce, "ck_1", Some("cs_2")).unwrap(),
+            "ck_1:cs_2"
+        );
+        assert!(credentials_of(Platform::WooCommerce, "ck_1", None).is_err());
+        assert!(credentials_of(Platform::WooCommerce, "ck:1", Some("cs_2")).is_err());
+        assert_eq!(
+            credentials_of(Platform::Shopify, "shpat_1", None).unwrap(),
+            "shpat_1"
+        );
+    }
+
+    #[test]
     fn a_test_names_what_can_be_read_and_what_stops_a_sync() {
         let info = ShopInfo {
             name: "Shop".into(),
