@@ -1104,3 +1104,46 @@ async fn a_running_sync_shows_its_progress(pool: PgPool) {
         (Some("succeeded"), Some(6))
     );
 }
+
+/// Throughput of a first sync (not part of `cargo test`: `cargo test --test shopify -- --ignored
+/// --nocapture`): 5,000 orders of 1–4 lines from the local double, 250 a page, as from Shopify.
+#[sqlx::test(migrations = false)]
+#[ignore = "a measurement: run by hand, figures in docs/connectors.md"]
+async fn measure_a_first_sync_of_5000_orders(pool: PgPool) {
+    let orders: Vec<Value> = (0..5000u64)
+        .map(|i| {
+            let day = 1 + i % 28;
+            let at = format!("2026-10-{day:02}T{:02}:{:02}:00Z", i % 24, i % 60);
+            let lines: Vec<Value> = (0..1 + i % 4)
+                .map(|l| line(i * 10 + l, 501 + (i + l) % 2, 1 + (l as i64) % 3, "7.50", None))
+                .collect();
+            json!({"id": 100_000 + i, "name": format!("#{}", 100_000 + i), "created_at": at, "updated_at": at,
+                   "test": false, "source_name": "web", "customer": customer(1 + i % 700, "Cy", "United Kingdom"),
+                   "line_items": lines, "refunds": []})
+        })
+        .collect();
+    let shop = FakeShopify::start(Shop {
+        orders,
+        products: products(),
+        page_size: 250,
+        ..Shop::default()
+    })
+    .await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let id = connect(&app, &admin, &shop).await;
+    let started = std::time::Instant::now();
+    let (status, report) = sync(&app, &admin, id).await;
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["orders"], 5000);
+    let lines: i64 = sqlx::query_scalar("select count(*) from order_line")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    println!(
+        "first sync: 5,000 orders, {lines} order lines, {} pages in {seconds:.2} s ({:.0} orders/s)",
+        report["pages"],
+        5000.0 / seconds
+    );
+}
