@@ -471,6 +471,7 @@ pub struct SyncJob {
     pub due_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// How long it ran (so far, while it runs).
     pub seconds: Option<f64>,
     pub claimed_by: Option<String>,
     pub pages: i64,

@@ -39,7 +39,7 @@ pub async fn history(pool: &PgPool, id: i64, limit: i64) -> sqlx::Result<Vec<Syn
     let rows = sqlx::query!(
         r#"select sync_job_id, source_id, reason, state, due_at as "due_at: DateTime<Utc>",
                   started_at as "started_at: DateTime<Utc>", finished_at as "finished_at: DateTime<Utc>",
-                  extract(epoch from finished_at - started_at)::float8 as seconds,
+                  extract(epoch from coalesce(finished_at, now()) - started_at)::float8 as seconds,
                   claimed_by, pages, orders, inserted, updated, run_ids, error
            from sync_job where source_id = $1 order by sync_job_id desc limit $2"#,
         id,

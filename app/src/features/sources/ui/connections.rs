@@ -275,11 +275,23 @@ fn ConnectionRow(
         }
     });
     let syncing_text = move || match progress.get().flatten() {
-        Some(job) if job.pages > 0 => format!(
-            "Syncing… {} pages, {} orders",
-            count(job.pages),
-            count(job.orders)
-        ),
+        Some(job) if job.pages > 0 => {
+            let rate = job
+                .seconds
+                .filter(|s| *s > 0.5)
+                .map(|s| {
+                    format!(
+                        " ({} orders/s)",
+                        count((job.orders as f64 / s).round() as i64)
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "Syncing… {} pages, {} orders{rate}",
+                count(job.pages),
+                count(job.orders)
+            )
+        }
         _ => "Syncing…".to_string(),
     };
     let toggle =
