@@ -76,11 +76,11 @@ enum Command {
         #[arg(long)]
         max_rejected_percent: Option<f64>,
     },
-    /// Connect a shop (shopify or woocommerce): the access token (WooCommerce: the consumer
+    /// Connect a shop (shopify, woocommerce or magento): the access token (WooCommerce: the consumer
     /// key) is read from STOREPULSE_SHOP_TOKEN or asked for, a WooCommerce consumer secret from
     /// STOREPULSE_SHOP_SECRET; tested with the platform, and saved sealed. Then `storepulse sync NAME`.
     Connect {
-        /// shopify
+        /// shopify, woocommerce or magento
         platform: String,
         /// The connection's (source's) name.
         #[arg(long)]

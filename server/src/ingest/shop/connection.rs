@@ -105,10 +105,11 @@ pub fn shop_url(platform: Platform, raw: &str, reach: Reach) -> Result<String, S
         return Ok(format!("{}://{host}{port}{folder}", url.scheme()));
     }
     match platform {
-        Platform::WooCommerce => {
+        Platform::WooCommerce | Platform::Magento => {
             if url.scheme() != "https" {
                 return Err(format!(
-                    "'{raw}' is not https: the consumer secret travels with every request, so a WooCommerce store is reached over https only"
+                    "'{raw}' is not https: the credentials travel with every request, so a {} store is reached over https only",
+                    platform.label()
                 ));
             }
             if is_private_host(&host) {
@@ -159,7 +160,20 @@ pub fn assess(platform: Platform, info: &ShopInfo, store_currency: &str) -> Test
     let mut can_read = Vec::new();
     let mut warnings = Vec::new();
     let mut problems = Vec::new();
-    if platform == Platform::WooCommerce {
+    if platform == Platform::Magento {
+        can_read.extend(
+            [
+                "orders, with their credit memos and cancellations",
+                "simple products with SKU, price, cost and stock",
+                "customers' names and e-mail addresses",
+            ]
+            .map(String::from),
+        );
+        warnings.push(
+            "Magento has no webhooks: its changes arrive with the scheduled syncs".to_string(),
+        );
+        warnings.push("pushing prices back needs the integration's Catalog resource".to_string());
+    } else if platform == Platform::WooCommerce {
         // WooCommerce does not say what a key may do; reading orders was tried.
         can_read.extend(
             [
@@ -248,6 +262,11 @@ pub async fn probe(
                 .map_err(FetchError::Refused)?;
             client.shop().await
         }
+        Platform::Magento => {
+            let client = super::magento::Client::new(shop_url, token, reach.retry.policy())
+                .map_err(FetchError::Refused)?;
+            client.shop().await
+        }
     }
 }
 
@@ -298,7 +317,7 @@ fn credentials_of(
 ) -> Result<String, AppError> {
     let token = check_token(token)?;
     match platform {
-        Platform::Shopify => Ok(token.to_string()),
+        Platform::Shopify | Platform::Magento => Ok(token.to_string()),
         Platform::WooCommerce => {
             let secret = secret
                 .map(str::trim)
@@ -478,7 +497,7 @@ pub async fn webhook_target(
     let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
     let candidates: Vec<String> = match platform {
         Platform::Shopify => vec![format!("https://{origin}"), format!("http://{origin}")],
-        Platform::WooCommerce => vec![origin],
+        Platform::WooCommerce | Platform::Magento => vec![origin],
     };
     let row = sqlx::query!(
         "select source_id, webhook_secret from shop_connection
@@ -512,6 +531,12 @@ pub async fn register_webhooks(
     public_origin: Option<&str>,
 ) -> Result<String, AppError> {
     let opened = open(pool, key, id).await?;
+    if opened.platform == Platform::Magento {
+        return Err(AppError::Conflict(
+            "Magento has no webhooks: its changes arrive with the scheduled syncs (set a shorter interval for fresher figures)."
+                .into(),
+        ));
+    }
     let Some(origin) = public_origin else {
         return Err(AppError::invalid(
             "public_url",
@@ -539,6 +564,7 @@ pub async fn register_webhooks(
         opened.platform.as_str()
     );
     match opened.platform {
+        Platform::Magento => unreachable!("refused above"),
         Platform::Shopify => {
             let client =
                 shopify::Client::new(&opened.shop_url, &opened.token, reach.retry.policy())
@@ -615,6 +641,14 @@ pub async fn push_price(
         Platform::WooCommerce => {
             let client =
                 super::woo::Client::new(&opened.shop_url, &opened.token, reach.retry.policy())
+                    .map_err(AppError::Conflict)?;
+            client
+                .set_price(&decision.external_id, decision.new_price)
+                .await
+        }
+        Platform::Magento => {
+            let client =
+                super::magento::Client::new(&opened.shop_url, &opened.token, reach.retry.policy())
                     .map_err(AppError::Conflict)?;
             client
                 .set_price(&decision.external_id, decision.new_price)

@@ -319,6 +319,11 @@ pub struct Pager<'a> {
     what: &'static str,
     /// The list's key in the answer (`{"orders": […]}`), or none for an answer that is the list.
     key: Option<&'static str>,
+    /// Pages by number instead of links (Magento): the address without the page, and the page
+    /// size; the answer's `total_count` says when to stop.
+    numbered: Option<(String, u64)>,
+    /// Items received so far (numbered pages).
+    seen: u64,
     pub pages: u64,
 }
 
@@ -336,7 +341,26 @@ impl<'a> Pager<'a> {
             next: Some(url),
             what,
             key,
+            numbered: None,
+            seen: 0,
             pages: 0,
+        }
+    }
+
+    /// Pages by number (`searchCriteria[currentPage]`), `size` items each, until the answer's
+    /// `total_count` is reached.
+    pub fn numbered(
+        http: &'a Http,
+        root: &str,
+        base: String,
+        size: u64,
+        what: &'static str,
+        key: Option<&'static str>,
+    ) -> Self {
+        Pager {
+            next: Some(format!("{base}&searchCriteria[currentPage]=1")),
+            numbered: Some((base, size)),
+            ..Pager::new(http, root, String::new(), what, key)
         }
     }
 
@@ -373,6 +397,17 @@ impl<'a> Pager<'a> {
                 self.what
             ))
         })?;
+        if let Some((base, _)) = &self.numbered {
+            // Counted by the items received: a server may answer fewer than asked per page.
+            self.seen += items.len() as u64;
+            let total = page
+                .body
+                .get("total_count")
+                .and_then(|t| t.as_u64())
+                .unwrap_or(0);
+            self.next = (self.seen < total && !items.is_empty())
+                .then(|| format!("{base}&searchCriteria[currentPage]={}", self.pages + 1));
+        }
         Ok(Some(items))
     }
 }

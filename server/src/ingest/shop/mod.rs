@@ -4,6 +4,7 @@
 //! as an uploaded file, the sync's cursor stored in that run's transaction (`sync`).
 pub mod connection;
 pub mod http;
+pub mod magento;
 pub mod schedule;
 pub mod service;
 pub mod shopify;
@@ -42,6 +43,7 @@ pub enum Platform {
     Shopify,
     #[serde(rename = "woocommerce")]
     WooCommerce,
+    Magento,
 }
 
 impl Platform {
@@ -49,6 +51,7 @@ impl Platform {
         match self {
             Platform::Shopify => "shopify",
             Platform::WooCommerce => "woocommerce",
+            Platform::Magento => "magento",
         }
     }
 
@@ -56,6 +59,7 @@ impl Platform {
         match self {
             Platform::Shopify => "Shopify",
             Platform::WooCommerce => "WooCommerce",
+            Platform::Magento => "Magento",
         }
     }
 }
@@ -66,11 +70,9 @@ impl std::str::FromStr for Platform {
         match s.trim().to_ascii_lowercase().as_str() {
             "shopify" => Ok(Platform::Shopify),
             "woocommerce" | "woo" => Ok(Platform::WooCommerce),
-            "magento" => Err(format!(
-                "{s} connections are not available yet: load its order exports as files meanwhile"
-            )),
+            "magento" | "magento2" | "adobe-commerce" => Ok(Platform::Magento),
             other => Err(format!(
-                "unknown platform '{other}': use shopify or woocommerce"
+                "unknown platform '{other}': use shopify, woocommerce or magento"
             )),
         }
     }
@@ -223,6 +225,29 @@ impl Batch {
 
     fn add_product(&mut self, row: ProductRow) {
         self.products.push(row);
+    }
+
+    /// The items of a page that have the shape expected (`T`); the others are noted as left
+    /// out, named by their `id_key`.
+    pub fn parse<T: serde::de::DeserializeOwned>(
+        &mut self,
+        items: Vec<serde_json::Value>,
+        what: &str,
+        id_key: &str,
+    ) -> Vec<T> {
+        items
+            .into_iter()
+            .filter_map(|item| {
+                let id = item.get(id_key).cloned().unwrap_or_default();
+                serde_json::from_value(item)
+                    .map_err(|e| {
+                        self.skipped.push(format!(
+                            "{what} {id}: not the shape expected ({e}); left out"
+                        ))
+                    })
+                    .ok()
+            })
+            .collect()
     }
 
     /// The inventory items whose unit costs the catalog's products need.

@@ -370,32 +370,11 @@ fn variant_name(product: &str, variant: &Option<String>) -> String {
     }
 }
 
-/// The items of a page that have the shape expected; the others are noted as left out.
-fn parse_items<T: serde::de::DeserializeOwned>(
-    batch: &mut Batch,
-    items: Vec<serde_json::Value>,
-    what: &str,
-) -> Vec<T> {
-    items
-        .into_iter()
-        .filter_map(|item| {
-            let id = item.get("id").cloned().unwrap_or_default();
-            serde_json::from_value(item)
-                .map_err(|e| {
-                    batch.skipped.push(format!(
-                        "{what} {id}: not the shape expected ({e}); left out"
-                    ))
-                })
-                .ok()
-        })
-        .collect()
-}
-
 /// Adds a page of products: one product row per variant, keyed by the variant id. Returns the
 /// latest `updated_at` among them.
 pub fn add_products(batch: &mut Batch, items: Vec<serde_json::Value>) -> Option<DateTime<Utc>> {
     let mut latest = None;
-    for product in parse_items::<Product>(batch, items, "product") {
+    for product in batch.parse::<Product>(items, "product", "id") {
         latest = latest.max(product.updated_at);
         for v in &product.variants {
             batch.add_product(super::ProductRow {
@@ -422,7 +401,7 @@ pub fn add_orders(
     currency: &str,
 ) -> Option<DateTime<Utc>> {
     let mut latest = None;
-    for order in parse_items::<Order>(batch, items, "order") {
+    for order in batch.parse::<Order>(items, "order", "id") {
         latest = latest.max(Some(order.updated_at));
         batch.orders += 1;
         batch

@@ -20,8 +20,9 @@ use sqlx::{PgPool, Postgres};
 use super::connection::{self, Reach};
 use super::http::FetchError;
 use super::http::Pager;
-use super::{shopify, woo, Batch, Cursor, Platform};
+use super::{magento, shopify, woo, Batch, Cursor, Platform};
 use crate::ingest::run::{self, Job, RunSummary, Store, SyncStep};
+use rust_decimal::Decimal;
 
 /// Advisory-lock namespace of syncs (one per connection at a time, across processes); a running
 /// sync whose lock is free has lost its process.
@@ -261,6 +262,11 @@ pub enum Platformed {
         woo::Client,
         tokio::sync::OnceCell<std::collections::HashMap<String, String>>,
     ),
+    /// With the country names, read once per sync.
+    Magento(
+        magento::Client,
+        tokio::sync::OnceCell<std::collections::HashMap<String, String>>,
+    ),
 }
 
 impl Platformed {
@@ -275,6 +281,10 @@ impl Platformed {
                 woo::Client::new(&opened.shop_url, &opened.token, policy).map_err(refused)?,
                 Default::default(),
             ),
+            Platform::Magento => Platformed::Magento(
+                magento::Client::new(&opened.shop_url, &opened.token, policy).map_err(refused)?,
+                Default::default(),
+            ),
         })
     }
 
@@ -282,6 +292,7 @@ impl Platformed {
         match self {
             Platformed::Shopify(c) => c.products(since),
             Platformed::WooCommerce(c, _) => c.products(since),
+            Platformed::Magento(c, _) => c.products(since),
         }
     }
 
@@ -289,6 +300,7 @@ impl Platformed {
         match self {
             Platformed::Shopify(c) => c.orders(since),
             Platformed::WooCommerce(c, _) => c.orders(since),
+            Platformed::Magento(c, _) => c.orders(since),
         }
     }
 
@@ -302,6 +314,7 @@ impl Platformed {
     ) -> Result<Option<DateTime<Utc>>, Stop> {
         match self {
             Platformed::Shopify(_) => Ok(shopify::add_products(batch, items)),
+            Platformed::Magento(..) => Ok(magento::add_products(batch, items)),
             Platformed::WooCommerce(c, _) => {
                 let mut latest = None;
                 for item in items {
@@ -370,6 +383,20 @@ impl Platformed {
                         c.refunds(order.id).await?
                     };
                     woo::add_order(batch, &order, refunds, currency, countries);
+                }
+                Ok(latest)
+            }
+            Platformed::Magento(c, countries) => {
+                let countries = countries.get_or_try_init(|| c.countries()).await?;
+                let mut latest = None;
+                for order in magento::parse_orders(batch, items) {
+                    latest = latest.max(order.updated_at);
+                    let memos = if order.base_total_refunded > Decimal::ZERO {
+                        c.credit_memos(order.entity_id).await?
+                    } else {
+                        Vec::new()
+                    };
+                    magento::add_order(batch, &order, memos, currency, countries);
                 }
                 Ok(latest)
             }

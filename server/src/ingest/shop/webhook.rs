@@ -68,7 +68,8 @@ fn names(platform: Platform) -> Names {
             topic: "x-shopify-topic",
             delivery: "x-shopify-webhook-id",
         },
-        Platform::WooCommerce => Names {
+        // Magento sends no webhooks (no route): named like WooCommerce's for completeness.
+        Platform::WooCommerce | Platform::Magento => Names {
             origin: "x-wc-webhook-source",
             signature: "x-wc-webhook-signature",
             topic: "x-wc-webhook-topic",
@@ -268,7 +269,7 @@ async fn load_order(
             .and_then(|v| v.as_str())
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc)),
-        Platform::WooCommerce => order
+        Platform::WooCommerce | Platform::Magento => order
             .get("date_modified_gmt")
             .and_then(|v| v.as_str())
             .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok())

@@ -421,19 +421,7 @@ fn product_key(line: &Line) -> String {
 
 /// Parses a page of orders; the ones that are not the shape expected are noted.
 pub fn parse_orders(batch: &mut Batch, items: Vec<serde_json::Value>) -> Vec<Order> {
-    items
-        .into_iter()
-        .filter_map(|item| {
-            let id = item.get("id").cloned().unwrap_or_default();
-            serde_json::from_value(item)
-                .map_err(|e| {
-                    batch.skipped.push(format!(
-                        "order {id}: not the shape expected ({e}); left out"
-                    ))
-                })
-                .ok()
-        })
-        .collect()
+    batch.parse(items, "order", "id")
 }
 
 /// Adds one order with its refunds (`refunds`, from `Client::refunds`).

@@ -121,6 +121,7 @@ fn ConnectForm(
     let platform = RwSignal::new("shopify".to_string());
     let key_secret = RwSignal::new(String::new());
     let woo = move || platform.get() == "woocommerce";
+    let magento = move || platform.get() == "magento";
     Effect::new(move |_| {
         if let Some(Ok(created)) = create.value().get() {
             notice.set(Some(Notice {
@@ -156,22 +157,25 @@ fn ConnectForm(
             <label>"Name" <input type="text" required placeholder="My shop" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
             <label>"Platform"
                 <select aria-label="Platform" on:change=move |ev| platform.set(event_target_value(&ev))>
-                    <option value="shopify" selected=move || !woo()>"Shopify"</option>
+                    <option value="shopify" selected=move || !woo() && !magento()>"Shopify"</option>
                     <option value="woocommerce" selected=woo>"WooCommerce"</option>
+                    <option value="magento" selected=magento>"Magento 2"</option>
                 </select>
             </label>
-            <label>"Shop" <input type="text" required placeholder=move || if woo() { "https://shop.example" } else { "mystore.myshopify.com" }
+            <label>"Shop" <input type="text" required placeholder=move || if woo() || magento() { "https://shop.example" } else { "mystore.myshopify.com" }
                 prop:value=move || shop.get() on:input=move |ev| shop.set(event_target_value(&ev))/></label>
-            <label>{move || if woo() { "Consumer key" } else { "Admin API access token" }}
-                <input type="password" required autocomplete="off" placeholder=move || if woo() { "ck_…" } else { "shpat_…" }
+            <label>{move || if woo() { "Consumer key" } else if magento() { "Integration access token" } else { "Admin API access token" }}
+                <input type="password" required autocomplete="off" placeholder=move || if woo() { "ck_…" } else if magento() { "" } else { "shpat_…" }
                     prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
             {move || woo().then(|| view! {
                 <label>"Consumer secret" <input type="password" required autocomplete="off" placeholder="cs_…"
                     prop:value=move || key_secret.get() on:input=move |ev| key_secret.set(event_target_value(&ev))/></label>
             })}
-            <label>"Webhook secret (optional)" <input type="password" autocomplete="off"
-                placeholder=move || if woo() { "the secret you give the webhooks" } else { "the app's API secret key" }
-                prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/></label>
+            {move || (!magento()).then(|| view! {
+                <label>"Webhook secret (optional)" <input type="password" autocomplete="off"
+                    placeholder=move || if woo() { "the secret you give the webhooks" } else { "the app's API secret key" }
+                    prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/></label>
+            })}
             <label>"Sync every (minutes)" <input type="number" min="5" max="1440" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev))/></label>
             <div class="actions">
                 <button type="submit" class="button primary" disabled=move || create.pending().get()>
@@ -179,7 +183,9 @@ fn ConnectForm(
                 </button>
                 <button type="button" class="button ghost" on:click=move |_| adding.set(false)>"Cancel"</button>
             </div>
-            <p class="muted small">{move || if woo() {
+            <p class="muted small">{move || if magento() {
+                "In Magento's admin: System → Extensions → Integrations → Add New Integration with the resources Sales → Operations → Orders, Catalog → Inventory → Products and Stores → Settings (and Catalog to push prices back); activate it and copy its access token. Magento has no webhooks: its changes arrive with the schedule."
+            } else if woo() {
                 "In WordPress: WooCommerce → Settings → Advanced → REST API → Add key, permission Read (Read/Write to push prices back); copy its consumer key and secret. The store must be on https."
             } else {
                 "In Shopify: Settings → Apps and sales channels → Develop apps → create an app with the scopes read_orders, read_all_orders, read_products, read_customers and read_inventory (and write_products to push prices back), install it and copy its Admin API access token."
