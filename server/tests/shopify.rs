@@ -234,6 +234,15 @@ async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
         ),
         "{report}"
     );
+    // The platform's stock is today's inventory snapshot (in the store's time zone).
+    let snapshot: (i32, bool) = sqlx::query_as(
+        "select s.on_hand, s.day = (now() at time zone 'Europe/London')::date from inventory_snapshot s
+         join product p using (product_id) where p.external_id = '501'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(snapshot, (40, true));
 
     // Again: the overlap re-reads the last orders, and nothing changes.
     let before = shop.with(|s| s.requests.len());
@@ -895,11 +904,39 @@ async fn signed_webhooks_reach_the_dashboards_and_forged_ones_change_nothing(poo
     // A product's new price; stock levels are left to the sync.
     let product = serde_json::to_vec(&json!({"id": 50, "title": "Mug", "product_type": "Kitchen", "updated_at": "2026-11-08T00:00:00Z",
         "variants": [{"id": 501, "title": "Blue", "sku": "MUG-BLUE", "price": "11.50", "inventory_quantity": 39}]})).unwrap();
+    let mug: i64 = sqlx::query_scalar("select product_id from product where external_id = '501'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let detail = || {
+        let (client, url) = (viewer.clone(), app.url(&format!("/api/v1/products/{mug}")));
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    // Read (and cached) before the change, read again after it: the new price and stock.
+    assert_eq!(detail().await["stock"]["price"], "10.00");
     assert_eq!(
         deliver(&app, &shop, "products/update", "d5", &product, b"hush")
             .await
             .0,
         200
+    );
+    let after = detail().await;
+    assert_eq!(
+        (
+            after["stock"]["price"].as_str(),
+            after["stock"]["on_hand"].as_i64()
+        ),
+        (Some("11.50"), Some(39)),
+        "{after}"
     );
     let price: String =
         sqlx::query_scalar("select list_price::text from product where external_id = '501'")

@@ -245,6 +245,9 @@ pub struct SyncStep {
     pub cursor: Option<String>,
     /// What the sync left out and why (the platform's ids), kept with the run's notes.
     pub notes: Vec<String>,
+    /// The platform's catalog products in this run: their on-hand counts become today's
+    /// inventory snapshots (the platforms keep no stock history to read).
+    pub stock_of: Vec<String>,
 }
 
 /// Loads `files` to the end and returns the summary. The load runs in its own task, so a caller
@@ -485,6 +488,17 @@ async fn load_all(
     check_rejected(summary, &job.settings)?;
     if let Some(sync) = &job.sync {
         summary.notes.extend(sync.notes.iter().cloned());
+        // Today in the load's time zone (the store's for a shop connection).
+        sqlx::query!(
+            "insert into inventory_snapshot (product_id, day, on_hand)
+             select product_id, current_date, on_hand from product
+             where source_id = $1 and external_id = any($2) and on_hand is not null
+             on conflict (product_id, day) do update set on_hand = excluded.on_hand",
+            job.source_id,
+            &sync.stock_of
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     refresh_rollup(&mut tx, touched).await?;
     sqlx::query!(
@@ -704,6 +718,10 @@ async fn refresh_rollup(tx: &mut sqlx::PgConnection, touched: TimeSpan) -> Resul
         .fetch_one(&mut *tx)
         .await?;
         app::rollup::refresh_days(&mut *tx, days.first, days.last).await?;
+    } else {
+        // No order moved, but products, stock or prices may have: results cached for the old
+        // data must not be read again (refresh_days bumps the version when days are rebuilt).
+        app::rollup::bump_data_version(&mut *tx).await?;
     }
     tracing::debug!(secs = phase.elapsed().as_secs_f64(), "rollup refreshed");
     Ok(())

@@ -283,6 +283,11 @@ impl Batch {
             && self.skipped.is_empty()
     }
 
+    /// Keys of the platform's catalog products (whose stock is today's snapshot).
+    fn catalog_ids(&self) -> Vec<String> {
+        self.products.iter().map(|p| p.id.clone()).collect()
+    }
+
     /// Keys of the products met on order lines.
     fn line_product_ids(&self) -> Vec<String> {
         self.line_products.iter().map(|p| p.id.clone()).collect()

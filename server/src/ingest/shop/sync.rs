@@ -509,6 +509,7 @@ pub async fn load_batch(
         sync: Some(SyncStep {
             cursor: cursor.map(|c| c.text()),
             notes: notes.clone(),
+            stock_of: batch.catalog_ids(),
         }),
     };
     let summary = run::ingest(pool, &job, &files, Default::default()).await;
