@@ -1184,3 +1184,92 @@ async fn measure_a_first_sync_of_5000_orders(pool: PgPool) {
         5000.0 / seconds
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_sync_killed_mid_way_loses_and_repeats_nothing(pool: PgPool) {
+    use base64::Engine;
+    use server::ingest::shop::schedule;
+    let shop = fake().await;
+    let app = app(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    connect(&app, &admin, &shop).await;
+    // `storepulse sync` in a process of its own, on this test's database, against a slow shop.
+    shop.with(|s| s.page_delay_ms = 1500);
+    let database = pool.connect_options().get_database().unwrap().to_string();
+    // The test server's URL (a TCP address or the embedded server's socket folder), this
+    // test's database in place of its own.
+    let base = std::env::var("DATABASE_URL").unwrap();
+    let (head, tail) = base.rsplit_once('/').unwrap();
+    let query = tail
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
+    let url = format!("{head}/{database}{query}");
+    let data = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_storepulse"))
+        .args(["sync", "Fake Goods"])
+        .env("DATABASE_URL", &url)
+        .env("STOREPULSE_DATA_DIR", data.path())
+        .env("STOREPULSE_CONNECTOR_TEST_MODE", "true")
+        .env(
+            "STOREPULSE_CREDENTIALS_KEY",
+            base64::engine::general_purpose::STANDARD.encode([9u8; 32]),
+        )
+        .env("STOREPULSE_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed (SIGKILL) while it reads the orders.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !shop.with(|s| s.requests.iter().any(|r| r.starts_with("orders.json"))) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sync never asked for orders"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sync ended before it was killed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let running: Vec<String> = sqlx::query_scalar("select state from sync_job")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        running,
+        ["running"],
+        "the killed sync's job is left running"
+    );
+    // The next round of any server's worker finds it, marks it interrupted and syncs at once.
+    shop.with(|s| s.page_delay_ms = 0);
+    let ran = schedule::tick(&pool, &test_key(), &worker_options(&pool))
+        .await
+        .unwrap();
+    assert_eq!(ran.len(), 1);
+    let states: Vec<String> = sqlx::query_scalar("select state from sync_job order by sync_job_id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(states, ["interrupted", "succeeded", "queued"]);
+    // Exactly the fixture's figures: nothing lost, nothing twice.
+    let viewer = app.client_as(VIEWER).await;
+    let k = kpis(&app, &viewer).await;
+    assert_eq!(
+        (
+            k["gross_revenue"].as_str(),
+            k["returns"].as_str(),
+            k["orders"].as_i64(),
+            k["units"].as_i64()
+        ),
+        (Some("68.00"), Some("20.00"), Some(4), Some(9)),
+        "{k}"
+    );
+    let lines: i64 = sqlx::query_scalar("select count(*) from order_line")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(lines, 8);
+}
