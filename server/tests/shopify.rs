@@ -146,6 +146,28 @@ async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
     let notes = report["notes"].to_string();
     assert!(notes.contains("#1006") && notes.contains("USD"), "{notes}");
     assert!(notes.contains("1 test orders"), "{notes}");
+    // The order left out is a rejected row of the batch's run (its error report), by its id.
+    let rejected: Vec<(String, String)> = sqlx::query_as(
+        "select j.file_name, j.reason from ingest_rejection j join ingest_run r using (ingest_run_id)
+         where r.ingest_run_id = $1",
+    )
+    .bind(report["run_ids"][0].as_i64().unwrap())
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0].0, "Shopify orders and products");
+    assert!(
+        rejected[0].1.contains("#1006") && rejected[0].1.contains("USD"),
+        "{rejected:?}"
+    );
+    let (state, count): (String, i64) =
+        sqlx::query_as("select state, rows_rejected from ingest_run where ingest_run_id = $1")
+            .bind(report["run_ids"][0].as_i64().unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), count), ("succeeded", 1));
     assert_eq!(report["synced_through"], "2026-11-06T11:00:00Z");
 
     // Gross: 1001 19.00 + 5.00, 1002 14.00, 1003 20.00, 1004 10.00 = 68.00. Returns: the refund

@@ -248,6 +248,11 @@ pub struct SyncStep {
     /// The platform's catalog products in this run: their on-hand counts become today's
     /// inventory snapshots (the platforms keep no stock history to read).
     pub stock_of: Vec<String>,
+    /// What the platform sent that could not be loaded (an order in another currency, an
+    /// unreadable item), with its id and why: the run's rejected rows, under `source`.
+    pub left_out: Vec<String>,
+    /// Names them in the error report ("Shopify orders").
+    pub source: String,
 }
 
 /// Loads `files` to the end and returns the summary. The load runs in its own task, so a caller
@@ -488,6 +493,20 @@ async fn load_all(
     check_rejected(summary, &job.settings)?;
     if let Some(sync) = &job.sync {
         summary.notes.extend(sync.notes.iter().cloned());
+        // Rejected rows of the run (its error report), not counted against the rejected-rows
+        // limit: an order left out on purpose must not stop every later sync.
+        summary.rejected += sync.left_out.len() as u64;
+        for (n, reason) in sync.left_out.iter().enumerate() {
+            if summary.rejections.len() < MAX_KEPT_REJECTIONS {
+                summary.rejections.push(RejectedRow {
+                    file: sync.source.clone(),
+                    line: n as u64 + 1,
+                    column: None,
+                    reason: reason.clone(),
+                    raw: String::new(),
+                });
+            }
+        }
         // Today in the load's time zone (the store's for a shop connection).
         sqlx::query!(
             "insert into inventory_snapshot (product_id, day, on_hand)

@@ -462,7 +462,7 @@ pub async fn load_batch(
     .await?
     .into_iter()
     .collect();
-    let mut notes = batch.skipped.clone();
+    let mut notes = Vec::new();
     if batch.test_orders > 0 {
         notes.push(format!(
             "{} test orders left out (as in the platform's own reports)",
@@ -492,6 +492,7 @@ pub async fn load_batch(
             .collect::<Vec<_>>(),
         Ok(_) => {
             let _ = std::fs::remove_dir_all(&dir);
+            notes.extend(batch.skipped);
             return Ok(Loaded { run: None, notes });
         }
         Err(e) => {
@@ -510,6 +511,8 @@ pub async fn load_batch(
             cursor: cursor.map(|c| c.text()),
             notes: notes.clone(),
             stock_of: batch.catalog_ids(),
+            left_out: batch.skipped.clone(),
+            source: format!("{} orders and products", opened.platform.label()),
         }),
     };
     let summary = run::ingest(pool, &job, &files, Default::default()).await;
@@ -529,6 +532,7 @@ pub async fn load_batch(
         .execute(pool)
         .await?;
     }
+    notes.extend(batch.skipped);
     Ok(Loaded {
         run: Some(summary),
         notes,
