@@ -391,26 +391,17 @@ pub fn add_order(
     currency: &str,
     countries: &HashMap<String, String>,
 ) {
-    batch.orders += 1;
-    if let Some(at) = order.updated_at {
-        batch.versions.push((order.entity_id.to_string(), at));
-    }
     let label = format!("order #{} (id {})", order.increment_id, order.entity_id);
-    if NOT_SALES.contains(&order.state.as_str()) {
-        batch.not_sales += 1;
-        return;
-    }
-    if !order.base_currency_code.eq_ignore_ascii_case(currency) {
-        batch.skipped.push(format!(
-            "{label}: the store's base currency is {}, StorePulse's is {currency}; left out",
-            order.base_currency_code
-        ));
-        return;
-    }
-    let Some(ordered_at) = order.created_at else {
-        batch
-            .skipped
-            .push(format!("{label}: it has no creation date; left out"));
+    let sale = !NOT_SALES.contains(&order.state.as_str());
+    let Some(ordered_at) = batch.admit(
+        order.entity_id.to_string(),
+        order.updated_at,
+        &label,
+        sale,
+        &order.base_currency_code,
+        currency,
+        order.created_at,
+    ) else {
         return;
     };
     let text = |s: &Option<String>| {

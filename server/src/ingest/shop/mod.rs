@@ -227,6 +227,41 @@ impl Batch {
         self.products.push(row);
     }
 
+    /// The checks every platform's order passes before its lines are read: it is counted and
+    /// its version kept; `None` when it is not loaded — not a sale (counted), in another
+    /// currency or without a creation date (a rejected row, saying so) — else its creation time.
+    #[allow(clippy::too_many_arguments)]
+    pub fn admit(
+        &mut self,
+        id: String,
+        updated: Option<DateTime<Utc>>,
+        label: &str,
+        sale: bool,
+        order_currency: &str,
+        currency: &str,
+        created: Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
+        self.orders += 1;
+        if let Some(at) = updated {
+            self.versions.push((id, at));
+        }
+        if !sale {
+            self.not_sales += 1;
+            return None;
+        }
+        if !order_currency.eq_ignore_ascii_case(currency) {
+            self.skipped.push(format!(
+                "{label}: its amounts are in {order_currency}, the store's currency is {currency}; left out"
+            ));
+            return None;
+        }
+        if created.is_none() {
+            self.skipped
+                .push(format!("{label}: it has no creation date; left out"));
+        }
+        created
+    }
+
     /// The items of a page that have the shape expected (`T`); the others are noted as left
     /// out, named by their `id_key`.
     pub fn parse<T: serde::de::DeserializeOwned>(

@@ -432,26 +432,17 @@ pub fn add_order(
     currency: &str,
     countries: &HashMap<String, String>,
 ) {
-    batch.orders += 1;
-    if let Some(at) = order.date_modified_gmt {
-        batch.versions.push((order.id.to_string(), at));
-    }
     let label = format!("order #{} (id {})", order.number, order.id);
-    if NOT_SALES.contains(&order.status.as_str()) {
-        batch.not_sales += 1;
-        return;
-    }
-    if !order.currency.eq_ignore_ascii_case(currency) {
-        batch.skipped.push(format!(
-            "{label}: its amounts are in {}, the store's currency is {currency}; left out",
-            order.currency
-        ));
-        return;
-    }
-    let Some(ordered_at) = order.date_created_gmt else {
-        batch
-            .skipped
-            .push(format!("{label}: it has no creation date; left out"));
+    let sale = !NOT_SALES.contains(&order.status.as_str());
+    let Some(ordered_at) = batch.admit(
+        order.id.to_string(),
+        order.date_modified_gmt,
+        &label,
+        sale,
+        &order.currency,
+        currency,
+        order.date_created_gmt,
+    ) else {
         return;
     };
     let country_name =
