@@ -35,6 +35,14 @@ const products = [
     variants: [{ id: 502, title: 'Default Title', sku: 'E2E-JUG', price: '30.00', inventory_quantity: 4 }] },
 ];
 
+// Eve has ordered; Finn has an account and no order yet.
+const customers = [
+  { id: 77, first_name: 'Eve', last_name: 'Example', email: 'eve@example.com', updated_at: '2026-06-01T00:00:00Z',
+    default_address: { country: 'Ireland' } },
+  { id: 78, first_name: 'Finn', last_name: 'Example', email: 'finn@example.com', updated_at: '2026-06-02T00:00:00Z',
+    default_address: { country: 'Ireland' } },
+];
+
 function fakeShopify() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -64,6 +72,8 @@ function fakeShopify() {
         return send(200, { orders });
       case '/admin/api/2025-01/products.json':
         return send(200, { products });
+      case '/admin/api/2025-01/customers.json':
+        return send(200, { customers });
       default:
         return send(404, { errors: 'Not Found' });
     }
@@ -148,7 +158,7 @@ test('an admin connects a shop, syncs it, and its orders reach the dashboards', 
   await row.getByRole('button', { name: 'Sync now' }).click();
   const synced = panel.getByRole('status').filter({ hasText: 'synced' });
   await synced.waitFor({ timeout: 30_000 });
-  assert.match(await synced.textContent(), /E2E shop: synced 2 pages, 2 products and 2 orders/);
+  assert.match(await synced.textContent(), /E2E shop: synced 3 pages, 2 products, 2 customers and 2 orders/);
   await panel.locator('tbody tr', { hasText: 'E2E shop' }).first().getByRole('button', { name: 'History' }).click();
   const history = panel.getByRole('table', { name: 'Sync history' });
   await history.waitFor();

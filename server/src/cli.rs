@@ -469,9 +469,10 @@ async fn sync_shop(db: &Database, settings: &Settings, name: &str) -> anyhow::Re
     bar.finish_and_clear();
     let (_, report) = report.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
-        "{} pages, {} products and {} orders read in {:.1} s; {} rows inserted, {} updated, in {} runs ({})",
+        "{} pages, {} products, {} customers and {} orders read in {:.1} s; {} rows inserted, {} updated, in {} runs ({})",
         report.pages,
         report.products,
+        report.customers,
         report.orders,
         report.seconds,
         report.inserted,

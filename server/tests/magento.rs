@@ -127,9 +127,27 @@ async fn fake() -> FakeMagento {
         orders: orders(),
         products: vec![
             json!({"id": 1, "sku": "MUG", "name": "Mug", "price": 10, "type_id": "simple", "updated_at": "2026-10-01 00:00:00",
-                   "custom_attributes": [{"attribute_code": "cost", "value": "4.50"}], "extension_attributes": {"stock_item": {"qty": 40}}}),
-            json!({"id": 2, "sku": "SHIRT-RED", "name": "Shirt Red", "price": 20, "type_id": "simple", "updated_at": "2026-10-02 00:00:00"}),
+                   "custom_attributes": [{"attribute_code": "cost", "value": "4.50"}],
+                   "extension_attributes": {"stock_item": {"qty": 40},
+                       "category_links": [{"position": 0, "category_id": "3"}, {"position": 1, "category_id": "4"}]}}),
+            json!({"id": 2, "sku": "SHIRT-RED", "name": "Shirt Red", "price": 20, "type_id": "simple", "updated_at": "2026-10-02 00:00:00",
+                   "extension_attributes": {"category_links": [{"position": 0, "category_id": "5"}, {"position": 1, "category_id": "99"}]}}),
             json!({"id": 3, "sku": "SHIRT", "name": "Shirt", "price": 20, "type_id": "configurable", "updated_at": "2026-10-03 00:00:00"}),
+        ],
+        // Magento's category tree: the catalog's root, the store's root, then the store's own.
+        categories: json!({"id": 1, "name": "Root Catalog", "level": 0, "children_data": [
+            {"id": 2, "name": "Default Category", "level": 1, "children_data": [
+                {"id": 3, "name": "Kitchen", "level": 2, "children_data": [
+                    {"id": 4, "name": "Mugs", "level": 3, "children_data": []}]},
+                {"id": 5, "name": "Clothing", "level": 2, "children_data": []}]}]}),
+        // Ada (7) and Bo (8) ordered; Di (9) has an account and no order.
+        customers: vec![
+            json!({"id": 7, "firstname": "Ada", "lastname": "Tester", "email": "ada@example.com", "updated_at": "2026-09-01 00:00:00",
+                   "addresses": [{"country_id": "GB", "default_billing": true}]}),
+            json!({"id": 8, "firstname": "Bo", "lastname": "Tester", "email": "bo@example.com", "updated_at": "2026-09-02 00:00:00",
+                   "addresses": [{"country_id": "DE", "default_billing": true}]}),
+            json!({"id": 9, "firstname": "Di", "lastname": "Tester", "email": "di@example.com", "updated_at": "2026-10-20 00:00:00",
+                   "addresses": [{"country_id": "FR", "default_billing": false}, {"country_id": "IE", "default_billing": true}]}),
         ],
         memos: vec![json!({"entity_id": 61, "order_id": 3003, "created_at": "2026-11-05 08:00:00",
             "items": [{"order_item_id": 5, "qty": 2, "base_row_total": 20, "base_discount_amount": 0}]})],
@@ -249,6 +267,34 @@ async fn a_magento_store_syncs_to_the_cent(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(mug, ("Mug".into(), Some("4.50".into()), Some(40)));
+    // Each product in the deepest of its categories, by path (an unknown category id ignored).
+    let categories: Vec<(String, String)> =
+        sqlx::query_as("select external_id, category from product where external_id in ('MUG', 'SHIRT-RED') order by 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        categories,
+        [
+            ("MUG".to_string(), "Kitchen / Mugs".to_string()),
+            ("SHIRT-RED".to_string(), "Clothing".to_string())
+        ]
+    );
+    // Di, who has not ordered, is a customer, in the country of her default billing address.
+    assert_eq!(report["customers"], 3, "{report}");
+    let di: (String, String, String) =
+        sqlx::query_as("select name, email, country from customer where external_id = '9'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        di,
+        (
+            "Di Tester".into(),
+            "di@example.com".into(),
+            "Ireland".into()
+        )
+    );
     let countries: Vec<String> =
         sqlx::query_scalar("select distinct country from sales_order order by 1")
             .fetch_all(&pool)

@@ -74,10 +74,24 @@ fn products() -> Vec<Value> {
     ]
 }
 
+/// The shop's customers: Ada and Bo, who ordered, and Cy, who has an account and no order.
+fn customers() -> Vec<Value> {
+    let with_time = |mut c: Value, at: &str| {
+        c["updated_at"] = json!(at);
+        c
+    };
+    vec![
+        with_time(customer(1, "Ada", "United Kingdom"), "2026-10-01T00:00:00Z"),
+        with_time(customer(2, "Bo", "Germany"), "2026-10-02T00:00:00Z"),
+        with_time(customer(3, "Cy", "Spain"), "2026-10-03T00:00:00Z"),
+    ]
+}
+
 async fn fake() -> FakeShopify {
     FakeShopify::start(Shop {
         orders: orders(),
         products: products(),
+        customers: customers(),
         costs: vec![(9501, "4.50".into()), (9502, "2.25".into())],
         ..Shop::default()
     })
@@ -141,8 +155,9 @@ async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["orders"], 6, "{report}");
     assert_eq!(report["products"], 2, "{report}");
-    // 1 product page + 3 order pages of two.
-    assert_eq!(report["pages"], 4, "{report}");
+    assert_eq!(report["customers"], 3, "{report}");
+    // 1 product page + 2 customer pages + 3 order pages of two.
+    assert_eq!(report["pages"], 6, "{report}");
     let notes = report["notes"].to_string();
     assert!(notes.contains("#1006") && notes.contains("USD"), "{notes}");
     assert!(notes.contains("1 test orders"), "{notes}");
@@ -238,6 +253,18 @@ async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
         facts[1],
         ("1002".into(), "France".into(), "pos".into(), None)
     );
+    // Cy, who has not ordered, is a customer of the source (and in no customer figure).
+    let people: Vec<(String, String)> = sqlx::query_as(
+        "select external_id, concat_ws(' | ', name, email, country) from customer order by external_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(people.len(), 3, "{people:?}");
+    assert_eq!(
+        people[2],
+        ("3".into(), "Cy Tester | cy@example.com | Spain".into())
+    );
     let product: (String, String, String, String, Option<String>, Option<i32>) = sqlx::query_as(
         "select sku, name, category, list_price::text, unit_cost::text, on_hand from product where external_id = '501'",
     )
@@ -283,6 +310,11 @@ async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
                 && r.contains("updated_at_min=2026-11-06T10:55:00Z")),
         "the second sync asks from the cursor less five minutes: {asked:?}"
     );
+    assert!(
+        asked.iter().any(|r| r.starts_with("customers.json")
+            && r.contains("updated_at_min=2026-10-02T23:55:00Z")),
+        "customers too: {asked:?}"
+    );
     assert_eq!(kpis(&app, &viewer).await, k);
 
     // An edited order replaces its lines: 1001 loses its plate.
@@ -296,6 +328,34 @@ async fn a_shop_syncs_to_the_cent_and_again_changes_nothing(pool: PgPool) {
     let k = kpis(&app, &viewer).await;
     assert_eq!(k["gross_revenue"].as_str(), Some("63.00"), "{k}");
     assert_eq!(k["units"].as_i64(), Some(8), "{k}");
+
+    // An order edit that removes a unit keeps `quantity` and lowers `current_quantity`: 1001 now
+    // sells 1 mug for 9.50 (half of 19.00). 1003's current quantity leaves out its refunded
+    // unit, which stays sold and returned (no change).
+    shop.with(|s| {
+        let order = s.orders.iter_mut().find(|o| o["id"] == 1001).unwrap();
+        order["line_items"][0]["current_quantity"] = json!(1);
+        order["updated_at"] = json!("2026-11-21T10:00:00Z");
+        let order = s.orders.iter_mut().find(|o| o["id"] == 1003).unwrap();
+        order["line_items"][0]["current_quantity"] = json!(1);
+        order["updated_at"] = json!("2026-11-21T10:00:00Z");
+    });
+    let (status, edited) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{edited}");
+    let k = kpis(&app, &viewer).await;
+    assert_eq!(k["gross_revenue"].as_str(), Some("53.50"), "{k}");
+    assert_eq!(k["units"].as_i64(), Some(7), "{k}");
+
+    // A token without read_customers still syncs; the sync says what it could not read.
+    shop.with(|s| s.scopes.retain(|s| s != "read_customers"));
+    let (status, report) = sync(&app, &admin, id).await;
+    assert_eq!(status, 200, "{report}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("customers who have not ordered were not read")
+            && notes.contains("read_customers"),
+        "{notes}"
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -540,7 +600,8 @@ async fn deleting_a_connection_keeps_or_deletes_its_data_as_asked(pool: PgPool) 
             kept["customers"].as_i64(),
             kept["products"].as_i64()
         ),
-        (Some(6), Some(2), Some(2)),
+        // Customers: Ada, Bo and Cy (who has not ordered).
+        (Some(6), Some(3), Some(2)),
         "{kept}"
     );
     let (orders, connections): (i64, i64) = sqlx::query_as(

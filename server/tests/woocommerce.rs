@@ -126,6 +126,15 @@ async fn fake() -> FakeWoo {
             json!({"id": 121, "sku": "SHIRT-RED", "price": "20.00", "stock_quantity": 3, "attributes": [{"option": "Red"}]}),
             json!({"id": 122, "sku": "SHIRT-BLUE", "price": "20.00", "stock_quantity": 4, "attributes": [{"option": "Blue"}]}),
         ])],
+        // Ada and Bo ordered; Di registered and has not.
+        customers: vec![
+            json!({"id": 7, "first_name": "Ada", "last_name": "Tester", "email": "ada@example.com",
+                   "billing": {"country": "GB"}, "date_created_gmt": "2026-09-01T00:00:00"}),
+            json!({"id": 8, "first_name": "Bo", "last_name": "Tester", "email": "bo@example.com",
+                   "billing": {"country": "DE"}, "date_created_gmt": "2026-09-02T00:00:00"}),
+            json!({"id": 9, "first_name": "Di", "last_name": "Tester", "email": "di@example.com",
+                   "billing": {"country": "IE"}, "date_created_gmt": "2026-10-20T00:00:00"}),
+        ],
         refunds: vec![(2003, vec![json!({"id": 501, "date_created_gmt": "2026-11-05T08:00:00", "amount": "10.00",
             "line_items": [{"id": 900, "name": "Mug", "product_id": 11, "variation_id": 0, "quantity": -1, "total": "-10.00", "subtotal": "-10.00"}]})])],
         ..Store::default()
@@ -267,6 +276,20 @@ async fn a_woocommerce_store_syncs_to_the_cent(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(countries, ["Germany", "Ireland", "United Kingdom"]);
+    assert_eq!(report["customers"], 3, "{report}");
+    let di: (String, String, String) =
+        sqlx::query_as("select name, email, country from customer where external_id = '9'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        di,
+        (
+            "Di Tester".into(),
+            "di@example.com".into(),
+            "Ireland".into()
+        )
+    );
     let shirt: (String, String, String, Option<i32>) = sqlx::query_as(
         "select sku, name, category, on_hand from product where external_id = '12/121'",
     )
@@ -283,9 +306,11 @@ async fn a_woocommerce_store_syncs_to_the_cent(pool: PgPool) {
         )
     );
 
-    // Again: nothing changes.
+    // Again: nothing changes; customers are read back to the last registration (newest first:
+    // Di, then Bo, registered before it, ends the list).
     let (status, again) = sync().await;
     assert_eq!(status, 200, "{again}");
+    assert_eq!(again["customers"], 2, "{again}");
     assert_eq!(
         (again["inserted"].as_i64(), again["updated"].as_i64()),
         (Some(0), Some(0)),

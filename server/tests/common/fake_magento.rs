@@ -16,6 +16,10 @@ pub struct Store {
     pub currency: String,
     pub orders: Vec<Value>,
     pub products: Vec<Value>,
+    pub customers: Vec<Value>,
+    /// The category tree (`GET categories`), or `Null`: 403 as to an integration without the
+    /// Categories resource.
+    pub categories: Value,
     /// Credit memos (each with its `order_id`).
     pub memos: Vec<Value>,
     /// Prices set: SKU and price.
@@ -29,6 +33,8 @@ impl Default for Store {
             currency: "GBP".into(),
             orders: Vec::new(),
             products: Vec::new(),
+            customers: Vec::new(),
+            categories: Value::Null,
             memos: Vec::new(),
             prices: Vec::new(),
         }
@@ -53,6 +59,8 @@ impl FakeMagento {
             .route("/rest/V1/directory/countries", get(countries))
             .route("/rest/V1/orders", get(orders))
             .route("/rest/V1/products", get(products))
+            .route("/rest/V1/customers/search", get(customers))
+            .route("/rest/V1/categories", get(categories))
             .route("/rest/V1/products/{sku}", put(set_price))
             .route("/rest/V1/creditmemos", get(memos))
             .with_state(store.clone());
@@ -147,6 +155,26 @@ async fn orders(State(store): Shared, headers: HeaderMap, Query(params): Params)
 async fn products(State(store): Shared, headers: HeaderMap, Query(params): Params) -> Response {
     let store = store.lock().unwrap();
     refused(&store, &headers).unwrap_or_else(|| search(&store.products, &params))
+}
+
+async fn customers(State(store): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    let store = store.lock().unwrap();
+    refused(&store, &headers).unwrap_or_else(|| search(&store.customers, &params))
+}
+
+async fn categories(State(store): Shared, headers: HeaderMap) -> Response {
+    let store = store.lock().unwrap();
+    refused(&store, &headers).unwrap_or_else(|| match &store.categories {
+        Value::Null => (
+            StatusCode::FORBIDDEN,
+            Json(
+                json!({"message": "The consumer isn't authorized to access %resources.",
+                        "parameters": {"resources": "Magento_Catalog::categories"}}),
+            ),
+        )
+            .into_response(),
+        tree => Json(tree.clone()).into_response(),
+    })
 }
 
 async fn memos(State(store): Shared, headers: HeaderMap, Query(params): Params) -> Response {

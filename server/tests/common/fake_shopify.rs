@@ -18,6 +18,8 @@ pub struct Shop {
     pub scopes: Vec<String>,
     pub orders: Vec<Value>,
     pub products: Vec<Value>,
+    /// The shop's customers (`customers.json`; 403 without `read_customers`).
+    pub customers: Vec<Value>,
     /// Items per page, whatever the client asks (small, to exercise paging).
     pub page_size: usize,
     /// How long each orders page takes to answer (a slow shop).
@@ -56,6 +58,7 @@ impl Default for Shop {
             .to_vec(),
             orders: Vec::new(),
             products: Vec::new(),
+            customers: Vec::new(),
             page_size: 2,
             page_delay_ms: 0,
             faults: VecDeque::new(),
@@ -84,6 +87,7 @@ impl FakeShopify {
             .route("/admin/oauth/access_scopes.json", get(scopes))
             .route("/admin/api/2025-01/orders.json", get(orders))
             .route("/admin/api/2025-01/products.json", get(products))
+            .route("/admin/api/2025-01/customers.json", get(customers))
             .route("/admin/api/2025-01/orders/{file}", get(one_order))
             .route(
                 "/admin/api/2025-01/inventory_items.json",
@@ -277,7 +281,15 @@ async fn products(
     listing(shop, headers, params, "products").await
 }
 
-/// A page of `orders` or `products`, oldest update first; `page_info` carries the offset and the
+async fn customers(
+    State(shop): State<Arc<Mutex<Shop>>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Response {
+    listing(shop, headers, params, "customers").await
+}
+
+/// A page of `orders`, `products` or `customers`, oldest update first; `page_info` carries the offset and the
 /// `updated_at_min` of the first request (Shopify's is opaque; so is this one to the client).
 async fn listing(
     shop: Arc<Mutex<Shop>>,
@@ -319,10 +331,12 @@ async fn listing(
             )
         }
         None => {
-            assert_eq!(
-                params.get("order").map(String::as_str),
-                Some("updated_at asc")
-            );
+            if what != "customers" {
+                assert_eq!(
+                    params.get("order").map(String::as_str),
+                    Some("updated_at asc")
+                );
+            }
             (0, params.get("updated_at_min").cloned())
         }
     };
@@ -343,10 +357,17 @@ async fn listing(
         )
             .into_response();
     }
-    let all = if what == "orders" {
-        &shop.orders
-    } else {
-        &shop.products
+    if what == "customers" && !shop.scopes.iter().any(|s| s == "read_customers") {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"errors": "[API] This action requires merchant approval for read_customers scope."})),
+        )
+            .into_response();
+    }
+    let all = match what {
+        "orders" => &shop.orders,
+        "customers" => &shop.customers,
+        _ => &shop.products,
     };
     let since = since.map(|s| chrono::DateTime::parse_from_rfc3339(&s).unwrap());
     let mut items: Vec<&Value> = all

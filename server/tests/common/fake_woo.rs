@@ -17,6 +17,8 @@ pub struct Store {
     pub currency: String,
     pub orders: Vec<Value>,
     pub products: Vec<Value>,
+    /// Registered customers (listed newest registration first).
+    pub customers: Vec<Value>,
     /// Variations by product id.
     pub variations: Vec<(u64, Vec<Value>)>,
     /// Refunds by order id.
@@ -34,6 +36,7 @@ impl Default for Store {
             currency: "GBP".into(),
             orders: Vec::new(),
             products: Vec::new(),
+            customers: Vec::new(),
             variations: Vec::new(),
             refunds: Vec::new(),
             page_size: 2,
@@ -65,6 +68,7 @@ impl FakeWoo {
             .route("/wp-json/wc/v3/orders", get(orders))
             .route("/wp-json/wc/v3/orders/{id}/refunds", get(refunds))
             .route("/wp-json/wc/v3/products", get(products))
+            .route("/wp-json/wc/v3/customers", get(customers))
             .route("/wp-json/wc/v3/products/{id}", put(set_product_price))
             .route("/wp-json/wc/v3/products/{id}/variations", get(variations))
             .route(
@@ -220,6 +224,33 @@ async fn products(State(store): Shared, headers: HeaderMap, Query(params): Param
         store.page_size,
         &headers,
         "/wp-json/wc/v3/products",
+    )
+}
+
+async fn customers(State(store): Shared, headers: HeaderMap, Query(params): Params) -> Response {
+    let store = store.lock().unwrap();
+    if let Some(r) = authorized(&store, &headers) {
+        return r;
+    }
+    assert_eq!(
+        (
+            params.get("orderby").map(String::as_str),
+            params.get("order").map(String::as_str)
+        ),
+        (Some("registered_date"), Some("desc"))
+    );
+    let mut items = store.customers.clone();
+    items.sort_by(|a, b| {
+        b["date_created_gmt"]
+            .as_str()
+            .cmp(&a["date_created_gmt"].as_str())
+    });
+    paged(
+        items,
+        &params,
+        store.page_size,
+        &headers,
+        "/wp-json/wc/v3/customers",
     )
 }
 

@@ -447,6 +447,9 @@ pub struct SyncReport {
     pub pages: u64,
     pub orders: u64,
     pub products: u64,
+    /// Customers read from the platform's customer list.
+    #[serde(default)]
+    pub customers: u64,
     /// Rows the runs inserted and updated.
     pub inserted: i64,
     pub updated: i64,

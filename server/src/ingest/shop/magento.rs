@@ -136,6 +136,18 @@ impl Client {
             .collect())
     }
 
+    /// The catalog's categories, by id: each with its path below the store's root category
+    /// ("Gear / Bags") and its depth.
+    pub async fn categories(&self) -> Result<Categories, FetchError> {
+        let page = self
+            .http
+            .get_json(&self.api("categories"), "the categories")
+            .await?;
+        let mut found = Categories::new();
+        add_category(&page.body, &[], &mut found);
+        Ok(found)
+    }
+
     /// A listing updated at or after `since`, oldest update first.
     fn listing(&self, path: &str, since: Option<DateTime<Utc>>, what: &'static str) -> Pager<'_> {
         let mut base = self.api(&format!(
@@ -156,6 +168,11 @@ impl Client {
 
     pub fn products(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
         self.listing("products", since, "products")
+    }
+
+    /// Customers updated at or after `since` (the integration's Customers resource).
+    pub fn customers(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
+        self.listing("customers/search", since, "customers")
     }
 
     /// An order's credit memos.
@@ -204,6 +221,34 @@ impl Client {
     }
 }
 
+/// Category ids to their path below the store's root ("Gear / Bags") and depth (1: a top
+/// category of the store).
+pub type Categories = HashMap<String, (String, usize)>;
+
+/// Adds `node` of Magento's category tree (`children_data`) and what is below it. The tree's
+/// top two levels (the catalog's root and each store's root category) are not named in paths.
+fn add_category(node: &serde_json::Value, above: &[String], found: &mut Categories) {
+    let level = node.get("level").and_then(|l| l.as_u64()).unwrap_or(0) as usize;
+    let name = node.get("name").and_then(|n| n.as_str()).unwrap_or("");
+    let mut path = above.to_vec();
+    if level >= 2 && !name.trim().is_empty() {
+        path.push(name.trim().to_string());
+    }
+    if let Some(id) = node.get("id").and_then(number) {
+        if !path.is_empty() {
+            found.insert(id.to_string(), (path.join(" / "), path.len()));
+        }
+    }
+    for child in node
+        .get("children_data")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+    {
+        add_category(child, &path, found);
+    }
+}
+
 fn number(value: &serde_json::Value) -> Option<Decimal> {
     match value {
         serde_json::Value::Number(n) => n.to_string().parse().ok(),
@@ -245,6 +290,29 @@ struct CustomAttribute {
 struct ProductExtension {
     #[serde(default)]
     stock_item: Option<StockItem>,
+    #[serde(default)]
+    category_links: Vec<CategoryLink>,
+}
+
+#[derive(Deserialize)]
+struct CategoryLink {
+    #[serde(default)]
+    position: Option<i64>,
+    category_id: serde_json::Value,
+}
+
+/// A product's category: the deepest of the categories it is in (the first by position among
+/// equals), as its path.
+fn category_of(links: &[CategoryLink], categories: &Categories) -> Option<String> {
+    links
+        .iter()
+        .filter_map(|l| {
+            let id = number(&l.category_id)?.to_string();
+            let (path, depth) = categories.get(&id)?;
+            Some((*depth, std::cmp::Reverse(l.position.unwrap_or(0)), path))
+        })
+        .max()
+        .map(|(_, _, path)| path.clone())
 }
 
 #[derive(Deserialize)]
@@ -254,8 +322,12 @@ struct StockItem {
 }
 
 /// Adds a page of products: simple ones, keyed by SKU (a configurable product is sold as its
-/// simple children). Returns the latest update among them.
-pub fn add_products(batch: &mut Batch, items: Vec<serde_json::Value>) -> Option<DateTime<Utc>> {
+/// simple children), in their category of `categories`. Returns the latest update among them.
+pub fn add_products(
+    batch: &mut Batch,
+    items: Vec<serde_json::Value>,
+    categories: &Categories,
+) -> Option<DateTime<Utc>> {
     let mut latest = None;
     for item in items {
         let sku = item.get("sku").cloned().unwrap_or_default();
@@ -274,19 +346,76 @@ pub fn add_products(batch: &mut Batch, items: Vec<serde_json::Value>) -> Option<
             .iter()
             .find(|a| a.attribute_code == "cost")
             .and_then(|a| number(&a.value));
+        let extension = product.extension_attributes;
         batch.add_product(ProductRow {
             id: product.sku.clone(),
             name: product.name.clone(),
-            category: None,
+            category: extension
+                .as_ref()
+                .and_then(|e| category_of(&e.category_links, categories)),
             price: cents(product.price),
             cost: cost.map(cents),
-            stock: product
-                .extension_attributes
+            stock: extension
                 .and_then(|e| e.stock_item)
                 .and_then(|s| s.qty)
                 .map(|q| q.round() as i64),
             sku: Some(product.sku),
         });
+    }
+    latest
+}
+
+#[derive(Deserialize)]
+struct Customer {
+    id: u64,
+    #[serde(default)]
+    firstname: Option<String>,
+    #[serde(default)]
+    lastname: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default, deserialize_with = "de_utc")]
+    updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    addresses: Vec<CustomerAddress>,
+}
+
+#[derive(Deserialize)]
+struct CustomerAddress {
+    #[serde(default)]
+    country_id: String,
+    #[serde(default)]
+    default_billing: bool,
+}
+
+/// An ISO country code's English name (the code itself when Magento does not name it).
+fn country_name(code: &str, countries: &HashMap<String, String>) -> Option<String> {
+    let code = code.trim();
+    (!code.is_empty()).then(|| countries.get(code).cloned().unwrap_or(code.to_string()))
+}
+
+/// Adds a page of customers, each in the country of their default billing address (else their
+/// first address). Returns the latest update among them.
+pub fn add_customers(
+    batch: &mut Batch,
+    items: Vec<serde_json::Value>,
+    countries: &HashMap<String, String>,
+) -> Option<DateTime<Utc>> {
+    let mut latest = None;
+    for customer in batch.parse::<Customer>(items, "customer", "id") {
+        latest = latest.max(customer.updated_at);
+        let address = customer
+            .addresses
+            .iter()
+            .find(|a| a.default_billing)
+            .or(customer.addresses.first());
+        batch.add_customer(CustomerRow::named(
+            customer.id.to_string(),
+            customer.firstname.as_deref(),
+            customer.lastname.as_deref(),
+            customer.email.as_deref(),
+            address.and_then(|a| country_name(&a.country_id, countries)),
+        ));
     }
     latest
 }
@@ -413,24 +542,15 @@ pub fn add_order(
     let country = order
         .billing_address
         .as_ref()
-        .map(|a| a.country_id.trim().to_string())
-        .filter(|c| !c.is_empty())
-        .map(|c| countries.get(&c).cloned().unwrap_or(c));
+        .and_then(|a| country_name(&a.country_id, countries));
     let customer = order.customer_id.filter(|id| *id > 0).map(|id| {
-        let name = [
-            text(&order.customer_firstname),
-            text(&order.customer_lastname),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-        batch.add_customer(CustomerRow {
-            id: id.to_string(),
-            name: (!name.is_empty()).then_some(name),
-            email: text(&order.customer_email),
-            country: country.clone(),
-        });
+        batch.add_customer(CustomerRow::named(
+            id.to_string(),
+            order.customer_firstname.as_deref(),
+            order.customer_lastname.as_deref(),
+            order.customer_email.as_deref(),
+            country.clone(),
+        ));
         id.to_string()
     });
     let rows = OrderLines {
@@ -551,5 +671,46 @@ mod tests {
             Some("2026-11-02T10:00:00+00:00".to_string())
         );
         assert_eq!(utc("2026-11-02T10:00:00Z"), None);
+    }
+
+    #[test]
+    fn a_product_is_in_the_deepest_of_its_categories() {
+        use serde_json::json;
+        let tree = json!({"id": 1, "name": "Root Catalog", "level": 0, "children_data": [
+            {"id": 2, "name": "Default Category", "level": 1, "children_data": [
+                {"id": 3, "name": "Gear", "level": 2, "children_data": [
+                    {"id": 4, "name": "Bags", "level": 3, "children_data": []},
+                    {"id": 6, "name": "Watches", "level": 3, "children_data": []}]},
+                {"id": 5, "name": " Sale ", "level": 2, "children_data": []}]}]});
+        let mut found = Categories::new();
+        add_category(&tree, &[], &mut found);
+        assert_eq!(found.get("4"), Some(&("Gear / Bags".to_string(), 2)));
+        assert_eq!(found.get("5"), Some(&("Sale".to_string(), 1)));
+        assert_eq!(
+            found.get("1"),
+            None,
+            "the roots are not categories of their own"
+        );
+        assert_eq!(found.get("2"), None);
+        let link = |id: serde_json::Value, position: i64| CategoryLink {
+            position: Some(position),
+            category_id: id,
+        };
+        // Deepest first; among equals the first by position; ids as text or number; unknown ignored.
+        let links = [
+            link(json!("5"), 0),
+            link(json!(4), 2),
+            link(json!("6"), 1),
+            link(json!("404"), 0),
+        ];
+        assert_eq!(
+            category_of(&links, &found),
+            Some("Gear / Watches".to_string())
+        );
+        assert_eq!(
+            category_of(&[link(json!("5"), 0)], &found),
+            Some("Sale".to_string())
+        );
+        assert_eq!(category_of(&[], &found), None);
     }
 }

@@ -23,6 +23,8 @@ pub struct Cursor {
     pub orders: Option<DateTime<Utc>>,
     /// The latest `updated_at` of the products loaded.
     pub products: Option<DateTime<Utc>>,
+    /// The latest `updated_at` (WooCommerce: registration) of the customers loaded.
+    pub customers: Option<DateTime<Utc>>,
 }
 
 impl Cursor {
@@ -94,6 +96,36 @@ pub struct CustomerRow {
     pub name: Option<String>,
     pub email: Option<String>,
     pub country: Option<String>,
+}
+
+/// Trimmed text, `None` when empty.
+fn filled(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+}
+
+impl CustomerRow {
+    /// A customer of the platform's first and last name ("Ada Lovelace"), e-mail and country.
+    pub fn named(
+        id: String,
+        first: Option<&str>,
+        last: Option<&str>,
+        email: Option<&str>,
+        country: Option<String>,
+    ) -> CustomerRow {
+        let name = [filled(first), filled(last)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        CustomerRow {
+            id,
+            name: (!name.is_empty()).then_some(name),
+            email: filled(email),
+            country,
+        }
+    }
 }
 
 /// A product (a platform's variant) as the star-schema products file has it.

@@ -194,6 +194,15 @@ impl Client {
         Pager::new(&self.http, &self.root, url, "orders", Some("orders"))
     }
 
+    /// Customers updated at or after `since` (scope read_customers).
+    pub fn customers(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
+        let mut url = self.api(&format!("customers.json?limit={PAGE_SIZE}"));
+        if let Some(since) = since {
+            url.push_str(&format!("&updated_at_min={}", encode_time(since)));
+        }
+        Pager::new(&self.http, &self.root, url, "customers", Some("customers"))
+    }
+
     /// Products updated at or after `since`, oldest update first.
     pub fn products(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
         let mut url = self.api(&format!(
@@ -280,6 +289,8 @@ pub struct Order {
 struct Customer {
     id: u64,
     #[serde(default)]
+    updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
     email: Option<String>,
     #[serde(default)]
     first_name: Option<String>,
@@ -307,6 +318,10 @@ struct LineItem {
     #[serde(default)]
     variant_title: Option<String>,
     quantity: i64,
+    /// The units still on the order: `quantity` less the units refunded and the units an order
+    /// edit removed (API 2024-01 on).
+    #[serde(default)]
+    current_quantity: Option<i64>,
     price_set: MoneySet,
     #[serde(default)]
     discount_allocations: Vec<DiscountAllocation>,
@@ -394,6 +409,30 @@ pub fn add_products(batch: &mut Batch, items: Vec<serde_json::Value>) -> Option<
     latest
 }
 
+/// A customer's row: name, e-mail and the country of their default address.
+fn customer_row(c: &Customer) -> super::CustomerRow {
+    super::CustomerRow::named(
+        c.id.to_string(),
+        c.first_name.as_deref(),
+        c.last_name.as_deref(),
+        c.email.as_deref(),
+        c.default_address
+            .as_ref()
+            .and_then(|a| non_empty(&a.country))
+            .map(String::from),
+    )
+}
+
+/// Adds a page of customers. Returns the latest `updated_at` among them.
+pub fn add_customers(batch: &mut Batch, items: Vec<serde_json::Value>) -> Option<DateTime<Utc>> {
+    let mut latest = None;
+    for customer in batch.parse::<Customer>(items, "customer", "id") {
+        latest = latest.max(customer.updated_at);
+        batch.add_customer(customer_row(&customer));
+    }
+    latest
+}
+
 /// Adds a page of orders. Returns the latest `updated_at` among them.
 pub fn add_orders(
     batch: &mut Batch,
@@ -420,6 +459,28 @@ fn line_paid(line: &LineItem) -> Decimal {
         .map(|d| d.amount_set.shop_money.amount)
         .sum();
     line.price_set.shop_money.amount * Decimal::from(line.quantity) - discount
+}
+
+/// The units of a line that were sold: all of them, less those an order edit removed. An edit's
+/// removal leaves `quantity` as ordered and lowers `current_quantity`, which also leaves out the
+/// units refunded (returned by their refunds, so still sold); what is neither is removed. A
+/// cancelled order's units are all sold, and what was not refunded is cancelled.
+fn units_sold(order: &Order, line: &LineItem, refunded: i64) -> i64 {
+    match line.current_quantity {
+        Some(current) if order.cancelled_at.is_none() => {
+            (current.max(0) + refunded).clamp(0, line.quantity)
+        }
+        _ => line.quantity,
+    }
+}
+
+/// What the customer paid for `units` of a line's units (its discounts shared pro rata).
+fn paid_for(line: &LineItem, units: i64) -> Decimal {
+    if units == line.quantity {
+        line_paid(line)
+    } else {
+        (line_paid(line) * Decimal::from(units) / Decimal::from(line.quantity)).round_dp(2)
+    }
 }
 
 fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
@@ -450,22 +511,7 @@ fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
         return;
     }
     let customer = order.customer.as_ref().map(|c| {
-        let name = [non_empty(&c.first_name), non_empty(&c.last_name)]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let country = c
-            .default_address
-            .as_ref()
-            .and_then(|a| non_empty(&a.country))
-            .map(String::from);
-        batch.add_customer(super::CustomerRow {
-            id: c.id.to_string(),
-            name: (!name.is_empty()).then_some(name),
-            email: non_empty(&c.email).map(String::from),
-            country,
-        });
+        batch.add_customer(customer_row(c));
         c.id.to_string()
     });
     let country = [&order.billing_address, &order.shipping_address]
@@ -491,18 +537,18 @@ fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
         }
     }
     for line in &order.line_items {
-        if line.quantity <= 0 {
+        let sold = units_sold(order, line, refunded.get(&line.id).copied().unwrap_or(0));
+        if sold <= 0 {
             continue;
         }
         let product = product_of(batch, line);
-        let paid = line_paid(line);
         lines.push(
             batch,
             &order_key,
             line.id,
             &product,
-            paid,
-            line.quantity,
+            paid_for(line, sold),
+            sold,
             ordered_at,
             "completed",
         );
@@ -539,19 +585,18 @@ fn add_order(batch: &mut Batch, order: &Order, currency: &str) {
         // day of the cancellation, at the price paid.
         let key = format!("{}/cancellation", order.id);
         for line in &order.line_items {
-            let left = line.quantity - refunded.get(&line.id).copied().unwrap_or(0);
+            let refunded = refunded.get(&line.id).copied().unwrap_or(0);
+            let left = units_sold(order, line, refunded) - refunded;
             if left <= 0 {
                 continue;
             }
             let product = product_of(batch, line);
-            let paid =
-                (line_paid(line) * Decimal::from(left) / Decimal::from(line.quantity)).round_dp(2);
             lines.push(
                 batch,
                 &key,
                 line.id,
                 &product,
-                paid,
+                paid_for(line, left),
                 left,
                 cancelled_at,
                 "cancelled",

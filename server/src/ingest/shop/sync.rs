@@ -126,6 +126,7 @@ pub async fn sync(
         pages: 0,
         orders: 0,
         products: 0,
+        customers: 0,
         inserted: 0,
         updated: 0,
         notes: Vec::new(),
@@ -217,6 +218,30 @@ async fn run_sync(
         cursor.products = cursor.products.max(latest);
     }
     client.add_costs(&mut batch, report).await?;
+    // Customers, those who have not ordered too (the others also come with their orders).
+    let since = back(cursor.customers);
+    let mut customers = client.customers(since);
+    loop {
+        let items = match customers.next_page().await {
+            Ok(Some(items)) => items,
+            Ok(None) => break,
+            Err(FetchError::Refused(text)) => {
+                report.notes.push(format!(
+                    "customers who have not ordered were not read ({text}); customers still load with their orders"
+                ));
+                break;
+            }
+            Err(err) => return Err(err.into()),
+        };
+        report.pages += 1;
+        progress.pages.fetch_add(1, Ordering::Relaxed);
+        report.customers += items.len() as u64;
+        let (latest, done) = client.add_customers(&mut batch, items, since).await?;
+        cursor.customers = cursor.customers.max(latest);
+        if done {
+            break;
+        }
+    }
     let mut orders = client.orders(back(cursor.orders));
     let mut latest = cursor.orders;
     loop {
@@ -262,10 +287,11 @@ pub enum Platformed {
         woo::Client,
         tokio::sync::OnceCell<std::collections::HashMap<String, String>>,
     ),
-    /// With the country names, read once per sync.
+    /// With the country names and the catalog's categories, read once per sync.
     Magento(
         magento::Client,
         tokio::sync::OnceCell<std::collections::HashMap<String, String>>,
+        tokio::sync::OnceCell<magento::Categories>,
     ),
 }
 
@@ -284,6 +310,7 @@ impl Platformed {
             Platform::Magento => Platformed::Magento(
                 magento::Client::new(&opened.shop_url, &opened.token, policy).map_err(refused)?,
                 Default::default(),
+                Default::default(),
             ),
         })
     }
@@ -292,15 +319,44 @@ impl Platformed {
         match self {
             Platformed::Shopify(c) => c.products(since),
             Platformed::WooCommerce(c, _) => c.products(since),
-            Platformed::Magento(c, _) => c.products(since),
+            Platformed::Magento(c, ..) => c.products(since),
         }
+    }
+
+    fn customers(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
+        match self {
+            Platformed::Shopify(c) => c.customers(since),
+            Platformed::WooCommerce(c, _) => c.customers(),
+            Platformed::Magento(c, ..) => c.customers(since),
+        }
+    }
+
+    /// Adds a page of customers: the latest update among them, and whether no later page can
+    /// hold one updated since `since` (WooCommerce lists them newest first).
+    async fn add_customers(
+        &self,
+        batch: &mut Batch,
+        items: Vec<serde_json::Value>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(Option<DateTime<Utc>>, bool), Stop> {
+        Ok(match self {
+            Platformed::Shopify(_) => (shopify::add_customers(batch, items), false),
+            Platformed::WooCommerce(c, countries) => {
+                let countries = countries.get_or_try_init(|| c.countries()).await?;
+                woo::add_customers(batch, items, since, countries)
+            }
+            Platformed::Magento(c, countries, _) => {
+                let countries = countries.get_or_try_init(|| c.countries()).await?;
+                (magento::add_customers(batch, items, countries), false)
+            }
+        })
     }
 
     fn orders(&self, since: Option<DateTime<Utc>>) -> Pager<'_> {
         match self {
             Platformed::Shopify(c) => c.orders(since),
             Platformed::WooCommerce(c, _) => c.orders(since),
-            Platformed::Magento(c, _) => c.orders(since),
+            Platformed::Magento(c, ..) => c.orders(since),
         }
     }
 
@@ -314,7 +370,24 @@ impl Platformed {
     ) -> Result<Option<DateTime<Utc>>, Stop> {
         match self {
             Platformed::Shopify(_) => Ok(shopify::add_products(batch, items)),
-            Platformed::Magento(..) => Ok(magento::add_products(batch, items)),
+            Platformed::Magento(c, _, categories) => {
+                let categories = categories
+                    .get_or_try_init(|| async {
+                        match c.categories().await {
+                            Ok(found) => Ok(found),
+                            // An integration without the categories resource still syncs.
+                            Err(FetchError::Refused(text)) => {
+                                report.notes.push(format!(
+                                    "categories not read ({text}); products load without them: give the integration Catalog › Categories"
+                                ));
+                                Ok(magento::Categories::new())
+                            }
+                            Err(err) => Err(err),
+                        }
+                    })
+                    .await?;
+                Ok(magento::add_products(batch, items, categories))
+            }
             Platformed::WooCommerce(c, _) => {
                 let mut latest = None;
                 for item in items {
@@ -386,7 +459,7 @@ impl Platformed {
                 }
                 Ok(latest)
             }
-            Platformed::Magento(c, countries) => {
+            Platformed::Magento(c, countries, _) => {
                 let countries = countries.get_or_try_init(|| c.countries()).await?;
                 let mut latest = None;
                 for order in magento::parse_orders(batch, items) {

@@ -160,6 +160,15 @@ impl Client {
         Pager::new(&self.http, &self.root, url, "products", None)
     }
 
+    /// Registered customers, newest registration first (WooCommerce cannot list customers by
+    /// modification: a sync reads back to the last registration it loaded).
+    pub fn customers(&self) -> Pager<'_> {
+        let url = self.api(&format!(
+            "customers?per_page={PAGE_SIZE}&orderby=registered_date&order=desc"
+        ));
+        Pager::new(&self.http, &self.root, url, "customers", None)
+    }
+
     /// A variable product's variations.
     pub fn variations(&self, product: u64) -> Pager<'_> {
         let url = self.api(&format!(
@@ -392,6 +401,80 @@ struct Line {
     total: String,
     #[serde(default)]
     price: Option<serde_json::Value>,
+    #[serde(default)]
+    meta_data: Vec<Meta>,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    value: serde_json::Value,
+}
+
+impl Line {
+    /// The order line a refund line refunds (`_refunded_item_id` in its meta).
+    fn refunded_item(&self) -> Option<u64> {
+        let meta = self
+            .meta_data
+            .iter()
+            .find(|m| m.key == "_refunded_item_id")?;
+        match &meta.value {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Customer {
+    id: u64,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    billing: Address,
+    #[serde(default, deserialize_with = "de_gmt")]
+    date_created_gmt: Option<DateTime<Utc>>,
+}
+
+/// A country code's name in the store ("GB" → "United Kingdom"; the code when not named).
+fn country_name(code: &str, countries: &HashMap<String, String>) -> Option<String> {
+    some(code).map(|code| countries.get(&code).cloned().unwrap_or(code))
+}
+
+/// Adds a page of customers (newest registration first). Returns the latest registration among
+/// them, and whether the page reached one registered before `since` (so no later page is new).
+pub fn add_customers(
+    batch: &mut Batch,
+    items: Vec<serde_json::Value>,
+    since: Option<DateTime<Utc>>,
+    countries: &HashMap<String, String>,
+) -> (Option<DateTime<Utc>>, bool) {
+    let mut latest = None;
+    let mut older = false;
+    for customer in batch.parse::<Customer>(items, "customer", "id") {
+        latest = latest.max(customer.date_created_gmt);
+        if let (Some(since), Some(at)) = (since, customer.date_created_gmt) {
+            if at < since {
+                older = true;
+                continue;
+            }
+        }
+        batch.add_customer(CustomerRow::named(
+            customer.id.to_string(),
+            Some(&customer.first_name),
+            Some(&customer.last_name),
+            Some(&customer.email),
+            country_name(&customer.billing.country, countries),
+        ));
+    }
+    (latest, older)
 }
 
 #[derive(Deserialize)]
@@ -445,25 +528,19 @@ pub fn add_order(
     ) else {
         return;
     };
-    let country_name =
-        |code: &str| some(code).map(|code| countries.get(&code).cloned().unwrap_or(code));
     let customer = (order.customer_id > 0).then(|| {
         let b = &order.billing;
-        let name = [b.first_name.trim(), b.last_name.trim()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        batch.add_customer(CustomerRow {
-            id: order.customer_id.to_string(),
-            name: some(&name),
-            email: some(&b.email),
-            country: country_name(&b.country),
-        });
+        batch.add_customer(CustomerRow::named(
+            order.customer_id.to_string(),
+            Some(&b.first_name),
+            Some(&b.last_name),
+            Some(&b.email),
+            country_name(&b.country, countries),
+        ));
         order.customer_id.to_string()
     });
-    let country =
-        country_name(&order.billing.country).or_else(|| country_name(&order.shipping.country));
+    let country = country_name(&order.billing.country, countries)
+        .or_else(|| country_name(&order.shipping.country, countries));
     let rows = super::OrderLines {
         customer,
         channel: some(&order.created_via),
@@ -508,12 +585,15 @@ pub fn add_order(
         }
         for line in lines {
             let quantity = -line.quantity;
-            // The refund line names the order line it refunds in its meta; by product here.
-            if let Some(original) = order
-                .line_items
-                .iter()
-                .find(|l| l.product_id == line.product_id && l.variation_id == line.variation_id)
-            {
+            // The order line refunded: the one the refund line names in its meta, else (an older
+            // refund without it) the first of the same product.
+            let original = match line.refunded_item() {
+                Some(item) => order.line_items.iter().find(|l| l.id == item),
+                None => order.line_items.iter().find(|l| {
+                    l.product_id == line.product_id && l.variation_id == line.variation_id
+                }),
+            };
+            if let Some(original) = original {
                 *refunded.entry(original.id).or_default() += quantity;
             }
             let product = line_product(batch, line);
@@ -591,5 +671,48 @@ mod tests {
             Some("2026-06-15T10:00:00+00:00".to_string())
         );
         assert_eq!(gmt("15/06/2026"), None);
+    }
+
+    /// A cancelled order with two lines of one product, the second refunded: the cancellation
+    /// is what the first line sold, as the refund line's `_refunded_item_id` says (matched by
+    /// product, the refund would be charged to the first line and the second cancelled too).
+    #[test]
+    fn a_refund_line_is_charged_to_the_order_line_it_names() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": 9, "number": "9", "status": "cancelled", "currency": "GBP",
+            "date_created_gmt": "2026-11-02T10:00:00", "date_modified_gmt": "2026-11-04T10:00:00",
+            "line_items": [
+                {"id": 1, "product_id": 11, "quantity": 1, "total": "10.00"},
+                {"id": 2, "product_id": 11, "quantity": 2, "total": "16.00"}
+            ],
+            "refunds": [{"id": 5}]
+        }))
+        .unwrap();
+        let refund = serde_json::json!({"id": 5, "date_created_gmt": "2026-11-03T10:00:00", "amount": "16.00",
+            "line_items": [{"id": 50, "product_id": 11, "quantity": -2, "total": "-16.00",
+                            "meta_data": [{"id": 1, "key": "_refunded_item_id", "value": "2"}]}]});
+        let mut batch = Batch::default();
+        add_order(&mut batch, &order, vec![refund], "GBP", &HashMap::new());
+        let rows: Vec<(&str, &str, i64, String)> = batch
+            .sales
+            .iter()
+            .map(|r| {
+                (
+                    r.order_id.as_str(),
+                    r.transaction_id.as_str(),
+                    r.quantity,
+                    r.price.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("9", "1", 1, "10.00".to_string()),
+                ("9", "2", 2, "8.00".to_string()),
+                ("9/refund/5", "50", -2, "8.00".to_string()),
+                ("9/cancellation", "1", 1, "10.00".to_string()),
+            ]
+        );
     }
 }

@@ -231,8 +231,8 @@ fn ConnectionRow(
         if let Some(result) = sync.value().get() {
             notice.set(Some(Notice::of(result, |r| match r.error {
                 None => Notice::said(format!(
-                    "{sync_name}: synced {} pages, {} products and {} orders in {:.1} s; {} rows inserted, {} updated.",
-                    r.pages, r.products, r.orders, r.seconds, count(r.inserted), count(r.updated)
+                    "{sync_name}: synced {} pages, {} products, {} customers and {} orders in {:.1} s; {} rows inserted, {} updated.",
+                    r.pages, r.products, r.customers, r.orders, r.seconds, count(r.inserted), count(r.updated)
                 )),
                 Some(e) => Notice::error(format!("{sync_name}: the sync stopped early: {e}")),
             })));
