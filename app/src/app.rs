@@ -4,7 +4,7 @@ use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::components::ActiveRange;
+use crate::components::{ActiveRange, AdminOnly};
 use crate::embed_page::EmbedPage;
 use crate::features::admin::ui::{AccountPage, AuditPage, EmbedsPage, TokensPage, UsersPage};
 use crate::features::auth::context::provide_auth_context;
@@ -92,11 +92,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sales") view=SalesPage/>
                 <Route path=path!("/customers") view=CustomersPage/>
                 <Route path=path!("/inventory") view=InventoryPage/>
-                <Route path=path!("/admin/users") view=UsersPage/>
-                <Route path=path!("/admin/sources") view=SourcesPage/>
-                <Route path=path!("/admin/embeds") view=EmbedsPage/>
-                <Route path=path!("/admin/tokens") view=TokensPage/>
-                <Route path=path!("/admin/audit") view=AuditPage/>
+                <Route path=path!("/admin/users") view=|| view! { <AdminOnly><UsersPage/></AdminOnly> }/>
+                <Route path=path!("/admin/sources") view=|| view! { <AdminOnly><SourcesPage/></AdminOnly> }/>
+                <Route path=path!("/admin/embeds") view=|| view! { <AdminOnly><EmbedsPage/></AdminOnly> }/>
+                <Route path=path!("/admin/tokens") view=|| view! { <AdminOnly><TokensPage/></AdminOnly> }/>
+                <Route path=path!("/admin/audit") view=|| view! { <AdminOnly><AuditPage/></AdminOnly> }/>
                 <Route path=path!("/account") view=AccountPage/>
                 // Rendered whole before it is sent, so that the embed's theme is on <html> from
                 // the first byte.

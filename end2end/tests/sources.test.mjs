@@ -135,11 +135,31 @@ test("an admin changes a source's settings", async () => {
   await page.close();
 });
 
+async function refusalLinkWorks(page) {
+  await page.getByRole('link', { name: 'Back to the dashboards' }).click();
+  await page.waitForURL(/\/sales/);
+}
+
 test('a viewer cannot reach the Data sources page or its functions', async () => {
   const page = await loginPage(app, 'viewer@storepulse.example');
   assert.equal(await page.getByRole('link', { name: 'Data sources' }).count(), 0);
-  await page.goto(`${app.baseUrl}/admin/sources`);
-  await page.getByText('Your role does not give access to this.').first().waitFor();
+  // Every admin page: a plain refusal with a way back, and no form or button that would refuse.
+  for (const route of ['sources', 'users', 'embeds', 'tokens', 'audit']) {
+    await page.goto(`${app.baseUrl}/admin/${route}`);
+    await page.waitForSelector('body[data-hydrated="true"]');
+    const refusal = page.getByRole('region', { name: 'No access' });
+    await refusal.waitFor();
+    assert.match(await refusal.textContent(), /your role \(viewer\) does not give access to it/, route);
+    assert.equal(await page.locator('main form, main input, main select, main textarea').count(), 0, route);
+    assert.equal(await page.locator('main button').count(), 0, route);
+    if (route === 'users') {
+      await page.screenshot({ path: path.join(artifacts, 'admin-viewer-refused.png') });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: path.join(artifacts, 'admin-viewer-refused-phone.png') });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  }
+  await refusalLinkWorks(page);
   const direct = await page.request.get(`${app.baseUrl}/fn/list_sources`);
   assert.equal(direct.status(), 403);
   const upload = await page.request.post(`${app.baseUrl}/api/v1/ingest?filename=x.csv`, { data: 'a,b\n1,2\n' });

@@ -89,3 +89,36 @@ pub fn AppShell(
     }
     .into_any()
 }
+
+/// An admin page, rendered for admins only: anyone else gets a plain refusal with a way back,
+/// never forms and buttons that would then refuse.
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<UserResource>().0;
+    view! {
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || {
+                let role = user.get()?.ok().flatten().map(|u| u.role);
+                Some(match role {
+                    Some(Role::Admin) => children().into_any(),
+                    other => view! {
+                        <AppShell no_dates=true>
+                            <section class="panel forbidden" aria-label="No access">
+                                <h1>"No access"</h1>
+                                <p>{match other {
+                                    Some(role) => format!(
+                                        "This page is for admins; your role ({}) does not give access to it.",
+                                        role.as_str()
+                                    ),
+                                    None => "This page is for admins: sign in as one to use it.".to_string(),
+                                }}</p>
+                                <p><a class="button" href="/sales">"Back to the dashboards"</a></p>
+                            </section>
+                        </AppShell>
+                    }
+                    .into_any(),
+                })
+            }}
+        </Transition>
+    }
+}

@@ -12,6 +12,6 @@ pub use filter_bar::{
     api_query, filter_from_query, navigate_with, url_escape, ActiveRange, FilterBar,
 };
 pub use kpi_card::{delta_text, KpiCard};
-pub use layout::AppShell;
+pub use layout::{AdminOnly, AppShell};
 pub use section::{pending_setter, Busy, ErrorPanel, Section};
 pub use table::{Cell, Column, SortableTable};
