@@ -80,6 +80,42 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   await page.close();
 });
 
+test('no recommendation lowers expected profit; complying with the rules is a separate choice with its cost', async () => {
+  const page = await loginPage(app, 'analyst@storepulse.example', { viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  const recs = await (await page.request.get(`${app.baseUrl}/api/v1/pricing/recommendations`)).json();
+  for (const p of recs.products) {
+    const r = p.recommendation;
+    if (r.current && r.expected) {
+      assert.ok(Number(r.expected.weekly_profit) >= Number(r.current.weekly_profit), `${p.sku}: ${r.reason}`);
+    }
+  }
+  const held = recs.products.find((p) => p.recommendation.compliance);
+  assert.ok(held, 'some demo price breaks the rules at a profit');
+  const compliance = held.recommendation.compliance;
+  await page.goto(`${app.baseUrl}/inventory?product=${held.product_id}`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const panel = page.getByRole('region', { name: 'Price recommendation', exact: true });
+  await panel.waitFor();
+  assert.match(await panel.locator('.rec-headline').textContent(), /^Hold at/);
+  assert.match(await panel.locator('.rec-reason').textContent(),
+    /is (above the 30% margin ceiling|below the 5% margin floor|more than 10% above the cheapest competitor)/);
+  assert.match(await panel.locator('.rec-limits').textContent(), /^Floor £[\d.,]+ · ceiling £[\d.,]+ .*one change £[\d.,]+–£[\d.,]+$/);
+  assert.match(await panel.locator('.rec-compliance').textContent(), /^To comply: £[\d.,]+ — expected profit £[\d.,]+ a week \(−£[\d.,]+\)\.$/);
+  assert.equal(await panel.getByRole('button', { name: 'Accept recommendation' }).count(), 0);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await panel.screenshot({ path: path.join(artifacts, 'inventory-compliance-phone.png') });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await panel.screenshot({ path: path.join(artifacts, 'inventory-compliance.png') });
+  await panel.getByRole('button', { name: `Comply: set ${compliance.price}` }).click();
+  await page.getByText(/Decision recorded: accepted/).waitFor();
+  assert.equal(psql(app.db, 'select kind from pricing_decision order by pricing_decision_id desc limit 1'), 'compliance');
+  assert.equal(Number(psql(app.db, `select list_price from product where product_id = ${held.product_id}`)), Number(compliance.price));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a viewer reads the page without decision or acknowledgement controls', async () => {
   const page = await loginPage(app, 'viewer@storepulse.example', { viewport: { width: 1280, height: 900 } });
   await page.goto(`${app.baseUrl}/inventory`);
@@ -90,5 +126,12 @@ test('a viewer reads the page without decision or acknowledgement controls', asy
   const id = psql(app.db, 'select market_signal_id from market_signal where acknowledged_at is null limit 1');
   const res = await page.request.put(`${app.baseUrl}/api/v1/signals/${id}/acknowledge`, { headers: { Origin: app.baseUrl } });
   assert.equal(res.status(), 403);
+  // Before the data starts there are no stock figures, not today's stock as dead stock.
+  await page.goto(`${app.baseUrl}/inventory?from=2020-01-01&to=2020-01-31`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByText(/^No stock data for 2020-01-31: the data starts on \d{4}-\d{2}-\d{2}/).waitFor();
+  assert.equal(await kpi(page, 'Dead stock'), '£0.00');
+  assert.equal(await kpi(page, 'SKUs in stock'), '0');
+  await page.screenshot({ path: path.join(artifacts, 'inventory-before-data.png') });
   await page.close();
 });

@@ -2,7 +2,7 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::PgPool;
 
 const CSV: &str =
@@ -781,6 +781,55 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
     );
     assert!(list.iter().all(|p| p["status"] == "untracked"));
     let mug = list[1]["product_id"].as_i64().unwrap();
+
+    // A count on hand (no snapshot) is today's: it stands for the days of the data, never for
+    // days before the first sale (1 March), which have no stock figures.
+    for change in [
+        "update product set on_hand = 5",
+        "update rollup_state set data_version = data_version + 1",
+    ] {
+        sqlx::query(change).execute(&pool).await.unwrap();
+    }
+    let summary = |range: &'static str| {
+        let viewer = viewer.clone();
+        let url = app.url(&format!("/api/v1/inventory/summary?{range}&compare=none"));
+        async move {
+            viewer
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let during = summary("from=2026-03-01&to=2026-03-31").await;
+    assert_eq!(during["data_from"], "2026-03-01", "{during}");
+    assert_eq!(
+        (
+            &during["cards"]["products_untracked"],
+            &during["cards"]["skus_in_stock"]
+        ),
+        (&json!(0), &json!(2)),
+        "{during}"
+    );
+    let before = summary("from=2025-01-01&to=2025-01-31").await;
+    assert_eq!(
+        (
+            &before["cards"]["products_untracked"],
+            &before["cards"]["skus_in_stock"],
+            &before["cards"]["dead_stock_value"]
+        ),
+        (&json!(2), &json!(0), &json!("0")),
+        "{before}"
+    );
+    for change in [
+        "update product set on_hand = null",
+        "update rollup_state set data_version = data_version + 1",
+    ] {
+        sqlx::query(change).execute(&pool).await.unwrap();
+    }
     assert_eq!(list[1]["units_sold"], 3);
     assert_eq!(list[1]["net_revenue"], "10.00"); // 15.00 sold − 5.00 returned
                                                  // Exports and writes are the analyst's.
@@ -834,6 +883,15 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
         .unwrap()
         .status();
     assert_eq!(status, 409, "nothing to accept on a hold");
+    let comply = serde_json::json!({ "product_id": mug, "action": "comply" });
+    let refused = analyst
+        .post(app.url("/api/v1/decisions"))
+        .json(&comply)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409, "nothing to comply with on this hold");
+    assert!(refused.text().await.unwrap().contains("nothing to choose"));
 
     // A manual price: the viewer cannot, the analyst can; it is logged and audited.
     let price = serde_json::json!({ "price": "6.00", "note": "round up" });

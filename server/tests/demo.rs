@@ -233,6 +233,29 @@ async fn the_demo_shop_gives_the_inventory_page_something_to_show(pool: PgPool) 
             .collect::<Vec<_>>()
     );
     assert!(pricing.iter().any(|p| p.position.competitors > 0));
+    // No recommendation lowers expected weekly profit; a current price outside the rules is
+    // held, and complying is offered apart with its cost.
+    for p in &pricing {
+        let r = &p.recommendation;
+        if let (Some(now), Some(then)) = (&r.current, &r.expected) {
+            assert!(
+                then.weekly_profit >= now.weekly_profit,
+                "{}: {}",
+                p.sku,
+                r.reason
+            );
+        }
+        if let (Some(now), Some(c)) = (&r.current, &r.compliance) {
+            assert!(r.recommended_price.is_none(), "{}", r.reason);
+            assert!(c.expected.weekly_profit < now.weekly_profit, "{}", c.reason);
+        }
+    }
+    assert!(
+        pricing
+            .iter()
+            .any(|p| p.recommendation.compliance.is_some()),
+        "the demo shop has prices outside the rules"
+    );
     let kinds = scalar(&pool, "select count(distinct kind) from market_signal").await;
     assert!(kinds >= 2, "signals of {kinds} kinds");
 

@@ -7,7 +7,7 @@ use app::error::AppError;
 use app::features::auth::types::Role;
 use app::features::inventory::kpi;
 use app::features::inventory::service::{
-    self, acknowledge, decide, list_signals, premium_products, pricing, product_detail,
+    self, acknowledge, data_from, decide, list_signals, premium_products, pricing, product_detail,
     products as products_of,
 };
 use app::features::inventory::types::{
@@ -296,6 +296,8 @@ pub async fn recompute(
 pub struct InventorySummaryBody {
     range: DateRange,
     as_of: NaiveDate,
+    /// The first day with sales: an `as_of` before it has no stock figures.
+    data_from: Option<NaiveDate>,
     currency: String,
     cards: InventoryCards,
     turnover_by_category: Vec<CategoryTurnover>,
@@ -318,6 +320,7 @@ pub async fn summary(
     Ok(Json(InventorySummaryBody {
         range,
         as_of: range.to,
+        data_from: data_from(&state, &filter).await?,
         currency: state.currency.clone(),
         cards: kpi::cards(&products, &settings.stock),
         turnover_by_category: kpi::turnover_by_category(&products),

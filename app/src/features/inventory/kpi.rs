@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 #[cfg(feature = "ssr")]
 use super::queries::{DemandDay, LatestCompetitorPrice, ProductBuyers, ProductRow, WeekRow};
 use super::types::{
-    Abc, AbcPoint, CategoryTurnover, Elasticity, InventoryCards, PricingSettings, ProductStock,
-    Projection, Recommendation, Rule, StockSettings, StockStatus,
+    Abc, AbcPoint, CategoryTurnover, Compliance, Elasticity, InventoryCards, PriceBounds,
+    PricingSettings, ProductStock, Projection, Recommendation, Rule, StockSettings, StockStatus,
 };
 #[cfg(feature = "ssr")]
 use super::types::{CompetitorPosition, PremiumProduct, PriceWeek, ProductPricing};
@@ -276,9 +276,17 @@ pub struct PriceInputs {
     pub weekly_units: f64,
 }
 
+/// A share as a percentage without trailing zeros: 0.30 → "30".
+fn percent(share: Decimal) -> String {
+    (share * Decimal::ONE_HUNDRED).normalize().to_string()
+}
+
 /// DESIGN.md's pricing rule: the constant-elasticity profit maximum p* = cost · e / (1 + e), clamped
 /// to the margin floor and ceiling, to the competitor rule (never under the floor) and to the
 /// maximum step from the current price; or hold, with the reason, when the data cannot support it.
+/// A recommendation never lowers expected profit: when the price the rules allow would (the
+/// current price is outside them), the recommendation is to hold, and moving to that price is a
+/// secondary choice (`compliance`) that says what the current price breaks and what it costs.
 pub fn recommend(inputs: &PriceInputs, settings: &PricingSettings) -> Recommendation {
     let current = inputs.current_price;
     let hold = |reason: String| Recommendation {
@@ -289,6 +297,8 @@ pub fn recommend(inputs: &PriceInputs, settings: &PricingSettings) -> Recommenda
         reason,
         current: None,
         expected: None,
+        bounds: None,
+        compliance: None,
     };
     let Some(cost) = inputs.unit_cost.filter(|c| *c > Decimal::ZERO) else {
         return hold("Hold: the product has no unit cost, so its margin is unknown.".into());
@@ -311,8 +321,16 @@ pub fn recommend(inputs: &PriceInputs, settings: &PricingSettings) -> Recommenda
     }
     let dec = |v: f64| Decimal::from_f64(v).unwrap_or_default();
     let optimum = (cost * dec(estimate / (1.0 + estimate))).round_dp(2);
-    let floor = (cost * (Decimal::ONE + settings.margin_floor)).round_dp(2);
-    let ceiling = (cost * (Decimal::ONE + settings.margin_ceiling)).round_dp(2);
+    let bounds = PriceBounds {
+        floor: (cost * (Decimal::ONE + settings.margin_floor)).round_dp(2),
+        ceiling: (cost * (Decimal::ONE + settings.margin_ceiling)).round_dp(2),
+        competitor_cap: inputs
+            .cheapest_competitor
+            .map(|c| (c * (Decimal::ONE + settings.competitor_max_above)).round_dp(2)),
+        step_low: (current * (Decimal::ONE - settings.max_step)).round_dp(2),
+        step_high: (current * (Decimal::ONE + settings.max_step)).round_dp(2),
+    };
+    let (floor, ceiling) = (bounds.floor, bounds.ceiling);
     let mut rules = Vec::new();
     let mut price = optimum;
     if price < floor {
@@ -322,8 +340,7 @@ pub fn recommend(inputs: &PriceInputs, settings: &PricingSettings) -> Recommenda
         price = ceiling;
         rules.push(Rule::MarginCeiling);
     }
-    if let Some(cheapest) = inputs.cheapest_competitor {
-        let cap = (cheapest * (Decimal::ONE + settings.competitor_max_above)).round_dp(2);
+    if let Some(cap) = bounds.competitor_cap {
         if price > cap {
             if cap >= floor {
                 price = cap;
@@ -334,13 +351,11 @@ pub fn recommend(inputs: &PriceInputs, settings: &PricingSettings) -> Recommenda
             }
         }
     }
-    let low = (current * (Decimal::ONE - settings.max_step)).round_dp(2);
-    let high = (current * (Decimal::ONE + settings.max_step)).round_dp(2);
-    if price < low {
-        price = low;
+    if price < bounds.step_low {
+        price = bounds.step_low;
         rules.push(Rule::MaxStep);
-    } else if price > high {
-        price = high;
+    } else if price > bounds.step_high {
+        price = bounds.step_high;
         rules.push(Rule::MaxStep);
     }
     let price = price.round_dp(2);
@@ -352,19 +367,77 @@ pub fn recommend(inputs: &PriceInputs, settings: &PricingSettings) -> Recommenda
         e.weeks
     );
     let moved = (price - current).abs();
+    let mut held = Recommendation {
+        current_price: current,
+        recommended_price: None,
+        optimum: Some(optimum),
+        rules,
+        reason: format!("Hold: the current price is already the recommended one ({numbers})."),
+        current: Some(now.clone()),
+        expected: None,
+        bounds: Some(bounds.clone()),
+        compliance: None,
+    };
     if moved < Decimal::new(1, 2) || moved / current < Decimal::new(5, 3) {
-        return Recommendation {
-            current_price: current,
-            recommended_price: None,
-            optimum: Some(optimum),
-            rules,
-            reason: format!("Hold: the current price is already the recommended one ({numbers})."),
-            current: Some(now),
-            expected: None,
+        return held;
+    }
+    if then.weekly_profit < now.weekly_profit {
+        // Only a current price outside the rules gets here: within them, the price they allow
+        // lies between the current price and the profit maximum.
+        let mut broken = Vec::new();
+        if current > ceiling {
+            broken.push(format!(
+                "above the {}% margin ceiling ({ceiling})",
+                percent(settings.margin_ceiling)
+            ));
+        }
+        if current < floor {
+            broken.push(format!(
+                "below the {}% margin floor ({floor})",
+                percent(settings.margin_floor)
+            ));
+        }
+        if let Some(cap) = bounds.competitor_cap.filter(|cap| current > *cap) {
+            broken.push(format!(
+                "more than {}% above the cheapest competitor ({cap})",
+                percent(settings.competitor_max_above)
+            ));
+        }
+        let broken = if broken.is_empty() {
+            "outside the pricing rules".to_string()
+        } else {
+            broken.join(" and ")
         };
+        let cost_of_it = now.weekly_profit - then.weekly_profit;
+        let moving = if price > current {
+            "Raising"
+        } else {
+            "Lowering"
+        };
+        let effect = if held.rules.contains(&Rule::MaxStep) {
+            "(the most one change may move it) goes toward the rules"
+        } else {
+            "complies"
+        };
+        let compliance = Compliance {
+            price,
+            rules: held.rules.clone(),
+            reason: format!(
+                "{current} is {broken}. {moving} it to {price} {effect} but lowers expected weekly profit by {cost_of_it} ({} → {}).",
+                now.weekly_profit, then.weekly_profit
+            ),
+            expected: then,
+        };
+        held.reason = format!(
+            "Hold at {current}: it brings more profit than the price the rules allow ({numbers}). {}",
+            compliance.reason
+        );
+        held.rules = Vec::new();
+        held.compliance = Some(compliance);
+        return held;
     }
     let direction = if price > current { "Raise" } else { "Lower" };
-    let bound: Vec<&str> = rules.iter().map(|r| r.describe()).collect();
+    let bound: Vec<&str> = held.rules.iter().map(|r| r.describe()).collect();
     let reason = if bound.is_empty() {
         format!("{direction} to {price}: the profit-maximising price ({numbers}).")
     } else {
@@ -374,13 +447,10 @@ pub fn recommend(inputs: &PriceInputs, settings: &PricingSettings) -> Recommenda
         )
     };
     Recommendation {
-        current_price: current,
         recommended_price: Some(price),
-        optimum: Some(optimum),
-        rules,
         reason,
-        current: Some(now),
         expected: Some(then),
+        ..held
     }
 }
 
@@ -1009,23 +1079,94 @@ mod tests {
             (r.recommended_price, r.rules.clone()),
             (Some(dec!(10.50)), vec![Rule::MarginFloor])
         );
-        // Competitor: cheapest 11.00 → cap 12.10 under the ceiling 13.00; current 12.50.
-        let r = recommend(&inputs(dec!(12.50), dec!(10), -2.0, Some(dec!(11))), &s);
+        // Competitor: cheapest 11.00 → cap 12.10 under the ceiling 13.00; current 11.
+        let r = recommend(&inputs(dec!(11), dec!(10), -2.0, Some(dec!(11))), &s);
         assert_eq!(r.recommended_price, Some(dec!(12.10)));
         assert_eq!(r.rules, vec![Rule::MarginCeiling, Rule::Competitor]);
-        // A competitor under our floor cannot push the price under the floor.
+        // A competitor under our floor cannot push the price under the floor: 11 → 10.50 (p* 20
+        // is above the current price, so this costs profit: a secondary choice, not the advice).
         let r = recommend(&inputs(dec!(11), dec!(10), -2.0, Some(dec!(8))), &s);
-        assert_eq!(r.recommended_price, Some(dec!(10.50)));
+        let c = r.compliance.expect("complying costs profit");
+        assert_eq!((r.recommended_price, c.price), (None, dec!(10.50)));
         assert_eq!(
-            r.rules,
+            c.rules,
             vec![Rule::MarginCeiling, Rule::CompetitorUnderFloor]
         );
-        // Step: current 20, target ceiling 13.00 but at most −10% → 18.00.
-        let r = recommend(&inputs(dec!(20), dec!(10), -2.0, None), &s);
+        assert!(
+            c.reason
+                .contains("more than 10% above the cheapest competitor (8.80)"),
+            "{}",
+            c.reason
+        );
+        // Step: from 20 toward p* = 10 × 8/7 = 11.43 (e = −8) moves at most −10%, to 18.00.
+        let r = recommend(&inputs(dec!(20), dec!(10), -8.0, None), &s);
         assert_eq!(r.recommended_price, Some(dec!(18.00)));
-        assert_eq!(r.rules, vec![Rule::MarginCeiling, Rule::MaxStep]);
+        assert_eq!(r.rules, vec![Rule::MaxStep]);
         assert!(r.reason.starts_with("Lower to 18.00"), "{}", r.reason);
         assert!(r.reason.contains("maximum step"), "{}", r.reason);
+        assert!(r.compliance.is_none());
+        let b = r.bounds.unwrap();
+        assert_eq!(
+            (
+                b.floor,
+                b.ceiling,
+                b.competitor_cap,
+                b.step_low,
+                b.step_high
+            ),
+            (dec!(10.50), dec!(13.00), None, dec!(18.00), dec!(22.00))
+        );
+    }
+
+    /// The example: priced 28.65, cost 15.45, elasticity −1.50: p* = 46.35 is far above
+    /// the current price, which is above the 30% ceiling (20.08). Lowering (at most 10%, to
+    /// 25.78) lowers expected profit, so the advice is to hold and complying is a choice of its
+    /// own with its cost; accepting it, the next advice is to hold again, never a walk down.
+    #[test]
+    fn a_recommendation_never_lowers_expected_profit() {
+        let s = settings();
+        let r = recommend(&inputs(dec!(28.65), dec!(15.45), -1.5, None), &s);
+        assert_eq!(r.recommended_price, None);
+        assert_eq!(r.optimum, Some(dec!(46.35)));
+        assert!(r.reason.starts_with("Hold at 28.65"), "{}", r.reason);
+        assert!(
+            r.reason.contains("above the 30% margin ceiling (20.08)"),
+            "{}",
+            r.reason
+        );
+        let c = r.compliance.clone().unwrap();
+        assert_eq!(c.price, dec!(25.78));
+        assert_eq!(c.rules, vec![Rule::MarginCeiling, Rule::MaxStep]);
+        let now = r.current.clone().unwrap();
+        assert!(c.expected.weekly_profit < now.weekly_profit);
+        assert!(
+            c.reason.contains(&format!(
+                "lowers expected weekly profit by {}",
+                now.weekly_profit - c.expected.weekly_profit
+            )),
+            "{}",
+            c.reason
+        );
+        let next = recommend(&inputs(dec!(25.78), dec!(15.45), -1.5, None), &s);
+        assert_eq!(next.recommended_price, None);
+        assert_eq!(next.compliance.map(|c| c.price), Some(dec!(23.20)));
+        // Over a grid of prices, costs, elasticities and competitors, the advice never lowers
+        // expected profit.
+        for price in [5, 9, 10, 11, 12, 13, 15, 20, 30] {
+            for e in [-1.2, -1.5, -2.0, -3.0, -5.0, -8.0, -30.0] {
+                for cheapest in [None, Some(dec!(8)), Some(dec!(11)), Some(dec!(25))] {
+                    let r = recommend(&inputs(Decimal::from(price), dec!(10), e, cheapest), &s);
+                    if let (Some(now), Some(then)) = (&r.current, &r.expected) {
+                        assert!(
+                            then.weekly_profit >= now.weekly_profit,
+                            "{price} {e} {cheapest:?}: {}",
+                            r.reason
+                        );
+                    }
+                    assert!(r.recommended_price.is_none() || r.compliance.is_none());
+                }
+            }
+        }
     }
 
     #[test]

@@ -29,8 +29,26 @@ pub struct ProductRow {
     pub last_sale: Option<NaiveDate>,
 }
 
+/// The first day with sales of the filter's sources (stock counts without a snapshot are
+/// today's, so they say nothing of days before the data).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn first_sale_day(
+    db: impl PgExecutor<'_>,
+    filter: &DashboardFilter,
+) -> sqlx::Result<Option<NaiveDate>> {
+    sqlx::query_scalar!(
+        r#"select min(day) as "day: NaiveDate" from daily_product_sales
+           where cardinality($1::bigint[]) = 0 or source_id = any($1)"#,
+        &filter.source
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// Every product of the filter's sources and categories (channel and country do not narrow
-/// stock: it serves them all), best sellers first.
+/// stock: it serves them all), best sellers first. A product's stock is its latest snapshot on
+/// or before the range end, else its current count — but not before the first day with sales,
+/// where nothing says what was on hand (no stock figures then).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn product_rows(
     db: impl PgExecutor<'_>,
@@ -52,13 +70,19 @@ pub async fn product_rows(
                from inventory_snapshot
                where day between $1 and $2
                group by 1
+           ),
+           first_sale as (
+               select min(day) as day from daily_product_sales
+               where cardinality($3::bigint[]) = 0 or source_id = any($3)
            )
            select p.product_id as "product_id!", p.sku as "sku!", p.name as "name!",
                   p.category as "category!", p.list_price as "price", p.unit_cost,
                   p.lead_time_days::bigint as "lead_time_days",
                   coalesce((select s.on_hand from inventory_snapshot s
                             where s.product_id = p.product_id and s.day <= $2
-                            order by s.day desc limit 1), p.on_hand)::bigint as "on_hand",
+                            order by s.day desc limit 1),
+                           case when $2 >= coalesce((select day from first_sale), $2) then p.on_hand end
+                  )::bigint as "on_hand",
                   coalesce(sold.units, 0)::bigint as "units_sold!",
                   coalesce(sold.net, 0) as "net_revenue!",
                   stock_avg.average as "average_on_hand",

@@ -112,6 +112,14 @@ pub async fn premium_products(
     Ok((range, premium))
 }
 
+/// The first day with sales of a filter's sources: stock as of an earlier day is not known.
+pub async fn data_from(
+    state: &AppState,
+    filter: &DashboardFilter,
+) -> Result<Option<NaiveDate>, AppError> {
+    Ok(queries::first_sale_day(&state.pool, filter).await?)
+}
+
 /// The stock sections of the page: cards, product table, ABC and turnover.
 pub async fn inventory(
     state: &AppState,
@@ -122,6 +130,7 @@ pub async fn inventory(
     Ok(InventoryOverview {
         range,
         as_of: range.to,
+        data_from: data_from(state, filter).await?,
         cards: kpi::cards(&products, &settings.stock),
         abc_pareto: kpi::abc_pareto(&products),
         turnover_by_category: kpi::turnover_by_category(&products),
@@ -319,29 +328,42 @@ pub async fn decide(
             (price, "accepted", "manual", reason)
         }
         action => {
-            let recommended = rec.recommended_price.ok_or_else(|| {
-                AppError::Conflict(format!(
-                    "There is no price change to decide on: {}",
-                    rec.reason
-                ))
-            })?;
+            // The price proposed (the recommendation's, or its secondary choice's), as the
+            // request saw it against the current price.
+            let (proposed, kind, reason) = if action == DecisionAction::Comply {
+                let compliance = rec.compliance.as_ref().ok_or_else(|| {
+                    AppError::Conflict(format!(
+                        "Complying with the pricing rules costs no profit here, so there is nothing to choose: {}",
+                        rec.reason
+                    ))
+                })?;
+                (compliance.price, "compliance", compliance.reason.clone())
+            } else {
+                let recommended = rec.recommended_price.ok_or_else(|| {
+                    AppError::Conflict(format!(
+                        "There is no price change to decide on: {}",
+                        rec.reason
+                    ))
+                })?;
+                (recommended, "recommendation", rec.reason.clone())
+            };
             if rec.current_price != old {
                 return Err(AppError::Conflict(
                     "The product's price changed since this recommendation was made; reload the page."
                         .into(),
                 ));
             }
-            if let Some(seen) = request.price.filter(|p| *p != recommended) {
+            if let Some(seen) = request.price.filter(|p| *p != proposed) {
                 return Err(AppError::Conflict(format!(
-                    "The recommendation is now {recommended}, not {seen}; reload the page."
+                    "The recommendation is now {proposed}, not {seen}; reload the page."
                 )));
             }
-            let status = if action == DecisionAction::Accept {
-                "accepted"
-            } else {
+            let status = if action == DecisionAction::Reject {
                 "rejected"
+            } else {
+                "accepted"
             };
-            (recommended, status, "recommendation", rec.reason.clone())
+            (proposed, status, kind, reason)
         }
     };
     let id = queries::insert_decision(

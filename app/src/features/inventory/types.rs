@@ -277,6 +277,9 @@ pub struct InventoryOverview {
     pub range: DateRange,
     /// The day stock and demand are taken as of (the range end).
     pub as_of: NaiveDate,
+    /// The first day with sales: an `as_of` before it has no stock figures.
+    #[serde(default)]
+    pub data_from: Option<NaiveDate>,
     pub cards: InventoryCards,
     pub products: Vec<ProductStock>,
     /// Cumulative share of net revenue against the share of products, best sellers first.
@@ -375,6 +378,42 @@ pub struct Recommendation {
     /// Expected weekly figures at the current and at the recommended price.
     pub current: Option<Projection>,
     pub expected: Option<Projection>,
+    /// The limits the recommendation keeps to, as prices (once there is a cost and an
+    /// elasticity to work from).
+    #[serde(default)]
+    pub bounds: Option<PriceBounds>,
+    /// The price the rules allow, when moving to it would lower expected profit: never the
+    /// recommendation, a secondary choice with its cost.
+    #[serde(default)]
+    pub compliance: Option<Compliance>,
+}
+
+/// A product's pricing limits as prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PriceBounds {
+    /// Unit cost plus the margin floor.
+    pub floor: Decimal,
+    /// Unit cost plus the margin ceiling.
+    pub ceiling: Decimal,
+    /// The cheapest competitor plus the most we may be above it.
+    pub competitor_cap: Option<Decimal>,
+    /// The lowest and highest price one change may reach from the current price.
+    pub step_low: Decimal,
+    pub step_high: Decimal,
+}
+
+/// Moving to the price the pricing rules allow, when that costs expected profit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Compliance {
+    pub price: Decimal,
+    /// Rules that bound, in the order applied.
+    pub rules: Vec<Rule>,
+    /// Expected weekly figures at that price.
+    pub expected: Projection,
+    /// What the current price breaks and what complying costs.
+    pub reason: String,
 }
 
 /// Where our price stands among the competitors' latest observations.
@@ -453,6 +492,9 @@ pub enum DecisionAction {
     Reject,
     /// Set a price of one's own.
     Manual,
+    /// Take the price the pricing rules allow although it lowers expected profit (a
+    /// recommendation's secondary choice).
+    Comply,
 }
 
 /// A request to decide on a product's price.
@@ -696,6 +738,13 @@ mod export {
             "recommended_price",
             "expected_weekly_profit",
             "current_weekly_profit",
+            "margin_floor_price",
+            "margin_ceiling_price",
+            "competitor_cap",
+            "step_low",
+            "step_high",
+            "compliance_price",
+            "compliance_weekly_profit",
             "reason",
         ];
         fn cells(&self) -> Vec<String> {
@@ -717,6 +766,13 @@ mod export {
                 opt(r.recommended_price),
                 opt(r.expected.as_ref().map(|e| e.weekly_profit)),
                 opt(r.current.as_ref().map(|e| e.weekly_profit)),
+                opt(r.bounds.as_ref().map(|b| b.floor)),
+                opt(r.bounds.as_ref().map(|b| b.ceiling)),
+                opt(r.bounds.as_ref().and_then(|b| b.competitor_cap)),
+                opt(r.bounds.as_ref().map(|b| b.step_low)),
+                opt(r.bounds.as_ref().map(|b| b.step_high)),
+                opt(r.compliance.as_ref().map(|c| c.price)),
+                opt(r.compliance.as_ref().map(|c| c.expected.weekly_profit)),
                 r.reason.clone(),
             ]
         }

@@ -162,10 +162,17 @@ fn StockCards(data: InventoryOverview) -> impl IntoView {
             count(c.products_untracked)
         )
     });
+    let before_data = data.data_from.filter(|first| data.as_of < *first).map(|first| {
+        format!(
+            "No stock data for {}: the data starts on {first}, and what was on hand before it is not known.",
+            data.as_of
+        )
+    });
     view! {
+        {before_data.clone().map(|t| view! { <p class="notice no-stock-data" role="status">{t}</p> })}
         <p class="muted as-of">
             {format!("Stock as of {}; sales {} – {}.", data.as_of, data.range.from, data.range.to)}
-            {untracked_note.map(|n| format!(" {n}"))}
+            {untracked_note.filter(|_| before_data.is_none()).map(|n| format!(" {n}"))}
         </p>
         <section class="kpi-grid" aria-label="Stock figures">
             <KpiCard label="Stock value at cost" value=money(c.stock_value_cost, &cur)

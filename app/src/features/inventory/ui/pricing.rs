@@ -12,7 +12,7 @@ use crate::components::{api_query, Cell, Column};
 use crate::features::inventory::api::{DecidePrice, PushDecision};
 use crate::features::inventory::kpi;
 use crate::features::inventory::types::{
-    DecisionAction, DecisionRequest, PricingDecision, PricingOverview, ProductPricing,
+    DecisionAction, DecisionRequest, PriceBounds, PricingDecision, PricingOverview, ProductPricing,
 };
 
 #[component]
@@ -60,6 +60,22 @@ pub(super) fn RecommendationPanel(
         ))
     };
     let recommended = rec.recommended_price;
+    let limits = rec.bounds.as_ref().map(|b| limits_text(b, &currency));
+    let compliance = rec.compliance.clone().map(|c| {
+        let change = rec
+            .current
+            .as_ref()
+            .map(|now| signed_money(c.expected.weekly_profit - now.weekly_profit, &currency))
+            .unwrap_or_default();
+        (
+            c.price,
+            format!(
+                "To comply: {} — expected profit {} a week ({change}).",
+                money(c.price, &currency),
+                money(c.expected.weekly_profit, &currency)
+            ),
+        )
+    });
     let expected = match (&rec.current, &rec.expected) {
         (Some(now), Some(then)) => Some(format!(
             "Expected a week: {:.0} → {:.0} units, revenue {} → {}, profit {} → {}.",
@@ -100,6 +116,8 @@ pub(super) fn RecommendationPanel(
             </p>
             <p class="rec-reason">{rec.reason.clone()}</p>
             {expected.map(|t| view! { <p class="muted">{t}</p> })}
+            {limits.map(|t| view! { <p class="muted small rec-limits">{t}</p> })}
+            {compliance.clone().map(|(_, t)| view! { <p class="rec-compliance">{t}</p> })}
             <div class="what-if">
                 <label>"What if the price were "
                     <input type="number" step="0.01" min="0.01" aria-label="What-if price"
@@ -120,6 +138,12 @@ pub(super) fn RecommendationPanel(
                         <button class="button ghost" type="button" disabled=move || decide.pending().get()
                             on:click=move |_| send(DecisionAction::Reject, Some(p))>"Reject"</button>
                     })}
+                    {compliance.clone().map(|(p, _)| view! {
+                        <button class="button ghost" type="button" disabled=move || decide.pending().get()
+                            on:click=move |_| send(DecisionAction::Comply, Some(p))>
+                            {format!("Comply: set {p}")}
+                        </button>
+                    })}
                     <button class="button ghost" type="button" disabled=move || decide.pending().get()
                         on:click=move |_| send(DecisionAction::Manual, what_if.get_untracked().trim().parse().ok())>
                         "Set the what-if price"
@@ -129,6 +153,23 @@ pub(super) fn RecommendationPanel(
             {result}
         </section>
     }
+}
+
+/// "Floor £10.50 · ceiling £13.00 · competitor cap £12.10 · one change £10.80–£13.20".
+fn limits_text(b: &PriceBounds, currency: &str) -> String {
+    let mut parts = vec![
+        format!("Floor {}", money(b.floor, currency)),
+        format!("ceiling {}", money(b.ceiling, currency)),
+    ];
+    if let Some(cap) = b.competitor_cap {
+        parts.push(format!("competitor cap {}", money(cap, currency)));
+    }
+    parts.push(format!(
+        "one change {}–{}",
+        money(b.step_low, currency),
+        money(b.step_high, currency)
+    ));
+    parts.join(" · ")
 }
 
 #[component]
@@ -189,6 +230,12 @@ pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl Into
                         .unwrap_or_else(|| "—".into()),
                     profit_change.and_then(|v| v.to_f64()),
                 ),
+                Cell::text(
+                    r.bounds
+                        .as_ref()
+                        .map(|b| limits_text(b, &cur))
+                        .unwrap_or_else(|| "—".into()),
+                ),
                 Cell::text(r.reason.clone()),
             ]
         })
@@ -214,6 +261,7 @@ pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl Into
                 Column::number("Weeks"),
                 Column::number("Recommended"),
                 Column::number("Profit / week").help("Expected change in weekly profit at the recommended price"),
+                Column::text("Limits").help("Margin floor – ceiling over unit cost, the competitor cap, and how far one change may move the price"),
                 Column::text("Reason"),
             ]
             rows
