@@ -2,7 +2,8 @@
 // served from another local origin frames it and sees the locked numbers; the viewer picks a
 // channel; the token is renewed through postMessage by the host (which mints tokens with the
 // embed's secret, as a real host server would) and the chosen channel stays; a page from an
-// origin that is not allowed cannot frame it; a token that expires without renewal shows a message.
+// origin that is not allowed cannot frame it; a token that expires without renewal shows a message;
+// an order loaded while the embed is open shows in it without a reload (the live stream).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -126,6 +127,18 @@ test('an embed on another origin shows the locked numbers, renews its token and 
   assert.equal(await frame.getByRole('link', { name: 'Users' }).count(), 0, 'no app chrome');
   assert.equal(await frame.getByLabel('Country filter').count(), 0, 'the locked filter is not a control');
   await page.waitForFunction(() => window.heights.length > 0 && window.heights.at(-1) > 300);
+
+  // Live: an order loaded while the embed is open shows up in it without a reload.
+  await frame.locator('.live-status.connected').waitFor();
+  const before = await kpi(frame, 'Gross revenue');
+  const order = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n'
+    + 'LIVE-1,EMBED-LIVE,Live mug,3,2026-06-15 12:00,41.50,live-1,Germany\n';
+  const loaded = await admin.request.post(`${app.baseUrl}/api/v1/ingest?filename=live.csv`, { data: order, headers: { Origin: app.baseUrl } });
+  assert.equal(loaded.status(), 200, await loaded.text());
+  const after = gross('2026-04-01', '2026-07-01');
+  assert.notEqual(after, before);
+  await frame.locator(`.kpi-card[aria-label="Gross revenue"] .kpi-value:text-is("${after}")`).waitFor({ timeout: 15_000 });
+  assert.match(await frame.locator('.live-status').textContent(), /Updated just now/);
 
   // The viewer picks a channel: the numbers follow, still in Germany only.
   const channel = psql(app.db, `select channel from sales_order where country = 'Germany' group by 1 order by count(*) desc limit 1`);
