@@ -187,7 +187,7 @@ async fn signals_are_raised_once(pool: PgPool) {
         0,
         "nothing twice"
     );
-    let open = queries::signals(&pool, false, None, None, None, 100)
+    let open = queries::signals(&pool, &SignalFilter::default(), None, 100)
         .await
         .unwrap();
     let mut got: Vec<_> = open
@@ -222,4 +222,36 @@ async fn signals_are_raised_once(pool: PgPool) {
         "Rival cut Lamp from 22.00 to 18.00 (−18.2%), now under our 20.00."
     );
     assert_eq!(queries::open_signal_count(&pool).await.unwrap(), 3);
+
+    // Triage: by severity and kind; acknowledging a kind at once leaves the others open.
+    let only = |kind: Option<&str>, severity: Option<&str>| SignalFilter {
+        kind: kind.map(String::from),
+        severity: severity.map(String::from),
+        ..SignalFilter::default()
+    };
+    let listed = |f: SignalFilter| {
+        let pool = pool.clone();
+        async move { queries::signals(&pool, &f, None, 100).await.unwrap().len() }
+    };
+    assert_eq!(listed(only(None, Some("critical"))).await, 3);
+    assert_eq!(listed(only(None, Some("warning"))).await, 0);
+    assert_eq!(listed(only(Some("low_stock"), None)).await, 2);
+    let user: i64 = sqlx::query_scalar(
+        "insert into app_user (email, password_hash, role) values ('a@x.example', '-', 'analyst') returning app_user_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let done = queries::acknowledge_signals(&pool, &only(Some("low_stock"), None), user)
+        .await
+        .unwrap();
+    assert_eq!(done, 2);
+    assert_eq!(queries::open_signal_count(&pool).await.unwrap(), 1);
+    assert_eq!(listed(only(None, None)).await, 1);
+    assert!(SignalFilter {
+        severity: Some("urgent".into()),
+        ..SignalFilter::default()
+    }
+    .checked()
+    .is_err());
 }

@@ -41,14 +41,31 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   assert.equal(await kpi(page, 'Out of stock'), count(Number(out)));
   await page.waitForSelector('#abc-pareto canvas');
 
-  // The badge counts the open signals; acknowledging one lowers it by one.
-  const open = Number(psql(app.db, 'select count(*) from market_signal where acknowledged_at is null'));
-  assert.ok(open > 0, 'the demo shop raises signals');
+  // The badge counts the open critical signals (what needs attention); acknowledging one (the
+  // list shows the most severe first) lowers it by one.
+  const open = Number(psql(app.db, "select count(*) from market_signal where acknowledged_at is null and severity = 'critical'"));
+  assert.ok(open > 0, 'the demo shop raises critical signals');
   await page.waitForSelector('[data-open-signals]');
   assert.equal(await badge(page), open);
   await page.locator('.signal').first().getByRole('button', { name: 'Acknowledge' }).click();
   await page.waitForFunction((n) => Number(document.querySelector('[data-open-signals]')?.dataset.openSignals) === n, open - 1);
   assert.equal(Number(psql(app.db, 'select count(*) from market_signal where acknowledged_at is not null')), 1);
+
+  // Triage: the warnings of one kind, acknowledged at once (audited once); the rest stay open.
+  const signals = page.getByRole('region', { name: 'Market signals' });
+  await signals.getByLabel('Severity filter').selectOption('warning');
+  const kind = psql(app.db, "select kind from market_signal where acknowledged_at is null and severity = 'warning' group by 1 order by count(*) desc limit 1");
+  await signals.getByLabel('Kind filter').selectOption(kind);
+  const chosen = Number(psql(app.db, `select count(*) from market_signal where acknowledged_at is null and severity = 'warning' and kind = '${kind}'`));
+  assert.equal(await signals.locator('.signal').count(), Math.min(chosen, 30));
+  assert.ok(await signals.locator('.signal[data-severity="critical"]').count() === 0);
+  await signals.screenshot({ path: path.join(artifacts, 'inventory-signals-triage.png') });
+  await signals.getByRole('button', { name: `Acknowledge these ${chosen}` }).click();
+  await signals.getByText(`${chosen} signals acknowledged.`).waitFor();
+  assert.equal(Number(psql(app.db, `select count(*) from market_signal where acknowledged_at is null and severity = 'warning' and kind = '${kind}'`)), 0);
+  assert.equal(psql(app.db, "select count(*) from audit_log where action = 'signal.acknowledge_all'"), '1');
+  assert.ok(Number(psql(app.db, 'select count(*) from market_signal where acknowledged_at is null')) > 0, 'the others stay open');
+  await signals.getByLabel('Severity filter').selectOption('');
 
   // A product with a recommended change, from the JSON API the page shares.
   const recs = await (await page.request.get(`${app.baseUrl}/api/v1/pricing/recommendations`)).json();

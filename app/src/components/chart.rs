@@ -40,6 +40,29 @@ impl CategoryChart {
             .all(|s| s.values.iter().all(|v| *v == 0.0))
     }
 
+    /// A percentage (its name says "%") whose values stay within 0–100: an axis that ends at
+    /// 100, not at a rounder number above it.
+    pub fn is_share(&self) -> bool {
+        self.y_name.contains('%')
+            && self
+                .series
+                .iter()
+                .flat_map(|s| &s.values)
+                .all(|v| (0.0..=100.0).contains(v))
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn value_axis(&self) -> charming::component::Axis {
+        use charming::component::Axis;
+        use charming::element::AxisType;
+        let axis = Axis::new().type_(AxisType::Value).name(self.y_name.clone());
+        if self.is_share() {
+            axis.min(0).max(100)
+        } else {
+            axis
+        }
+    }
+
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn to_charming(&self, animate: bool) -> charming::Chart {
         use charming::component::{Axis, Grid, Legend};
@@ -74,7 +97,7 @@ impl CategoryChart {
                     .name_gap(28)
                     .data(self.x_labels.clone()),
             )
-            .y_axis(Axis::new().type_(AxisType::Value).name(self.y_name.clone()));
+            .y_axis(self.value_axis());
         for series in &self.series {
             chart = match series.kind {
                 SeriesKind::Line => {
@@ -281,5 +304,32 @@ pub fn ChartPanel(
                 view! { <div id=dom_id class="chart" role="img"></div> }.into_any()
             }}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_axis_ends_at_100() {
+        let chart = |y_name: &str, values: Vec<f64>| CategoryChart {
+            x_labels: vec!["a".into(), "b".into()],
+            x_name: "x".into(),
+            y_name: y_name.into(),
+            series: vec![SeriesData {
+                name: "s".into(),
+                kind: SeriesKind::Line,
+                color: "#000",
+                values,
+                stack: None,
+                dashed: false,
+            }],
+            file_name: "f".into(),
+        };
+        assert!(chart("% of revenue", vec![40.0, 100.0]).is_share());
+        assert!(!chart("GBP", vec![40.0, 100.0]).is_share());
+        // A percentage that can pass 100 (a growth rate, say) keeps a free axis.
+        assert!(!chart("% change", vec![40.0, 130.0]).is_share());
     }
 }

@@ -7,8 +7,8 @@ use app::error::AppError;
 use app::features::auth::types::Role;
 use app::features::inventory::kpi;
 use app::features::inventory::service::{
-    self, acknowledge, data_from, decide, list_signals, premium_products, pricing, product_detail,
-    products as products_of,
+    self, acknowledge, acknowledge_matching, data_from, decide, list_signals, premium_products,
+    pricing, product_detail, products as products_of,
 };
 use app::features::inventory::types::{
     AbcPoint, CategoryTurnover, DecisionAction, DecisionRequest, InventoryCards, InventorySettings,
@@ -55,6 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(recompute))
         .routes(routes!(signal))
         .routes(routes!(acknowledge_signal))
+        .routes(routes!(acknowledge_all))
         .routes(routes!(summary))
         .routes(routes!(premium))
         .routes(routes!(recommendations))
@@ -270,6 +271,28 @@ pub async fn acknowledge_signal(
 ) -> Result<Json<MarketSignal>, AppError> {
     let user = authorize(&caller, Role::Analyst)?;
     Ok(Json(acknowledge(&state.pool, &user, id).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AcknowledgedBody {
+    /// Open signals acknowledged.
+    acknowledged: u64,
+}
+
+/// Acknowledges every open signal of a filter (`kind`, `severity`, `product_id`; none: all of
+/// them) in one audited step (analysts and admins).
+#[utoipa::path(post, path = "/api/v1/signals/acknowledge", tag = "inventory", request_body = SignalFilter,
+    responses((status = 200, body = AcknowledgedBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn acknowledge_all(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<SignalFilter>, JsonRejection>,
+) -> Result<Json<AcknowledgedBody>, AppError> {
+    let user = authorize(&caller, Role::Analyst)?;
+    let filter = json_body(body)?;
+    Ok(Json(AcknowledgedBody {
+        acknowledged: acknowledge_matching(&state.pool, &user, &filter).await?,
+    }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -286,6 +286,12 @@ pub fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
         ),
         (
             "post",
+            "/fn/acknowledge_signals".into(),
+            "filter[kind]=none_such",
+            Needs(Role::Analyst),
+        ),
+        (
+            "post",
             "/fn/recompute_signals".into(),
             "",
             Needs(Role::Analyst),
@@ -514,6 +520,12 @@ pub fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
             "put",
             "/api/v1/signals/999999/acknowledge".into(),
             "",
+            Needs(Role::Analyst),
+        ),
+        (
+            "post",
+            "/api/v1/signals/acknowledge".into(),
+            r#"{"kind": "none_such"}"#,
             Needs(Role::Analyst),
         ),
         (

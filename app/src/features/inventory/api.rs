@@ -138,6 +138,16 @@ pub async fn get_open_signal_count() -> Result<i64, AppError> {
     .await
 }
 
+/// Acknowledge every open signal of a filter (analysts and admins); how many.
+#[server(prefix = "/fn", endpoint = "acknowledge_signals")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn acknowledge_signals(filter: SignalFilter) -> Result<u64, AppError> {
+    guard::role(Role::Analyst, |state, user| async move {
+        super::service::acknowledge_matching(&state.pool, &user, &filter).await
+    })
+    .await
+}
+
 /// Acknowledge a signal (analysts and admins).
 #[server(prefix = "/fn", endpoint = "acknowledge_signal")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]

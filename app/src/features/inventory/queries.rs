@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor};
 
-use super::types::{CompetitorObservation, MarketSignal, PricingDecision, Severity};
+use super::types::{CompetitorObservation, MarketSignal, PricingDecision, Severity, SignalFilter};
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 
 /// A product with its stock as of the range end and its sales in the range.
@@ -462,9 +462,7 @@ impl From<SignalRow> for MarketSignal {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn signals(
     db: impl PgExecutor<'_>,
-    all: bool,
-    kind: Option<&str>,
-    product_id: Option<i64>,
+    filter: &SignalFilter,
     signal_id: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<MarketSignal>> {
@@ -480,14 +478,16 @@ pub async fn signals(
              and ($2::text is null or m.kind = $2)
              and ($3::bigint is null or m.product_id = $3)
              and ($4::bigint is null or m.market_signal_id = $4)
+             and ($6::text is null or m.severity = $6)
            order by case m.severity when 'critical' then 0 when 'warning' then 1 else 2 end,
                     m.created_at desc, m.market_signal_id desc
            limit $5"#,
-        all || signal_id.is_some(),
-        kind,
-        product_id,
+        filter.all || signal_id.is_some(),
+        filter.kind.as_deref(),
+        filter.product_id,
         signal_id,
-        limit
+        limit,
+        filter.severity.as_deref()
     )
     .fetch_all(db)
     .await?;
@@ -497,10 +497,35 @@ pub async fn signals(
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn open_signal_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        r#"select count(*) as "n!" from market_signal where acknowledged_at is null"#
+        r#"select count(*) as "n!" from market_signal
+           where acknowledged_at is null and severity = 'critical'"#
     )
     .fetch_one(db)
     .await
+}
+
+/// Marks every open signal of a filter (kind, severity, product) acknowledged by a user; how
+/// many there were.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn acknowledge_signals(
+    db: impl PgExecutor<'_>,
+    filter: &SignalFilter,
+    user_id: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update market_signal set acknowledged_by = $4, acknowledged_at = now()
+         where acknowledged_at is null
+           and ($1::text is null or kind = $1)
+           and ($2::text is null or severity = $2)
+           and ($3::bigint is null or product_id = $3)",
+        filter.kind.as_deref(),
+        filter.severity.as_deref(),
+        filter.product_id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Marks a signal acknowledged by a user; false when there is no such open signal.

@@ -404,16 +404,42 @@ pub async fn list_signals(
     filter: &SignalFilter,
     signal_id: Option<i64>,
 ) -> Result<Vec<MarketSignal>, AppError> {
-    Ok(queries::signals(
-        pool,
-        filter.all,
-        filter.kind.as_deref(),
-        filter.product_id,
-        signal_id,
-        SIGNAL_ROWS,
-    )
-    .await?)
+    let filter = filter.clone().checked()?;
+    Ok(queries::signals(pool, &filter, signal_id, SIGNAL_ROWS).await?)
 }
+
+/// Acknowledges every open signal of a filter (kind, severity, product; the caller has checked
+/// the role) in one audited step; how many.
+pub async fn acknowledge_matching(
+    pool: &PgPool,
+    user: &CurrentUser,
+    filter: &SignalFilter,
+) -> Result<u64, AppError> {
+    let filter = filter.clone().checked()?;
+    let mut tx = pool.begin().await?;
+    let n = queries::acknowledge_signals(&mut *tx, &filter, user.id).await?;
+    let mut what = vec![format!("{n} open signals")];
+    what.extend(filter.severity.as_ref().map(|s| format!("severity {s}")));
+    what.extend(filter.kind.as_ref().map(|k| format!("kind {k}")));
+    what.extend(filter.product_id.map(|p| format!("product {p}")));
+    crate::features::auth::service::audit(
+        &mut *tx,
+        user,
+        "signal.acknowledge_all",
+        Some(&what.join(", ")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Any signal, open or acknowledged.
+const ANY_SIGNAL: SignalFilter = SignalFilter {
+    all: true,
+    kind: None,
+    product_id: None,
+    severity: None,
+};
 
 /// Acknowledges an open signal (the caller has checked the role) and audits it.
 pub async fn acknowledge(
@@ -423,7 +449,7 @@ pub async fn acknowledge(
 ) -> Result<MarketSignal, AppError> {
     let mut tx = pool.begin().await?;
     if !queries::acknowledge_signal(&mut *tx, signal_id, user.id).await? {
-        let exists = !queries::signals(&mut *tx, true, None, None, Some(signal_id), 1)
+        let exists = !queries::signals(&mut *tx, &ANY_SIGNAL, Some(signal_id), 1)
             .await?
             .is_empty();
         return Err(if exists {
@@ -440,13 +466,13 @@ pub async fn acknowledge(
     )
     .await?;
     tx.commit().await?;
-    queries::signals(pool, true, None, None, Some(signal_id), 1)
+    queries::signals(pool, &ANY_SIGNAL, Some(signal_id), 1)
         .await?
         .pop()
         .ok_or_else(|| AppError::NotFound(format!("Signal {signal_id}")))
 }
 
-/// How many signals nobody has acknowledged yet.
+/// How many critical signals nobody has acknowledged yet (what needs attention: the badge).
 pub async fn open_signal_count(pool: &PgPool) -> Result<i64, AppError> {
     Ok(queries::open_signal_count(pool).await?)
 }

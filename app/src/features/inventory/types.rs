@@ -595,6 +595,22 @@ pub struct SignalFilter {
     pub kind: Option<String>,
     #[serde(default)]
     pub product_id: Option<i64>,
+    /// critical, warning or info.
+    #[serde(default)]
+    pub severity: Option<String>,
+}
+
+impl SignalFilter {
+    /// Refuses a severity that is none of the three (a typo would otherwise match nothing).
+    pub fn checked(self) -> Result<SignalFilter, crate::error::AppError> {
+        match self.severity.as_deref() {
+            None | Some("critical" | "warning" | "info") => Ok(self),
+            Some(other) => Err(crate::error::AppError::invalid(
+                "severity",
+                format!("'{other}' is not a severity: use critical, warning or info"),
+            )),
+        }
+    }
 }
 
 /// The pricing half of the page.

@@ -17,8 +17,8 @@ use crate::components::{
 use crate::features::auth::types::Role;
 use crate::features::inventory::api::{
     get_decisions, get_inventory_overview, get_inventory_premium, get_pricing_overview,
-    get_product_detail, get_signals, AcknowledgeSignal, DecidePrice, PushDecision,
-    RecomputeSignals,
+    get_product_detail, get_signals, AcknowledgeSignal, AcknowledgeSignals, DecidePrice,
+    PushDecision, RecomputeSignals,
 };
 use crate::features::inventory::types::{InventoryOverview, PricingOverview, SignalFilter};
 
@@ -35,11 +35,13 @@ pub fn InventoryPage() -> impl IntoView {
     let changed = expect_context::<SignalsChanged>().0;
     let decide = ServerAction::<DecidePrice>::new();
     let acknowledge = ServerAction::<AcknowledgeSignal>::new();
+    let acknowledge_all = ServerAction::<AcknowledgeSignals>::new();
     let recompute = ServerAction::<RecomputeSignals>::new();
     let push = ServerAction::<PushDecision>::new();
     Effect::new(move |_| {
         let done = decide.version().get()
             + acknowledge.version().get()
+            + acknowledge_all.version().get()
             + recompute.version().get()
             + push.version().get();
         if done > 0 {
@@ -105,6 +107,7 @@ pub fn InventoryPage() -> impl IntoView {
         signals,
         decide,
         acknowledge,
+        acknowledge_all,
         recompute,
         push,
         may_decide,

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
 use crate::features::inventory::api::{
-    AcknowledgeSignal, DecidePrice, PushDecision, RecomputeSignals,
+    AcknowledgeSignal, AcknowledgeSignals, DecidePrice, PushDecision, RecomputeSignals,
 };
 use crate::features::inventory::types::{MarketSignal, ProductDetail};
 
@@ -23,6 +23,7 @@ pub(super) struct PageState {
     pub(super) signals: Resource<Result<Vec<MarketSignal>, AppError>>,
     pub(super) decide: ServerAction<DecidePrice>,
     pub(super) acknowledge: ServerAction<AcknowledgeSignal>,
+    pub(super) acknowledge_all: ServerAction<AcknowledgeSignals>,
     pub(super) recompute: ServerAction<RecomputeSignals>,
     /// Sends an accepted price to the product's shop.
     pub(super) push: ServerAction<PushDecision>,
