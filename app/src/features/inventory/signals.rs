@@ -42,7 +42,12 @@ pub fn low_stock(
             if matches!(p.status, StockStatus::Dead | StockStatus::Untracked) || !sells {
                 return None;
             }
-            if on_hand as f64 > p.reorder_point && on_hand >= s.low_stock_units {
+            // Few units left is low only when they do not last long: under twice the lead time
+            // (9 units of a product that sells one a fortnight are months of stock).
+            let few = on_hand < s.low_stock_units
+                && p.days_of_cover
+                    .is_none_or(|d| d < 2.0 * p.lead_time_days as f64);
+            if on_hand as f64 > p.reorder_point && !few {
                 return None;
             }
             let critical = on_hand <= 0
@@ -345,11 +350,12 @@ mod tests {
             product(1, Some(30), 40.0, 2.0, StockStatus::Reorder), // under ROP, 15 days > 10 lead: warning
             product(2, Some(15), 40.0, 2.0, StockStatus::Reorder), // 7.5 days < 10: critical
             product(3, Some(50), 40.0, 2.0, StockStatus::Ok),      // fine
-            product(4, Some(9), 2.0, 0.1, StockStatus::Ok),        // under 10 units: warning
-            product(5, Some(0), 40.0, 2.0, StockStatus::Out),      // out: critical
-            product(6, Some(3), 40.0, 0.0, StockStatus::Dead),     // dead stock: no signal
-            product(7, None, 40.0, 2.0, StockStatus::Untracked),   // untracked: no signal
-            product(8, Some(10), 2.0, 0.1, StockStatus::Ok),       // exactly 10 units: fine
+            product(4, Some(9), 2.0, 0.5, StockStatus::Ok), // under 10 units, 18 days < 2 × 10 lead: warning
+            product(5, Some(0), 40.0, 2.0, StockStatus::Out), // out: critical
+            product(6, Some(3), 40.0, 0.0, StockStatus::Dead), // dead stock: no signal
+            product(7, None, 40.0, 2.0, StockStatus::Untracked), // untracked: no signal
+            product(8, Some(10), 2.0, 0.1, StockStatus::Ok), // exactly 10 units: fine
+            product(11, Some(9), 2.0, 0.1, StockStatus::Ok), // under 10 units but 90 days of cover: fine
             ProductStock {
                 last_sale: Some(day(1)), // out for the whole window, sold 9 days ago: critical
                 ..product(9, Some(0), 0.0, 0.0, StockStatus::Out)
