@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
     // Marks the page as interactive, so that browser tests know when hydration is done.
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {
+        crate::components::menus::close_on_escape_and_outside_click();
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }

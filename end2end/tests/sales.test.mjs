@@ -209,6 +209,31 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
   await page.close();
 });
 
+test('one filter menu is open at a time; Escape or a click outside closes it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await viewerInJune(page);
+  const menu = (label) => page.locator('details.multiselect', { has: page.getByLabel(`${label} filter`) });
+  const isOpen = (label) => menu(label).evaluate((d) => d.open);
+  await page.getByLabel('Country filter').click();
+  assert.equal(await isOpen('Country'), true);
+  // Ticking inside keeps it open; opening another closes it.
+  await page.getByRole('group', { name: 'Country' }).getByLabel('France').check();
+  await page.waitForURL(/country=France/);
+  assert.equal(await isOpen('Country'), true);
+  await page.getByLabel('Channel filter').click();
+  assert.deepEqual([await isOpen('Country'), await isOpen('Channel')], [false, true]);
+  await page.keyboard.press('Escape');
+  assert.equal(await isOpen('Channel'), false);
+  await page.getByLabel('Country filter').click();
+  assert.equal(await isOpen('Country'), true);
+  await page.locator('h1').first().click();
+  assert.equal(await isOpen('Country'), false);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('every part of the page shows that it is updating while a changed filter reloads it', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   await viewerInJune(page);

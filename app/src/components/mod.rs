@@ -13,5 +13,6 @@ pub use filter_bar::{
 };
 pub use kpi_card::{delta_text, KpiCard};
 pub use layout::{AdminOnly, AppShell};
+pub mod menus;
 pub use section::{pending_setter, Busy, ErrorPanel, Section};
 pub use table::{Cell, Column, SortableTable};
