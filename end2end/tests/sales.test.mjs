@@ -68,6 +68,8 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   assert.equal(await kpi(page, 'Orders'), want.orders);
   assert.equal(await kpi(page, 'Customers'), want.customers);
   assert.equal(await page.getByLabel('From date').inputValue(), '2026-04-02');
+  // …named as the preset it is, not "Custom dates".
+  assert.equal(await page.getByLabel('Period').locator('option:checked').textContent(), 'Last 90 days');
   assert.equal(await page.locator('.role-badge').textContent(), 'viewer');
   assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'viewers get no admin navigation');
   await page.getByRole('region', { name: 'Top products' }).getByRole('row').nth(1).waitFor();

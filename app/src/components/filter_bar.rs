@@ -80,7 +80,16 @@ pub fn FilterBar() -> impl IntoView {
             })
         })
     };
-    let preset = move || query.read().get("preset").unwrap_or_default();
+    // A page without preset or dates shows the default preset: named as such, not "Custom dates".
+    let preset = move || {
+        let q = query.read();
+        q.get("preset")
+            .or_else(|| {
+                (q.get("from").is_none() && q.get("to").is_none())
+                    .then(|| crate::dashboard::range::DEFAULT_PRESET.key().to_string())
+            })
+            .unwrap_or_default()
+    };
     let compare = move || {
         query
             .read()

@@ -7,6 +7,8 @@ use crate::error::AppError;
 
 /// Length of the default range, in days.
 pub const DEFAULT_RANGE_DAYS: i64 = 90;
+/// What a page without preset or dates shows (the filter bar names it).
+pub const DEFAULT_PRESET: Preset = Preset::Last90Days;
 /// The longest range a request may ask for (about 20 years).
 pub const MAX_RANGE_DAYS: i64 = 7320;
 
@@ -25,7 +27,7 @@ pub fn resolve_range(
         (None, Some(from), Some(to)) => (from, to),
         (None, Some(from), None) => (from, anchor.max(from)),
         (None, None, Some(to)) => (to - Duration::days(DEFAULT_RANGE_DAYS - 1), to),
-        (None, None, None) => (anchor - Duration::days(DEFAULT_RANGE_DAYS - 1), anchor),
+        (None, None, None) => (preset_start(DEFAULT_PRESET, anchor, first_day), anchor),
     };
     if from > to {
         return Err(AppError::invalid(
@@ -268,6 +270,18 @@ mod tests {
             ("2025-05-21".into(), to.clone())
         );
         assert_eq!(range(Preset::AllTime), ("2024-03-05".into(), to));
+        // No preset and no dates: the default preset's range (the filter bar names it).
+        let default = resolve_range(
+            &DashboardFilter::default(),
+            Some(day("2024-03-05")),
+            latest,
+            day("2026-11-21"),
+        )
+        .unwrap();
+        assert_eq!(
+            (default.from.to_string(), default.to.to_string()),
+            range(DEFAULT_PRESET)
+        );
         // "All time" over decades of data is the longest range allowed, not an error.
         let f = DashboardFilter {
             preset: Some(Preset::AllTime),
