@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::http::{FetchError, Http, Pager, RetryPolicy};
-use super::{Batch, CustomerRow, OrderLines, ProductRow, ShopInfo};
+use super::{country_name, Batch, CustomerRow, OrderLines, ProductRow, ShopInfo};
 
 /// Items per page.
 const PAGE_SIZE: u64 = 100;
@@ -386,12 +386,6 @@ struct CustomerAddress {
     country_id: String,
     #[serde(default)]
     default_billing: bool,
-}
-
-/// An ISO country code's English name (the code itself when Magento does not name it).
-fn country_name(code: &str, countries: &HashMap<String, String>) -> Option<String> {
-    let code = code.trim();
-    (!code.is_empty()).then(|| countries.get(code).cloned().unwrap_or(code.to_string()))
 }
 
 /// Adds a page of customers, each in the country of their default billing address (else their

@@ -98,6 +98,15 @@ pub struct CustomerRow {
     pub country: Option<String>,
 }
 
+/// A country code's name as the platform gives it ("GB" → "United Kingdom"; the code itself
+/// when the platform does not name it; `None` for no code).
+pub fn country_name(
+    code: &str,
+    countries: &std::collections::HashMap<String, String>,
+) -> Option<String> {
+    filled(Some(code)).map(|code| countries.get(&code).cloned().unwrap_or(code))
+}
+
 /// Trimmed text, `None` when empty.
 fn filled(text: Option<&str>) -> Option<String> {
     text.map(str::trim)

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::http::{FetchError, Http, Pager, RetryPolicy};
-use super::{Batch, CustomerRow, ProductRow, ShopInfo};
+use super::{country_name, Batch, CustomerRow, ProductRow, ShopInfo};
 
 /// The webhook topics StorePulse registers and handles (`webhook.rs`).
 pub const WEBHOOK_TOPICS: &[&str] = &["order.created", "order.updated", "product.updated"];
@@ -441,11 +441,6 @@ struct Customer {
     billing: Address,
     #[serde(default, deserialize_with = "de_gmt")]
     date_created_gmt: Option<DateTime<Utc>>,
-}
-
-/// A country code's name in the store ("GB" → "United Kingdom"; the code when not named).
-fn country_name(code: &str, countries: &HashMap<String, String>) -> Option<String> {
-    some(code).map(|code| countries.get(&code).cloned().unwrap_or(code))
 }
 
 /// Adds a page of customers (newest registration first). Returns the latest registration among
