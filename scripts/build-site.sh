@@ -9,12 +9,21 @@ WASM="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 PKG="$SITE/pkg"
 
 cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+cargo build -q -p wasm-split
 mkdir -p "$PKG" "$SITE/assets"
 if [[ ! -f "$PKG/storepulse_bg.wasm" || "$WASM" -nt "$PKG/storepulse_bg.wasm" ]]; then
-  echo "wasm-bindgen + wasm-opt…"
-  wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name storepulse "$WASM"
-  tools/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$PKG/storepulse_bg.wasm" -o "$PKG/storepulse_bg.wasm"
+  echo "wasm-split + wasm-bindgen + wasm-opt…"
+  rm -f "$PKG"/*.wasm "$PKG"/__wasm_split*
+  # Each page (a lazy route in app/src/app.rs) becomes a chunk the browser fetches when it shows
+  # the page; what the shell needs stays in the main module, which wasm-bindgen then wraps.
+  MAIN="${WASM%.wasm}_split.wasm"
+  "$CARGO_TARGET_DIR/debug/wasm-split" "$WASM" "$PKG" "$MAIN" >/dev/null
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+    --out-dir "$PKG" --out-name storepulse "$MAIN"
+  # wasm-opt warns once per chunk about a name subsection it does not know (harmless): hidden.
+  ls "$PKG"/*.wasm | xargs -P 2 -I{} tools/node_modules/.bin/wasm-opt -Oz \
+    --enable-bulk-memory --enable-nontrapping-float-to-int {} -o {} \
+    2> >(grep -v 'unknown name subsection' >&2)
 fi
 cp style/main.css "$PKG/storepulse.css"
 cp -r public/. "$SITE/assets/"

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 use crate::components::{ActiveRange, AdminOnly};
 use crate::embed_page::EmbedPage;
@@ -10,6 +10,7 @@ use crate::features::admin::ui::{AccountPage, AuditPage, EmbedsPage, TokensPage,
 use crate::features::auth::context::provide_auth_context;
 use crate::features::auth::ui::LoginPage;
 use crate::features::customers::ui::CustomersPage;
+use crate::features::embed::types::Dashboard;
 use crate::features::inventory::ui::{InventoryPage, SignalsChanged};
 use crate::features::sales::ui::SalesPage;
 use crate::features::sources::ui::SourcesPage;
@@ -73,14 +74,9 @@ pub fn App() -> impl IntoView {
     provide_context(ActiveRange(RwSignal::new(None)));
     provide_context(SignalsChanged(RwSignal::new(0)));
     provide_context(crate::live::LiveData::new());
-    // Marks the page as interactive, so that browser tests know when hydration is done.
+    // (frontend/src/lib.rs marks <body data-hydrated> once the page it shows is hydrated.)
     #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        crate::components::menus::close_on_escape_and_outside_click();
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    Effect::new(|_| crate::components::menus::close_on_escape_and_outside_click());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/storepulse.css"/>
@@ -89,23 +85,99 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/sales"/> }/>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/sales") view=SalesPage/>
-                <Route path=path!("/customers") view=CustomersPage/>
-                <Route path=path!("/inventory") view=InventoryPage/>
-                <Route path=path!("/admin/users") view=|| view! { <AdminOnly><UsersPage/></AdminOnly> }/>
-                <Route path=path!("/admin/sources") view=|| view! { <AdminOnly><SourcesPage/></AdminOnly> }/>
-                <Route path=path!("/admin/embeds") view=|| view! { <AdminOnly><EmbedsPage/></AdminOnly> }/>
-                <Route path=path!("/admin/tokens") view=|| view! { <AdminOnly><TokensPage/></AdminOnly> }/>
-                <Route path=path!("/admin/audit") view=|| view! { <AdminOnly><AuditPage/></AdminOnly> }/>
-                <Route path=path!("/account") view=AccountPage/>
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                <Route path=path!("/sales") view={Lazy::<SalesRoute>::new()}/>
+                <Route path=path!("/customers") view={Lazy::<CustomersRoute>::new()}/>
+                <Route path=path!("/inventory") view={Lazy::<InventoryRoute>::new()}/>
+                <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
+                <Route path=path!("/admin/sources") view={Lazy::<SourcesRoute>::new()}/>
+                <Route path=path!("/admin/embeds") view={Lazy::<EmbedsRoute>::new()}/>
+                <Route path=path!("/admin/tokens") view={Lazy::<TokensRoute>::new()}/>
+                <Route path=path!("/admin/audit") view={Lazy::<AuditRoute>::new()}/>
+                <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
                 // Rendered whole before it is sent, so that the embed's theme is on <html> from
                 // the first byte.
-                <Route path=path!("/embed/:dashboard") view=EmbedPage ssr=leptos_router::SsrMode::Async/>
+                <Route path=path!("/embed/sales") view={Lazy::<EmbedSalesRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/embed/customers") view={Lazy::<EmbedCustomersRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/embed/inventory") view={Lazy::<EmbedInventoryRoute>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
 }
+
+// Every page is its own part of the browser bundle, fetched the first time it is shown (Leptos'
+// lazy routes; `tools/wasm-split` cuts the bundle at them): a browser loads the shell and the page
+// it opens, not every page's code. The server renders them as before.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $page:expr) => {
+        $(#[$doc])*
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(
+    /// The sign-in page.
+    LoginRoute => view! { <LoginPage/> }
+);
+lazy_page!(
+    /// Sales.
+    SalesRoute => view! { <SalesPage/> }
+);
+lazy_page!(
+    /// Customer Insights.
+    CustomersRoute => view! { <CustomersPage/> }
+);
+lazy_page!(
+    /// Inventory & Pricing.
+    InventoryRoute => view! { <InventoryPage/> }
+);
+lazy_page!(
+    /// Admin: users.
+    UsersRoute => view! { <AdminOnly><UsersPage/></AdminOnly> }
+);
+lazy_page!(
+    /// Admin: data sources.
+    SourcesRoute => view! { <AdminOnly><SourcesPage/></AdminOnly> }
+);
+lazy_page!(
+    /// Admin: embeds.
+    EmbedsRoute => view! { <AdminOnly><EmbedsPage/></AdminOnly> }
+);
+lazy_page!(
+    /// Admin: API tokens.
+    TokensRoute => view! { <AdminOnly><TokensPage/></AdminOnly> }
+);
+lazy_page!(
+    /// Admin: audit log.
+    AuditRoute => view! { <AdminOnly><AuditPage/></AdminOnly> }
+);
+lazy_page!(
+    /// Sales, embedded in another site.
+    EmbedSalesRoute => view! { <EmbedPage dashboard=Dashboard::Sales><SalesPage/></EmbedPage> }
+);
+lazy_page!(
+    /// Customer Insights, embedded in another site.
+    EmbedCustomersRoute => view! { <EmbedPage dashboard=Dashboard::Customers><CustomersPage/></EmbedPage> }
+);
+lazy_page!(
+    /// Inventory & Pricing, embedded in another site.
+    EmbedInventoryRoute => view! { <EmbedPage dashboard=Dashboard::Inventory><InventoryPage/></EmbedPage> }
+);
+lazy_page!(
+    /// The signed-in user's account.
+    AccountRoute => view! { <AccountPage/> }
+);
 
 #[component]
 fn NotFound() -> impl IntoView {

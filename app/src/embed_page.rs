@@ -1,27 +1,18 @@
-//! The embed page: a dashboard without the app's chrome, inside another site's iframe. It sits
-//! above the features (it shows any of the three dashboards), so the embed feature itself never
-//! imports a dashboard.
+//! The embed page: a dashboard without the app's chrome, inside another site's iframe. Each
+//! dashboard's embed is its own route (app/src/app.rs) that passes its page in, so the browser
+//! loads the code of the dashboard it shows and not the other two, and the embed feature itself
+//! never imports a dashboard.
 use leptos::prelude::*;
 use leptos_meta::{Html, Script, Title};
-use leptos_router::hooks::use_params_map;
 
-use crate::features::customers::ui::CustomersPage;
 use crate::features::embed::api::get_embed_view;
 use crate::features::embed::types::Dashboard;
 use crate::features::embed::ui::EmbedContext;
-use crate::features::inventory::ui::InventoryPage;
-use crate::features::sales::ui::SalesPage;
 
-/// `/embed/{dashboard}?token=…`
+/// `/embed/{dashboard}?token=…`: `children` is the dashboard's page, shown when the token is for
+/// this dashboard.
 #[component]
-pub fn EmbedPage() -> impl IntoView {
-    let params = use_params_map();
-    let wanted = move || {
-        params
-            .read()
-            .get("dashboard")
-            .and_then(|d| d.parse::<Dashboard>().ok())
-    };
+pub fn EmbedPage(dashboard: Dashboard, children: ChildrenFn) -> impl IntoView {
     let embed = Resource::new(|| (), |_| get_embed_view());
     view! {
         <Title text="StorePulse"/>
@@ -30,21 +21,16 @@ pub fn EmbedPage() -> impl IntoView {
         <Script src="/assets/embed.js"/>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || embed.get().map(|result| match result {
-                Ok(view) if Some(view.scope.dashboard) == wanted() => {
+                Ok(view) if view.scope.dashboard == dashboard => {
                     let theme = view.scope.theme.as_str();
                     let origins = view.allowed_origins.join(" ");
                     let expires = view.token_expires_at.timestamp().to_string();
-                    let dashboard = view.scope.dashboard;
                     provide_context(EmbedContext(view));
                     view! {
                         <Html {..} data-theme=theme/>
                         <div class="embed" data-embed-origins=origins data-token-expires=expires
                             data-dashboard=dashboard.as_str()>
-                            {match dashboard {
-                                Dashboard::Sales => view! { <SalesPage/> }.into_any(),
-                                Dashboard::Customers => view! { <CustomersPage/> }.into_any(),
-                                Dashboard::Inventory => view! { <InventoryPage/> }.into_any(),
-                            }}
+                            {children()}
                         </div>
                     }
                     .into_any()

@@ -93,6 +93,7 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   // Reloading keeps the range (it lives in the URL).
   await page.reload();
   assert.equal(await kpi(page, 'Gross revenue'), want.gross);
+  await page.waitForSelector('body[data-hydrated="true"]');
 
   // Presets and comparison live in the URL too; every card shows its change.
   await page.getByLabel('Period').selectOption('month_to_date');

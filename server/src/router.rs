@@ -219,10 +219,16 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     let path = request.uri().path();
     let embed_page = path.starts_with("/embed/");
     let static_file = STATIC_PREFIXES.iter().any(|p| path.starts_with(p));
+    let bundle = path.starts_with("/pkg/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !static_file {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if bundle {
+        // The bundle is a main module and chunks that must come from the same build (their
+        // names do not change between builds): the browser asks again each time (a 304 when
+        // unchanged) instead of mixing a cached chunk with a newer main module.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(

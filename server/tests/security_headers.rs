@@ -58,3 +58,45 @@ async fn pages_carry_a_script_policy_and_hsts_follows_the_setting(pool: PgPool) 
         .unwrap()
         .contains("frame-ancestors 'none'"));
 }
+
+/// The bundle's main module and chunks must come from one build: the browser revalidates them
+/// (`no-cache`, answered 304 when unchanged) instead of keeping one across an upgrade. Pages
+/// and data are never stored; other static files keep the browser's own caching.
+#[sqlx::test(migrations = false)]
+async fn the_bundle_is_revalidated_and_pages_are_not_stored(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("storepulse-site-{}", std::process::id()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::create_dir_all(site.join("assets")).unwrap();
+    std::fs::write(site.join("pkg/chunk_1.wasm"), b"\0asm").unwrap();
+    std::fs::write(site.join("assets/logo.svg"), b"<svg/>").unwrap();
+    let root = site.clone();
+    let app = TestApp::spawn_with(pool, move |s| s.site_root = root).await;
+    let chunk = app
+        .client()
+        .get(app.url("/pkg/chunk_1.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chunk.status(), 200);
+    assert_eq!(chunk.headers()["cache-control"], "no-cache");
+    let last_modified = chunk.headers()["last-modified"].clone();
+    let again = app
+        .client()
+        .get(app.url("/pkg/chunk_1.wasm"))
+        .header("if-modified-since", last_modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let asset = app
+        .client()
+        .get(app.url("/assets/logo.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.status(), 200);
+    assert!(asset.headers().get("cache-control").is_none());
+    let page = app.client().get(app.url("/login")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    std::fs::remove_dir_all(site).ok();
+}

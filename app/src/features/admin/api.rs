@@ -11,7 +11,7 @@ use crate::features::auth::types::{Role, UserSummary};
 use crate::{features::admin::service, guard};
 
 /// Every account, for admins.
-#[server(prefix = "/fn", endpoint = "list_users", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "list_users", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -21,7 +21,7 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 }
 
 /// Creates a user; without a password one is generated and returned (shown once).
-#[server(prefix = "/fn", endpoint = "create_user")]
+#[server(prefix = "/fn", endpoint = "create_user", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn create_user(user: NewUser) -> Result<Option<String>, AppError> {
     guard::role(Role::Admin, |state, admin| async move {
@@ -31,7 +31,7 @@ pub async fn create_user(user: NewUser) -> Result<Option<String>, AppError> {
 }
 
 /// Changes a user's role and whether they may log in. The last active admin stays one.
-#[server(prefix = "/fn", endpoint = "update_user")]
+#[server(prefix = "/fn", endpoint = "update_user", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<(), AppError> {
     guard::role(Role::Admin, |state, admin| async move {
@@ -41,7 +41,7 @@ pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<(), AppE
 }
 
 /// Gives a user a new generated password (shown once) and ends their sessions.
-#[server(prefix = "/fn", endpoint = "reset_password")]
+#[server(prefix = "/fn", endpoint = "reset_password", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn reset_password(id: i64) -> Result<String, AppError> {
     guard::role(Role::Admin, |state, admin| async move {
@@ -51,7 +51,7 @@ pub async fn reset_password(id: i64) -> Result<String, AppError> {
 }
 
 /// The logged-in user changes their own password (the current one is asked for).
-#[server(prefix = "/fn", endpoint = "change_password")]
+#[server(prefix = "/fn", endpoint = "change_password", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     guard::role(Role::Viewer, |state, user| async move {
@@ -61,7 +61,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
 }
 
 /// Every API token, live ones first.
-#[server(prefix = "/fn", endpoint = "list_api_tokens", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "list_api_tokens", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -71,7 +71,7 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
 }
 
 /// Creates a token with a role and an optional expiry; the token is in the answer, once.
-#[server(prefix = "/fn", endpoint = "create_api_token")]
+#[server(prefix = "/fn", endpoint = "create_api_token", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn create_api_token(
     name: String,
@@ -84,7 +84,7 @@ pub async fn create_api_token(
     .await
 }
 
-#[server(prefix = "/fn", endpoint = "revoke_api_token")]
+#[server(prefix = "/fn", endpoint = "revoke_api_token", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
     guard::role(Role::Admin, |state, admin| async move {
@@ -94,7 +94,7 @@ pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
 }
 
 /// Audit entries, newest first, a page at a time.
-#[server(prefix = "/fn", endpoint = "get_audit_log", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_audit_log", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_audit_log(
     #[server(default)] filter: AuditFilter,

@@ -5,7 +5,7 @@ use super::types::CurrentUser;
 use crate::error::AppError;
 
 /// Logs in and redirects to `next` (a path on this site) or the Sales page.
-#[server(prefix = "/fn", endpoint = "login")]
+#[server(prefix = "/fn", endpoint = "login", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let target = crate::guard::anyone(|state, _| async move {
@@ -16,7 +16,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     Ok(())
 }
 
-#[server(prefix = "/fn", endpoint = "logout")]
+#[server(prefix = "/fn", endpoint = "logout", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn logout() -> Result<(), AppError> {
     crate::guard::anyone(|state, caller| async move {
@@ -28,7 +28,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The logged-in user, or `None`: not an error, so that pages can show a login link.
-#[server(prefix = "/fn", endpoint = "get_current_user", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_current_user", input = server_fn::codec::GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     crate::guard::anyone(|_, caller| async move { Ok(caller.signed_in().cloned()) }).await

@@ -17,7 +17,7 @@ use crate::features::embed::types::Dashboard;
 use crate::guard;
 
 /// Stock cards, the product table, ABC and turnover by category.
-#[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_overview(
     #[server(default)] filter: DashboardFilter,
@@ -32,7 +32,7 @@ pub async fn get_inventory_overview(
 }
 
 /// Premium products: top sellers bought by few customers.
-#[server(prefix = "/fn", endpoint = "get_inventory_premium", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_inventory_premium", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_premium(
     #[server(default)] filter: DashboardFilter,
@@ -57,7 +57,7 @@ pub async fn get_inventory_premium(
 }
 
 /// Competitor positions, elasticities and price recommendations of every product.
-#[server(prefix = "/fn", endpoint = "get_pricing_overview", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_pricing_overview", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_pricing_overview(
     #[server(default)] filter: DashboardFilter,
@@ -72,7 +72,7 @@ pub async fn get_pricing_overview(
 }
 
 /// One product in full: stock and sales history, weekly prices, competitors, decisions.
-#[server(prefix = "/fn", endpoint = "get_product_detail", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_product_detail", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_product_detail(
     #[server(default)] filter: DashboardFilter,
@@ -85,7 +85,7 @@ pub async fn get_product_detail(
 }
 
 /// Accept or reject a product's recommendation, or set a manual price (analysts and admins).
-#[server(prefix = "/fn", endpoint = "decide_price")]
+#[server(prefix = "/fn", endpoint = "decide_price", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, AppError> {
     guard::role(Role::Analyst, |state, user| async move {
@@ -95,7 +95,7 @@ pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, A
 }
 
 /// The decision log, newest first (one product's with `product_id`).
-#[server(prefix = "/fn", endpoint = "get_decisions", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_decisions", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_decisions(
     #[server(default)] product_id: Option<i64>,
@@ -107,7 +107,7 @@ pub async fn get_decisions(
 }
 
 /// Pushes an accepted price to the product's shop (analysts and admins).
-#[server(prefix = "/fn", endpoint = "push_decision")]
+#[server(prefix = "/fn", endpoint = "push_decision", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn push_decision(id: i64) -> Result<PricingDecision, AppError> {
     guard::role(Role::Analyst, |state, user| async move {
@@ -117,7 +117,7 @@ pub async fn push_decision(id: i64) -> Result<PricingDecision, AppError> {
 }
 
 /// Market signals, most severe and newest first.
-#[server(prefix = "/fn", endpoint = "get_signals", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_signals", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_signals(
     #[server(default)] filter: SignalFilter,
@@ -129,7 +129,7 @@ pub async fn get_signals(
 }
 
 /// How many signals nobody has acknowledged yet (the header badge).
-#[server(prefix = "/fn", endpoint = "get_open_signal_count", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_open_signal_count", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_open_signal_count() -> Result<i64, AppError> {
     guard::role(Role::Viewer, |state, _| async move {
@@ -139,7 +139,7 @@ pub async fn get_open_signal_count() -> Result<i64, AppError> {
 }
 
 /// Acknowledge every open signal of a filter (analysts and admins); how many.
-#[server(prefix = "/fn", endpoint = "acknowledge_signals")]
+#[server(prefix = "/fn", endpoint = "acknowledge_signals", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn acknowledge_signals(filter: SignalFilter) -> Result<u64, AppError> {
     guard::role(Role::Analyst, |state, user| async move {
@@ -149,7 +149,7 @@ pub async fn acknowledge_signals(filter: SignalFilter) -> Result<u64, AppError> 
 }
 
 /// Acknowledge a signal (analysts and admins).
-#[server(prefix = "/fn", endpoint = "acknowledge_signal")]
+#[server(prefix = "/fn", endpoint = "acknowledge_signal", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError> {
     guard::role(Role::Analyst, |state, user| async move {
@@ -159,7 +159,7 @@ pub async fn acknowledge_signal(signal_id: i64) -> Result<MarketSignal, AppError
 }
 
 /// Recompute the market signals now (analysts and admins); returns how many are new.
-#[server(prefix = "/fn", endpoint = "recompute_signals")]
+#[server(prefix = "/fn", endpoint = "recompute_signals", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn recompute_signals() -> Result<u64, AppError> {
     guard::role(Role::Analyst, |state, _| async move {

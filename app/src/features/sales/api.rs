@@ -17,7 +17,7 @@ const SALES: crate::features::embed::types::Dashboard =
     crate::features::embed::types::Dashboard::Sales;
 
 /// The cards, the comparison period's and why net revenue moved.
-#[server(prefix = "/fn", endpoint = "get_sales_summary", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_summary", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_summary(
     #[server(default)] filter: DashboardFilter,
@@ -34,7 +34,7 @@ pub async fn get_sales_summary(
 }
 
 /// Revenue per bucket of the range and of the comparison period.
-#[server(prefix = "/fn", endpoint = "get_sales_series", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_series", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_series(
     #[server(default)] filter: DashboardFilter,
@@ -46,7 +46,7 @@ pub async fn get_sales_series(
 }
 
 /// Net revenue by category, in total and per bucket.
-#[server(prefix = "/fn", endpoint = "get_sales_categories", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_categories", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_categories(
     #[server(default)] filter: DashboardFilter,
@@ -58,7 +58,7 @@ pub async fn get_sales_categories(
 }
 
 /// Net revenue by country or channel.
-#[server(prefix = "/fn", endpoint = "get_sales_breakdown", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_breakdown", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_breakdown(
     #[server(default)] filter: DashboardFilter,
@@ -76,7 +76,7 @@ pub async fn get_sales_breakdown(
 }
 
 /// The top products of the range.
-#[server(prefix = "/fn", endpoint = "get_sales_top_products", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_top_products", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_top_products(
     #[server(default)] filter: DashboardFilter,
@@ -94,7 +94,7 @@ pub async fn get_sales_top_products(
 }
 
 /// The top customers of the range, with their names: users only, never an embed.
-#[server(prefix = "/fn", endpoint = "get_sales_top_customers", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_top_customers", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_top_customers(
     #[server(default)] filter: DashboardFilter,
@@ -112,7 +112,7 @@ pub async fn get_sales_top_customers(
 }
 
 /// How concentrated the identified customers' revenue is.
-#[server(prefix = "/fn", endpoint = "get_sales_concentration", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_concentration", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_concentration(
     #[server(default)] filter: DashboardFilter,
@@ -129,7 +129,7 @@ pub async fn get_sales_concentration(
 }
 
 /// The most-returned products of the range.
-#[server(prefix = "/fn", endpoint = "get_sales_most_returned", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_most_returned", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_most_returned(
     #[server(default)] filter: DashboardFilter,
@@ -147,7 +147,7 @@ pub async fn get_sales_most_returned(
 }
 
 /// Revenue, orders and AOV per month of the range.
-#[server(prefix = "/fn", endpoint = "get_sales_monthly", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_sales_monthly", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_monthly(
     #[server(default)] filter: DashboardFilter,

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::{features::auth::types::Role, features::sources::service, guard};
 
 /// Every data source with its size and latest run.
-#[server(prefix = "/fn", endpoint = "list_sources", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "list_sources", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -18,7 +18,7 @@ pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
 }
 
 /// Recent runs, of one source or of all.
-#[server(prefix = "/fn", endpoint = "list_runs", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "list_runs", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_runs(
     #[server(default)] source_id: Option<i64>,
@@ -30,7 +30,7 @@ pub async fn list_runs(
 }
 
 /// One run, for following its progress.
-#[server(prefix = "/fn", endpoint = "get_run", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_run", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_run(id: i64) -> Result<IngestRun, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -42,7 +42,7 @@ pub async fn get_run(id: i64) -> Result<IngestRun, AppError> {
 }
 
 /// Changes how a source's files are read.
-#[server(prefix = "/fn", endpoint = "update_source_settings")]
+#[server(prefix = "/fn", endpoint = "update_source_settings", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result<(), AppError> {
     guard::role(Role::Admin, |state, user| async move {
@@ -52,7 +52,7 @@ pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result
 }
 
 /// What deleting a source would remove, for the confirmation.
-#[server(prefix = "/fn", endpoint = "get_source_contents", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "get_source_contents", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_source_contents(id: i64) -> Result<SourceContents, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -62,7 +62,7 @@ pub async fn get_source_contents(id: i64) -> Result<SourceContents, AppError> {
 }
 
 /// Deletes a source and everything loaded from it; dashboards update at once.
-#[server(prefix = "/fn", endpoint = "delete_source")]
+#[server(prefix = "/fn", endpoint = "delete_source", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn delete_source(id: i64) -> Result<(), AppError> {
     guard::role(Role::Admin, |state, user| async move {
@@ -73,7 +73,7 @@ pub async fn delete_source(id: i64) -> Result<(), AppError> {
 
 /// Reads the start of a file (sent by the browser before the upload) and says how it would be
 /// loaded: its format, the date order the rows suggest, and problems in the first rows.
-#[server(prefix = "/fn", endpoint = "preview_upload")]
+#[server(prefix = "/fn", endpoint = "preview_upload", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn preview_upload(
     sample: String,
@@ -149,7 +149,7 @@ pub async fn preview_upload(
 }
 
 /// Shop connections (never their credentials).
-#[server(prefix = "/fn", endpoint = "list_connections", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "list_connections", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_connections() -> Result<Vec<super::types::ConnectionSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -159,7 +159,7 @@ pub async fn list_connections() -> Result<Vec<super::types::ConnectionSummary>, 
 }
 
 /// Connects a shop: tested with the platform first, saved only if a sync can work.
-#[server(prefix = "/fn", endpoint = "create_connection")]
+#[server(prefix = "/fn", endpoint = "create_connection", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn create_connection(
     new: super::types::NewConnection,
@@ -171,7 +171,7 @@ pub async fn create_connection(
 }
 
 /// Changes a connection (a new token is tested before it is saved).
-#[server(prefix = "/fn", endpoint = "change_connection")]
+#[server(prefix = "/fn", endpoint = "change_connection", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn change_connection(
     id: i64,
@@ -184,7 +184,7 @@ pub async fn change_connection(
 }
 
 /// What a connection's credentials can read, asked again.
-#[server(prefix = "/fn", endpoint = "test_connection")]
+#[server(prefix = "/fn", endpoint = "test_connection", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn test_connection(id: i64) -> Result<super::types::TestReport, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -194,7 +194,7 @@ pub async fn test_connection(id: i64) -> Result<super::types::TestReport, AppErr
 }
 
 /// Syncs a connection now; answers when it is done.
-#[server(prefix = "/fn", endpoint = "sync_connection")]
+#[server(prefix = "/fn", endpoint = "sync_connection", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn sync_connection(id: i64) -> Result<super::types::SyncReport, AppError> {
     guard::role(Role::Admin, |state, user| async move {
@@ -204,7 +204,7 @@ pub async fn sync_connection(id: i64) -> Result<super::types::SyncReport, AppErr
 }
 
 /// A connection's syncs, newest first.
-#[server(prefix = "/fn", endpoint = "connection_syncs", input = GetUrl)]
+#[server(prefix = "/fn", endpoint = "connection_syncs", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn connection_syncs(id: i64) -> Result<Vec<super::types::SyncJob>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -214,7 +214,7 @@ pub async fn connection_syncs(id: i64) -> Result<Vec<super::types::SyncJob>, App
 }
 
 /// Registers the shop's webhooks to this server.
-#[server(prefix = "/fn", endpoint = "register_connection_webhooks")]
+#[server(prefix = "/fn", endpoint = "register_connection_webhooks", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn register_connection_webhooks(
     id: i64,
@@ -226,7 +226,7 @@ pub async fn register_connection_webhooks(
 }
 
 /// Deletes a connection, keeping its data (as a paused source) or deleting it with it.
-#[server(prefix = "/fn", endpoint = "delete_connection")]
+#[server(prefix = "/fn", endpoint = "delete_connection", output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn delete_connection(
     id: i64,
