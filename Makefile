@@ -11,7 +11,10 @@ SERVE_BIN := $(CARGO_TARGET_DIR)/serve/storepulse
 .PHONY: run test fuzz setup setup-test site server server-optimised bench dev sqlx-prepare sqlx-check fmt lint clean
 
 ## run: install what is missing, build, start on http://127.0.0.1:3000 with its own PostgreSQL and demo data
-run: setup site server-optimised
+run: setup
+	@# The browser bundle and the server build side by side: each has single-threaded stretches
+	@# (the app crate's front end, the bundle's link-time optimisation) that the other fills.
+	@$(MAKE) --no-print-directory -j2 site server-optimised
 	STOREPULSE_SITE_ROOT=$(SITE) $(SERVE_BIN) serve
 
 ## test: every test (unit, database, HTTP, browser); starts a throw-away PostgreSQL unless DATABASE_URL is set
