@@ -40,7 +40,8 @@ if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VER
   say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   # Not --locked: its lockfile pins a crate version the registry no longer has. --debug: it
   # builds in ~1 min instead of 6–9, and its output is byte-identical (3 s per site build, not 1).
-  cargo install --debug wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
+  # --force: a missing or other-version binary that cargo still has on record is replaced too.
+  cargo install --debug --force wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
 fi
 
 if ! command -v npm >/dev/null; then
