@@ -13,7 +13,7 @@ cargo build -q -p wasm-split
 mkdir -p "$PKG" "$SITE/assets"
 if [[ ! -f "$PKG/storepulse_bg.wasm" || "$WASM" -nt "$PKG/storepulse_bg.wasm" ]]; then
   echo "wasm-split + wasm-bindgen + wasm-opt…"
-  rm -f "$PKG"/*.wasm "$PKG"/__wasm_split*
+  rm -f "$PKG"/*.wasm "$PKG"/*.wasm.* "$PKG"/__wasm_split*
   # Each page (a lazy route in app/src/app.rs) becomes a chunk the browser fetches when it shows
   # the page; what the shell needs stays in the main module, which wasm-bindgen then wraps.
   MAIN="${WASM%.wasm}_split.wasm"
@@ -25,6 +25,7 @@ if [[ ! -f "$PKG/storepulse_bg.wasm" || "$WASM" -nt "$PKG/storepulse_bg.wasm" ]]
     --enable-bulk-memory --enable-nontrapping-float-to-int {} -o {} \
     2> >(grep -v 'unknown name subsection' >&2)
 fi
-cp style/main.css "$PKG/storepulse.css"
-cp -r public/. "$SITE/assets/"
-cp tools/node_modules/echarts/dist/echarts.min.js "$SITE/assets/echarts.min.js"
+cp -p style/main.css "$PKG/storepulse.css"
+cp -rp public/. "$SITE/assets/"
+cp -p tools/node_modules/echarts/dist/echarts.min.js "$SITE/assets/echarts.min.js"
+node scripts/precompress.mjs "$PKG" "$SITE/assets"

@@ -77,6 +77,24 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
 
   // The chart is drawn by ECharts, served by the app itself.
   await page.waitForSelector('#revenue-chart canvas');
+  // Honest charts: the weeks the range cuts (it runs Thursday 2 April to Tuesday 30 June) are
+  // labelled partial and shaded, not drawn as a crash; the chart is named for screen readers.
+  const partial = await page.evaluate(() => {
+    const option = window.echarts.getInstanceByDom(document.getElementById('revenue-chart')).getOption();
+    return {
+      labels: option.xAxis[0].data.filter((label) => label.endsWith('(partial)')),
+      bands: option.series[0].markArea?.data?.length ?? 0,
+    };
+  });
+  assert.deepEqual(partial.labels, ['30 Mar 2026 (partial)', '29 Jun 2026 (partial)']);
+  assert.equal(partial.bands, 2);
+  assert.equal(await page.locator('#revenue-chart').getAttribute('aria-label'), 'Revenue over time (GBP)');
+  await page.getByRole('region', { name: 'By channel (GBP)' }).getByRole('row').nth(1).waitFor();
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('button')]
+    .filter((b) => !(b.getAttribute('aria-label') || b.textContent.trim() || b.title))
+    .map((b) => b.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, [], 'every button has a name');
+  assert.equal(await page.getByRole('region', { name: 'By country (GBP)' }).getByRole('button', { name: 'Country' }).count(), 1);
   await page.screenshot({ path: path.join(artifacts, 'sales-desktop.png'), fullPage: true });
 
   // A new range: the URL changes and the numbers follow.

@@ -19,6 +19,11 @@ use tower_sessions_sqlx_store::PostgresStore;
 /// Static files (the same for everyone): the only responses a cache may keep.
 const STATIC_PREFIXES: &[&str] = &["/pkg/", "/assets/", "/favicon"];
 
+/// A folder of static files, sent as compressed at build time when the browser accepts it.
+fn static_files(dir: String) -> ServeDir {
+    ServeDir::new(dir).precompressed_br().precompressed_gzip()
+}
+
 /// Paths anyone may fetch without a session. Everything else that is a page needs a login.
 /// (`/fn/` and `/api/` check roles themselves and answer 401 rather than redirect.)
 const PUBLIC_PREFIXES: &[&str] = &[
@@ -70,8 +75,10 @@ pub fn router(
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
-        .nest_service("/pkg", ServeDir::new(format!("{site_root}/pkg")))
-        .nest_service("/assets", ServeDir::new(format!("{site_root}/assets")))
+        // The bundle and assets as compressed at build time (scripts/precompress.mjs), when the
+        // browser takes brotli or gzip; the compression layer leaves those answers alone.
+        .nest_service("/pkg", static_files(format!("{site_root}/pkg")))
+        .nest_service("/assets", static_files(format!("{site_root}/assets")))
         .layer(middleware::from_fn(require_login_for_pages))
         .layer(middleware::from_fn_with_state(
             caller_state.clone(),

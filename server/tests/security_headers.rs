@@ -60,10 +60,11 @@ async fn pages_carry_a_script_policy_and_hsts_follows_the_setting(pool: PgPool) 
 }
 
 /// The bundle's main module and chunks must come from one build: the browser revalidates them
-/// (`no-cache`, answered 304 when unchanged) instead of keeping one across an upgrade. Pages
-/// and data are never stored; other static files keep the browser's own caching.
+/// (`no-cache`, answered 304 when unchanged) instead of keeping one across an upgrade, and gets
+/// the copy compressed at build time. Pages and data are never stored; other static files keep
+/// the browser's own caching.
 #[sqlx::test(migrations = false)]
-async fn the_bundle_is_revalidated_and_pages_are_not_stored(pool: PgPool) {
+async fn the_bundle_is_revalidated_and_precompressed_and_pages_are_not_stored(pool: PgPool) {
     let site = std::env::temp_dir().join(format!("storepulse-site-{}", std::process::id()));
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::create_dir_all(site.join("assets")).unwrap();
@@ -88,6 +89,18 @@ async fn the_bundle_is_revalidated_and_pages_are_not_stored(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
+    // Sent as compressed at build time when the browser takes it (scripts/precompress.mjs).
+    std::fs::write(site.join("pkg/chunk_1.wasm.br"), b"brotli bytes").unwrap();
+    let compressed = app
+        .client()
+        .get(app.url("/pkg/chunk_1.wasm"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    assert_eq!(compressed.headers()["cache-control"], "no-cache");
+    assert_eq!(&compressed.bytes().await.unwrap()[..], b"brotli bytes");
     let asset = app
         .client()
         .get(app.url("/assets/logo.svg"))

@@ -31,6 +31,10 @@ pub struct CategoryChart {
     pub series: Vec<SeriesData>,
     /// Base name of the downloaded PNG.
     pub file_name: String,
+    /// Per x label, whether its bucket lies only partly in the range (a cut first or last week or
+    /// month; `dashboard::range::partial_bucket`): shaded and labelled behind lines, its bars drawn
+    /// faint. Empty when no label is a time bucket.
+    pub partial: Vec<bool>,
 }
 
 impl CategoryChart {
@@ -66,6 +70,8 @@ impl CategoryChart {
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn to_charming(&self, animate: bool) -> charming::Chart {
         use charming::component::{Axis, Grid, Legend};
+        use charming::datatype::{DataPoint, DataPointItem};
+        use charming::element::ItemStyle;
         use charming::element::{AxisType, LineStyle, LineStyleType, Tooltip, Trigger};
         use charming::series::{Bar, Line};
 
@@ -98,13 +104,18 @@ impl CategoryChart {
                     .data(self.x_labels.clone()),
             )
             .y_axis(self.value_axis());
-        for series in &self.series {
+        let is_partial = |i: usize| self.partial.get(i).copied().unwrap_or(false);
+        let first_line = self.series.iter().position(|s| s.kind == SeriesKind::Line);
+        for (n, series) in self.series.iter().enumerate() {
             chart = match series.kind {
                 SeriesKind::Line => {
                     let mut line = Line::new()
                         .name(series.name.clone())
                         .show_symbol(false)
                         .data(series.values.clone());
+                    if first_line == Some(n) && self.partial.iter().any(|p| *p) {
+                        line = line.mark_area(self.partial_area());
+                    }
                     if series.dashed {
                         line = line.line_style(LineStyle::new().type_(LineStyleType::Dashed));
                     }
@@ -114,9 +125,21 @@ impl CategoryChart {
                     chart.series(line)
                 }
                 SeriesKind::Bar => {
-                    let mut bar = Bar::new()
-                        .name(series.name.clone())
-                        .data(series.values.clone());
+                    let data: Vec<DataPoint> = series
+                        .values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| {
+                            if is_partial(i) {
+                                DataPointItem::new(*v)
+                                    .item_style(ItemStyle::new().opacity(0.4))
+                                    .into()
+                            } else {
+                                DataPoint::from(*v)
+                            }
+                        })
+                        .collect();
+                    let mut bar = Bar::new().name(series.name.clone()).data(data);
                     if let Some(stack) = series.stack {
                         bar = bar.stack(stack);
                     }
@@ -125,6 +148,33 @@ impl CategoryChart {
             };
         }
         chart
+    }
+
+    /// The shaded, labelled band behind each partial bucket.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn partial_area(&self) -> charming::element::MarkArea {
+        use charming::element::{ItemStyle, Label, LabelPosition, MarkArea, MarkAreaData};
+        let bands: Vec<(MarkAreaData, MarkAreaData)> = self
+            .x_labels
+            .iter()
+            .zip(&self.partial)
+            .filter(|(_, partial)| **partial)
+            .map(|(label, _)| {
+                (
+                    MarkAreaData::new().name("partial").x_axis(label.clone()),
+                    MarkAreaData::new().x_axis(label.clone()),
+                )
+            })
+            .collect();
+        MarkArea::new()
+            .silent(true)
+            .item_style(ItemStyle::new().color("rgba(148, 163, 184, 0.18)"))
+            .label(
+                Label::new()
+                    .position(LabelPosition::InsideTop)
+                    .color("#64748b"),
+            )
+            .data(bands)
     }
 }
 
@@ -294,6 +344,8 @@ pub fn ChartPanel(
     #[cfg(not(feature = "hydrate"))]
     let _ = &chart;
     let aria = title.clone();
+    // The drawing is a canvas: screen readers get the chart's title as its name.
+    let chart_name = title.clone();
     view! {
         <section class="panel chart-panel" aria-label=aria>
             <h2 class="panel-title">{title}</h2>
@@ -301,7 +353,7 @@ pub fn ChartPanel(
             {if empty {
                 view! { <div class="chart-empty" role="status">{empty_message}</div> }.into_any()
             } else {
-                view! { <div id=dom_id class="chart" role="img"></div> }.into_any()
+                view! { <div id=dom_id class="chart" role="img" aria-label=chart_name></div> }.into_any()
             }}
         </section>
     }
@@ -326,6 +378,7 @@ mod tests {
                 dashed: false,
             }],
             file_name: "f".into(),
+            partial: Vec::new(),
         };
         assert!(chart("% of revenue", vec![40.0, 100.0]).is_share());
         assert!(!chart("GBP", vec![40.0, 100.0]).is_share());

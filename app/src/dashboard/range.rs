@@ -12,6 +12,22 @@ pub const DEFAULT_PRESET: Preset = Preset::Last90Days;
 /// The longest range a request may ask for (about 20 years).
 pub const MAX_RANGE_DAYS: i64 = 7320;
 
+/// Whether the bucket of `grain` that starts on `start` (a Monday for weeks, the 1st for months)
+/// reaches outside `range`, i.e. the range holds only part of it: a first or last week or month
+/// that the range cuts. Such a bucket's figures are not comparable with a whole one's, so charts
+/// and tables mark it. A day never is partial.
+pub fn partial_bucket(range: &DateRange, grain: Grain, start: NaiveDate) -> bool {
+    let end = match grain {
+        Grain::Day => start,
+        Grain::Week => start + Duration::days(6),
+        Grain::Month => start
+            .checked_add_months(Months::new(1))
+            .and_then(|next| next.pred_opt())
+            .unwrap_or(start),
+    };
+    start < range.from || end > range.to
+}
+
 /// The range a filter asks for. A preset is anchored on the latest day with data (or today when
 /// there is none), so a shop whose data stops in the past still sees it; without preset or dates,
 /// the `DEFAULT_RANGE_DAYS` ending on that day.
@@ -140,6 +156,43 @@ pub fn periods(range: &DateRange, grain: Grain) -> Vec<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn d(year: i32, month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, month, day).unwrap()
+    }
+
+    #[test]
+    fn first_and_last_weeks_and_months_cut_by_the_range_are_partial() {
+        // Thursday 2 April to Tuesday 30 June 2026.
+        let range = DateRange {
+            from: d(2026, 4, 2),
+            to: d(2026, 6, 30),
+        };
+        let week = |day| partial_bucket(&range, Grain::Week, day);
+        assert!(
+            week(d(2026, 3, 30)),
+            "the week of Monday 30 March starts before the range"
+        );
+        assert!(!week(d(2026, 4, 6)));
+        assert!(!week(d(2026, 6, 22)), "22–28 June is inside");
+        assert!(week(d(2026, 6, 29)), "29 June – 5 July ends after it");
+        let month = |day| partial_bucket(&range, Grain::Month, day);
+        assert!(month(d(2026, 4, 1)), "April misses its first day");
+        assert!(!month(d(2026, 5, 1)));
+        assert!(!month(d(2026, 6, 1)), "June ends on the range's last day");
+        assert!(
+            month(d(2026, 12, 1)) && month(d(2026, 2, 1)),
+            "outside the range"
+        );
+        assert!(!partial_bucket(&range, Grain::Day, d(2026, 4, 2)));
+        // A one-day range cuts its week and month.
+        let day = DateRange {
+            from: d(2026, 6, 30),
+            to: d(2026, 6, 30),
+        };
+        assert!(partial_bucket(&day, Grain::Week, d(2026, 6, 29)));
+        assert!(partial_bucket(&day, Grain::Month, d(2026, 6, 1)));
+    }
 
     #[test]
     fn periods_start_each_bucket() {

@@ -16,7 +16,8 @@ use super::types::{
 };
 use crate::dashboard::compare::{change, share};
 use crate::dashboard::customers::{Bought, CustomerFacts};
-use crate::dashboard::filter::DateRange;
+use crate::dashboard::filter::{DateRange, Grain};
+use crate::dashboard::range::partial_bucket;
 use crate::dashboard::totals::SalesTotals;
 
 /// Points of the cluster scatter chart at most.
@@ -292,17 +293,12 @@ pub fn acquisition(rows: Vec<AcquisitionRow>, range: DateRange) -> Vec<Acquisiti
     let mut months: Vec<AcquisitionMonth> = Vec::with_capacity(rows.len());
     for row in rows {
         let previous = months.last().map(|m| m.new_customers);
-        let month_end = row
-            .month
-            .checked_add_months(chrono::Months::new(1))
-            .map(|d| d - chrono::Duration::days(1))
-            .unwrap_or(row.month);
         months.push(AcquisitionMonth {
             month: row.month,
             new_customers: row.new_customers,
             returning_customers: row.returning_customers,
             new_change: previous.and_then(|p| change(row.new_customers.into(), p.into())),
-            partial: row.month < range.from || month_end > range.to,
+            partial: partial_bucket(&range, Grain::Month, row.month),
         });
     }
     months

@@ -183,6 +183,7 @@ fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>) -> impl IntoView {
         .collect();
     let chart = CategoryChart {
         x_labels: labels,
+        partial: data.rows.iter().map(|m| m.partial).collect(),
         x_name: "Month".into(),
         y_name: "Customers".into(),
         series: vec![

@@ -136,6 +136,7 @@ fn stock_chart(d: &ProductDetail) -> CategoryChart {
             },
         ],
         file_name: format!("stock-{}", d.stock.sku),
+        partial: Vec::new(),
     }
 }
 
@@ -253,5 +254,6 @@ fn competitor_chart(d: &ProductDetail) -> CategoryChart {
             series
         },
         file_name: format!("competitors-{}", d.stock.sku),
+        partial: Vec::new(),
     }
 }

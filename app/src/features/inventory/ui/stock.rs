@@ -153,6 +153,7 @@ pub(super) fn abc_chart(data: &InventoryOverview) -> CategoryChart {
             dashed: false,
         }],
         file_name: "abc-pareto".into(),
+        partial: Vec::new(),
     }
 }
 
@@ -178,6 +179,7 @@ pub(super) fn turnover_chart(data: &InventoryOverview) -> CategoryChart {
             dashed: false,
         }],
         file_name: "turnover-by-category".into(),
+        partial: Vec::new(),
     }
 }
 

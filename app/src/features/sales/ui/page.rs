@@ -11,6 +11,7 @@ use crate::components::{
     Cell, ChartPanel, Column, KpiCard, Section, SeriesData, SeriesKind,
 };
 use crate::dashboard::filter::{DashboardFilter, DateRange, Grain, Ranged};
+use crate::dashboard::range::partial_bucket;
 use crate::features::sales::api::{
     get_sales_breakdown, get_sales_categories, get_sales_concentration, get_sales_monthly,
     get_sales_most_returned, get_sales_series, get_sales_summary, get_sales_top_customers,
@@ -72,16 +73,16 @@ pub fn SalesPage() -> impl IntoView {
                 let export = export("breakdown?by=category&format=csv", data.range);
                 view! {
                     <CategoryChartPanel data=data.clone()/>
-                    <BreakdownTable title="By category" rows=data.rows currency=data.currency export/>
+                    <BreakdownTable title="By category" dimension="Category" rows=data.rows currency=data.currency export/>
                 }
             }/>
             <div class="two-columns">
                 <Section what="countries" resource=countries view=move |data| view! {
-                    <BreakdownTable title="By country" rows=data.rows currency=data.currency
+                    <BreakdownTable title="By country" dimension="Country" rows=data.rows currency=data.currency
                         export=export("breakdown?by=country&format=csv", data.range)/>
                 }/>
                 <Section what="channels" resource=channels view=move |data| view! {
-                    <BreakdownTable title="By channel" rows=data.rows currency=data.currency
+                    <BreakdownTable title="By channel" dimension="Channel" rows=data.rows currency=data.currency
                         export=export("breakdown?by=channel&format=csv", data.range)/>
                 }/>
             </div>
@@ -116,6 +117,26 @@ fn period_label(period: chrono::NaiveDate, grain: Grain) -> String {
         Grain::Day | Grain::Week => period.format("%-d %b %Y").to_string(),
         Grain::Month => period.format("%b %Y").to_string(),
     }
+}
+
+/// The x axis of a chart over the range's buckets: each bucket's label, with "(partial)" after a
+/// first or last week or month that the range holds only part of, and which those are.
+fn time_axis(
+    range: &DateRange,
+    grain: Grain,
+    periods: impl Iterator<Item = chrono::NaiveDate>,
+) -> (Vec<String>, Vec<bool>) {
+    periods
+        .map(|period| {
+            let partial = partial_bucket(range, grain, period);
+            let label = period_label(period, grain);
+            if partial {
+                (format!("{label} (partial)"), true)
+            } else {
+                (label, false)
+            }
+        })
+        .unzip()
 }
 
 fn grain_label(grain: Grain) -> &'static str {
@@ -278,16 +299,14 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
             dashed: true,
         });
     }
+    let (x_labels, partial) = time_axis(&data.range, grain, data.points.iter().map(|p| p.period));
     let chart = CategoryChart {
-        x_labels: data
-            .points
-            .iter()
-            .map(|p| period_label(p.period, grain))
-            .collect(),
+        x_labels,
         x_name: x_name(grain),
         y_name: data.currency.clone(),
         series,
         file_name: format!("revenue-{}-{}", data.range.from, data.range.to),
+        partial,
     };
     view! {
         <ChartPanel id="revenue-chart" title=format!("Revenue over time ({})", data.currency)
@@ -334,15 +353,14 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
             dashed: false,
         })
         .collect();
+    let (x_labels, partial) = time_axis(&data.range, data.grain, periods.iter().copied());
     let chart = CategoryChart {
-        x_labels: periods
-            .iter()
-            .map(|p| period_label(*p, data.grain))
-            .collect(),
+        x_labels,
         x_name: x_name(data.grain),
         y_name: data.currency.clone(),
         series,
         file_name: format!("revenue-by-category-{}-{}", data.range.from, data.range.to),
+        partial,
     };
     view! {
         <ChartPanel id="category-chart" title=format!("Net revenue by category over time ({})", data.currency)
@@ -353,12 +371,14 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
 /// Return rate (returns / gross revenue) per bucket.
 #[component]
 fn ReturnRateChart(data: SalesSeries) -> impl IntoView {
+    let (x_labels, partial) = time_axis(
+        &data.range,
+        data.grain,
+        data.points.iter().map(|p| p.period),
+    );
     let chart = CategoryChart {
-        x_labels: data
-            .points
-            .iter()
-            .map(|p| period_label(p.period, data.grain))
-            .collect(),
+        x_labels,
+        partial,
         x_name: x_name(data.grain),
         y_name: "% of gross revenue".into(),
         series: vec![SeriesData {
@@ -525,6 +545,7 @@ fn ConcentrationPanel(data: Ranged<Concentration>) -> impl IntoView {
             },
         ],
         file_name: format!("pareto-{}-{}", data.range.from, data.range.to),
+        partial: Vec::new(),
     };
     view! {
         <ChartPanel id="pareto-chart" title="Revenue concentration (Pareto curve)"
@@ -589,6 +610,8 @@ fn MonthlyTable(data: Ranged<Vec<MonthRow>>, export: String) -> impl IntoView {
 #[component]
 fn BreakdownTable(
     #[prop(into)] title: String,
+    /// The first column's heading (its sort button's name).
+    dimension: &'static str,
     rows: Vec<BreakdownRow>,
     currency: String,
     export: String,
@@ -607,7 +630,7 @@ fn BreakdownTable(
         .collect();
     view! {
         <TablePanel title=format!("{title} ({currency})") export empty empty_message="No sales in this range."
-            columns=vec![Column::text(""), Column::number("Net revenue"), Column::number("Orders"), Column::number("Share of net revenue")]
+            columns=vec![Column::text(dimension), Column::number("Net revenue"), Column::number("Orders"), Column::number("Share of net revenue")]
             rows=cells/>
     }
 }
