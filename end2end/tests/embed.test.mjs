@@ -199,6 +199,22 @@ test('an embed on another origin shows the locked numbers, renews its token and 
   assert.match(await quietFrame.locator('#embed-expired').textContent(), /expired/);
   await quiet.screenshot({ path: path.join(artifacts, 'embed-expired.png') });
   assert.deepEqual(errors, []);
+
+  // Revoking asks first: cancelled, the embed stays; confirmed, it is revoked.
+  await admin.goto(`${app.baseUrl}/admin/embeds`);
+  await admin.waitForSelector('body[data-hydrated="true"]');
+  const embedCard = admin.locator(`.embed-card[data-embed-id="${embedId}"]`);
+  await embedCard.getByRole('button', { name: 'Revoke Germany for the partner…' }).click();
+  const dialog = embedCard.getByRole('alertdialog', { name: 'Confirm revoking Germany for the partner' });
+  assert.match(await dialog.textContent(), /stops showing it at once/);
+  await embedCard.screenshot({ path: path.join(artifacts, 'admin-embed-revoke.png') });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(psql(app.db, `select revoked_at is null from embed where embed_id = ${embedId}`), 't');
+  await embedCard.getByRole('button', { name: 'Revoke Germany for the partner…' }).click();
+  await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
+  await embedCard.getByText('revoked', { exact: true }).waitFor();
+  assert.equal(psql(app.db, `select revoked_at is not null from embed where embed_id = ${embedId}`), 't');
   await page.close();
   await quiet.close();
   await admin.close();

@@ -534,6 +534,9 @@ fn EmbedCard(
     };
     let for_edit = detail.clone();
     let name = e.name.clone();
+    // Revoking stops every site that shows the embed: it is asked for first.
+    let asking = RwSignal::new(false);
+    let confirm_name = e.name.clone();
     view! {
         <section class="panel embed-card" data-embed-id=id>
             <div class="panel-head">
@@ -552,7 +555,7 @@ fn EmbedCard(
                 <div class="embed-actions">
                     <button type="button" class="button ghost small" aria-label=format!("Edit {name}") on:click=move |_| form.load(&for_edit)>"Edit"</button>
                     <button type="button" class="button ghost small" aria-label=format!("Rotate the secret of {name}") on:click=move |_| { rotate.dispatch(RotateEmbedSecret { id }); }>"Rotate secret"</button>
-                    <button type="button" class="button danger small" aria-label=format!("Revoke {name}") on:click=move |_| { revoke.dispatch(RevokeEmbed { id }); }>"Revoke"</button>
+                    <button type="button" class="button danger small" aria-label=format!("Revoke {name}…") on:click=move |_| asking.set(true)>"Revoke…"</button>
                     <label>"Token valid for "
                         <select prop:value=move || minutes.get().to_string()
                             on:change=move |ev| minutes.set(event_target_value(&ev).parse().unwrap_or(60))>
@@ -563,6 +566,13 @@ fn EmbedCard(
                     </label>
                     <button type="button" class="button primary small" on:click=move |_| { mint.dispatch(MintEmbedToken { id, minutes: minutes.get_untracked() }); }>"Get iframe snippet"</button>
                 </div>
+                {move || asking.get().then(|| view! {
+                    <div class="confirm" role="alertdialog" aria-label=format!("Confirm revoking {}", confirm_name)>
+                        <p>{format!("Revoke '{}'? Every site that shows it stops showing it at once, and its links and tokens stop working. This cannot be undone.", confirm_name)}</p>
+                        <button type="button" class="button danger small" on:click=move |_| { asking.set(false); revoke.dispatch(RevokeEmbed { id }); }>"Revoke"</button>
+                        <button type="button" class="button ghost small" on:click=move |_| asking.set(false)>"Cancel"</button>
+                    </div>
+                })}
                 {move || error_view(mint.value().get().and_then(|r| r.err()))}
                 {move || snippet().map(|s| view! {
                     <p class="muted small">"Paste into the host page (the token in it expires; hosts that renew tokens answer the embed's postMessage, see docs/embedding.md):"</p>
