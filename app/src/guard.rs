@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::features::auth::types::{CurrentUser, Role};
 use crate::features::embed::types::Dashboard;
 use crate::state::{app_state, AppState};
+use crate::turns::Share;
 
 /// Runs `body` for a signed-in user whose role reaches `required` (embeds are never users).
 pub async fn role<T, F, Fut>(required: Role, body: F) -> Result<T, AppError>
@@ -51,9 +52,37 @@ where
 
 /// Runs one part of a dashboard (one server function of a page) for any caller allowed to read
 /// `dashboard`, with the caller's filter, the range it resolves to and the latest day with data.
-/// `users_only` parts (customer names, store-wide figures) refuse an embed. A part waits for its
-/// turn (`AppState::parts`: one per core, first asked first served).
+/// `users_only` parts (customer names, store-wide figures) refuse an embed. What the part
+/// computes waits for its turn (`crate::turns`: one per core, first asked first served).
 pub async fn part<T, F, Fut>(
+    dashboard: Dashboard,
+    filter: DashboardFilter,
+    users_only: bool,
+    body: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, DashboardFilter, DateRange, Option<NaiveDate>) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    in_turn(Share::One, dashboard, filter, users_only, body).await
+}
+
+/// A page's cards: a `part` that takes every turn while it computes, so that the figures read
+/// first are not slowed by the parts asked for after them.
+pub async fn cards<T, F, Fut>(
+    dashboard: Dashboard,
+    filter: DashboardFilter,
+    body: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(AppState, DashboardFilter, DateRange, Option<NaiveDate>) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    in_turn(Share::All, dashboard, filter, false, body).await
+}
+
+async fn in_turn<T, F, Fut>(
+    share: Share,
     dashboard: Dashboard,
     filter: DashboardFilter,
     users_only: bool,
@@ -67,15 +96,13 @@ where
         if users_only && scope.embedded {
             return Err(AppError::Forbidden);
         }
-        let _turn = state
-            .parts
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| AppError::internal("page part queue", e))?;
         let (range, latest) =
             crate::dashboard::range::resolve(&state.pool, &scope.filter, &state.limits).await?;
-        body(state, scope.filter, range, latest).await
+        let turns = state.parts.clone();
+        // Boxed: a part's future is large (a whole service call), and the task-local around it
+        // would otherwise be built on the stack of the request (a debug build overflows it).
+        let body = Box::pin(body(state, scope.filter, range, latest));
+        crate::turns::as_part(turns, share, body).await
     })
     .await
 }

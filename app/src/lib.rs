@@ -20,6 +20,8 @@ pub mod live;
 pub mod rollup;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod turns;
 
 pub use app::{shell, App};
 

@@ -30,10 +30,9 @@ pub struct AppState {
     pub cache: ResultCache,
     /// The per-customer-day rollup in memory (the customers who bought in a range).
     pub customer_days: crate::dashboard::customer_days::CustomerDays,
-    /// Turns of the page parts (`guard::part`): as many computed at once as there are cores,
-    /// the others waiting in the order they were asked for. A page asks for its cards first, so
-    /// the cards get the cores first instead of sharing them with every other part of the page.
-    pub parts: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Turns of the page parts (`crate::turns`): as many computing at once as there are cores,
+    /// the others waiting in the order they were asked for; a page's cards compute alone.
+    pub parts: crate::turns::Turns,
     pub customers: CustomerSettings,
     /// Stock rules, pricing rules and market-signal thresholds.
     pub inventory: crate::features::inventory::types::InventorySettings,
@@ -227,6 +226,12 @@ impl ResultCache {
             "{query}|{version}|{}",
             serde_json::to_string(key).map_err(|e| AppError::internal("cache key", e))?
         );
+        // A page part computes in its turn (`crate::turns`), taken before computing so that no
+        // one waits for this entry while it waits; a cached result needs no turn.
+        let _turn = match self.0.contains_key(&key) {
+            true => None,
+            false => crate::turns::take().await?,
+        };
         let entry =
             self.0
                 .entry(key)

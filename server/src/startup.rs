@@ -28,9 +28,7 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 /// The state every request sees.
 pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
     // One turn per core for the page parts (and the market signals after a change).
-    let parts = std::sync::Arc::new(tokio::sync::Semaphore::new(
-        std::thread::available_parallelism().map_or(2, |n| n.get()),
-    ));
+    let parts = app::turns::Turns::per_core();
     AppState {
         pool: pool.clone(),
         leptos_options: leptos_options(settings),

@@ -26,7 +26,7 @@ const CUSTOMERS: crate::features::embed::types::Dashboard =
 pub async fn get_customers_summary(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<CustomersSummary, AppError> {
-    crate::guard::part(CUSTOMERS, filter, false, |state, filter, range, _| async move {
+    crate::guard::cards(CUSTOMERS, filter, |state, filter, range, _| async move {
         super::service::summary(&state, &filter, range).await
     })
     .await

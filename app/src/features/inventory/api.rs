@@ -22,10 +22,9 @@ use crate::guard;
 pub async fn get_inventory_overview(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<InventoryOverview, AppError> {
-    guard::part(
+    guard::cards(
         Dashboard::Inventory,
         filter,
-        false,
         |state, filter, _, _| async move { super::service::inventory(&state, &filter).await },
     )
     .await

@@ -38,7 +38,7 @@ struct Inner {
     settings: InventorySettings,
     /// The server's page-part turns (`AppState::parts`): a recomputation waits its turn behind
     /// the parts asked for before it instead of taking a core from them.
-    turns: Option<Arc<tokio::sync::Semaphore>>,
+    turns: Option<crate::turns::Turns>,
     /// Changes asked for so far (a counter: the n-th change is ticket n).
     requested: AtomicU64,
     /// The last ticket a finished recomputation covered.
@@ -65,7 +65,7 @@ impl SignalRefresh {
     pub fn taking_turns(
         pool: PgPool,
         settings: InventorySettings,
-        turns: Option<Arc<tokio::sync::Semaphore>>,
+        turns: Option<crate::turns::Turns>,
     ) -> Self {
         SignalRefresh {
             inner: Arc::new(Inner {
@@ -95,7 +95,7 @@ impl SignalRefresh {
             loop {
                 tokio::time::sleep(SETTLE).await;
                 let turn = match &inner.turns {
-                    Some(turns) => turns.clone().acquire_owned().await.ok(),
+                    Some(turns) => turns.one().await.ok(),
                     None => None,
                 };
                 let covers = inner.requested.load(Ordering::SeqCst);

@@ -22,14 +22,9 @@ const SALES: crate::features::embed::types::Dashboard =
 pub async fn get_sales_summary(
     #[server(default)] filter: DashboardFilter,
 ) -> Result<SalesSummary, AppError> {
-    crate::guard::part(
-        SALES,
-        filter,
-        false,
-        |state, filter, range, latest| async move {
-            super::service::headline(&state, &filter, range, latest).await
-        },
-    )
+    crate::guard::cards(SALES, filter, |state, filter, range, latest| async move {
+        super::service::headline(&state, &filter, range, latest).await
+    })
     .await
 }
 
