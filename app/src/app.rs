@@ -4,12 +4,13 @@ use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
-use crate::components::{ActiveRange, AdminOnly};
+use crate::components::{ActiveRange, RoleOnly};
 use crate::embed_page::EmbedPage;
 use crate::features::admin::ui::{AccountPage, AuditPage, EmbedsPage, TokensPage, UsersPage};
 use crate::features::auth::context::provide_auth_context;
+use crate::features::auth::types::Role;
 use crate::features::auth::ui::LoginPage;
-use crate::features::customers::ui::CustomersPage;
+use crate::features::customers::ui::{CustomerRecordPage, CustomersPage, OrderRecordPage};
 use crate::features::embed::types::Dashboard;
 use crate::features::inventory::ui::{InventoryPage, SignalsChanged};
 use crate::features::sales::ui::SalesPage;
@@ -76,7 +77,10 @@ pub fn App() -> impl IntoView {
     provide_context(crate::live::LiveData::new());
     // (frontend/src/lib.rs marks <body data-hydrated> once the page it shows is hydrated.)
     #[cfg(feature = "hydrate")]
-    Effect::new(|_| crate::components::menus::close_on_escape_and_outside_click());
+    Effect::new(|_| {
+        crate::components::menus::close_on_escape_and_outside_click();
+        crate::features::search::ui::focus_on_slash();
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/storepulse.css"/>
@@ -88,6 +92,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
                 <Route path=path!("/sales") view={Lazy::<SalesRoute>::new()}/>
                 <Route path=path!("/customers") view={Lazy::<CustomersRoute>::new()}/>
+                <Route path=path!("/customers/:id") view={Lazy::<CustomerRecordRoute>::new()}/>
+                <Route path=path!("/orders/:id") view={Lazy::<OrderRecordRoute>::new()}/>
                 <Route path=path!("/inventory") view={Lazy::<InventoryRoute>::new()}/>
                 <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
                 <Route path=path!("/admin/sources") view={Lazy::<SourcesRoute>::new()}/>
@@ -127,6 +133,14 @@ macro_rules! lazy_page {
 }
 
 lazy_page!(
+    /// One customer's record (analysts and admins).
+    CustomerRecordRoute => view! { <RoleOnly role=Role::Analyst><CustomerRecordPage/></RoleOnly> }
+);
+lazy_page!(
+    /// One order with its lines (analysts and admins).
+    OrderRecordRoute => view! { <RoleOnly role=Role::Analyst><OrderRecordPage/></RoleOnly> }
+);
+lazy_page!(
     /// The sign-in page.
     LoginRoute => view! { <LoginPage/> }
 );
@@ -144,23 +158,23 @@ lazy_page!(
 );
 lazy_page!(
     /// Admin: users.
-    UsersRoute => view! { <AdminOnly><UsersPage/></AdminOnly> }
+    UsersRoute => view! { <RoleOnly role=Role::Admin><UsersPage/></RoleOnly> }
 );
 lazy_page!(
     /// Admin: data sources.
-    SourcesRoute => view! { <AdminOnly><SourcesPage/></AdminOnly> }
+    SourcesRoute => view! { <RoleOnly role=Role::Admin><SourcesPage/></RoleOnly> }
 );
 lazy_page!(
     /// Admin: embeds.
-    EmbedsRoute => view! { <AdminOnly><EmbedsPage/></AdminOnly> }
+    EmbedsRoute => view! { <RoleOnly role=Role::Admin><EmbedsPage/></RoleOnly> }
 );
 lazy_page!(
     /// Admin: API tokens.
-    TokensRoute => view! { <AdminOnly><TokensPage/></AdminOnly> }
+    TokensRoute => view! { <RoleOnly role=Role::Admin><TokensPage/></RoleOnly> }
 );
 lazy_page!(
     /// Admin: audit log.
-    AuditRoute => view! { <AdminOnly><AuditPage/></AdminOnly> }
+    AuditRoute => view! { <RoleOnly role=Role::Admin><AuditPage/></RoleOnly> }
 );
 lazy_page!(
     /// Sales, embedded in another site.

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startApp, psql, count, artifacts, PASSWORD, TZ } from '../support.mjs';
+import { startApp, psql, count, money, artifacts, PASSWORD, TZ } from '../support.mjs';
 
 const DB = 'storepulse_e2e_customers';
 let app;
@@ -83,6 +83,68 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   assert.equal(lines.length - 1, shown);
   await page.screenshot({ path: path.join(artifacts, 'customers-segment.png'), fullPage: false });
 
+  // A customer of the list opens their record page; Back returns to the list.
+  const first = list.locator('tbody tr').first().getByRole('link');
+  const name = (await first.textContent()).trim();
+  await first.click();
+  await page.waitForURL(/\/customers\/\d+\?/);
+  const id = new URL(page.url()).pathname.split('/').pop();
+  await page.locator('h1', { hasText: name }).waitFor();
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const sale = `o.status <> 'cancelled' and l.quantity > 0 and l.unit_price >= 0`;
+  const returned = `l.unit_price >= 0 and (l.quantity < 0 or o.status = 'cancelled')`;
+  const [orders, net, allOrders] = psql(app.db, `select count(distinct o.sales_order_id) filter (where ${sale}),
+        coalesce(sum(l.quantity * l.unit_price) filter (where ${sale}), 0)
+          - coalesce(sum(abs(l.quantity * l.unit_price)) filter (where ${returned}), 0),
+        (select count(*) from sales_order where customer_id = ${id})
+      from order_line l join sales_order o using (sales_order_id) where o.customer_id = ${id}`).split('|');
+  assert.equal(await kpi(page, 'Orders'), count(Number(orders)));
+  assert.equal(await kpi(page, 'Net revenue'), money(Number(net)));
+  const standing = page.getByRole('region', { name: 'Standing in the range' });
+  assert.equal((await standing.locator('.tag').textContent()).trim(), 'Champions');
+  const history = page.getByRole('region', { name: 'Orders' });
+  assert.equal(await history.locator('details.order').count(), Math.min(50, Number(allOrders)));
+  await history.locator('details.order summary .tag').first().click();
+  await history.locator('details.order[open] tbody tr').first().waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'customer-record.png'), fullPage: false });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const wider = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-scroll, .scroll-x'))
+    .map((e) => `${e.tagName}.${e.className}: ${e.textContent.slice(0, 60)}`));
+  assert.deepEqual(wider, [], 'nothing on the record page is wider than a phone');
+  await page.screenshot({ path: path.join(artifacts, 'customer-record-phone.png'), fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // The order's own page, from its number.
+  await history.locator('details.order[open] a.order-number').click();
+  await page.waitForURL(/\/orders\/\d+$/);
+  await page.getByRole('region', { name: 'Lines' }).locator('tbody tr').first().waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'order-record.png'), fullPage: false });
+  await page.goBack();
+  await page.waitForURL(/\/customers\/\d+\?/);
+  await page.goBack();
+  await page.waitForURL(/group=segment%3Achampions|group=segment:champions/);
+  await list.locator('tbody tr').first().waitFor();
+  await page.waitForSelector('body[data-hydrated="true"]');
+
+  // The search box: `/` focuses it, a customer's name finds them, Enter opens the first hit;
+  // Escape closes the list.
+  await page.locator('h1').click();
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'search');
+  await page.keyboard.type(name);
+  const hits = page.getByRole('listbox', { name: 'Search results' });
+  await hits.getByRole('option', { name: new RegExp(`Customer ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).first().waitFor();
+  await page.screenshot({ path: path.join(artifacts, 'search.png'), fullPage: false });
+  await page.keyboard.press('Escape');
+  await hits.waitFor({ state: 'detached' });
+  await page.keyboard.press('ArrowDown');
+  await hits.waitFor();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/customers\/\d+$/);
+  await page.locator('h1', { hasText: name }).waitFor();
+  await page.goBack();
+  await page.waitForURL(/group=segment%3Achampions|group=segment:champions/);
+
   // A cohort cell lists the cohort's customers who bought in that month.
   await page.getByRole('region', { name: 'Cohorts' }).locator('td.clickable').nth(1).click();
   await page.waitForURL(/group=cohort(%3A|:)\d{4}-\d{2}(%2B|\+)\d+/);
@@ -101,5 +163,11 @@ test('a viewer sees the page but not the customer lists', async () => {
   await page.getByText('Listing customers takes the analyst role.').waitFor();
   const status = (await page.request.get(`${baseUrl}/api/v1/customers/segment/segment/champions`)).status();
   assert.equal(status, 403);
+  // A record page names a customer: a viewer gets a plain refusal, no figures.
+  const id = psql(app.db, 'select min(customer_id) from customer');
+  await page.goto(`${baseUrl}/customers/${id}`);
+  await page.getByRole('heading', { name: 'No access' }).waitFor();
+  assert.equal(await page.locator('.kpi-card').count(), 0);
+  assert.equal((await page.request.get(`${baseUrl}/api/v1/customers/${id}`)).status(), 403);
   await page.close();
 });

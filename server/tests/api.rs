@@ -747,6 +747,198 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
             .status(),
         422
     );
+
+    // A customer's record, reached from the lists by `customer_id`: c1 bought a mug and a plate
+    // (order 100: 2 × 5.00 + 7.50) and returned one mug (C103: 5.00).
+    let everyone: Value = analyst
+        .get(app.url(&format!(
+            "/api/v1/customers/segment/country/United%20Kingdom?{q}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(everyone["rows"][0]["customer"], "c1");
+    let c1 = everyone["rows"][0]["customer_id"].as_i64().unwrap();
+    let record_url = format!("/api/v1/customers/{c1}?{q}");
+    assert_eq!(
+        viewer
+            .get(app.url(&record_url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "a record names the customer: analysts and admins only"
+    );
+    let record: Value = analyst
+        .get(app.url(&record_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(record["external_id"], "c1");
+    assert_eq!(record["country"], "United Kingdom");
+    assert_eq!(
+        record["lifetime"],
+        json!({"orders": 1, "units": 3, "gross_revenue": "17.50", "returns": "5.00",
+               "net_revenue": "12.50", "average_order_value": "17.50",
+               "first_order": "2026-03-01", "last_order": "2026-03-01"})
+    );
+    assert_eq!(record["order_count"], 2);
+    let orders = record["orders"].as_array().unwrap();
+    // Latest first, each with its own sums and lines.
+    assert_eq!(
+        orders
+            .iter()
+            .map(|o| (
+                o["number"].as_str().unwrap(),
+                o["ordered_at"].as_str().unwrap(),
+                o["gross_revenue"].as_str().unwrap(),
+                o["returns"].as_str().unwrap(),
+                o["net_revenue"].as_str().unwrap(),
+                o["lines"].as_array().unwrap().len()
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            ("C103", "2026-03-04T09:00:00", "0", "5.00", "-5.00", 1),
+            ("100", "2026-03-01T10:00:00", "17.50", "0", "17.50", 2)
+        ]
+    );
+    assert_eq!(orders[0]["lines"][0]["kind"], "return");
+    assert_eq!(orders[1]["lines"][1]["sku"], "A2");
+    // Where c1 stands in March (one order, 12.50 net); in April they bought nothing.
+    assert_eq!(record["standing"]["orders"], 1);
+    assert_eq!(record["standing"]["net_revenue"], "12.50");
+    let april: Value = analyst
+        .get(app.url(&format!(
+            "/api/v1/customers/{c1}?from=2026-04-01&to=2026-04-30"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(april["standing"], Value::Null);
+    assert_eq!(april["lifetime"], record["lifetime"]);
+    // The page's server function answers the same; unknown and malformed numbers are refused.
+    let page: Value = analyst
+        .get(app.url(&format!(
+            "/fn/get_customer_record?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&id={c1}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page, record, "page and API agree");
+
+    // Search: products for everyone; customers and orders (they name people) for analysts.
+    let find = |client: &reqwest::Client, q: &str| {
+        let request = client
+            .get(app.url("/api/v1/search"))
+            .query(&[("q", q)])
+            .send();
+        async move {
+            let found: Value = request.await.unwrap().json().await.unwrap();
+            found["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{} {} {}",
+                        h["kind"].as_str().unwrap(),
+                        h["label"].as_str().unwrap(),
+                        h["href"].as_str().unwrap()
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let mug = orders[1]["lines"][0]["product_id"].as_i64().unwrap();
+    assert_eq!(
+        find(&viewer, " MUG ").await,
+        vec![format!("product Mug /inventory?product={mug}")]
+    );
+    // Two characters find a customer by their exact id only; an order is found by its number.
+    let order_100 = orders[1]["order_id"].as_i64().unwrap();
+    assert_eq!(
+        find(&analyst, "c1").await,
+        vec![format!("customer Customer c1 /customers/{c1}")]
+    );
+    assert_eq!(
+        find(&analyst, "100").await,
+        vec![format!("order Order 100 /orders/{order_100}")]
+    );
+    assert_eq!(
+        find(&analyst, "c103").await.len(),
+        1,
+        "order numbers ignore case"
+    );
+    assert!(
+        find(&viewer, "c1").await.is_empty(),
+        "viewers find no customers"
+    );
+    assert!(
+        find(&viewer, "100").await.is_empty(),
+        "viewers find no orders"
+    );
+    // Wildcards are plain characters; nothing is not an error.
+    assert!(find(&analyst, "%_%").await.is_empty());
+    assert!(find(&analyst, "").await.is_empty());
+    assert_eq!(
+        analyst
+            .get(app.url("/api/v1/search"))
+            .query(&[("q", "x".repeat(101))])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    // The order a hit opens: its lines, sums and customer.
+    let order: Value = analyst
+        .get(app.url(&format!("/api/v1/orders/{order_100}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        order["order"], orders[1],
+        "the same order as on the customer's page"
+    );
+    assert_eq!(
+        (order["customer_id"].as_i64(), order["customer"].as_str()),
+        (Some(c1), Some("c1"))
+    );
+    assert_eq!(
+        viewer
+            .get(app.url(&format!("/api/v1/orders/{order_100}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    for (path, status) in [
+        ("/api/v1/customers/999999".to_string(), 404),
+        ("/api/v1/customers/c1".to_string(), 422),
+    ] {
+        assert_eq!(
+            analyst.get(app.url(&path)).send().await.unwrap().status(),
+            status,
+            "{path}"
+        );
+    }
 }
 
 #[sqlx::test(migrations = false)]

@@ -65,6 +65,7 @@ pub fn AppShell(
                 </Transition>
             </nav>
             <div class="spacer"></div>
+            <crate::features::search::ui::SearchBox/>
             <div class="user">
                 <Transition fallback=|| ()>
                     {move || {
@@ -90,27 +91,34 @@ pub fn AppShell(
     .into_any()
 }
 
-/// An admin page, rendered for admins only: anyone else gets a plain refusal with a way back,
-/// never forms and buttons that would then refuse.
+/// A page rendered only for users whose role reaches `role` (the admin pages; record pages, which
+/// name customers, for analysts): anyone else gets a plain refusal with a way back, never forms
+/// and buttons that would then refuse.
 #[component]
-pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+pub fn RoleOnly(role: Role, children: ChildrenFn) -> impl IntoView {
+    let required = role;
     let user = expect_context::<UserResource>().0;
+    let who = match required {
+        Role::Admin => "admins",
+        Role::Analyst => "analysts and admins",
+        Role::Viewer => "signed-in users",
+    };
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || {
                 let role = user.get()?.ok().flatten().map(|u| u.role);
                 Some(match role {
-                    Some(Role::Admin) => children().into_any(),
+                    Some(role) if role.allows(required) => children().into_any(),
                     other => view! {
                         <AppShell no_dates=true>
                             <section class="panel forbidden" aria-label="No access">
                                 <h1>"No access"</h1>
                                 <p>{match other {
                                     Some(role) => format!(
-                                        "This page is for admins; your role ({}) does not give access to it.",
+                                        "This page is for {who}; your role ({}) does not give access to it.",
                                         role.as_str()
                                     ),
-                                    None => "This page is for admins: sign in as one to use it.".to_string(),
+                                    None => format!("This page is for {who}: sign in as one to use it."),
                                 }}</p>
                                 <p><a class="button" href="/sales">"Back to the dashboards"</a></p>
                             </section>

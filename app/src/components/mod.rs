@@ -12,7 +12,7 @@ pub use filter_bar::{
     api_query, filter_from_query, navigate_with, url_escape, ActiveRange, FilterBar,
 };
 pub use kpi_card::{delta_text, KpiCard};
-pub use layout::{AdminOnly, AppShell};
+pub use layout::{AppShell, RoleOnly};
 pub mod menus;
 pub use section::{pending_setter, Busy, ErrorPanel, Section};
 pub use table::{Cell, Column, SortableTable};

@@ -47,6 +47,8 @@ pub struct Cell {
     pub sort: SortKey,
     pub bar: Option<f64>,
     pub title: Option<String>,
+    /// The text links here (a record page).
+    pub href: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
@@ -70,6 +72,7 @@ impl Cell {
             text,
             bar: None,
             title: None,
+            href: None,
         }
     }
 
@@ -79,6 +82,7 @@ impl Cell {
             sort: value.map(SortKey::Number).unwrap_or(SortKey::None),
             bar: None,
             title: None,
+            href: None,
         }
     }
 
@@ -92,6 +96,13 @@ impl Cell {
     pub fn with_title(self, title: impl Into<String>) -> Self {
         Self {
             title: Some(title.into()),
+            ..self
+        }
+    }
+
+    pub fn with_link(self, href: impl Into<String>) -> Self {
+        Self {
+            href: Some(href.into()),
             ..self
         }
     }
@@ -180,6 +191,11 @@ pub fn SortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoVie
                     <tr>
                         {row.into_iter().enumerate().map(|(i, cell)| {
                             let num = numeric.with_value(|n| n[i]);
+                            if let Some(href) = cell.href {
+                                return view! {
+                                    <td class:num=num title=cell.title><a href=href>{cell.text}</a></td>
+                                }.into_any();
+                            }
                             match cell.bar {
                                 Some(share) => view! {
                                     <td class:num=num title=cell.title class="share-col">
@@ -207,18 +223,13 @@ pub fn ExportLink(#[prop(into)] href: String) -> impl IntoView {
             .then(|| view! { <a class="export" href=href data-embed-export="true" download>"Export CSV"</a> })
             .into_any();
     }
-    let user = expect_context::<crate::features::auth::context::UserResource>().0;
-    let may_export = move || {
-        user.get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|u| u.role.allows(crate::features::auth::types::Role::Analyst))
-    };
+    let may_export =
+        crate::features::auth::context::user_allows(crate::features::auth::types::Role::Analyst);
     view! {
         <Transition fallback=|| ()>
             {
                 let href = href.clone();
-                move || may_export().then(|| view! { <a class="export" href=href.clone() download>"Export CSV"</a> })
+                move || may_export.get().then(|| view! { <a class="export" href=href.clone() download>"Export CSV"</a> })
             }
         </Transition>
     }

@@ -4,4 +4,5 @@ pub mod customers;
 pub mod embed;
 pub mod inventory;
 pub mod sales;
+pub mod search;
 pub mod sources;

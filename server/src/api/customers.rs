@@ -7,8 +7,8 @@ use app::error::AppError;
 use app::features::auth::types::Role;
 use app::features::customers::service::{self as service, group_page, group_rows};
 use app::features::customers::types::{
-    AcquisitionMonth, Clustering, CustomerPage, CustomerSort, CustomersCohorts,
-    CustomersEngagement, CustomersSummary, GroupKind, Rfm,
+    AcquisitionMonth, Clustering, CustomerPage, CustomerRecord, CustomerSort, CustomersCohorts,
+    CustomersEngagement, CustomersSummary, GroupKind, OrderRecord, Rfm,
 };
 use app::state::AppState;
 use axum::extract::{Path, State};
@@ -33,6 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clusters))
         .routes(routes!(cohorts))
         .routes(routes!(segment))
+        .routes(routes!(record))
+        .routes(routes!(order))
 }
 
 /// The caller's filter (an embed's locked values applied) and the range it resolves to. Each
@@ -228,4 +230,43 @@ pub async fn segment(
             Ok(Json(page).into_response())
         }
     }
+}
+
+/// One customer's record: who they are, lifetime figures, RFM scores, segment and cluster in the
+/// filter's range, and the latest orders with their lines (analysts and admins).
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = i64, Path, description = "StorePulse's customer number (`customer_id` of the lists)"), DashboardFilter),
+    responses((status = 200, body = CustomerRecord), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(filter): Query<DashboardFilter>,
+) -> Result<Json<CustomerRecord>, AppError> {
+    authorize(&caller, Role::Analyst)?;
+    let id = number(&id, "customer")?;
+    let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
+    Ok(Json(service::record(&state, &filter, range, id).await?))
+}
+
+/// One order with its lines, who placed it and its source (analysts and admins).
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "customers",
+    params(("id" = i64, Path, description = "StorePulse's order number (`order_id` of a customer's orders, `id` of a search hit)")),
+    responses((status = 200, body = OrderRecord), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn order(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<OrderRecord>, AppError> {
+    authorize(&caller, Role::Analyst)?;
+    let id = number(&id, "order")?;
+    Ok(Json(service::order_record(&state, id).await?))
+}
+
+/// A record's number from the path, or a 422 that names what it is not.
+fn number(id: &str, what: &str) -> Result<i64, AppError> {
+    id.parse()
+        .map_err(|_| AppError::invalid("id", format!("'{id}' is not a {what} number")))
 }

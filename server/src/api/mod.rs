@@ -8,6 +8,7 @@ mod ingest;
 mod inventory;
 mod live;
 mod sales;
+mod search;
 mod transactions;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(connections::router())
         .merge(live::router())
+        .merge(search::router())
         .routes(routes!(openapi))
 }
 

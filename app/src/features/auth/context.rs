@@ -27,3 +27,16 @@ pub fn provide_auth_context() {
     );
     provide_context(UserResource(user));
 }
+
+/// Whether the signed-in user's role reaches `role`: false while it is not known yet, for an
+/// embed and for a visitor who is not signed in. For showing only the controls and links a user
+/// may follow (the server checks the role again).
+pub fn user_allows(role: super::types::Role) -> Signal<bool> {
+    let user = expect_context::<UserResource>().0;
+    Signal::derive(move || {
+        user.get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|u| u.role.allows(role))
+    })
+}

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use super::types::{
-    AcquisitionMonth, Clustering, CustomerPage, CustomerSort, CustomersCohorts,
-    CustomersEngagement, CustomersSummary, GroupKind, Rfm,
+    AcquisitionMonth, Clustering, CustomerPage, CustomerRecord, CustomerSort, CustomersCohorts,
+    CustomersEngagement, CustomersSummary, GroupKind, OrderRecord, Rfm,
 };
 use crate::dashboard::filter::{DashboardFilter, Ranged};
 use crate::error::AppError;
@@ -136,6 +136,34 @@ pub async fn get_customer_group(
     use crate::features::auth::types::Role;
     crate::guard::role(Role::Analyst, |state, _user| async move {
         super::service::group_page(&state, &filter, kind, &id, sort, offset, PAGE_SIZE).await
+    })
+    .await
+}
+
+/// One customer's record page (analysts and admins: it names the customer), their standing in
+/// the range of `filter`.
+#[server(prefix = "/fn", endpoint = "get_customer_record", input = GetUrl, output = crate::codec::Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_customer_record(
+    #[server(default)] filter: DashboardFilter,
+    id: i64,
+) -> Result<CustomerRecord, AppError> {
+    use crate::features::auth::types::Role;
+    crate::guard::role(Role::Analyst, |state, _user| async move {
+        let (range, _) =
+            crate::dashboard::range::resolve(&state.pool, &filter, &state.limits).await?;
+        super::service::record(&state, &filter, range, id).await
+    })
+    .await
+}
+
+/// One order's page (analysts and admins: it names the customer).
+#[server(prefix = "/fn", endpoint = "get_order_record", input = GetUrl, output = crate::codec::Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_order_record(id: i64) -> Result<OrderRecord, AppError> {
+    use crate::features::auth::types::Role;
+    crate::guard::role(Role::Analyst, |state, _user| async move {
+        super::service::order_record(&state, id).await
     })
     .await
 }

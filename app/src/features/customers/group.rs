@@ -102,6 +102,7 @@ pub fn row(
 ) -> CustomerRow {
     let (customer, name) = label;
     CustomerRow {
+        customer_id: c.customer_id,
         customer,
         name,
         country: c.country.as_deref().map(String::from),

@@ -11,8 +11,8 @@ use super::cluster::{self, Features, Fit};
 use super::queries::{AcquisitionRow, CohortRowSql};
 use super::types::{
     AcquisitionMonth, Cluster, ClusterPoint, ClusterSegmentCell, ClusterSettings, Clustering,
-    CohortCell, CohortRow, CustomerGroup, CustomerKpis, EngagementThresholds, Rfm, RfmCell,
-    SegmentRow,
+    CohortCell, CohortRow, CustomerGroup, CustomerKpis, EngagementThresholds, OrderLineRow, Rfm,
+    RfmCell, SegmentRow,
 };
 use crate::dashboard::compare::{change, share};
 use crate::dashboard::customers::{Bought, CustomerFacts};
@@ -549,10 +549,48 @@ pub fn by_country<C: Bought>(facts: &[C], top: usize) -> Vec<CustomerGroup> {
     )
 }
 
+/// An order's gross revenue (Σ sales-line values) and returns (Σ |return-line values|);
+/// adjustments and zero lines count in neither.
+pub fn order_sums(lines: &[OrderLineRow]) -> (Decimal, Decimal) {
+    lines.iter().fold(
+        (Decimal::ZERO, Decimal::ZERO),
+        |(gross, returns), l| match l.kind.as_str() {
+            "sale" => (gross + l.value, returns),
+            "return" => (gross, returns + l.value.abs()),
+            _ => (gross, returns),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn an_orders_sums_follow_the_line_kinds() {
+        let line = |kind: &str, value: Decimal| OrderLineRow {
+            line_no: 1,
+            product_id: 1,
+            sku: "S".into(),
+            product: "P".into(),
+            quantity: 1,
+            unit_price: value,
+            value,
+            kind: kind.into(),
+        };
+        let lines = [
+            line("sale", dec!(12.50)),
+            line("sale", dec!(3.25)),
+            // A returned line (negative quantity) and a line of a cancelled order (positive).
+            line("return", dec!(-4.00)),
+            line("return", dec!(2.10)),
+            line("adjustment", dec!(-100)),
+            line("none", dec!(0)),
+        ];
+        assert_eq!(order_sums(&lines), (dec!(15.75), dec!(6.10)));
+        assert_eq!(order_sums(&[]), (dec!(0), dec!(0)));
+    }
 
     #[test]
     fn the_rfm_map_names_every_cell() {

@@ -121,3 +121,152 @@ pub async fn customer_labels(
     .map(|r| (r.customer_id, r.external_id, r.name))
     .collect())
 }
+
+/// Who a customer is (`None`: no such customer).
+pub struct CustomerFactsRow {
+    pub customer_id: i64,
+    pub external_id: String,
+    pub source: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+}
+
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn customer(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<CustomerFactsRow>> {
+    sqlx::query_as!(
+        CustomerFactsRow,
+        r#"select c.customer_id, c.external_id, s.name as source, c.name, c.email, c.country, c.city
+           from customer c join source s using (source_id)
+           where c.customer_id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A customer's lifetime sums over their order lines (the metric definitions: `line_fact`).
+pub struct LifetimeRow {
+    pub orders: i64,
+    pub units: i64,
+    pub gross_revenue: Decimal,
+    pub returns: Decimal,
+    pub first_order: Option<NaiveDate>,
+    pub last_order: Option<NaiveDate>,
+    pub order_count: i64,
+}
+
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn lifetime(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<LifetimeRow> {
+    sqlx::query_as!(
+        LifetimeRow,
+        r#"select count(distinct f.sales_order_id) filter (where f.line_kind = 'sale') as "orders!",
+                  coalesce(sum(f.quantity) filter (where f.line_kind = 'sale'), 0)::int8 as "units!",
+                  coalesce(sum(f.line_value) filter (where f.line_kind = 'sale'), 0) as "gross_revenue!",
+                  coalesce(sum(abs(f.line_value)) filter (where f.line_kind = 'return'), 0) as "returns!",
+                  min((f.ordered_at at time zone s.timezone)::date) filter (where f.line_kind = 'sale') as "first_order: NaiveDate",
+                  max((f.ordered_at at time zone s.timezone)::date) filter (where f.line_kind = 'sale') as "last_order: NaiveDate",
+                  (select count(*) from sales_order o where o.customer_id = $1) as "order_count!"
+           from line_fact f cross join rollup_state s
+           where f.customer_id = $1"#,
+        id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// A customer's latest orders (any status), newest first, with local times.
+pub struct OrderRow {
+    pub order_id: i64,
+    pub number: String,
+    pub ordered_at: chrono::NaiveDateTime,
+    pub status: String,
+    pub channel: String,
+    pub country: String,
+}
+
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn latest_orders(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<OrderRow>> {
+    sqlx::query_as!(
+        OrderRow,
+        r#"select o.sales_order_id as order_id, o.external_id as number,
+                  (o.ordered_at at time zone s.timezone) as "ordered_at!: chrono::NaiveDateTime",
+                  o.status, o.channel, o.country
+           from sales_order o cross join rollup_state s
+           where o.customer_id = $1
+           order by o.ordered_at desc, o.sales_order_id desc
+           limit $2"#,
+        id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The lines of some orders, by order and line number, with their kind and value.
+pub struct LineRow {
+    pub order_id: i64,
+    pub line_no: i32,
+    pub product_id: i64,
+    pub sku: String,
+    pub product: String,
+    pub quantity: i32,
+    pub unit_price: Decimal,
+    pub value: Decimal,
+    pub kind: String,
+}
+
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn order_lines(db: impl PgExecutor<'_>, orders: &[i64]) -> sqlx::Result<Vec<LineRow>> {
+    sqlx::query_as!(
+        LineRow,
+        r#"select f.sales_order_id as "order_id!", l.line_no, p.product_id, p.sku, p.name as product,
+                  f.quantity as "quantity!", f.unit_price as "unit_price!",
+                  f.line_value as "value!", f.line_kind as "kind!"
+           from line_fact f
+           join order_line l using (order_line_id)
+           join product p on p.product_id = f.product_id
+           where f.sales_order_id = any($1)
+           order by f.sales_order_id, l.line_no"#,
+        orders
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One order with who placed it and where it came from (`None`: no such order).
+pub struct OrderHeader {
+    pub order_id: i64,
+    pub number: String,
+    pub ordered_at: chrono::NaiveDateTime,
+    pub status: String,
+    pub channel: String,
+    pub country: String,
+    pub customer_id: Option<i64>,
+    pub customer: Option<String>,
+    pub source: String,
+}
+
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn order(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<OrderHeader>> {
+    sqlx::query_as!(
+        OrderHeader,
+        r#"select o.sales_order_id as order_id, o.external_id as number,
+                  (o.ordered_at at time zone r.timezone) as "ordered_at!: chrono::NaiveDateTime",
+                  o.status, o.channel, o.country, o.customer_id,
+                  coalesce(c.name, c.external_id) as customer, s.name as source
+           from sales_order o
+           cross join rollup_state r
+           join source s on s.source_id = o.source_id
+           left join customer c on c.customer_id = o.customer_id
+           where o.sales_order_id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}

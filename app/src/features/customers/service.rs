@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use super::cluster::{self, Fit};
 use super::types::{
-    AcquisitionMonth, Clustering, CustomerComparison, CustomerKpis, CustomerPage, CustomerRow,
-    CustomerSort, CustomersCohorts, CustomersEngagement, CustomersSummary, GroupKind,
+    AcquisitionMonth, Clustering, CustomerComparison, CustomerKpis, CustomerLifetime,
+    CustomerOrder, CustomerPage, CustomerRecord, CustomerRow, CustomerSort, CustomersCohorts,
+    CustomersEngagement, CustomersSummary, GroupKind, OrderLineRow, OrderRecord,
 };
 use super::{group, kpi, queries};
 use crate::dashboard::customers::{buying_customers, buying_sums, CustomerFacts};
@@ -310,5 +311,130 @@ pub async fn group_page(
         total,
         offset,
         rows,
+    })
+}
+
+/// Orders listed on a customer's record page (the latest; the count says how many there are).
+pub const RECORD_ORDERS: i64 = 50;
+
+/// A customer's record: facts, lifetime figures, their standing (RFM scores, segment, cluster)
+/// among the buying customers of `range` and `filter`, and their latest orders with lines.
+pub async fn record(
+    state: &AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+    id: i64,
+) -> Result<CustomerRecord, AppError> {
+    let who = queries::customer(&state.pool, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("customer {id}")))?;
+    // Boxed: the three at once would otherwise sit on the stack of the request (a debug build
+    // overflows it), the range's analysis being a large future.
+    let (lifetime, orders, a) = tokio::try_join!(
+        Box::pin(async { Ok::<_, AppError>(queries::lifetime(&state.pool, id).await?) }),
+        Box::pin(async { Ok(queries::latest_orders(&state.pool, id, RECORD_ORDERS).await?) }),
+        Box::pin(analysis(state, range, filter)),
+    )?;
+    let standing = a.facts.iter().position(|c| c.customer_id == id).map(|i| {
+        group::row(
+            &a.facts[i],
+            (who.external_id.clone(), who.name.clone()),
+            a.fit.as_ref().map(|f| f.labels[i]),
+        )
+    });
+    let orders = with_lines(&state.pool, orders).await?;
+    let net_revenue = lifetime.gross_revenue - lifetime.returns;
+    Ok(CustomerRecord {
+        customer_id: who.customer_id,
+        external_id: who.external_id,
+        source: who.source,
+        name: who.name,
+        email: who.email,
+        country: who.country,
+        city: who.city,
+        currency: state.currency.clone(),
+        timezone: state.timezone.clone(),
+        lifetime: CustomerLifetime {
+            orders: lifetime.orders,
+            units: lifetime.units,
+            gross_revenue: lifetime.gross_revenue,
+            returns: lifetime.returns,
+            net_revenue,
+            average_order_value: (lifetime.orders > 0)
+                .then(|| lifetime.gross_revenue / rust_decimal::Decimal::from(lifetime.orders)),
+            first_order: lifetime.first_order,
+            last_order: lifetime.last_order,
+        },
+        standing,
+        range,
+        order_count: lifetime.order_count,
+        orders,
+    })
+}
+
+/// Orders with their lines and sums.
+async fn with_lines(
+    pool: &sqlx::PgPool,
+    orders: Vec<queries::OrderRow>,
+) -> Result<Vec<CustomerOrder>, AppError> {
+    let ids: Vec<i64> = orders.iter().map(|o| o.order_id).collect();
+    let mut lines: HashMap<i64, Vec<OrderLineRow>> = HashMap::new();
+    for l in queries::order_lines(pool, &ids).await? {
+        lines.entry(l.order_id).or_default().push(OrderLineRow {
+            line_no: l.line_no,
+            product_id: l.product_id,
+            sku: l.sku,
+            product: l.product,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            value: l.value,
+            kind: l.kind,
+        });
+    }
+    Ok(orders
+        .into_iter()
+        .map(|o| {
+            let lines = lines.remove(&o.order_id).unwrap_or_default();
+            let (gross_revenue, returns) = kpi::order_sums(&lines);
+            CustomerOrder {
+                order_id: o.order_id,
+                number: o.number,
+                ordered_at: o.ordered_at,
+                status: o.status,
+                channel: o.channel,
+                country: o.country,
+                gross_revenue,
+                returns,
+                net_revenue: gross_revenue - returns,
+                lines,
+            }
+        })
+        .collect())
+}
+
+/// One order's page: the order with its lines, who placed it and its source.
+pub async fn order_record(state: &AppState, id: i64) -> Result<OrderRecord, AppError> {
+    let h = queries::order(&state.pool, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("order {id}")))?;
+    let row = queries::OrderRow {
+        order_id: h.order_id,
+        number: h.number,
+        ordered_at: h.ordered_at,
+        status: h.status,
+        channel: h.channel,
+        country: h.country,
+    };
+    let order = with_lines(&state.pool, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal("order record", "the order went missing"))?;
+    Ok(OrderRecord {
+        order,
+        customer_id: h.customer_id,
+        customer: h.customer,
+        source: h.source,
+        currency: state.currency.clone(),
+        timezone: state.timezone.clone(),
     })
 }

@@ -294,6 +294,9 @@ impl GroupKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerRow {
+    /// The customer's record page: `/customers/{customer_id}`.
+    pub customer_id: i64,
+    /// The shop's id of the customer.
     pub customer: String,
     pub name: Option<String>,
     pub country: Option<String>,
@@ -369,4 +372,97 @@ impl crate::export::CsvRow for CustomerRow {
             opt(self.cluster),
         ]
     }
+}
+
+/// One customer's record (`/customers/{id}`): who they are, their lifetime figures, where they
+/// stand in the range being looked at, and their orders with lines, latest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerRecord {
+    pub customer_id: i64,
+    /// The shop's id of the customer.
+    pub external_id: String,
+    /// The data source it came from.
+    pub source: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub currency: String,
+    /// The store's time zone, in which order times are shown.
+    pub timezone: String,
+    pub lifetime: CustomerLifetime,
+    /// RFM scores, segment and cluster in `range` (none: no sale to them in it).
+    pub standing: Option<CustomerRow>,
+    pub range: DateRange,
+    /// Every order of the customer (any status), of which `orders` are the latest.
+    pub order_count: i64,
+    pub orders: Vec<CustomerOrder>,
+}
+
+/// A customer's figures over all the data (the metric definitions of DESIGN.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerLifetime {
+    /// Distinct orders with a sales line.
+    pub orders: i64,
+    pub units: i64,
+    pub gross_revenue: Decimal,
+    /// Σ |return-line values| (returned lines and cancelled orders).
+    pub returns: Decimal,
+    pub net_revenue: Decimal,
+    /// Gross revenue / orders.
+    pub average_order_value: Option<Decimal>,
+    /// Local days of the first and last order with a sales line.
+    pub first_order: Option<NaiveDate>,
+    pub last_order: Option<NaiveDate>,
+}
+
+/// One order of a customer with its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerOrder {
+    pub order_id: i64,
+    /// The shop's order number.
+    pub number: String,
+    /// Local time in the store's time zone.
+    pub ordered_at: chrono::NaiveDateTime,
+    /// completed, pending or cancelled.
+    pub status: String,
+    pub channel: String,
+    pub country: String,
+    pub gross_revenue: Decimal,
+    pub returns: Decimal,
+    pub net_revenue: Decimal,
+    pub lines: Vec<OrderLineRow>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderLineRow {
+    pub line_no: i32,
+    pub product_id: i64,
+    pub sku: String,
+    pub product: String,
+    pub quantity: i32,
+    pub unit_price: Decimal,
+    pub value: Decimal,
+    /// sale, return, adjustment or none (DESIGN.md: a line's kind).
+    pub kind: String,
+}
+
+/// One order's page (`/orders/{id}`): the order with its lines, who placed it (none: a guest)
+/// and the source it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderRecord {
+    pub order: CustomerOrder,
+    pub customer_id: Option<i64>,
+    /// The customer's name, else their id in the source.
+    pub customer: Option<String>,
+    pub source: String,
+    pub currency: String,
+    /// The store's time zone, in which the order's time is shown.
+    pub timezone: String,
 }

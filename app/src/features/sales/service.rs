@@ -396,6 +396,7 @@ async fn label_customers(
         .filter_map(|c| {
             let (_, external, name, country) = labels.iter().find(|l| l.0 == c.customer_id)?;
             Some(super::types::TopCustomer {
+                customer_id: c.customer_id,
                 customer: external.clone(),
                 name: name.clone(),
                 country: country.clone(),

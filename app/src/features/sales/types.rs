@@ -196,6 +196,8 @@ pub struct TopProduct {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TopCustomer {
+    /// The customer's record page: `/customers/{customer_id}`.
+    pub customer_id: i64,
     /// The customer id as the source has it.
     pub customer: String,
     pub name: Option<String>,

@@ -394,7 +394,9 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
                         let export = format!("/api/v1/customers/segment/{}/{}?format=csv&{query_string}", p.kind.key(), url_escape(&p.id));
                         let shown_to = (p.offset + p.rows.len() as i64).min(p.total);
                         let rows: Vec<Vec<Cell>> = p.rows.iter().map(|c| vec![
-                            Cell::text(c.name.clone().unwrap_or_else(|| c.customer.clone())).with_title(c.customer.clone()),
+                            Cell::text(c.name.clone().unwrap_or_else(|| c.customer.clone()))
+                                .with_title(format!("Customer {}", c.customer))
+                                .with_link(format!("/customers/{}?{query_string}", c.customer_id)),
                             Cell::text(c.country.clone().unwrap_or_default()),
                             Cell::text(c.first_order.format("%Y-%m-%d").to_string()),
                             Cell::text(c.last_order.format("%Y-%m-%d").to_string()),

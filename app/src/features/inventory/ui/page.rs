@@ -87,13 +87,7 @@ pub fn InventoryPage() -> impl IntoView {
             get_signals(SignalFilter::default()).await
         }
     });
-    let user = expect_context::<crate::features::auth::context::UserResource>().0;
-    let may_decide = Signal::derive(move || {
-        user.get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|u| u.role.allows(Role::Analyst))
-    });
+    let may_decide = crate::features::auth::context::user_allows(Role::Analyst);
     let active = expect_context::<ActiveRange>().0;
     Effect::new(move |_| {
         if let Some(Ok(data)) = overview.get() {

@@ -662,13 +662,22 @@ fn TopProductsTable(data: Ranged<Vec<TopProduct>>, export: String) -> impl IntoV
 #[component]
 fn TopCustomersTable(data: Ranged<Vec<TopCustomer>>, export: String) -> impl IntoView {
     let cur = data.currency.clone();
+    // A customer's record page names them: a link for analysts and admins only.
+    let may_open =
+        crate::features::auth::context::user_allows(crate::features::auth::types::Role::Analyst)
+            .get();
+    let query_string = api_query(data.range, &filter_from_query(&use_query_map().read()));
     let rows = data
         .rows
         .iter()
         .map(|c| {
+            let name = Cell::text(c.name.clone().unwrap_or_else(|| c.customer.clone()))
+                .with_title(format!("Customer {}", c.customer));
             vec![
-                Cell::text(c.name.clone().unwrap_or_else(|| c.customer.clone()))
-                    .with_title(c.customer.clone()),
+                match may_open {
+                    true => name.with_link(format!("/customers/{}?{query_string}", c.customer_id)),
+                    false => name,
+                },
                 Cell::text(c.country.clone().unwrap_or_default()),
                 count_cell(c.orders),
                 money_cell(c.net_revenue, &cur),
