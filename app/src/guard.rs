@@ -92,6 +92,11 @@ where
     F: FnOnce(AppState, DashboardFilter, DateRange, Option<NaiveDate>) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
 {
+    // Cards go ahead of the parts asked for with them, from the very start of their request.
+    let _first = match share {
+        Share::All => Some(app_state()?.parts.cards_first()),
+        Share::One => None,
+    };
     self::dashboard(dashboard, filter, |state, scope| async move {
         if users_only && scope.embedded {
             return Err(AppError::Forbidden);

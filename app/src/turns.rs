@@ -2,9 +2,10 @@
 //! them all at once on a small machine would make every part, the cards first, as slow as the
 //! slowest. So a part computes only in its turn (`AppState::parts`: one turn per core, first
 //! asked first served), and only when it has something to compute: a part whose result is cached
-//! answers at once, without queueing behind parts that compute. A page's cards take every turn
-//! while they compute (they sum two periods side by side), so that the figures a visitor reads
-//! first are not slowed by the charts and tables asked for after them.
+//! answers at once, without queueing behind parts that compute. A page's cards go first: from the
+//! moment they are asked for until they answer, no other part starts computing (`cards_first`),
+//! and they take every turn while they compute (they sum two periods side by side), so that the
+//! figures a visitor reads first are not slowed by the charts and tables asked with them.
 //!
 //! The turn belongs to the task running the part (a Tokio task-local set by `guard::part`), and
 //! is taken by `ResultCache::get_or_compute` on a miss, before it starts computing: a result
@@ -14,7 +15,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::error::AppError;
 
@@ -23,6 +24,8 @@ use crate::error::AppError;
 pub struct Turns {
     semaphore: Arc<Semaphore>,
     count: u32,
+    /// Cards asked for and not answered yet; other parts wait for none before computing.
+    cards: Arc<watch::Sender<usize>>,
 }
 
 impl Turns {
@@ -32,7 +35,24 @@ impl Turns {
         Turns {
             semaphore: Arc::new(Semaphore::new(count as usize)),
             count,
+            cards: Arc::new(watch::Sender::new(0)),
         }
+    }
+
+    /// A page's cards were asked for: until the returned guard is dropped (they answered), parts
+    /// that have not started computing wait. Taken before anything else of the cards' request,
+    /// so that they go ahead of the parts asked for with them.
+    pub fn cards_first(&self) -> CardsFirst {
+        self.cards.send_modify(|n| *n += 1);
+        CardsFirst {
+            cards: self.cards.clone(),
+        }
+    }
+
+    /// Once no cards are waiting or computing.
+    async fn after_cards(&self) {
+        let mut cards = self.cards.subscribe();
+        let _ = cards.wait_for(|n| *n == 0).await;
     }
 
     /// One turn per core of this machine.
@@ -51,6 +71,17 @@ impl Turns {
             .acquire_many_owned(count)
             .await
             .map_err(|e| AppError::internal("page part turns", e))
+    }
+}
+
+/// Cards that were asked for and have not answered yet (see `Turns::cards_first`).
+pub struct CardsFirst {
+    cards: Arc<watch::Sender<usize>>,
+}
+
+impl Drop for CardsFirst {
+    fn drop(&mut self) {
+        self.cards.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
@@ -114,7 +145,10 @@ pub async fn take() -> Result<Option<Held>, AppError> {
         return Ok(None);
     };
     let count = match share {
-        Share::One => 1,
+        Share::One => {
+            turns.after_cards().await;
+            1
+        }
         Share::All => turns.count,
     };
     match turns.many(count).await {
@@ -174,6 +208,29 @@ mod tests {
             let _b = timeout(SOON, turns.one()).await.unwrap().unwrap();
         })
         .await;
+    }
+
+    #[tokio::test]
+    async fn parts_wait_while_cards_are_asked_for() {
+        let turns = Turns::new(2);
+        let first = turns.cards_first();
+        // A part asked with the cards waits even though turns are free...
+        let waiting = tokio::spawn(as_part(turns.clone(), Share::One, async {
+            take().await.unwrap().is_some()
+        }));
+        // ...while the cards compute.
+        let cards = as_part(turns.clone(), Share::All, async { take().await.unwrap() });
+        let held = timeout(SOON, cards).await.unwrap();
+        assert!(held.is_some());
+        tokio::time::sleep(SOON).await;
+        assert!(!waiting.is_finished());
+        drop(held);
+        assert!(!waiting.is_finished(), "the cards have not answered yet");
+        drop(first);
+        assert!(timeout(SOON, waiting).await.unwrap().unwrap());
+        // Background work (the market signals) does not wait for cards.
+        let _again = turns.cards_first();
+        assert!(timeout(SOON, turns.one()).await.is_ok());
     }
 
     #[tokio::test]
