@@ -92,10 +92,15 @@ where
     F: FnOnce(AppState, DashboardFilter, DateRange, Option<NaiveDate>) -> Fut,
     Fut: Future<Output = Result<T, AppError>>,
 {
-    // Cards go ahead of the parts asked for with them, from the very start of their request.
+    // Cards go ahead of the parts asked for with them, from the very start of their request:
+    // the other parts do not even resolve their range (queries of their own) until they answered.
+    let turns = app_state()?.parts;
     let _first = match share {
-        Share::All => Some(app_state()?.parts.cards_first()),
-        Share::One => None,
+        Share::All => Some(turns.cards_first()),
+        Share::One => {
+            turns.after_cards().await;
+            None
+        }
     };
     self::dashboard(dashboard, filter, |state, scope| async move {
         if users_only && scope.embedded {
@@ -103,7 +108,6 @@ where
         }
         let (range, latest) =
             crate::dashboard::range::resolve(&state.pool, &scope.filter, &state.limits).await?;
-        let turns = state.parts.clone();
         // Boxed: a part's future is large (a whole service call), and the task-local around it
         // would otherwise be built on the stack of the request (a debug build overflows it).
         let body = Box::pin(body(state, scope.filter, range, latest));

@@ -50,7 +50,7 @@ impl Turns {
     }
 
     /// Once no cards are waiting or computing.
-    async fn after_cards(&self) {
+    pub async fn after_cards(&self) {
         let mut cards = self.cards.subscribe();
         let _ = cards.wait_for(|n| *n == 0).await;
     }
