@@ -12,7 +12,7 @@ use crate::features::auth::types::Role;
 use crate::features::auth::ui::LoginPage;
 use crate::features::customers::ui::{CustomerRecordPage, CustomersPage, OrderRecordPage};
 use crate::features::embed::types::Dashboard;
-use crate::features::inventory::ui::{InventoryPage, SignalsChanged};
+use crate::features::inventory::ui::{InventoryPage, ProductPage, SignalsChanged};
 use crate::features::sales::ui::SalesPage;
 use crate::features::sources::ui::SourcesPage;
 
@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/customers") view={Lazy::<CustomersRoute>::new()}/>
                 <Route path=path!("/customers/:id") view={Lazy::<CustomerRecordRoute>::new()}/>
                 <Route path=path!("/orders/:id") view={Lazy::<OrderRecordRoute>::new()}/>
+                <Route path=path!("/products/:id") view={Lazy::<ProductRoute>::new()}/>
                 <Route path=path!("/inventory") view={Lazy::<InventoryRoute>::new()}/>
                 <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
                 <Route path=path!("/admin/sources") view={Lazy::<SourcesRoute>::new()}/>
@@ -139,6 +140,10 @@ lazy_page!(
 lazy_page!(
     /// One order with its lines (analysts and admins).
     OrderRecordRoute => view! { <RoleOnly role=Role::Analyst><OrderRecordPage/></RoleOnly> }
+);
+lazy_page!(
+    /// One product: stock, demand, competitors, price recommendation and decisions.
+    ProductRoute => view! { <ProductPage/> }
 );
 lazy_page!(
     /// The sign-in page.

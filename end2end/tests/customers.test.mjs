@@ -52,6 +52,9 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
       select count(*), count(*) filter (where (select min(ordered_at) from sales_order s where s.customer_id = c.customer_id)
                                               >= timestamp '2026-04-01' at time zone '${TZ}') from c`).split('|');
   assert.equal(await kpi(page, 'Customers'), count(Number(customers)));
+  // Typed dates that are exactly a preset's range (the data ends on 30 June) are named by it.
+  await page.waitForFunction(() =>
+    document.querySelector('select[aria-label="Period"]').selectedOptions[0]?.textContent === 'Quarter to date');
   assert.equal(await kpi(page, 'New customers'), count(Number(fresh)));
   await page.waitForSelector('#acquisition-chart canvas');
   await page.waitForSelector('#cluster-chart canvas');
@@ -64,6 +67,11 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   await page.waitForURL(/group=segment%3Achampions|group=segment:champions/);
   const list = page.getByRole('region', { name: 'Customers in the group' });
   await list.locator('tbody tr').first().waitFor();
+  // The list opens in view, not ~2,000 px below the segment clicked.
+  await page.waitForFunction(() => {
+    const box = document.getElementById('customer-list').getBoundingClientRect();
+    return box.top >= -1 && box.top < window.innerHeight;
+  });
   const title = await list.locator('.panel-title').textContent();
   const shown = Number(title.match(/· ([\d,]+) customers/)[1].replace(/,/g, ''));
   const champions = await segments.locator('tr', { hasText: 'Champions' }).locator('td').nth(1).textContent();
@@ -144,6 +152,21 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   await page.locator('h1', { hasText: name }).waitFor();
   await page.goBack();
   await page.waitForURL(/group=segment%3Achampions|group=segment:champions/);
+
+  // A month of the acquisition chart lists that month's new customers (a click anywhere in its
+  // column; ECharts' own coordinates).
+  await page.waitForSelector('#acquisition-chart canvas');
+  const april = await page.evaluate(() => {
+    const el = document.getElementById('acquisition-chart');
+    el.scrollIntoView({ block: 'center' });
+    const chart = echarts.getInstanceByDom(el);
+    const [x, y] = chart.convertToPixel({ seriesIndex: 0 }, [0, 1]);
+    const box = el.getBoundingClientRect();
+    return { x: box.left + x, y: box.top + y - 4 };
+  });
+  await page.mouse.click(april.x, april.y);
+  await page.waitForURL(/group=cohort(%3A|:)2026-04(&|$)/);
+  await list.locator('.panel-title', { hasText: 'First ordered in Apr 2026' }).waitFor();
 
   // A cohort cell lists the cohort's customers who bought in that month.
   await page.getByRole('region', { name: 'Cohorts' }).locator('td.clickable').nth(1).click();

@@ -72,21 +72,32 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   const change = recs.products.find((p) => p.recommendation.recommended_price !== null);
   assert.ok(change, 'some demo product has a recommended price change');
   const recommended = change.recommendation.recommended_price;
-  await page.goto(`${app.baseUrl}/inventory?product=${change.product_id}`);
+  // Its page opens from the price recommendations table (a product's own page, filters kept).
+  await page.getByRole('region', { name: 'Price recommendations' }).getByRole('link', { name: change.name, exact: true }).first().click();
+  await page.waitForURL(new RegExp(`/products/${change.product_id}\\?`));
+  await page.getByRole('heading', { level: 1, name: change.name }).waitFor();
   await page.waitForSelector('body[data-hydrated="true"]');
   const headline = page.locator('.rec-headline');
   assert.equal(Number(await headline.getAttribute('data-recommended')), Number(recommended));
   await page.getByLabel('Decision note').fill('e2e: follow the model');
   await page.getByRole('button', { name: 'Accept recommendation' }).click();
   await page.getByText(/Decision recorded: accepted/).waitFor();
-  const log = page.getByRole('region', { name: 'Decision log' });
-  await log.getByText(change.sku, { exact: false }).first().waitFor();
-  assert.match(await log.textContent(), /analyst@storepulse\.example/);
-  assert.match(await log.textContent(), /e2e: follow the model/);
+  const decided = page.getByRole('region', { name: 'Decisions on this product' });
+  await decided.getByText('e2e: follow the model').waitFor();
+  assert.match(await decided.textContent(), /analyst@storepulse\.example/);
   assert.equal(Number(psql(app.db, `select list_price from product where product_id = ${change.product_id}`)), Number(recommended));
   assert.equal(psql(app.db, `select count(*) from audit_log where action = 'pricing.decision'`), '1');
   await page.waitForSelector('#product-demand canvas');
-  await page.locator('#product').screenshot({ path: path.join(artifacts, 'inventory-product.png') });
+  await page.screenshot({ path: path.join(artifacts, 'inventory-product.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(artifacts, 'inventory-product-phone.png'), fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // Back on the Inventory page: the decision is in the log.
+  await page.getByRole('link', { name: 'Inventory & Pricing', exact: true }).last().click();
+  await page.waitForURL(/\/inventory/);
+  const log = page.getByRole('region', { name: 'Decision log' });
+  await log.getByText(change.sku, { exact: false }).first().waitFor();
+  assert.match(await log.textContent(), /e2e: follow the model/);
   await page.screenshot({ path: path.join(artifacts, 'inventory.png'), fullPage: true });
   // Long tables show 50 rows and a button for the rest.
   const stock = page.getByRole('region', { name: 'Products', exact: true });
@@ -111,7 +122,7 @@ test('no recommendation lowers expected profit; complying with the rules is a se
   const held = recs.products.find((p) => p.recommendation.compliance);
   assert.ok(held, 'some demo price breaks the rules at a profit');
   const compliance = held.recommendation.compliance;
-  await page.goto(`${app.baseUrl}/inventory?product=${held.product_id}`);
+  await page.goto(`${app.baseUrl}/products/${held.product_id}`);
   await page.waitForSelector('body[data-hydrated="true"]');
   const panel = page.getByRole('region', { name: 'Price recommendation', exact: true });
   await panel.waitFor();

@@ -186,6 +186,18 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
   // A category filter narrows to lines of that category.
   await page.getByRole('button', { name: 'Clear filters' }).click();
   await page.waitForURL((url) => !url.search.includes('country='));
+  // Drill-through: a row of the countries table filters the page to that country; Back undoes it.
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByRole('region', { name: 'By country' }).getByRole('link', { name: 'Germany', exact: true }).click();
+  await page.waitForURL((url) => url.searchParams.getAll('country').join() === 'Germany');
+  want = expected('2026-06-01', '2026-07-01', `o.country = 'Germany'`);
+  await page.waitForFunction(
+    (value) => document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent === value,
+    want.gross,
+  );
+  assert.equal(await page.getByLabel('Country filter').textContent(), 'Country: Germany');
+  await page.goBack();
+  await page.waitForURL((url) => !url.search.includes('country='));
   await page.getByLabel('Category filter').click();
   await page.getByRole('group', { name: 'Category' }).getByLabel('Garden').check();
   await page.waitForURL(/category=Garden/);
@@ -205,6 +217,34 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
   await page.waitForURL(/grain=week/);
   await page.locator('.range-summary', { hasText: 'by week' }).waitFor();
   await page.reload();
+  await page.locator('.range-summary', { hasText: 'by week' }).waitFor();
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForSelector('#category-chart canvas');
+  // Drill-through from charts: where a chart draws a bar or point (ECharts' own coordinates).
+  const pointOf = (id, series) => page.evaluate(([id, series]) => {
+    const el = document.getElementById(id);
+    el.scrollIntoView({ block: 'center' });
+    const chart = echarts.getInstanceByDom(el);
+    const data = chart.getOption().series[series].data.map((v) => Number(v?.value ?? v));
+    const i = data.findIndex((v) => v > 0);
+    const [x, y] = chart.convertToPixel({ seriesIndex: series }, [i, data[i] / 2]);
+    const [, top] = chart.convertToPixel({ seriesIndex: series }, [i, data[i]]);
+    const box = el.getBoundingClientRect();
+    return { x: box.left + x, y: box.top + y, top: box.top + top, index: i, name: chart.getOption().series[series].name };
+  }, [id, series]);
+  // A category's bar filters the page to that category.
+  const bar = await pointOf('category-chart', 0);
+  await page.mouse.click(bar.x, bar.y);
+  await page.waitForURL((url) => url.searchParams.getAll('category').join() === bar.name);
+  await page.goBack();
+  await page.waitForURL((url) => !url.search.includes('category='));
+  await page.waitForSelector('#revenue-chart canvas');
+  // A week's point shows that week's days (June's first week is cut: Monday 1 June – Sunday 7).
+  const week = await pointOf('revenue-chart', 0);
+  await page.mouse.click(week.x, week.top);
+  await page.waitForURL((url) => url.searchParams.get('from') === '2026-06-01' && url.searchParams.get('to') === '2026-06-07' && !url.searchParams.has('grain'));
+  await page.goBack();
+  await page.waitForURL(/grain=week/);
   await page.locator('.range-summary', { hasText: 'by week' }).waitFor();
   assert.match(await page.getByTestId('what-changed').textContent(), /^Net revenue [+−±]\d+\.\d%: orders [+−±]\d+\.\d%, AOV [+−±]\d+\.\d%, returns [+−±]\d+\.\d%$/);
   assert.match(await page.getByTestId('concentration').textContent(), /^The top 10 customers make \d+\.\d% of net revenue; \d+\.\d% of customers/);

@@ -748,6 +748,25 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
         422
     );
 
+    // The filter bar's presets, anchored on the latest day with data (4 March): a typed range
+    // equal to one of them is named by it.
+    let options: Value = viewer
+        .get(app.url("/fn/get_filter_options"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let presets = options["presets"].as_array().unwrap();
+    assert_eq!(presets.len(), 8);
+    assert!(presets.contains(
+        &json!({"preset": "last_7_days", "range": {"from": "2026-02-26", "to": "2026-03-04"}})
+    ));
+    assert!(presets.contains(
+        &json!({"preset": "quarter_to_date", "range": {"from": "2026-01-01", "to": "2026-03-04"}})
+    ));
+
     // A customer's record, reached from the lists by `customer_id`: c1 bought a mug and a plate
     // (order 100: 2 × 5.00 + 7.50) and returned one mug (C103: 5.00).
     let everyone: Value = analyst
@@ -865,7 +884,7 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
     let mug = orders[1]["lines"][0]["product_id"].as_i64().unwrap();
     assert_eq!(
         find(&viewer, " MUG ").await,
-        vec![format!("product Mug /inventory?product={mug}")]
+        vec![format!("product Mug /products/{mug}")]
     );
     // Two characters find a customer by their exact id only; an order is found by its number.
     let order_100 = orders[1]["order_id"].as_i64().unwrap();

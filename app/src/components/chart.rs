@@ -311,6 +311,102 @@ fn dark_theme() -> bool {
     }
 }
 
+/// A click on a chart: the position on the x axis of the column clicked and, for a click on a
+/// bar, its series' name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartClick {
+    pub index: usize,
+    pub series: Option<String>,
+}
+
+/// ECharts' own event API, on the instance charming's renderer returns.
+#[cfg(feature = "hydrate")]
+mod events {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// An ECharts instance.
+        pub type Instance;
+        #[wasm_bindgen(method)]
+        fn on(this: &Instance, event: &str, handler: &JsValue);
+        #[wasm_bindgen(method)]
+        fn off(this: &Instance, event: &str);
+        #[wasm_bindgen(method, js_name = getZr)]
+        fn zr(this: &Instance) -> Zr;
+        #[wasm_bindgen(method, js_name = containPixel)]
+        fn contain_pixel(this: &Instance, finder: &str, point: &js_sys::Array) -> bool;
+        #[wasm_bindgen(method, js_name = convertFromPixel)]
+        fn convert_from_pixel(this: &Instance, finder: &str, point: &js_sys::Array) -> JsValue;
+        /// The renderer underneath: clicks anywhere on the canvas.
+        type Zr;
+        #[wasm_bindgen(method, js_name = on)]
+        fn zr_on(this: &Zr, event: &str, handler: &JsValue);
+        #[wasm_bindgen(method, js_name = off)]
+        fn zr_off(this: &Zr, event: &str);
+        /// What ECharts passes to a click handler (a series item, or a point of the canvas).
+        type ClickParams;
+        #[wasm_bindgen(method, getter, js_name = dataIndex)]
+        fn data_index(this: &ClickParams) -> Option<f64>;
+        #[wasm_bindgen(method, getter, js_name = seriesName)]
+        fn series_name(this: &ClickParams) -> Option<String>;
+        #[wasm_bindgen(method, getter, js_name = offsetX)]
+        fn offset_x(this: &ClickParams) -> Option<f64>;
+        #[wasm_bindgen(method, getter, js_name = offsetY)]
+        fn offset_y(this: &ClickParams) -> Option<f64>;
+    }
+
+    /// Calls `handler` on every click: on a bar (`by_series`: with its series), or anywhere in a
+    /// column of the plot (a bucket of a line chart). A redrawn chart replaces its handler.
+    pub fn on_click(
+        chart: charming::Echarts,
+        by_series: bool,
+        handler: leptos::prelude::Callback<super::ChartClick>,
+    ) {
+        use leptos::prelude::Callable;
+        let chart: Instance = chart.unchecked_into();
+        if by_series {
+            let listener = Closure::<dyn Fn(ClickParams)>::new(move |p: ClickParams| {
+                if let Some(index) = p.data_index().filter(|i| *i >= 0.0) {
+                    handler.run(super::ChartClick {
+                        index: index as usize,
+                        series: p.series_name(),
+                    });
+                }
+            });
+            chart.off("click");
+            chart.on("click", listener.as_ref());
+            // Owned by the chart from now on (ECharts keeps it until the handler is replaced).
+            listener.forget();
+            return;
+        }
+        let zr = chart.zr();
+        let chart = std::rc::Rc::new(chart);
+        let listener = Closure::<dyn Fn(ClickParams)>::new(move |p: ClickParams| {
+            let (Some(x), Some(y)) = (p.offset_x(), p.offset_y()) else {
+                return;
+            };
+            let point = js_sys::Array::of2(&x.into(), &y.into());
+            if !chart.contain_pixel("grid", &point) {
+                return;
+            }
+            let at = chart.convert_from_pixel("grid", &point);
+            let index = js_sys::Reflect::get_u32(&at, 0)
+                .ok()
+                .and_then(|v| v.as_f64());
+            if let Some(index) = index.filter(|i| i.is_finite() && *i >= 0.0) {
+                handler.run(super::ChartClick {
+                    index: index.round() as usize,
+                    series: None,
+                });
+            }
+        });
+        zr.zr_off("click");
+        zr.zr_on("click", listener.as_ref());
+        listener.forget();
+    }
+}
+
 /// A titled chart panel. `id` must be unique on the page.
 #[component]
 pub fn ChartPanel(
@@ -321,6 +417,16 @@ pub fn ChartPanel(
     /// Controls shown next to the title (e.g. a grain switch) and notes under the chart.
     #[prop(optional)]
     children: Option<Children>,
+    /// What a click does (a drill-through); the chart says so under it (`click_hint`).
+    #[prop(default = None)]
+    on_click: Option<Callback<ChartClick>>,
+    /// Clicks count on bars only, with their series (a category's bars), instead of anywhere in
+    /// a column (a bucket of a chart over time).
+    #[prop(optional)]
+    click_series: bool,
+    /// What the click does, in words ("Click a bar to show that category only").
+    #[prop(optional)]
+    click_hint: &'static str,
 ) -> impl IntoView {
     let empty = chart.is_empty();
     let dom_id = id.clone();
@@ -335,14 +441,21 @@ pub fn ChartPanel(
                     renderer = renderer.theme(charming::theme::Theme::Dark);
                 }
                 let animate = !prefers("(prefers-reduced-motion: reduce)");
-                if let Err(err) = renderer.render(&dom_id, &chart.to_charming(animate)) {
-                    leptos::logging::warn!("chart {dom_id} could not be drawn: {err:?}");
+                match renderer.render(&dom_id, &chart.to_charming(animate)) {
+                    Ok(drawn) => {
+                        if let Some(handler) = on_click {
+                            events::on_click(drawn, click_series, handler);
+                        }
+                    }
+                    Err(err) => {
+                        leptos::logging::warn!("chart {dom_id} could not be drawn: {err:?}")
+                    }
                 }
             }
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = &chart;
+    let _ = (&chart, on_click, click_series);
     let aria = title.clone();
     // The drawing is a canvas: screen readers get the chart's title as its name.
     let chart_name = title.clone();
@@ -353,7 +466,10 @@ pub fn ChartPanel(
             {if empty {
                 view! { <div class="chart-empty" role="status">{empty_message}</div> }.into_any()
             } else {
-                view! { <div id=dom_id class="chart" role="img" aria-label=chart_name></div> }.into_any()
+                view! {
+                    <div id=dom_id class="chart" class:clickable=!click_hint.is_empty() role="img" aria-label=chart_name></div>
+                    {(!click_hint.is_empty()).then(|| view! { <p class="muted small chart-hint">{click_hint}</p> })}
+                }.into_any()
             }}
         </section>
     }

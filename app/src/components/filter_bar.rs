@@ -4,7 +4,7 @@ use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 
 use crate::dashboard::api::get_filter_options;
-use crate::dashboard::filter::{Compare, DashboardFilter, DateRange, Grain, Preset};
+use crate::dashboard::filter::{Compare, DashboardFilter, DateRange, Grain, Preset, PresetRange};
 use crate::features::embed::types::{EmbedScope, FilterKey};
 
 /// The filters a dashboard URL carries: dates or a preset, comparison, chart grain, and the
@@ -36,6 +36,39 @@ pub fn filter_from_query(query: &ParamsMap) -> DashboardFilter {
         category: all("category"),
         seen_version: crate::live::seen_version(),
     }
+}
+
+/// The keys of the dashboard filters (what `filter_from_query` reads).
+const FILTER_KEYS: [&str; 9] = [
+    "from", "to", "preset", "compare", "grain", "channel", "source", "country", "category",
+];
+
+/// The dashboard filters of the current URL as a query string (`?preset=…&country=…`, or empty),
+/// for a link to another page that keeps them (a product's page from the Inventory page).
+pub fn filters_query(query: &ParamsMap) -> String {
+    let mut kept = ParamsMap::new();
+    for key in FILTER_KEYS {
+        for v in query.get_all(key).unwrap_or_default() {
+            kept.insert(key, leptos_router::location::Url::escape(&v));
+        }
+    }
+    kept.to_query_string()
+}
+
+/// A link to the current page with one filter set to `value` alone (a drill-through from a row:
+/// "Germany" in the countries table filters the page to Germany); Back undoes it.
+pub fn drill_href(query: &ParamsMap, key: &'static str, value: &str) -> String {
+    let mut params = query.clone();
+    params.remove(key);
+    params.insert(key, leptos_router::location::Url::escape(value));
+    let path = use_location().pathname.get_untracked();
+    format!("{path}{}", params.to_query_string())
+}
+
+/// Opens `path` with the current page's dashboard filters (a new history entry).
+pub fn open_keeping_filters(query: Memo<ParamsMap>, path: &str) {
+    let keep = filters_query(&query.get_untracked());
+    use_navigate()(&format!("{path}{keep}"), NavigateOptions::default());
 }
 
 /// Replaces query keys and navigates (a new history entry, so the back button works): `None`
@@ -80,15 +113,32 @@ pub fn FilterBar() -> impl IntoView {
             })
         })
     };
-    // A page without preset or dates shows the default preset: named as such, not "Custom dates".
+    let options = Resource::new(|| (), |_| get_filter_options());
+    // The presets' ranges, once the options are in (an effect: the browser's; the server renders
+    // typed dates as such, and the page names them once it runs).
+    let preset_ranges = RwSignal::new(Vec::<PresetRange>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(o)) = options.get() {
+            preset_ranges.set(o.presets);
+        }
+    });
+    // A page without preset or dates shows the default preset, and dates that are exactly a
+    // preset's range show that preset: named as such, not "Custom dates".
     let preset = move || {
         let q = query.read();
-        q.get("preset")
-            .or_else(|| {
-                (q.get("from").is_none() && q.get("to").is_none())
-                    .then(|| crate::dashboard::range::DEFAULT_PRESET.key().to_string())
-            })
-            .unwrap_or_default()
+        if let Some(preset) = q.get("preset") {
+            return preset;
+        }
+        match (q.get("from"), q.get("to")) {
+            (None, None) => crate::dashboard::range::DEFAULT_PRESET.key().to_string(),
+            (Some(from), Some(to)) => preset_ranges
+                .read()
+                .iter()
+                .find(|p| p.range.from.to_string() == from && p.range.to.to_string() == to)
+                .map(|p| p.preset.key().to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
     };
     let compare = move || {
         query
@@ -107,7 +157,6 @@ pub fn FilterBar() -> impl IntoView {
                 .collect(),
         );
     };
-    let options = Resource::new(|| (), |_| get_filter_options());
     let embed = crate::features::embed::ui::embed_scope();
     let has_slice = move || {
         let q = query.read();

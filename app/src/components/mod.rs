@@ -7,9 +7,12 @@ pub mod layout;
 pub mod section;
 pub mod table;
 
-pub use chart::{CategoryChart, ChartPanel, ChartSpec, ScatterChart, SeriesData, SeriesKind};
+pub use chart::{
+    CategoryChart, ChartClick, ChartPanel, ChartSpec, ScatterChart, SeriesData, SeriesKind,
+};
 pub use filter_bar::{
-    api_query, filter_from_query, navigate_with, url_escape, ActiveRange, FilterBar,
+    api_query, drill_href, filter_from_query, filters_query, navigate_with, open_keeping_filters,
+    url_escape, ActiveRange, FilterBar,
 };
 pub use kpi_card::{delta_text, KpiCard};
 pub use layout::{AppShell, RoleOnly};

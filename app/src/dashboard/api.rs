@@ -14,7 +14,8 @@ pub async fn get_filter_options() -> Result<FilterOptions, AppError> {
         if who.embed().is_none() {
             who.user(Role::Viewer)?;
         }
-        let options = super::queries::filter_options(&state.pool).await?;
+        let mut options = super::queries::filter_options(&state.pool).await?;
+        options.presets = super::range::preset_ranges(&state.pool, &state.limits).await?;
         Ok(match who.embed() {
             Some(grant) => grant.scope.options(options),
             None => options,

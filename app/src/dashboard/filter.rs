@@ -67,6 +67,18 @@ pub struct FilterOptions {
     pub sources: Vec<(i64, String)>,
     pub countries: Vec<String>,
     pub categories: Vec<String>,
+    /// The range each preset stands for today (anchored on the latest day with data), so that
+    /// the filter bar names a typed range that equals one ("Quarter to date", not "Custom dates").
+    #[serde(default)]
+    pub presets: Vec<PresetRange>,
+}
+
+/// A preset and the range it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PresetRange {
+    pub preset: Preset,
+    pub range: DateRange,
 }
 
 /// Date ranges by name, anchored on the latest day with data (or today without data).

@@ -119,5 +119,6 @@ pub async fn filter_options(db: &sqlx::PgPool) -> sqlx::Result<FilterOptions> {
         sources,
         countries,
         categories,
+        presets: Vec::new(),
     })
 }

@@ -17,15 +17,29 @@ pub const MAX_RANGE_DAYS: i64 = 7320;
 /// that the range cuts. Such a bucket's figures are not comparable with a whole one's, so charts
 /// and tables mark it. A day never is partial.
 pub fn partial_bucket(range: &DateRange, grain: Grain, start: NaiveDate) -> bool {
-    let end = match grain {
+    let end = bucket_end(grain, start);
+    start < range.from || end > range.to
+}
+
+/// The last day of the bucket of `grain` that starts on `start`.
+fn bucket_end(grain: Grain, start: NaiveDate) -> NaiveDate {
+    match grain {
         Grain::Day => start,
         Grain::Week => start + Duration::days(6),
         Grain::Month => start
             .checked_add_months(Months::new(1))
             .and_then(|next| next.pred_opt())
             .unwrap_or(start),
-    };
-    start < range.from || end > range.to
+    }
+}
+
+/// The days of `range` in the bucket of `grain` that starts on `start` (what a click on that
+/// bucket of a chart drills into: a cut first or last bucket keeps only the range's days).
+pub fn bucket_range(range: &DateRange, grain: Grain, start: NaiveDate) -> DateRange {
+    DateRange {
+        from: start.max(range.from),
+        to: bucket_end(grain, start).min(range.to),
+    }
 }
 
 /// The range a filter asks for. A preset is anchored on the latest day with data (or today when
@@ -124,6 +138,31 @@ pub async fn resolve(
     Ok((resolve_range(filter, first, latest, today)?, latest))
 }
 
+/// The range of every preset today (the anchors `resolve` uses).
+#[cfg(feature = "ssr")]
+pub async fn preset_ranges(
+    pool: &sqlx::PgPool,
+    limits: &crate::features::sources::types::ValueLimits,
+) -> Result<Vec<super::filter::PresetRange>, AppError> {
+    use super::queries;
+    let today = queries::store_today(pool).await?;
+    let latest = queries::latest_order_day(pool, limits.max_date(today)).await?;
+    let first = queries::first_order_day(pool, limits.min_date).await?;
+    Preset::ALL
+        .into_iter()
+        .map(|preset| {
+            let filter = DashboardFilter {
+                preset: Some(preset),
+                ..Default::default()
+            };
+            Ok(super::filter::PresetRange {
+                preset,
+                range: resolve_range(&filter, first, latest, today)?,
+            })
+        })
+        .collect()
+}
+
 /// A bucket size that keeps a chart readable: days up to two months, weeks up to a year,
 /// months beyond.
 pub fn grain_for(range: &DateRange) -> Grain {
@@ -192,6 +231,43 @@ mod tests {
         };
         assert!(partial_bucket(&day, Grain::Week, d(2026, 6, 29)));
         assert!(partial_bucket(&day, Grain::Month, d(2026, 6, 1)));
+    }
+
+    #[test]
+    fn a_clicked_bucket_keeps_only_the_ranges_days() {
+        // Thursday 2 April to Tuesday 30 June 2026.
+        let range = DateRange {
+            from: d(2026, 4, 2),
+            to: d(2026, 6, 30),
+        };
+        let days = |grain, start| {
+            let r = bucket_range(&range, grain, start);
+            (r.from, r.to)
+        };
+        assert_eq!(
+            days(Grain::Week, d(2026, 3, 30)),
+            (d(2026, 4, 2), d(2026, 4, 5))
+        );
+        assert_eq!(
+            days(Grain::Week, d(2026, 4, 6)),
+            (d(2026, 4, 6), d(2026, 4, 12))
+        );
+        assert_eq!(
+            days(Grain::Week, d(2026, 6, 29)),
+            (d(2026, 6, 29), d(2026, 6, 30))
+        );
+        assert_eq!(
+            days(Grain::Month, d(2026, 5, 1)),
+            (d(2026, 5, 1), d(2026, 5, 31))
+        );
+        assert_eq!(
+            days(Grain::Month, d(2026, 4, 1)),
+            (d(2026, 4, 2), d(2026, 4, 30))
+        );
+        assert_eq!(
+            days(Grain::Day, d(2026, 5, 9)),
+            (d(2026, 5, 9), d(2026, 5, 9))
+        );
     }
 
     #[test]

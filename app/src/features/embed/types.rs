@@ -182,6 +182,7 @@ impl EmbedScope {
             sources,
             countries: keep(FilterKey::Country, all.countries),
             categories: keep(FilterKey::Category, all.categories),
+            presets: all.presets,
         }
     }
 

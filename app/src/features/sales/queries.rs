@@ -328,8 +328,8 @@ pub async fn top_products(
                from rows
                group by 1
            )
-           select p.sku as "sku!", p.name as "name!", p.category as "category!",
-                  a.units::bigint as "units!", a.orders::bigint as "orders!",
+           select p.product_id as "product_id!", p.sku as "sku!", p.name as "name!",
+                  p.category as "category!", a.units::bigint as "units!", a.orders::bigint as "orders!",
                   a.net_revenue as "net_revenue!", null::numeric as "share?"
            from agg a
            join product p on p.product_id = a.product_id

@@ -182,6 +182,8 @@ pub struct BreakdownRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TopProduct {
+    /// The product's page: `/products/{product_id}`.
+    pub product_id: i64,
     pub sku: String,
     pub name: String,
     pub category: String,

@@ -76,7 +76,7 @@ pub async fn search(state: &AppState, role: Role, query: &str) -> Result<SearchR
         id: p.product_id,
         label: p.name,
         detail: format!("{} · {}", p.sku, p.category),
-        href: format!("/inventory?product={}", p.product_id),
+        href: format!("/products/{}", p.product_id),
     });
     let customers = customers.into_iter().map(|c| SearchHit {
         kind: HitKind::Customer,

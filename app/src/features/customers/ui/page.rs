@@ -10,8 +10,8 @@ use crate::components::format::{count, money, percent, signed_percent};
 use crate::components::table::{count_cell, ExportLink};
 use crate::components::{
     api_query, delta_text, filter_from_query, navigate_with, url_escape, ActiveRange, AppShell,
-    CategoryChart, Cell, ChartPanel, Column, KpiCard, ScatterChart, Section, SeriesData,
-    SeriesKind, SortableTable,
+    CategoryChart, Cell, ChartClick, ChartPanel, Column, KpiCard, ScatterChart, Section,
+    SeriesData, SeriesKind, SortableTable,
 };
 use crate::dashboard::filter::Ranged;
 use crate::error::AppError;
@@ -224,9 +224,26 @@ fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>) -> impl IntoView {
         })
         .collect::<Vec<_>>()
         .join(" · ");
+    // Analysts and admins: a month's new customers open as a list (the cohort of that month).
+    let query = use_query_map();
+    let months: Vec<String> = data
+        .rows
+        .iter()
+        .map(|m| m.month.format("%Y-%m").to_string())
+        .collect();
+    let may_list =
+        crate::features::auth::context::user_allows(crate::features::auth::types::Role::Analyst)
+            .get();
+    let drill = Callback::new(move |c: ChartClick| {
+        if let Some(month) = months.get(c.index) {
+            navigate_with(query, vec![("group", vec![format!("cohort:{month}")])]);
+        }
+    });
     view! {
         <ChartPanel id="acquisition-chart" title="New and returning customers per month"
-            empty_message="No identified customers bought in this range." chart>
+            empty_message="No identified customers bought in this range." chart
+            on_click=may_list.then_some(drill)
+            click_hint=if may_list { "Click a month to list its new customers." } else { "" }>
             <p class="muted small" title="Change of new customers vs the month before">{format!("New customers month on month: {changes}")}</p>
         </ChartPanel>
     }
@@ -380,6 +397,22 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
         now
     });
     let close = move |_| navigate_with(query, vec![("group", vec![])]);
+    // A list opened from a segment, cluster, cohort or row above lies far down the page: once
+    // its customers are in, bring it into view (once per group; paging and sorting stay put).
+    #[cfg(feature = "hydrate")]
+    {
+        let shown_for = StoredValue::new(None::<(GroupKind, String)>);
+        Effect::new(move |_| {
+            let now = group.get();
+            if now.is_none() || page.get().flatten().is_none() || shown_for.get_value() == now {
+                return;
+            }
+            shown_for.set_value(now);
+            if let Some(list) = document().get_element_by_id("customer-list") {
+                list.scroll_into_view();
+            }
+        });
+    }
     view! {
         <Transition fallback=|| ()>
             {move || page.get().flatten().map(|result| {
@@ -410,7 +443,7 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
                         let has_prev = p.offset > 0;
                         let has_next = shown_to < p.total;
                         view! {
-                            <section class="panel drill-down" aria-label="Customers in the group">
+                            <section id="customer-list" class="panel drill-down" aria-label="Customers in the group">
                                 <div class="panel-head">
                                     <h2 class="panel-title">{format!("{} · {} customers", p.label, count(p.total))}</h2>
                                     <div class="actions">

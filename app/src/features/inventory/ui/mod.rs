@@ -9,4 +9,5 @@ mod state;
 mod stock;
 
 pub use page::InventoryPage;
+pub use product::ProductPage;
 pub use state::SignalsChanged;

@@ -1,12 +1,11 @@
 //! The Inventory & Pricing page: its resources and actions, the stock cards and the panels in
-//! order (signals, stock, product, ABC and turnover, premium, pricing, decisions).
+//! order (signals, stock, ABC and turnover, premium, pricing, decisions).
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::format::days;
 use super::pricing::{DecisionLog, PricingTable};
-use super::product::ProductDrill;
 use super::signals::SignalsPanel;
 use super::state::{PageState, SignalsChanged};
 use super::stock::{abc_chart, turnover_chart, PremiumTable, ProductTable};
@@ -14,11 +13,8 @@ use crate::components::format::{count, money};
 use crate::components::{
     api_query, filter_from_query, ActiveRange, AppShell, ChartPanel, KpiCard, Section,
 };
-use crate::features::auth::types::Role;
 use crate::features::inventory::api::{
-    get_decisions, get_inventory_overview, get_inventory_premium, get_pricing_overview,
-    get_product_detail, get_signals, AcknowledgeSignal, AcknowledgeSignals, DecidePrice,
-    PushDecision, RecomputeSignals,
+    get_decisions, get_inventory_overview, get_inventory_premium, get_pricing_overview, get_signals,
 };
 use crate::features::inventory::types::{InventoryOverview, PricingOverview, SignalFilter};
 
@@ -26,28 +22,7 @@ use crate::features::inventory::types::{InventoryOverview, PricingOverview, Sign
 pub fn InventoryPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
-    let product = Memo::new(move |_| {
-        query
-            .read()
-            .get("product")
-            .and_then(|v| v.parse::<i64>().ok())
-    });
     let changed = expect_context::<SignalsChanged>().0;
-    let decide = ServerAction::<DecidePrice>::new();
-    let acknowledge = ServerAction::<AcknowledgeSignal>::new();
-    let acknowledge_all = ServerAction::<AcknowledgeSignals>::new();
-    let recompute = ServerAction::<RecomputeSignals>::new();
-    let push = ServerAction::<PushDecision>::new();
-    Effect::new(move |_| {
-        let done = decide.version().get()
-            + acknowledge.version().get()
-            + acknowledge_all.version().get()
-            + recompute.version().get()
-            + push.version().get();
-        if done > 0 {
-            changed.update(|v| *v += 1);
-        }
-    });
     let version = move || changed.get();
     let overview = Resource::new(
         move || (filter.get(), version()),
@@ -61,18 +36,9 @@ pub fn InventoryPage() -> impl IntoView {
         move || (filter.get(), version()),
         |(f, _)| get_pricing_overview(f),
     );
-    // An embed shows the stock and pricing figures only: no product drill-down (it names the
+    // An embed shows the stock and pricing figures only: no product pages (they name the
     // analysts who decided), no decision log and no signals.
     let embedded = crate::features::embed::ui::embedded();
-    let detail = Resource::new(
-        move || (filter.get(), product.get(), version()),
-        move |(f, p, _)| async move {
-            match p {
-                Some(id) if !embedded => Some(get_product_detail(f, id).await),
-                _ => None,
-            }
-        },
-    );
     let decisions = Resource::new(version, move |_| async move {
         if embedded {
             Ok(Vec::new())
@@ -87,25 +53,13 @@ pub fn InventoryPage() -> impl IntoView {
             get_signals(SignalFilter::default()).await
         }
     });
-    let may_decide = crate::features::auth::context::user_allows(Role::Analyst);
     let active = expect_context::<ActiveRange>().0;
     Effect::new(move |_| {
         if let Some(Ok(data)) = overview.get() {
             active.set(Some(data.range));
         }
     });
-    let state = PageState {
-        filter,
-        product,
-        detail,
-        signals,
-        decide,
-        acknowledge,
-        acknowledge_all,
-        recompute,
-        push,
-        may_decide,
-    };
+    let state = PageState::new(filter, signals);
     view! {
         <Title text="Inventory & Pricing · StorePulse"/>
         <AppShell>
@@ -118,9 +72,8 @@ pub fn InventoryPage() -> impl IntoView {
                     "/api/v1/products?{}&format=csv",
                     api_query(data.range, &filter.get_untracked())
                 );
-                view! { <ProductTable data export state/> }
+                view! { <ProductTable data export/> }
             }/>
-            {(!embedded).then(|| view! { <ProductDrill state/> })}
             <Section what="ABC and turnover" resource=overview class="two-columns" view=|data: InventoryOverview| view! {
                 <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products"
                     empty_message="No sales in this range." chart=abc_chart(&data)>

@@ -175,6 +175,10 @@ fn limits_text(b: &PriceBounds, currency: &str) -> String {
 #[component]
 pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl IntoView {
     let cur = data.currency.clone();
+    // A product's name opens its page, with the recommendation in full (not in an embed).
+    let embedded = crate::features::embed::ui::embedded();
+    let keep =
+        crate::components::filters_query(&leptos_router::hooks::use_query_map().get_untracked());
     let changes = data
         .products
         .iter()
@@ -192,7 +196,11 @@ pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl Into
             };
             vec![
                 Cell::text(p.sku.clone()),
-                Cell::text(p.name.clone()),
+                match embedded {
+                    true => Cell::text(p.name.clone()),
+                    false => Cell::text(p.name.clone())
+                        .with_link(format!("/products/{}{keep}", p.product_id)),
+                },
                 money_cell(r.current_price, &cur),
                 Cell::number(
                     opt_money(p.position.cheapest, &cur),

@@ -1,40 +1,71 @@
-//! One product in full: its facts, stock, demand and competitor charts, recommendation and
-//! decisions.
+//! A product's page (`/products/{id}`, with the dashboard filters in its query): its facts,
+//! stock, demand and competitor charts, recommendation and decisions. Opened from the Inventory
+//! page's tables and signals and from the search; every user, never an embed.
 use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use rust_decimal::prelude::ToPrimitive;
 
 use super::format::{opt_money, status_label};
 use super::pricing::{decision_columns, decision_row, RecommendationPanel};
-use super::state::PageState;
+use super::state::{PageState, SignalsChanged};
 use crate::components::format::count;
 use crate::components::{
-    pending_setter, Busy, CategoryChart, ChartPanel, ErrorPanel, ScatterChart, SeriesData,
-    SeriesKind, SortableTable,
+    filter_from_query, filters_query, AppShell, CategoryChart, ChartPanel, ScatterChart, Section,
+    SeriesData, SeriesKind, SortableTable,
 };
-use crate::features::inventory::types::ProductDetail;
+use crate::error::AppError;
+use crate::features::inventory::api::{get_product_detail, get_signals};
+use crate::features::inventory::types::{ProductDetail, SignalFilter};
 
 #[component]
-pub(super) fn ProductDrill(state: PageState) -> impl IntoView {
-    let pending = ArcRwSignal::new(false);
+pub fn ProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| filter_from_query(&query.read()));
+    let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
+    let changed = expect_context::<SignalsChanged>().0;
+    let signals = Resource::new(
+        move || (changed.get(), id.get()),
+        |(_, id)| {
+            get_signals(SignalFilter {
+                product_id: id,
+                ..Default::default()
+            })
+        },
+    );
+    let state = PageState::new(filter, signals);
+    let detail = Resource::new(
+        move || (filter.get(), id.get(), changed.get()),
+        |(filter, id, _)| async move {
+            match id {
+                Some(id) => get_product_detail(filter, id).await,
+                None => Err(AppError::NotFound(
+                    "a product: the address has no product number".into(),
+                )),
+            }
+        },
+    );
     view! {
-        <div id="product">
-            <Busy pending=pending.clone()>
-                <Transition set_pending=pending_setter(&pending) fallback=|| view! { <p class="loading">"Loading the product…"</p> }>
-                    {move || state.detail.get().map(|d| match d {
-                        None => view! {
-                            <section class="panel"><p class="muted">"Choose a product above (or open one from a signal) to see its stock, demand curve, competitors and price recommendation."</p></section>
-                        }.into_any(),
-                        Some(Err(err)) => view! { <ErrorPanel err/> }.into_any(),
-                        Some(Ok(detail)) => view! { <ProductDetailView detail state/> }.into_any(),
-                    })}
-                </Transition>
-            </Busy>
-        </div>
+        <Title text="Product · StorePulse"/>
+        <AppShell>
+            <Section what="the product" resource=detail view=move |detail: ProductDetail| {
+                let back = format!("/inventory{}", filters_query(&query.get_untracked()));
+                view! {
+                    <Title text=format!("{} · StorePulse", detail.stock.name)/>
+                    <div class="page-head record-head">
+                        <p class="muted small"><a href=back>"Inventory & Pricing"</a>" › Product"</p>
+                        <h1>{detail.stock.name.clone()}</h1>
+                    </div>
+                    <div id="product"><ProductDetailView detail state/></div>
+                }
+            }/>
+        </AppShell>
     }
 }
 
 #[component]
-pub(super) fn ProductDetailView(detail: ProductDetail, state: PageState) -> impl IntoView {
+fn ProductDetailView(detail: ProductDetail, state: PageState) -> impl IntoView {
     let cur = detail.currency.clone();
     let s = detail.stock.clone();
     let p = detail.pricing.clone();

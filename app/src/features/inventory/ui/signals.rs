@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::state::PageState;
-use crate::components::{navigate_with, pending_setter, Busy};
+use crate::components::{open_keeping_filters, pending_setter, Busy};
 use crate::features::inventory::api::{AcknowledgeSignal, AcknowledgeSignals, RecomputeSignals};
 use crate::features::inventory::types::{MarketSignal, SignalFilter};
 
@@ -131,7 +131,7 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
                                             <time class="muted">{s.created_at.format("%Y-%m-%d %H:%M").to_string()}</time>
                                             {product.map(|p| view! {
                                                 <button class="button ghost small" type="button"
-                                                    on:click=move |_| navigate_with(query, vec![("product", vec![p.to_string()])])>
+                                                    on:click=move |_| open_keeping_filters(query, &format!("/products/{p}"))>
                                                     "Open product"
                                                 </button>
                                             })}

@@ -3,24 +3,23 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::format::{date_cell, float_cell, status_label};
-use super::state::PageState;
 use crate::components::table::{count_cell, money_cell, TablePanel};
 use crate::components::{
-    api_query, navigate_with, CategoryChart, Cell, Column, SeriesData, SeriesKind, SortableTable,
+    api_query, open_keeping_filters, CategoryChart, Cell, Column, SeriesData, SeriesKind,
+    SortableTable,
 };
 use crate::dashboard::filter::DashboardFilter;
 use crate::features::inventory::types::{InventoryOverview, PremiumProducts, StockStatus};
 
 #[component]
-pub(super) fn ProductTable(
-    data: InventoryOverview,
-    export: String,
-    state: PageState,
-) -> impl IntoView {
+pub(super) fn ProductTable(data: InventoryOverview, export: String) -> impl IntoView {
     let status = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
     let products = data.products.clone();
     let cur = data.currency.clone();
+    // A product's name opens its page (not in an embed), keeping the dashboard filters.
+    let embedded = crate::features::embed::ui::embedded();
+    let keep = crate::components::filters_query(&use_query_map().get_untracked());
     let rows = move || {
         let wanted = status.get();
         let needle = search.get().to_lowercase();
@@ -35,7 +34,11 @@ pub(super) fn ProductTable(
             .map(|p| {
                 vec![
                     Cell::text(p.sku.clone()),
-                    Cell::text(p.name.clone()).with_title(format!("product {}", p.product_id)),
+                    match embedded {
+                        true => Cell::text(p.name.clone()),
+                        false => Cell::text(p.name.clone())
+                            .with_link(format!("/products/{}{keep}", p.product_id)),
+                    },
                     Cell::text(p.category.clone()),
                     Cell::text(status_label(p.status)),
                     Cell::text(p.abc.as_str()),
@@ -108,9 +111,10 @@ pub(super) fn ProductTable(
                     <select aria-label="Open product"
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            navigate_with(query, vec![("product", if v.is_empty() { vec![] } else { vec![v] })]);
-                        }
-                        prop:value=move || state.product.get().map(|p| p.to_string()).unwrap_or_default()>
+                            if !v.is_empty() {
+                                open_keeping_filters(query, &format!("/products/{v}"));
+                            }
+                        }>
                         <option value="">"—"</option>
                         {ids.into_iter().map(|(label, id)| view! {
                             <option value=id.to_string()>{label}</option>

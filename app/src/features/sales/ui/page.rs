@@ -7,11 +7,13 @@ use rust_decimal::Decimal;
 use crate::components::format::{chart_value, count, money, percent, signed_percent};
 use crate::components::table::{count_cell, money_cell, ratio, share_cell, TablePanel};
 use crate::components::{
-    api_query, delta_text, filter_from_query, navigate_with, ActiveRange, AppShell, CategoryChart,
-    Cell, ChartPanel, Column, KpiCard, Section, SeriesData, SeriesKind,
+    api_query, delta_text, drill_href, filter_from_query, filters_query, navigate_with,
+    ActiveRange, AppShell, CategoryChart, Cell, ChartClick, ChartPanel, Column, KpiCard, Section,
+    SeriesData, SeriesKind,
 };
 use crate::dashboard::filter::{DashboardFilter, DateRange, Grain, Ranged};
-use crate::dashboard::range::partial_bucket;
+use crate::dashboard::range::{bucket_range, partial_bucket};
+use crate::features::embed::types::FilterKey;
 use crate::features::sales::api::{
     get_sales_breakdown, get_sales_categories, get_sales_concentration, get_sales_monthly,
     get_sales_most_returned, get_sales_series, get_sales_summary, get_sales_top_customers,
@@ -73,16 +75,16 @@ pub fn SalesPage() -> impl IntoView {
                 let export = export("breakdown?by=category&format=csv", data.range);
                 view! {
                     <CategoryChartPanel data=data.clone()/>
-                    <BreakdownTable title="By category" dimension="Category" rows=data.rows currency=data.currency export/>
+                    <BreakdownTable title="By category" dimension="Category" drill=FilterKey::Category rows=data.rows currency=data.currency export/>
                 }
             }/>
             <div class="two-columns">
                 <Section what="countries" resource=countries view=move |data| view! {
-                    <BreakdownTable title="By country" dimension="Country" rows=data.rows currency=data.currency
+                    <BreakdownTable title="By country" dimension="Country" drill=FilterKey::Country rows=data.rows currency=data.currency
                         export=export("breakdown?by=country&format=csv", data.range)/>
                 }/>
                 <Section what="channels" resource=channels view=move |data| view! {
-                    <BreakdownTable title="By channel" dimension="Channel" rows=data.rows currency=data.currency
+                    <BreakdownTable title="By channel" dimension="Channel" drill=FilterKey::Channel rows=data.rows currency=data.currency
                         export=export("breakdown?by=channel&format=csv", data.range)/>
                 }/>
             </div>
@@ -300,6 +302,23 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
         });
     }
     let (x_labels, partial) = time_axis(&data.range, grain, data.points.iter().map(|p| p.period));
+    // A click on a week or month shows its days (a day: that day), by day; Back undoes it.
+    let starts: Vec<chrono::NaiveDate> = data.points.iter().map(|p| p.period).collect();
+    let range = data.range;
+    let drill = Callback::new(move |c: ChartClick| {
+        if let Some(start) = starts.get(c.index) {
+            let days = bucket_range(&range, grain, *start);
+            navigate_with(
+                query,
+                vec![
+                    ("from", vec![days.from.to_string()]),
+                    ("to", vec![days.to.to_string()]),
+                    ("preset", vec![]),
+                    ("grain", vec![]),
+                ],
+            );
+        }
+    });
     let chart = CategoryChart {
         x_labels,
         x_name: x_name(grain),
@@ -308,9 +327,15 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
         file_name: format!("revenue-{}-{}", data.range.from, data.range.to),
         partial,
     };
+    let hint = match grain {
+        Grain::Day => "",
+        Grain::Week => "Click a week to see its days.",
+        Grain::Month => "Click a month to see its days.",
+    };
     view! {
         <ChartPanel id="revenue-chart" title=format!("Revenue over time ({})", data.currency)
-            empty_message="No sales in this range. Pick another date range above." chart>
+            empty_message="No sales in this range. Pick another date range above." chart
+            on_click=(grain != Grain::Day).then_some(drill) click_hint=hint>
             <div class="segmented" role="group" aria-label="Chart grain">
                 {[Grain::Day, Grain::Week, Grain::Month].into_iter().map(|g| {
                     let label = match g { Grain::Day => "Day", Grain::Week => "Week", Grain::Month => "Month" };
@@ -362,9 +387,21 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
         file_name: format!("revenue-by-category-{}-{}", data.range.from, data.range.to),
         partial,
     };
+    // A click on a category's bars shows that category only (an embed: if its viewers may
+    // change the category filter); Back undoes it.
+    let query = use_query_map();
+    let may_drill =
+        crate::features::embed::ui::embed_scope().is_none_or(|s| s.may_change(FilterKey::Category));
+    let drill = Callback::new(move |c: ChartClick| {
+        if let Some(category) = c.series.filter(|s| s != "Other") {
+            navigate_with(query, vec![("category", vec![category])]);
+        }
+    });
     view! {
         <ChartPanel id="category-chart" title=format!("Net revenue by category over time ({})", data.currency)
-            empty_message="No sales in this range." chart/>
+            empty_message="No sales in this range." chart
+            on_click=may_drill.then_some(drill) click_series=true
+            click_hint=if may_drill { "Click a category's bars to show that category only." } else { "" }/>
     }
 }
 
@@ -612,16 +649,27 @@ fn BreakdownTable(
     #[prop(into)] title: String,
     /// The first column's heading (its sort button's name).
     dimension: &'static str,
+    /// The filter a row sets when clicked (`country`): a drill-through, kept in the URL.
+    drill: FilterKey,
     rows: Vec<BreakdownRow>,
     currency: String,
     export: String,
 ) -> impl IntoView {
     let empty = rows.is_empty();
+    // An embed drills only through the filters it lets its viewers change.
+    let may_drill = crate::features::embed::ui::embed_scope().is_none_or(|s| s.may_change(drill));
+    let query = use_query_map();
     let cells = rows
         .into_iter()
         .map(|r| {
+            let key = Cell::text(r.key.clone());
             vec![
-                Cell::text(r.key),
+                match may_drill && r.key != "Other" {
+                    true => key
+                        .with_title(format!("Show only {}", r.key))
+                        .with_link(drill_href(&query.get_untracked(), drill.as_str(), &r.key)),
+                    false => key,
+                },
                 money_cell(r.net_revenue, &currency),
                 count_cell(r.orders),
                 share_cell(r.share).with_bar(ratio(r.share)),
@@ -638,12 +686,20 @@ fn BreakdownTable(
 #[component]
 fn TopProductsTable(data: Ranged<Vec<TopProduct>>, export: String) -> impl IntoView {
     let cur = data.currency.clone();
+    // A product opens its page (not in an embed), with the dashboard filters.
+    let embedded = crate::features::embed::ui::embedded();
+    let keep = filters_query(&use_query_map().get_untracked());
     let rows = data
         .rows
         .iter()
         .map(|p| {
             vec![
-                Cell::text(p.name.clone()).with_title(format!("{} · {}", p.sku, p.category)),
+                match embedded {
+                    true => Cell::text(p.name.clone()),
+                    false => Cell::text(p.name.clone())
+                        .with_link(format!("/products/{}{keep}", p.product_id)),
+                }
+                .with_title(format!("{} · {}", p.sku, p.category)),
                 count_cell(p.units),
                 count_cell(p.orders),
                 money_cell(p.net_revenue, &cur),
