@@ -111,6 +111,9 @@ test('an embed on another origin shows the locked numbers, renews its token and 
   await card.getByRole('button', { name: 'Get iframe snippet' }).click();
   const snippet = (await card.locator('pre[data-snippet]').textContent()).trim();
   assert.match(snippet, new RegExp(`<iframe src="${app.baseUrl}/embed/sales\\?token=[\\w-]+\\.[\\w-]+\\.[\\w-]+"`));
+  // It sizes itself: a default height, and the script that follows the dashboard's height.
+  assert.match(snippet, /style="width:100%;height:600px;border:0"/);
+  assert.match(snippet, new RegExp(`<script>addEventListener\\("message",.*e\\.origin==="${app.baseUrl}".*storepulse:height.*storepulse-${embedId}`));
   await admin.screenshot({ path: path.join(artifacts, 'admin-embeds.png'), fullPage: true });
   assert.deepEqual(errors, []);
 

@@ -142,6 +142,12 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   await page.screenshot({ path: path.join(artifacts, 'sales-phone.png'), fullPage: true });
 
   await page.waitForSelector('body[data-hydrated="true"]');
+  // The first Tab reaches the skip link, which leads past the navigation and filters.
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.hash === '#main');
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.waitForURL(/\/login/);
   await page.goto(`${baseUrl}/sales`);

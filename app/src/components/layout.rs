@@ -29,6 +29,8 @@ pub fn AppShell(
     let changed = expect_context::<SignalsChanged>().0;
     let open_signals = Resource::new(move || changed.get(), |_| get_open_signal_count());
     view! {
+        // The first stop of the keyboard: past the navigation and filters to the page itself.
+        <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
             <a class="brand" href="/sales">
                 <span class="brand-mark" aria-hidden="true"></span>
@@ -86,7 +88,7 @@ pub fn AppShell(
             </div>
         </header>
         {(!no_dates).then(|| view! { <div class="filterbar"><FilterBar/></div> })}
-        <main class="content">{children()}</main>
+        <main class="content" id="main" tabindex="-1">{children()}</main>
     }
     .into_any()
 }

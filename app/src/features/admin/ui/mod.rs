@@ -524,11 +524,14 @@ fn EmbedCard(
         }
     };
     let dashboard = e.dashboard.as_str();
+    // The iframe, 600 px tall until the dashboard says how tall it is: the script sizes it to
+    // its content (the embed posts its height; only messages from this site count).
     let snippet = move || {
         mint.value().get().and_then(|r| r.ok()).map(|token| {
+            let site = origin();
             format!(
-                "<iframe src=\"{}/embed/{dashboard}?token={token}\" style=\"width:100%;border:0\" title=\"StorePulse\"></iframe>",
-                origin()
+                "<iframe src=\"{site}/embed/{dashboard}?token={token}\" id=\"storepulse-{id}\" style=\"width:100%;height:600px;border:0\" title=\"StorePulse\"></iframe>\n\
+                 <script>addEventListener(\"message\",function(e){{if(e.origin===\"{site}\"&&e.data&&e.data.type===\"storepulse:height\"){{document.getElementById(\"storepulse-{id}\").style.height=e.data.height+\"px\"}}}});</script>"
             )
         })
     };
@@ -575,7 +578,7 @@ fn EmbedCard(
                 })}
                 {move || error_view(mint.value().get().and_then(|r| r.err()))}
                 {move || snippet().map(|s| view! {
-                    <p class="muted small">"Paste into the host page (the token in it expires; hosts that renew tokens answer the embed's postMessage, see docs/embedding.md):"</p>
+                    <p class="muted small">"Paste into the host page: the iframe and the script that sizes it to the dashboard (the token in it expires; hosts that renew tokens answer the embed's postMessage, see docs/embedding.md):"</p>
                     <pre class="snippet" data-snippet=id>{s}</pre>
                 })}
                 <details>
