@@ -93,16 +93,14 @@ where
     Fut: Future<Output = Result<T, AppError>>,
 {
     // Cards go ahead of the parts asked for with them, from the very start of their request:
-    // the other parts do not even resolve their range (queries of their own) until they answered.
+    // the other parts do not even resolve their range (queries of their own) until they answered
+    // (they wait once the caller is known: a request that ended meanwhile has no caller to ask).
     let turns = app_state()?.parts;
-    let _first = match share {
-        Share::All => Some(turns.cards_first()),
-        Share::One => {
-            turns.after_cards().await;
-            None
-        }
-    };
+    let _first = (share == Share::All).then(|| turns.cards_first());
     self::dashboard(dashboard, filter, |state, scope| async move {
+        if share == Share::One {
+            turns.after_cards().await;
+        }
         if users_only && scope.embedded {
             return Err(AppError::Forbidden);
         }

@@ -227,7 +227,9 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
   await page.waitForSelector('body[data-hydrated="true"]');
   await page.waitForSelector('#category-chart canvas');
   // Drill-through from charts: where a chart draws a bar or point (ECharts' own coordinates).
-  const pointOf = (id, series) => page.evaluate(([id, series]) => {
+  // Once no part is updating (a part being replaced is veiled, and its chart drawn anew).
+  const settled = () => page.waitForFunction(() => !document.querySelector('.section.busy'));
+  const pointOf = async (id, series) => { await settled(); return page.evaluate(([id, series]) => {
     const el = document.getElementById(id);
     el.scrollIntoView({ block: 'center' });
     const chart = echarts.getInstanceByDom(el);
@@ -237,7 +239,7 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
     const [, top] = chart.convertToPixel({ seriesIndex: series }, [i, data[i]]);
     const box = el.getBoundingClientRect();
     return { x: box.left + x, y: box.top + y, top: box.top + top, index: i, name: chart.getOption().series[series].name };
-  }, [id, series]);
+  }, [id, series]); };
   // A category's bar filters the page to that category.
   const bar = await pointOf('category-chart', 0);
   await page.mouse.click(bar.x, bar.y);
