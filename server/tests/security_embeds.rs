@@ -349,3 +349,31 @@ async fn embed_tokens_that_are_tampered_expired_or_revoked_are_refused(pool: PgP
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("allowed_origins"));
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_locked_value_the_data_does_not_have_is_refused_with_a_suggestion(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.client_as(ADMIN).await;
+    load_orders(&app, &admin).await;
+    let save = |country: &'static str| {
+        let mut fields = sales_embed_fields();
+        fields.retain(|(k, _)| !k.starts_with("input[locked]"));
+        fields.push(("input[locked][country][0]", country));
+        let admin = admin.clone();
+        let url = app.url("/fn/save_embed");
+        async move { admin.post(url).form(&fields).send().await.unwrap() }
+    };
+    let typo = save("Germny").await;
+    assert_eq!(typo.status(), 422);
+    let text = typo.text().await.unwrap();
+    assert!(
+        text.contains("no country 'Germny' in the data: did you mean 'Germany'?"),
+        "{text}"
+    );
+    let embeds: i64 = sqlx::query_scalar("select count(*) from embed")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(embeds, 0, "nothing saved");
+    assert_eq!(save("Germany").await.status(), 200);
+}

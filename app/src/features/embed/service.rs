@@ -3,8 +3,9 @@ use chrono::Utc;
 
 use super::queries;
 use super::token::{self, MAX_TOKEN_DAYS, ROTATION_GRACE_HOURS};
-use super::types::{EmbedDetail, EmbedInput, EmbedView};
+use super::types::{EmbedDetail, EmbedInput, EmbedView, FilterKey, LockedFilters};
 use crate::caller::Caller;
+use crate::dashboard::filter::FilterOptions;
 use crate::error::AppError;
 use crate::features::auth::service::audit;
 use crate::features::auth::types::CurrentUser;
@@ -47,6 +48,8 @@ pub async fn save(
     input: EmbedInput,
 ) -> Result<i64, AppError> {
     let valid = input.validate(Utc::now())?;
+    let options = crate::dashboard::queries::filter_options(pool).await?;
+    locked_values_exist(&valid.locked, &options)?;
     let action = if id.is_some() {
         "embed.update"
     } else {
@@ -73,6 +76,56 @@ pub async fn save(
     )
     .await?;
     Ok(id)
+}
+
+/// Every locked value is one the data has (a mistyped "Germny" would show an embed of zeros),
+/// else an error naming the value, with the closest existing one as a suggestion. A filter the
+/// data has no values of yet (an empty store) is not checked.
+fn locked_values_exist(locked: &LockedFilters, options: &FilterOptions) -> Result<(), AppError> {
+    for (key, values) in locked {
+        let known: Vec<String> = match key {
+            FilterKey::Channel => options.channels.clone(),
+            FilterKey::Country => options.countries.clone(),
+            FilterKey::Category => options.categories.clone(),
+            FilterKey::Source => options
+                .sources
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect(),
+        };
+        if known.is_empty() {
+            continue;
+        }
+        if let Some(value) = values.iter().find(|v| !known.contains(v)) {
+            let closest = known
+                .iter()
+                .map(|k| {
+                    (
+                        strsim::jaro_winkler(&k.to_lowercase(), &value.to_lowercase()),
+                        k,
+                    )
+                })
+                .filter(|(score, _)| *score >= 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let hint = match (key, closest) {
+                (_, Some((_, k))) => format!(": did you mean '{k}'?"),
+                (FilterKey::Source, None) => {
+                    let ids: Vec<String> = options
+                        .sources
+                        .iter()
+                        .map(|(id, name)| format!("{id} ({name})"))
+                        .collect();
+                    format!(": the sources are {}", ids.join(", "))
+                }
+                (_, None) => String::new(),
+            };
+            return Err(AppError::invalid(
+                "locked",
+                format!("no {} '{value}' in the data{hint}", key.as_str()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Revokes an embed: its tokens stop working at once.
@@ -134,4 +187,42 @@ pub async fn mint_token(
     )
     .await?;
     Ok(token::mint(&state.embed_key, &row, until))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> FilterOptions {
+        FilterOptions {
+            channels: vec!["online".into(), "store".into()],
+            sources: vec![(3, "Shop".into())],
+            countries: vec!["France".into(), "Germany".into(), "United Kingdom".into()],
+            categories: Vec::new(),
+            presets: Vec::new(),
+        }
+    }
+
+    fn check(key: FilterKey, values: &[&str]) -> Result<(), String> {
+        let locked = LockedFilters::from([(key, values.iter().map(|v| v.to_string()).collect())]);
+        locked_values_exist(&locked, &options()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn locked_values_must_exist_and_a_typo_gets_a_suggestion() {
+        assert_eq!(check(FilterKey::Country, &["Germany", "France"]), Ok(()));
+        let err = check(FilterKey::Country, &["Germany", "Germny"]).unwrap_err();
+        assert!(
+            err.contains("no country 'Germny' in the data: did you mean 'Germany'?"),
+            "{err}"
+        );
+        let err = check(FilterKey::Country, &["germany"]).unwrap_err();
+        assert!(err.contains("did you mean 'Germany'?"), "{err}");
+        let err = check(FilterKey::Country, &["Atlantis"]).unwrap_err();
+        assert!(err.ends_with("no country 'Atlantis' in the data"), "{err}");
+        let err = check(FilterKey::Source, &["9"]).unwrap_err();
+        assert!(err.contains("the sources are 3 (Shop)"), "{err}");
+        // No categories in the data yet: nothing to check against.
+        assert_eq!(check(FilterKey::Category, &["Mugs"]), Ok(()));
+    }
 }
