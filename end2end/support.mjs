@@ -112,3 +112,13 @@ export async function loginPage(app, email, options = {}) {
   await page.waitForSelector('body[data-hydrated="true"]');
   return page;
 }
+
+/**
+ * What sticks out of the viewport sideways on `page` (visible elements whose right edge passes
+ * it, except inside panels that scroll on their own): empty when the page fits a phone.
+ */
+export async function widerThanViewport(page) {
+  return page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-scroll'))
+    .map((e) => `${e.tagName}.${e.className}: ${e.textContent.slice(0, 60)}`));
+}

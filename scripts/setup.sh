@@ -67,8 +67,8 @@ if $want_browser; then
     say "Installing Chromium for the browser tests"
     apt_install chromium
   fi
-  if [[ ! -d end2end/node_modules/playwright-core ]]; then
-    say "Installing playwright-core (drives the installed Chromium; downloads no browser)"
+  if [[ ! -d end2end/node_modules/playwright-core || ! -d end2end/node_modules/axe-core ]]; then
+    say "Installing playwright-core (drives the installed Chromium; downloads no browser) and axe-core"
     (cd end2end && npm install --no-audit --no-fund --loglevel=error)
   fi
 fi

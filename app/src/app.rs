@@ -1,6 +1,6 @@
 //! The application root: routes, the HTML shell, and the contexts every page shares.
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
@@ -75,10 +75,14 @@ pub fn App() -> impl IntoView {
     provide_context(ActiveRange(RwSignal::new(None)));
     provide_context(SignalsChanged(RwSignal::new(0)));
     provide_context(crate::live::LiveData::new());
+    // Moments are shown in the store's zone; the page carries it for the browser.
+    let zone = crate::clock::provide_store_zone();
+    let zone_json = serde_json::to_string(&zone).unwrap_or_default();
     // (frontend/src/lib.rs marks <body data-hydrated> once the page it shows is hydrated.)
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {
         crate::components::menus::close_on_escape_and_outside_click();
+        crate::components::chart::follow_window_size();
         crate::features::search::ui::focus_on_slash();
     });
 
@@ -86,6 +90,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/storepulse.css"/>
         <Link rel="icon" href="/assets/favicon.svg"/>
         <Title text="StorePulse"/>
+        <Meta name=crate::clock::META content=zone_json/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/sales"/> }/>

@@ -5,6 +5,7 @@
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod caller;
+pub mod clock;
 pub mod codec;
 pub mod components;
 pub mod dashboard;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub currency: String,
     /// The store's IANA time zone.
     pub timezone: String,
+    /// Its UTC offsets, for showing moments as the store's time (`crate::clock`).
+    pub zone: crate::clock::StoreZone,
     /// Where uploads wait to be loaded (and stay for a retry until they load).
     pub upload_dir: std::path::PathBuf,
     /// Largest upload accepted, in bytes.

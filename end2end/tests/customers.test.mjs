@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startApp, psql, count, money, artifacts, PASSWORD, TZ } from '../support.mjs';
+import { startApp, psql, count, money, artifacts, widerThanViewport, PASSWORD, TZ } from '../support.mjs';
 
 const DB = 'storepulse_e2e_customers';
 let app;
@@ -116,14 +116,11 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   await history.locator('details.order[open] tbody tr').first().waitFor();
   await page.screenshot({ path: path.join(artifacts, 'customer-record.png'), fullPage: false });
   await page.setViewportSize({ width: 390, height: 844 });
-  const wider = await page.evaluate(() => [...document.querySelectorAll('body *')]
-    .filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-scroll, .scroll-x'))
-    .map((e) => `${e.tagName}.${e.className}: ${e.textContent.slice(0, 60)}`));
-  assert.deepEqual(wider, [], 'nothing on the record page is wider than a phone');
+  assert.deepEqual(await widerThanViewport(page), [], 'nothing on the record page is wider than a phone');
   await page.screenshot({ path: path.join(artifacts, 'customer-record-phone.png'), fullPage: false });
   await page.setViewportSize({ width: 1280, height: 900 });
   // The order's own page, from its number.
-  await history.locator('details.order[open] a.order-number').click();
+  await history.locator('details.order[open] a.order-link').click();
   await page.waitForURL(/\/orders\/\d+$/);
   await page.getByRole('region', { name: 'Lines' }).locator('tbody tr').first().waitFor();
   await page.screenshot({ path: path.join(artifacts, 'order-record.png'), fullPage: false });

@@ -66,6 +66,26 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   assert.equal(psql(app.db, "select count(*) from audit_log where action = 'signal.acknowledge_all'"), '1');
   assert.ok(Number(psql(app.db, 'select count(*) from market_signal where acknowledged_at is null')) > 0, 'the others stay open');
   await signals.getByLabel('Severity filter').selectOption('');
+  await signals.getByLabel('Kind filter').selectOption('');
+  // Grouped by product: one entry a product (the store's own signals together), opening to its
+  // signals; a product's filter acknowledges that product's signals only.
+  await signals.getByLabel('Group by product').check();
+  const [products, storeWide] = psql(app.db, `select count(distinct product_id), count(*) filter (where product_id is null)
+    from market_signal where acknowledged_at is null`).split('|').map(Number);
+  const groups = products + (storeWide > 0 ? 1 : 0);
+  assert.equal(await signals.locator('.signal-group').count(), Math.min(groups, 30));
+  const [top, many] = psql(app.db, `select product_id, count(*) from market_signal where acknowledged_at is null and product_id is not null
+    group by 1 order by 2 desc, 1 limit 1`).split('|');
+  await signals.getByLabel('Product filter').selectOption(top);
+  assert.equal(await signals.locator('.signal-group').count(), 1);
+  await signals.locator('.signal-group summary').click();
+  assert.equal(await signals.locator('.signal-group .signal').count(), Number(many));
+  await signals.screenshot({ path: path.join(artifacts, 'inventory-signals-grouped.png') });
+  await signals.getByRole('button', { name: `Acknowledge these ${many}` }).click();
+  await signals.getByText(`${many} signals acknowledged.`).waitFor();
+  assert.equal(psql(app.db, `select count(*) from market_signal where acknowledged_at is null and product_id = ${top}`), '0');
+  await signals.getByLabel('Product filter').selectOption('');
+  await signals.getByLabel('Group by product').uncheck();
 
   // A product with a recommended change, from the JSON API the page shares.
   const recs = await (await page.request.get(`${app.baseUrl}/api/v1/pricing/recommendations`)).json();
@@ -99,11 +119,27 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   await log.getByText(change.sku, { exact: false }).first().waitFor();
   assert.match(await log.textContent(), /e2e: follow the model/);
   await page.screenshot({ path: path.join(artifacts, 'inventory.png'), fullPage: true });
-  // Long tables show 50 rows and a button for the rest.
+  // Long tables show 50 rows a page; a sort covers every row and starts at the first page.
   const stock = page.getByRole('region', { name: 'Products', exact: true });
+  const merchandise = Number(psql(app.db, 'select count(*) from product where is_merchandise'));
   assert.equal(await stock.locator('tbody tr').count(), 50);
-  await stock.getByRole('button', { name: /Show all \d+ rows/ }).click();
-  assert.equal(await stock.locator('tbody tr').count(), Number(psql(app.db, 'select count(*) from product where is_merchandise')));
+  assert.equal(await stock.locator('.table-pager [role="status"]').textContent(), `Rows 1–50 of ${merchandise}`);
+  assert.equal(await stock.getByRole('button', { name: 'Previous' }).isDisabled(), true);
+  await stock.getByRole('button', { name: 'Next' }).click();
+  assert.equal(await stock.locator('.table-pager [role="status"]').textContent(), `Rows 51–100 of ${merchandise}`);
+  await stock.getByRole('button', { name: 'Net revenue' }).click();
+  assert.equal(await stock.locator('.table-pager [role="status"]').textContent(), `Rows 1–50 of ${merchandise}`);
+  // The product column stays in view while the table scrolls sideways (phone).
+  await page.setViewportSize({ width: 390, height: 844 });
+  const scroller = stock.locator('.table-scroll');
+  await scroller.evaluate((e) => { e.scrollLeft = 600; });
+  const [first, box] = await Promise.all([
+    stock.locator('tbody tr').first().locator('td').first().boundingBox(),
+    scroller.boundingBox(),
+  ]);
+  assert.ok(Math.abs(first.x - box.x) < 2, `the first column is fixed (${first.x} vs ${box.x})`);
+  await page.screenshot({ path: path.join(artifacts, 'inventory-phone.png'), fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -3,8 +3,9 @@
 // against the raw tables (not the app's rollup or view), following DESIGN.md's definitions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
-import { startApp, psql, money, count, artifacts, PASSWORD, TZ } from '../support.mjs';
+import { startApp, loginPage, psql, money, count, artifacts, widerThanViewport, PASSWORD, TZ } from '../support.mjs';
 
 const DB = 'storepulse_e2e_sales';
 let app;
@@ -89,6 +90,19 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   assert.deepEqual(partial.labels, ['30 Mar 2026 (partial)', '29 Jun 2026 (partial)']);
   assert.equal(partial.bands, 2);
   assert.equal(await page.locator('#revenue-chart').getAttribute('aria-label'), 'Revenue over time (GBP)');
+  // The PNG button (reachable by keyboard) downloads the chart with its title and range on the
+  // page's background.
+  const pngButton = page.getByRole('button', { name: 'Download Revenue over time (GBP) as PNG' });
+  await pngButton.focus();
+  const [png] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  assert.equal(png.suggestedFilename(), 'revenue-2026-04-02-2026-06-30.png');
+  const file = path.join(artifacts, 'sales-revenue-export.png');
+  await png.saveAs(file);
+  const bytes = fs.readFileSync(file);
+  assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+  const [width, height] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  const chartBox = await page.locator('#revenue-chart').boundingBox();
+  assert.ok(width > chartBox.width * 2 && height > chartBox.height * 2 + 100, `title, caption and chart at 2× (${width}×${height})`);
   await page.getByRole('region', { name: 'By channel (GBP)' }).getByRole('row').nth(1).waitFor();
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('button')]
     .filter((b) => !(b.getAttribute('aria-label') || b.textContent.trim() || b.title))
@@ -301,6 +315,65 @@ test('one filter menu is open at a time; Escape or a click outside closes it', a
   assert.equal(await isOpen('Country'), false);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('a saved view: an analyst keeps filters, an admin publishes a view, a viewer reopens it', async () => {
+  const june = '/sales?from=2026-06-01&to=2026-06-30&country=Germany';
+  const views = (page) => page.locator('details.views');
+  const openViews = async (page) => {
+    if (!(await views(page).evaluate((d) => d.open))) await views(page).locator('summary').click();
+    await page.getByRole('group', { name: 'Saved views' }).waitFor();
+  };
+  const saveAs = async (page, name) => {
+    await openViews(page);
+    await page.getByLabel('Name of the view').fill(name);
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await page.locator(`li.saved-view[data-view="${name}"]`).waitFor();
+    assert.equal(await page.getByLabel('Name of the view').inputValue(), '', 'the field empties once saved');
+  };
+  // An analyst names the filters on screen: the menu then says which view this is.
+  const analyst = await loginPage(app, 'analyst@storepulse.example', { viewport: { width: 1280, height: 900 } });
+  await analyst.goto(`${baseUrl}${june}`);
+  await analyst.waitForSelector('body[data-hydrated="true"]');
+  await saveAs(analyst, 'Germany in June');
+  assert.equal((await views(analyst).locator('summary').textContent()).trim(), 'View: Germany in June');
+  assert.equal(await analyst.locator('li.saved-view a[aria-current="true"]').textContent(), 'Germany in June');
+  assert.equal(await analyst.getByRole('button', { name: 'Publish' }).count(), 0, 'analysts do not publish');
+  await analyst.screenshot({ path: path.join(artifacts, 'saved-views.png') });
+  // Other filters are another view: the menu says "Views" again.
+  await analyst.keyboard.press('Escape');
+  await analyst.getByLabel('From date').fill('2026-06-02');
+  await analyst.waitForURL(/from=2026-06-02/);
+  await analyst.waitForFunction(() => document.querySelector('details.views summary').textContent.trim() === 'Views');
+
+  // An admin does not see it (it is the analyst's); they save their own and publish it.
+  const admin = await loginPage(app, 'admin@storepulse.example', { viewport: { width: 1280, height: 900 } });
+  await admin.goto(`${baseUrl}${june}`);
+  await admin.waitForSelector('body[data-hydrated="true"]');
+  await openViews(admin);
+  assert.equal(await admin.locator('li.saved-view[data-view="Germany in June"]').count(), 0);
+  await saveAs(admin, 'Team: Germany, June');
+  await admin.locator('li.saved-view[data-view="Team: Germany, June"]').getByRole('button', { name: 'Publish' }).click();
+  await admin.locator('li.saved-view[data-view="Team: Germany, June"] .tag', { hasText: 'published' }).waitFor();
+
+  // A viewer on the default Sales page finds it under Published and opens it: the URL carries
+  // the filters (Back undoes it) and the figures are Germany's in June.
+  const viewer = await loginPage(app, 'viewer@storepulse.example', { viewport: { width: 390, height: 844 } });
+  await openViews(viewer);
+  const published = viewer.locator('li.saved-view[data-view="Team: Germany, June"]');
+  assert.match(await published.textContent(), /by admin@storepulse\.example/);
+  assert.equal(await published.getByRole('button').count(), 0, 'a viewer cannot publish or delete it');
+  await viewer.screenshot({ path: path.join(artifacts, 'saved-views-phone.png') });
+  await published.getByRole('link').click();
+  await viewer.waitForURL(/from=2026-06-01&to=2026-06-30&country=Germany/);
+  const want = expected('2026-06-01', '2026-07-01', `o.country = 'Germany'`);
+  await viewer.waitForFunction((v) => document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent.trim() === v, want.gross);
+  assert.equal(await views(viewer).evaluate((d) => d.open), false, 'opening a view closes the menu');
+  assert.equal((await views(viewer).locator('summary').textContent()).trim(), 'View: Team: Germany, June');
+  assert.deepEqual(await widerThanViewport(viewer), [], 'the Sales page fits the phone');
+  await viewer.goBack();
+  await viewer.waitForURL((url) => !url.search.includes('Germany'));
+  for (const p of [analyst, admin, viewer]) await p.close();
 });
 
 test('every part of the page shows that it is updating while a changed filter reloads it', async () => {

@@ -49,6 +49,7 @@ pub fn router(
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
+    let (missing_state, missing_options) = (state.clone(), state.leptos_options.clone());
     let caller_state = state.clone();
 
     Router::new()
@@ -79,6 +80,11 @@ pub fn router(
         // browser takes brotli or gzip; the compression layer leaves those answers alone.
         .nest_service("/pkg", static_files(format!("{site_root}/pkg")))
         .nest_service("/assets", static_files(format!("{site_root}/assets")))
+        // Any other address: the app's own "Page not found" page, answered with 404.
+        .fallback(get(leptos_axum::render_app_to_stream_with_context(
+            move || provide_context(missing_state.clone()),
+            move || shell(missing_options.clone()),
+        )))
         .layer(middleware::from_fn(require_login_for_pages))
         .layer(middleware::from_fn_with_state(
             caller_state.clone(),

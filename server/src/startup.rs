@@ -43,6 +43,7 @@ pub fn app_state(pool: PgPool, settings: &Settings, keys: &Keys) -> AppState {
         },
         currency: settings.currency.clone(),
         timezone: settings.store_timezone.clone(),
+        zone: Default::default(),
         upload_dir: settings.data_dir.join("uploads"),
         max_upload_bytes: settings.max_upload_mb * 1024 * 1024,
         cache: app::state::ResultCache::new(1000),
@@ -97,6 +98,7 @@ pub async fn build_router(
     if app::rollup::ensure(&mut conn).await? {
         tracing::info!("rollups were empty (new rollup tables after an upgrade): rebuilt");
     }
+    let zone = app::clock::StoreZone::load(&mut conn, &settings.store_timezone).await?;
     drop(conn);
 
     let store = PostgresStore::new(pool.clone());
@@ -110,7 +112,8 @@ pub async fn build_router(
         )))
         .with_signed(keys.session.clone());
     crate::telemetry::install_metrics();
-    let state = app_state(pool, settings, keys);
+    let mut state = app_state(pool, settings, keys);
+    state.zone = zone;
     Ok((
         router::router(
             state.clone(),

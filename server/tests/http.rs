@@ -438,3 +438,60 @@ async fn pages_stream_their_parts(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrations = false)]
+async fn pages_show_moments_in_the_stores_zone(pool: PgPool) {
+    use app::clock::StoreZone;
+    use chrono::TimeZone;
+    let mut conn = pool.acquire().await.unwrap();
+    // Europe/London: BST from 29 Mar 2026 01:00 UTC to 25 Oct 2026 01:00 UTC.
+    let london = StoreZone::load(&mut conn, "Europe/London").await.unwrap();
+    let spring = london
+        .changes
+        .iter()
+        .find(|c| c.at == 1_774_746_000)
+        .expect("the 2026 change to summer time, to the second");
+    assert_eq!((spring.offset, spring.abbrev.as_str()), (3600, "BST"));
+    assert!(london
+        .changes
+        .iter()
+        .any(|c| c.at == 1_792_890_000 && c.offset == 0));
+    let t = chrono::Utc.with_ymd_and_hms(2026, 9, 2, 13, 5, 0).unwrap();
+    assert_eq!(london.time(t), "2 Sep 2026 14:05 BST");
+    // A zone without summer time is one offset; the session's zone is left as it was.
+    let kolkata = StoreZone::load(&mut conn, "Asia/Kolkata").await.unwrap();
+    assert_eq!(kolkata.changes.len(), 1);
+    assert_eq!(kolkata.time(t), "2 Sep 2026 18:35 IST");
+    let session: String = sqlx::query_scalar("show timezone")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_ne!(session, "Asia/Kolkata");
+    drop(conn);
+
+    // The audit log page shows the store's time with its zone, not UTC.
+    let app = TestApp::spawn(pool).await;
+    let admin = app.client_as(ADMIN).await;
+    let html = admin
+        .get(app.url("/admin/audit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("name=\"storepulse-zone\""),
+        "the page carries the zone"
+    );
+    assert!(!html.contains("(UTC)"));
+
+    // An address that is no page: the app's own 404 page, not an empty answer.
+    let missing = admin.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let html = missing.text().await.unwrap();
+    assert!(
+        html.contains("Page not found") && html.contains("href=\"/sales\""),
+        "{html}"
+    );
+}

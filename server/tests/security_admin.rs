@@ -407,3 +407,285 @@ async fn admins_manage_users_and_the_last_admin_stays(pool: PgPool) {
         .iter()
         .all(|e| e["actor"] == VIEWER && e["action"].as_str().unwrap().starts_with("login")));
 }
+
+/// Posts a server function's form and returns (status, JSON answer).
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    let response = client
+        .post(app.url(&format!("/fn/{name}")))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn views(app: &TestApp, client: &reqwest::Client, dashboard: &str) -> Vec<Value> {
+    let response = client
+        .get(app.url(&format!("/fn/list_saved_views?dashboard={dashboard}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<Vec<Value>>().await.unwrap()
+}
+
+fn names(views: &[Value]) -> Vec<&str> {
+    views.iter().map(|v| v["name"].as_str().unwrap()).collect()
+}
+
+#[sqlx::test(migrations = false)]
+async fn saved_views_are_private_until_an_admin_publishes_them(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.client_as(VIEWER).await;
+    let analyst = app.client_as(ANALYST).await;
+    let admin = app.client_as(ADMIN).await;
+
+    // Saved in canonical form: the dashboard's keys in order, a page's own keys left out.
+    let (status, saved) = call(
+        &app,
+        &analyst,
+        "save_view",
+        &[
+            ("dashboard", "sales"),
+            ("name", "  Germany online "),
+            (
+                "query",
+                "?channel=online&segment=champions&country=Germany&preset=last_90_days",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["name"], "Germany online");
+    assert_eq!(
+        saved["query"],
+        "?preset=last_90_days&channel=online&country=Germany"
+    );
+    assert_eq!(saved["mine"], true);
+    assert_eq!(saved["published"], false);
+    let id = saved["id"].as_i64().unwrap().to_string();
+
+    // The same name in another case replaces the filters, not a second view.
+    let (status, again) = call(
+        &app,
+        &analyst,
+        "save_view",
+        &[
+            ("dashboard", "sales"),
+            ("name", "GERMANY ONLINE"),
+            ("query", "country=Germany"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(again["id"], saved["id"]);
+    assert_eq!(again["query"], "?country=Germany");
+    assert_eq!(
+        names(&views(&app, &analyst, "sales").await),
+        ["GERMANY ONLINE"]
+    );
+    assert!(
+        views(&app, &analyst, "customers").await.is_empty(),
+        "per dashboard"
+    );
+
+    // Private: other users neither see it nor touch it, and are not told it exists.
+    assert!(views(&app, &viewer, "sales").await.is_empty());
+    assert!(views(&app, &admin, "sales").await.is_empty());
+    let (status, _) = call(&app, &viewer, "delete_saved_view", &[("id", id.as_str())]).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        &app,
+        &admin,
+        "publish_saved_view",
+        &[("id", id.as_str()), ("published", "true")],
+    )
+    .await;
+    assert_eq!(status, 404, "an admin publishes their own views");
+    let (status, _) = call(
+        &app,
+        &analyst,
+        "publish_saved_view",
+        &[("id", id.as_str()), ("published", "true")],
+    )
+    .await;
+    assert_eq!(status, 403, "analysts do not publish");
+
+    // An admin's published view: every user finds it, after their own; only admins take it back.
+    let (_, team) = call(
+        &app,
+        &admin,
+        "save_view",
+        &[
+            ("dashboard", "sales"),
+            ("name", "Team: UK last year"),
+            ("query", "?country=United%20Kingdom&preset=last_12_months"),
+        ],
+    )
+    .await;
+    let team_id = team["id"].as_i64().unwrap().to_string();
+    let (status, published) = call(
+        &app,
+        &admin,
+        "publish_saved_view",
+        &[("id", team_id.as_str()), ("published", "true")],
+    )
+    .await;
+    assert_eq!(status, 200, "{published}");
+    assert_eq!(published["published"], true);
+    let seen = views(&app, &analyst, "sales").await;
+    assert_eq!(names(&seen), ["GERMANY ONLINE", "Team: UK last year"]);
+    assert_eq!(seen[1]["mine"], false);
+    assert_eq!(seen[1]["owner"], ADMIN);
+    assert_eq!(
+        seen[1]["query"],
+        "?preset=last_12_months&country=United%20Kingdom"
+    );
+    assert_eq!(
+        names(&views(&app, &viewer, "sales").await),
+        ["Team: UK last year"]
+    );
+    let (status, _) = call(
+        &app,
+        &viewer,
+        "delete_saved_view",
+        &[("id", team_id.as_str())],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let audit: Vec<String> = sqlx::query_scalar(
+        "select action from audit_log where action like 'view.%' order by audit_log_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit, ["view.publish"]);
+
+    // Bad input says what is wrong and saves nothing.
+    for (form, field, says) in [
+        (
+            vec![("dashboard", "sales"), ("name", " "), ("query", "")],
+            "name",
+            "give the view a name",
+        ),
+        (
+            vec![
+                ("dashboard", "sales"),
+                ("name", "x"),
+                ("query", "from=2026-02-30"),
+            ],
+            "query",
+            "'2026-02-30' is not a valid from",
+        ),
+        (
+            vec![
+                ("dashboard", "sales"),
+                ("name", "x"),
+                ("query", "preset=a&preset=b"),
+            ],
+            "query",
+            "given 2 times",
+        ),
+    ] {
+        let (status, body) = call(&app, &viewer, "save_view", &form).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains(says), "{field}: {body}");
+    }
+    let (status, _) = call(
+        &app,
+        &viewer,
+        "save_view",
+        &[("dashboard", "orders"), ("name", "x")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let long = "é".repeat(81);
+    let (status, _) = call(
+        &app,
+        &viewer,
+        "save_view",
+        &[("dashboard", "sales"), ("name", long.as_str())],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        names(&views(&app, &viewer, "sales").await),
+        ["Team: UK last year"]
+    );
+
+    // A user keeps at most 100 views of a dashboard; replacing one still works at the limit.
+    for i in 0..99 {
+        let name = format!("view {i}");
+        let (status, _) = call(
+            &app,
+            &viewer,
+            "save_view",
+            &[("dashboard", "sales"), ("name", name.as_str())],
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = call(
+        &app,
+        &viewer,
+        "save_view",
+        &[("dashboard", "sales"), ("name", "view 100")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = call(
+        &app,
+        &viewer,
+        "save_view",
+        &[("dashboard", "sales"), ("name", "one more")],
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("delete one first"));
+    let (status, _) = call(
+        &app,
+        &viewer,
+        "save_view",
+        &[
+            ("dashboard", "sales"),
+            ("name", "view 7"),
+            ("query", "compare=none"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // The owner deletes their own; an admin removes a published one (audited).
+    let (status, _) = call(&app, &analyst, "delete_saved_view", &[("id", id.as_str())]).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &app,
+        &admin,
+        "publish_saved_view",
+        &[("id", team_id.as_str()), ("published", "false")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        names(&views(&app, &analyst, "sales").await),
+        Vec::<&str>::new()
+    );
+    let (status, _) = call(
+        &app,
+        &admin,
+        "delete_saved_view",
+        &[("id", team_id.as_str())],
+    )
+    .await;
+    assert_eq!(status, 200);
+}

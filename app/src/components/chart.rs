@@ -22,6 +22,9 @@ pub struct SeriesData {
     pub dashed: bool,
 }
 
+/// Points from which a category chart gets a zoom slider.
+pub const ZOOM_FROM: usize = 60;
+
 /// A chart over categories (dates, names) on the x axis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CategoryChart {
@@ -55,6 +58,12 @@ impl CategoryChart {
                 .all(|v| (0.0..=100.0).contains(v))
     }
 
+    /// A long series (over `ZOOM_FROM` points: daily over months) gets a zoom slider under it,
+    /// to look at a few weeks of it.
+    pub fn zooms(&self) -> bool {
+        self.x_labels.len() > ZOOM_FROM
+    }
+
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn value_axis(&self) -> charming::component::Axis {
         use charming::component::Axis;
@@ -86,14 +95,14 @@ impl CategoryChart {
             )
             .tooltip(Tooltip::new().trigger(Trigger::Axis))
             .legend(Legend::new().top(0).left(0))
-            .toolbox(png_download(&self.file_name))
-            // Many series wrap the legend onto a second line: leave it room.
+            // Many series wrap the legend onto a second line: leave it room; a zoom slider
+            // under a long series takes the bottom.
             .grid(
                 Grid::new()
                     .left(64)
                     .right(24)
                     .top(if self.series.len() > 4 { 80 } else { 56 })
-                    .bottom(48),
+                    .bottom(if self.zooms() { 96 } else { 48 }),
             )
             .x_axis(
                 Axis::new()
@@ -104,6 +113,16 @@ impl CategoryChart {
                     .data(self.x_labels.clone()),
             )
             .y_axis(self.value_axis());
+        if self.zooms() {
+            use charming::component::{DataZoom, DataZoomType};
+            chart = chart.data_zoom(
+                DataZoom::new()
+                    .type_(DataZoomType::Slider)
+                    .bottom(8)
+                    .start(0)
+                    .end(100),
+            );
+        }
         let is_partial = |i: usize| self.partial.get(i).copied().unwrap_or(false);
         let first_line = self.series.iter().position(|s| s.kind == SeriesKind::Line);
         for (n, series) in self.series.iter().enumerate() {
@@ -185,6 +204,9 @@ pub struct ScatterChart {
     pub y_name: String,
     /// (name, colour, points as [x, y])
     pub groups: Vec<(String, &'static str, Vec<[f64; 2]>)>,
+    /// Curves drawn over the points (a fitted curve and its error band), each (name, colour,
+    /// points as [x, y] in x order, dashed).
+    pub curves: Vec<(String, &'static str, Vec<[f64; 2]>, bool)>,
     pub file_name: String,
 }
 
@@ -201,19 +223,20 @@ impl ScatterChart {
             .color(
                 self.groups
                     .iter()
-                    .map(|g| charming::element::Color::from(g.1))
+                    .map(|g| g.1)
+                    .chain(self.curves.iter().map(|c| c.1))
+                    .map(charming::element::Color::from)
                     .collect(),
             )
             .tooltip(Tooltip::new().trigger(Trigger::Item))
             .legend(Legend::new().bottom(0).left(0))
-            .toolbox(png_download(&self.file_name))
-            .grid(
-                Grid::new()
-                    .left(72)
-                    .right(24)
-                    .top(40)
-                    .bottom(if self.groups.len() > 3 { 110 } else { 80 }),
-            )
+            .grid(Grid::new().left(72).right(24).top(40).bottom(
+                if self.groups.len() + self.curves.len() > 3 {
+                    110
+                } else {
+                    80
+                },
+            ))
             .x_axis(
                 Axis::new()
                     .type_(AxisType::Value)
@@ -222,36 +245,42 @@ impl ScatterChart {
                     .name_gap(28),
             )
             .y_axis(Axis::new().type_(AxisType::Value).name(self.y_name.clone()));
-        for (name, _, points) in &self.groups {
+        let points = |points: &[[f64; 2]]| -> Vec<DataPoint> {
+            points
+                .iter()
+                .map(|p| {
+                    DataPoint::from(CompositeValue::from(vec![
+                        CompositeValue::from(p[0]),
+                        CompositeValue::from(p[1]),
+                    ]))
+                })
+                .collect()
+        };
+        for (name, _, group) in &self.groups {
             chart = chart.series(
-                Scatter::new().name(name.clone()).symbol_size(5.0).data(
-                    points
-                        .iter()
-                        .map(|p| {
-                            DataPoint::from(CompositeValue::from(vec![
-                                CompositeValue::from(p[0]),
-                                CompositeValue::from(p[1]),
-                            ]))
-                        })
-                        .collect::<Vec<DataPoint>>(),
-                ),
+                Scatter::new()
+                    .name(name.clone())
+                    .symbol_size(5.0)
+                    .data(points(group)),
+            );
+        }
+        for (name, _, curve, dashed) in &self.curves {
+            use charming::element::{LineStyle, LineStyleType};
+            let style = LineStyle::new().width(2).type_(if *dashed {
+                LineStyleType::Dashed
+            } else {
+                LineStyleType::Solid
+            });
+            chart = chart.series(
+                charming::series::Line::new()
+                    .name(name.clone())
+                    .show_symbol(false)
+                    .line_style(style)
+                    .data(points(curve)),
             );
         }
         chart
     }
-}
-
-/// The toolbox button that downloads the chart as a PNG named `file_name`.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-fn png_download(file_name: &str) -> charming::component::Toolbox {
-    use charming::component::{Feature, SaveAsImage, Toolbox};
-    Toolbox::new().right(0).top(0).feature(
-        Feature::new().save_as_image(
-            SaveAsImage::new()
-                .name(file_name.to_string())
-                .background_color("#ffffff"),
-        ),
-    )
 }
 
 /// What a chart panel draws.
@@ -277,7 +306,15 @@ impl ChartSpec {
     pub fn is_empty(&self) -> bool {
         match self {
             ChartSpec::Category(c) => c.is_empty(),
-            ChartSpec::Scatter(c) => c.groups.iter().all(|g| g.2.is_empty()),
+            ChartSpec::Scatter(c) => c.groups.iter().all(|g| g.2.is_empty()) && c.curves.is_empty(),
+        }
+    }
+
+    /// Base name of the downloaded PNG.
+    pub fn file_name(&self) -> &str {
+        match self {
+            ChartSpec::Category(c) => &c.file_name,
+            ChartSpec::Scatter(c) => &c.file_name,
         }
     }
 
@@ -332,6 +369,15 @@ mod events {
         fn on(this: &Instance, event: &str, handler: &JsValue);
         #[wasm_bindgen(method)]
         fn off(this: &Instance, event: &str);
+        /// The chart drawn in `element`, if any.
+        #[wasm_bindgen(js_namespace = echarts, js_name = getInstanceByDom)]
+        fn instance_by_dom(element: &web_sys::Element) -> Option<Instance>;
+        /// Redraws the chart at its element's size.
+        #[wasm_bindgen(method)]
+        fn resize(this: &Instance);
+        /// The drawing as a data URL (`{type, pixelRatio, backgroundColor}`).
+        #[wasm_bindgen(method, js_name = getDataURL)]
+        pub fn get_data_url(this: &Instance, options: &JsValue) -> String;
         #[wasm_bindgen(method, js_name = getZr)]
         fn zr(this: &Instance) -> Zr;
         #[wasm_bindgen(method, js_name = containPixel)]
@@ -354,6 +400,21 @@ mod events {
         fn offset_x(this: &ClickParams) -> Option<f64>;
         #[wasm_bindgen(method, getter, js_name = offsetY)]
         fn offset_y(this: &ClickParams) -> Option<f64>;
+    }
+
+    /// Redraws every chart of the page at its element's size.
+    pub fn resize_all() {
+        let Ok(charts) = leptos::prelude::document().query_selector_all(".chart") else {
+            return;
+        };
+        for i in 0..charts.length() {
+            let element = charts
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok());
+            if let Some(chart) = element.as_ref().and_then(instance_by_dom) {
+                chart.resize();
+            }
+        }
     }
 
     /// Calls `handler` on every click: on a bar (`by_series`: with its series), or anywhere in a
@@ -407,6 +468,14 @@ mod events {
     }
 }
 
+/// Charts follow the window's size (a phone turned, a window resized): listens on the window for
+/// the page's lifetime (called once, when the app hydrates).
+#[cfg(feature = "hydrate")]
+pub fn follow_window_size() {
+    // The handle removes the listener only when asked: dropped, it listens for good.
+    leptos::prelude::window_event_listener(leptos::ev::resize, |_| events::resize_all());
+}
+
 /// A titled chart panel. `id` must be unique on the page.
 #[component]
 pub fn ChartPanel(
@@ -430,6 +499,11 @@ pub fn ChartPanel(
 ) -> impl IntoView {
     let empty = chart.is_empty();
     let dom_id = id.clone();
+    // What the PNG's caption names: the page's range and filters.
+    let query = leptos_router::hooks::use_query_map();
+    let range = use_context::<super::ActiveRange>();
+    #[cfg(feature = "hydrate")]
+    let drawn = StoredValue::new_local(None::<events::Instance>);
     #[cfg(feature = "hydrate")]
     {
         let chart = chart.clone();
@@ -442,9 +516,11 @@ pub fn ChartPanel(
                 }
                 let animate = !prefers("(prefers-reduced-motion: reduce)");
                 match renderer.render(&dom_id, &chart.to_charming(animate)) {
-                    Ok(drawn) => {
+                    Ok(instance) => {
+                        use wasm_bindgen::JsCast;
+                        drawn.set_value(Some(instance.clone().unchecked_into()));
                         if let Some(handler) = on_click {
-                            events::on_click(drawn, click_series, handler);
+                            events::on_click(instance, click_series, handler);
                         }
                     }
                     Err(err) => {
@@ -456,12 +532,48 @@ pub fn ChartPanel(
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (&chart, on_click, click_series);
+    let png = {
+        let title = title.clone();
+        let file = chart.file_name().to_string();
+        move |_: leptos::ev::MouseEvent| {
+            let caption = super::chart_export::caption(
+                range.and_then(|r| r.0.get_untracked()),
+                &query.get_untracked(),
+            );
+            #[cfg(feature = "hydrate")]
+            drawn.with_value(|d| {
+                if let Some(instance) = d {
+                    let dark = dark_theme();
+                    let options = js_sys::Object::new();
+                    let set = |k: &str, v: wasm_bindgen::JsValue| {
+                        let _ = js_sys::Reflect::set(&options, &k.into(), &v);
+                    };
+                    set("type", "png".into());
+                    set("pixelRatio", 2.into());
+                    set(
+                        "backgroundColor",
+                        if dark { "#1a1e24" } else { "#ffffff" }.into(),
+                    );
+                    let url = instance.get_data_url(&options);
+                    super::chart_export::download(url, file.clone(), title.clone(), caption, dark);
+                }
+            });
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&file, &title, caption);
+        }
+    };
     let aria = title.clone();
     // The drawing is a canvas: screen readers get the chart's title as its name.
     let chart_name = title.clone();
     view! {
         <section class="panel chart-panel" aria-label=aria>
-            <h2 class="panel-title">{title}</h2>
+            <div class="panel-head">
+                <h2 class="panel-title">{title.clone()}</h2>
+                {(!empty).then(|| view! {
+                    <button type="button" class="button ghost small chart-png" on:click=png
+                        aria-label=format!("Download {title} as PNG")>"PNG"</button>
+                })}
+            </div>
             {children.map(|c| c())}
             {if empty {
                 view! { <div class="chart-empty" role="status">{empty_message}</div> }.into_any()

@@ -39,7 +39,7 @@ pub fn filter_from_query(query: &ParamsMap) -> DashboardFilter {
 }
 
 /// The keys of the dashboard filters (what `filter_from_query` reads).
-const FILTER_KEYS: [&str; 9] = [
+pub const FILTER_KEYS: [&str; 9] = [
     "from", "to", "preset", "compare", "grain", "channel", "source", "country", "category",
 ];
 
@@ -158,6 +158,7 @@ pub fn FilterBar() -> impl IntoView {
         );
     };
     let embed = crate::features::embed::ui::embed_scope();
+    let in_embed = embed.is_some();
     let has_slice = move || {
         let q = query.read();
         ["channel", "source", "country", "category"]
@@ -231,6 +232,7 @@ pub fn FilterBar() -> impl IntoView {
             {move || has_slice().then(|| view! {
                 <button type="button" class="button ghost small" on:click=move |_| clear_slices()>"Clear filters"</button>
             })}
+            {(!in_embed).then(|| view! { <crate::features::views::ui::ViewsMenu/> })}
             <crate::live::LiveStatus/>
         </form>
     }
@@ -274,7 +276,7 @@ fn MultiSelect(
     let query = use_query_map();
     let selected = move || query.read().get_all(key).unwrap_or_default();
     let names = options.clone();
-    let summary = move || {
+    let summary = Signal::derive(move || {
         let chosen = selected();
         match chosen.len() {
             0 => format!("{label}: all"),
@@ -288,7 +290,7 @@ fn MultiSelect(
             }
             n => format!("{label}: {n} selected"),
         }
-    };
+    });
     let toggle = move |value: String, on: bool| {
         let mut values = query.get_untracked().get_all(key).unwrap_or_default();
         values.retain(|v| *v != value);
@@ -300,7 +302,8 @@ fn MultiSelect(
     let active = move || !selected().is_empty();
     view! {
         <details class="multiselect" class:active=active>
-            <summary aria-label=format!("{label} filter")>{summary}</summary>
+            // Named by what it shows, then what it is ("Country: all · Country filter").
+            <summary aria-label=move || format!("{} · {label} filter", summary.get())>{summary}</summary>
             <div class="multiselect-menu" role="group" aria-label=label>
                 {if options.is_empty() {
                     view! { <p class="muted small">"No values yet"</p> }.into_any()

@@ -40,6 +40,11 @@ pub fn money(value: Decimal, currency: &str) -> String {
     }
 }
 
+/// A day as every page writes it: `2 Sep 2026`.
+pub fn day(day: chrono::NaiveDate) -> String {
+    day.format("%-d %b %Y").to_string()
+}
+
 /// `12,345`.
 pub fn count(value: i64) -> String {
     let sign = if value < 0 { "−" } else { "" };

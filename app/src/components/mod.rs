@@ -1,5 +1,6 @@
 //! Widgets shared by every dashboard.
 pub mod chart;
+pub mod chart_export;
 pub mod filter_bar;
 pub mod format;
 pub mod kpi_card;
@@ -17,5 +18,5 @@ pub use filter_bar::{
 pub use kpi_card::{delta_text, KpiCard};
 pub use layout::{AppShell, RoleOnly};
 pub mod menus;
-pub use section::{pending_setter, Busy, ErrorPanel, Section};
+pub use section::{Busy, ErrorPanel, PendingTransition, Section};
 pub use table::{Cell, Column, SortableTable};

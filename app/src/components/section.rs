@@ -29,7 +29,7 @@ where
     let pending = ArcRwSignal::new(false);
     view! {
         <Busy pending=pending.clone() class>
-            <Transition set_pending=pending_setter(&pending)
+            <PendingTransition pending
                 fallback=move || view! {
                     <div class="panel placeholder" role="status">
                         <p class="loading">{format!("Loading {what}…")}</p>
@@ -42,12 +42,34 @@ where
                         Err(err) => view! { <ErrorPanel err/> }.into_any(),
                     })
                 }}
-            </Transition>
+            </PendingTransition>
         </Busy>
     }
 }
 
-/// The box of a part whose `<Transition set_pending=…>` sets `pending`: while it is true the
+/// A `<Transition>` that says in `pending` whether its content is being replaced (in the
+/// browser: on the server nothing is ever replaced, and Leptos' transition reads its task list
+/// from an effect that a multi-threaded server can find locked by another thread, which panics
+/// as "already disposed" — seen in the browser tests' server log).
+#[component]
+pub fn PendingTransition(
+    pending: ArcRwSignal<bool>,
+    #[prop(optional, into)] fallback: ViewFnOnce,
+    children: Children,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let _ = pending;
+        view! { <Transition fallback>{children()}</Transition> }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let setter = pending_setter(&pending);
+        view! { <Transition fallback set_pending=setter>{children()}</Transition> }
+    }
+}
+
+/// The box of a part whose `<PendingTransition>` sets `pending`: while it is true the
 /// part's old content is dimmed under an "Updating…" note and the box is `aria-busy`. For parts
 /// whose resource does not fit `Section` (a drill-down that may be empty, a list inside a panel).
 #[component]
@@ -59,15 +81,17 @@ pub fn Busy(
     children: Children,
 ) -> impl IntoView {
     // Reference-counted, not owned by a component: the server may still be writing this part's
-    // HTML (streaming) after the component that made the signal is gone.
+    // HTML (streaming) after the component that made the signal is gone. Read with `try_get`:
+    // on the server the part's transition may be writing the signal on another thread while its
+    // HTML is written (a read then finds it locked: "not busy", as the server renders it).
     let (busy, aria, hidden) = (pending.clone(), pending.clone(), pending);
     view! {
-        <div class=format!("section {class}") class:busy=move || busy.get()
-            aria-busy=move || aria.get().to_string()>
+        <div class=format!("section {class}") class:busy=move || busy.try_get().unwrap_or(false)
+            aria-busy=move || aria.try_get().unwrap_or(false).to_string()>
             {children()}
             // Always in the page, shown only while busy: the markup stays the same whether or
             // not a part is busy when the browser takes over the server's HTML (hydration).
-            <p class="busy-note" role="status" hidden=move || !hidden.get()>"Updating…"</p>
+            <p class="busy-note" role="status" hidden=move || !hidden.try_get().unwrap_or(false)>"Updating…"</p>
         </div>
     }
 }
@@ -90,7 +114,8 @@ pub fn ErrorPanel(err: AppError) -> impl IntoView {
 }
 
 /// What a `<Transition set_pending=…>` writes into a `Busy` box's signal.
-pub fn pending_setter(pending: &ArcRwSignal<bool>) -> SignalSetter<bool> {
+#[cfg_attr(feature = "ssr", allow(dead_code))]
+fn pending_setter(pending: &ArcRwSignal<bool>) -> SignalSetter<bool> {
     let pending = pending.clone();
     SignalSetter::map(move |busy| pending.set(busy))
 }

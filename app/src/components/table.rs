@@ -49,6 +49,8 @@ pub struct Cell {
     pub title: Option<String>,
     /// The text links here (a record page).
     pub href: Option<String>,
+    /// Long text that wraps as a paragraph (a reason), not a word a line.
+    pub long: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
@@ -73,6 +75,7 @@ impl Cell {
             bar: None,
             title: None,
             href: None,
+            long: false,
         }
     }
 
@@ -83,7 +86,17 @@ impl Cell {
             bar: None,
             title: None,
             href: None,
+            long: false,
         }
+    }
+
+    /// A day in the app's one date format ("2 Sep 2026"), sorting by date.
+    pub fn date(day: chrono::NaiveDate) -> Self {
+        use chrono::Datelike;
+        Self::number(
+            crate::components::format::day(day),
+            Some(day.num_days_from_ce() as f64),
+        )
     }
 
     pub fn with_bar(self, share: Option<f64>) -> Self {
@@ -98,6 +111,11 @@ impl Cell {
             title: Some(title.into()),
             ..self
         }
+    }
+
+    /// Wraps as a paragraph (a recommendation's reason).
+    pub fn long(self) -> Self {
+        Self { long: true, ..self }
     }
 
     pub fn with_link(self, href: impl Into<String>) -> Self {
@@ -125,16 +143,17 @@ fn compare(a: &SortKey, b: &SortKey, descending: bool) -> std::cmp::Ordering {
     }
 }
 
-/// Rows shown before "Show all" (sorting always covers every row).
-pub const VISIBLE_ROWS: usize = 50;
+/// Rows on one page of a table (sorting always covers every row).
+pub const PAGE_ROWS: usize = 50;
 
 /// Rows in their given order until a heading is clicked; a second click reverses. Long tables
-/// show their first `VISIBLE_ROWS` rows and a button for the rest.
+/// show `PAGE_ROWS` rows a page with a pager ("Rows 51–100 of 300"); a new sort starts again at
+/// the first page. The table scrolls sideways inside its panel with its first column fixed.
 #[component]
 pub fn SortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoView {
     // (column, descending)
     let sort = RwSignal::new(None::<(usize, bool)>);
-    let show_all = RwSignal::new(false);
+    let page = RwSignal::new(0_usize);
     let total = rows.len();
     let rows = StoredValue::new(rows);
     let numeric: Vec<bool> = columns.iter().map(|c| c.numeric).collect();
@@ -144,24 +163,34 @@ pub fn SortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoVie
         if let Some((col, desc)) = sort.get() {
             rows.sort_by(|a, b| compare(&a[col].sort, &b[col].sort, desc));
         }
-        if !show_all.get() {
-            rows.truncate(VISIBLE_ROWS);
-        }
-        rows
+        let start = page.get() * PAGE_ROWS;
+        rows.into_iter()
+            .skip(start)
+            .take(PAGE_ROWS)
+            .collect::<Vec<_>>()
     };
-    let more = (total > VISIBLE_ROWS).then(|| {
+    let pager = (total > PAGE_ROWS).then(|| {
+        let shown = move || {
+            let start = page.get() * PAGE_ROWS;
+            format!(
+                "Rows {}–{} of {}",
+                start + 1,
+                (start + PAGE_ROWS).min(total),
+                crate::components::format::count(total as i64)
+            )
+        };
         view! {
-            <button type="button" class="button ghost small show-all"
-                on:click=move |_| show_all.update(|v| *v = !*v)>
-                {move || if show_all.get() {
-                    format!("Show the first {VISIBLE_ROWS}")
-                } else {
-                    format!("Show all {total} rows")
-                }}
-            </button>
+            <div class="pager table-pager">
+                <span class="muted small" role="status">{shown}</span>
+                <button type="button" class="button ghost small" disabled=move || page.get() == 0
+                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
+                <button type="button" class="button ghost small" disabled=move || { (page.get() + 1) * PAGE_ROWS >= total }
+                    on:click=move |_| page.update(|p| if (*p + 1) * PAGE_ROWS < total { *p += 1 })>"Next"</button>
+            </div>
         }
     });
     view! {
+        <div class="table-scroll">
         <table class="table sortable">
             <thead><tr>
                 {columns.into_iter().enumerate().map(|(i, c)| {
@@ -177,7 +206,8 @@ pub fn SortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoVie
                                 Some((col, desc)) if col == i => Some((i, !desc)),
                                 _ => Some((i, first_desc)),
                             }
-                        })
+                        });
+                        page.set(0);
                     };
                     view! {
                         <th class:num=c.numeric aria-sort=aria title=c.help>
@@ -202,6 +232,7 @@ pub fn SortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoVie
                                         <span class="share-bar" style=format!("width: {:.1}%", share * 100.0)></span>" "{cell.text}
                                     </td>
                                 }.into_any(),
+                                None if cell.long => view! { <td class="long" title=cell.title>{long_text(cell.text)}</td> }.into_any(),
                                 None => view! { <td class:num=num title=cell.title>{cell.text}</td> }.into_any(),
                             }
                         }).collect_view()}
@@ -209,8 +240,31 @@ pub fn SortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoVie
                 }).collect_view()}
             </tbody>
         </table>
-        {more}
+        </div>
+        {pager}
     }
+}
+
+/// Long text as its first sentence, opening to the rest (a recommendation's reason): rows stay
+/// one or two lines high and the whole text is a click or Enter away.
+fn long_text(text: String) -> impl IntoView {
+    match split_first_sentence(&text) {
+        Some((first, rest)) => view! {
+            <details class="long-text">
+                <summary>{first.to_string()}</summary>
+                {rest.to_string()}
+            </details>
+        }
+        .into_any(),
+        None => text.into_any(),
+    }
+}
+
+/// The first sentence and the rest, when there is a rest.
+fn split_first_sentence(text: &str) -> Option<(&str, &str)> {
+    let end = text.find(". ")? + 1;
+    let rest = text[end..].trim();
+    (!rest.is_empty()).then(|| (&text[..end], rest))
 }
 
 /// The export link of a table, for analysts and admins only (the server checks the role too).
@@ -280,4 +334,20 @@ pub fn share_cell(share: Option<Decimal>) -> Cell {
 /// A decimal as f64, for sorting and drawing.
 pub fn ratio(value: Option<Decimal>) -> Option<f64> {
     value.and_then(|v| v.to_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_first_sentence;
+
+    #[test]
+    fn long_text_opens_after_its_first_sentence() {
+        assert_eq!(
+            split_first_sentence("Hold at 12.00. Above the 30% margin ceiling (11.70)."),
+            Some(("Hold at 12.00.", "Above the 30% margin ceiling (11.70)."))
+        );
+        assert_eq!(split_first_sentence("One sentence only."), None);
+        assert_eq!(split_first_sentence("Ends with a stop. "), None);
+        assert_eq!(split_first_sentence("No stop at all"), None);
+    }
 }

@@ -6,3 +6,4 @@ pub mod inventory;
 pub mod sales;
 pub mod search;
 pub mod sources;
+pub mod views;

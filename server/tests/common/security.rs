@@ -255,6 +255,30 @@ pub fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
         ("get", "/fn/search?q=mug".into(), "", Needs(Role::Viewer)),
         (
             "get",
+            "/fn/list_saved_views?dashboard=sales".into(),
+            "",
+            Needs(Role::Viewer),
+        ),
+        (
+            "post",
+            "/fn/save_view".into(),
+            "dashboard=sales&name=Matrix&query=%3Fcountry%3DGermany",
+            Needs(Role::Viewer),
+        ),
+        (
+            "post",
+            "/fn/delete_saved_view".into(),
+            "id=999999",
+            Needs(Role::Viewer),
+        ),
+        (
+            "post",
+            "/fn/publish_saved_view".into(),
+            "id=999999&published=true",
+            Needs(Role::Admin),
+        ),
+        (
+            "get",
             format!("/fn/get_inventory_overview?{sales_filter}"),
             "",
             Reads(Dashboard::Inventory),

@@ -71,6 +71,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("source.", "Data sources"),
     ("pricing.", "Pricing decisions"),
     ("signal.", "Market signals"),
+    ("view.", "Published views"),
 ];
 
 /// A new user from the admin's form; without a password one is generated and shown once.

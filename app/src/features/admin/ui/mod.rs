@@ -19,7 +19,7 @@ use crate::features::embed::types::{
 };
 
 fn when(t: Option<chrono::DateTime<chrono::Utc>>, none: &'static str) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+    t.map(crate::clock::time)
         .unwrap_or_else(|| none.to_string())
 }
 
@@ -92,8 +92,8 @@ pub fn TokensPage() -> impl IntoView {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No API tokens yet."</p> }.into_any(),
                     Ok(list) => view! {
                         <section class="panel">
-                            <table class="table">
-                                <thead><tr><th>"Name"</th><th>"Token"</th><th>"Role"</th><th>"Created (UTC)"</th><th>"Expires"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
+                            <div class="table-scroll" tabindex="0"><table class="table">
+                                <thead><tr><th>"Name"</th><th>"Token"</th><th>"Role"</th><th>"Created"</th><th>"Expires"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|t| {
                                         let id = t.id;
@@ -116,7 +116,7 @@ pub fn TokensPage() -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </tbody>
-                            </table>
+                            </table></div>
                         </section>
                     }.into_any(),
                     Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
@@ -169,12 +169,12 @@ pub fn AuditPage() -> impl IntoView {
                         let full = list.len() as i64 == AUDIT_PAGE;
                         view! {
                             <section class="panel">
-                                <table class="table audit">
-                                    <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"What"</th><th>"On what"</th><th>"From"</th></tr></thead>
+                                <div class="table-scroll" tabindex="0"><table class="table audit">
+                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"On what"</th><th>"From"</th></tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|e| { let action = e.action.clone(); view! {
                                             <tr data-action=action>
-                                                <td>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                <td>{crate::clock::time_precise(e.at)}</td>
                                                 <td>{e.actor.unwrap_or_else(|| "system".into())}</td>
                                                 <td><code>{e.action}</code></td>
                                                 <td>{e.target.unwrap_or_default()}</td>
@@ -182,7 +182,7 @@ pub fn AuditPage() -> impl IntoView {
                                             </tr>
                                         }}).collect_view()}
                                     </tbody>
-                                </table>
+                                </table></div>
                                 <div class="table-foot">
                                     {move || filter.with(|f| f.before.is_some()).then(|| view! {
                                         <button type="button" class="button ghost small" on:click=move |_| filter.update(|f| f.before = None)>"Newest"</button>

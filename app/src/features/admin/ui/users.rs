@@ -93,8 +93,8 @@ pub fn UsersPage() -> impl IntoView {
                 {move || users.get().map(|result| match result {
                     Ok(users) => view! {
                         <section class="panel">
-                            <table class="table">
-                                <thead><tr><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Last login (UTC)"</th><th></th></tr></thead>
+                            <div class="table-scroll" tabindex="0"><table class="table">
+                                <thead><tr><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Last login"</th><th></th></tr></thead>
                                 <tbody>
                                     {users.into_iter().map(|u| {
                                         let id = u.id;
@@ -114,21 +114,21 @@ pub fn UsersPage() -> impl IntoView {
                                                     </select>
                                                 </td>
                                                 <td>{if disabled { "disabled" } else { "active" }}</td>
-                                                <td>{u.last_login_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into())}</td>
+                                                <td>{u.last_login_at.map(crate::clock::time).unwrap_or_else(|| "never".into())}</td>
                                                 <td class="row-actions">
                                                     <button type="button" class="button ghost small"
                                                         aria-label=format!("{} {}", if disabled { "Enable" } else { "Disable" }, u.email)
                                                         on:click=move |_| { update.dispatch(UpdateUser { id, role: current, disabled: !disabled }); }>
                                                         {if disabled { "Enable" } else { "Disable" }}
                                                     </button>
-                                                    <button type="button" class="button ghost small" aria-label=format!("Reset the password of {}", u.email)
+                                                    <button type="button" class="button ghost small" aria-label=format!("Reset password of {}", u.email)
                                                         on:click=move |_| { reset.dispatch(ResetPassword { id }); }>"Reset password"</button>
                                                 </td>
                                             </tr>
                                         }
                                     }).collect_view()}
                                 </tbody>
-                            </table>
+                            </table></div>
                         </section>
                     }.into_any(),
                     Err(err) => view! { <ErrorPanel err=err/> }.into_any(),

@@ -267,7 +267,7 @@ fn GroupTable(
                 view! { <p class="muted">"No identified customers bought in this range."</p> }.into_any()
             } else {
                 view! {
-                    <table class="table">
+                    <div class="table-scroll" tabindex="0"><table class="table">
                         <thead><tr><th></th><th class="num">"Customers"</th><th class="num">"Share"</th><th class="num">"Net revenue"</th><th class="num">"Share of revenue"</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|g| {
@@ -284,7 +284,7 @@ fn GroupTable(
                                 }
                             }).collect_view()}
                         </tbody>
-                    </table>
+                    </table></div>
                 }.into_any()
             }}
         </section>
@@ -317,6 +317,7 @@ fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
             </div>
             <p class="muted small">"Recency (R: 5 = bought most recently) and frequency (F: 5 = most orders) are scored 1–5 by quintile of the range's customers; each cell is named by the common RFM map."</p>
             <div class="rfm-layout">
+                <div class="table-scroll" tabindex="0">
                 <table class="rfm-grid" aria-label="R by F grid">
                     <thead><tr><th>"R \\ F"</th>{(1..=5).map(|f| view! { <th>{f}</th> }).collect_view()}</tr></thead>
                     <tbody>
@@ -338,8 +339,9 @@ fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
                                         };
                                         let title = format!("{} · R{} F{} · {} customers · {}", c.segment, c.r, c.f, count(customers), money(revenue, &cur));
                                         view! {
-                                            <td title=title style=move || format!("background: rgba(59, 91, 219, {:.2})", 0.08 + 0.8 * weight())
-                                                class:dark-text=move || weight() < 0.5>
+                                            // At most 70% of the accent: the text stays readable
+                                            // (contrast ≥ 4.5:1) in both themes.
+                                            <td title=title style=move || format!("background: rgba(59, 91, 219, {:.2})", 0.08 + 0.62 * weight())>
                                                 <span class="rfm-name">{c.segment.clone()}</span>
                                                 <span class="rfm-value">{move || if by_revenue.get() { money(revenue, &cur) } else { count(customers) }}</span>
                                             </td>
@@ -350,7 +352,8 @@ fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <table class="table" aria-label="Segments">
+                </div>
+                <div class="table-scroll" tabindex="0"><table class="table" aria-label="Segments">
                     <thead><tr>
                         <th>"Segment"</th><th class="num">"Customers"</th><th class="num">"Net revenue"</th><th class="num">"Share"</th>
                         <th class="num" title="Average days since the last order">"Avg recency"</th><th class="num" title="Average orders in the range">"Avg orders"</th>
@@ -373,7 +376,7 @@ fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
                             }
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             </div>
         </section>
     }
@@ -431,8 +434,8 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
                                 .with_title(format!("Customer {}", c.customer))
                                 .with_link(format!("/customers/{}?{query_string}", c.customer_id)),
                             Cell::text(c.country.clone().unwrap_or_default()),
-                            Cell::text(c.first_order.format("%Y-%m-%d").to_string()),
-                            Cell::text(c.last_order.format("%Y-%m-%d").to_string()),
+                            Cell::date(c.first_order),
+                            Cell::date(c.last_order),
                             count_cell(c.orders),
                             Cell::number(money(c.net_revenue, ""), c.net_revenue.to_f64()),
                             count_cell(c.recency_days),
@@ -510,6 +513,7 @@ fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
                 )
             })
             .collect(),
+        curves: Vec::new(),
         file_name: format!("clusters-{}-{}", data.range.from, data.range.to),
     };
     let how = if c.automatic {
@@ -536,7 +540,7 @@ fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
             <h2 class="panel-title">"Behaviour clusters"</h2>
             <p class="muted small">{subtitle}</p>
             {c.note.clone().map(|n| view! { <p class="muted">{n}</p> })}
-            <table class="table">
+            <div class="table-scroll" tabindex="0"><table class="table">
                 <thead><tr><th>"Cluster"</th><th class="num">"Customers"</th><th class="num">"Net revenue"</th>
                     <th class="num">"Orders"</th><th class="num">"AOV"</th><th class="num">"Tenure (days)"</th><th class="num">"Recency (days)"</th></tr></thead>
                 <tbody>
@@ -557,13 +561,13 @@ fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
                         }
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         </section>
         <div class="two-columns">
             <ChartPanel id="cluster-chart" title="Customers by cluster (sample)" empty_message="No clusters in this range." chart/>
             <section class="panel" aria-label="Clusters by segment">
                 <h2 class="panel-title">"Clusters × RFM segments (customers)"</h2>
-                <div class="scroll-x">
+                <div class="table-scroll" tabindex="0">
                     <table class="table compact">
                         <thead><tr><th>"Segment"</th>{c.clusters.iter().map(|k| view! { <th class="num">{k.id}</th> }).collect_view()}</tr></thead>
                         <tbody>
@@ -620,7 +624,7 @@ fn CohortsPanel(data: CustomersCohorts) -> impl IntoView {
         };
         let cur2 = cur.clone();
         view! {
-            <td class="num heat clickable" style=move || format!("background: rgba(12, 166, 120, {:.2})", 0.06 + 0.85 * weight())
+            <td class="num heat clickable" style=move || format!("background: rgba(12, 166, 120, {:.2})", 0.06 + 0.54 * weight())
                 title=format!("{} customers: click to list them", count(cell.customers))
                 on:click=move |_| navigate_with(query, vec![("group", vec![group.clone()])])>
                 {move || if revenue.get() { rpc.map(|v| money(v, &cur2)).unwrap_or_default() } else { retention.map(percent).unwrap_or_default() }}
@@ -641,7 +645,7 @@ fn CohortsPanel(data: CustomersCohorts) -> impl IntoView {
                 view! { <p class="muted">"No customer placed a first order in this range."</p> }.into_any()
             } else {
                 view! {
-                    <div class="scroll-x">
+                    <div class="table-scroll" tabindex="0">
                         <table class="table compact cohort-table">
                             <thead><tr>
                                 <th>"First order"</th><th class="num">"Customers"</th>

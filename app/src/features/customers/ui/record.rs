@@ -204,13 +204,16 @@ fn Order(order: CustomerOrder, currency: String, zone: String) -> impl IntoView 
     );
     view! {
         <details class="order">
+            // No link inside the summary (a control inside a control): the order's own page is
+            // linked from the opened order.
             <summary>
-                <a class="order-number" href=format!("/orders/{}", order.order_id)>{format!("Order {}", order.number)}</a>
+                <strong class="order-number">{format!("Order {}", order.number)}</strong>
                 <span class="muted">{when}</span>
                 <span class=format!("tag status-{}", order.status)>{order.status.clone()}</span>
                 <span class="muted">{format!("{} · {}", order.channel, order.country)}</span>
                 <span class="order-sum">{sums}</span>
             </summary>
+            <p class="small"><a class="order-link" href=format!("/orders/{}", order.order_id)>{format!("Open order {}", order.number)}</a></p>
             <Lines order/>
         </details>
     }
@@ -236,7 +239,8 @@ fn Lines(order: CustomerOrder) -> impl IntoView {
         })
         .collect_view();
     view! {
-            <div class="table-scroll">
+            // Focusable: a keyboard user can scroll it sideways on a phone.
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Lines">
                 <table class="table">
                     <thead><tr>
                         <th scope="col">"SKU"</th><th scope="col">"Product"</th><th scope="col" class="num">"Quantity"</th>

@@ -47,7 +47,7 @@ pub(super) fn float_cell(value: Option<f64>, digits: usize) -> Cell {
 
 pub(super) fn date_cell(day: Option<chrono::NaiveDate>) -> Cell {
     match day {
-        Some(d) => Cell::text(d.to_string()),
+        Some(d) => Cell::date(d),
         None => Cell::text("—"),
     }
 }

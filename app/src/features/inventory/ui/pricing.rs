@@ -195,12 +195,13 @@ pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl Into
                 _ => None,
             };
             vec![
-                Cell::text(p.sku.clone()),
                 match embedded {
                     true => Cell::text(p.name.clone()),
                     false => Cell::text(p.name.clone())
                         .with_link(format!("/products/{}{keep}", p.product_id)),
-                },
+                }
+                .with_title(p.name.clone()),
+                Cell::text(p.sku.clone()),
                 money_cell(r.current_price, &cur),
                 Cell::number(
                     opt_money(p.position.cheapest, &cur),
@@ -243,8 +244,9 @@ pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl Into
                         .as_ref()
                         .map(|b| limits_text(b, &cur))
                         .unwrap_or_else(|| "—".into()),
-                ),
-                Cell::text(r.reason.clone()),
+                )
+                .long(),
+                Cell::text(r.reason.clone()).long(),
             ]
         })
         .collect();
@@ -259,8 +261,8 @@ pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl Into
             empty=rows.is_empty()
             empty_message="No products."
             columns=vec![
-                Column::text("SKU"),
                 Column::text("Product"),
+                Column::text("SKU"),
                 Column::number("Our price"),
                 Column::number("Cheapest competitor").help("Latest in-stock observation of the last 30 days, shipping included"),
                 Column::number("Our rank"),
@@ -352,7 +354,7 @@ pub(super) fn decision_columns() -> Vec<Column> {
 
 pub(super) fn decision_row(d: &PricingDecision, cur: &str) -> Vec<Cell> {
     vec![
-        Cell::text(d.decided_at.format("%Y-%m-%d %H:%M").to_string()),
+        Cell::text(crate::clock::time(d.decided_at)),
         Cell::text(format!("{} · {}", d.sku, d.product_name)),
         Cell::text(format!("{} ({})", d.status, d.kind)),
         money_cell(d.old_price, cur),

@@ -185,7 +185,7 @@ fn demand_chart(d: &ProductDetail) -> ScatterChart {
         .map(|w| [(w.price * 100.0).round() / 100.0, w.units as f64])
         .collect();
     let e = &d.pricing.elasticity;
-    let mut groups = vec![
+    let groups = vec![
         ("Weeks in the fit".to_string(), "#3b5bdb", used.clone()),
         (
             "Weeks with a stock-out (left out)".to_string(),
@@ -193,33 +193,72 @@ fn demand_chart(d: &ProductDetail) -> ScatterChart {
             out,
         ),
     ];
+    let mut curves = Vec::new();
     if let (Some(slope), Some(intercept)) = (e.estimate, e.intercept) {
-        let (lo, hi) = used.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-            (lo.min(p[0]), hi.max(p[0]))
-        });
-        if lo < hi {
-            let curve = (0..=40)
-                .map(|i| {
-                    let p = lo + (hi - lo) * i as f64 / 40.0;
-                    [
-                        (p * 100.0).round() / 100.0,
-                        (intercept + slope * p.ln()).exp().round(),
-                    ]
-                })
-                .collect();
-            groups.push((
+        let prices: Vec<f64> = used.iter().filter(|p| p[1] > 0.0).map(|p| p[0]).collect();
+        if let Some(curve) = fitted_curve(slope, intercept, &prices, 0.0) {
+            curves.push((
                 format!("Fitted: units ∝ price^{slope:.2}"),
                 "#e8590c",
                 curve,
+                false,
             ));
+        }
+        if let Some(se) = e.std_error.filter(|se| *se > 0.0) {
+            for (side, sign) in [("−", -1.0), ("+", 1.0)] {
+                if let Some(curve) = fitted_curve(slope, intercept, &prices, sign * se) {
+                    curves.push((
+                        format!(
+                            "Elasticity {side} 1 standard error ({:.2})",
+                            slope + sign * se
+                        ),
+                        "#f59f00",
+                        curve,
+                        true,
+                    ));
+                }
+            }
         }
     }
     ScatterChart {
         x_name: format!("Average weekly price ({})", d.currency),
         y_name: "Units a week".into(),
         groups,
+        curves,
         file_name: format!("demand-{}", d.stock.sku),
     }
+}
+
+/// Units a week along the fitted constant-elasticity curve ln(units) = intercept + slope ×
+/// ln(price), over the range of the fitted weeks' prices (41 points), with the slope moved by
+/// `shift` around the fit's centre (the mean ln price, where every line of the fit's error band
+/// crosses the fitted one). None without two different prices.
+fn fitted_curve(slope: f64, intercept: f64, prices: &[f64], shift: f64) -> Option<Vec<[f64; 2]>> {
+    let logs: Vec<f64> = prices
+        .iter()
+        .filter(|p| **p > 0.0)
+        .map(|p| p.ln())
+        .collect();
+    let (lo, hi) = logs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), l| (lo.min(*l), hi.max(*l)));
+    if logs.is_empty() || lo >= hi {
+        return None;
+    }
+    let centre = logs.iter().sum::<f64>() / logs.len() as f64;
+    let at_centre = intercept + slope * centre;
+    Some(
+        (0..=40)
+            .map(|i| {
+                let l = lo + (hi - lo) * i as f64 / 40.0;
+                let units = (at_centre + (slope + shift) * (l - centre)).exp();
+                [
+                    (l.exp() * 100.0).round() / 100.0,
+                    (units * 10.0).round() / 10.0,
+                ]
+            })
+            .collect(),
+    )
 }
 
 fn competitor_chart(d: &ProductDetail) -> CategoryChart {
@@ -286,5 +325,28 @@ fn competitor_chart(d: &ProductDetail) -> CategoryChart {
         },
         file_name: format!("competitors-{}", d.stock.sku),
         partial: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fitted_curve;
+
+    #[test]
+    fn the_error_band_pivots_on_the_fits_centre() {
+        // units = e^5 × price^−2: at price 1, e^5 ≈ 148.4; at price e, e^3 ≈ 20.1.
+        let prices = [1.0, std::f64::consts::E];
+        let fit = fitted_curve(-2.0, 5.0, &prices, 0.0).unwrap();
+        assert_eq!(fit.len(), 41);
+        assert_eq!(fit[0], [1.0, 148.4]);
+        assert_eq!(fit[40], [2.72, 20.1]);
+        // Centre ln p = 0.5: ln units 4 there on every line; a steeper line (−2.5) is higher at
+        // the cheap end and lower at the dear end.
+        let steep = fitted_curve(-2.0, 5.0, &prices, -0.5).unwrap();
+        assert_eq!(steep[20], fit[20]);
+        assert_eq!(steep[0], [1.0, 190.6]);
+        assert_eq!(steep[40], [2.72, 15.6]);
+        assert!(fitted_curve(-2.0, 5.0, &[3.0, 3.0], 0.0).is_none());
+        assert!(fitted_curve(-2.0, 5.0, &[], 0.0).is_none());
     }
 }

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::state::PageState;
-use crate::components::{open_keeping_filters, pending_setter, Busy};
+use crate::components::{open_keeping_filters, Busy, PendingTransition};
 use crate::features::inventory::api::{AcknowledgeSignal, AcknowledgeSignals, RecomputeSignals};
 use crate::features::inventory::types::{MarketSignal, SignalFilter};
 
@@ -19,7 +19,35 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
     // The list's own filters ("" = all) and how many rows show.
     let severity = RwSignal::new(String::new());
     let kind_shown = RwSignal::new(String::new());
+    let product_shown = RwSignal::new(String::new());
+    // One entry a product (its signals under it) instead of one a signal.
+    let grouped = RwSignal::new(false);
     let shown = RwSignal::new(PAGE);
+    // One signal of the list.
+    let item = move |s: MarketSignal| {
+        let id = s.signal_id;
+        let product = s.product_id;
+        view! {
+            <li class="signal" data-severity=s.severity.as_str()>
+                <span class="severity">{s.severity.as_str()}</span>
+                <span class="signal-kind">{s.kind.replace('_', " ")}</span>
+                <span class="signal-message">{s.message.clone()}</span>
+                <time class="muted" datetime=s.created_at.to_rfc3339()>{crate::clock::time(s.created_at)}</time>
+                {product.map(|p| view! {
+                    <button class="button ghost small" type="button"
+                        on:click=move |_| open_keeping_filters(query, &format!("/products/{p}"))>
+                        "Open product"
+                    </button>
+                })}
+                {move || state.may_decide.get().then(|| view! {
+                    <button class="button small" type="button"
+                        on:click=move |_| { acknowledge.dispatch(AcknowledgeSignal { signal_id: id }); }>
+                        "Acknowledge"
+                    </button>
+                })}
+            </li>
+        }
+    };
     let pending = ArcRwSignal::new(false);
     let error = move || {
         acknowledge
@@ -65,7 +93,7 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
                 <p class="muted" role="status">{format!("{n} signals acknowledged.")}</p>
             })}
             <Busy pending=pending.clone()>
-            <Transition set_pending=pending_setter(&pending) fallback=|| view! { <p class="loading">"Loading signals…"</p> }>
+            <PendingTransition pending=pending.clone() fallback=|| view! { <p class="loading">"Loading signals…"</p> }>
                 {move || state.signals.get().map(|result| match result {
                     Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
@@ -75,14 +103,46 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
                         let mut kinds: Vec<String> = list.iter().map(|s| s.kind.clone()).collect();
                         kinds.sort();
                         kinds.dedup();
-                        let (sev, kind) = (severity.get(), kind_shown.get());
+                        let mut products: Vec<(i64, String)> = list
+                            .iter()
+                            .filter_map(|s| s.product_id.map(|id| (id, product_label(s))))
+                            .collect();
+                        products.sort_by(|a, b| a.1.cmp(&b.1));
+                        products.dedup();
+                        let (sev, kind, product) = (severity.get(), kind_shown.get(), product_shown.get());
                         let chosen: Vec<MarketSignal> = list
                             .into_iter()
                             .filter(|s| sev.is_empty() || s.severity.as_str() == sev)
                             .filter(|s| kind.is_empty() || s.kind == kind)
+                            .filter(|s| product.is_empty() || s.product_id.map(|p| p.to_string()) == Some(product.clone()))
                             .collect();
                         let total = chosen.len();
                         let limit = shown.get();
+                        let groups = group_by_product(&chosen);
+                        let entries = if grouped.get() { groups.len() } else { total };
+                        let listed = if grouped.get() {
+                            view! {
+                                <ul class="signal-list grouped">
+                                    {groups.into_iter().take(limit).map(|(label, signals)| view! {
+                                        <li class="signal-group">
+                                            <details>
+                                                <summary>
+                                                    <span class="severity" data-severity=signals[0].severity.as_str()>{signals[0].severity.as_str()}</span>
+                                                    " "<strong>{label}</strong>
+                                                    <span class="muted small">{format!(" · {} signal{}", signals.len(), if signals.len() == 1 { "" } else { "s" })}</span>
+                                                </summary>
+                                                <ul class="signal-list">{signals.into_iter().map(item).collect_view()}</ul>
+                                            </details>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <ul class="signal-list">{chosen.into_iter().take(limit).map(item).collect_view()}</ul>
+                            }.into_any()
+                        };
+                        let unit = if grouped.get() { "products" } else { "signals" };
                         view! {
                             <div class="signal-filters">
                                 <label>"Severity "
@@ -104,11 +164,26 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
                                         }).collect_view()}
                                     </select>
                                 </label>
+                                <label>"Product "
+                                    <select aria-label="Product filter" prop:value=product.clone()
+                                        on:change=move |ev| { product_shown.set(event_target_value(&ev)); shown.set(PAGE); }>
+                                        <option value="">"All"</option>
+                                        {products.into_iter().map(|(id, label)| view! {
+                                            <option value=id.to_string()>{label}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                                <label class="check">
+                                    <input type="checkbox" prop:checked=move || grouped.get()
+                                        on:change=move |ev| { grouped.set(event_target_checked(&ev)); shown.set(PAGE); }/>
+                                    "Group by product"
+                                </label>
                                 <span class="muted small" role="status">{format!("{total} open")}</span>
                                 {move || (state.may_decide.get() && total > 0).then(|| {
                                     let filter = SignalFilter {
                                         severity: Some(severity.get_untracked()).filter(|s| !s.is_empty()),
                                         kind: Some(kind_shown.get_untracked()).filter(|k| !k.is_empty()),
+                                        product_id: product_shown.get_untracked().parse().ok(),
                                         ..SignalFilter::default()
                                     };
                                     view! {
@@ -119,42 +194,96 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
                                     }
                                 })}
                             </div>
-                            <ul class="signal-list">
-                                {chosen.into_iter().take(limit).map(|s| {
-                                    let id = s.signal_id;
-                                    let product = s.product_id;
-                                    view! {
-                                        <li class="signal" data-severity=s.severity.as_str()>
-                                            <span class="severity">{s.severity.as_str()}</span>
-                                            <span class="signal-kind">{s.kind.replace('_', " ")}</span>
-                                            <span class="signal-message">{s.message.clone()}</span>
-                                            <time class="muted">{s.created_at.format("%Y-%m-%d %H:%M").to_string()}</time>
-                                            {product.map(|p| view! {
-                                                <button class="button ghost small" type="button"
-                                                    on:click=move |_| open_keeping_filters(query, &format!("/products/{p}"))>
-                                                    "Open product"
-                                                </button>
-                                            })}
-                                            {move || state.may_decide.get().then(|| view! {
-                                                <button class="button small" type="button"
-                                                    on:click=move |_| { acknowledge.dispatch(AcknowledgeSignal { signal_id: id }); }>
-                                                    "Acknowledge"
-                                                </button>
-                                            })}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                            {(total > limit).then(|| view! {
+                            {listed}
+                            {(entries > limit).then(|| view! {
                                 <button class="button ghost" type="button" on:click=move |_| shown.update(|n| *n += PAGE)>
-                                    {format!("Show {} more (of {total})", (total - limit).min(PAGE))}
+                                    {format!("Show {} more (of {entries} {unit})", (entries - limit).min(PAGE))}
                                 </button>
                             })}
                         }.into_any()
                     }
                 })}
-            </Transition>
+            </PendingTransition>
             </Busy>
         </section>
+    }
+}
+
+/// "SKU · name" of a signal's product.
+fn product_label(s: &MarketSignal) -> String {
+    match (&s.sku, &s.product_name) {
+        (Some(sku), Some(name)) => format!("{sku} · {name}"),
+        (Some(one), None) | (None, Some(one)) => one.clone(),
+        (None, None) => s
+            .product_id
+            .map(|p| format!("Product {p}"))
+            .unwrap_or_default(),
+    }
+}
+
+/// Signals by product (signals without one together under "Whole store"), in the order of their
+/// first signal (the list comes most severe first), each product's signals in list order.
+fn group_by_product(signals: &[MarketSignal]) -> Vec<(String, Vec<MarketSignal>)> {
+    let mut groups: Vec<(Option<i64>, String, Vec<MarketSignal>)> = Vec::new();
+    for s in signals {
+        match groups.iter_mut().find(|(p, _, _)| *p == s.product_id) {
+            Some(group) => group.2.push(s.clone()),
+            None => {
+                let label = if s.product_id.is_some() {
+                    product_label(s)
+                } else {
+                    "Whole store".to_string()
+                };
+                groups.push((s.product_id, label, vec![s.clone()]));
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, label, list)| (label, list))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::inventory::types::Severity;
+
+    fn signal(id: i64, product: Option<i64>, severity: Severity) -> MarketSignal {
+        MarketSignal {
+            signal_id: id,
+            kind: "low_stock".into(),
+            severity,
+            product_id: product,
+            sku: product.map(|p| format!("SKU{p}")),
+            product_name: product.map(|p| format!("Mug {p}")),
+            message: String::new(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            acknowledged_by: None,
+            acknowledged_at: None,
+        }
+    }
+
+    #[test]
+    fn signals_group_by_product_in_list_order() {
+        let list = vec![
+            signal(1, Some(7), Severity::Critical),
+            signal(2, Some(3), Severity::Critical),
+            signal(3, None, Severity::Warning),
+            signal(4, Some(7), Severity::Info),
+        ];
+        let groups = group_by_product(&list);
+        let shape: Vec<(String, Vec<i64>)> = groups
+            .into_iter()
+            .map(|(label, s)| (label, s.iter().map(|s| s.signal_id).collect()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("SKU7 · Mug 7".to_string(), vec![1, 4]),
+                ("SKU3 · Mug 3".to_string(), vec![2]),
+                ("Whole store".to_string(), vec![3]),
+            ]
+        );
     }
 }

@@ -33,12 +33,13 @@ pub(super) fn ProductTable(data: InventoryOverview, export: String) -> impl Into
             })
             .map(|p| {
                 vec![
-                    Cell::text(p.sku.clone()),
                     match embedded {
                         true => Cell::text(p.name.clone()),
                         false => Cell::text(p.name.clone())
                             .with_link(format!("/products/{}{keep}", p.product_id)),
-                    },
+                    }
+                    .with_title(p.name.clone()),
+                    Cell::text(p.sku.clone()),
                     Cell::text(p.category.clone()),
                     Cell::text(status_label(p.status)),
                     Cell::text(p.abc.as_str()),
@@ -62,8 +63,8 @@ pub(super) fn ProductTable(data: InventoryOverview, export: String) -> impl Into
     };
     let columns = move || {
         vec![
-            Column::text("SKU"),
             Column::text("Product"),
+            Column::text("SKU"),
             Column::text("Category"),
             Column::text("Status").help("out › dead › reorder › overstock › ok"),
             Column::text("ABC"),
@@ -128,7 +129,7 @@ pub(super) fn ProductTable(data: InventoryOverview, export: String) -> impl Into
                 if rows.is_empty() {
                     view! { <p class="muted">"No products match."</p> }.into_any()
                 } else {
-                    view! { <div class="scroll-x"><SortableTable columns=columns() rows/></div> }.into_any()
+                    view! { <SortableTable columns=columns() rows/> }.into_any()
                 }
             }}
         </section>

@@ -509,8 +509,9 @@ fn Waterfall(
     let span = (hi - lo).to_f64().unwrap_or(0.0).max(f64::EPSILON);
     let pos = |v: Decimal| ((v - lo).to_f64().unwrap_or(0.0) / span * 100.0).clamp(0.0, 100.0);
     view! {
-        <div class="waterfall" role="table" aria-label=title>
+        <div class="waterfall">
             <h3 class="waterfall-title">{title}</h3>
+            <div role="table" aria-label=title>
             {bars.into_iter().map(|(label, from, to, kind)| {
                 let (a, b) = (pos(from.min(to)), pos(from.max(to)));
                 let amount = if kind == "total" {
@@ -529,6 +530,7 @@ fn Waterfall(
                     </div>
                 }
             }).collect_view()}
+            </div>
         </div>
     }
 }

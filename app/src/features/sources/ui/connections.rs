@@ -13,8 +13,7 @@ use crate::features::sources::types::{
 };
 
 fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| "—".to_string())
+    t.map(crate::clock::time).unwrap_or_else(|| "—".to_string())
 }
 
 /// What the last action on a connection gave, shown above the list (the list itself is read
@@ -87,7 +86,7 @@ pub fn ConnectionsPanel(on_changed: impl Fn() + Copy + Send + Sync + 'static) ->
                 {move || connections.get().map(|result| match result {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No shop is connected yet."</p> }.into_any(),
                     Ok(list) => view! {
-                        <div class="table-scroll">
+                        <div class="table-scroll" tabindex="0">
                             <table class="table stacked" aria-label="Connections">
                                 <thead><tr>
                                     <th>"Name"</th><th>"Shop"</th><th>"State"</th><th>"Orders loaded up to"</th>
@@ -342,7 +341,7 @@ fn History(id: i64) -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading syncs…"</p> }>
             {move || jobs.get().map(|result| match result {
                 Ok(list) => view! {
-                    <table class="table compact" aria-label="Sync history">
+                    <div class="table-scroll" tabindex="0"><table class="table compact" aria-label="Sync history">
                         <thead><tr><th>"Why"</th><th>"State"</th><th>"Due / started"</th><th class="num">"Seconds"</th>
                             <th class="num">"Orders"</th><th class="num">"Inserted"</th><th class="num">"Updated"</th><th>"Runs"</th><th>"Error"</th></tr></thead>
                         <tbody>{list.into_iter().map(|j: SyncJob| view! {
@@ -358,7 +357,7 @@ fn History(id: i64) -> impl IntoView {
                                 <td class="wrap">{j.error.clone().unwrap_or_default()}</td>
                             </tr>
                         }).collect_view()}</tbody>
-                    </table>
+                    </table></div>
                 }.into_any(),
                 Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
             })}

@@ -56,7 +56,7 @@ pub fn SourcesPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="loading">"Loading sources…"</p> }>
                     {move || sources.get().map(|result| match result {
                         Ok(list) => view! {
-                            <table class="table">
+                            <div class="table-scroll" tabindex="0"><table class="table">
                                 <thead><tr>
                                     <th>"Name"</th><th>"Kind"</th><th class="num">"Orders"</th><th class="num">"Customers"</th>
                                     <th class="num">"Products"</th><th>"Last run"</th><th></th>
@@ -71,7 +71,7 @@ pub fn SourcesPage() -> impl IntoView {
                                                 <td class="num">{count(s.orders)}</td>
                                                 <td class="num">{count(s.customers)}</td>
                                                 <td class="num">{count(s.products)}</td>
-                                                <td>{last.map(|r| view! { <StateBadge state=r.state.clone()/> " " {r.started_at.format("%Y-%m-%d %H:%M").to_string()} })}</td>
+                                                <td>{last.map(|r| view! { <StateBadge state=r.state.clone()/> " " {crate::clock::time(r.started_at)} })}</td>
                                                 <td><div class="actions">
                                                     {(s.kind == "file").then(|| {
                                                         let chosen = s.clone();
@@ -83,7 +83,7 @@ pub fn SourcesPage() -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </tbody>
-                            </table>
+                            </table></div>
                         }.into_any(),
                         Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
                     })}
@@ -504,10 +504,10 @@ fn RunSummaryCard(run: IngestRun) -> impl IntoView {
 #[component]
 fn RunTable(runs: Vec<IngestRun>, upload: RwSignal<Upload>) -> impl IntoView {
     view! {
-        <table class="table">
+        <div class="table-scroll" tabindex="0"><table class="table">
             <thead><tr>
                 <th>"Run"</th><th>"Files"</th><th>"State"</th><th class="num">"Read"</th><th class="num">"Inserted"</th>
-                <th class="num">"Updated"</th><th class="num">"Rejected"</th><th>"Started (UTC)"</th><th></th>
+                <th class="num">"Updated"</th><th class="num">"Rejected"</th><th>"Started"</th><th></th>
             </tr></thead>
             <tbody>
                 {runs.into_iter().map(|r| {
@@ -521,7 +521,7 @@ fn RunTable(runs: Vec<IngestRun>, upload: RwSignal<Upload>) -> impl IntoView {
                             <td class="num">{count(r.rows_inserted)}</td>
                             <td class="num">{count(r.rows_updated)}</td>
                             <td class="num">{count(r.rows_rejected)}</td>
-                            <td>{r.started_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                            <td>{crate::clock::time_precise(r.started_at)}</td>
                             <td><div class="actions">
                                 {(r.rows_rejected > 0).then(|| view! {
                                     <a href=format!("/api/v1/ingest-runs/{id}/rejections.csv") download>"Error report"</a>
@@ -535,7 +535,7 @@ fn RunTable(runs: Vec<IngestRun>, upload: RwSignal<Upload>) -> impl IntoView {
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
 

@@ -1,0 +1,156 @@
+//! The Views menu of the filter bar: the user's saved views and the published ones, each a link
+//! to the dashboard with its filters (which is also how a view is shared); "Save current view"
+//! names the filters on screen. Admins publish and unpublish views here.
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_query_map};
+
+use super::api::{list_saved_views, DeleteSavedView, PublishSavedView, SaveView};
+use super::types::{canonical_query, SavedView, NAME_MAX};
+use crate::components::filter_bar::{filters_query, FILTER_KEYS};
+use crate::features::auth::context::user_allows;
+use crate::features::auth::types::Role;
+use crate::features::embed::types::Dashboard;
+
+/// The dashboard a path shows (`/sales` → Sales), if it is one.
+pub fn dashboard_of(path: &str) -> Option<Dashboard> {
+    path.trim_start_matches('/').parse().ok()
+}
+
+/// The Views menu for the dashboard the current page shows (nothing on other pages).
+#[component]
+pub fn ViewsMenu() -> impl IntoView {
+    let path = use_location().pathname;
+    move || dashboard_of(&path.get()).map(|dashboard| view! { <SavedViews dashboard/> })
+}
+
+#[component]
+fn SavedViews(dashboard: Dashboard) -> impl IntoView {
+    let query = use_query_map();
+    let admin = user_allows(Role::Admin);
+    let save = ServerAction::<SaveView>::new();
+    let delete = ServerAction::<DeleteSavedView>::new();
+    let publish = ServerAction::<PublishSavedView>::new();
+    // Asked by the browser (the menu opens there), again after every change.
+    let views = LocalResource::new(move || {
+        save.version().track();
+        delete.version().track();
+        publish.version().track();
+        list_saved_views(dashboard)
+    });
+    let list = move || -> Vec<SavedView> { views.get().and_then(|r| r.ok()).unwrap_or_default() };
+    // The page's filters in a view's form, to mark the view they are.
+    let current = Memo::new(move |_| {
+        let q = query.read();
+        let pairs: Vec<(&str, String)> = FILTER_KEYS
+            .iter()
+            .flat_map(|k| {
+                q.get_all(k)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |v| (*k, v))
+            })
+            .collect();
+        canonical_query(dashboard, pairs.iter().map(|(k, v)| (*k, v.as_str()))).ok()
+    });
+    let current_name = move || {
+        let now = current.get()?;
+        list().into_iter().find(|v| v.query == now).map(|v| v.name)
+    };
+    let menu = NodeRef::<html::Details>::new();
+    let close = move || {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+    };
+    let name = RwSignal::new(String::new());
+    let submit = move || {
+        save.dispatch(SaveView {
+            dashboard,
+            name: name.get_untracked(),
+            query: filters_query(&query.get_untracked()),
+        });
+    };
+    // A saved view's name empties the field.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            name.set(String::new());
+        }
+    });
+    let error = move || {
+        save.value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| delete.value().get().and_then(|r| r.err()))
+            .or_else(|| publish.value().get().and_then(|r| r.err()))
+            .map(|e| view! { <p class="form-error small" role="alert">{e.to_string()}</p> })
+    };
+    let row = move |view: SavedView| {
+        let id = view.id;
+        let href = view.href();
+        let may_delete = view.mine || (view.published && admin.get());
+        let may_publish = admin.get() && (view.mine || view.published);
+        let published = view.published;
+        let is_current = {
+            let q = view.query.clone();
+            move || current.get().as_deref() == Some(q.as_str())
+        };
+        let owner = (!view.mine).then(|| format!("by {}", view.owner));
+        view! {
+            <li class="saved-view" data-view=view.name.clone()>
+                <a href=href on:click=move |_| close()
+                    aria-current=move || is_current().then_some("true")>{view.name.clone()}</a>
+                {published.then(|| view! { <span class="tag">"published"</span> })}
+                {owner.map(|o| view! { <span class="muted small">{o}</span> })}
+                <span class="saved-view-actions">
+                    {may_publish.then(|| view! {
+                        <button type="button" class="button ghost small"
+                            on:click=move |_| { publish.dispatch(PublishSavedView { id, published: !published }); }>
+                            {if published { "Unpublish" } else { "Publish" }}
+                        </button>
+                    })}
+                    {may_delete.then(|| view! {
+                        <button type="button" class="button ghost small" aria-label=format!("Delete view {}", view.name)
+                            on:click=move |_| { delete.dispatch(DeleteSavedView { id }); }>
+                            "Delete"
+                        </button>
+                    })}
+                </span>
+            </li>
+        }
+    };
+    view! {
+        <details class="multiselect views" node_ref=menu class:active=move || current_name().is_some()>
+            <summary>
+                {move || current_name().map(|n| format!("View: {n}")).unwrap_or_else(|| "Views".to_string())}
+            </summary>
+            <div class="multiselect-menu views-menu" role="group" aria-label="Saved views">
+                {move || {
+                    let (mine, others): (Vec<SavedView>, Vec<SavedView>) = list().into_iter().partition(|v| v.mine);
+                    view! {
+                        <p class="menu-heading">"My views"</p>
+                        {if mine.is_empty() {
+                            view! { <p class="muted small">"None yet: name the filters on screen below."</p> }.into_any()
+                        } else {
+                            view! { <ul class="saved-views">{mine.into_iter().map(row).collect_view()}</ul> }.into_any()
+                        }}
+                        {(!others.is_empty()).then(|| view! {
+                            <p class="menu-heading">"Published"</p>
+                            <ul class="saved-views">{others.into_iter().map(row).collect_view()}</ul>
+                        })}
+                    }
+                }}
+                <div class="save-view">
+                    <input type="text" aria-label="Name of the view" placeholder="Name these filters"
+                        maxlength=NAME_MAX.to_string() prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                        on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); submit(); }/>
+                    <button type="button" class="button small" disabled=move || save.pending().get()
+                        on:click=move |_| submit()>"Save view"</button>
+                </div>
+                <p class="muted small">"A view keeps these dates and filters; its link shares it."</p>
+                {error}
+            </div>
+        </details>
+    }
+}
