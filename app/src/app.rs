@@ -76,7 +76,13 @@ pub fn App() -> impl IntoView {
     provide_context(SignalsChanged(RwSignal::new(0)));
     provide_context(crate::live::LiveData::new());
     // Moments are shown in the store's zone; the page carries it for the browser.
-    let zone = crate::clock::provide_store_zone();
+    #[cfg(feature = "ssr")]
+    let zone = use_context::<crate::state::AppState>()
+        .map(|s| s.zone.clone())
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let zone = crate::clock::from_page().unwrap_or_default();
+    provide_context(zone.clone());
     let zone_json = serde_json::to_string(&zone).unwrap_or_default();
     // (frontend/src/lib.rs marks <body data-hydrated> once the page it shows is hydrated.)
     #[cfg(feature = "hydrate")]

@@ -115,22 +115,10 @@ impl StoreZone {
     }
 }
 
-/// The store's zone for the page being rendered: from the server's state, or in the browser
-/// from the page's meta tag. Provided by `App`.
-pub fn provide_store_zone() -> StoreZone {
-    #[cfg(feature = "ssr")]
-    let zone = leptos::prelude::use_context::<crate::state::AppState>()
-        .map(|s| s.zone.clone())
-        .unwrap_or_default();
-    #[cfg(not(feature = "ssr"))]
-    let zone = from_page().unwrap_or_default();
-    leptos::prelude::provide_context(zone.clone());
-    zone
-}
-
-/// The zone the server wrote into the page.
+/// The zone the server wrote into the page (in the browser; `App` provides it as context, from
+/// the server's state when rendering there).
 #[cfg(not(feature = "ssr"))]
-fn from_page() -> Option<StoreZone> {
+pub fn from_page() -> Option<StoreZone> {
     #[cfg(feature = "hydrate")]
     {
         let meta = leptos::prelude::document()

@@ -98,7 +98,11 @@ pub struct ActiveRange(pub RwSignal<Option<DateRange>>);
 /// all kept in the URL (`?preset=…` or `?from=…&to=…`, `&compare=…`, `&country=…`), so that links
 /// are shareable and the back button works.
 #[component]
-pub fn FilterBar() -> impl IntoView {
+pub fn FilterBar(
+    /// Controls at the bar's end, before the live status (the app's Views menu; not in embeds).
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
     let query = use_query_map();
     let active = expect_context::<ActiveRange>().0;
 
@@ -158,7 +162,6 @@ pub fn FilterBar() -> impl IntoView {
         );
     };
     let embed = crate::features::embed::ui::embed_scope();
-    let in_embed = embed.is_some();
     let has_slice = move || {
         let q = query.read();
         ["channel", "source", "country", "category"]
@@ -232,7 +235,7 @@ pub fn FilterBar() -> impl IntoView {
             {move || has_slice().then(|| view! {
                 <button type="button" class="button ghost small" on:click=move |_| clear_slices()>"Clear filters"</button>
             })}
-            {(!in_embed).then(|| view! { <crate::features::views::ui::ViewsMenu/> })}
+            {children.map(|c| c())}
             <crate::live::LiveStatus/>
         </form>
     }

@@ -87,7 +87,9 @@ pub fn AppShell(
                 </ActionForm>
             </div>
         </header>
-        {(!no_dates).then(|| view! { <div class="filterbar"><FilterBar/></div> })}
+        {(!no_dates).then(|| view! {
+            <div class="filterbar"><FilterBar><crate::features::views::ui::ViewsMenu/></FilterBar></div>
+        })}
         <main class="content" id="main" tabindex="-1">{children()}</main>
     }
     .into_any()
