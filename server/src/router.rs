@@ -80,8 +80,9 @@ pub fn router(
         // browser takes brotli or gzip; the compression layer leaves those answers alone.
         .nest_service("/pkg", static_files(format!("{site_root}/pkg")))
         .nest_service("/assets", static_files(format!("{site_root}/assets")))
-        // Any other address: the app's own "Page not found" page, answered with 404.
-        .fallback(get(leptos_axum::render_app_to_stream_with_context(
+        // Any other address: under /api/ and /fn/ a JSON 404 like every API error; elsewhere
+        // the app's own "Page not found" page, answered with 404.
+        .fallback(not_found(leptos_axum::render_app_to_stream_with_context(
             move || provide_context(missing_state.clone()),
             move || shell(missing_options.clone()),
         )))
@@ -110,6 +111,29 @@ pub fn router(
         // Latency per route template; outermost, so that it counts every layer's time.
         .layer(middleware::from_fn(crate::telemetry::track_request))
         .with_state(state)
+}
+
+/// The answer to an address no route takes. Scripts calling the API or a server function get
+/// JSON they can parse (`{"error": "The route GET /api/v1/… was not found."}`), people get the app's 404 page.
+fn not_found<H, F>(render_page: H) -> axum::routing::MethodRouter<AppState>
+where
+    H: Fn(Request) -> F + Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = Response> + Send + 'static,
+{
+    axum::routing::any(move |request: Request| {
+        let render_page = render_page.clone();
+        async move {
+            let path = request.uri().path();
+            if path.starts_with("/api/") || path.starts_with("/fn/") {
+                let route = format!("The route {} {path}", request.method());
+                return app::error::AppError::NotFound(route).into_response();
+            }
+            if !matches!(*request.method(), Method::GET | Method::HEAD) {
+                return StatusCode::METHOD_NOT_ALLOWED.into_response();
+            }
+            render_page(request).await
+        }
+    })
 }
 
 /// Process is up.

@@ -494,4 +494,26 @@ async fn pages_show_moments_in_the_stores_zone(pool: PgPool) {
         html.contains("Page not found") && html.contains("href=\"/sales\""),
         "{html}"
     );
+
+    // Under /api/ and /fn/ an unknown address answers JSON, as every API error does.
+    for path in ["/api/v1/no-such-route", "/fn/no_such_function"] {
+        let missing = admin.post(app.url(path)).send().await.unwrap();
+        assert_eq!(missing.status(), 404, "{path}");
+        let body: serde_json::Value = missing.json().await.unwrap();
+        assert_eq!(
+            body["error"],
+            format!("The route POST {path} was not found."),
+            "{path}"
+        );
+    }
+    let missing = admin
+        .get(app.url("/api/v1/no-such-route"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
 }
