@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 use super::api::{list_saved_views, DeleteSavedView, PublishSavedView, SaveView};
 use super::types::{canonical_query, SavedView, NAME_MAX};
 use crate::components::filter_bar::{filters_query, FILTER_KEYS};
+use crate::error::AppError;
 use crate::features::auth::context::user_allows;
 use crate::features::auth::types::Role;
 use crate::features::embed::types::Dashboard;
@@ -77,13 +78,15 @@ fn SavedViews(dashboard: Dashboard) -> impl IntoView {
             name.set(String::new());
         }
     });
+    // The outcome of the latest action only: a later success clears an earlier refusal.
+    let error = RwSignal::new(None::<String>);
+    report_error(save.value(), error);
+    report_error(delete.value(), error);
+    report_error(publish.value(), error);
     let error = move || {
-        save.value()
+        error
             .get()
-            .and_then(|r| r.err())
-            .or_else(|| delete.value().get().and_then(|r| r.err()))
-            .or_else(|| publish.value().get().and_then(|r| r.err()))
-            .map(|e| view! { <p class="form-error small" role="alert">{e.to_string()}</p> })
+            .map(|e| view! { <p class="form-error small" role="alert">{e}</p> })
     };
     let row = move |view: SavedView| {
         let id = view.id;
@@ -153,4 +156,16 @@ fn SavedViews(dashboard: Dashboard) -> impl IntoView {
             </div>
         </details>
     }
+}
+
+/// Shows an action's refusal in `error` when it answers, and clears it when it succeeds.
+fn report_error<T: 'static>(
+    outcome: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    error: RwSignal<Option<String>>,
+) {
+    Effect::new(move |_| {
+        if let Some(result) = outcome.get() {
+            error.set(result.err().map(|e| e.to_string()));
+        }
+    });
 }
