@@ -705,3 +705,54 @@ async fn a_run_finishes_when_its_work_is_done_not_when_its_transaction_began(poo
         "the run took {elapsed:.2} s, its record says {recorded:.2} s"
     );
 }
+
+/// A transaction export has no stock: it raises no stock or price signals, however its daily
+/// prices swing (quantity tiers), and one bulk order is no surge; many buyers are.
+#[sqlx::test(migrations = false)]
+async fn a_source_without_stock_raises_no_stock_or_price_noise(pool: PgPool) {
+    use app::features::inventory::refresh::refresh_signals;
+    use app::features::inventory::types::InventorySettings;
+    migrated(&pool).await;
+    let mut csv = String::from(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n",
+    );
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap();
+    let mut invoice = 1000;
+    let mut line = |csv: &mut String, day: chrono::NaiveDate, sku: &str, qty: i64, price: &str| {
+        invoice += 1;
+        csv.push_str(&format!(
+            "{invoice},{sku},Item {sku},{qty},{day} 10:00,{price},c{},United Kingdom\n",
+            invoice % 40
+        ));
+    };
+    for d in 0..60 {
+        let day = first + chrono::Duration::days(d);
+        // Tiered: a unit at 2.00 one day, a hundred at 0.80 the next; the last day at 5.00.
+        match (d, d % 2) {
+            (59, _) => line(&mut csv, day, "TIER", 1, "5.00"),
+            (_, 0) => line(&mut csv, day, "TIER", 1, "2.00"),
+            _ => line(&mut csv, day, "TIER", 100, "0.80"),
+        }
+        // One order a day, then one order of 500 on the last day.
+        line(&mut csv, day, "BULK", if d == 59 { 500 } else { 1 }, "3.00");
+        // One order a day, then four a day in the last week.
+        let orders = if d >= 53 { 4 } else { 1 };
+        for _ in 0..orders {
+            line(&mut csv, day, "RUN", 1, "4.00");
+        }
+    }
+    load(&pool, &[("orders.csv", csv.as_bytes())]).await;
+    refresh_signals(&pool, &InventorySettings::default())
+        .await
+        .unwrap();
+    let raised: Vec<(String, String)> = sqlx::query_as(
+        "select kind, p.sku from market_signal s join product p using (product_id) order by 1, 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        raised,
+        vec![("demand_surge".to_string(), "RUN".to_string())]
+    );
+}

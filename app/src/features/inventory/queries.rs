@@ -581,11 +581,14 @@ pub async fn insert_signals(db: impl PgExecutor<'_>, signals: &[NewSignal]) -> s
 
 /// Each product's median daily selling price over a window, and its daily prices in the last
 /// days of it (for price anomalies and own price changes).
+#[derive(Debug, Clone)]
 pub struct DailyPrice {
     pub product_id: i64,
     pub day: NaiveDate,
     pub gross_revenue: Decimal,
     pub units: i64,
+    /// Orders with a sale line of the product that day.
+    pub orders: i64,
 }
 
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -596,7 +599,7 @@ pub async fn daily_prices(
     sqlx::query_as!(
         DailyPrice,
         r#"select product_id as "product_id!", day as "day!: NaiveDate", sum(gross_revenue) as "gross_revenue!",
-                  sum(units)::bigint as "units!"
+                  sum(units)::bigint as "units!", sum(orders)::bigint as "orders!"
            from daily_product_sales
            where day between $1 and $2 and units > 0
            group by 1, 2

@@ -17,7 +17,7 @@ use super::kpi;
 use super::queries::{self, DailyPrice};
 use super::signals;
 use super::stock::stock_rows;
-use super::types::{InventorySettings, ProductStock};
+use super::types::{InventorySettings, ProductStock, StockStatus};
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
 
@@ -180,10 +180,23 @@ pub async fn refresh_signals(pool: &PgPool, settings: &InventorySettings) -> Res
         .filter(|p| names.contains_key(&p.product_id))
         .collect();
     let pairs = queries::competitor_changes(pool, as_of).await?;
+    // Price signals are for the products whose stock the shop reports (a connected shop, a
+    // catalog file, the demo): a price the shop sets. A transaction export's daily average
+    // price mixes quantity tiers, discounts and manual lines: on Online Retail these two rules
+    // raised 2,558 signals of noise.
+    let set_prices: Vec<DailyPrice> = prices
+        .iter()
+        .filter(|p| {
+            by_id
+                .get(&p.product_id)
+                .is_some_and(|s| s.status != StockStatus::Untracked)
+        })
+        .cloned()
+        .collect();
     let mut found = signals::low_stock(&products, as_of, s, settings.stock.dead_days);
     found.extend(signals::demand_surges(&prices, &names, as_of, s));
-    found.extend(signals::own_price_changes(&prices, &names, as_of, s));
-    found.extend(signals::price_anomalies(&prices, &names, as_of, s));
+    found.extend(signals::own_price_changes(&set_prices, &names, as_of, s));
+    found.extend(signals::price_anomalies(&set_prices, &names, as_of, s));
     found.extend(signals::competitor_drops(&pairs, &by_id, s));
     let raised = queries::insert_signals(pool, &found).await?;
     tracing::info!(raised, considered = found.len(), "market signals");

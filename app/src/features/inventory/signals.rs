@@ -85,8 +85,16 @@ fn sums(days: &[&DailyPrice], from: NaiveDate, to: NaiveDate) -> (Decimal, i64) 
         })
 }
 
-/// Demand surge: units per day of the last 7 days at least `surge_ratio` times those of the 28
-/// before, with at least `surge_min_units` units in the 7 days.
+fn orders(days: &[&DailyPrice], from: NaiveDate, to: NaiveDate) -> i64 {
+    days.iter()
+        .filter(|d| d.day >= from && d.day <= to)
+        .map(|d| d.orders)
+        .sum()
+}
+
+/// Demand surge: units and orders per day of the last 7 days at least `surge_ratio` times those
+/// of the 28 before, with at least `surge_min_units` units in `surge_min_orders` orders in the 7
+/// days (one bulk order is not a surge); critical at twice the ratio (in both) or from nothing.
 pub fn demand_surges(
     prices: &[DailyPrice],
     names: &HashMap<i64, String>,
@@ -101,19 +109,27 @@ pub fn demand_surges(
         .filter_map(|(id, days)| {
             let (_, recent) = sums(days, recent_from, as_of);
             let (_, prior) = sums(days, before.0, before.1);
-            if recent < s.surge_min_units {
+            let recent_orders = orders(days, recent_from, as_of);
+            let prior_orders = orders(days, before.0, before.1);
+            if recent < s.surge_min_units || recent_orders < s.surge_min_orders {
                 return None;
             }
-            let recent_rate = recent as f64 / 7.0;
-            let prior_rate = prior as f64 / 28.0;
-            if prior_rate > 0.0 && recent_rate < s.surge_ratio * prior_rate {
+            // Each rate against the one before, per day (7 days against 28).
+            let rise = |now: i64, before: i64| {
+                (before > 0).then(|| (now as f64 / 7.0) / (before as f64 / 28.0))
+            };
+            let (ratio, order_ratio) = (rise(recent, prior), rise(recent_orders, prior_orders));
+            if ratio.is_some_and(|r| r < s.surge_ratio)
+                || order_ratio.is_some_and(|r| r < s.surge_ratio)
+            {
                 return None;
             }
-            let ratio = (prior_rate > 0.0).then(|| recent_rate / prior_rate);
             Some(NewSignal {
                 kind: "demand_surge",
                 product_id: *id,
-                severity: if ratio.is_none_or(|r| r >= 2.0 * s.surge_ratio) {
+                severity: if ratio.is_none_or(|r| r >= 2.0 * s.surge_ratio)
+                    && order_ratio.is_none_or(|r| r >= 2.0 * s.surge_ratio)
+                {
                     Severity::Critical
                 } else {
                     Severity::Warning
@@ -391,6 +407,8 @@ mod tests {
             day: day(d),
             gross_revenue: price * Decimal::from(units),
             units,
+            // A unit an order, unless a test says otherwise.
+            orders: units,
         }
     }
 
@@ -425,6 +443,27 @@ mod tests {
         }
         even.push(sale(1, 30, dec!(10), 49));
         assert_eq!(demand_surges(&even, &names(), day(30), &s).len(), 1);
+        // One bulk order of 40 is not a surge, nor 4 orders of 10; 5 orders are, but only while
+        // the orders' own rate doubled too (a product bought by a customer a day is not
+        // surging when five of them buy more each).
+        let bulk = |orders_now: i64, units_now: i64, orders_before: i64| {
+            let mut days = Vec::new();
+            for d in (2..=23).filter(|_| orders_before > 0) {
+                let mut before = sale(1, d, dec!(10), 10 * orders_before);
+                before.orders = orders_before;
+                days.push(before);
+            }
+            let mut now = sale(1, 30, dec!(10), units_now);
+            now.orders = orders_now;
+            days.push(now);
+            demand_surges(&days, &names(), day(30), &s).len()
+        };
+        assert_eq!(bulk(1, 400, 0), 0, "one bulk order");
+        assert_eq!(bulk(4, 400, 0), 0, "four orders");
+        assert_eq!(bulk(5, 400, 0), 1, "five orders after none");
+        // 22 orders in the 28 days before (0.79 a day): 5 orders now (0.71 a day) did not rise.
+        assert_eq!(bulk(5, 400, 1), 0, "the same buyers buying more");
+        assert_eq!(bulk(12, 400, 1), 1, "twice the orders");
     }
 
     #[test]
@@ -436,12 +475,12 @@ mod tests {
             prices.push(sale(2, d, dec!(10), 2));
         }
         prices.push(sale(3, 2, dec!(0), 5)); // free samples: no price, no division by zero
-        prices.push(sale(1, 28, dec!(11), 2)); // +10%: signalled
-        prices.push(sale(2, 28, dec!(10.9), 2)); // +9%: not
+        prices.push(sale(1, 28, dec!(11.5), 2)); // +15%: signalled
+        prices.push(sale(2, 28, dec!(11.4), 2)); // +14%: not
         let out = own_price_changes(&prices, &names(), day(30), &s);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].product_id, 1);
-        assert!(out[0].message.contains("+10.0%"), "{}", out[0].message);
+        assert!(out[0].message.contains("+15.0%"), "{}", out[0].message);
         // A price of 25 against a median of 10 (2.5×) is an anomaly; 19.99 is not; 4.99 is.
         prices.push(sale(3, 25, dec!(25), 1));
         prices.push(sale(3, 26, dec!(19.99), 1));

@@ -91,12 +91,16 @@ impl Default for PricingSettings {
 pub struct SignalSettings {
     /// A competitor's price fell by at least this share since its previous observation (0.15).
     pub competitor_drop: f64,
-    /// Our average selling price of the last 7 days moved this much from the 28 before (0.10).
+    /// Our average selling price of the last 7 days moved this much from the 28 before (0.15:
+    /// a promotion of a tenth off is not news).
     pub own_price_change: f64,
     /// Units per day of the last 7 days at least this multiple of the 28 before (2.0) …
     pub surge_ratio: f64,
-    /// … with at least this many units in the 7 days (10).
+    /// … with at least this many units in the 7 days (10) …
     pub surge_min_units: i64,
+    /// … bought in at least this many orders (5), whose rate also rose `surge_ratio` times: one
+    /// bulk order is not a surge.
+    pub surge_min_orders: i64,
     /// Low stock: at or under the reorder point, or under this many units (10).
     pub low_stock_units: i64,
     /// A day's selling price this many times above or below the product's median (2.0).
@@ -107,9 +111,10 @@ impl Default for SignalSettings {
     fn default() -> Self {
         Self {
             competitor_drop: 0.15,
-            own_price_change: 0.10,
+            own_price_change: 0.15,
             surge_ratio: 2.0,
             surge_min_units: 10,
+            surge_min_orders: 5,
             low_stock_units: 10,
             anomaly_factor: 2.0,
         }
