@@ -25,7 +25,10 @@ if [[ ! -f "$PKG/storepulse_bg.wasm" || "$WASM" -nt "$PKG/storepulse_bg.wasm" ]]
     --enable-bulk-memory --enable-nontrapping-float-to-int {} -o {} \
     2> >(grep -v 'unknown name subsection' >&2)
 fi
-cp -p style/main.css "$PKG/storepulse.css"
+# Copied only when it differs, with the time of the copy: precompress.mjs redoes a compressed
+# copy that is older than its file, and `cp -p` kept the source's time — a stylesheet edited
+# before the last precompression (e.g. a build copied from another checkout) stayed stale.
+cmp -s style/main.css "$PKG/storepulse.css" || cp style/main.css "$PKG/storepulse.css"
 cp -rp public/. "$SITE/assets/"
 cp -p tools/node_modules/echarts/dist/echarts.min.js "$SITE/assets/echarts.min.js"
 node scripts/precompress.mjs "$PKG" "$SITE/assets"

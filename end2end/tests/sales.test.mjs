@@ -90,6 +90,15 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   assert.deepEqual(partial.labels, ['30 Mar 2026 (partial)', '29 Jun 2026 (partial)']);
   assert.equal(partial.bands, 2);
   assert.equal(await page.locator('#revenue-chart').getAttribute('aria-label'), 'Revenue over time (GBP)');
+  // Its figures as a table under it, for a screen reader or a keyboard: a row a week, the cut
+  // ones marked.
+  const revenuePanel = page.getByRole('region', { name: 'Revenue over time (GBP)', exact: true });
+  await revenuePanel.getByText('Data table').click();
+  const weeks = revenuePanel.getByRole('table', { name: 'Revenue over time (GBP): figures' }).locator('tbody tr');
+  assert.equal(await weeks.count(), 14);
+  assert.equal(await weeks.first().locator('th').textContent(), '30 Mar 2026 (partial)');
+  assert.equal(await weeks.last().locator('th').textContent(), '29 Jun 2026 (partial)');
+  await revenuePanel.screenshot({ path: path.join(artifacts, 'sales-chart-data-table.png') });
   // The PNG button (reachable by keyboard) downloads the chart with its title and range on the
   // page's background.
   const pngButton = page.getByRole('button', { name: 'Download Revenue over time (GBP) as PNG' });

@@ -318,12 +318,99 @@ impl ChartSpec {
         }
     }
 
+    /// The chart's figures as a table (header, rows, points left out): what a screen reader or
+    /// a keyboard user reads instead of the drawing. A category chart gives a row per label (a
+    /// cut bucket's says "(partial)") and a column per series; a scatter chart a row per point,
+    /// the first `TABLE_POINTS`.
+    pub fn table(&self) -> (Vec<String>, Vec<Vec<String>>, usize) {
+        match self {
+            ChartSpec::Category(c) => {
+                let header = std::iter::once(c.x_name.clone())
+                    .chain(c.series.iter().map(|s| s.name.clone()))
+                    .collect();
+                // A column shows two decimals for all its values when one of them has any.
+                let cents: Vec<bool> = c.series.iter().map(|s| has_fraction(&s.values)).collect();
+                let rows = c
+                    .x_labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, label)| {
+                        let values = c.series.iter().zip(&cents).map(|(s, cents)| {
+                            s.values
+                                .get(i)
+                                .map(|v| table_value(*v, *cents))
+                                .unwrap_or_default()
+                        });
+                        std::iter::once(label.clone()).chain(values).collect()
+                    })
+                    .collect();
+                (header, rows, 0)
+            }
+            ChartSpec::Scatter(c) => {
+                let header = vec!["Series".to_string(), c.x_name.clone(), c.y_name.clone()];
+                let series = || {
+                    c.groups
+                        .iter()
+                        .map(|(name, _, points)| (name, points))
+                        .chain(c.curves.iter().map(|(name, _, points, _)| (name, points)))
+                };
+                let column = |k: usize| {
+                    let values: Vec<f64> = series()
+                        .flat_map(|(_, p)| p.iter().map(move |p| p[k]))
+                        .collect();
+                    has_fraction(&values)
+                };
+                let (x_cents, y_cents) = (column(0), column(1));
+                let total: usize = series().map(|(_, p)| p.len()).sum();
+                let rows: Vec<Vec<String>> = series()
+                    .flat_map(|(name, points)| {
+                        points.iter().map(move |p| {
+                            vec![
+                                name.clone(),
+                                table_value(p[0], x_cents),
+                                table_value(p[1], y_cents),
+                            ]
+                        })
+                    })
+                    .take(TABLE_POINTS)
+                    .collect();
+                let left_out = total - rows.len();
+                (header, rows, left_out)
+            }
+        }
+    }
+
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn to_charming(&self, animate: bool) -> charming::Chart {
         match self {
             ChartSpec::Category(c) => c.to_charming(animate),
             ChartSpec::Scatter(c) => c.to_charming(animate),
         }
+    }
+}
+
+/// Rows of a scatter chart's data table (the points beyond are counted, not listed).
+pub const TABLE_POINTS: usize = 200;
+
+/// Whether any of the values has a fractional part (its column then shows two decimals).
+fn has_fraction(values: &[f64]) -> bool {
+    values.iter().any(|v| v.fract() != 0.0)
+}
+
+/// A chart value as its table writes it: grouped, to two decimals in a column of fractional
+/// values (`12,345.00`, `−3.50`), else whole (`12,345`).
+fn table_value(value: f64, cents: bool) -> String {
+    let sign = if value < 0.0 { "−" } else { "" };
+    let text = if cents {
+        format!("{:.2}", value.abs())
+    } else {
+        format!("{:.0}", value.abs())
+    };
+    match text.split_once('.') {
+        Some((int_part, frac)) => {
+            format!("{sign}{}.{frac}", super::format::group_thousands(int_part))
+        }
+        None => format!("{sign}{}", super::format::group_thousands(&text)),
     }
 }
 
@@ -563,8 +650,36 @@ pub fn ChartPanel(
         }
     };
     let aria = title.clone();
-    // The drawing is a canvas: screen readers get the chart's title as its name.
+    // The drawing is a canvas: screen readers get the chart's title as its name, and everyone
+    // its figures as a table under it (closed until opened).
     let chart_name = title.clone();
+    let (header, rows, left_out) = chart.table();
+    let data_table = view! {
+        <details class="chart-data">
+            <summary>"Data table"</summary>
+            <div class="table-scroll" tabindex="0">
+                <table class="table" aria-label=format!("{title}: figures")>
+                    <thead><tr>
+                        {header.into_iter().enumerate().map(|(i, h)| view! {
+                            <th scope="col" class:num={i > 0}>{h}</th>
+                        }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|row| view! {
+                            <tr>{row.into_iter().enumerate().map(|(i, cell)| if i == 0 {
+                                view! { <th scope="row">{cell}</th> }.into_any()
+                            } else {
+                                view! { <td class="num">{cell}</td> }.into_any()
+                            }).collect_view()}</tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            {(left_out > 0).then(|| view! {
+                <p class="muted small">{format!("The first {TABLE_POINTS} points; {left_out} more are drawn, not listed.")}</p>
+            })}
+        </details>
+    };
     view! {
         <section class="panel chart-panel" aria-label=aria>
             <div class="panel-head">
@@ -581,6 +696,7 @@ pub fn ChartPanel(
                 view! {
                     <div id=dom_id class="chart" class:clickable=!click_hint.is_empty() role="img" aria-label=chart_name></div>
                     {(!click_hint.is_empty()).then(|| view! { <p class="muted small chart-hint">{click_hint}</p> })}
+                    {data_table}
                 }.into_any()
             }}
         </section>
@@ -612,5 +728,47 @@ mod tests {
         assert!(!chart("GBP", vec![40.0, 100.0]).is_share());
         // A percentage that can pass 100 (a growth rate, say) keeps a free axis.
         assert!(!chart("% change", vec![40.0, 130.0]).is_share());
+    }
+
+    #[test]
+    fn a_chart_reads_as_a_table() {
+        let chart = ChartSpec::Category(CategoryChart {
+            x_labels: vec!["30 Mar 2026 (partial)".into(), "6 Apr 2026".into()],
+            x_name: "Week".into(),
+            y_name: "GBP".into(),
+            series: vec![SeriesData {
+                name: "Revenue".into(),
+                kind: SeriesKind::Bar,
+                color: "#000",
+                values: vec![1234567.0, -3.5],
+                stack: None,
+                dashed: false,
+            }],
+            file_name: "f".into(),
+            partial: vec![true, false],
+        });
+        let (header, rows, left_out) = chart.table();
+        assert_eq!(header, vec!["Week", "Revenue"]);
+        assert_eq!(
+            rows,
+            vec![
+                vec!["30 Mar 2026 (partial)", "1,234,567.00"],
+                vec!["6 Apr 2026", "−3.50"]
+            ]
+        );
+        assert_eq!(left_out, 0);
+        let scatter = ChartSpec::Scatter(ScatterChart {
+            x_name: "Price".into(),
+            y_name: "Units".into(),
+            groups: vec![("Weeks".into(), "#000", vec![[1.25, 3.0]; TABLE_POINTS + 5])],
+            curves: vec![("Fit".into(), "#111", vec![[1.0, 2.0]; 3], false)],
+            file_name: "f".into(),
+        });
+        let (header, rows, left_out) = scatter.table();
+        assert_eq!(header, vec!["Series", "Price", "Units"]);
+        assert_eq!(rows.len(), TABLE_POINTS);
+        // Each column as its values need: prices to the cent, whole units whole.
+        assert_eq!(rows[0], vec!["Weeks", "1.25", "3"]);
+        assert_eq!(left_out, 8);
     }
 }
