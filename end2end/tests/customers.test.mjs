@@ -110,6 +110,14 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   assert.equal(await kpi(page, 'Net revenue'), money(Number(net)));
   const standing = page.getByRole('region', { name: 'Standing in the range' });
   assert.equal((await standing.locator('.tag').textContent()).trim(), 'Champions');
+  // Their segment history loads after the record: the range first, with the same segment,
+  // then up to five periods of its length before it, each opening the record at that period.
+  const periods = page.getByRole('region', { name: 'Segment history' }).locator('tbody tr');
+  await periods.first().waitFor();
+  assert.equal((await periods.first().locator('.tag').textContent()).trim(), 'Champions');
+  const shownPeriods = await periods.count();
+  assert.ok(shownPeriods >= 1 && shownPeriods <= 6, `${shownPeriods} periods`);
+  assert.match(await periods.first().getByRole('link').getAttribute('href'), new RegExp(`^/customers/${id}\\?from=\\d{4}-\\d{2}-\\d{2}&to=`));
   const history = page.getByRole('region', { name: 'Orders' });
   assert.equal(await history.locator('details.order').count(), Math.min(50, Number(allOrders)));
   await history.locator('details.order summary .tag').first().click();

@@ -858,6 +858,59 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
         .unwrap();
     assert_eq!(page, record, "page and API agree");
 
+    // c1's history: the range (3–4 March: only their return, so no standing among the one
+    // buying customer, c2), then the two days before (1–2 March: order 100, 17.50 net, the same
+    // scores as their record in that range); none before the first day of data.
+    let history: Value = analyst
+        .get(app.url(&format!(
+            "/api/v1/customers/{c1}/history?from=2026-03-03&to=2026-03-04"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let periods = history["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 2, "{history}");
+    assert_eq!(
+        periods[0]["range"],
+        json!({"from": "2026-03-03", "to": "2026-03-04"})
+    );
+    assert_eq!(periods[0]["buying_customers"], 1);
+    assert_eq!(periods[0]["standing"], Value::Null);
+    assert_eq!(
+        periods[1]["range"],
+        json!({"from": "2026-03-01", "to": "2026-03-02"})
+    );
+    assert_eq!(periods[1]["buying_customers"], 1);
+    assert_eq!(periods[1]["standing"]["orders"], 1);
+    assert_eq!(periods[1]["standing"]["net_revenue"], "17.50");
+    let early: Value = analyst
+        .get(app.url(&format!(
+            "/api/v1/customers/{c1}?from=2026-03-01&to=2026-03-02"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for key in ["r", "f", "m", "segment"] {
+        assert_eq!(periods[1]["standing"][key], early["standing"][key], "{key}");
+    }
+    let page: Value = analyst
+        .get(app.url(&format!(
+            "/fn/get_customer_history?filter[from]=2026-03-03&filter[to]=2026-03-04&filter[compare]=none&id={c1}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page, history, "page and API agree");
+
     // Search: products for everyone; customers and orders (they name people) for analysts.
     let find = |client: &reqwest::Client, q: &str| {
         let request = client
@@ -951,6 +1004,7 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
     for (path, status) in [
         ("/api/v1/customers/999999".to_string(), 404),
         ("/api/v1/customers/c1".to_string(), 422),
+        ("/api/v1/customers/999999/history".to_string(), 404),
     ] {
         assert_eq!(
             analyst.get(app.url(&path)).send().await.unwrap().status(),

@@ -7,8 +7,8 @@ use app::error::AppError;
 use app::features::auth::types::Role;
 use app::features::customers::service::{self as service, group_page, group_rows};
 use app::features::customers::types::{
-    AcquisitionMonth, Clustering, CustomerPage, CustomerRecord, CustomerSort, CustomersCohorts,
-    CustomersEngagement, CustomersSummary, GroupKind, OrderRecord, Rfm,
+    AcquisitionMonth, Clustering, CustomerHistory, CustomerPage, CustomerRecord, CustomerSort,
+    CustomersCohorts, CustomersEngagement, CustomersSummary, GroupKind, OrderRecord, Rfm,
 };
 use app::state::AppState;
 use axum::extract::{Path, State};
@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cohorts))
         .routes(routes!(segment))
         .routes(routes!(record))
+        .routes(routes!(history))
         .routes(routes!(order))
 }
 
@@ -248,6 +249,25 @@ pub async fn record(
     let id = number(&id, "customer")?;
     let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
     Ok(Json(service::record(&state, &filter, range, id).await?))
+}
+
+/// A customer's RFM segment and scores in the filter's range and in up to five windows of its
+/// length before it, latest first, each among that window's buying customers (analysts and
+/// admins).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/history", tag = "customers",
+    params(("id" = i64, Path, description = "StorePulse's customer number (`customer_id` of the lists)"), DashboardFilter),
+    responses((status = 200, body = CustomerHistory), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(filter): Query<DashboardFilter>,
+) -> Result<Json<CustomerHistory>, AppError> {
+    authorize(&caller, Role::Analyst)?;
+    let id = number(&id, "customer")?;
+    let (range, _) = resolve(&state.pool, &filter, &state.limits).await?;
+    Ok(Json(service::history(&state, &filter, range, id).await?))
 }
 
 /// One order with its lines, who placed it and its source (analysts and admins).

@@ -248,6 +248,12 @@ pub fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
         ),
         (
             "get",
+            format!("/fn/get_customer_history?{sales_filter}&id=999999"),
+            "",
+            Needs(Role::Analyst),
+        ),
+        (
+            "get",
             "/fn/get_order_record?id=999999".into(),
             "",
             Needs(Role::Analyst),
@@ -516,6 +522,12 @@ pub fn api_routes() -> Vec<(&'static str, String, &'static str, Access)> {
         (
             "get",
             d("/api/v1/customers/999999"),
+            "",
+            Needs(Role::Analyst),
+        ),
+        (
+            "get",
+            d("/api/v1/customers/999999/history"),
             "",
             Needs(Role::Analyst),
         ),

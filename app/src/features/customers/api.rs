@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 use super::types::{
-    AcquisitionMonth, Clustering, CustomerPage, CustomerRecord, CustomerSort, CustomersCohorts,
-    CustomersEngagement, CustomersSummary, GroupKind, OrderRecord, Rfm,
+    AcquisitionMonth, Clustering, CustomerHistory, CustomerPage, CustomerRecord, CustomerSort,
+    CustomersCohorts, CustomersEngagement, CustomersSummary, GroupKind, OrderRecord, Rfm,
 };
 use crate::dashboard::filter::{DashboardFilter, Ranged};
 use crate::error::AppError;
@@ -153,6 +153,23 @@ pub async fn get_customer_record(
         let (range, _) =
             crate::dashboard::range::resolve(&state.pool, &filter, &state.limits).await?;
         super::service::record(&state, &filter, range, id).await
+    })
+    .await
+}
+
+/// A customer's RFM segment and scores in the range of `filter` and the windows of its length
+/// before it (analysts and admins, as the record).
+#[server(prefix = "/fn", endpoint = "get_customer_history", input = GetUrl, output = crate::codec::Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_customer_history(
+    #[server(default)] filter: DashboardFilter,
+    id: i64,
+) -> Result<CustomerHistory, AppError> {
+    use crate::features::auth::types::Role;
+    crate::guard::role(Role::Analyst, |state, _user| async move {
+        let (range, _) =
+            crate::dashboard::range::resolve(&state.pool, &filter, &state.limits).await?;
+        super::service::history(&state, &filter, range, id).await
     })
     .await
 }

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use super::cluster::{self, Fit};
 use super::types::{
-    AcquisitionMonth, Clustering, CustomerComparison, CustomerKpis, CustomerLifetime,
-    CustomerOrder, CustomerPage, CustomerRecord, CustomerRow, CustomerSort, CustomersCohorts,
-    CustomersEngagement, CustomersSummary, GroupKind, OrderLineRow, OrderRecord,
+    AcquisitionMonth, Clustering, CustomerComparison, CustomerHistory, CustomerKpis,
+    CustomerLifetime, CustomerOrder, CustomerPage, CustomerRecord, CustomerRow, CustomerSort,
+    CustomersCohorts, CustomersEngagement, CustomersSummary, GroupKind, OrderLineRow, OrderRecord,
+    Standing, StandingPeriod,
 };
 use super::{group, kpi, queries};
 use crate::dashboard::customers::{buying_customers, buying_sums, CustomerFacts};
@@ -372,6 +373,72 @@ pub async fn record(
     })
 }
 
+/// Windows in a customer's history: the range and this many before it, each of its length.
+pub const HISTORY_WINDOWS: usize = 6;
+
+/// The range, then the windows of its length before it (as "previous period" steps back), up
+/// to `n` in all; none that ends before the data's first day.
+pub fn history_windows(
+    range: DateRange,
+    first_day: Option<chrono::NaiveDate>,
+    n: usize,
+) -> Vec<DateRange> {
+    use crate::dashboard::filter::Compare;
+    std::iter::successors(Some(range), |w| {
+        comparison_range(w, Compare::PreviousPeriod)
+    })
+    .take_while(|w| first_day.is_none_or(|first| w.to >= first))
+    .take(n)
+    .collect()
+}
+
+/// A customer's RFM segment and scores in the range and the windows before it
+/// (`history_windows`), each among that window's buying customers of the filter's slice.
+pub async fn history(
+    state: &AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+    id: i64,
+) -> Result<CustomerHistory, AppError> {
+    if queries::customer(&state.pool, id).await?.is_none() {
+        return Err(AppError::NotFound(format!("customer {id}")));
+    }
+    let first_day =
+        crate::dashboard::queries::first_order_day(&state.pool, state.limits.min_date).await?;
+    let windows = history_windows(range, first_day, HISTORY_WINDOWS);
+    // Side by side (each window's pass takes its turn); boxed, off the request's stack.
+    let facts = futures_util::future::try_join_all(
+        windows
+            .iter()
+            .map(|w| Box::pin(buying_customers(state, *w, filter))),
+    )
+    .await?;
+    let periods = windows
+        .into_iter()
+        .zip(facts)
+        .map(|(range, facts)| StandingPeriod {
+            range,
+            buying_customers: facts.len() as i64,
+            standing: facts
+                .iter()
+                .find(|c| c.customer_id == id)
+                .map(|c| Standing {
+                    segment: kpi::segment_of(c).label().into(),
+                    r: c.r as u8,
+                    f: c.f as u8,
+                    m: c.m as u8,
+                    orders: c.orders,
+                    net_revenue: c.net_revenue,
+                }),
+        })
+        .collect();
+    Ok(CustomerHistory {
+        customer_id: id,
+        currency: state.currency.clone(),
+        periods,
+    })
+}
+
 /// Orders with their lines and sums.
 async fn with_lines(
     pool: &sqlx::PgPool,
@@ -437,4 +504,40 @@ pub async fn order_record(state: &AppState, id: i64) -> Result<OrderRecord, AppE
         currency: state.currency.clone(),
         timezone: state.timezone.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    #[test]
+    fn history_steps_back_by_the_range_length_until_the_data_starts() {
+        let range = DateRange {
+            from: day(4, 1),
+            to: day(4, 30),
+        };
+        let windows = history_windows(range, Some(day(2, 15)), HISTORY_WINDOWS);
+        assert_eq!(
+            windows,
+            vec![
+                range,
+                DateRange {
+                    from: day(3, 2),
+                    to: day(3, 31)
+                },
+                // Ends after the first day of data, though it starts before it.
+                DateRange {
+                    from: day(1, 31),
+                    to: day(3, 1)
+                },
+            ]
+        );
+        // Without data nothing stops it but the count.
+        assert_eq!(history_windows(range, None, 4).len(), 4);
+    }
 }

@@ -400,6 +400,39 @@ pub struct CustomerRecord {
     pub orders: Vec<CustomerOrder>,
 }
 
+/// Where a customer stood in the range and in the windows of its length before it, latest
+/// first: their RFM segment and scores among each window's buying customers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomerHistory {
+    pub customer_id: i64,
+    pub currency: String,
+    pub periods: Vec<StandingPeriod>,
+}
+
+/// One window of a customer's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StandingPeriod {
+    pub range: DateRange,
+    /// Customers who bought in the window: the ones the scores rank the customer among.
+    pub buying_customers: i64,
+    /// The customer's standing there; none when they bought nothing in the window.
+    pub standing: Option<Standing>,
+}
+
+/// A customer's RFM scores (1–5 each), segment, orders and net revenue in a window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Standing {
+    pub segment: String,
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
+    pub orders: i64,
+    pub net_revenue: Decimal,
+}
+
 /// A customer's figures over all the data (the metric definitions of DESIGN.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -1,15 +1,19 @@
 //! Record pages, analysts and admins only (they name people). A customer's (`/customers/{id}`):
 //! who they are, their lifetime figures, where they stand in the range of the filter bar (RFM
-//! scores, segment, cluster), and their latest orders with every line; reached from the customer
+//! scores, segment, cluster) and stood in the periods before it, and their latest orders with every line; reached from the customer
 //! lists and the search. An order's (`/orders/{id}`): the order, its lines and its customer.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::format::{count, money};
+use crate::components::format::{self, count, money};
 use crate::components::{filter_from_query, AppShell, KpiCard, Section};
-use crate::features::customers::api::{get_customer_record, get_order_record};
-use crate::features::customers::types::{CustomerOrder, CustomerRecord, OrderRecord};
+use crate::features::customers::api::{
+    get_customer_history, get_customer_record, get_order_record,
+};
+use crate::features::customers::types::{
+    CustomerHistory, CustomerOrder, CustomerRecord, OrderRecord,
+};
 
 /// How a day is written on every page.
 const DAY: &str = "%-d %b %Y";
@@ -31,10 +35,23 @@ pub fn CustomerRecordPage() -> impl IntoView {
             }
         },
     );
+    // The history loads by itself (a pass over each earlier window's customers): the record
+    // shows first.
+    let history = Resource::new(
+        move || (filter.get(), id.get()),
+        |(filter, id)| async move {
+            match id {
+                Some(id) => get_customer_history(filter, id).await,
+                None => Err(crate::error::AppError::NotFound(
+                    "a customer: the address has no customer number".into(),
+                )),
+            }
+        },
+    );
     view! {
         <Title text="Customer · StorePulse"/>
         <AppShell>
-            <Section what="the customer" resource=record view=|data| view! { <Record data/> }/>
+            <Section what="the customer" resource=record view=move |data| view! { <Record data history/> }/>
         </AppShell>
     }
 }
@@ -99,7 +116,10 @@ fn OrderView(data: OrderRecord) -> impl IntoView {
 }
 
 #[component]
-fn Record(data: CustomerRecord) -> impl IntoView {
+fn Record(
+    data: CustomerRecord,
+    history: Resource<Result<CustomerHistory, crate::error::AppError>>,
+) -> impl IntoView {
     let cur = data.currency.clone();
     let l = data.lifetime.clone();
     let day = |d: Option<chrono::NaiveDate>| {
@@ -181,10 +201,67 @@ fn Record(data: CustomerRecord) -> impl IntoView {
             <h2 class="panel-title">{format!("In {range_text}")}</h2>
             {standing}
         </section>
+        <Section what="the segment history" resource=history view=|data| view! { <History data/> }/>
         <section class="panel orders" aria-label="Orders">
             <h2 class="panel-title">{orders_title}</h2>
             <p class="muted small">{format!("Times in the store's time zone ({}). Open an order for its lines.", data.timezone)}</p>
             {orders}
+        </section>
+    }
+}
+
+/// The customer's segment and scores in the range and the windows of its length before it,
+/// latest first; each window opens the record at that window.
+#[component]
+fn History(data: CustomerHistory) -> impl IntoView {
+    let id = data.customer_id;
+    let rows = data
+        .periods
+        .into_iter()
+        .map(|p| {
+            let window = format!(
+                "{} – {}",
+                format::day(p.range.from),
+                format::day(p.range.to)
+            );
+            let href = format!("/customers/{id}?from={}&to={}", p.range.from, p.range.to);
+            let figures = match p.standing {
+                Some(s) => view! {
+                    <td><span class="tag">{s.segment}</span></td>
+                    <td class="num">{format!("{}{}{}", s.r, s.f, s.m)}</td>
+                    <td class="num">{count(s.orders)}</td>
+                    <td class="num">{money(s.net_revenue, &data.currency)}</td>
+                }
+                .into_any(),
+                None => view! {
+                    <td class="muted">"No purchase"</td><td class="num">"—"</td>
+                    <td class="num">"0"</td><td class="num">"—"</td>
+                }
+                .into_any(),
+            };
+            view! {
+                <tr>
+                    <th scope="row"><a href=href>{window}</a></th>
+                    {figures}
+                    <td class="num">{count(p.buying_customers)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-label="Segment history">
+            <h2 class="panel-title">"Segment history"</h2>
+            <p class="muted small">"The range and the periods of its length before it: the customer's RFM segment and scores (recency, frequency, money, 1–5 each) among the customers who bought in each."</p>
+            <div class="table-scroll" tabindex="0">
+                <table class="table history">
+                    <thead><tr>
+                        <th scope="col">"Period"</th><th scope="col">"Segment"</th><th scope="col" class="num">"RFM"</th>
+                        <th scope="col" class="num">"Orders"</th><th scope="col" class="num">"Net revenue"</th>
+                        <th scope="col" class="num">"Customers who bought"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </section>
     }
 }
