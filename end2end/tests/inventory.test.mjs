@@ -129,6 +129,25 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   assert.equal(await stock.locator('.table-pager [role="status"]').textContent(), `Rows 51–100 of ${merchandise}`);
   await stock.getByRole('button', { name: 'Net revenue' }).click();
   assert.equal(await stock.locator('.table-pager [role="status"]').textContent(), `Rows 1–50 of ${merchandise}`);
+  // The server filters, searches and sorts over every product and sends one page: a SKU's
+  // search finds its one row; a status shows as many rows as the database has products in it.
+  const sku = psql(app.db, 'select sku from product where is_merchandise order by sku desc limit 1');
+  await stock.getByRole('searchbox').fill(sku);
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Products"] tbody tr').length === 1);
+  assert.equal(await stock.locator('tbody tr td').nth(1).textContent(), sku);
+  await stock.getByRole('searchbox').fill('');
+  await stock.locator('.table-pager').waitFor();
+  const reorder = (await (await page.request.get(`${app.baseUrl}/api/v1/products?status=reorder`)).json()).products.length;
+  await stock.getByLabel('Status').selectOption('reorder');
+  await page.waitForFunction(() => !document.querySelector('[aria-label="Products"] [aria-busy="true"]'));
+  if (reorder === 0) {
+    await stock.getByText('No products match.').waitFor();
+  } else {
+    await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Products"] tbody tr').length === n, Math.min(reorder, 50));
+    assert.ok((await stock.locator('tbody tr td:nth-child(4)').allTextContents()).every((t) => t === 'reorder'));
+  }
+  await stock.getByLabel('Status').selectOption('');
+  await stock.locator('.table-pager').waitFor();
   // The product column stays in view while the table scrolls sideways (phone).
   await page.setViewportSize({ width: 390, height: 844 });
   const scroller = stock.locator('.table-scroll');

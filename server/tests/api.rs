@@ -1047,6 +1047,49 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
     assert!(list.iter().all(|p| p["status"] == "untracked"));
     let mug = list[1]["product_id"].as_i64().unwrap();
 
+    // The page's stock table asks for one page, sorted and narrowed by the server.
+    let page = |query: &str| {
+        let url = format!(
+            "/fn/get_inventory_products?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none{query}"
+        );
+        let request = viewer.get(app.url(&url)).send();
+        async move {
+            let response = request.await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            let skus: Vec<String> = body["products"]
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .map(|p| p["sku"].as_str().unwrap().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (status, body["total"].as_i64(), skus)
+        }
+    };
+    assert_eq!(
+        page("").await,
+        (200, Some(2), vec!["A2".into(), "A1".into()])
+    );
+    // Net revenue (column 7) from the smallest; by name (column 0) from the end.
+    assert_eq!(
+        page("&query[sort]=7").await,
+        (200, Some(2), vec!["A1".into(), "A2".into()])
+    );
+    assert_eq!(
+        page("&query[sort]=0&query[descending]=true").await,
+        (200, Some(2), vec!["A2".into(), "A1".into()]),
+        "Plate after Mug"
+    );
+    assert_eq!(
+        page("&query[search]=mug").await,
+        (200, Some(1), vec!["A1".into()])
+    );
+    assert_eq!(page("&query[status]=ok").await, (200, Some(0), vec![]));
+    assert_eq!(page("&query[page]=1").await, (200, Some(2), vec![]));
+    assert_eq!(page("&query[sort]=16").await.0, 422, "no 17th column");
+
     // A count on hand (no snapshot) is today's: it stands for the days of the data, never for
     // days before the first sale (1 March), which have no stock figures.
     for change in [

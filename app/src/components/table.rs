@@ -1,5 +1,6 @@
-//! A table whose columns sort on a click (client-side, over the rows it was given), and the
-//! titled table panel with its CSV export that every dashboard uses.
+//! A table whose columns sort on a click (client-side over the rows it was given, or by the
+//! server for a list too long to send), and the titled table panel with its CSV export that
+//! every dashboard uses.
 use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -126,7 +127,8 @@ impl Cell {
     }
 }
 
-fn compare(a: &SortKey, b: &SortKey, descending: bool) -> std::cmp::Ordering {
+/// How two cells order: by their keys, reversed when descending, empty values last either way.
+pub fn compare_keys(a: &SortKey, b: &SortKey, descending: bool) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     match (a, b) {
         (SortKey::None, SortKey::None) => Ordering::Equal,
@@ -146,22 +148,42 @@ fn compare(a: &SortKey, b: &SortKey, descending: bool) -> std::cmp::Ordering {
 /// Rows on one page of a table (sorting always covers every row).
 pub const PAGE_ROWS: usize = 50;
 
+/// A table sorted and paged by the server: the rows given are its one page; the sort and the
+/// page asked for live in these signals (the caller's resource follows them).
+#[derive(Debug, Clone, Copy)]
+pub struct ServerPaging {
+    /// (column, descending)
+    pub sort: RwSignal<Option<(usize, bool)>>,
+    pub page: RwSignal<usize>,
+    /// Rows on every page together.
+    pub total: usize,
+}
+
 /// Rows in their given order until a heading is clicked; a second click reverses. Long tables
 /// show `PAGE_ROWS` rows a page with a pager ("Rows 51–100 of 300"); a new sort starts again at
 /// the first page. The table scrolls sideways inside its panel with its first column fixed.
+/// With `server`, the server sorts and pages (a list too long to send whole): the same
+/// headings, pager and keys.
 #[component]
-pub fn SortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoView {
-    // (column, descending)
-    let sort = RwSignal::new(None::<(usize, bool)>);
-    let page = RwSignal::new(0_usize);
-    let total = rows.len();
+pub fn SortableTable(
+    columns: Vec<Column>,
+    rows: Vec<Vec<Cell>>,
+    #[prop(default = None)] server: Option<ServerPaging>,
+) -> impl IntoView {
+    let (sort, page, total) = match server {
+        Some(s) => (s.sort, s.page, s.total),
+        None => (RwSignal::new(None), RwSignal::new(0), rows.len()),
+    };
     let rows = StoredValue::new(rows);
     let numeric: Vec<bool> = columns.iter().map(|c| c.numeric).collect();
     let numeric = StoredValue::new(numeric);
     let sorted = move || {
         let mut rows = rows.get_value();
+        if server.is_some() {
+            return rows;
+        }
         if let Some((col, desc)) = sort.get() {
-            rows.sort_by(|a, b| compare(&a[col].sort, &b[col].sort, desc));
+            rows.sort_by(|a, b| compare_keys(&a[col].sort, &b[col].sort, desc));
         }
         let start = page.get() * PAGE_ROWS;
         rows.into_iter()

@@ -291,6 +291,12 @@ pub fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
         ),
         (
             "get",
+            format!("/fn/get_inventory_products?{sales_filter}&query[sort]=7"),
+            "",
+            Reads(Dashboard::Inventory),
+        ),
+        (
+            "get",
             format!("/fn/get_inventory_premium?{sales_filter}"),
             "",
             Reads(Dashboard::Inventory),

@@ -16,7 +16,7 @@ use crate::features::embed::types::Dashboard;
 #[cfg(feature = "ssr")]
 use crate::guard;
 
-/// Stock cards, the product table, ABC and turnover by category.
+/// Stock cards, ABC and turnover by category.
 #[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_overview(
@@ -26,6 +26,25 @@ pub async fn get_inventory_overview(
         Dashboard::Inventory,
         filter,
         |state, filter, _, _| async move { super::service::inventory(&state, &filter).await },
+    )
+    .await
+}
+
+/// One page of the stock table: the filter's products narrowed by status and search, sorted by
+/// a column over all of them, 50 rows.
+#[server(prefix = "/fn", endpoint = "get_inventory_products", input = GetUrl, output = crate::codec::Json)]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
+pub async fn get_inventory_products(
+    #[server(default)] filter: DashboardFilter,
+    #[server(default)] query: super::product_list::ProductQuery,
+) -> Result<super::product_list::ProductsPage, AppError> {
+    guard::part(
+        Dashboard::Inventory,
+        filter,
+        false,
+        |state, filter, _, _| async move {
+            super::service::product_page(&state, &filter, &query).await
+        },
     )
     .await
 }

@@ -120,7 +120,8 @@ pub async fn data_from(
     Ok(queries::first_sale_day(&state.pool, filter).await?)
 }
 
-/// The stock sections of the page: cards, product table, ABC and turnover.
+/// The stock sections of the page: cards, ABC and turnover (the product table pages by itself:
+/// `product_page`).
 pub async fn inventory(
     state: &AppState,
     filter: &DashboardFilter,
@@ -134,9 +135,26 @@ pub async fn inventory(
         cards: kpi::cards(&products, &settings.stock),
         abc_pareto: kpi::abc_pareto(&products),
         turnover_by_category: kpi::turnover_by_category(&products),
-        products: products.to_vec(),
         settings,
         currency: state.currency.clone(),
+    })
+}
+
+/// One page of the stock table over the filter's products (`product_list::page`): what the
+/// page carries instead of every product.
+pub async fn product_page(
+    state: &AppState,
+    filter: &DashboardFilter,
+    query: &super::product_list::ProductQuery,
+) -> Result<super::product_list::ProductsPage, AppError> {
+    let (range, products) = products(state, filter).await?;
+    let (total, rows) = super::product_list::page(&products, &state.currency, query)?;
+    Ok(super::product_list::ProductsPage {
+        range,
+        currency: state.currency.clone(),
+        total,
+        page: query.page,
+        products: rows,
     })
 }
 

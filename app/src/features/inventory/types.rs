@@ -286,7 +286,6 @@ pub struct InventoryOverview {
     #[serde(default)]
     pub data_from: Option<NaiveDate>,
     pub cards: InventoryCards,
-    pub products: Vec<ProductStock>,
     /// Cumulative share of net revenue against the share of products, best sellers first.
     pub abc_pareto: Vec<AbcPoint>,
     pub turnover_by_category: Vec<CategoryTurnover>,

@@ -25,7 +25,7 @@ pub(super) fn signed_money(value: Decimal, currency: &str) -> String {
     }
 }
 
-pub(super) fn status_label(s: StockStatus) -> &'static str {
+pub(crate) fn status_label(s: StockStatus) -> &'static str {
     match s {
         StockStatus::Untracked => "not tracked",
         StockStatus::Ok => "ok",
@@ -36,7 +36,7 @@ pub(super) fn status_label(s: StockStatus) -> &'static str {
     }
 }
 
-pub(super) fn float_cell(value: Option<f64>, digits: usize) -> Cell {
+pub(crate) fn float_cell(value: Option<f64>, digits: usize) -> Cell {
     Cell::number(
         value
             .map(|v| format!("{v:.digits$}"))
@@ -45,7 +45,7 @@ pub(super) fn float_cell(value: Option<f64>, digits: usize) -> Cell {
     )
 }
 
-pub(super) fn date_cell(day: Option<chrono::NaiveDate>) -> Cell {
+pub(crate) fn date_cell(day: Option<chrono::NaiveDate>) -> Cell {
     match day {
         Some(d) => Cell::date(d),
         None => Cell::text("—"),

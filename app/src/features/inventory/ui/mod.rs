@@ -1,6 +1,6 @@
 //! The Inventory & Pricing page, one file per panel or idea; `state` holds what the panels share
 //! and `format` how they write figures.
-mod format;
+pub(crate) mod format;
 mod page;
 mod pricing;
 mod product;

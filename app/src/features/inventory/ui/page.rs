@@ -10,9 +10,7 @@ use super::signals::SignalsPanel;
 use super::state::{PageState, SignalsChanged};
 use super::stock::{abc_chart, turnover_chart, PremiumTable, ProductTable};
 use crate::components::format::{count, money};
-use crate::components::{
-    api_query, filter_from_query, ActiveRange, AppShell, ChartPanel, KpiCard, Section,
-};
+use crate::components::{filter_from_query, ActiveRange, AppShell, ChartPanel, KpiCard, Section};
 use crate::features::inventory::api::{
     get_decisions, get_inventory_overview, get_inventory_premium, get_pricing_overview, get_signals,
 };
@@ -67,13 +65,7 @@ pub fn InventoryPage() -> impl IntoView {
             // Each part loads by itself (see `Section`); the stock parts share one resource.
             <Section what="stock figures" resource=overview view=|data| view! { <StockCards data/> }/>
             {(!embedded).then(|| view! { <SignalsPanel state/> })}
-            <Section what="products" resource=overview view=move |data: InventoryOverview| {
-                let export = format!(
-                    "/api/v1/products?{}&format=csv",
-                    api_query(data.range, &filter.get_untracked())
-                );
-                view! { <ProductTable data export/> }
-            }/>
+            <ProductTable filter/>
             <Section what="ABC and turnover" resource=overview class="two-columns" view=|data: InventoryOverview| view! {
                 <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products"
                     empty_message="No sales in this range." chart=abc_chart(&data)>

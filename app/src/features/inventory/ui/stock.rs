@@ -2,101 +2,92 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::format::{date_cell, float_cell, status_label};
-use crate::components::table::{count_cell, money_cell, TablePanel};
+use super::format::{float_cell, status_label};
+use crate::components::table::{count_cell, money_cell, ServerPaging, TablePanel};
 use crate::components::{
-    api_query, open_keeping_filters, CategoryChart, Cell, Column, SeriesData, SeriesKind,
-    SortableTable,
+    api_query, CategoryChart, Cell, Column, Section, SeriesData, SeriesKind, SortableTable,
 };
 use crate::dashboard::filter::DashboardFilter;
+use crate::features::inventory::api::get_inventory_products;
+use crate::features::inventory::product_list::{cells, columns, ProductQuery, ProductsPage};
 use crate::features::inventory::types::{InventoryOverview, PremiumProducts, StockStatus};
 
+/// The stock table: 50 products a page, filtered, searched and sorted by the server over every
+/// product (a shop's whole catalogue is not sent to the page).
 #[component]
-pub(super) fn ProductTable(data: InventoryOverview, export: String) -> impl IntoView {
-    let status = RwSignal::new(String::new());
+pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
+    let status = RwSignal::new(None::<StockStatus>);
     let search = RwSignal::new(String::new());
-    let products = data.products.clone();
-    let cur = data.currency.clone();
+    let sort = RwSignal::new(None::<(usize, bool)>);
+    let page = RwSignal::new(0_usize);
+    // Another range or slice, status or search starts again at the first page.
+    Effect::new(move |_| {
+        filter.track();
+        page.set(0);
+    });
+    let changed = expect_context::<super::state::SignalsChanged>().0;
+    let products = Resource::new(
+        move || {
+            let query = ProductQuery {
+                status: status.get(),
+                search: search.get(),
+                sort: sort.get().map(|(col, _)| col),
+                descending: sort.get().is_some_and(|(_, desc)| desc),
+                page: page.get(),
+            };
+            (filter.get(), query, changed.get())
+        },
+        |(filter, query, _)| get_inventory_products(filter, query),
+    );
     // A product's name opens its page (not in an embed), keeping the dashboard filters.
     let embedded = crate::features::embed::ui::embedded();
     let keep = crate::components::filters_query(&use_query_map().get_untracked());
-    let rows = move || {
-        let wanted = status.get();
-        let needle = search.get().to_lowercase();
-        products
+    // The export (every product of the range, as the API lists them) once the range is known.
+    let range = expect_context::<crate::components::ActiveRange>().0;
+    let export = move || {
+        range.get().map(|range| {
+            let href = format!(
+                "/api/v1/products?{}&format=csv",
+                api_query(range, &filter.get())
+            );
+            view! { <crate::components::table::ExportLink href/> }
+        })
+    };
+    let table = move |data: ProductsPage| {
+        let rows: Vec<Vec<Cell>> = data
+            .products
             .iter()
-            .filter(|p| wanted.is_empty() || p.status.as_str() == wanted)
-            .filter(|p| {
-                needle.is_empty()
-                    || p.name.to_lowercase().contains(&needle)
-                    || p.sku.to_lowercase().contains(&needle)
-            })
             .map(|p| {
-                vec![
-                    match embedded {
-                        true => Cell::text(p.name.clone()),
-                        false => Cell::text(p.name.clone())
-                            .with_link(format!("/products/{}{keep}", p.product_id)),
-                    }
-                    .with_title(p.name.clone()),
-                    Cell::text(p.sku.clone()),
-                    Cell::text(p.category.clone()),
-                    Cell::text(status_label(p.status)),
-                    Cell::text(p.abc.as_str()),
-                    match p.on_hand {
-                        Some(o) => count_cell(o),
-                        None => Cell::number("—", None),
-                    },
-                    count_cell(p.units_sold),
-                    money_cell(p.net_revenue, &cur),
-                    float_cell(Some(p.daily_demand), 1),
-                    float_cell(p.days_of_cover, 0),
-                    float_cell(p.turnover, 2),
-                    float_cell(Some(p.safety_stock), 0),
-                    float_cell(Some(p.reorder_point), 0),
-                    count_cell(p.suggested_order),
-                    date_cell(p.order_by),
-                    date_cell(p.sells_out_on),
-                ]
+                let href = (!embedded).then(|| format!("/products/{}{keep}", p.product_id));
+                cells(p, &data.currency, href)
             })
-            .collect::<Vec<_>>()
+            .collect();
+        let paging = ServerPaging {
+            sort,
+            page,
+            total: data.total,
+        };
+        view! {
+            {if rows.is_empty() {
+                view! { <p class="muted">"No products match."</p> }.into_any()
+            } else {
+                view! { <SortableTable columns=columns() rows server=Some(paging)/> }.into_any()
+            }}
+        }
     };
-    let columns = move || {
-        vec![
-            Column::text("Product"),
-            Column::text("SKU"),
-            Column::text("Category"),
-            Column::text("Status").help("out › dead › reorder › overstock › ok"),
-            Column::text("ABC"),
-            Column::number("On hand"),
-            Column::number("Units sold"),
-            Column::number("Net revenue"),
-            Column::number("Daily demand")
-                .help("Average units a day over the in-stock days of the last 28"),
-            Column::number("Days of cover"),
-            Column::number("Turnover").help("Units sold in range / average on hand in range"),
-            Column::number("Safety stock"),
-            Column::number("Reorder point"),
-            Column::number("Suggested order"),
-            Column::text("Order by"),
-            Column::text("Sells out on"),
-        ]
-    };
-    let ids: Vec<(String, i64)> = data
-        .products
-        .iter()
-        .map(|p| (format!("{} · {}", p.sku, p.name), p.product_id))
-        .collect();
-    let query = use_query_map();
     view! {
         <section class="panel" aria-label="Products">
             <div class="panel-head">
                 <h2 class="panel-title">"Stock by product"</h2>
-                <crate::components::table::ExportLink href=export/>
+                {export}
             </div>
             <div class="table-tools">
                 <label>"Status "
-                    <select on:change=move |ev| status.set(event_target_value(&ev)) prop:value=move || status.get()>
+                    <select on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        status.set(StockStatus::ALL.into_iter().find(|s| s.as_str() == v));
+                        page.set(0);
+                    }>
                         <option value="">"All"</option>
                         {StockStatus::ALL.iter().map(|s| view! {
                             <option value=s.as_str()>{status_label(*s)}</option>
@@ -104,34 +95,12 @@ pub(super) fn ProductTable(data: InventoryOverview, export: String) -> impl Into
                     </select>
                 </label>
                 <label>"Search "
-                    <input type="search" placeholder="SKU or name"
-                        on:input=move |ev| search.set(event_target_value(&ev)) prop:value=move || search.get()/>
+                    <input type="search" placeholder="SKU or name" maxlength="100"
+                        on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }
+                        prop:value=move || search.get()/>
                 </label>
-                {(!crate::features::embed::ui::embedded()).then(|| view! {
-                <label>"Open product "
-                    <select aria-label="Open product"
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            if !v.is_empty() {
-                                open_keeping_filters(query, &format!("/products/{v}"));
-                            }
-                        }>
-                        <option value="">"—"</option>
-                        {ids.into_iter().map(|(label, id)| view! {
-                            <option value=id.to_string()>{label}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
-                })}
             </div>
-            {move || {
-                let rows = rows();
-                if rows.is_empty() {
-                    view! { <p class="muted">"No products match."</p> }.into_any()
-                } else {
-                    view! { <SortableTable columns=columns() rows/> }.into_any()
-                }
-            }}
+            <Section what="products" resource=products view=table/>
         </section>
     }
 }

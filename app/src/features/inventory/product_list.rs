@@ -1,0 +1,240 @@
+//! The stock table's rows: its columns, each product's cells (the text shown and the value it
+//! sorts by), and one page of the list — filtered by status and a search, sorted by a column
+//! over every product, on the server. The page and the server sort by the same cells, so a
+//! column sorts the same whichever draws it.
+use serde::{Deserialize, Serialize};
+
+use super::types::{ProductStock, StockStatus};
+use super::ui::format::{date_cell, float_cell, status_label};
+use crate::components::table::{compare_keys, count_cell, money_cell, PAGE_ROWS};
+use crate::components::{Cell, Column};
+use crate::error::AppError;
+
+/// What the stock table asks for: a status, a search (SKU or name), a sort (column index,
+/// descending) and a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProductQuery {
+    pub status: Option<StockStatus>,
+    pub search: String,
+    /// A column of `columns()`; none: best sellers first.
+    pub sort: Option<usize>,
+    pub descending: bool,
+    pub page: usize,
+}
+
+/// One page of the stock table: its products and how many match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductsPage {
+    pub range: crate::dashboard::filter::DateRange,
+    pub currency: String,
+    pub total: usize,
+    pub page: usize,
+    pub products: Vec<ProductStock>,
+}
+
+/// The stock table's headings, in the order of `cells`.
+pub fn columns() -> Vec<Column> {
+    vec![
+        Column::text("Product"),
+        Column::text("SKU"),
+        Column::text("Category"),
+        Column::text("Status").help("out › dead › reorder › overstock › ok"),
+        Column::text("ABC"),
+        Column::number("On hand"),
+        Column::number("Units sold"),
+        Column::number("Net revenue"),
+        Column::number("Daily demand")
+            .help("Average units a day over the in-stock days of the last 28"),
+        Column::number("Days of cover"),
+        Column::number("Turnover").help("Units sold in range / average on hand in range"),
+        Column::number("Safety stock"),
+        Column::number("Reorder point"),
+        Column::number("Suggested order"),
+        Column::text("Order by"),
+        Column::text("Sells out on"),
+    ]
+}
+
+/// A product's row; its name links to `href` (its page) when given.
+pub fn cells(p: &ProductStock, currency: &str, href: Option<String>) -> Vec<Cell> {
+    let name = Cell::text(p.name.clone()).with_title(p.name.clone());
+    vec![
+        match href {
+            Some(href) => name.with_link(href),
+            None => name,
+        },
+        Cell::text(p.sku.clone()),
+        Cell::text(p.category.clone()),
+        Cell::text(status_label(p.status)),
+        Cell::text(p.abc.as_str()),
+        match p.on_hand {
+            Some(o) => count_cell(o),
+            None => Cell::number("—", None),
+        },
+        count_cell(p.units_sold),
+        money_cell(p.net_revenue, currency),
+        float_cell(Some(p.daily_demand), 1),
+        float_cell(p.days_of_cover, 0),
+        float_cell(p.turnover, 2),
+        float_cell(Some(p.safety_stock), 0),
+        float_cell(Some(p.reorder_point), 0),
+        count_cell(p.suggested_order),
+        date_cell(p.order_by),
+        date_cell(p.sells_out_on),
+    ]
+}
+
+/// The products of `query`'s page (`PAGE_ROWS` a page) and how many match in all.
+pub fn page(
+    products: &[ProductStock],
+    currency: &str,
+    query: &ProductQuery,
+) -> Result<(usize, Vec<ProductStock>), AppError> {
+    let width = columns().len();
+    if query.sort.is_some_and(|c| c >= width) {
+        return Err(AppError::invalid(
+            "sort",
+            format!("the table has columns 0 to {}", width - 1),
+        ));
+    }
+    if query.search.chars().count() > 100 {
+        return Err(AppError::invalid("search", "at most 100 characters"));
+    }
+    let needle = query.search.trim().to_lowercase();
+    let mut rows: Vec<(&ProductStock, Vec<Cell>)> = products
+        .iter()
+        .filter(|p| query.status.is_none_or(|s| p.status == s))
+        .filter(|p| {
+            needle.is_empty()
+                || p.name.to_lowercase().contains(&needle)
+                || p.sku.to_lowercase().contains(&needle)
+        })
+        .map(|p| (p, cells(p, currency, None)))
+        .collect();
+    if let Some(col) = query.sort {
+        rows.sort_by(|a, b| compare_keys(&a.1[col].sort, &b.1[col].sort, query.descending));
+    }
+    let total = rows.len();
+    let rows = rows
+        .into_iter()
+        .skip(query.page.saturating_mul(PAGE_ROWS))
+        .take(PAGE_ROWS)
+        .map(|(p, _)| p.clone())
+        .collect();
+    Ok((total, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::inventory::types::Abc;
+    use rust_decimal::Decimal;
+
+    fn product(
+        id: i64,
+        name: &str,
+        net: i64,
+        cover: Option<f64>,
+        status: StockStatus,
+    ) -> ProductStock {
+        ProductStock {
+            product_id: id,
+            sku: format!("SKU-{id}"),
+            name: name.into(),
+            category: "Home".into(),
+            on_hand: Some(10),
+            unit_cost: None,
+            price: None,
+            lead_time_days: 7,
+            units_sold: net,
+            net_revenue: Decimal::from(net),
+            daily_demand: 1.0,
+            demand_sd: 0.0,
+            stockout_days: 0,
+            days_of_cover: cover,
+            average_on_hand: None,
+            turnover: None,
+            abc: Abc::A,
+            safety_stock: 0.0,
+            reorder_point: 0.0,
+            suggested_order: 0,
+            order_by: None,
+            sells_out_on: None,
+            last_sale: None,
+            status,
+        }
+    }
+
+    #[test]
+    fn a_page_is_filtered_sorted_over_every_product_then_cut() {
+        // 120 products: net revenue 1..=120, every third out of stock, no cover for the 10th.
+        let products: Vec<ProductStock> = (1..=120)
+            .map(|i| {
+                let status = if i % 3 == 0 {
+                    StockStatus::Out
+                } else {
+                    StockStatus::Ok
+                };
+                let cover = (i % 10 != 0).then_some(i as f64);
+                product(i, &format!("Lamp {i}"), i, cover, status)
+            })
+            .collect();
+        let ids = |q: ProductQuery| -> (usize, Vec<i64>) {
+            let (total, rows) = page(&products, "GBP", &q).unwrap();
+            (total, rows.iter().map(|p| p.product_id).collect())
+        };
+        // As given (best sellers first is the caller's order), 50 a page.
+        let (total, first) = ids(ProductQuery::default());
+        assert_eq!((total, first.len(), first[0]), (120, 50, 1));
+        let (_, third) = ids(ProductQuery {
+            page: 2,
+            ..Default::default()
+        });
+        assert_eq!(third, (101..=120).collect::<Vec<_>>());
+        // Net revenue, largest first: the sort covers all 120 before the page is cut.
+        let net = ProductQuery {
+            sort: Some(7),
+            descending: true,
+            ..Default::default()
+        };
+        assert_eq!(ids(net).1[..3], [120, 119, 118]);
+        // Days of cover ascending: products without a figure come last either way.
+        let cover = ProductQuery {
+            sort: Some(9),
+            page: 2,
+            ..Default::default()
+        };
+        let (_, last) = ids(cover.clone());
+        assert_eq!(last.last(), Some(&120));
+        assert!(last.ends_with(&[10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]));
+        let cover_desc = ProductQuery {
+            descending: true,
+            ..cover
+        };
+        assert!(ids(cover_desc).1.ends_with(&[110, 120]));
+        // Status and search narrow before the count.
+        let out = ProductQuery {
+            status: Some(StockStatus::Out),
+            ..Default::default()
+        };
+        assert_eq!(ids(out).0, 40);
+        let search = ProductQuery {
+            search: " LAMP 11".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(search).1,
+            vec![11, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119]
+        );
+        // A column that is not there, a search too long: what and where.
+        let bad = ProductQuery {
+            sort: Some(16),
+            ..Default::default()
+        };
+        assert!(page(&products, "GBP", &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("sort"));
+    }
+}
