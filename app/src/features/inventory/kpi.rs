@@ -1338,30 +1338,12 @@ mod aggregation_tests {
         status: StockStatus,
     ) -> ProductStock {
         ProductStock {
-            product_id: id,
-            sku: format!("S{id}"),
-            name: format!("Product {id}"),
             category: category.into(),
             on_hand,
             unit_cost: cost,
             price: Some(price),
-            lead_time_days: 7,
-            units_sold: 0,
-            net_revenue: Decimal::ZERO,
             daily_demand: demand,
-            demand_sd: 0.0,
-            stockout_days: 0,
-            days_of_cover: None,
-            average_on_hand: None,
-            turnover: None,
-            abc: Abc::C,
-            safety_stock: 0.0,
-            reorder_point: 0.0,
-            suggested_order: 0,
-            order_by: None,
-            sells_out_on: None,
-            last_sale: None,
-            status,
+            ..ProductStock::for_test(id, status)
         }
     }
 

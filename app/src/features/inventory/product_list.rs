@@ -128,7 +128,6 @@ pub fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::inventory::types::Abc;
     use rust_decimal::Decimal;
 
     fn product(
@@ -139,30 +138,13 @@ mod tests {
         status: StockStatus,
     ) -> ProductStock {
         ProductStock {
-            product_id: id,
             sku: format!("SKU-{id}"),
             name: name.into(),
-            category: "Home".into(),
             on_hand: Some(10),
-            unit_cost: None,
-            price: None,
-            lead_time_days: 7,
             units_sold: net,
             net_revenue: Decimal::from(net),
-            daily_demand: 1.0,
-            demand_sd: 0.0,
-            stockout_days: 0,
             days_of_cover: cover,
-            average_on_hand: None,
-            turnover: None,
-            abc: Abc::A,
-            safety_stock: 0.0,
-            reorder_point: 0.0,
-            suggested_order: 0,
-            order_by: None,
-            sells_out_on: None,
-            last_sale: None,
-            status,
+            ..ProductStock::for_test(id, status)
         }
     }
 

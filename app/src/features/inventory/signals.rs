@@ -317,7 +317,6 @@ fn name(names: &HashMap<i64, String>, id: i64) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::inventory::types::Abc;
     use rust_decimal_macros::dec;
 
     fn day(d: u32) -> NaiveDate {
@@ -332,30 +331,14 @@ mod tests {
         status: StockStatus,
     ) -> ProductStock {
         ProductStock {
-            product_id: id,
-            sku: format!("S{id}"),
-            name: format!("Product {id}"),
-            category: "C".into(),
             on_hand,
             unit_cost: Some(dec!(5)),
             price: Some(dec!(10)),
             lead_time_days: 10,
-            units_sold: 0,
-            net_revenue: Decimal::ZERO,
             daily_demand: demand,
-            demand_sd: 0.0,
-            stockout_days: 0,
             days_of_cover: on_hand.and_then(|o| super::super::kpi::days_of_cover(o, demand)),
-            average_on_hand: None,
-            turnover: None,
-            abc: Abc::C,
-            safety_stock: 0.0,
             reorder_point: rop,
-            suggested_order: 0,
-            order_by: None,
-            sells_out_on: None,
-            last_sale: None,
-            status,
+            ..ProductStock::for_test(id, status)
         }
     }
 

@@ -244,6 +244,40 @@ pub struct ProductStock {
     pub status: StockStatus,
 }
 
+#[cfg(test)]
+impl ProductStock {
+    /// A product for tests: `S{id}` "Product {id}" in category "C", lead time 7 days, every
+    /// figure empty or zero; a test sets the ones it checks.
+    pub fn for_test(id: i64, status: StockStatus) -> Self {
+        Self {
+            product_id: id,
+            sku: format!("S{id}"),
+            name: format!("Product {id}"),
+            category: "C".into(),
+            on_hand: None,
+            unit_cost: None,
+            price: None,
+            lead_time_days: 7,
+            units_sold: 0,
+            net_revenue: Decimal::ZERO,
+            daily_demand: 0.0,
+            demand_sd: 0.0,
+            stockout_days: 0,
+            days_of_cover: None,
+            average_on_hand: None,
+            turnover: None,
+            abc: Abc::C,
+            safety_stock: 0.0,
+            reorder_point: 0.0,
+            suggested_order: 0,
+            order_by: None,
+            sells_out_on: None,
+            last_sale: None,
+            status,
+        }
+    }
+}
+
 /// A premium product: high revenue from few customers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
