@@ -23,30 +23,27 @@ pub fn CustomerRecordPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
-    let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
+    // The customer's number from the address, or what is wrong with it.
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .ok_or_else(|| {
+                crate::error::AppError::NotFound(
+                    "a customer: the address has no customer number".into(),
+                )
+            })
+    });
     let record = Resource::new(
         move || (filter.get(), id.get()),
-        |(filter, id)| async move {
-            match id {
-                Some(id) => get_customer_record(filter, id).await,
-                None => Err(crate::error::AppError::NotFound(
-                    "a customer: the address has no customer number".into(),
-                )),
-            }
-        },
+        |(filter, id)| async move { get_customer_record(filter, id?).await },
     );
     // The history loads by itself (a pass over each earlier window's customers): the record
     // shows first.
     let history = Resource::new(
         move || (filter.get(), id.get()),
-        |(filter, id)| async move {
-            match id {
-                Some(id) => get_customer_history(filter, id).await,
-                None => Err(crate::error::AppError::NotFound(
-                    "a customer: the address has no customer number".into(),
-                )),
-            }
-        },
+        |(filter, id)| async move { get_customer_history(filter, id?).await },
     );
     view! {
         <Title text="Customer · StorePulse"/>
