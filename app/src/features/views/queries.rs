@@ -65,20 +65,28 @@ pub async fn count_owned(
 }
 
 /// Saves a view under its name, replacing the filters of the user's view of that name (any
-/// case) if there is one; returns its id.
+/// case) if there is one; returns it as stored.
 pub async fn upsert(
     db: impl PgExecutor<'_>,
     user_id: i64,
     dashboard: &str,
     name: &str,
     query: &str,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"insert into saved_view (owner_id, dashboard, name, query)
-           values ($1, $2, $3, $4)
-           on conflict (owner_id, dashboard, lower(name))
-           do update set name = excluded.name, query = excluded.query, updated_at = now()
-           returning saved_view_id"#,
+) -> sqlx::Result<ViewRow> {
+    sqlx::query_as!(
+        ViewRow,
+        r#"with saved as (
+               insert into saved_view (owner_id, dashboard, name, query)
+               values ($1, $2, $3, $4)
+               on conflict (owner_id, dashboard, lower(name))
+               do update set name = excluded.name, query = excluded.query, updated_at = now()
+               returning saved_view_id, owner_id, dashboard, name, query, published, updated_at
+           )
+           select s.saved_view_id as "saved_view_id!", s.owner_id as "owner_id!",
+                  s.dashboard as "dashboard!", s.name as "name!", s.query as "query!",
+                  s.published as "published!",
+                  s.updated_at as "updated_at!: chrono::DateTime<chrono::Utc>", u.email as owner
+           from saved s join app_user u on u.app_user_id = s.owner_id"#,
         user_id,
         dashboard,
         name,

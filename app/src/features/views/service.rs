@@ -62,7 +62,7 @@ pub async fn save(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     )?;
     let mut tx = pool.begin().await?;
-    let id = queries::upsert(&mut *tx, user.id, dashboard.as_str(), &name, &query).await?;
+    let row = queries::upsert(&mut *tx, user.id, dashboard.as_str(), &name, &query).await?;
     if queries::count_owned(&mut *tx, user.id, dashboard.as_str()).await? > PER_USER {
         return Err(AppError::Conflict(format!(
             "You keep {PER_USER} views of {} already: delete one first",
@@ -70,9 +70,6 @@ pub async fn save(
         )));
     }
     tx.commit().await?;
-    let row = queries::by_id(pool, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("View {id}")))?;
     to_view(row, user)
 }
 
