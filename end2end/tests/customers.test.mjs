@@ -115,6 +115,8 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   const periods = page.getByRole('region', { name: 'Segment history' }).locator('tbody tr');
   await periods.first().waitFor();
   assert.equal((await periods.first().locator('.tag').textContent()).trim(), 'Champions');
+  // …and the behaviour cluster they fall in there, numbered and named as the clusters panel does.
+  assert.match(await periods.first().locator('td.cluster').textContent(), /^\d+ · [a-z -]+, /);
   const shownPeriods = await periods.count();
   assert.ok(shownPeriods >= 1 && shownPeriods <= 6, `${shownPeriods} periods`);
   assert.match(await periods.first().getByRole('link').getAttribute('href'), new RegExp(`^/customers/${id}\\?from=\\d{4}-\\d{2}-\\d{2}&to=`));

@@ -480,6 +480,21 @@ pub fn clustering(
     }
 }
 
+/// The cluster of customer `customer_id` among `facts` (number and label, as the clusters panel
+/// names it); none without a fit or when they are not among them.
+pub fn cluster_of(
+    facts: &[CustomerFacts],
+    fit: Option<&Fit>,
+    range: DateRange,
+    customer_id: i64,
+) -> Option<(usize, String)> {
+    let fit = fit?;
+    let i = facts.iter().position(|c| c.customer_id == customer_id)?;
+    let k = *fit.labels.get(i)?;
+    let mean = cluster::means(&features(range, facts));
+    Some((k, cluster_label(*fit.centroids.get(k)?, mean)))
+}
+
 /// The cohort heatmap's cells (retention and revenue per customer of each month since the
 /// first) and each cohort's size and lifetime value so far. `rows` come ordered by cohort, then
 /// months since.
@@ -1018,6 +1033,16 @@ mod tests {
             sizes,
             vec![(0, 2, dec!(50), 1.0, 29.0), (1, 1, dec!(90), 2.0, 180.0)]
         );
+        // A customer's cluster is named as its panel names it; none for someone not among them.
+        let named = |id| cluster_of(&facts, Some(&fit), june(), id);
+        assert_eq!(
+            named(1),
+            Some((1, out.clusters[1].label.clone())),
+            "customer 1"
+        );
+        assert_eq!(named(3), Some((0, out.clusters[0].label.clone())));
+        assert_eq!(named(99), None);
+        assert_eq!(cluster_of(&facts, None, june(), 1), None);
         // Three customers, every one a point (one step).
         assert_eq!(
             out.points

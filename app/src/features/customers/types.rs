@@ -421,7 +421,7 @@ pub struct StandingPeriod {
     pub standing: Option<Standing>,
 }
 
-/// A customer's RFM scores (1–5 each), segment, orders and net revenue in a window.
+/// A customer's RFM scores (1–5 each), segment, cluster, orders and net revenue in a window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Standing {
@@ -431,6 +431,13 @@ pub struct Standing {
     pub m: u8,
     pub orders: i64,
     pub net_revenue: Decimal,
+    /// The behaviour cluster the customer falls in among the window's buying customers (the
+    /// number the clusters panel gives it for that range), and its label; none when the window
+    /// has too few customers to cluster.
+    #[serde(default)]
+    pub cluster: Option<usize>,
+    #[serde(default)]
+    pub cluster_label: Option<String>,
 }
 
 /// A customer's figures over all the data (the metric definitions of DESIGN.md).

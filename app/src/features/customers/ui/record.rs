@@ -207,7 +207,7 @@ fn Record(
     }
 }
 
-/// The customer's segment and scores in the range and the windows of its length before it,
+/// The customer's segment, scores and cluster in the range and the windows of its length before it,
 /// latest first; each window opens the record at that window.
 #[component]
 fn History(data: CustomerHistory) -> impl IntoView {
@@ -226,12 +226,16 @@ fn History(data: CustomerHistory) -> impl IntoView {
                 Some(s) => view! {
                     <td><span class="tag">{s.segment}</span></td>
                     <td class="num">{format!("{}{}{}", s.r, s.f, s.m)}</td>
+                    <td class="cluster">{match (s.cluster, s.cluster_label) {
+                        (Some(k), Some(label)) => format!("{k} · {label}"),
+                        _ => "—".to_string(),
+                    }}</td>
                     <td class="num">{count(s.orders)}</td>
                     <td class="num">{money(s.net_revenue, &data.currency)}</td>
                 }
                 .into_any(),
                 None => view! {
-                    <td class="muted">"No purchase"</td><td class="num">"—"</td>
+                    <td class="muted">"No purchase"</td><td class="num">"—"</td><td>"—"</td>
                     <td class="num">"0"</td><td class="num">"—"</td>
                 }
                 .into_any(),
@@ -248,11 +252,11 @@ fn History(data: CustomerHistory) -> impl IntoView {
     view! {
         <section class="panel" aria-label="Segment history">
             <h2 class="panel-title">"Segment history"</h2>
-            <p class="muted small">"The range and the periods of its length before it: the customer's RFM segment and scores (recency, frequency, money, 1–5 each) among the customers who bought in each."</p>
+            <p class="muted small">"The range and the periods of its length before it: the customer's RFM segment and scores (recency, frequency, money, 1–5 each) and behaviour cluster (numbered as in that period's clusters panel) among the customers who bought in each."</p>
             <div class="table-scroll" tabindex="0">
                 <table class="table history">
                     <thead><tr>
-                        <th scope="col">"Period"</th><th scope="col">"Segment"</th><th scope="col" class="num">"RFM"</th>
+                        <th scope="col">"Period"</th><th scope="col">"Segment"</th><th scope="col" class="num">"RFM"</th><th scope="col">"Cluster"</th>
                         <th scope="col" class="num">"Orders"</th><th scope="col" class="num">"Net revenue"</th>
                         <th scope="col" class="num">"Customers who bought"</th>
                     </tr></thead>
