@@ -102,7 +102,7 @@ ROUTES = {
     "GET /api/v1/signals": "/api/v1/signals",
     "GET /api/v1/decisions": "/api/v1/decisions",
     "server fn get_inventory_overview": "/fn/get_inventory_overview?filter[from]={f}&filter[to]={t}",
-    "server fn get_pricing_overview": "/fn/get_pricing_overview?filter[from]={f}&filter[to]={t}",
+    "server fn get_pricing_products": "/fn/get_pricing_products?filter[from]={f}&filter[to]={t}",
 }
 
 # Whole pages as a browser gets them (server-rendered, streamed): the time to the first KPI card

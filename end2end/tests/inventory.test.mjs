@@ -92,8 +92,19 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   const change = recs.products.find((p) => p.recommendation.recommended_price !== null);
   assert.ok(change, 'some demo product has a recommended price change');
   const recommended = change.recommendation.recommended_price;
+  // The recommendations table pages on the server: "Suggested changes only" narrows it to the
+  // products the API gives a change, in the same order.
+  const suggested = recs.products.filter((p) => p.recommendation.recommended_price !== null);
+  const pricing = page.getByRole('region', { name: 'Price recommendations' });
+  assert.equal(await pricing.locator('.pricing-note').textContent(), `${suggested.length} products have a price change suggested.`);
+  assert.equal(await pricing.locator('tbody tr').count(), Math.min(recs.products.length, 50));
+  await pricing.getByLabel('Suggested changes only').check();
+  await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Price recommendations"] tbody tr').length === n,
+    Math.min(suggested.length, 50));
+  assert.equal(await pricing.locator('tbody tr td a').first().textContent(), change.name);
+  await pricing.screenshot({ path: path.join(artifacts, 'inventory-recommendations.png') });
   // Its page opens from the price recommendations table (a product's own page, filters kept).
-  await page.getByRole('region', { name: 'Price recommendations' }).getByRole('link', { name: change.name, exact: true }).first().click();
+  await pricing.getByRole('link', { name: change.name, exact: true }).first().click();
   await page.waitForURL(new RegExp(`/products/${change.product_id}\\?`));
   await page.getByRole('heading', { level: 1, name: change.name }).waitFor();
   await page.waitForSelector('body[data-hydrated="true"]');

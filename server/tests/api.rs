@@ -1047,10 +1047,10 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
     assert!(list.iter().all(|p| p["status"] == "untracked"));
     let mug = list[1]["product_id"].as_i64().unwrap();
 
-    // The page's stock table asks for one page, sorted and narrowed by the server.
-    let page = |query: &str| {
+    // The page's stock and price tables ask for one page, sorted and narrowed by the server.
+    let page_of = |function: &str, query: &str| {
         let url = format!(
-            "/fn/get_inventory_products?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none{query}"
+            "/fn/{function}?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none{query}"
         );
         let request = viewer.get(app.url(&url)).send();
         async move {
@@ -1068,6 +1068,7 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
             (status, body["total"].as_i64(), skus)
         }
     };
+    let page = |query: &str| page_of("get_inventory_products", query);
     assert_eq!(
         page("").await,
         (200, Some(2), vec!["A2".into(), "A1".into()])
@@ -1168,6 +1169,29 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
     ] {
         assert_eq!(get(&viewer, &path).await.unwrap().status(), 200, "{path}");
     }
+    // The recommendations table: both products, none with a change suggested (no unit cost).
+    let prices = |query: &str| page_of("get_pricing_products", query);
+    assert_eq!(
+        prices("").await,
+        (200, Some(2), vec!["A2".into(), "A1".into()])
+    );
+    assert_eq!(
+        prices("&query[sort]=1").await,
+        (200, Some(2), vec!["A1".into(), "A2".into()]),
+        "by SKU"
+    );
+    assert_eq!(
+        prices("&query[search]=MUG").await,
+        (200, Some(1), vec!["A1".into()])
+    );
+    assert_eq!(prices("&query[changes]=true").await, (200, Some(0), vec![]));
+    assert_eq!(prices("&query[sort]=12").await.0, 422, "no 13th column");
+    let long = "x".repeat(101);
+    assert_eq!(
+        prices(&format!("&query[search]={long}")).await.0,
+        422,
+        "a search of 101 characters"
+    );
     // Without a unit cost every recommendation is a hold that says why.
     let recs: Value = get(&viewer, &format!("/api/v1/pricing/recommendations?{q}"))
         .await

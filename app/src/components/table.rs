@@ -114,7 +114,7 @@ impl Cell {
         }
     }
 
-    /// Wraps as a paragraph (a recommendation's reason).
+    /// Long text (a recommendation's reason): its first sentence, opening to the rest.
     pub fn long(self) -> Self {
         Self { long: true, ..self }
     }
@@ -148,6 +148,69 @@ pub fn compare_keys(a: &SortKey, b: &SortKey, descending: bool) -> std::cmp::Ord
 /// Rows on one page of a table (sorting always covers every row).
 pub const PAGE_ROWS: usize = 50;
 
+/// The longest search a server-paged table takes.
+const SEARCH_CHARS: usize = 100;
+
+/// A server-paged table's search as it is matched (trimmed, lower case); too long is refused.
+pub fn search_needle(search: &str) -> Result<String, crate::error::AppError> {
+    if search.chars().count() > SEARCH_CHARS {
+        return Err(crate::error::AppError::invalid(
+            "search",
+            format!("at most {SEARCH_CHARS} characters"),
+        ));
+    }
+    Ok(search.trim().to_lowercase())
+}
+
+/// The server's half of `ServerPaging`: `items` sorted by column `sort` of their cells (as given
+/// when none) over every item, then page `page` of them (`PAGE_ROWS` a page), and how many there
+/// are in all. A column the table does not have is refused.
+pub fn server_page<T: Clone>(
+    items: Vec<&T>,
+    cells: impl Fn(&T) -> Vec<Cell>,
+    columns: usize,
+    sort: Option<usize>,
+    descending: bool,
+    page: usize,
+) -> Result<(usize, Vec<T>), crate::error::AppError> {
+    let total = items.len();
+    let start = page.saturating_mul(PAGE_ROWS);
+    let Some(col) = sort else {
+        return Ok((
+            total,
+            items
+                .into_iter()
+                .skip(start)
+                .take(PAGE_ROWS)
+                .cloned()
+                .collect(),
+        ));
+    };
+    if col >= columns {
+        return Err(crate::error::AppError::invalid(
+            "sort",
+            format!("the table has columns 0 to {}", columns.saturating_sub(1)),
+        ));
+    }
+    let mut keyed: Vec<(&T, SortKey)> = items
+        .into_iter()
+        .map(|item| {
+            let key = cells(item).swap_remove(col).sort;
+            (item, key)
+        })
+        .collect();
+    keyed.sort_by(|a, b| compare_keys(&a.1, &b.1, descending));
+    Ok((
+        total,
+        keyed
+            .into_iter()
+            .skip(start)
+            .take(PAGE_ROWS)
+            .map(|(item, _)| item.clone())
+            .collect(),
+    ))
+}
+
 /// A table sorted and paged by the server: the rows given are its one page; the sort and the
 /// page asked for live in these signals (the caller's resource follows them).
 #[derive(Debug, Clone, Copy)]
@@ -157,6 +220,64 @@ pub struct ServerPaging {
     pub page: RwSignal<usize>,
     /// Rows on every page together.
     pub total: usize,
+}
+
+impl ServerPaging {
+    /// In the given order, at the first page; back to the first page whenever `filter` changes
+    /// (another range or slice).
+    pub fn new(filter: Memo<crate::dashboard::filter::DashboardFilter>) -> Self {
+        let page = RwSignal::new(0);
+        Effect::new(move |_| {
+            filter.track();
+            page.set(0);
+        });
+        ServerPaging {
+            sort: RwSignal::new(None),
+            page,
+            total: 0,
+        }
+    }
+
+    /// The column sorted by and whether descending, as a query carries them (tracked).
+    pub fn order(self) -> (Option<usize>, bool) {
+        match self.sort.get() {
+            Some((col, descending)) => (Some(col), descending),
+            None => (None, false),
+        }
+    }
+
+    /// One page of `total` rows as the table, or `empty` when no row matches.
+    pub fn table(
+        self,
+        columns: Vec<Column>,
+        rows: Vec<Vec<Cell>>,
+        total: usize,
+        empty: &'static str,
+    ) -> AnyView {
+        if rows.is_empty() {
+            return view! { <p class="muted">{empty}</p> }.into_any();
+        }
+        let paging = ServerPaging { total, ..self };
+        view! { <SortableTable columns rows server=Some(paging)/> }.into_any()
+    }
+}
+
+/// The CSV export link of a dashboard table (`path`, e.g. `/api/v1/products`) for the page's
+/// range and filters, once the range is known.
+pub fn range_export(
+    path: &'static str,
+    filter: Memo<crate::dashboard::filter::DashboardFilter>,
+) -> impl Fn() -> Option<AnyView> + Send + Sync + Copy + 'static {
+    let range = expect_context::<crate::components::ActiveRange>().0;
+    move || {
+        range.get().map(|range| {
+            let href = format!(
+                "{path}?{}&format=csv",
+                crate::components::api_query(range, &filter.get())
+            );
+            view! { <ExportLink href/> }.into_any()
+        })
+    }
 }
 
 /// Rows in their given order until a heading is clicked; a second click reverses. Long tables
@@ -282,11 +403,33 @@ fn long_text(text: String) -> impl IntoView {
     }
 }
 
-/// The first sentence and the rest, when there is a rest.
+/// Words ending in a stop that do not end a sentence ("e.g." and "i.e." hold a stop inside).
+const ABBREVIATIONS: [&str; 6] = ["vs", "approx", "etc", "incl", "excl", "cf"];
+
+/// The first sentence and the rest, when there is a rest. A sentence ends at a stop followed by
+/// a space and a capital or a digit, unless the stop ends an abbreviation or an initial.
 fn split_first_sentence(text: &str) -> Option<(&str, &str)> {
-    let end = text.find(". ")? + 1;
-    let rest = text[end..].trim();
-    (!rest.is_empty()).then(|| (&text[..end], rest))
+    let mut from = 0;
+    while let Some(at) = text[from..].find(". ") {
+        let end = from + at + 1;
+        let word = text[..end - 1]
+            .rsplit(|c: char| c.is_whitespace() || c == '(')
+            .next()
+            .unwrap_or("");
+        let abbreviation = (word.contains('.') && word.chars().any(char::is_alphabetic))
+            || ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+            || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic));
+        let starts = text[end..]
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+        if starts && !abbreviation {
+            return Some((&text[..end], text[end..].trim()));
+        }
+        from = end;
+    }
+    None
 }
 
 /// The export link of a table, for analysts and admins only (the server checks the role too).
@@ -371,5 +514,14 @@ mod tests {
         assert_eq!(split_first_sentence("One sentence only."), None);
         assert_eq!(split_first_sentence("Ends with a stop. "), None);
         assert_eq!(split_first_sentence("No stop at all"), None);
+        // Abbreviations, initials and a lower-case continuation do not end a sentence.
+        assert_eq!(
+            split_first_sentence("Lower, e.g. to 9.50 vs. 10.00 from J. Smith. Then hold."),
+            Some(("Lower, e.g. to 9.50 vs. 10.00 from J. Smith.", "Then hold."))
+        );
+        assert_eq!(
+            split_first_sentence("Up 5% approx. since the change."),
+            None
+        );
     }
 }

@@ -5,7 +5,7 @@ use leptos::server_fn::codec::GetUrl;
 
 use super::types::{
     DecisionRequest, InventoryOverview, MarketSignal, PremiumProducts, PricingDecision,
-    PricingOverview, ProductDetail, SignalFilter,
+    ProductDetail, SignalFilter,
 };
 use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
@@ -74,17 +74,22 @@ pub async fn get_inventory_premium(
     .await
 }
 
-/// Competitor positions, elasticities and price recommendations of every product.
-#[server(prefix = "/fn", endpoint = "get_pricing_overview", input = GetUrl, output = crate::codec::Json)]
+/// One page of the price recommendations table: competitor positions, elasticities and
+/// recommendations, narrowed to suggested changes and a search, sorted by a column over every
+/// product, 50 rows.
+#[server(prefix = "/fn", endpoint = "get_pricing_products", input = GetUrl, output = crate::codec::Json)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
-pub async fn get_pricing_overview(
+pub async fn get_pricing_products(
     #[server(default)] filter: DashboardFilter,
-) -> Result<PricingOverview, AppError> {
+    #[server(default)] query: super::pricing_list::PricingQuery,
+) -> Result<super::pricing_list::PricingPage, AppError> {
     guard::part(
         Dashboard::Inventory,
         filter,
         false,
-        |state, filter, _, _| async move { super::service::pricing(&state, &filter).await },
+        |state, filter, _, _| async move {
+            super::service::pricing_page(&state, &filter, &query).await
+        },
     )
     .await
 }

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::types::{ProductStock, StockStatus};
-use super::ui::format::{date_cell, float_cell, status_label};
-use crate::components::table::{compare_keys, count_cell, money_cell, PAGE_ROWS};
+use super::ui::format::{date_cell, float_cell, status_label, status_rank};
+use crate::components::table::{count_cell, money_cell, search_needle, server_page};
 use crate::components::{Cell, Column};
 use crate::error::AppError;
 
@@ -66,7 +66,8 @@ pub fn cells(p: &ProductStock, currency: &str, href: Option<String>) -> Vec<Cell
         },
         Cell::text(p.sku.clone()),
         Cell::text(p.category.clone()),
-        Cell::text(status_label(p.status)),
+        // Sorts by urgency (the heading's order), not by name.
+        Cell::number(status_label(p.status), Some(status_rank(p.status))),
         Cell::text(p.abc.as_str()),
         match p.on_hand {
             Some(o) => count_cell(o),
@@ -91,18 +92,8 @@ pub fn page(
     currency: &str,
     query: &ProductQuery,
 ) -> Result<(usize, Vec<ProductStock>), AppError> {
-    let width = columns().len();
-    if query.sort.is_some_and(|c| c >= width) {
-        return Err(AppError::invalid(
-            "sort",
-            format!("the table has columns 0 to {}", width - 1),
-        ));
-    }
-    if query.search.chars().count() > 100 {
-        return Err(AppError::invalid("search", "at most 100 characters"));
-    }
-    let needle = query.search.trim().to_lowercase();
-    let mut rows: Vec<(&ProductStock, Vec<Cell>)> = products
+    let needle = search_needle(&query.search)?;
+    let matching = products
         .iter()
         .filter(|p| query.status.is_none_or(|s| p.status == s))
         .filter(|p| {
@@ -110,19 +101,15 @@ pub fn page(
                 || p.name.to_lowercase().contains(&needle)
                 || p.sku.to_lowercase().contains(&needle)
         })
-        .map(|p| (p, cells(p, currency, None)))
         .collect();
-    if let Some(col) = query.sort {
-        rows.sort_by(|a, b| compare_keys(&a.1[col].sort, &b.1[col].sort, query.descending));
-    }
-    let total = rows.len();
-    let rows = rows
-        .into_iter()
-        .skip(query.page.saturating_mul(PAGE_ROWS))
-        .take(PAGE_ROWS)
-        .map(|(p, _)| p.clone())
-        .collect();
-    Ok((total, rows))
+    server_page(
+        matching,
+        |p| cells(p, currency, None),
+        columns().len(),
+        query.sort,
+        query.descending,
+        query.page,
+    )
 }
 
 #[cfg(test)]
@@ -195,6 +182,17 @@ mod tests {
             ..cover
         };
         assert!(ids(cover_desc).1.ends_with(&[110, 120]));
+        // Status by urgency, not by name: out (every third) before ok.
+        let status = ProductQuery {
+            sort: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(ids(status.clone()).1[..3], [3, 6, 9]);
+        let status_desc = ProductQuery {
+            descending: true,
+            ..status
+        };
+        assert_eq!(ids(status_desc).1[..2], [1, 2]);
         // Status and search narrow before the count.
         let out = ProductQuery {
             status: Some(StockStatus::Out),

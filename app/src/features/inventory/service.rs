@@ -224,6 +224,26 @@ pub async fn pricing(
         .await
 }
 
+/// One page of the price recommendations table, from the cached recommendations of every
+/// product.
+pub async fn pricing_page(
+    state: &AppState,
+    filter: &DashboardFilter,
+    query: &super::pricing_list::PricingQuery,
+) -> Result<super::pricing_list::PricingPage, AppError> {
+    let overview = pricing(state, filter).await?;
+    let (total, changes, rows) =
+        super::pricing_list::page(&overview.products, &overview.currency, query)?;
+    Ok(super::pricing_list::PricingPage {
+        range: overview.range,
+        currency: overview.currency,
+        total,
+        changes,
+        page: query.page,
+        products: rows,
+    })
+}
+
 /// One product in full, as of the filter's range end.
 pub async fn product_detail(
     state: &AppState,

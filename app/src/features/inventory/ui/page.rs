@@ -12,9 +12,9 @@ use super::stock::{abc_chart, turnover_chart, PremiumTable, ProductTable};
 use crate::components::format::{count, money};
 use crate::components::{filter_from_query, ActiveRange, AppShell, ChartPanel, KpiCard, Section};
 use crate::features::inventory::api::{
-    get_decisions, get_inventory_overview, get_inventory_premium, get_pricing_overview, get_signals,
+    get_decisions, get_inventory_overview, get_inventory_premium, get_signals,
 };
-use crate::features::inventory::types::{InventoryOverview, PricingOverview, SignalFilter};
+use crate::features::inventory::types::{InventoryOverview, SignalFilter};
 
 #[component]
 pub fn InventoryPage() -> impl IntoView {
@@ -29,10 +29,6 @@ pub fn InventoryPage() -> impl IntoView {
     let premium = Resource::new(
         move || (filter.get(), version()),
         |(f, _)| get_inventory_premium(f),
-    );
-    let pricing = Resource::new(
-        move || (filter.get(), version()),
-        |(f, _)| get_pricing_overview(f),
     );
     // An embed shows the stock and pricing figures only: no product pages (they name the
     // analysts who decided), no decision log and no signals.
@@ -77,18 +73,19 @@ pub fn InventoryPage() -> impl IntoView {
             <Section what="premium products" resource=premium view=move |data| view! {
                 <PremiumTable data filter=filter.get_untracked()/>
             }/>
-            // The decision log follows the recommendations (and takes their currency).
-            <Section what="price recommendations" resource=pricing view=move |data: PricingOverview| {
-                let currency = data.currency.clone();
-                view! {
-                    <PricingTable data state/>
-                    {(!embedded).then(|| view! {
+            <PricingTable filter/>
+            // The decision log follows the recommendations (in the store's currency, which the
+            // stock figures carry).
+            {(!embedded).then(|| view! {
+                <Section what="decisions" resource=overview view=move |data: InventoryOverview| {
+                    let currency = data.currency;
+                    view! {
                         <Section what="decisions" resource=decisions view=move |list| view! {
                             <DecisionLog list currency=currency.clone() state/>
                         }/>
-                    })}
-                }
-            }/>
+                    }
+                }/>
+            })}
         </AppShell>
     }
 }

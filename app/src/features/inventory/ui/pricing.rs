@@ -1,18 +1,21 @@
 //! Pricing panels: a product's recommendation with its what-if projection and decision buttons,
 //! the recommendations of every product and the decision log.
 use leptos::prelude::*;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::format::{opt_money, signed_money};
+use leptos_router::hooks::use_query_map;
+
+use super::format::{limits_text, signed_money};
 use super::state::PageState;
-use crate::components::format::money;
-use crate::components::table::{count_cell, money_cell, TablePanel};
-use crate::components::{api_query, Cell, Column};
-use crate::features::inventory::api::{DecidePrice, PushDecision};
+use crate::components::format::{count, money};
+use crate::components::table::{money_cell, range_export, ServerPaging, TablePanel};
+use crate::components::{Cell, Column, Section};
+use crate::dashboard::filter::DashboardFilter;
+use crate::features::inventory::api::{get_pricing_products, DecidePrice, PushDecision};
 use crate::features::inventory::kpi;
+use crate::features::inventory::pricing_list::{cells, columns, PricingPage, PricingQuery};
 use crate::features::inventory::types::{
-    DecisionAction, DecisionRequest, PriceBounds, PricingDecision, PricingOverview, ProductPricing,
+    DecisionAction, DecisionRequest, PricingDecision, ProductPricing,
 };
 
 #[component]
@@ -155,127 +158,73 @@ pub(super) fn RecommendationPanel(
     }
 }
 
-/// "Floor £10.50 · ceiling £13.00 · competitor cap £12.10 · one change £10.80–£13.20".
-fn limits_text(b: &PriceBounds, currency: &str) -> String {
-    let mut parts = vec![
-        format!("Floor {}", money(b.floor, currency)),
-        format!("ceiling {}", money(b.ceiling, currency)),
-    ];
-    if let Some(cap) = b.competitor_cap {
-        parts.push(format!("competitor cap {}", money(cap, currency)));
-    }
-    parts.push(format!(
-        "one change {}–{}",
-        money(b.step_low, currency),
-        money(b.step_high, currency)
-    ));
-    parts.join(" · ")
-}
-
+/// The price recommendations: 50 products a page, narrowed and sorted by the server over every
+/// product (a shop's whole catalogue is not sent to the page).
 #[component]
-pub(super) fn PricingTable(data: PricingOverview, state: PageState) -> impl IntoView {
-    let cur = data.currency.clone();
+pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
+    let changes_only = RwSignal::new(false);
+    let search = RwSignal::new(String::new());
+    let paging = ServerPaging::new(filter);
+    let changed = expect_context::<super::state::SignalsChanged>().0;
+    let products = Resource::new(
+        move || {
+            let (sort, descending) = paging.order();
+            let query = PricingQuery {
+                changes: changes_only.get(),
+                search: search.get(),
+                sort,
+                descending,
+                page: paging.page.get(),
+            };
+            (filter.get(), query, changed.get())
+        },
+        |(filter, query, _)| get_pricing_products(filter, query),
+    );
     // A product's name opens its page, with the recommendation in full (not in an embed).
     let embedded = crate::features::embed::ui::embedded();
-    let keep =
-        crate::components::filters_query(&leptos_router::hooks::use_query_map().get_untracked());
-    let changes = data
-        .products
-        .iter()
-        .filter(|p| p.recommendation.recommended_price.is_some())
-        .count();
-    let rows: Vec<Vec<Cell>> = data
-        .products
-        .iter()
-        .map(|p| {
-            let r = &p.recommendation;
-            let e = &p.elasticity;
-            let profit_change = match (&r.current, &r.expected) {
-                (Some(a), Some(b)) => Some(b.weekly_profit - a.weekly_profit),
-                _ => None,
-            };
-            vec![
-                match embedded {
-                    true => Cell::text(p.name.clone()),
-                    false => Cell::text(p.name.clone())
-                        .with_link(format!("/products/{}{keep}", p.product_id)),
-                }
-                .with_title(p.name.clone()),
-                Cell::text(p.sku.clone()),
-                money_cell(r.current_price, &cur),
-                Cell::number(
-                    opt_money(p.position.cheapest, &cur),
-                    p.position.cheapest.and_then(|v| v.to_f64()),
-                ),
-                Cell::number(
-                    p.position
-                        .rank
-                        .map(|r| format!("{r} of {}", p.position.competitors + 1))
-                        .unwrap_or_else(|| "—".into()),
-                    p.position.rank.map(|r| r as f64),
-                ),
-                Cell::number(
-                    p.position
-                        .price_index
-                        .map(|i| i.to_string())
-                        .unwrap_or_else(|| "—".into()),
-                    p.position.price_index.and_then(|i| i.to_f64()),
-                ),
-                Cell::number(
-                    match (e.estimate, e.std_error) {
-                        (Some(v), Some(se)) => format!("{v:.2} ± {se:.2}"),
-                        _ => "—".into(),
-                    },
-                    e.estimate,
-                ),
-                count_cell(e.weeks),
-                Cell::number(
-                    opt_money(r.recommended_price, &cur),
-                    r.recommended_price.and_then(|v| v.to_f64()),
-                ),
-                Cell::number(
-                    profit_change
-                        .map(|v| signed_money(v, &cur))
-                        .unwrap_or_else(|| "—".into()),
-                    profit_change.and_then(|v| v.to_f64()),
-                ),
-                Cell::text(
-                    r.bounds
-                        .as_ref()
-                        .map(|b| limits_text(b, &cur))
-                        .unwrap_or_else(|| "—".into()),
-                )
-                .long(),
-                Cell::text(r.reason.clone()).long(),
-            ]
-        })
-        .collect();
-    let export = format!(
-        "/api/v1/pricing/recommendations?{}&format=csv",
-        api_query(data.range, &state.filter.get_untracked())
-    );
+    let keep = crate::components::filters_query(&use_query_map().get_untracked());
+    let export = range_export("/api/v1/pricing/recommendations", filter);
+    let table = move |data: PricingPage| {
+        let rows: Vec<Vec<Cell>> = data
+            .products
+            .iter()
+            .map(|p| {
+                let href = (!embedded).then(|| format!("/products/{}{keep}", p.product_id));
+                cells(p, &data.currency, href)
+            })
+            .collect();
+        let suggested = match data.changes {
+            1 => "1 product has a price change suggested.".to_string(),
+            n => format!(
+                "{} products have a price change suggested.",
+                count(n as i64)
+            ),
+        };
+        view! {
+            <p class="muted small pricing-note">{suggested}</p>
+            {paging.table(columns(), rows, data.total, "No products match.")}
+        }
+    };
     view! {
-        <TablePanel
-            title=format!("Price recommendations ({changes} changes suggested)")
-            export
-            empty=rows.is_empty()
-            empty_message="No products."
-            columns=vec![
-                Column::text("Product"),
-                Column::text("SKU"),
-                Column::number("Our price"),
-                Column::number("Cheapest competitor").help("Latest in-stock observation of the last 30 days, shipping included"),
-                Column::number("Our rank"),
-                Column::number("Price index").help("Our price / average competitor price × 100"),
-                Column::number("Elasticity").help("Slope of ln(weekly units) on ln(weekly price), ± standard error"),
-                Column::number("Weeks"),
-                Column::number("Recommended"),
-                Column::number("Profit / week").help("Expected change in weekly profit at the recommended price"),
-                Column::text("Limits").help("Margin floor – ceiling over unit cost, the competitor cap, and how far one change may move the price"),
-                Column::text("Reason"),
-            ]
-            rows
-        />
+        <section class="panel" aria-label="Price recommendations">
+            <div class="panel-head">
+                <h2 class="panel-title">"Price recommendations"</h2>
+                {export}
+            </div>
+            <div class="table-tools">
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || changes_only.get()
+                        on:change=move |ev| { changes_only.set(event_target_checked(&ev)); paging.page.set(0); }/>
+                    " Suggested changes only"
+                </label>
+                <label>"Search "
+                    <input type="search" placeholder="SKU or name" maxlength="100"
+                        on:input=move |ev| { search.set(event_target_value(&ev)); paging.page.set(0); }
+                        prop:value=move || search.get()/>
+                </label>
+            </div>
+            <Section what="price recommendations" resource=products view=table/>
+        </section>
     }
 }
 

@@ -3,10 +3,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::format::{float_cell, status_label};
-use crate::components::table::{count_cell, money_cell, ServerPaging, TablePanel};
-use crate::components::{
-    api_query, CategoryChart, Cell, Column, Section, SeriesData, SeriesKind, SortableTable,
-};
+use crate::components::table::{count_cell, money_cell, range_export, ServerPaging, TablePanel};
+use crate::components::{api_query, CategoryChart, Cell, Column, Section, SeriesData, SeriesKind};
 use crate::dashboard::filter::DashboardFilter;
 use crate::features::inventory::api::get_inventory_products;
 use crate::features::inventory::product_list::{cells, columns, ProductQuery, ProductsPage};
@@ -18,22 +16,17 @@ use crate::features::inventory::types::{InventoryOverview, PremiumProducts, Stoc
 pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
     let status = RwSignal::new(None::<StockStatus>);
     let search = RwSignal::new(String::new());
-    let sort = RwSignal::new(None::<(usize, bool)>);
-    let page = RwSignal::new(0_usize);
-    // Another range or slice, status or search starts again at the first page.
-    Effect::new(move |_| {
-        filter.track();
-        page.set(0);
-    });
+    let paging = ServerPaging::new(filter);
     let changed = expect_context::<super::state::SignalsChanged>().0;
     let products = Resource::new(
         move || {
+            let (sort, descending) = paging.order();
             let query = ProductQuery {
                 status: status.get(),
                 search: search.get(),
-                sort: sort.get().map(|(col, _)| col),
-                descending: sort.get().is_some_and(|(_, desc)| desc),
-                page: page.get(),
+                sort,
+                descending,
+                page: paging.page.get(),
             };
             (filter.get(), query, changed.get())
         },
@@ -42,17 +35,8 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
     // A product's name opens its page (not in an embed), keeping the dashboard filters.
     let embedded = crate::features::embed::ui::embedded();
     let keep = crate::components::filters_query(&use_query_map().get_untracked());
-    // The export (every product of the range, as the API lists them) once the range is known.
-    let range = expect_context::<crate::components::ActiveRange>().0;
-    let export = move || {
-        range.get().map(|range| {
-            let href = format!(
-                "/api/v1/products?{}&format=csv",
-                api_query(range, &filter.get())
-            );
-            view! { <crate::components::table::ExportLink href/> }
-        })
-    };
+    // The export: every product of the range, as the API lists them.
+    let export = range_export("/api/v1/products", filter);
     let table = move |data: ProductsPage| {
         let rows: Vec<Vec<Cell>> = data
             .products
@@ -62,18 +46,7 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
                 cells(p, &data.currency, href)
             })
             .collect();
-        let paging = ServerPaging {
-            sort,
-            page,
-            total: data.total,
-        };
-        view! {
-            {if rows.is_empty() {
-                view! { <p class="muted">"No products match."</p> }.into_any()
-            } else {
-                view! { <SortableTable columns=columns() rows server=Some(paging)/> }.into_any()
-            }}
-        }
+        paging.table(columns(), rows, data.total, "No products match.")
     };
     view! {
         <section class="panel" aria-label="Products">
@@ -86,7 +59,7 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
                     <select on:change=move |ev| {
                         let v = event_target_value(&ev);
                         status.set(StockStatus::ALL.into_iter().find(|s| s.as_str() == v));
-                        page.set(0);
+                        paging.page.set(0);
                     }>
                         <option value="">"All"</option>
                         {StockStatus::ALL.iter().map(|s| view! {
@@ -96,7 +69,7 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
                 </label>
                 <label>"Search "
                     <input type="search" placeholder="SKU or name" maxlength="100"
-                        on:input=move |ev| { search.set(event_target_value(&ev)); page.set(0); }
+                        on:input=move |ev| { search.set(event_target_value(&ev)); paging.page.set(0); }
                         prop:value=move || search.get()/>
                 </label>
             </div>
