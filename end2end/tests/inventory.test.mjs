@@ -146,6 +146,15 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   await stock.getByRole('searchbox').fill(sku);
   await page.waitForFunction(() => document.querySelectorAll('[aria-label="Products"] tbody tr').length === 1);
   assert.equal(await stock.locator('tbody tr td').nth(1).textContent(), sku);
+  // The search and the sort are in the URL: Back from the product's page finds the table as it was.
+  await page.waitForURL((url) => url.searchParams.get('stock_q') === sku && url.searchParams.get('stock_sort') === '-7');
+  await stock.locator('tbody tr td a').first().click();
+  await page.waitForURL(/\/products\/\d+/);
+  await page.goBack();
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Products"] tbody tr').length === 1);
+  assert.equal(await stock.getByRole('searchbox').inputValue(), sku);
+  assert.equal(await stock.getByRole('button', { name: 'Net revenue' }).locator('xpath=..').getAttribute('aria-sort'), 'descending');
   await stock.getByRole('searchbox').fill('');
   await stock.locator('.table-pager').waitFor();
   const reorder = (await (await page.request.get(`${app.baseUrl}/api/v1/products?status=reorder`)).json()).products.length;

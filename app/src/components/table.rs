@@ -223,16 +223,55 @@ pub struct ServerPaging {
 }
 
 impl ServerPaging {
-    /// In the given order, at the first page; back to the first page whenever `filter` changes
-    /// (another range or slice).
-    pub fn new(filter: Memo<crate::dashboard::filter::DashboardFilter>) -> Self {
+    /// The sort and page of a table of `columns` columns, kept in the page's URL under
+    /// `keys`: the sort (a column, `-` before it descending) and the page (from 1; see
+    /// `keep_in_url`); in the given order at the first page when the URL has neither. Back to
+    /// the first page whenever `filter` changes (another range or slice).
+    pub fn new(
+        filter: Memo<crate::dashboard::filter::DashboardFilter>,
+        keys: (&'static str, &'static str),
+        columns: usize,
+    ) -> Self {
+        let sort = RwSignal::new(None::<(usize, bool)>);
         let page = RwSignal::new(0);
-        Effect::new(move |_| {
-            filter.track();
-            page.set(0);
-        });
+        let (sort_key, page_key) = keys;
+        keep_in_url(
+            sort_key,
+            sort,
+            move |text| {
+                let (descending, col) = match text.strip_prefix('-') {
+                    Some(col) => (true, col),
+                    None => (false, text),
+                };
+                let col: usize = col.parse().ok()?;
+                (col < columns).then_some(Some((col, descending)))
+            },
+            |sort| {
+                sort.map(|(col, descending)| format!("{}{col}", if descending { "-" } else { "" }))
+            },
+        );
+        keep_in_url(
+            page_key,
+            page,
+            |text| {
+                text.parse::<usize>()
+                    .ok()
+                    .filter(|p| *p >= 1)
+                    .map(|p| p - 1)
+            },
+            |page| (*page > 0).then(|| (page + 1).to_string()),
+        );
+        Effect::new(
+            move |previous: Option<crate::dashboard::filter::DashboardFilter>| {
+                let now = filter.get();
+                if previous.is_some_and(|p| p != now) {
+                    page.set(0);
+                }
+                now
+            },
+        );
         ServerPaging {
-            sort: RwSignal::new(None),
+            sort,
             page,
             total: 0,
         }
@@ -260,6 +299,55 @@ impl ServerPaging {
         let paging = ServerPaging { total, ..self };
         view! { <SortableTable columns rows server=Some(paging)/> }.into_any()
     }
+}
+
+/// Keeps a table's control in the page's URL under `key`, left out at its default (`write`
+/// gives none): read when the page opens (`read`; a value it does not take is ignored), written
+/// back whenever it changes, replacing the history entry and keeping the scroll — so that Back
+/// from a row's page finds the table as it was left, and a copied link shows the same rows.
+pub fn keep_in_url<T>(
+    key: &'static str,
+    value: RwSignal<T>,
+    read: impl Fn(&str) -> Option<T> + 'static,
+    write: impl Fn(&T) -> Option<String> + 'static,
+) where
+    T: Send + Sync + 'static,
+{
+    use leptos_router::hooks::{query_signal_with_options, use_query_map};
+    let query = use_query_map();
+    if let Some(v) = query
+        .with_untracked(|q| q.get(key))
+        .and_then(|text| read(&text))
+    {
+        value.set(v);
+    }
+    // The router's query setter: changes made in the same frame (a sort that also goes back to
+    // the first page) land in one navigation.
+    let (_, set) = query_signal_with_options::<String>(
+        key,
+        leptos_router::NavigateOptions {
+            replace: true,
+            scroll: false,
+            ..Default::default()
+        },
+    );
+    Effect::new(move |_| {
+        let wanted = value.with(&write);
+        if query.with_untracked(|q| q.get(key)) != wanted {
+            set.set(wanted);
+        }
+    });
+}
+
+/// A table's search as `keep_in_url` reads it (at most `SEARCH_CHARS` characters).
+pub fn search_from_url(text: &str) -> Option<String> {
+    Some(text.chars().take(SEARCH_CHARS).collect())
+}
+
+/// A table's search as `keep_in_url` writes it (left out when empty).
+#[allow(clippy::ptr_arg)] // `keep_in_url` hands its value as `&T`, here `&String`.
+pub fn search_to_url(search: &String) -> Option<String> {
+    (!search.is_empty()).then(|| search.clone())
 }
 
 /// The CSV export link of a dashboard table (`path`, e.g. `/api/v1/products`) for the page's

@@ -8,7 +8,9 @@ use leptos_router::hooks::use_query_map;
 use super::format::{limits_text, signed_money};
 use super::state::PageState;
 use crate::components::format::{count, money};
-use crate::components::table::{money_cell, range_export, ServerPaging, TablePanel};
+use crate::components::table::{
+    keep_in_url, money_cell, range_export, search_from_url, search_to_url, ServerPaging, TablePanel,
+};
 use crate::components::{Cell, Column, Section};
 use crate::dashboard::filter::DashboardFilter;
 use crate::features::inventory::api::{get_pricing_products, DecidePrice, PushDecision};
@@ -162,9 +164,18 @@ pub(super) fn RecommendationPanel(
 /// product (a shop's whole catalogue is not sent to the page).
 #[component]
 pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
+    // "Suggested changes only", the search, sort and page live in the URL: Back from a
+    // product finds them.
     let changes_only = RwSignal::new(false);
     let search = RwSignal::new(String::new());
-    let paging = ServerPaging::new(filter);
+    keep_in_url(
+        "price_changes",
+        changes_only,
+        |text| (text == "only").then_some(true),
+        |only| only.then(|| "only".to_string()),
+    );
+    keep_in_url("price_q", search, search_from_url, search_to_url);
+    let paging = ServerPaging::new(filter, ("price_sort", "price_page"), columns().len());
     let changed = expect_context::<super::state::SignalsChanged>().0;
     let products = Resource::new(
         move || {
@@ -213,12 +224,13 @@ pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
             </div>
             <div class="table-tools">
                 <label class="check">
-                    <input type="checkbox" prop:checked=move || changes_only.get()
+                    <input type="checkbox" checked=move || changes_only.get() prop:checked=move || changes_only.get()
                         on:change=move |ev| { changes_only.set(event_target_checked(&ev)); paging.page.set(0); }/>
                     " Suggested changes only"
                 </label>
                 <label>"Search "
                     <input type="search" placeholder="SKU or name" maxlength="100"
+                        value=search.get_untracked()
                         on:input=move |ev| { search.set(event_target_value(&ev)); paging.page.set(0); }
                         prop:value=move || search.get()/>
                 </label>

@@ -3,7 +3,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::format::{float_cell, status_label};
-use crate::components::table::{count_cell, money_cell, range_export, ServerPaging, TablePanel};
+use crate::components::table::{
+    count_cell, keep_in_url, money_cell, range_export, search_from_url, search_to_url,
+    ServerPaging, TablePanel,
+};
 use crate::components::{api_query, CategoryChart, Cell, Column, Section, SeriesData, SeriesKind};
 use crate::dashboard::filter::DashboardFilter;
 use crate::features::inventory::api::get_inventory_products;
@@ -14,9 +17,22 @@ use crate::features::inventory::types::{InventoryOverview, PremiumProducts, Stoc
 /// product (a shop's whole catalogue is not sent to the page).
 #[component]
 pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
+    // The status, search, sort and page live in the URL: Back from a product finds them.
     let status = RwSignal::new(None::<StockStatus>);
     let search = RwSignal::new(String::new());
-    let paging = ServerPaging::new(filter);
+    keep_in_url(
+        "stock_status",
+        status,
+        |text| {
+            StockStatus::ALL
+                .into_iter()
+                .find(|s| s.as_str() == text)
+                .map(Some)
+        },
+        |status| status.map(|s| s.as_str().to_string()),
+    );
+    keep_in_url("stock_q", search, search_from_url, search_to_url);
+    let paging = ServerPaging::new(filter, ("stock_sort", "stock_page"), columns().len());
     let changed = expect_context::<super::state::SignalsChanged>().0;
     let products = Resource::new(
         move || {
@@ -62,13 +78,17 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
                         paging.page.set(0);
                     }>
                         <option value="">"All"</option>
-                        {StockStatus::ALL.iter().map(|s| view! {
-                            <option value=s.as_str()>{status_label(*s)}</option>
+                        {StockStatus::ALL.iter().map(|s| {
+                            let s = *s;
+                            view! {
+                                <option value=s.as_str() selected=move || status.get() == Some(s)>{status_label(s)}</option>
+                            }
                         }).collect_view()}
                     </select>
                 </label>
                 <label>"Search "
                     <input type="search" placeholder="SKU or name" maxlength="100"
+                        value=search.get_untracked()
                         on:input=move |ev| { search.set(event_target_value(&ev)); paging.page.set(0); }
                         prop:value=move || search.get()/>
                 </label>
