@@ -102,6 +102,16 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Price recommendations"] tbody tr').length === n,
     Math.min(suggested.length, 50));
   assert.equal(await pricing.locator('tbody tr td a').first().textContent(), change.name);
+  // A long reason shows two lines until opened: the rows stay short.
+  const tallest = await pricing.locator('tbody tr').evaluateAll((rows) => Math.max(...rows.map((r) => r.getBoundingClientRect().height)));
+  assert.ok(tallest < 90, `recommendation rows are at most two lines high (${tallest} px)`);
+  const reason = pricing.locator('tbody tr details.long-text').first();
+  if (await reason.count()) {
+    const closed = (await reason.boundingBox()).height;
+    await reason.locator('summary').click();
+    assert.ok((await reason.boundingBox()).height > closed, 'an opened reason shows in full');
+    await reason.locator('summary').click();
+  }
   await pricing.screenshot({ path: path.join(artifacts, 'inventory-recommendations.png') });
   // Its page opens from the price recommendations table (a product's own page, filters kept).
   await pricing.getByRole('link', { name: change.name, exact: true }).first().click();

@@ -476,19 +476,27 @@ pub fn SortableTable(
     }
 }
 
-/// Long text as its first sentence, opening to the rest (a recommendation's reason): rows stay
-/// one or two lines high and the whole text is a click or Enter away.
+/// Text up to this many characters fits a long cell's two lines and is shown as it is.
+const SHORT_TEXT: usize = 80;
+
+/// Long text as its first sentence, opening to the rest (a recommendation's reason), the first
+/// sentence itself cut to two lines until opened: rows stay two lines high and the whole text
+/// is a click or Enter away.
 fn long_text(text: String) -> impl IntoView {
-    match split_first_sentence(&text) {
-        Some((first, rest)) => view! {
-            <details class="long-text">
-                <summary>{first.to_string()}</summary>
-                {rest.to_string()}
-            </details>
-        }
-        .into_any(),
-        None => text.into_any(),
+    if text.chars().count() <= SHORT_TEXT {
+        return text.into_any();
     }
+    let (first, rest) = match split_first_sentence(&text) {
+        Some((first, rest)) => (first.to_string(), Some(rest.to_string())),
+        None => (text.clone(), None),
+    };
+    view! {
+        <details class="long-text">
+            <summary title=text>{first}</summary>
+            {rest}
+        </details>
+    }
+    .into_any()
 }
 
 /// Words ending in a stop that do not end a sentence ("e.g." and "i.e." hold a stop inside).
