@@ -26,6 +26,22 @@ pub struct Fit {
     /// Centroids in the features' own units.
     pub centroids: Vec<Features>,
     pub silhouette: Option<f64>,
+    /// The mean and standard deviation of each feature over the fitted customers (the
+    /// standardisation the distances are measured in).
+    pub mean: Features,
+    pub sd: Features,
+}
+
+impl Fit {
+    /// The cluster whose centroid is nearest to `row` (standardised distance), as k-means
+    /// assigns a customer.
+    pub fn nearest(&self, row: Features) -> usize {
+        let distance =
+            |c: &Features| -> f64 { (0..4).map(|j| ((row[j] - c[j]) / self.sd[j]).powi(2)).sum() };
+        (0..self.centroids.len())
+            .min_by(|&a, &b| distance(&self.centroids[a]).total_cmp(&distance(&self.centroids[b])))
+            .unwrap_or(0)
+    }
 }
 
 fn standardise(rows: &[Features]) -> (Array2<f64>, Features, Features) {
@@ -154,12 +170,9 @@ pub fn fit(rows: &[Features], k: Option<usize>, seed: u64) -> Option<Fit> {
         labels: labels.into_iter().map(|l| renumber[l]).collect(),
         centroids: out_centroids,
         silhouette,
+        mean,
+        sd,
     })
-}
-
-/// The mean of each feature.
-pub fn means(rows: &[Features]) -> Features {
-    standardise(rows).1
 }
 
 #[cfg(test)]
@@ -216,6 +229,17 @@ mod tests {
             assert_eq!(*label, fit.labels[i % 3], "customer {i}");
         }
         assert!((fit.centroids[fit.labels[0]][0] - 10.4).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_row_is_assigned_to_the_cluster_k_means_gives_it() {
+        let rows = groups();
+        let fit = fit(&rows, Some(3), 7).unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(fit.nearest(*row), fit.labels[i], "row {i}");
+        }
+        // A new customer like the frequent big spenders joins them.
+        assert_eq!(fit.nearest([11.0, 118.0, 690.0, 4.0]), fit.labels[0]);
     }
 
     #[test]

@@ -185,6 +185,8 @@ mod tests {
             labels: vec![1, 0],
             centroids: vec![[0.0; 4]; 2],
             silhouette: None,
+            mean: [0.0; 4],
+            sd: [1.0; 4],
         };
         let who = |kind, id, active: Option<&HashSet<i64>>| -> Vec<i64> {
             (0..facts.len())

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::cluster::{self, Features, Fit};
+use super::cluster::{Features, Fit};
 use super::queries::{AcquisitionRow, CohortRowSql};
 use super::types::{
     AcquisitionMonth, Cluster, ClusterPoint, ClusterSegmentCell, ClusterSettings, Clustering,
@@ -418,7 +418,6 @@ pub fn rfm(facts: &[CustomerFacts], as_of: NaiveDate) -> Rfm {
 pub fn clustering(
     facts: &[CustomerFacts],
     fit: Option<&Fit>,
-    range: DateRange,
     settings: ClusterSettings,
 ) -> Clustering {
     let Some(fit) = fit else {
@@ -430,14 +429,13 @@ pub fn clustering(
             ..Default::default()
         };
     };
-    let mean = cluster::means(&features(range, facts));
     let clusters = (0..fit.k)
         .map(|id| {
             let members: Vec<usize> = (0..facts.len()).filter(|&i| fit.labels[i] == id).collect();
             let c = fit.centroids[id];
             Cluster {
                 id,
-                label: cluster_label(c, mean),
+                label: cluster_label(c, fit.mean),
                 customers: members.len() as i64,
                 net_revenue: members.iter().map(|&i| facts[i].net_revenue).sum(),
                 orders: (c[0] * 100.0).round() / 100.0,
@@ -480,19 +478,12 @@ pub fn clustering(
     }
 }
 
-/// The cluster of customer `customer_id` among `facts` (number and label, as the clusters panel
-/// names it); none without a fit or when they are not among them.
-pub fn cluster_of(
-    facts: &[CustomerFacts],
-    fit: Option<&Fit>,
-    range: DateRange,
-    customer_id: i64,
-) -> Option<(usize, String)> {
-    let fit = fit?;
-    let i = facts.iter().position(|c| c.customer_id == customer_id)?;
-    let k = *fit.labels.get(i)?;
-    let mean = cluster::means(&features(range, facts));
-    Some((k, cluster_label(*fit.centroids.get(k)?, mean)))
+/// A customer's behaviour in `range` (their facts there) placed among the clusters of `fit`,
+/// which may be another range's: the nearest cluster's number and its label, as the clusters
+/// panel of the fitted range names it.
+pub fn nearest_cluster(fit: &Fit, range: DateRange, customer: &CustomerFacts) -> (usize, String) {
+    let k = fit.nearest(features(range, std::slice::from_ref(customer))[0]);
+    (k, cluster_label(fit.centroids[k], fit.mean))
 }
 
 /// The cohort heatmap's cells (retention and revenue per customer of each month since the
@@ -1015,10 +1006,13 @@ mod tests {
             labels: vec![1, 0, 0],
             centroids: vec![[1.0, 10.0, 29.0, 29.0], [2.0, 50.0, 180.0, 10.0]],
             silhouette: Some(0.71234),
+            // The features' means over the three customers: [2, 50, 180, 10], [1, 10, 29, 29] twice.
+            mean: [4.0 / 3.0, 70.0 / 3.0, 238.0 / 3.0, 68.0 / 3.0],
+            sd: [1.0; 4],
         };
         let facts = [a, b, c];
         let settings = ClusterSettings::default();
-        let out = clustering(&facts, Some(&fit), june(), settings);
+        let out = clustering(&facts, Some(&fit), settings);
         assert_eq!(
             (out.k, out.automatic, out.silhouette),
             (2, false, Some(0.712))
@@ -1033,16 +1027,26 @@ mod tests {
             sizes,
             vec![(0, 2, dec!(50), 1.0, 29.0), (1, 1, dec!(90), 2.0, 180.0)]
         );
-        // A customer's cluster is named as its panel names it; none for someone not among them.
-        let named = |id| cluster_of(&facts, Some(&fit), june(), id);
+        // A customer's behaviour placed among these clusters: the nearest, named as the panel
+        // names it (customer 1 is the big centroid; customer 3, the small one).
         assert_eq!(
-            named(1),
-            Some((1, out.clusters[1].label.clone())),
-            "customer 1"
+            nearest_cluster(&fit, june(), &facts[0]),
+            (1, out.clusters[1].label.clone())
         );
-        assert_eq!(named(3), Some((0, out.clusters[0].label.clone())));
-        assert_eq!(named(99), None);
-        assert_eq!(cluster_of(&facts, None, june(), 1), None);
+        assert_eq!(
+            nearest_cluster(&fit, june(), &facts[2]),
+            (0, out.clusters[0].label.clone())
+        );
+        // Three orders of 50.00 since January, the last 15 days before the range end: nearest
+        // the big spender's centroid.
+        let later = CustomerFacts {
+            orders: 3,
+            gross_revenue: dec!(150),
+            first_order: month(1),
+            recency_days: 15,
+            ..base()
+        };
+        assert_eq!(nearest_cluster(&fit, june(), &later).0, 1);
         // Three customers, every one a point (one step).
         assert_eq!(
             out.points
@@ -1065,7 +1069,7 @@ mod tests {
                 (1, "Champions", 1)
             ]
         );
-        let none = clustering(&facts, None, june(), settings);
+        let none = clustering(&facts, None, settings);
         assert_eq!(
             (none.k, none.note.as_deref()),
             (0, Some("Too few customers to form 5 clusters."))

@@ -160,7 +160,6 @@ pub async fn clustering(
                 Ok(kpi::clustering(
                     &a.facts,
                     a.fit.as_ref(),
-                    a.range,
                     state.customers.clusters,
                 ))
             },
@@ -406,38 +405,38 @@ pub async fn history(
     let first_day =
         crate::dashboard::queries::first_order_day(&state.pool, state.limits.min_date).await?;
     let windows = history_windows(range, first_day, HISTORY_WINDOWS);
-    // Side by side (each window's pass takes its turn); boxed, off the request's stack. The
-    // clusters' analysis of each window (its buying customers and their fit), as the dashboard
-    // computes it for that range.
-    let analyses = futures_util::future::try_join_all(
+    // The range's clusters (its analysis, as the clusters panel shows them): each period's
+    // behaviour is placed among them, so that a number means the same cluster in every row.
+    let clusters = analysis(state, range, filter).await?;
+    // Side by side (each window's pass takes its turn); boxed, off the request's stack.
+    let facts = futures_util::future::try_join_all(
         windows
             .iter()
-            .map(|w| Box::pin(analysis(state, *w, filter))),
+            .map(|w| Box::pin(buying_customers(state, *w, filter))),
     )
     .await?;
     let periods = windows
         .into_iter()
-        .zip(analyses)
-        .map(|(range, a)| {
-            let cluster = kpi::cluster_of(&a.facts, a.fit.as_ref(), a.range, id);
-            StandingPeriod {
-                range,
-                buying_customers: a.facts.len() as i64,
-                standing: a
-                    .facts
-                    .iter()
-                    .find(|c| c.customer_id == id)
-                    .map(|c| Standing {
-                        segment: kpi::segment_of(c).label().into(),
-                        r: c.r as u8,
-                        f: c.f as u8,
-                        m: c.m as u8,
-                        orders: c.orders,
-                        net_revenue: c.net_revenue,
-                        cluster: cluster.as_ref().map(|(k, _)| *k),
-                        cluster_label: cluster.map(|(_, label)| label),
-                    }),
-            }
+        .zip(facts)
+        .map(|(range, facts)| StandingPeriod {
+            range,
+            buying_customers: facts.len() as i64,
+            standing: facts.iter().find(|c| c.customer_id == id).map(|c| {
+                let cluster = clusters
+                    .fit
+                    .as_ref()
+                    .map(|fit| kpi::nearest_cluster(fit, range, c));
+                Standing {
+                    segment: kpi::segment_of(c).label().into(),
+                    r: c.r as u8,
+                    f: c.f as u8,
+                    m: c.m as u8,
+                    orders: c.orders,
+                    net_revenue: c.net_revenue,
+                    cluster: cluster.as_ref().map(|(k, _)| *k),
+                    cluster_label: cluster.map(|(_, label)| label),
+                }
+            }),
         })
         .collect();
     Ok(CustomerHistory {

@@ -431,9 +431,10 @@ pub struct Standing {
     pub m: u8,
     pub orders: i64,
     pub net_revenue: Decimal,
-    /// The behaviour cluster the customer falls in among the window's buying customers (the
-    /// number the clusters panel gives it for that range), and its label; none when the window
-    /// has too few customers to cluster.
+    /// The cluster of the history's range (its clusters panel's number) nearest to the
+    /// customer's behaviour in this window — the same clusters in every window, so that a
+    /// change of number is a change of behaviour — and its label; none when the range has too
+    /// few customers to cluster.
     #[serde(default)]
     pub cluster: Option<usize>,
     #[serde(default)]

@@ -252,7 +252,7 @@ fn History(data: CustomerHistory) -> impl IntoView {
     view! {
         <section class="panel" aria-label="Segment history">
             <h2 class="panel-title">"Segment history"</h2>
-            <p class="muted small">"The range and the periods of its length before it: the customer's RFM segment and scores (recency, frequency, money, 1–5 each) and behaviour cluster (numbered as in that period's clusters panel) among the customers who bought in each."</p>
+            <p class="muted small">"The range and the periods of its length before it: the customer's RFM segment and scores (recency, frequency, money, 1–5 each) among the customers who bought in each, and the range's behaviour cluster (as numbered in its clusters panel) nearest to how they bought then."</p>
             <div class="table-scroll" tabindex="0">
                 <table class="table history">
                     <thead><tr>
