@@ -162,9 +162,20 @@ pub fn search_needle(search: &str) -> Result<String, crate::error::AppError> {
     Ok(search.trim().to_lowercase())
 }
 
+/// One page of a list the server pages: how many rows match in all, which page this is and its
+/// rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    pub total: usize,
+    /// The page asked for, or the last one when it asked for a page after the last (a link
+    /// kept from when there were more rows).
+    pub page: usize,
+    pub rows: Vec<T>,
+}
+
 /// The server's half of `ServerPaging`: `items` sorted by column `sort` of their cells (as given
-/// when none) over every item, then page `page` of them (`PAGE_ROWS` a page), and how many there
-/// are in all. A column the table does not have is refused.
+/// when none) over every item, then page `page` of them (`PAGE_ROWS` a page; the last page when
+/// `page` is past it). A column the table does not have is refused.
 pub fn server_page<T: Clone>(
     items: Vec<&T>,
     cells: impl Fn(&T) -> Vec<Cell>,
@@ -172,19 +183,24 @@ pub fn server_page<T: Clone>(
     sort: Option<usize>,
     descending: bool,
     page: usize,
-) -> Result<(usize, Vec<T>), crate::error::AppError> {
+) -> Result<Paged<T>, crate::error::AppError> {
     let total = items.len();
-    let start = page.saturating_mul(PAGE_ROWS);
+    let page = page.min(total.saturating_sub(1) / PAGE_ROWS);
+    let start = page * PAGE_ROWS;
+    let cut = |items: Vec<&T>| -> Vec<T> {
+        items
+            .into_iter()
+            .skip(start)
+            .take(PAGE_ROWS)
+            .cloned()
+            .collect()
+    };
     let Some(col) = sort else {
-        return Ok((
+        return Ok(Paged {
             total,
-            items
-                .into_iter()
-                .skip(start)
-                .take(PAGE_ROWS)
-                .cloned()
-                .collect(),
-        ));
+            page,
+            rows: cut(items),
+        });
     };
     if col >= columns {
         return Err(crate::error::AppError::invalid(
@@ -200,15 +216,11 @@ pub fn server_page<T: Clone>(
         })
         .collect();
     keyed.sort_by(|a, b| compare_keys(&a.1, &b.1, descending));
-    Ok((
+    Ok(Paged {
         total,
-        keyed
-            .into_iter()
-            .skip(start)
-            .take(PAGE_ROWS)
-            .map(|(item, _)| item.clone())
-            .collect(),
-    ))
+        page,
+        rows: cut(keyed.into_iter().map(|(item, _)| item).collect()),
+    })
 }
 
 /// A table sorted and paged by the server: the rows given are its one page; the sort and the
@@ -220,6 +232,8 @@ pub struct ServerPaging {
     pub page: RwSignal<usize>,
     /// Rows on every page together.
     pub total: usize,
+    /// The page the rows given are (the server's answer).
+    pub shown: usize,
 }
 
 impl ServerPaging {
@@ -274,6 +288,7 @@ impl ServerPaging {
             sort,
             page,
             total: 0,
+            shown: 0,
         }
     }
 
@@ -285,18 +300,23 @@ impl ServerPaging {
         }
     }
 
-    /// One page of `total` rows as the table, or `empty` when no row matches.
+    /// Page `page` (the server's answer) of `total` rows as the table, or `empty` when no row
+    /// matches.
     pub fn table(
         self,
         columns: Vec<Column>,
         rows: Vec<Vec<Cell>>,
-        total: usize,
+        (total, page): (usize, usize),
         empty: &'static str,
     ) -> AnyView {
         if rows.is_empty() {
             return view! { <p class="muted">{empty}</p> }.into_any();
         }
-        let paging = ServerPaging { total, ..self };
+        let paging = ServerPaging {
+            total,
+            shown: page,
+            ..self
+        };
         view! { <SortableTable columns rows server=Some(paging)/> }.into_any()
     }
 }
@@ -379,10 +399,13 @@ pub fn SortableTable(
     rows: Vec<Vec<Cell>>,
     #[prop(default = None)] server: Option<ServerPaging>,
 ) -> impl IntoView {
-    let (sort, page, total) = match server {
-        Some(s) => (s.sort, s.page, s.total),
-        None => (RwSignal::new(None), RwSignal::new(0), rows.len()),
+    let (sort, page, total, answered) = match server {
+        Some(s) => (s.sort, s.page, s.total, Some(s.shown)),
+        None => (RwSignal::new(None), RwSignal::new(0), rows.len(), None),
     };
+    // The page the rows are: the server's answer (the last page, when a later one was asked
+    // for), or the page asked for when the table pages itself.
+    let current = move || answered.unwrap_or_else(|| page.get());
     let rows = StoredValue::new(rows);
     let numeric: Vec<bool> = columns.iter().map(|c| c.numeric).collect();
     let numeric = StoredValue::new(numeric);
@@ -402,7 +425,7 @@ pub fn SortableTable(
     };
     let pager = (total > PAGE_ROWS).then(|| {
         let shown = move || {
-            let start = page.get() * PAGE_ROWS;
+            let start = current() * PAGE_ROWS;
             format!(
                 "Rows {}–{} of {}",
                 start + 1,
@@ -413,10 +436,10 @@ pub fn SortableTable(
         view! {
             <div class="pager table-pager">
                 <span class="muted small" role="status">{shown}</span>
-                <button type="button" class="button ghost small" disabled=move || page.get() == 0
-                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-                <button type="button" class="button ghost small" disabled=move || { (page.get() + 1) * PAGE_ROWS >= total }
-                    on:click=move |_| page.update(|p| if (*p + 1) * PAGE_ROWS < total { *p += 1 })>"Next"</button>
+                <button type="button" class="button ghost small" disabled=move || current() == 0
+                    on:click=move |_| page.set(current().saturating_sub(1))>"Previous"</button>
+                <button type="button" class="button ghost small" disabled=move || { (current() + 1) * PAGE_ROWS >= total }
+                    on:click=move |_| if (current() + 1) * PAGE_ROWS < total { page.set(current() + 1) }>"Next"</button>
             </div>
         }
     });

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::types::ProductPricing;
 use super::ui::format::{limits_text, opt_money, signed_money};
-use crate::components::table::{count_cell, money_cell, search_needle, server_page};
+use crate::components::table::{count_cell, money_cell, search_needle, server_page, Paged};
 use crate::components::{Cell, Column};
 use crate::error::AppError;
 
@@ -123,13 +123,13 @@ pub fn cells(p: &ProductPricing, currency: &str, href: Option<String>) -> Vec<Ce
     ]
 }
 
-/// The products of `query`'s page (`PAGE_ROWS` a page), how many match, and how many of all
-/// have a change recommended.
+/// How many of all the products have a change recommended, and `query`'s page of those that
+/// match (`PAGE_ROWS` a page).
 pub fn page(
     products: &[ProductPricing],
     currency: &str,
     query: &PricingQuery,
-) -> Result<(usize, usize, Vec<ProductPricing>), AppError> {
+) -> Result<(usize, Paged<ProductPricing>), AppError> {
     let needle = search_needle(&query.search)?;
     let suggested = |p: &ProductPricing| p.recommendation.recommended_price.is_some();
     let changes = products.iter().filter(|p| suggested(p)).count();
@@ -142,7 +142,7 @@ pub fn page(
                 || p.sku.to_lowercase().contains(&needle)
         })
         .collect();
-    let (total, rows) = server_page(
+    let paged = server_page(
         matching,
         |p| cells(p, currency, None),
         columns().len(),
@@ -150,7 +150,7 @@ pub fn page(
         query.descending,
         query.page,
     )?;
-    Ok((total, changes, rows))
+    Ok((changes, paged))
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -183,8 +183,12 @@ mod tests {
     fn a_page_of_recommendations_is_narrowed_sorted_over_every_product_then_cut() {
         let products = products();
         let ids = |q: PricingQuery| -> (usize, usize, Vec<i64>) {
-            let (total, changes, rows) = page(&products, "GBP", &q).unwrap();
-            (total, changes, rows.iter().map(|p| p.product_id).collect())
+            let (changes, paged) = page(&products, "GBP", &q).unwrap();
+            (
+                paged.total,
+                changes,
+                paged.rows.iter().map(|p| p.product_id).collect(),
+            )
         };
         // As given, 50 a page; 30 of the 120 have a change suggested, on every page.
         let (total, changes, first) = ids(PricingQuery::default());

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::types::{ProductStock, StockStatus};
 use super::ui::format::{date_cell, float_cell, status_label, status_rank};
-use crate::components::table::{count_cell, money_cell, search_needle, server_page};
+use crate::components::table::{count_cell, money_cell, search_needle, server_page, Paged};
 use crate::components::{Cell, Column};
 use crate::error::AppError;
 
@@ -91,7 +91,7 @@ pub fn page(
     products: &[ProductStock],
     currency: &str,
     query: &ProductQuery,
-) -> Result<(usize, Vec<ProductStock>), AppError> {
+) -> Result<Paged<ProductStock>, AppError> {
     let needle = search_needle(&query.search)?;
     let matching = products
         .iter()
@@ -150,8 +150,11 @@ mod tests {
             })
             .collect();
         let ids = |q: ProductQuery| -> (usize, Vec<i64>) {
-            let (total, rows) = page(&products, "GBP", &q).unwrap();
-            (total, rows.iter().map(|p| p.product_id).collect())
+            let paged = page(&products, "GBP", &q).unwrap();
+            (
+                paged.total,
+                paged.rows.iter().map(|p| p.product_id).collect(),
+            )
         };
         // As given (best sellers first is the caller's order), 50 a page.
         let (total, first) = ids(ProductQuery::default());
@@ -161,6 +164,17 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(third, (101..=120).collect::<Vec<_>>());
+        // A page past the last answers the last.
+        let past = page(
+            &products,
+            "GBP",
+            &ProductQuery {
+                page: 9,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((past.page, past.rows.len()), (2, 20));
         // Net revenue, largest first: the sort covers all 120 before the page is cut.
         let net = ProductQuery {
             sort: Some(7),

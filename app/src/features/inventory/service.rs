@@ -148,13 +148,13 @@ pub async fn product_page(
     query: &super::product_list::ProductQuery,
 ) -> Result<super::product_list::ProductsPage, AppError> {
     let (range, products) = products(state, filter).await?;
-    let (total, rows) = super::product_list::page(&products, &state.currency, query)?;
+    let paged = super::product_list::page(&products, &state.currency, query)?;
     Ok(super::product_list::ProductsPage {
         range,
         currency: state.currency.clone(),
-        total,
-        page: query.page,
-        products: rows,
+        total: paged.total,
+        page: paged.page,
+        products: paged.rows,
     })
 }
 
@@ -232,15 +232,15 @@ pub async fn pricing_page(
     query: &super::pricing_list::PricingQuery,
 ) -> Result<super::pricing_list::PricingPage, AppError> {
     let overview = pricing(state, filter).await?;
-    let (total, changes, rows) =
+    let (changes, paged) =
         super::pricing_list::page(&overview.products, &overview.currency, query)?;
     Ok(super::pricing_list::PricingPage {
         range: overview.range,
         currency: overview.currency,
-        total,
+        total: paged.total,
         changes,
-        page: query.page,
-        products: rows,
+        page: paged.page,
+        products: paged.rows,
     })
 }
 

@@ -213,7 +213,7 @@ pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
         };
         view! {
             <p class="muted small pricing-note">{suggested}</p>
-            {paging.table(columns(), rows, data.total, "No products match.")}
+            {paging.table(columns(), rows, (data.total, data.page), "No products match.")}
         }
     };
     view! {

@@ -62,7 +62,12 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
                 cells(p, &data.currency, href)
             })
             .collect();
-        paging.table(columns(), rows, data.total, "No products match.")
+        paging.table(
+            columns(),
+            rows,
+            (data.total, data.page),
+            "No products match.",
+        )
     };
     view! {
         <section class="panel" aria-label="Products">
