@@ -151,15 +151,27 @@ pub const PAGE_ROWS: usize = 50;
 /// The longest search a server-paged table takes.
 const SEARCH_CHARS: usize = 100;
 
-/// A server-paged table's search as it is matched (trimmed, lower case); too long is refused.
-pub fn search_needle(search: &str) -> Result<String, crate::error::AppError> {
-    if search.chars().count() > SEARCH_CHARS {
-        return Err(crate::error::AppError::invalid(
-            "search",
-            format!("at most {SEARCH_CHARS} characters"),
-        ));
+/// A server-paged table's search as it is matched: trimmed, lower case, found anywhere in any
+/// of a row's searched texts (an empty search matches every row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Needle(String);
+
+impl Needle {
+    /// The search typed; longer than `SEARCH_CHARS` is refused.
+    pub fn new(search: &str) -> Result<Self, crate::error::AppError> {
+        if search.chars().count() > SEARCH_CHARS {
+            return Err(crate::error::AppError::invalid(
+                "search",
+                format!("at most {SEARCH_CHARS} characters"),
+            ));
+        }
+        Ok(Self(search.trim().to_lowercase()))
     }
-    Ok(search.trim().to_lowercase())
+
+    /// Whether a row whose searched texts are `texts` matches.
+    pub fn matches(&self, texts: &[&str]) -> bool {
+        self.0.is_empty() || texts.iter().any(|t| t.to_lowercase().contains(&self.0))
+    }
 }
 
 /// One page of a list the server pages: how many rows match in all, which page this is and its
@@ -359,9 +371,10 @@ pub fn keep_in_url<T>(
     });
 }
 
-/// A table's search as `keep_in_url` reads it (at most `SEARCH_CHARS` characters).
+/// A table's search as `keep_in_url` reads it: as written (a hand-edited link with a search
+/// longer than the server takes gets the server's error, as the same search typed would).
 pub fn search_from_url(text: &str) -> Option<String> {
-    Some(text.chars().take(SEARCH_CHARS).collect())
+    Some(text.to_owned())
 }
 
 /// A table's search as `keep_in_url` writes it (left out when empty).
@@ -622,7 +635,21 @@ pub fn ratio(value: Option<Decimal>) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_first_sentence;
+    use super::{split_first_sentence, Needle};
+
+    #[test]
+    fn a_search_matches_any_of_a_rows_texts_ignoring_case_and_edges() {
+        let needle = Needle::new("  mUg ").unwrap();
+        assert!(needle.matches(&["Enamel Mug", "SKU-1"]));
+        assert!(needle.matches(&["Plate", "MUG-7"]));
+        assert!(!needle.matches(&["Plate", "PL-7"]));
+        // Nothing typed matches every row, even one with no text.
+        assert!(Needle::new("").unwrap().matches(&[]));
+        assert!(Needle::new("   ").unwrap().matches(&["Plate"]));
+        // 100 characters are taken (counted as characters, not bytes); 101 are refused.
+        assert!(Needle::new(&"ü".repeat(100)).is_ok());
+        assert!(Needle::new(&"x".repeat(101)).is_err());
+    }
 
     #[test]
     fn long_text_opens_after_its_first_sentence() {

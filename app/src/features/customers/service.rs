@@ -407,12 +407,15 @@ pub async fn history(
     let windows = history_windows(range, first_day, HISTORY_WINDOWS);
     // The range's clusters (its analysis, as the clusters panel shows them): each period's
     // behaviour is placed among them, so that a number means the same cluster in every row.
-    let clusters = analysis(state, range, filter).await?;
-    // Side by side (each window's pass takes its turn); boxed, off the request's stack.
-    let facts = futures_util::future::try_join_all(
-        windows
-            .iter()
-            .map(|w| Box::pin(buying_customers(state, *w, filter))),
+    // The analysis and the periods' passes side by side (each pass takes its turn); boxed, off
+    // the request's stack.
+    let (clusters, facts) = futures_util::future::try_join(
+        Box::pin(analysis(state, range, filter)),
+        futures_util::future::try_join_all(
+            windows
+                .iter()
+                .map(|w| Box::pin(buying_customers(state, *w, filter))),
+        ),
     )
     .await?;
     let periods = windows

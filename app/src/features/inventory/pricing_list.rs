@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::types::ProductPricing;
 use super::ui::format::{limits_text, opt_money, signed_money};
-use crate::components::table::{count_cell, money_cell, search_needle, server_page, Paged};
+use crate::components::table::{count_cell, money_cell, server_page, Needle, Paged};
 use crate::components::{Cell, Column};
 use crate::error::AppError;
 
@@ -130,17 +130,13 @@ pub fn page(
     currency: &str,
     query: &PricingQuery,
 ) -> Result<(usize, Paged<ProductPricing>), AppError> {
-    let needle = search_needle(&query.search)?;
+    let needle = Needle::new(&query.search)?;
     let suggested = |p: &ProductPricing| p.recommendation.recommended_price.is_some();
     let changes = products.iter().filter(|p| suggested(p)).count();
     let matching = products
         .iter()
         .filter(|p| !query.changes || suggested(p))
-        .filter(|p| {
-            needle.is_empty()
-                || p.name.to_lowercase().contains(&needle)
-                || p.sku.to_lowercase().contains(&needle)
-        })
+        .filter(|p| needle.matches(&[&p.name, &p.sku]))
         .collect();
     let paged = server_page(
         matching,

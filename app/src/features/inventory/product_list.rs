@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::types::{ProductStock, StockStatus};
 use super::ui::format::{date_cell, float_cell, status_label, status_rank};
-use crate::components::table::{count_cell, money_cell, search_needle, server_page, Paged};
+use crate::components::table::{count_cell, money_cell, server_page, Needle, Paged};
 use crate::components::{Cell, Column};
 use crate::error::AppError;
 
@@ -92,15 +92,11 @@ pub fn page(
     currency: &str,
     query: &ProductQuery,
 ) -> Result<Paged<ProductStock>, AppError> {
-    let needle = search_needle(&query.search)?;
+    let needle = Needle::new(&query.search)?;
     let matching = products
         .iter()
         .filter(|p| query.status.is_none_or(|s| p.status == s))
-        .filter(|p| {
-            needle.is_empty()
-                || p.name.to_lowercase().contains(&needle)
-                || p.sku.to_lowercase().contains(&needle)
-        })
+        .filter(|p| needle.matches(&[&p.name, &p.sku]))
         .collect();
     server_page(
         matching,
