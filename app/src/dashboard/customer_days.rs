@@ -339,12 +339,15 @@ impl Copy {
     /// given customer summaries.
     fn replace(&mut self, days: &[NaiveDate], rows: Vec<RowSql>, summaries: Vec<SummarySql>) {
         let mut stale = Vec::new();
-        for day in days {
-            self.drop_day(*day, &mut stale);
-        }
         let mut by_day = BTreeMap::new();
         for r in rows {
             self.add_row(&mut by_day, r);
+        }
+        // A day left without rows goes; a day with rows is compared with the one held.
+        for day in days {
+            if !by_day.contains_key(day) {
+                self.drop_day(*day, &mut stale);
+            }
         }
         self.add_days(by_day, &mut stale);
         for s in summaries {
@@ -402,28 +405,65 @@ impl Copy {
         by_day.entry(r.day).or_default().push(row);
     }
 
-    /// Keeps the gathered days (replacing those already held), adding their rows to their
-    /// customers' lifetime sums and the days to their customers' days.
+    /// Keeps the gathered days, replacing those already held. A new day's rows are added to
+    /// their customers' lifetime sums; where a day was held, only the customers whose rows of
+    /// the day changed are `stale` (one new order: its customer, not every customer of its day,
+    /// whose sums `settle` would add up again from all their days — 50 ms for a day of 5,800
+    /// customers at 10M order lines).
     fn add_days(&mut self, by_day: BTreeMap<NaiveDate, Vec<Row>>, stale: &mut Vec<u32>) {
         for (day, mut rows) in by_day {
-            self.drop_day(day, stale);
-            rows.sort_by_key(|row| row.customer);
-            for row in &rows {
-                self.customers[row.customer as usize].lifetime.add(day, row);
-            }
-            for customer in distinct_customers(&rows) {
-                let days = &mut self.customers[customer as usize].days;
-                // Days mostly come in order (a whole load): then this is a push.
-                match days.last() {
-                    Some(last) if *last >= day => {
-                        if let Err(at) = days.binary_search(&day) {
-                            days.insert(at, day);
+            // By the whole key: a customer's rows compare in the same order however they came.
+            rows.sort_by(|a, b| {
+                (a.customer, a.source_id, a.channel, a.country).cmp(&(
+                    b.customer,
+                    b.source_id,
+                    b.channel,
+                    b.country,
+                ))
+            });
+            match self.days.remove(&day) {
+                None => {
+                    for row in &rows {
+                        self.customers[row.customer as usize].lifetime.add(day, row);
+                    }
+                    for customer in distinct_customers(&rows) {
+                        self.hold_day(customer, day);
+                    }
+                }
+                Some(held) => {
+                    for (customer, before, after) in by_customer(&held, &rows) {
+                        if before.len() == after.len()
+                            && before.iter().zip(after).all(|(a, b)| a.same(b))
+                        {
+                            continue;
+                        }
+                        stale.push(customer);
+                        if after.is_empty() {
+                            let days = &mut self.customers[customer as usize].days;
+                            if let Ok(at) = days.binary_search(&day) {
+                                days.remove(at);
+                            }
+                        } else if before.is_empty() {
+                            self.hold_day(customer, day);
                         }
                     }
-                    _ => days.push(day),
                 }
             }
             self.days.insert(day, rows.into_boxed_slice());
+        }
+    }
+
+    /// Adds `day` to the days holding a row of the customer's.
+    fn hold_day(&mut self, customer: u32, day: NaiveDate) {
+        let days = &mut self.customers[customer as usize].days;
+        // Days mostly come in order (a whole load): then this is a push.
+        match days.last() {
+            Some(last) if *last >= day => {
+                if let Err(at) = days.binary_search(&day) {
+                    days.insert(at, day);
+                }
+            }
+            _ => days.push(day),
         }
     }
 
@@ -559,6 +599,47 @@ impl Copy {
             })
             .collect()
     }
+}
+
+impl Row {
+    /// The same row as written: money compared with its decimal places (a sum written as 1.50
+    /// instead of 1.5 is a change, as the rollup's refresh counts it).
+    fn same(&self, other: &Row) -> bool {
+        (
+            self.customer,
+            self.channel,
+            self.country,
+            self.source_id,
+            self.orders,
+        ) == (
+            other.customer,
+            other.channel,
+            other.country,
+            other.source_id,
+            other.orders,
+        ) && self.gross.serialize() == other.gross.serialize()
+            && self.net.serialize() == other.net.serialize()
+    }
+}
+
+/// Each customer of two versions of a day's rows (both ordered by customer), with their rows
+/// in each (empty where they have none).
+fn by_customer<'a>(before: &'a [Row], after: &'a [Row]) -> Vec<(u32, &'a [Row], &'a [Row])> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < before.len() || j < after.len() {
+        let customer = match (before.get(i), after.get(j)) {
+            (Some(a), Some(b)) => a.customer.min(b.customer),
+            (Some(a), None) => a.customer,
+            (None, Some(b)) => b.customer,
+            (None, None) => break,
+        };
+        let i_end = i + before[i..].partition_point(|r| r.customer == customer);
+        let j_end = j + after[j..].partition_point(|r| r.customer == customer);
+        out.push((customer, &before[i..i_end], &after[j..j_end]));
+        (i, j) = (i_end, j_end);
+    }
+    out
 }
 
 /// The customers of a day's rows (ordered by customer), each once.
@@ -789,6 +870,28 @@ mod tests {
             vec![],
         );
         check(&copy, "a day between others replaced");
+        // The same value written with another number of decimal places is a change too.
+        copy.replace(
+            &[day("2026-06-02")],
+            vec![
+                row("2026-06-02", 1, "shop", 2, dec!(0.75), dec!(0.25)),
+                row("2026-06-02", 4, "web", 2, dec!(9.000), dec!(9.0)),
+                row("2026-06-02", 1, "web", 1, dec!(2.5), dec!(2.5)),
+            ],
+            vec![],
+        );
+        check(&copy, "a value's decimal places changed");
+        // Customer 4 leaves the day, customer 2 comes to it; customer 1 is unchanged.
+        copy.replace(
+            &[day("2026-06-02")],
+            vec![
+                row("2026-06-02", 2, "web", 1, dec!(1.25), dec!(1.25)),
+                row("2026-06-02", 1, "web", 1, dec!(2.5), dec!(2.5)),
+                row("2026-06-02", 1, "shop", 2, dec!(0.75), dec!(0.25)),
+            ],
+            vec![],
+        );
+        check(&copy, "customers leaving and joining a day");
         // A range inside the days held sums its own days.
         let june = DateRange {
             from: day("2026-06-01"),
