@@ -67,8 +67,8 @@ where
     in_turn(Share::One, dashboard, filter, users_only, body).await
 }
 
-/// A page's cards: a `part` that takes every turn while it computes, so that the figures read
-/// first are not slowed by the parts asked for after them.
+/// A page's cards: a `part` that takes every free turn while it computes (waiting for one), so
+/// that the figures read first are not slowed by the parts asked for after them.
 pub async fn cards<T, F, Fut>(
     dashboard: Dashboard,
     filter: DashboardFilter,
