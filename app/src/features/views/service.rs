@@ -12,6 +12,7 @@ use crate::features::auth::types::{CurrentUser, Role};
 use crate::features::embed::types::Dashboard;
 
 fn to_view(row: ViewRow, user: &CurrentUser) -> Result<SavedView, AppError> {
+    let mine = row.owner_id == user.id;
     Ok(SavedView {
         id: row.saved_view_id,
         dashboard: row
@@ -20,8 +21,8 @@ fn to_view(row: ViewRow, user: &CurrentUser) -> Result<SavedView, AppError> {
             .map_err(|e: String| AppError::internal("stored dashboard", e))?,
         name: row.name,
         query: row.query,
-        owner: row.owner,
-        mine: row.owner_id == user.id,
+        owner: (mine || user.role == Role::Admin).then_some(row.owner),
+        mine,
         published: row.published,
         updated_at: row.updated_at,
     })

@@ -24,8 +24,9 @@ pub struct SavedView {
     /// The view's filters as a query string (`?preset=last_90_days&country=Germany`, or empty
     /// for the dashboard's defaults), in `canonical_query`'s form.
     pub query: String,
-    /// The email of the user who saved it.
-    pub owner: String,
+    /// The email of the user who saved it, for the owner and admins only: the users list is an
+    /// admin's page, so a published view does not tell viewers and analysts who its author is.
+    pub owner: Option<String>,
     /// Saved by the user asking.
     pub mine: bool,
     /// Every user finds it in their menu.

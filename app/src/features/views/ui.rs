@@ -98,7 +98,10 @@ fn SavedViews(dashboard: Dashboard) -> impl IntoView {
             let q = view.query.clone();
             move || current.get().as_deref() == Some(q.as_str())
         };
-        let owner = (!view.mine).then(|| format!("by {}", view.owner));
+        let owner = view
+            .owner
+            .filter(|_| !view.mine)
+            .map(|owner| format!("by {owner}"));
         view! {
             <li class="saved-view" data-view=view.name.clone()>
                 <a href=href on:click=move |_| close()
