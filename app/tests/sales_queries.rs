@@ -402,13 +402,11 @@ async fn new_and_returning_customers_and_concentration(pool: PgPool) {
         (split.new_customers, split.returning_customers, split.guests),
         (dec!(19.00), dec!(0), dec!(27.00))
     );
-    let c = concentration(
-        &nets.iter().map(|c| c.net_revenue).collect::<Vec<_>>(),
-        dec!(46.00),
-    );
+    let c = concentration(nets.iter().map(|c| c.net_revenue), dec!(46.00));
     assert_eq!(c.top10_share, Some(dec!(19.00) / dec!(46.00)));
-    assert_eq!(c.customers_for_80, Some(dec!(0.5))); // Ben's 15.50 ≥ 80% of 19.00
-                                                     // On 1 July Ana (first order in June) is a returning customer.
+    // Ben's 15.50 ≥ 80% of 19.00
+    assert_eq!(c.customers_for_80, Some(dec!(0.5)));
+    // On 1 July Ana (first order in June) is a returning customer.
     let july_first = range("2026-07-01", "2026-07-01");
     let july = customer_facts(&pool, &CustomerDays::default(), july_first, &all())
         .await

@@ -194,6 +194,22 @@ impl CustomerDays {
         self.pass(pool, range, filter, Copy::summed).await
     }
 
+    /// The net revenue of each customer `summed` would give, in no particular order (without
+    /// building their sums: what the revenue concentration needs).
+    pub async fn nets(
+        &self,
+        pool: &PgPool,
+        range: DateRange,
+        filter: &DashboardFilter,
+    ) -> sqlx::Result<Vec<Decimal>> {
+        self.pass(pool, range, filter, |copy, range, filter| {
+            let mut nets = Vec::new();
+            copy.each_bought(range, filter, |_, s| nets.push(s.net));
+            nets
+        })
+        .await
+    }
+
     /// How many customers `summed` would give (without building them).
     pub async fn count(
         &self,

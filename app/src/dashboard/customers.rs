@@ -106,6 +106,22 @@ pub async fn customer_sums(
     }
 }
 
+/// The net revenue of every customer who bought in the range and slice, in no particular order:
+/// of `customer_sums` only what the revenue concentration needs.
+pub async fn customer_nets(
+    pool: &sqlx::PgPool,
+    days: &CustomerDays,
+    range: DateRange,
+    filter: &DashboardFilter,
+) -> sqlx::Result<Vec<rust_decimal::Decimal>> {
+    if filter.category.is_empty() {
+        days.nets(pool, range, filter).await
+    } else {
+        let sums = by_category(pool, range, filter).await?;
+        Ok(sums.into_iter().map(|s| s.net).collect())
+    }
+}
+
 /// Every customer who bought in the range and slice with RFM scores, largest net revenue
 /// first: `customer_sums`, then `score`.
 pub async fn customer_facts(

@@ -649,12 +649,9 @@ pub fn turnover_by_category(products: &[ProductStock]) -> Vec<CategoryTurnover> 
 /// The ABC curve: cumulative share of net revenue against share of products, best sellers first
 /// (negative net revenue counts 0).
 pub fn abc_pareto(products: &[ProductStock]) -> Vec<AbcPoint> {
-    let nets: Vec<Decimal> = products
-        .iter()
-        .map(|p| p.net_revenue.max(Decimal::ZERO))
-        .collect();
-    let total = nets.iter().copied().sum();
-    crate::features::sales::kpi::concentration(&nets, total)
+    let nets = products.iter().map(|p| p.net_revenue.max(Decimal::ZERO));
+    let total = nets.clone().sum();
+    crate::features::sales::kpi::concentration(nets, total)
         .curve
         .into_iter()
         .map(|p| AbcPoint {

@@ -225,13 +225,18 @@ pub async fn concentration(
             "sales.concentration",
             &(filter, range),
             async {
-                // The range's net revenue (PostgreSQL) while the customers' sums are read.
-                let (total, customers) = tokio::try_join!(
-                    net_revenue(&state.pool, filter, range),
-                    buying_sums(state, range, filter)
-                )?;
-                let nets = super::kpi::largest_first(customers.iter().map(|c| c.net));
-                Ok(super::kpi::concentration(&nets, total))
+                // The range's net revenue (PostgreSQL) while the customers' nets are read.
+                let (total, nets) =
+                    tokio::try_join!(net_revenue(&state.pool, filter, range), async {
+                        Ok(Box::pin(crate::dashboard::customers::customer_nets(
+                            &state.pool,
+                            &state.customer_days,
+                            range,
+                            filter,
+                        ))
+                        .await?)
+                    })?;
+                Ok(super::kpi::concentration(nets, total))
             },
         )
         .await
