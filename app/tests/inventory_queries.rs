@@ -114,31 +114,22 @@ async fn premium_products_and_weekly_prices(pool: PgPool) {
     rolled_up(&pool).await;
     let rows = products(&pool).await;
     // Top 20% of the 3 selling products = the Lamp, bought by all 3 customers of June.
-    let strict = premium(
-        &pool,
-        &CustomerDays::default(),
-        june(),
-        &DashboardFilter::default(),
-        &rows,
-        &StockSettings::default(),
-    )
-    .await
-    .unwrap();
+    let customers = CustomerDays::default()
+        .count(&pool, june(), &DashboardFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(customers, 3);
+    let strict = premium(&pool, june(), &rows, customers, &StockSettings::default())
+        .await
+        .unwrap();
     assert!(strict.is_empty(), "3 of 3 customers is not a small share");
     let loose = StockSettings {
         premium_customer_share: 1.0,
         ..StockSettings::default()
     };
-    let found = premium(
-        &pool,
-        &CustomerDays::default(),
-        june(),
-        &DashboardFilter::default(),
-        &rows,
-        &loose,
-    )
-    .await
-    .unwrap();
+    let found = premium(&pool, june(), &rows, customers, &loose)
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(
         (

@@ -33,34 +33,21 @@ async fn resolve(
         .0)
 }
 
-/// Premium products among the best sellers: bought by few of the range's customers.
+/// Premium products among the best sellers: bought by few of the range's `customers`
+/// (identified customers with a sales line in the range, any channel, the filter's sources).
 pub async fn premium(
     pool: &PgPool,
-    customer_days: &crate::dashboard::customer_days::CustomerDays,
     range: DateRange,
-    filter: &DashboardFilter,
     products: &[ProductStock],
+    customers: usize,
     settings: &StockSettings,
 ) -> Result<Vec<PremiumProduct>, AppError> {
     let candidates = kpi::premium_candidates(products, settings);
-    if candidates.is_empty() {
+    if candidates.is_empty() || customers == 0 {
         return Ok(Vec::new());
     }
-    // Identified customers with a sales line in the range (any channel, the filter's sources).
-    let in_sources = DashboardFilter {
-        source: filter.source.clone(),
-        ..DashboardFilter::default()
-    };
     let ids: Vec<i64> = candidates.iter().map(|p| p.product_id).collect();
-    // Two questions at once: the buyers of the range (the copy in memory) and of each
-    // candidate (PostgreSQL).
-    let (customers, buyers) = tokio::try_join!(
-        customer_days.count(pool, range, &in_sources),
-        queries::product_buyers(pool, range, &ids)
-    )?;
-    if customers == 0 {
-        return Ok(Vec::new());
-    }
+    let buyers = queries::product_buyers(pool, range, &ids).await?;
     Ok(kpi::premium(
         &candidates,
         buyers,
@@ -76,7 +63,16 @@ pub async fn products(
     filter: &DashboardFilter,
 ) -> Result<(DateRange, std::sync::Arc<Vec<ProductStock>>), AppError> {
     let range = resolve(&state.pool, filter, &state.limits).await?;
-    let products = state
+    Ok((range, products_in(state, filter, range).await?))
+}
+
+/// Every product's stock figures for a filter over a resolved range; cached.
+async fn products_in(
+    state: &AppState,
+    filter: &DashboardFilter,
+    range: DateRange,
+) -> Result<std::sync::Arc<Vec<ProductStock>>, AppError> {
+    state
         .cache
         .get_or_compute(&state.pool, "inventory.products", &(filter, range), async {
             let settings = state.inventory.stock;
@@ -84,8 +80,7 @@ pub async fn products(
                 stock_rows(&state.pool, &settings, range, filter).await?,
             ))
         })
-        .await?;
-    Ok((range, products))
+        .await
 }
 
 /// Premium products of a filter's range (their own question: distinct buyers per product);
@@ -94,16 +89,28 @@ pub async fn premium_products(
     state: &AppState,
     filter: &DashboardFilter,
 ) -> Result<(DateRange, Vec<PremiumProduct>), AppError> {
-    let (range, products) = products(state, filter).await?;
+    let range = resolve(&state.pool, filter, &state.limits).await?;
     let premium = state
         .cache
         .get_or_compute(&state.pool, "inventory.premium", &(filter, range), async {
+            // The range's buyers (the customer copy in memory) while every product's figures
+            // are read (PostgreSQL), then the candidates' buyers.
+            let in_sources = DashboardFilter {
+                source: filter.source.clone(),
+                ..DashboardFilter::default()
+            };
+            let (customers, products) = tokio::try_join!(
+                async {
+                    let count = state.customer_days.count(&state.pool, range, &in_sources);
+                    Ok::<_, AppError>(Box::pin(count).await?)
+                },
+                products_in(state, filter, range)
+            )?;
             premium(
                 &state.pool,
-                &state.customer_days,
                 range,
-                filter,
                 &products,
+                customers,
                 &state.inventory.stock,
             )
             .await
