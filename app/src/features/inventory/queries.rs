@@ -300,40 +300,56 @@ pub struct ProductBuyers {
     pub units: i64,
 }
 
-/// From the rollups: orders and units add up across days (an order lies in one day), distinct
-/// customers are counted over the days' `daily_product_buyers` arrays.
+/// From the rollups: orders and units add up across days (an order lies in one day); distinct
+/// customers are counted here over the days' `daily_product_buyers` arrays (sorting each
+/// product's ids: a 90-day range of a 10M-line shop unnests ~600k of them, and PostgreSQL's
+/// `count(distinct)` sorted them in ~170 ms, its hashed `distinct` took ~470). The two reads
+/// run side by side on two connections.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn product_buyers(
-    db: impl PgExecutor<'_>,
+    pool: &sqlx::PgPool,
     range: DateRange,
     products: &[i64],
 ) -> sqlx::Result<Vec<ProductBuyers>> {
-    sqlx::query_as!(
-        ProductBuyers,
-        r#"with sold as (
-               select product_id, sum(orders)::bigint as orders, sum(units)::bigint as units
-               from daily_product_sales
-               where day between $1 and $2 and product_id = any($3)
-               group by 1
-           ),
-           buyers as (
-               select b.product_id, count(distinct c.customer_id) as customers
-               from daily_product_buyers b
-               cross join lateral unnest(b.customers) as c(customer_id)
-               where b.day between $1 and $2 and b.product_id = any($3)
-               group by 1
-           )
-           select s.product_id as "product_id!", coalesce(b.customers, 0) as "customers!",
-                  s.orders as "orders!", s.units as "units!"
-           from sold s
-           left join buyers b using (product_id)
-           where s.orders > 0"#,
+    let sold = sqlx::query!(
+        r#"select product_id as "product_id!", sum(orders)::bigint as "orders!",
+                  sum(units)::bigint as "units!"
+           from daily_product_sales
+           where day between $1 and $2 and product_id = any($3)
+           group by 1
+           having sum(orders) > 0"#,
         range.from as _,
         range.to as _,
         products
     )
-    .fetch_all(db)
-    .await
+    .fetch_all(pool);
+    let buyers = sqlx::query!(
+        r#"select product_id as "product_id!", customers as "customers!"
+           from daily_product_buyers
+           where day between $1 and $2 and product_id = any($3)"#,
+        range.from as _,
+        range.to as _,
+        products
+    )
+    .fetch_all(pool);
+    let (sold, buyers) = tokio::try_join!(sold, buyers)?;
+    let mut ids: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for row in buyers {
+        ids.entry(row.product_id).or_default().extend(row.customers);
+    }
+    Ok(sold
+        .into_iter()
+        .map(|s| ProductBuyers {
+            product_id: s.product_id,
+            customers: ids.get_mut(&s.product_id).map_or(0, |ids| {
+                ids.sort_unstable();
+                ids.dedup();
+                ids.len() as i64
+            }),
+            orders: s.orders,
+            units: s.units,
+        })
+        .collect())
 }
 
 /// The current price and cost of a product, locked for a decision.
