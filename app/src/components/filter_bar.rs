@@ -55,6 +55,14 @@ pub fn filters_query(query: &ParamsMap) -> String {
     kept.to_query_string()
 }
 
+/// Links to a product's page that keep the current dashboard filters; none in an embed (record
+/// pages are not embedded).
+pub fn product_link() -> impl Fn(i64) -> Option<String> + Clone + Send + Sync + 'static {
+    let embedded = crate::features::embed::ui::embedded();
+    let keep = filters_query(&leptos_router::hooks::use_query_map().get_untracked());
+    move |product_id| (!embedded).then(|| format!("/products/{product_id}{keep}"))
+}
+
 /// A link to the current page with one filter set to `value` alone (a drill-through from a row:
 /// "Germany" in the countries table filters the page to Germany); Back undoes it.
 pub fn drill_href(query: &ParamsMap, key: &'static str, value: &str) -> String {

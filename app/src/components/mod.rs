@@ -13,7 +13,7 @@ pub use chart::{
 };
 pub use filter_bar::{
     api_query, drill_href, filter_from_query, filters_query, navigate_with, open_keeping_filters,
-    url_escape, ActiveRange, FilterBar,
+    product_link, url_escape, ActiveRange, FilterBar,
 };
 pub use kpi_card::{delta_text, KpiCard};
 pub use layout::{AppShell, RoleOnly};

@@ -371,15 +371,39 @@ pub fn keep_in_url<T>(
     });
 }
 
+/// A table's search text, kept in the page's URL under `key` (Back from a record finds it).
+pub fn url_search(key: &'static str) -> RwSignal<String> {
+    let search = RwSignal::new(String::new());
+    keep_in_url(key, search, search_from_url, search_to_url);
+    search
+}
+
+/// The search box of a server-paged table: typing narrows the table from its first page.
+#[component]
+pub fn SearchBox(
+    search: RwSignal<String>,
+    paging: ServerPaging,
+    placeholder: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>"Search "
+            <input type="search" placeholder=placeholder maxlength="100"
+                value=search.get_untracked()
+                on:input=move |ev| { search.set(event_target_value(&ev)); paging.page.set(0); }
+                prop:value=move || search.get()/>
+        </label>
+    }
+}
+
 /// A table's search as `keep_in_url` reads it: as written (a hand-edited link with a search
 /// longer than the server takes gets the server's error, as the same search typed would).
-pub fn search_from_url(text: &str) -> Option<String> {
+fn search_from_url(text: &str) -> Option<String> {
     Some(text.to_owned())
 }
 
 /// A table's search as `keep_in_url` writes it (left out when empty).
 #[allow(clippy::ptr_arg)] // `keep_in_url` hands its value as `&T`, here `&String`.
-pub fn search_to_url(search: &String) -> Option<String> {
+fn search_to_url(search: &String) -> Option<String> {
     (!search.is_empty()).then(|| search.clone())
 }
 

@@ -3,13 +3,11 @@
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
-use leptos_router::hooks::use_query_map;
-
 use super::format::{limits_text, signed_money};
 use super::state::PageState;
 use crate::components::format::{count, money};
 use crate::components::table::{
-    keep_in_url, money_cell, range_export, search_from_url, search_to_url, ServerPaging, TablePanel,
+    keep_in_url, money_cell, range_export, url_search, SearchBox, ServerPaging, TablePanel,
 };
 use crate::components::{Cell, Column, Section};
 use crate::dashboard::filter::DashboardFilter;
@@ -167,14 +165,13 @@ pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
     // "Suggested changes only", the search, sort and page live in the URL: Back from a
     // product finds them.
     let changes_only = RwSignal::new(false);
-    let search = RwSignal::new(String::new());
     keep_in_url(
         "price_changes",
         changes_only,
         |text| (text == "only").then_some(true),
         |only| only.then(|| "only".to_string()),
     );
-    keep_in_url("price_q", search, search_from_url, search_to_url);
+    let search = url_search("price_q");
     let paging = ServerPaging::new(filter, ("price_sort", "price_page"), columns().len());
     let changed = expect_context::<super::state::SignalsChanged>().0;
     let products = Resource::new(
@@ -191,18 +188,14 @@ pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
         },
         |(filter, query, _)| get_pricing_products(filter, query),
     );
-    // A product's name opens its page, with the recommendation in full (not in an embed).
-    let embedded = crate::features::embed::ui::embedded();
-    let keep = crate::components::filters_query(&use_query_map().get_untracked());
+    // A product's name opens its page, with the recommendation in full.
+    let link = crate::components::product_link();
     let export = range_export("/api/v1/pricing/recommendations", filter);
     let table = move |data: PricingPage| {
         let rows: Vec<Vec<Cell>> = data
             .products
             .iter()
-            .map(|p| {
-                let href = (!embedded).then(|| format!("/products/{}{keep}", p.product_id));
-                cells(p, &data.currency, href)
-            })
+            .map(|p| cells(p, &data.currency, link(p.product_id)))
             .collect();
         let suggested = match data.changes {
             1 => "1 product has a price change suggested.".to_string(),
@@ -228,12 +221,7 @@ pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
                         on:change=move |ev| { changes_only.set(event_target_checked(&ev)); paging.page.set(0); }/>
                     " Suggested changes only"
                 </label>
-                <label>"Search "
-                    <input type="search" placeholder="SKU or name" maxlength="100"
-                        value=search.get_untracked()
-                        on:input=move |ev| { search.set(event_target_value(&ev)); paging.page.set(0); }
-                        prop:value=move || search.get()/>
-                </label>
+                <SearchBox search paging placeholder="SKU or name"/>
             </div>
             <Section what="price recommendations" resource=products view=table/>
         </section>

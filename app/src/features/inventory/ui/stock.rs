@@ -1,11 +1,10 @@
 //! Stock panels: the product table, the ABC and turnover charts and the premium products.
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use super::format::{float_cell, status_label};
 use crate::components::table::{
-    count_cell, keep_in_url, money_cell, range_export, search_from_url, search_to_url,
-    ServerPaging, TablePanel,
+    count_cell, keep_in_url, money_cell, range_export, url_search, SearchBox, ServerPaging,
+    TablePanel,
 };
 use crate::components::{api_query, CategoryChart, Cell, Column, Section, SeriesData, SeriesKind};
 use crate::dashboard::filter::DashboardFilter;
@@ -19,7 +18,6 @@ use crate::features::inventory::types::{InventoryOverview, PremiumProducts, Stoc
 pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
     // The status, search, sort and page live in the URL: Back from a product finds them.
     let status = RwSignal::new(None::<StockStatus>);
-    let search = RwSignal::new(String::new());
     keep_in_url(
         "stock_status",
         status,
@@ -31,7 +29,7 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
         },
         |status| status.map(|s| s.as_str().to_string()),
     );
-    keep_in_url("stock_q", search, search_from_url, search_to_url);
+    let search = url_search("stock_q");
     let paging = ServerPaging::new(filter, ("stock_sort", "stock_page"), columns().len());
     let changed = expect_context::<super::state::SignalsChanged>().0;
     let products = Resource::new(
@@ -48,19 +46,14 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
         },
         |(filter, query, _)| get_inventory_products(filter, query),
     );
-    // A product's name opens its page (not in an embed), keeping the dashboard filters.
-    let embedded = crate::features::embed::ui::embedded();
-    let keep = crate::components::filters_query(&use_query_map().get_untracked());
+    let link = crate::components::product_link();
     // The export: every product of the range, as the API lists them.
     let export = range_export("/api/v1/products", filter);
     let table = move |data: ProductsPage| {
         let rows: Vec<Vec<Cell>> = data
             .products
             .iter()
-            .map(|p| {
-                let href = (!embedded).then(|| format!("/products/{}{keep}", p.product_id));
-                cells(p, &data.currency, href)
-            })
+            .map(|p| cells(p, &data.currency, link(p.product_id)))
             .collect();
         paging.table(
             columns(),
@@ -91,12 +84,7 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label>"Search "
-                    <input type="search" placeholder="SKU or name" maxlength="100"
-                        value=search.get_untracked()
-                        on:input=move |ev| { search.set(event_target_value(&ev)); paging.page.set(0); }
-                        prop:value=move || search.get()/>
-                </label>
+                <SearchBox search paging placeholder="SKU or name"/>
             </div>
             <Section what="products" resource=products view=table/>
         </section>

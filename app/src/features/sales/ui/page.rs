@@ -7,9 +7,9 @@ use rust_decimal::Decimal;
 use crate::components::format::{chart_value, count, money, percent, signed_percent};
 use crate::components::table::{count_cell, money_cell, ratio, share_cell, TablePanel};
 use crate::components::{
-    api_query, delta_text, drill_href, filter_from_query, filters_query, navigate_with,
-    ActiveRange, AppShell, CategoryChart, Cell, ChartClick, ChartPanel, Column, KpiCard, Section,
-    SeriesData, SeriesKind,
+    api_query, delta_text, drill_href, filter_from_query, navigate_with, product_link, ActiveRange,
+    AppShell, CategoryChart, Cell, ChartClick, ChartPanel, Column, KpiCard, Section, SeriesData,
+    SeriesKind,
 };
 use crate::dashboard::filter::{DashboardFilter, DateRange, Grain, Ranged};
 use crate::dashboard::range::{bucket_range, partial_bucket};
@@ -689,17 +689,16 @@ fn BreakdownTable(
 fn TopProductsTable(data: Ranged<Vec<TopProduct>>, export: String) -> impl IntoView {
     let cur = data.currency.clone();
     // A product opens its page (not in an embed), with the dashboard filters.
-    let embedded = crate::features::embed::ui::embedded();
-    let keep = filters_query(&use_query_map().get_untracked());
+    let link = product_link();
     let rows = data
         .rows
         .iter()
         .map(|p| {
+            let name = Cell::text(p.name.clone());
             vec![
-                match embedded {
-                    true => Cell::text(p.name.clone()),
-                    false => Cell::text(p.name.clone())
-                        .with_link(format!("/products/{}{keep}", p.product_id)),
+                match link(p.product_id) {
+                    Some(href) => name.with_link(href),
+                    None => name,
                 }
                 .with_title(format!("{} · {}", p.sku, p.category)),
                 count_cell(p.units),
