@@ -156,11 +156,7 @@ pub fn concentration(nets: impl IntoIterator<Item = Decimal>, total_net: Decimal
     ranks.dedup();
     let cuts: Vec<usize> = ranks.iter().copied().filter(|r| *r < customers).collect();
     cut_largest_first(&mut keyed, &cuts);
-    let top10: Decimal = {
-        let mut top = keyed[..customers.min(10)].to_vec();
-        top.sort_unstable_by(largest_first);
-        sum(&top, scale, false)
-    };
+    let top10 = sum(&keyed[..customers.min(10)], scale, false);
     let mut curve = Vec::new();
     let mut customers_for_80 = None;
     if customers > 0 && identified > Decimal::ZERO {
