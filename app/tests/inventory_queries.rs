@@ -4,9 +4,10 @@
 use app::dashboard::customer_days::CustomerDays;
 use app::dashboard::filter::{DashboardFilter, DateRange};
 use app::features::inventory::kpi::cards;
+use app::features::inventory::kpi::premium;
 use app::features::inventory::queries;
 use app::features::inventory::refresh::refresh_signals;
-use app::features::inventory::service::premium;
+use app::features::inventory::service::premium_candidates;
 use app::features::inventory::stock::stock_rows;
 use app::features::inventory::types::*;
 use app::rollup::refresh_all;
@@ -112,33 +113,61 @@ async fn stock_figures_by_hand(pool: PgPool) {
 #[sqlx::test(migrations = "../migrations", fixtures("inventory"))]
 async fn premium_products_and_weekly_prices(pool: PgPool) {
     rolled_up(&pool).await;
-    let rows = products(&pool).await;
     // Top 20% of the 3 selling products = the Lamp, bought by all 3 customers of June.
     let customers = CustomerDays::default()
         .count(&pool, june(), &DashboardFilter::default())
         .await
         .unwrap();
     assert_eq!(customers, 3);
-    let strict = premium(&pool, june(), &rows, customers, &StockSettings::default())
-        .await
-        .unwrap();
+    let settings = StockSettings::default();
+    let (candidates, buyers) =
+        premium_candidates(&pool, june(), &DashboardFilter::default(), &settings)
+            .await
+            .unwrap();
+    let skus: Vec<&str> = candidates.iter().map(|p| p.sku.as_str()).collect();
+    assert_eq!(skus, ["LAMP"]);
+    let strict = premium(&candidates, &buyers, customers as i64, &settings);
     assert!(strict.is_empty(), "3 of 3 customers is not a small share");
     let loose = StockSettings {
         premium_customer_share: 1.0,
-        ..StockSettings::default()
+        ..settings
     };
-    let found = premium(&pool, june(), &rows, customers, &loose)
-        .await
-        .unwrap();
+    let found = premium(&candidates, &buyers, customers as i64, &loose);
     assert_eq!(found.len(), 1);
     assert_eq!(
         (
             found[0].sku.as_str(),
             found[0].customers,
-            found[0].units_per_order
+            found[0].units_per_order,
+            found[0].net_revenue
         ),
-        ("LAMP", 3, 2.0)
+        ("LAMP", 3, 2.0, dec!(1040.00))
     );
+    // Every selling product a candidate: the Vase and the Cup too (postage is not merchandise,
+    // the Clock did not sell); a category narrows them.
+    let all = StockSettings {
+        premium_revenue_share: 1.0,
+        ..settings
+    };
+    let (candidates, buyers) = premium_candidates(&pool, june(), &DashboardFilter::default(), &all)
+        .await
+        .unwrap();
+    let skus: Vec<&str> = candidates.iter().map(|p| p.sku.as_str()).collect();
+    assert_eq!(skus, ["LAMP", "VASE", "CUP"]);
+    let counts: Vec<Option<&i64>> = candidates
+        .iter()
+        .map(|p| buyers.get(&p.product_id))
+        .collect();
+    assert_eq!(counts, [Some(&3), Some(&1), Some(&1)]);
+    let decor = DashboardFilter {
+        category: vec!["Decor".into()],
+        ..DashboardFilter::default()
+    };
+    let (candidates, _) = premium_candidates(&pool, june(), &decor, &all)
+        .await
+        .unwrap();
+    let skus: Vec<&str> = candidates.iter().map(|p| p.sku.as_str()).collect();
+    assert_eq!(skus, ["VASE"]);
 
     // Weeks of the lamp (Mondays): 1 June has 7 days of 2 units at 20.00; the week of 8 June
     // lost 10 and 11 June and had a day that started empty.

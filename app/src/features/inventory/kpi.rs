@@ -8,7 +8,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 
 #[cfg(feature = "ssr")]
-use super::queries::{DemandDay, LatestCompetitorPrice, ProductBuyers, ProductRow, WeekRow};
+use super::queries::{DemandDay, LatestCompetitorPrice, ProductRow, ProductSales, WeekRow};
 use super::types::{
     Abc, AbcPoint, CategoryTurnover, Compliance, Elasticity, InventoryCards, PriceBounds,
     PricingSettings, ProductStock, Projection, Recommendation, Rule, StockSettings, StockStatus,
@@ -662,50 +662,43 @@ pub fn abc_pareto(products: &[ProductStock]) -> Vec<AbcPoint> {
 }
 
 /// The products that may be premium: the best-selling `premium_revenue_share` of those that sold
-/// (`products` are best sellers first).
+/// (`selling`: net revenue above zero, best sellers first).
+#[cfg(feature = "ssr")]
 pub fn premium_candidates<'a>(
-    products: &'a [ProductStock],
+    selling: &'a [ProductSales],
     settings: &StockSettings,
-) -> Vec<&'a ProductStock> {
-    let selling: Vec<&ProductStock> = products
-        .iter()
-        .filter(|p| p.net_revenue > Decimal::ZERO)
-        .collect();
+) -> &'a [ProductSales] {
     let top = ((selling.len() as f64) * settings.premium_revenue_share).ceil() as usize;
-    selling.into_iter().take(top).collect()
+    &selling[..top.min(selling.len())]
 }
 
-/// Premium products: the candidates bought by at most `premium_customer_share` of the range's
-/// `customers`, with their units per order.
+/// Premium products: the candidates with an order bought by at most `premium_customer_share` of
+/// the range's `customers` (`buyers`: each product's distinct customers), with their units per
+/// order.
 #[cfg(feature = "ssr")]
 pub fn premium(
-    candidates: &[&ProductStock],
-    buyers: Vec<ProductBuyers>,
+    candidates: &[ProductSales],
+    buyers: &std::collections::HashMap<i64, i64>,
     customers: i64,
     settings: &StockSettings,
 ) -> Vec<PremiumProduct> {
     if customers == 0 {
         return Vec::new();
     }
-    let buyers: std::collections::HashMap<i64, ProductBuyers> =
-        buyers.into_iter().map(|b| (b.product_id, b)).collect();
     candidates
         .iter()
+        .filter(|p| p.orders > 0)
         .filter_map(|p| {
-            let b = buyers.get(&p.product_id)?;
-            let share = b.customers as f64 / customers as f64;
+            let bought = buyers.get(&p.product_id).copied().unwrap_or(0);
+            let share = bought as f64 / customers as f64;
             (share <= settings.premium_customer_share).then(|| PremiumProduct {
                 product_id: p.product_id,
                 sku: p.sku.clone(),
                 name: p.name.clone(),
                 net_revenue: p.net_revenue,
-                customers: b.customers,
+                customers: bought,
                 customer_share: share,
-                units_per_order: if b.orders > 0 {
-                    b.units as f64 / b.orders as f64
-                } else {
-                    0.0
-                },
+                units_per_order: p.units as f64 / p.orders as f64,
             })
         })
         .collect()
@@ -1465,45 +1458,40 @@ mod aggregation_tests {
 
     #[test]
     fn premium_is_few_buyers_among_top_sellers() {
-        let with = |id, net| ProductStock {
+        let sold = |id, net, orders, units| ProductSales {
+            product_id: id,
+            sku: format!("S{id}"),
+            name: format!("Product {id}"),
             net_revenue: net,
-            ..stock(id, "C", Some(1), None, dec!(1), 0.0, StockStatus::Ok)
+            orders,
+            units,
         };
-        let products = [
-            with(1, dec!(500)),
-            with(2, dec!(300)),
-            with(3, dec!(200)),
-            with(4, dec!(100)),
-            with(5, dec!(0)),
+        // Four products sold (net revenue above zero), best sellers first.
+        let selling = [
+            sold(1, dec!(500), 4, 10),
+            sold(2, dec!(300), 6, 6),
+            sold(3, dec!(200), 1, 1),
+            sold(4, dec!(100), 1, 1),
         ];
-        // 4 products sold: the top 20% is ⌈0.8⌉ = 1 product, the top 50% ⌈2⌉ = 2.
+        // The top 20% is ⌈0.8⌉ = 1 product, the top 50% ⌈2⌉ = 2, all of them ⌈4⌉ = 4.
         let settings = StockSettings::default();
-        let ids = |c: &[&ProductStock]| c.iter().map(|p| p.product_id).collect::<Vec<_>>();
-        assert_eq!(ids(&premium_candidates(&products, &settings)), [1]);
+        let ids = |c: &[ProductSales]| c.iter().map(|p| p.product_id).collect::<Vec<_>>();
+        assert_eq!(ids(premium_candidates(&selling, &settings)), [1]);
+        assert!(premium_candidates(&[], &settings).is_empty());
         let half = StockSettings {
             premium_revenue_share: 0.5,
             ..settings
         };
-        let candidates = premium_candidates(&products, &half);
-        assert_eq!(ids(&candidates), [1, 2]);
-        let buyers = || {
-            vec![
-                ProductBuyers {
-                    product_id: 1,
-                    customers: 5,
-                    orders: 4,
-                    units: 10,
-                },
-                ProductBuyers {
-                    product_id: 2,
-                    customers: 6,
-                    orders: 6,
-                    units: 6,
-                },
-            ]
+        let candidates = premium_candidates(&selling, &half);
+        assert_eq!(ids(candidates), [1, 2]);
+        let all = StockSettings {
+            premium_revenue_share: 1.0,
+            ..settings
         };
+        assert_eq!(ids(premium_candidates(&selling, &all)), [1, 2, 3, 4]);
         // Of 100 customers: product 1 has 5 (5% ≤ 5%), 2.5 units an order; product 2 has 6%.
-        let got = premium(&candidates, buyers(), 100, &half);
+        let buyers = [(1, 5), (2, 6)].into_iter().collect();
+        let got = premium(candidates, &buyers, 100, &half);
         assert_eq!(got.len(), 1);
         assert_eq!(
             (
@@ -1514,7 +1502,10 @@ mod aggregation_tests {
             ),
             (1, 5, 0.05, 2.5)
         );
-        assert!(premium(&candidates, buyers(), 0, &half).is_empty());
+        assert!(premium(candidates, &buyers, 0, &half).is_empty());
+        // Bought by guests only: no identified buyer, a share of 0.
+        let guests = premium(&[sold(3, dec!(200), 2, 3)], &buyers, 100, &half);
+        assert_eq!((guests[0].customers, guests[0].units_per_order), (0, 1.5));
     }
 
     #[test]

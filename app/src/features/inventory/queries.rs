@@ -1,6 +1,6 @@
 //! SQL of the Inventory & Pricing area. Sales come from the `daily_product_sales` rollup, stock
-//! from `inventory_snapshot` (closing stock per day) and `product`; only the premium-products
-//! list reads order lines (distinct customers per product), for its few candidate products.
+//! from `inventory_snapshot` (closing stock per day) and `product`; the premium products' distinct
+//! customers from `daily_product_buyers`, for their few candidate products.
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor};
@@ -292,38 +292,63 @@ pub async fn stock_history(
     .await
 }
 
-/// Distinct identified customers, orders and units of the given products' sales lines in a range.
-pub struct ProductBuyers {
+/// A product that sold in a range: its net revenue, orders and units (every channel).
+#[derive(Debug, Clone)]
+pub struct ProductSales {
     pub product_id: i64,
-    pub customers: i64,
+    pub sku: String,
+    pub name: String,
+    pub net_revenue: Decimal,
     pub orders: i64,
     pub units: i64,
 }
 
-/// From the rollups: orders and units add up across days (an order lies in one day); distinct
-/// customers are counted here over the days' `daily_product_buyers` arrays (sorting each
-/// product's ids: a 90-day range of a 10M-line shop unnests ~600k of them, and PostgreSQL's
-/// `count(distinct)` sorted them in ~170 ms, its hashed `distinct` took ~470). The two reads
-/// run side by side on two connections.
+/// The filter's merchandise with net revenue above zero in a range, best sellers first (the
+/// order of `product_rows`), from the `daily_product_sales` rollup alone: what the premium
+/// products start from, without every product's stock figures.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn product_buyers(
-    pool: &sqlx::PgPool,
+pub async fn selling_products(
+    db: impl PgExecutor<'_>,
     range: DateRange,
-    products: &[i64],
-) -> sqlx::Result<Vec<ProductBuyers>> {
-    let sold = sqlx::query!(
-        r#"select product_id as "product_id!", sum(orders)::bigint as "orders!",
-                  sum(units)::bigint as "units!"
-           from daily_product_sales
-           where day between $1 and $2 and product_id = any($3)
-           group by 1
-           having sum(orders) > 0"#,
+    filter: &DashboardFilter,
+) -> sqlx::Result<Vec<ProductSales>> {
+    sqlx::query_as!(
+        ProductSales,
+        r#"with sold as (
+               select product_id, sum(gross_revenue - returns_value) as net,
+                      sum(orders)::bigint as orders, sum(units)::bigint as units
+               from daily_product_sales
+               where day between $1 and $2
+                 and (cardinality($3::bigint[]) = 0 or source_id = any($3))
+               group by 1
+           )
+           select p.product_id as "product_id!", p.sku as "sku!", p.name as "name!",
+                  sold.net as "net_revenue!", sold.orders as "orders!", sold.units as "units!"
+           from sold join product p using (product_id)
+           where sold.net > 0 and p.is_merchandise
+             and (cardinality($3::bigint[]) = 0 or p.source_id = any($3))
+             and (cardinality($4::text[]) = 0 or p.category = any($4))
+           order by sold.net desc, p.product_id"#,
         range.from as _,
         range.to as _,
-        products
+        &filter.source,
+        &filter.category
     )
-    .fetch_all(pool);
-    let buyers = sqlx::query!(
+    .fetch_all(db)
+    .await
+}
+
+/// Distinct identified customers of each of the given products' sales lines in a range, from the
+/// days' `daily_product_buyers` arrays, counted here by sorting each product's ids (a 90-day
+/// range of a 10M-line shop unnests ~600k of them; PostgreSQL's `count(distinct)` sorted them in
+/// ~170 ms, its hashed `distinct` took ~470). A product without buyers is absent.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn distinct_buyers(
+    db: impl PgExecutor<'_>,
+    range: DateRange,
+    products: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, i64>> {
+    let rows = sqlx::query!(
         r#"select product_id as "product_id!", customers as "customers!"
            from daily_product_buyers
            where day between $1 and $2 and product_id = any($3)"#,
@@ -331,23 +356,18 @@ pub async fn product_buyers(
         range.to as _,
         products
     )
-    .fetch_all(pool);
-    let (sold, buyers) = tokio::try_join!(sold, buyers)?;
+    .fetch_all(db)
+    .await?;
     let mut ids: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
-    for row in buyers {
+    for row in rows {
         ids.entry(row.product_id).or_default().extend(row.customers);
     }
-    Ok(sold
+    Ok(ids
         .into_iter()
-        .map(|s| ProductBuyers {
-            product_id: s.product_id,
-            customers: ids.get_mut(&s.product_id).map_or(0, |ids| {
-                ids.sort_unstable();
-                ids.dedup();
-                ids.len() as i64
-            }),
-            orders: s.orders,
-            units: s.units,
+        .map(|(product, mut ids)| {
+            ids.sort_unstable();
+            ids.dedup();
+            (product, ids.len() as i64)
         })
         .collect())
 }

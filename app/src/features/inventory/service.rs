@@ -33,29 +33,6 @@ async fn resolve(
         .0)
 }
 
-/// Premium products among the best sellers: bought by few of the range's `customers`
-/// (identified customers with a sales line in the range, any channel, the filter's sources).
-pub async fn premium(
-    pool: &PgPool,
-    range: DateRange,
-    products: &[ProductStock],
-    customers: usize,
-    settings: &StockSettings,
-) -> Result<Vec<PremiumProduct>, AppError> {
-    let candidates = kpi::premium_candidates(products, settings);
-    if candidates.is_empty() || customers == 0 {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = candidates.iter().map(|p| p.product_id).collect();
-    let buyers = queries::product_buyers(pool, range, &ids).await?;
-    Ok(kpi::premium(
-        &candidates,
-        buyers,
-        customers as i64,
-        settings,
-    ))
-}
-
 /// Every product's stock figures for a filter, with the resolved range; cached by filter,
 /// range and data version. Every stock and pricing figure starts here.
 pub async fn products(
@@ -83,8 +60,9 @@ async fn products_in(
         .await
 }
 
-/// Premium products of a filter's range (their own question: distinct buyers per product);
-/// cached by filter, range and data version.
+/// Premium products of a filter's range: among the best sellers, those bought by few of the
+/// range's customers (identified customers with a sales line in the range, any channel, the
+/// filter's sources); cached by filter, range and data version.
 pub async fn premium_products(
     state: &AppState,
     filter: &DashboardFilter,
@@ -93,30 +71,44 @@ pub async fn premium_products(
     let premium = state
         .cache
         .get_or_compute(&state.pool, "inventory.premium", &(filter, range), async {
-            // The range's buyers (the customer copy in memory) while every product's figures
-            // are read (PostgreSQL), then the candidates' buyers.
+            let settings = &state.inventory.stock;
+            // The range's customers (the customer copy in memory) while PostgreSQL reads the
+            // products that sold and then the candidates' buyers.
             let in_sources = DashboardFilter {
                 source: filter.source.clone(),
                 ..DashboardFilter::default()
             };
-            let (customers, products) = tokio::try_join!(
+            let (customers, (candidates, buyers)) = tokio::try_join!(
                 async {
                     let count = state.customer_days.count(&state.pool, range, &in_sources);
-                    Ok::<_, AppError>(Box::pin(count).await?)
+                    Ok::<_, AppError>(Box::pin(count).await? as i64)
                 },
-                products_in(state, filter, range)
+                premium_candidates(&state.pool, range, filter, settings)
             )?;
-            premium(
-                &state.pool,
-                range,
-                &products,
-                customers,
-                &state.inventory.stock,
-            )
-            .await
+            Ok(kpi::premium(&candidates, &buyers, customers, settings))
         })
         .await?;
     Ok((range, premium))
+}
+
+/// The products that may be premium in a filter's range (`kpi::premium_candidates`) and their
+/// distinct buyers: what `kpi::premium` weighs against the range's customers.
+pub async fn premium_candidates(
+    pool: &PgPool,
+    range: DateRange,
+    filter: &DashboardFilter,
+    settings: &StockSettings,
+) -> Result<(Vec<queries::ProductSales>, HashMap<i64, i64>), AppError> {
+    let mut selling = queries::selling_products(pool, range, filter).await?;
+    let candidates = kpi::premium_candidates(&selling, settings).len();
+    selling.truncate(candidates);
+    let ids: Vec<i64> = selling.iter().map(|p| p.product_id).collect();
+    let buyers = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        queries::distinct_buyers(pool, range, &ids).await?
+    };
+    Ok((selling, buyers))
 }
 
 /// The first day with sales of a filter's sources: stock as of an earlier day is not known.
