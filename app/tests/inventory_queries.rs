@@ -112,6 +112,16 @@ async fn stock_figures_by_hand(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations", fixtures("inventory"))]
 async fn premium_products_and_weekly_prices(pool: PgPool) {
+    // Postage sold for more than anything else: not merchandise, never a premium product.
+    sqlx::raw_sql(
+        "insert into sales_order (sales_order_id, source_id, external_id, customer_id, ordered_at, country)
+           values (103, 1, 'P1', 1, '2026-06-06 12:00+00', 'United Kingdom');
+         insert into order_line (sales_order_id, line_no, product_id, quantity, unit_price)
+           values (103, 1, 5, 1000, 3.00);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     rolled_up(&pool).await;
     // Top 20% of the 3 selling products = the Lamp, bought by all 3 customers of June.
     let customers = CustomerDays::default()

@@ -320,7 +320,7 @@ async fn breakdown_by_category_and_product_lists(pool: PgPool) {
             ("Candles".to_string(), dec!(-11.00), 2)
         ]
     );
-    let products: Vec<_> = top_products(&pool, june, &all(), 10)
+    let products: Vec<_> = top_products(&pool, june, &all(), false, 10)
         .await
         .unwrap()
         .into_iter()
@@ -341,7 +341,9 @@ async fn breakdown_by_category_and_product_lists(pool: PgPool) {
     );
     assert_eq!(returned[0].return_rate, Some(dec!(1.666667))); // 27.50 / 16.50
     let germany = only(|f| f.country = vec!["Germany".into()]);
-    let candles_in_germany = top_products(&pool, june, &germany, 10).await.unwrap();
+    let candles_in_germany = top_products(&pool, june, &germany, false, 10)
+        .await
+        .unwrap();
     assert_eq!(candles_in_germany[0].sku, "MUG"); // 10.00 vs the candle's 11.00 − 5.50
     let per_week = category_series(&pool, june, Grain::Month, &all())
         .await
@@ -369,8 +371,8 @@ async fn top_products_by_week_and_by_day_agree(pool: PgPool) {
         ("2026-05-25", "2026-07-05"),
     ] {
         let r = range(from, to);
-        let weeks = list(top_products(&pool, r, &all(), 10).await.unwrap());
-        let days = list(top_products(&pool, r, &by_day, 10).await.unwrap());
+        let weeks = list(top_products(&pool, r, &all(), false, 10).await.unwrap());
+        let days = list(top_products(&pool, r, &by_day, false, 10).await.unwrap());
         assert_eq!(weeks, days, "{from} to {to}");
         assert!(!weeks.is_empty(), "{from} to {to}");
     }

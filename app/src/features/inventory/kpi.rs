@@ -8,7 +8,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 
 #[cfg(feature = "ssr")]
-use super::queries::{DemandDay, LatestCompetitorPrice, ProductRow, ProductSales, WeekRow};
+use super::queries::{DemandDay, LatestCompetitorPrice, ProductRow, WeekRow};
 use super::types::{
     Abc, AbcPoint, CategoryTurnover, Compliance, Elasticity, InventoryCards, PriceBounds,
     PricingSettings, ProductStock, Projection, Recommendation, Rule, StockSettings, StockStatus,
@@ -16,6 +16,8 @@ use super::types::{
 #[cfg(feature = "ssr")]
 use super::types::{CompetitorPosition, PremiumProduct, PriceWeek, ProductPricing};
 use crate::dashboard::filter::DateRange;
+#[cfg(feature = "ssr")]
+use crate::features::sales::types::TopProduct;
 
 /// Average and standard deviation (sample, n − 1) of daily units sold over the days the product
 /// was in stock; `None` without such days. Days out of stock say nothing about demand.
@@ -665,9 +667,9 @@ pub fn abc_pareto(products: &[ProductStock]) -> Vec<AbcPoint> {
 /// (`selling`: net revenue above zero, best sellers first).
 #[cfg(feature = "ssr")]
 pub fn premium_candidates<'a>(
-    selling: &'a [ProductSales],
+    selling: &'a [TopProduct],
     settings: &StockSettings,
-) -> &'a [ProductSales] {
+) -> &'a [TopProduct] {
     let top = ((selling.len() as f64) * settings.premium_revenue_share).ceil() as usize;
     &selling[..top.min(selling.len())]
 }
@@ -677,7 +679,7 @@ pub fn premium_candidates<'a>(
 /// order.
 #[cfg(feature = "ssr")]
 pub fn premium(
-    candidates: &[ProductSales],
+    candidates: &[TopProduct],
     buyers: &std::collections::HashMap<i64, i64>,
     customers: i64,
     settings: &StockSettings,
@@ -1458,13 +1460,15 @@ mod aggregation_tests {
 
     #[test]
     fn premium_is_few_buyers_among_top_sellers() {
-        let sold = |id, net, orders, units| ProductSales {
+        let sold = |id, net, orders, units| TopProduct {
             product_id: id,
             sku: format!("S{id}"),
             name: format!("Product {id}"),
+            category: "C".into(),
             net_revenue: net,
             orders,
             units,
+            share: None,
         };
         // Four products sold (net revenue above zero), best sellers first.
         let selling = [
@@ -1475,7 +1479,7 @@ mod aggregation_tests {
         ];
         // The top 20% is ⌈0.8⌉ = 1 product, the top 50% ⌈2⌉ = 2, all of them ⌈4⌉ = 4.
         let settings = StockSettings::default();
-        let ids = |c: &[ProductSales]| c.iter().map(|p| p.product_id).collect::<Vec<_>>();
+        let ids = |c: &[TopProduct]| c.iter().map(|p| p.product_id).collect::<Vec<_>>();
         assert_eq!(ids(premium_candidates(&selling, &settings)), [1]);
         assert!(premium_candidates(&[], &settings).is_empty());
         let half = StockSettings {

@@ -292,52 +292,6 @@ pub async fn stock_history(
     .await
 }
 
-/// A product that sold in a range: its net revenue, orders and units (every channel).
-#[derive(Debug, Clone)]
-pub struct ProductSales {
-    pub product_id: i64,
-    pub sku: String,
-    pub name: String,
-    pub net_revenue: Decimal,
-    pub orders: i64,
-    pub units: i64,
-}
-
-/// The filter's merchandise with net revenue above zero in a range, best sellers first (the
-/// order of `product_rows`), from the `daily_product_sales` rollup alone: what the premium
-/// products start from, without every product's stock figures.
-#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn selling_products(
-    db: impl PgExecutor<'_>,
-    range: DateRange,
-    filter: &DashboardFilter,
-) -> sqlx::Result<Vec<ProductSales>> {
-    sqlx::query_as!(
-        ProductSales,
-        r#"with sold as (
-               select product_id, sum(gross_revenue - returns_value) as net,
-                      sum(orders)::bigint as orders, sum(units)::bigint as units
-               from daily_product_sales
-               where day between $1 and $2
-                 and (cardinality($3::bigint[]) = 0 or source_id = any($3))
-               group by 1
-           )
-           select p.product_id as "product_id!", p.sku as "sku!", p.name as "name!",
-                  sold.net as "net_revenue!", sold.orders as "orders!", sold.units as "units!"
-           from sold join product p using (product_id)
-           where sold.net > 0 and p.is_merchandise
-             and (cardinality($3::bigint[]) = 0 or p.source_id = any($3))
-             and (cardinality($4::text[]) = 0 or p.category = any($4))
-           order by sold.net desc, p.product_id"#,
-        range.from as _,
-        range.to as _,
-        &filter.source,
-        &filter.category
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// Distinct identified customers of each of the given products' sales lines in a range, from the
 /// days' `daily_product_buyers` arrays, counted here by sorting each product's ids (a 90-day
 /// range of a 10M-line shop unnests ~600k of them; PostgreSQL's `count(distinct)` sorted them in

@@ -15,6 +15,8 @@ use super::types::*;
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
 use crate::features::auth::types::CurrentUser;
+use crate::features::sales::queries::top_products;
+use crate::features::sales::types::TopProduct;
 use crate::state::AppState;
 
 /// Rows of the decision log.
@@ -91,15 +93,23 @@ pub async fn premium_products(
     Ok((range, premium))
 }
 
-/// The products that may be premium in a filter's range (`kpi::premium_candidates`) and their
+/// The products that may be premium in a filter's range (`kpi::premium_candidates` of the
+/// filter's merchandise with net revenue above zero: the rollups' top products) and their
 /// distinct buyers: what `kpi::premium` weighs against the range's customers.
 pub async fn premium_candidates(
     pool: &PgPool,
     range: DateRange,
     filter: &DashboardFilter,
     settings: &StockSettings,
-) -> Result<(Vec<queries::ProductSales>, HashMap<i64, i64>), AppError> {
-    let mut selling = queries::selling_products(pool, range, filter).await?;
+) -> Result<(Vec<TopProduct>, HashMap<i64, i64>), AppError> {
+    // Channel and country do not narrow products (stock serves them all).
+    let products = DashboardFilter {
+        source: filter.source.clone(),
+        category: filter.category.clone(),
+        ..DashboardFilter::default()
+    };
+    let mut selling = top_products(pool, range, &products, true, i64::MAX).await?;
+    selling.retain(|p| p.net_revenue > Decimal::ZERO);
     let candidates = kpi::premium_candidates(&selling, settings).len();
     selling.truncate(candidates);
     let ids: Vec<i64> = selling.iter().map(|p| p.product_id).collect();

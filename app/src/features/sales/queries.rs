@@ -283,14 +283,16 @@ pub async fn sales_by(
         .collect())
 }
 
-/// Products by net revenue in the range and slice (sales − returns), largest first. Without a
-/// channel, source or country slice the range's whole weeks come from `weekly_product_sales`
-/// and only the days before and after them from `daily_product_sales`.
+/// Products by net revenue in the range and slice (sales − returns), largest first; with
+/// `merchandise_only`, the products that are merchandise (the Inventory's: no postage or fees).
+/// Without a channel, source or country slice the range's whole weeks come from
+/// `weekly_product_sales` and only the days before and after them from `daily_product_sales`.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn top_products(
     db: impl PgExecutor<'_>,
     range: DateRange,
     filter: &DashboardFilter,
+    merchandise_only: bool,
     limit: i64,
 ) -> sqlx::Result<Vec<TopProduct>> {
     let sliced =
@@ -333,7 +335,8 @@ pub async fn top_products(
                   a.net_revenue as "net_revenue!", null::numeric as "share?"
            from agg a
            join product p on p.product_id = a.product_id
-           where cardinality($6::text[]) = 0 or p.category = any($6)
+           where (cardinality($6::text[]) = 0 or p.category = any($6))
+             and (p.is_merchandise or not $10)
            order by a.net_revenue desc, p.sku
            limit $7"#,
         range.from as _,
@@ -344,7 +347,8 @@ pub async fn top_products(
         &filter.category,
         limit,
         head_end as _,
-        tail_start as _
+        tail_start as _,
+        merchandise_only
     )
     .fetch_all(db)
     .await

@@ -373,14 +373,16 @@ pub async fn top_products(
         .cache
         .get_or_compute(pool, "sales.top_products", &(filter, range, limit), async {
             let net_revenue = net_revenue(pool, filter, range).await?;
-            Ok(super::queries::top_products(pool, range, filter, limit)
-                .await?
-                .into_iter()
-                .map(|p| super::types::TopProduct {
-                    share: crate::dashboard::compare::share(p.net_revenue, net_revenue),
-                    ..p
-                })
-                .collect())
+            Ok(
+                super::queries::top_products(pool, range, filter, false, limit)
+                    .await?
+                    .into_iter()
+                    .map(|p| super::types::TopProduct {
+                        share: crate::dashboard::compare::share(p.net_revenue, net_revenue),
+                        ..p
+                    })
+                    .collect(),
+            )
         })
         .await
 }
