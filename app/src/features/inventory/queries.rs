@@ -46,26 +46,19 @@ pub async fn first_sale_day(
 }
 
 /// Every product of the filter's sources and categories (channel and country do not narrow
-/// stock: it serves them all), best sellers first. A product's stock is its latest snapshot on
-/// or before the range end, else its current count — but not before the first day with sales,
-/// where nothing says what was on hand (no stock figures then).
+/// stock: it serves them all), with its `sold` units and net revenue in the range (absent: none),
+/// best sellers first. A product's stock is its latest snapshot on or before the range end, else
+/// its current count — but not before the first day with sales, where nothing says what was on
+/// hand (no stock figures then).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn product_rows(
     db: impl PgExecutor<'_>,
     range: DateRange,
     filter: &DashboardFilter,
+    sold: &std::collections::HashMap<i64, (i64, Decimal)>,
 ) -> sqlx::Result<Vec<ProductRow>> {
-    sqlx::query_as!(
-        ProductRow,
-        r#"with sold as (
-               select product_id, sum(units)::bigint as units,
-                      sum(gross_revenue - returns_value) as net
-               from daily_product_sales
-               where day between $1 and $2
-                 and (cardinality($3::bigint[]) = 0 or source_id = any($3))
-               group by 1
-           ),
-           stock_avg as (
+    let rows = sqlx::query!(
+        r#"with stock_avg as (
                select product_id, avg(on_hand)::float8 as average
                from inventory_snapshot
                where day between $1 and $2
@@ -83,26 +76,44 @@ pub async fn product_rows(
                             order by s.day desc limit 1),
                            case when $2 >= coalesce((select day from first_sale), $2) then p.on_hand end
                   )::bigint as "on_hand",
-                  coalesce(sold.units, 0)::bigint as "units_sold!",
-                  coalesce(sold.net, 0) as "net_revenue!",
                   stock_avg.average as "average_on_hand",
                   (select d.day from daily_product_sales d
                    where d.product_id = p.product_id and d.day <= $2 and d.units > 0
                    order by d.day desc limit 1) as "last_sale: NaiveDate"
            from product p
-           left join sold using (product_id)
            left join stock_avg using (product_id)
            where p.is_merchandise
              and (cardinality($3::bigint[]) = 0 or p.source_id = any($3))
-             and (cardinality($4::text[]) = 0 or p.category = any($4))
-           order by coalesce(sold.net, 0) desc, p.product_id"#,
+             and (cardinality($4::text[]) = 0 or p.category = any($4))"#,
         range.from as _,
         range.to as _,
         &filter.source,
         &filter.category
     )
     .fetch_all(db)
-    .await
+    .await?;
+    let mut rows: Vec<ProductRow> = rows
+        .into_iter()
+        .map(|r| {
+            let (units_sold, net_revenue) = sold.get(&r.product_id).copied().unwrap_or_default();
+            ProductRow {
+                product_id: r.product_id,
+                sku: r.sku,
+                name: r.name,
+                category: r.category,
+                price: r.price,
+                unit_cost: r.unit_cost,
+                lead_time_days: r.lead_time_days,
+                on_hand: r.on_hand,
+                units_sold,
+                net_revenue,
+                average_on_hand: r.average_on_hand,
+                last_sale: r.last_sale,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| (b.net_revenue.cmp(&a.net_revenue)).then(a.product_id.cmp(&b.product_id)));
+    Ok(rows)
 }
 
 /// Units sold per product and local day in a window (all channels), and the days each product

@@ -9,13 +9,12 @@ use sqlx::PgPool;
 
 use super::kpi;
 use super::queries::{self, WeekRow};
-use super::stock::stock_rows;
+use super::stock::{merchandise_sales, stock_rows};
 
 use super::types::*;
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
 use crate::features::auth::types::CurrentUser;
-use crate::features::sales::queries::top_products;
 use crate::features::sales::types::TopProduct;
 use crate::state::AppState;
 
@@ -94,7 +93,7 @@ pub async fn premium_products(
 }
 
 /// The products that may be premium in a filter's range (`kpi::premium_candidates` of the
-/// filter's merchandise with net revenue above zero: the rollups' top products) and their
+/// filter's merchandise with net revenue above zero) and their
 /// distinct buyers: what `kpi::premium` weighs against the range's customers.
 pub async fn premium_candidates(
     pool: &PgPool,
@@ -102,13 +101,7 @@ pub async fn premium_candidates(
     filter: &DashboardFilter,
     settings: &StockSettings,
 ) -> Result<(Vec<TopProduct>, HashMap<i64, i64>), AppError> {
-    // Channel and country do not narrow products (stock serves them all).
-    let products = DashboardFilter {
-        source: filter.source.clone(),
-        category: filter.category.clone(),
-        ..DashboardFilter::default()
-    };
-    let mut selling = top_products(pool, range, &products, true, i64::MAX).await?;
+    let mut selling = merchandise_sales(pool, range, filter).await?;
     selling.retain(|p| p.net_revenue > Decimal::ZERO);
     let candidates = kpi::premium_candidates(&selling, settings).len();
     selling.truncate(candidates);

@@ -6,6 +6,8 @@ use super::types::{ProductStock, StockSettings};
 use super::{kpi, queries};
 use crate::dashboard::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
+use crate::features::sales::queries::top_products;
+use crate::features::sales::types::TopProduct;
 
 /// Every product's stock figures as of the range end, best sellers first.
 pub async fn stock_rows(
@@ -14,9 +16,30 @@ pub async fn stock_rows(
     range: DateRange,
     filter: &DashboardFilter,
 ) -> Result<Vec<ProductStock>, AppError> {
-    let rows = queries::product_rows(pool, range, filter).await?;
+    let sold = merchandise_sales(pool, range, filter)
+        .await?
+        .into_iter()
+        .map(|p| (p.product_id, (p.units, p.net_revenue)))
+        .collect();
+    let rows = queries::product_rows(pool, range, filter, &sold).await?;
     let window = kpi::demand_window(range.to, settings.demand_days);
     let ids: Vec<i64> = rows.iter().map(|r| r.product_id).collect();
     let demand = queries::demand_days(pool, window, &ids).await?;
     Ok(kpi::stock_products(rows, &demand, range.to, settings))
+}
+
+/// The filter's merchandise by net revenue in a range, largest first, with units and orders: the
+/// rollups' top products (whole weeks from the weekly rollup), of the filter's sources and
+/// categories only (channel and country do not narrow products: stock serves them all).
+pub async fn merchandise_sales(
+    pool: &PgPool,
+    range: DateRange,
+    filter: &DashboardFilter,
+) -> Result<Vec<TopProduct>, AppError> {
+    let products = DashboardFilter {
+        source: filter.source.clone(),
+        category: filter.category.clone(),
+        ..DashboardFilter::default()
+    };
+    Ok(top_products(pool, range, &products, true, i64::MAX).await?)
 }
