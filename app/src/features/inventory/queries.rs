@@ -1,6 +1,7 @@
-//! SQL of the Inventory & Pricing area. Sales come from the `daily_product_sales` rollup, stock
-//! from `inventory_snapshot` (closing stock per day) and `product`; the premium products' distinct
-//! customers from `daily_product_buyers`, for their few candidate products.
+//! SQL of the Inventory & Pricing area. Each product's sales in a range come from the Sales
+//! area's top products (`stock::merchandise_sales`), daily demand from the `daily_product_sales`
+//! rollup, stock from `inventory_snapshot` (closing stock per day) and `product`; the premium
+//! products' distinct customers from `daily_product_buyers`, for their few candidate products.
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgExecutor};
