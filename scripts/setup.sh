@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs whatever StorePulse's build and run need and is missing. Safe to run again: each step
-# checks first. `--browser` also installs Chromium for the end-to-end tests.
+# checks first. `--browser` also installs Chromium for the end-to-end tests. wasm-bindgen-cli is
+# installed by scripts/build-site.sh, when the bundle needs it: in `make run` that is beside the
+# server build, not a minute before it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen version in Cargo.lock
 want_browser=false
 [[ "${1:-}" == "--browser" ]] && want_browser=true
 
@@ -36,13 +37,6 @@ if (( ${#missing_components[@]} )); then
   rustup component add "${missing_components[@]}"
 fi
 
-if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
-  say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
-  # Not --locked: its lockfile pins a crate version the registry no longer has. --debug: it
-  # builds in ~1 min instead of 6–9, and its output is byte-identical (3 s per site build, not 1).
-  # --force: a missing or other-version binary that cargo still has on record is replaced too.
-  cargo install --debug --force wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
-fi
 
 if ! command -v npm >/dev/null; then
   say "Installing Node.js and npm (build tools and browser tests come from the npm registry)"
