@@ -47,8 +47,8 @@ pub async fn first_sale_day(
 }
 
 /// Every product of the filter's sources and categories (channel and country do not narrow
-/// stock: it serves them all), with its `sold` units and net revenue in the range (absent: none),
-/// best sellers first. A product's stock is its latest snapshot on or before the range end, else
+/// stock: it serves them all), with its stock facts; its units sold and net revenue are left at
+/// zero for `stock::stock_rows`, which reads them beside this query. A product's stock is its latest snapshot on or before the range end, else
 /// its current count — but not before the first day with sales, where nothing says what was on
 /// hand (no stock figures then).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -56,7 +56,6 @@ pub async fn product_rows(
     db: impl PgExecutor<'_>,
     range: DateRange,
     filter: &DashboardFilter,
-    sold: &std::collections::HashMap<i64, (i64, Decimal)>,
 ) -> sqlx::Result<Vec<ProductRow>> {
     let rows = sqlx::query!(
         r#"with stock_avg as (
@@ -93,28 +92,23 @@ pub async fn product_rows(
     )
     .fetch_all(db)
     .await?;
-    let mut rows: Vec<ProductRow> = rows
+    Ok(rows
         .into_iter()
-        .map(|r| {
-            let (units_sold, net_revenue) = sold.get(&r.product_id).copied().unwrap_or_default();
-            ProductRow {
-                product_id: r.product_id,
-                sku: r.sku,
-                name: r.name,
-                category: r.category,
-                price: r.price,
-                unit_cost: r.unit_cost,
-                lead_time_days: r.lead_time_days,
-                on_hand: r.on_hand,
-                units_sold,
-                net_revenue,
-                average_on_hand: r.average_on_hand,
-                last_sale: r.last_sale,
-            }
+        .map(|r| ProductRow {
+            product_id: r.product_id,
+            sku: r.sku,
+            name: r.name,
+            category: r.category,
+            price: r.price,
+            unit_cost: r.unit_cost,
+            lead_time_days: r.lead_time_days,
+            on_hand: r.on_hand,
+            units_sold: 0,
+            net_revenue: Decimal::ZERO,
+            average_on_hand: r.average_on_hand,
+            last_sale: r.last_sale,
         })
-        .collect();
-    rows.sort_by(|a, b| (b.net_revenue.cmp(&a.net_revenue)).then(a.product_id.cmp(&b.product_id)));
-    Ok(rows)
+        .collect())
 }
 
 /// Units sold per product and local day in a window (all channels), and the days each product

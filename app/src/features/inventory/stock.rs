@@ -1,5 +1,8 @@
 //! Every product's stock figures as of a day: read through `queries`, computed by `kpi`. The
 //! service (the stock sections, pricing) and the market signals (`refresh`) start here.
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 use super::types::{ProductStock, StockSettings};
@@ -16,15 +19,28 @@ pub async fn stock_rows(
     range: DateRange,
     filter: &DashboardFilter,
 ) -> Result<Vec<ProductStock>, AppError> {
-    let sold = merchandise_sales(pool, range, filter)
-        .await?
+    // The products' sales and their stock facts are independent questions: asked side by side,
+    // on two connections. The daily demand needs the products' ids, so it follows the facts.
+    let (sold, (mut rows, demand)) =
+        tokio::try_join!(merchandise_sales(pool, range, filter), async {
+            let rows = queries::product_rows(pool, range, filter).await?;
+            let window = kpi::demand_window(range.to, settings.demand_days);
+            let ids: Vec<i64> = rows.iter().map(|r| r.product_id).collect();
+            let demand = queries::demand_days(pool, window, &ids).await?;
+            Ok::<_, AppError>((rows, demand))
+        })?;
+    let sold: HashMap<i64, (i64, Decimal)> = sold
         .into_iter()
         .map(|p| (p.product_id, (p.units, p.net_revenue)))
         .collect();
-    let rows = queries::product_rows(pool, range, filter, &sold).await?;
-    let window = kpi::demand_window(range.to, settings.demand_days);
-    let ids: Vec<i64> = rows.iter().map(|r| r.product_id).collect();
-    let demand = queries::demand_days(pool, window, &ids).await?;
+    for row in &mut rows {
+        (row.units_sold, row.net_revenue) = sold.get(&row.product_id).copied().unwrap_or_default();
+    }
+    rows.sort_by(|a, b| {
+        b.net_revenue
+            .cmp(&a.net_revenue)
+            .then(a.product_id.cmp(&b.product_id))
+    });
     Ok(kpi::stock_products(rows, &demand, range.to, settings))
 }
 
