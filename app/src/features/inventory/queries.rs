@@ -48,9 +48,9 @@ pub async fn first_sale_day(
 
 /// Every product of the filter's sources and categories (channel and country do not narrow
 /// stock: it serves them all), with its stock facts; its units sold and net revenue are left at
-/// zero for `stock::stock_rows`, which reads them beside this query. A product's stock is its latest snapshot on or before the range end, else
-/// its current count — but not before the first day with sales, where nothing says what was on
-/// hand (no stock figures then).
+/// zero for `stock::stock_rows`, which reads them beside this query. A product's stock is its
+/// latest snapshot on or before the range end, else its current count — but not before the first
+/// day with sales, where nothing says what was on hand (no stock figures then).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn product_rows(
     db: impl PgExecutor<'_>,
