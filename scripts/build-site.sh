@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds the browser side into $SITE: the WASM bundle (cargo → wasm-bindgen → wasm-opt), the CSS
-# and the static assets (ECharts included: the app never loads scripts from a CDN).
+# Builds the browser side into $SITE: the WASM bundle (cargo → tools/wasm-split, which splits it
+# per page and runs wasm-bindgen's library on the main module → wasm-opt), the CSS and the static
+# assets (ECharts included: the app never loads scripts from a CDN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${CARGO_TARGET_DIR:=$PWD/target}"
 SITE="${SITE:-$CARGO_TARGET_DIR/site}"
-WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen version in Cargo.lock
 WASM="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 PKG="$SITE/pkg"
 
@@ -13,23 +13,12 @@ cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-rel
 cargo build -q -p wasm-split
 mkdir -p "$PKG" "$SITE/assets"
 if [[ ! -f "$PKG/storepulse_bg.wasm" || "$WASM" -nt "$PKG/storepulse_bg.wasm" ]]; then
-  # Installed here rather than in scripts/setup.sh: only this step needs it, and in `make run`
-  # it then builds beside the server (~1 min of both cores that no longer delays the server).
-  if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
-    echo "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about a minute, once)…"
-    # Not --locked: its lockfile pins a crate version the registry no longer has. --debug: it
-    # builds in ~1 min instead of 6–9, and its output is byte-identical (3 s per site build, not 1).
-    # --force: a missing or other-version binary that cargo still has on record is replaced too.
-    cargo install --debug --force wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
-  fi
   echo "wasm-split + wasm-bindgen + wasm-opt…"
   rm -f "$PKG"/*.wasm "$PKG"/*.wasm.* "$PKG"/__wasm_split*
   # Each page (a lazy route in app/src/app.rs) becomes a chunk the browser fetches when it shows
-  # the page; what the shell needs stays in the main module, which wasm-bindgen then wraps.
-  MAIN="${WASM%.wasm}_split.wasm"
-  "$CARGO_TARGET_DIR/debug/wasm-split" "$WASM" "$PKG" "$MAIN" >/dev/null
-  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
-    --out-dir "$PKG" --out-name storepulse "$MAIN"
+  # the page; what the shell needs stays in the main module, which wasm-bindgen then wraps
+  # (storepulse.js, storepulse_bg.wasm).
+  "$CARGO_TARGET_DIR/debug/wasm-split" "$WASM" "$PKG" "${WASM%.wasm}_split.wasm"
   # wasm-opt warns once per chunk about a name subsection it does not know (harmless): hidden.
   ls "$PKG"/*.wasm | xargs -P 2 -I{} tools/node_modules/.bin/wasm-opt -Oz \
     --enable-bulk-memory --enable-nontrapping-float-to-int {} -o {} \

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever StorePulse's build and run need and is missing. Safe to run again: each step
-# checks first. `--browser` also installs Chromium for the end-to-end tests. wasm-bindgen-cli is
-# installed by scripts/build-site.sh, when the bundle needs it: in `make run` that is beside the
-# server build, not a minute before it starts.
+# checks first. `--browser` also installs Chromium for the end-to-end tests. wasm-bindgen is not
+# installed: tools/wasm-split runs its library (the version Cargo.lock pins) in scripts/build-site.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

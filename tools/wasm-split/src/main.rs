@@ -1,28 +1,34 @@
-//! Splits the browser bundle at its lazy-loading points (Leptos' `#[lazy_route]`s) into a main
-//! module and chunks that the browser fetches when a page needs them. Called by
-//! `scripts/build-site.sh` between `cargo build` and `wasm-bindgen`:
+//! The browser bundle's last steps after `cargo build` (called by `scripts/build-site.sh`):
 //!
-//! `wasm-split <cargo's .wasm> <pkg dir> <main module out>`
+//! `wasm-split <cargo's .wasm> <pkg dir> <scratch path for the main module>`
 //!
-//! The chunks and their loader (`__wasm_split.*.js`) go into the pkg dir with the manifest
-//! (`__wasm_split_manifest.json`: page → chunks) from which the server adds `<link rel=preload>`
-//! for the chunks a page needs. The names are the ones Leptos' `HydrationScripts` looks for.
+//! 1. **Split** at the lazy-loading points (Leptos' `#[lazy_route]`s) into a main module and chunks
+//!    that the browser fetches when a page needs them. The chunks and their loader
+//!    (`__wasm_split.*.js`) go into the pkg dir with the manifest (`__wasm_split_manifest.json`:
+//!    page → chunks) from which the server adds `<link rel=preload>` for the chunks a page needs.
+//!    The names are the ones Leptos' `HydrationScripts` looks for.
+//! 2. **Bind** the main module: wasm-bindgen's own library writes `storepulse.js` and
+//!    `storepulse_bg.wasm` into the pkg dir, with the options `wasm-bindgen --target web
+//!    --no-typescript --keep-lld-exports --no-demangle` has. The library rather than the
+//!    `wasm-bindgen-cli` binary: its version is the one Cargo.lock gives the app's `wasm-bindgen`
+//!    (the two must match), and a first build does not compile the CLI's test runner, HTTP server
+//!    and client (about half of what `cargo install wasm-bindgen-cli` built).
 use std::path::{Path, PathBuf};
 
 fn main() {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     let [input, pkg_dir, main_out] = args.as_slice() else {
-        eprintln!("usage: wasm-split <input.wasm> <pkg dir> <main module out.wasm>");
+        eprintln!("usage: wasm-split <input.wasm> <pkg dir> <scratch path for the main module>");
         std::process::exit(2);
     };
-    if let Err(error) = split(input, pkg_dir, main_out) {
-        eprintln!("wasm-split: {error:?}");
+    if let Err(error) = split(input, pkg_dir, main_out).and_then(|()| bind(main_out, pkg_dir)) {
+        eprintln!("wasm-split: {error}");
         std::process::exit(1);
     }
 }
 
 fn split(input: &Path, pkg_dir: &Path, main_out: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let wasm = std::fs::read(input)?;
+    let wasm = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
     let mut options = wasm_split_cli_support::Options::new(&wasm);
     options.output_dir = pkg_dir;
     options.main_out_path = main_out;
@@ -34,8 +40,19 @@ fn split(input: &Path, pkg_dir: &Path, main_out: &Path) -> Result<(), Box<dyn st
         pkg_dir.join("__wasm_split_manifest.json"),
         serde_json::to_string_pretty(&split.prefetch_map)?,
     )?;
-    for module in &split.split_modules {
-        println!("{}", module.display());
-    }
     Ok(())
+}
+
+fn bind(main_module: &Path, pkg_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(main_module)
+        .web(true)?
+        .typescript(false)
+        .keep_lld_exports(true)
+        .demangle(false)
+        // What the CLI does unless told `--omit-default-module-path`.
+        .omit_default_module_path(false)
+        .out_name("storepulse")
+        .generate(pkg_dir)
+        .map_err(|e| format!("wasm-bindgen: {e:?}").into())
 }
