@@ -59,11 +59,13 @@ sqlx-check: setup server
 fmt:
 	cargo fmt --all
 
-## lint: formatting, no import circles, clippy with warnings as errors (CI runs it before the tests)
+## lint: formatting, no import circles, clippy with warnings as errors, no crate compiled twice
+## for the server and its macros (CI runs it before the tests)
 lint: setup
 	cargo fmt --all -- --check
 	scripts/module-circles.py app/src server/src
 	cargo clippy -p app --features ssr -p server --tests -- -D warnings
+	scripts/unit-twins.sh
 
 clean:
 	cargo clean
