@@ -64,7 +64,8 @@ impl CategoryChart {
         self.x_labels.len() > ZOOM_FROM
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    // Only the browser draws: the server build has no charming.
+    #[cfg(feature = "hydrate")]
     fn value_axis(&self) -> charming::component::Axis {
         use charming::component::Axis;
         use charming::element::AxisType;
@@ -76,7 +77,8 @@ impl CategoryChart {
         }
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    // Only the browser draws: the server build has no charming.
+    #[cfg(feature = "hydrate")]
     fn to_charming(&self, animate: bool) -> charming::Chart {
         use charming::component::{Axis, Grid, Legend};
         use charming::datatype::{DataPoint, DataPointItem};
@@ -170,7 +172,8 @@ impl CategoryChart {
     }
 
     /// The shaded, labelled band behind each partial bucket.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    // Only the browser draws: the server build has no charming.
+    #[cfg(feature = "hydrate")]
     fn partial_area(&self) -> charming::element::MarkArea {
         use charming::element::{ItemStyle, Label, LabelPosition, MarkArea, MarkAreaData};
         let bands: Vec<(MarkAreaData, MarkAreaData)> = self
@@ -211,7 +214,8 @@ pub struct ScatterChart {
 }
 
 impl ScatterChart {
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    // Only the browser draws: the server build has no charming.
+    #[cfg(feature = "hydrate")]
     fn to_charming(&self, animate: bool) -> charming::Chart {
         use charming::component::{Axis, Grid, Legend};
         use charming::datatype::{CompositeValue, DataPoint};
@@ -380,7 +384,8 @@ impl ChartSpec {
         }
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    // Only the browser draws: the server build has no charming.
+    #[cfg(feature = "hydrate")]
     fn to_charming(&self, animate: bool) -> charming::Chart {
         match self {
             ChartSpec::Category(c) => c.to_charming(animate),

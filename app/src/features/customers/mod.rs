@@ -4,7 +4,7 @@
 //! customers of a range, which Sales shares, are in `crate::dashboard::customers`.
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod cluster;
+pub use kernels::cluster;
 #[cfg(feature = "ssr")]
 pub mod group;
 // Server-only: it counts the per-customer facts and the k-means fit, which never reach the browser.
