@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the browser side into $SITE: the WASM bundle (cargo → tools/wasm-split, which splits it
-# per page and runs wasm-bindgen's library on the main module → wasm-opt), the CSS and the static
+# per page and runs wasm-bindgen's library on the main module → wasm-opt -O1), the CSS and the static
 # assets (ECharts included: the app never loads scripts from a CDN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +19,14 @@ if [[ ! -f "$PKG/storepulse_bg.wasm" || "$WASM" -nt "$PKG/storepulse_bg.wasm" ]]
   # the page; what the shell needs stays in the main module, which wasm-bindgen then wraps
   # (storepulse.js, storepulse_bg.wasm).
   "$CARGO_TARGET_DIR/debug/wasm-split" "$WASM" "$PKG" "${WASM%.wasm}_split.wasm"
-  # wasm-opt warns once per chunk about a name subsection it does not know (harmless): hidden.
-  ls "$PKG"/*.wasm | xargs -P 2 -I{} tools/node_modules/.bin/wasm-opt -Oz \
-    --enable-bulk-memory --enable-nontrapping-float-to-int {} -o {} \
-    2> >(grep -v 'unknown name subsection' >&2)
+  # wasm-opt -O1, not -Oz: the bundle is already built at opt-level "z" with LTO, and -Oz's
+  # further shrinking compresses worse (gzip -9 of /sales: -Oz 674 KB, -O1 631 KB, -O1 with the
+  # producers and target-features sections stripped 621 KB) at 4× the CPU (docs/performance.md).
+  # All files in one Node process with two workers (scripts/wasm-opt-batch.mjs: the same output
+  # as the command, without starting it 170 times), largest first.
+  mapfile -t wasm < <(ls -S "$PKG"/*.wasm)
+  node scripts/wasm-opt-batch.mjs 2 -O1 --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --strip-producers --strip-target-features -- "${wasm[@]}"
 fi
 # Copied only when it differs, with the time of the copy: precompress.mjs redoes a compressed
 # copy that is older than its file, and `cp -p` kept the source's time — a stylesheet edited
