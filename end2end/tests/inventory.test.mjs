@@ -96,7 +96,7 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   // products the API gives a change, in the same order.
   const suggested = recs.products.filter((p) => p.recommendation.recommended_price !== null);
   const pricing = page.getByRole('region', { name: 'Price recommendations' });
-  assert.equal(await pricing.locator('.pricing-note').textContent(), `${suggested.length} products have a price change suggested.`);
+  assert.equal(await pricing.locator('.list-note').textContent(), `${suggested.length} products have a price change suggested.`);
   assert.equal(await pricing.locator('tbody tr').count(), Math.min(recs.products.length, 50));
   await pricing.getByLabel('Suggested changes only').check();
   await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Price recommendations"] tbody tr').length === n,
@@ -141,7 +141,7 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   assert.match(await log.textContent(), /e2e: follow the model/);
   await page.screenshot({ path: path.join(artifacts, 'inventory.png'), fullPage: true });
   // Long tables show 50 rows a page; a sort covers every row and starts at the first page.
-  const stock = page.getByRole('region', { name: 'Products', exact: true });
+  const stock = page.getByRole('region', { name: 'Stock by product', exact: true });
   const merchandise = Number(psql(app.db, 'select count(*) from product where is_merchandise'));
   assert.equal(await stock.locator('tbody tr').count(), 50);
   assert.equal(await stock.locator('.table-pager [role="status"]').textContent(), `Rows 1–50 of ${merchandise}`);
@@ -154,7 +154,7 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   // search finds its one row; a status shows as many rows as the database has products in it.
   const sku = psql(app.db, 'select sku from product where is_merchandise order by sku desc limit 1');
   await stock.getByRole('searchbox').fill(sku);
-  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Products"] tbody tr').length === 1);
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Stock by product"] tbody tr').length === 1);
   assert.equal(await stock.locator('tbody tr td').nth(1).textContent(), sku);
   // The search and the sort are in the URL: Back from the product's page finds the table as it was.
   await page.waitForURL((url) => url.searchParams.get('stock_q') === sku && url.searchParams.get('stock_sort') === '-7');
@@ -162,18 +162,18 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   await page.waitForURL(/\/products\/\d+/);
   await page.goBack();
   await page.waitForSelector('body[data-hydrated="true"]');
-  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Products"] tbody tr').length === 1);
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Stock by product"] tbody tr').length === 1);
   assert.equal(await stock.getByRole('searchbox').inputValue(), sku);
   assert.equal(await stock.getByRole('button', { name: 'Net revenue' }).locator('xpath=..').getAttribute('aria-sort'), 'descending');
   await stock.getByRole('searchbox').fill('');
   await stock.locator('.table-pager').waitFor();
   const reorder = (await (await page.request.get(`${app.baseUrl}/api/v1/products?status=reorder`)).json()).products.length;
   await stock.getByLabel('Status').selectOption('reorder');
-  await page.waitForFunction(() => !document.querySelector('[aria-label="Products"] [aria-busy="true"]'));
+  await page.waitForFunction(() => !document.querySelector('[aria-label="Stock by product"] [aria-busy="true"]'));
   if (reorder === 0) {
     await stock.getByText('No products match.').waitFor();
   } else {
-    await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Products"] tbody tr').length === n, Math.min(reorder, 50));
+    await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Stock by product"] tbody tr').length === n, Math.min(reorder, 50));
     assert.ok((await stock.locator('tbody tr td:nth-child(4)').allTextContents()).every((t) => t === 'reorder'));
   }
   await stock.getByLabel('Status').selectOption('');

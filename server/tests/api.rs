@@ -1087,7 +1087,7 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
         page("&query[search]=mug").await,
         (200, Some(1), vec!["A1".into()])
     );
-    assert_eq!(page("&query[status]=ok").await, (200, Some(0), vec![]));
+    assert_eq!(page("&query[only]=ok").await, (200, Some(0), vec![]));
     assert_eq!(
         page("&query[page]=1").await,
         (200, Some(2), vec!["A2".into(), "A1".into()]),
@@ -1188,7 +1188,7 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
         prices("&query[search]=MUG").await,
         (200, Some(1), vec!["A1".into()])
     );
-    assert_eq!(prices("&query[changes]=true").await, (200, Some(0), vec![]));
+    assert_eq!(prices("&query[only]=true").await, (200, Some(0), vec![]));
     assert_eq!(prices("&query[sort]=12").await.0, 422, "no 13th column");
     let long = "x".repeat(101);
     assert_eq!(

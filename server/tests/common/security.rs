@@ -303,7 +303,7 @@ pub fn server_functions() -> Vec<(&'static str, String, &'static str, Access)> {
         ),
         (
             "get",
-            format!("/fn/get_pricing_products?{sales_filter}&query[sort]=9&query[changes]=true"),
+            format!("/fn/get_pricing_products?{sales_filter}&query[sort]=9&query[only]=true"),
             "",
             Reads(Dashboard::Inventory),
         ),

@@ -1,116 +1,81 @@
-//! The stock table's rows: its columns, each product's cells (the text shown and the value it
-//! sorts by), and one page of the list — filtered by status and a search, sorted by a column
-//! over every product, on the server. The page and the server sort by the same cells, so a
-//! column sorts the same whichever draws it.
-use serde::{Deserialize, Serialize};
-
+//! The stock table's rows (`list::ProductRow`): its columns and each product's cells,
+//! narrowed by a status.
+use super::list::{ListPage, ListQuery, ProductRow};
 use super::types::{ProductStock, StockStatus};
 use super::ui::format::{date_cell, float_cell, status_label, status_rank};
-use crate::components::table::{count_cell, money_cell, server_page, Needle, Paged};
+use crate::components::table::{count_cell, money_cell};
 use crate::components::{Cell, Column};
-use crate::error::AppError;
 
-/// What the stock table asks for: a status, a search (SKU or name), a sort (column index,
-/// descending) and a page.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ProductQuery {
-    pub status: Option<StockStatus>,
-    pub search: String,
-    /// A column of `columns()`; none: best sellers first.
-    pub sort: Option<usize>,
-    pub descending: bool,
-    pub page: usize,
-}
+/// What the stock table asks for; its narrowing is a status (none: every product).
+pub type ProductQuery = ListQuery<Option<StockStatus>>;
 
-/// One page of the stock table: its products and how many match.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProductsPage {
-    pub range: crate::dashboard::filter::DateRange,
-    pub currency: String,
-    pub total: usize,
-    pub page: usize,
-    pub products: Vec<ProductStock>,
-}
+/// One page of the stock table.
+pub type ProductsPage = ListPage<ProductStock>;
 
-/// The stock table's headings, in the order of `cells`.
-pub fn columns() -> Vec<Column> {
-    vec![
-        Column::text("Product"),
-        Column::text("SKU"),
-        Column::text("Category"),
-        Column::text("Status").help("out › dead › reorder › overstock › ok"),
-        Column::text("ABC"),
-        Column::number("On hand"),
-        Column::number("Units sold"),
-        Column::number("Net revenue"),
-        Column::number("Daily demand")
-            .help("Average units a day over the in-stock days of the last 28"),
-        Column::number("Days of cover"),
-        Column::number("Turnover").help("Units sold in range / average on hand in range"),
-        Column::number("Safety stock"),
-        Column::number("Reorder point"),
-        Column::number("Suggested order"),
-        Column::text("Order by"),
-        Column::text("Sells out on"),
-    ]
-}
+impl ProductRow for ProductStock {
+    type Only = Option<StockStatus>;
 
-/// A product's row; its name links to `href` (its page) when given.
-pub fn cells(p: &ProductStock, currency: &str, href: Option<String>) -> Vec<Cell> {
-    let name = Cell::text(p.name.clone()).with_title(p.name.clone());
-    vec![
-        match href {
-            Some(href) => name.with_link(href),
-            None => name,
-        },
-        Cell::text(p.sku.clone()),
-        Cell::text(p.category.clone()),
-        // Sorts by urgency (the heading's order), not by name.
-        Cell::number(status_label(p.status), Some(status_rank(p.status))),
-        Cell::text(p.abc.as_str()),
-        match p.on_hand {
-            Some(o) => count_cell(o),
-            None => Cell::number("—", None),
-        },
-        count_cell(p.units_sold),
-        money_cell(p.net_revenue, currency),
-        float_cell(Some(p.daily_demand), 1),
-        float_cell(p.days_of_cover, 0),
-        float_cell(p.turnover, 2),
-        float_cell(Some(p.safety_stock), 0),
-        float_cell(Some(p.reorder_point), 0),
-        count_cell(p.suggested_order),
-        date_cell(p.order_by),
-        date_cell(p.sells_out_on),
-    ]
-}
+    fn figure_columns() -> Vec<Column> {
+        vec![
+            Column::text("Category"),
+            Column::text("Status").help("out › dead › reorder › overstock › ok"),
+            Column::text("ABC"),
+            Column::number("On hand"),
+            Column::number("Units sold"),
+            Column::number("Net revenue"),
+            Column::number("Daily demand")
+                .help("Average units a day over the in-stock days of the last 28"),
+            Column::number("Days of cover"),
+            Column::number("Turnover").help("Units sold in range / average on hand in range"),
+            Column::number("Safety stock"),
+            Column::number("Reorder point"),
+            Column::number("Suggested order"),
+            Column::text("Order by"),
+            Column::text("Sells out on"),
+        ]
+    }
 
-/// The products of `query`'s page (`PAGE_ROWS` a page) and how many match in all.
-pub fn page(
-    products: &[ProductStock],
-    currency: &str,
-    query: &ProductQuery,
-) -> Result<Paged<ProductStock>, AppError> {
-    let needle = Needle::new(&query.search)?;
-    let matching = products
-        .iter()
-        .filter(|p| query.status.is_none_or(|s| p.status == s))
-        .filter(|p| needle.matches(&[&p.name, &p.sku]))
-        .collect();
-    server_page(
-        matching,
-        |p| cells(p, currency, None),
-        columns().len(),
-        query.sort,
-        query.descending,
-        query.page,
-    )
+    fn figure_cells(&self, currency: &str) -> Vec<Cell> {
+        let p = self;
+        vec![
+            Cell::text(p.category.clone()),
+            // Sorts by urgency (the heading's order), not by name.
+            Cell::number(status_label(p.status), Some(status_rank(p.status))),
+            Cell::text(p.abc.as_str()),
+            match p.on_hand {
+                Some(o) => count_cell(o),
+                None => Cell::number("—", None),
+            },
+            count_cell(p.units_sold),
+            money_cell(p.net_revenue, currency),
+            float_cell(Some(p.daily_demand), 1),
+            float_cell(p.days_of_cover, 0),
+            float_cell(p.turnover, 2),
+            float_cell(Some(p.safety_stock), 0),
+            float_cell(Some(p.reorder_point), 0),
+            count_cell(p.suggested_order),
+            date_cell(p.order_by),
+            date_cell(p.sells_out_on),
+        ]
+    }
+
+    fn keeps(&self, status: &Option<StockStatus>) -> bool {
+        status.is_none_or(|s| self.status == s)
+    }
+
+    fn name_and_sku(&self) -> [&str; 2] {
+        [&self.name, &self.sku]
+    }
+
+    fn product_id(&self) -> i64 {
+        self.product_id
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::inventory::list::{march, page};
     use rust_decimal::Decimal;
 
     fn product(
@@ -146,10 +111,10 @@ mod tests {
             })
             .collect();
         let ids = |q: ProductQuery| -> (usize, Vec<i64>) {
-            let paged = page(&products, "GBP", &q).unwrap();
+            let paged = page(&products, march(), "GBP", &q).unwrap();
             (
                 paged.total,
-                paged.rows.iter().map(|p| p.product_id).collect(),
+                paged.products.iter().map(|p| p.product_id).collect(),
             )
         };
         // As given (best sellers first is the caller's order), 50 a page.
@@ -163,6 +128,7 @@ mod tests {
         // A page past the last answers the last.
         let past = page(
             &products,
+            march(),
             "GBP",
             &ProductQuery {
                 page: 9,
@@ -170,7 +136,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!((past.page, past.rows.len()), (2, 20));
+        assert_eq!((past.page, past.products.len()), (2, 20));
         // Net revenue, largest first: the sort covers all 120 before the page is cut.
         let net = ProductQuery {
             sort: Some(7),
@@ -205,7 +171,7 @@ mod tests {
         assert_eq!(ids(status_desc).1[..2], [1, 2]);
         // Status and search narrow before the count.
         let out = ProductQuery {
-            status: Some(StockStatus::Out),
+            only: Some(StockStatus::Out),
             ..Default::default()
         };
         assert_eq!(ids(out).0, 40);
@@ -222,7 +188,7 @@ mod tests {
             sort: Some(16),
             ..Default::default()
         };
-        assert!(page(&products, "GBP", &bad)
+        assert!(page(&products, march(), "GBP", &bad)
             .unwrap_err()
             .to_string()
             .contains("sort"));

@@ -142,22 +142,15 @@ pub async fn inventory(
     })
 }
 
-/// One page of the stock table over the filter's products (`product_list::page`): what the
-/// page carries instead of every product.
+/// One page of the stock table over the filter's products (`list::page`): what the page
+/// carries instead of every product.
 pub async fn product_page(
     state: &AppState,
     filter: &DashboardFilter,
     query: &super::product_list::ProductQuery,
 ) -> Result<super::product_list::ProductsPage, AppError> {
     let (range, products) = products(state, filter).await?;
-    let paged = super::product_list::page(&products, &state.currency, query)?;
-    Ok(super::product_list::ProductsPage {
-        range,
-        currency: state.currency.clone(),
-        total: paged.total,
-        page: paged.page,
-        products: paged.rows,
-    })
+    super::list::page(&products, range, &state.currency, query)
 }
 
 /// Weekly price points per product over the pricing history that ends with `as_of`: full
@@ -234,16 +227,12 @@ pub async fn pricing_page(
     query: &super::pricing_list::PricingQuery,
 ) -> Result<super::pricing_list::PricingPage, AppError> {
     let overview = pricing(state, filter).await?;
-    let (changes, paged) =
-        super::pricing_list::page(&overview.products, &overview.currency, query)?;
-    Ok(super::pricing_list::PricingPage {
-        range: overview.range,
-        currency: overview.currency,
-        total: paged.total,
-        changes,
-        page: paged.page,
-        products: paged.rows,
-    })
+    super::pricing_list::page(
+        &overview.products,
+        overview.range,
+        &overview.currency,
+        query,
+    )
 }
 
 /// One product in full, as of the filter's range end.

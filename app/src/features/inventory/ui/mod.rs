@@ -1,6 +1,7 @@
 //! The Inventory & Pricing page, one file per panel or idea; `state` holds what the panels share
 //! and `format` how they write figures.
 pub(crate) mod format;
+mod list;
 mod page;
 mod pricing;
 mod product;

@@ -4,16 +4,15 @@ use leptos::prelude::*;
 use rust_decimal::Decimal;
 
 use super::format::{limits_text, signed_money};
+use super::list::ListPanel;
 use super::state::PageState;
 use crate::components::format::{count, money};
-use crate::components::table::{
-    keep_in_url, money_cell, range_export, url_search, SearchBox, ServerPaging, TablePanel,
-};
-use crate::components::{Cell, Column, Section};
+use crate::components::table::{keep_in_url, money_cell, ServerPaging, TablePanel};
+use crate::components::{Cell, Column};
 use crate::dashboard::filter::DashboardFilter;
 use crate::features::inventory::api::{get_pricing_products, DecidePrice, PushDecision};
 use crate::features::inventory::kpi;
-use crate::features::inventory::pricing_list::{cells, columns, PricingPage, PricingQuery};
+use crate::features::inventory::pricing_list::PricingPage;
 use crate::features::inventory::types::{
     DecisionAction, DecisionRequest, PricingDecision, ProductPricing,
 };
@@ -158,12 +157,10 @@ pub(super) fn RecommendationPanel(
     }
 }
 
-/// The price recommendations: 50 products a page, narrowed and sorted by the server over every
-/// product (a shop's whole catalogue is not sent to the page).
+/// The price recommendations (`ListPanel`), narrowed to suggested changes; a product's name
+/// opens its page, with the recommendation in full.
 #[component]
 pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
-    // "Suggested changes only", the search, sort and page live in the URL: Back from a
-    // product finds them.
     let changes_only = RwSignal::new(false);
     keep_in_url(
         "price_changes",
@@ -171,61 +168,38 @@ pub(super) fn PricingTable(filter: Memo<DashboardFilter>) -> impl IntoView {
         |text| (text == "only").then_some(true),
         |only| only.then(|| "only".to_string()),
     );
-    let search = url_search("price_q");
-    let paging = ServerPaging::new(filter, ("price_sort", "price_page"), columns().len());
-    let changed = expect_context::<super::state::SignalsChanged>().0;
-    let products = Resource::new(
-        move || {
-            let (sort, descending) = paging.order();
-            let query = PricingQuery {
-                changes: changes_only.get(),
-                search: search.get(),
-                sort,
-                descending,
-                page: paging.page.get(),
-            };
-            (filter.get(), query, changed.get())
-        },
-        |(filter, query, _)| get_pricing_products(filter, query),
-    );
-    // A product's name opens its page, with the recommendation in full.
-    let link = crate::components::product_link();
-    let export = range_export("/api/v1/pricing/recommendations", filter);
-    let table = move |data: PricingPage| {
-        let rows: Vec<Vec<Cell>> = data
-            .products
-            .iter()
-            .map(|p| cells(p, &data.currency, link(p.product_id)))
-            .collect();
-        let suggested = match data.changes {
+    let control = move |paging: ServerPaging| {
+        view! {
+            <label class="check">
+                <input type="checkbox" checked=move || changes_only.get() prop:checked=move || changes_only.get()
+                    on:change=move |ev| { changes_only.set(event_target_checked(&ev)); paging.page.set(0); }/>
+                " Suggested changes only"
+            </label>
+        }
+        .into_any()
+    };
+    let note = |page: &PricingPage| {
+        Some(match page.changes {
             1 => "1 product has a price change suggested.".to_string(),
             n => format!(
                 "{} products have a price change suggested.",
                 count(n as i64)
             ),
-        };
-        view! {
-            <p class="muted small pricing-note">{suggested}</p>
-            {paging.table(columns(), rows, (data.total, data.page), "No products match.")}
-        }
+        })
     };
-    view! {
-        <section class="panel" aria-label="Price recommendations">
-            <div class="panel-head">
-                <h2 class="panel-title">"Price recommendations"</h2>
-                {export}
-            </div>
-            <div class="table-tools">
-                <label class="check">
-                    <input type="checkbox" checked=move || changes_only.get() prop:checked=move || changes_only.get()
-                        on:change=move |ev| { changes_only.set(event_target_checked(&ev)); paging.page.set(0); }/>
-                    " Suggested changes only"
-                </label>
-                <SearchBox search paging placeholder="SKU or name"/>
-            </div>
-            <Section what="price recommendations" resource=products view=table/>
-        </section>
+    ListPanel {
+        title: "Price recommendations",
+        what: "price recommendations",
+        export: "/api/v1/pricing/recommendations",
+        keys: ["price_q", "price_sort", "price_page"],
     }
+    .view::<ProductPricing, PricingPage, _>(
+        filter,
+        changes_only,
+        control,
+        get_pricing_products,
+        note,
+    )
 }
 
 /// The decisions, newest first; below them, for analysts and admins, the accepted prices of a

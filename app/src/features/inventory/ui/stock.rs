@@ -2,21 +2,19 @@
 use leptos::prelude::*;
 
 use super::format::{float_cell, status_label};
-use crate::components::table::{
-    count_cell, keep_in_url, money_cell, range_export, url_search, SearchBox, ServerPaging,
-    TablePanel,
-};
-use crate::components::{api_query, CategoryChart, Cell, Column, Section, SeriesData, SeriesKind};
+use super::list::ListPanel;
+use crate::components::table::{count_cell, keep_in_url, money_cell, ServerPaging, TablePanel};
+use crate::components::{api_query, CategoryChart, Cell, Column, SeriesData, SeriesKind};
 use crate::dashboard::filter::DashboardFilter;
 use crate::features::inventory::api::get_inventory_products;
-use crate::features::inventory::product_list::{cells, columns, ProductQuery, ProductsPage};
-use crate::features::inventory::types::{InventoryOverview, PremiumProducts, StockStatus};
+use crate::features::inventory::product_list::ProductsPage;
+use crate::features::inventory::types::{
+    InventoryOverview, PremiumProducts, ProductStock, StockStatus,
+};
 
-/// The stock table: 50 products a page, filtered, searched and sorted by the server over every
-/// product (a shop's whole catalogue is not sent to the page).
+/// The stock table (`ListPanel`), narrowed by a status.
 #[component]
 pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
-    // The status, search, sort and page live in the URL: Back from a product finds them.
     let status = RwSignal::new(None::<StockStatus>);
     keep_in_url(
         "stock_status",
@@ -29,66 +27,39 @@ pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
         },
         |status| status.map(|s| s.as_str().to_string()),
     );
-    let search = url_search("stock_q");
-    let paging = ServerPaging::new(filter, ("stock_sort", "stock_page"), columns().len());
-    let changed = expect_context::<super::state::SignalsChanged>().0;
-    let products = Resource::new(
-        move || {
-            let (sort, descending) = paging.order();
-            let query = ProductQuery {
-                status: status.get(),
-                search: search.get(),
-                sort,
-                descending,
-                page: paging.page.get(),
-            };
-            (filter.get(), query, changed.get())
-        },
-        |(filter, query, _)| get_inventory_products(filter, query),
-    );
-    let link = crate::components::product_link();
-    // The export: every product of the range, as the API lists them.
-    let export = range_export("/api/v1/products", filter);
-    let table = move |data: ProductsPage| {
-        let rows: Vec<Vec<Cell>> = data
-            .products
-            .iter()
-            .map(|p| cells(p, &data.currency, link(p.product_id)))
-            .collect();
-        paging.table(
-            columns(),
-            rows,
-            (data.total, data.page),
-            "No products match.",
-        )
+    let control = move |paging: ServerPaging| {
+        view! {
+            <label>"Status "
+                <select on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    status.set(StockStatus::ALL.into_iter().find(|s| s.as_str() == v));
+                    paging.page.set(0);
+                }>
+                    <option value="">"All"</option>
+                    {StockStatus::ALL.iter().map(|s| {
+                        let s = *s;
+                        view! {
+                            <option value=s.as_str() selected=move || status.get() == Some(s)>{status_label(s)}</option>
+                        }
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+        .into_any()
     };
-    view! {
-        <section class="panel" aria-label="Products">
-            <div class="panel-head">
-                <h2 class="panel-title">"Stock by product"</h2>
-                {export}
-            </div>
-            <div class="table-tools">
-                <label>"Status "
-                    <select on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        status.set(StockStatus::ALL.into_iter().find(|s| s.as_str() == v));
-                        paging.page.set(0);
-                    }>
-                        <option value="">"All"</option>
-                        {StockStatus::ALL.iter().map(|s| {
-                            let s = *s;
-                            view! {
-                                <option value=s.as_str() selected=move || status.get() == Some(s)>{status_label(s)}</option>
-                            }
-                        }).collect_view()}
-                    </select>
-                </label>
-                <SearchBox search paging placeholder="SKU or name"/>
-            </div>
-            <Section what="products" resource=products view=table/>
-        </section>
+    ListPanel {
+        title: "Stock by product",
+        what: "products",
+        export: "/api/v1/products",
+        keys: ["stock_q", "stock_sort", "stock_page"],
     }
+    .view::<ProductStock, ProductsPage, _>(
+        filter,
+        status,
+        control,
+        get_inventory_products,
+        |_| None,
+    )
 }
 
 pub(super) fn abc_chart(data: &InventoryOverview) -> CategoryChart {
