@@ -2,7 +2,7 @@
 #![cfg(feature = "ssr")]
 
 use app::dashboard::customer_days::CustomerDays;
-use app::dashboard::customers::{customer_facts, CustomerFacts};
+use app::dashboard::customers::{customer_buyers, customer_facts, CustomerFacts};
 use app::dashboard::filter::{DashboardFilter, DateRange, Grain};
 use app::dashboard::queries::latest_order_day;
 use app::dashboard::totals::sales_totals;
@@ -396,10 +396,12 @@ async fn new_and_returning_customers_and_concentration(pool: PgPool) {
         rows,
         vec![(2, dec!(15.50), 2, true), (1, dec!(3.50), 1, true)]
     );
-    let split = net_by_kind(
-        nets.iter().map(|c| (c.net_revenue, new(c, june))),
-        dec!(46.00),
-    );
+    // What the Sales cards read: the two buyers, both new.
+    let buyers = customer_buyers(&pool, &CustomerDays::default(), june, &all())
+        .await
+        .unwrap();
+    assert_eq!(buyers.count, 2);
+    let split = net_by_kind(buyers.new_net, buyers.returning_net, dec!(46.00));
     assert_eq!(
         (split.new_customers, split.returning_customers, split.guests),
         (dec!(19.00), dec!(0), dec!(27.00))
@@ -419,15 +421,19 @@ async fn new_and_returning_customers_and_concentration(pool: PgPool) {
             .collect::<Vec<_>>(),
         vec![(1, false)]
     );
+    // Her 10.00 of O6 is the July card's returning revenue.
+    let july = customer_buyers(&pool, &CustomerDays::default(), july_first, &all())
+        .await
+        .unwrap();
+    assert_eq!(
+        (july.count, july.new_net, july.returning_net),
+        (1, dec!(0), dec!(10.00)),
+    );
     // Under a category filter the same figures come from the order lines: candles only.
-    let candles = customer_facts(
-        &pool,
-        &CustomerDays::default(),
-        june,
-        &only(|f| f.category = vec!["Candles".into()]),
-    )
-    .await
-    .unwrap();
+    let candle = only(|f| f.category = vec!["Candles".into()]);
+    let candles = customer_facts(&pool, &CustomerDays::default(), june, &candle)
+        .await
+        .unwrap();
     // Ben: O7's 11.00 − O2's returned 5.50; Ana: O1's candle 5.50 − the cancelled O3's 22.00.
     assert_eq!(
         candles
@@ -435,6 +441,18 @@ async fn new_and_returning_customers_and_concentration(pool: PgPool) {
             .map(|c| (c.customer_id, c.net_revenue, c.orders))
             .collect::<Vec<_>>(),
         vec![(2, dec!(5.50), 1), (1, dec!(-16.50), 1)]
+    );
+    // The cards' split under it, from the same lines: both new in June.
+    let candle_buyers = customer_buyers(&pool, &CustomerDays::default(), june, &candle)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            candle_buyers.count,
+            candle_buyers.new_net,
+            candle_buyers.returning_net
+        ),
+        (2, dec!(-11.00), dec!(0))
     );
 }
 

@@ -40,6 +40,29 @@ pub struct Summed {
     pub country: Option<Arc<str>>,
 }
 
+/// The customers who bought in a range, counted, and their net revenue split by whether their
+/// first order ever falls in the range (new) or before it (returning): of `Summed`, only what the
+/// Sales cards need.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Buyers {
+    pub count: usize,
+    pub new_net: Decimal,
+    pub returning_net: Decimal,
+}
+
+impl Buyers {
+    /// Counts a customer of `range` with net revenue `net` whose first order ever was on
+    /// `first_order`.
+    pub fn add(&mut self, net: Decimal, first_order: NaiveDate, range: DateRange) {
+        self.count += 1;
+        if first_order >= range.from {
+            self.new_net += net;
+        } else {
+            self.returning_net += net;
+        }
+    }
+}
+
 /// Changes of more days than this load the copy whole (streamed) rather than day by day.
 const MAX_UPDATED_DAYS: usize = 62;
 
@@ -208,6 +231,16 @@ impl CustomerDays {
             nets
         })
         .await
+    }
+
+    /// The `Buyers` of what `summed` would give (without building each customer's sums).
+    pub async fn buyers(
+        &self,
+        pool: &PgPool,
+        range: DateRange,
+        filter: &DashboardFilter,
+    ) -> sqlx::Result<Buyers> {
+        self.pass(pool, range, filter, Copy::buyers).await
     }
 
     /// How many customers `summed` would give (without building them).
@@ -547,7 +580,7 @@ impl Copy {
                 orders: s.orders,
                 gross: s.gross,
                 net: s.net,
-                first_order: facts.first_order_day.unwrap_or(s.first_day),
+                first_order: self.first_order(position, s),
                 first_day: s.first_day,
                 last_day: s.last_day,
                 country: facts
@@ -556,6 +589,22 @@ impl Copy {
             })
         });
         summed
+    }
+
+    fn buyers(&self, range: DateRange, filter: &DashboardFilter) -> Buyers {
+        let mut buyers = Buyers::default();
+        self.each_bought(range, filter, |position, s| {
+            buyers.add(s.net, self.first_order(position, s), range)
+        });
+        buyers
+    }
+
+    /// The first order day of the customer at `position`, whose sums over a range are `s`: from
+    /// their summary, else (no summary yet) the first day of the range with an order.
+    fn first_order(&self, position: u32, s: &Sums) -> NaiveDate {
+        self.facts[position as usize]
+            .first_order_day
+            .unwrap_or(s.first_day)
     }
 
     /// The customers with an order in the range and slice, by position, with their sums.
@@ -752,6 +801,13 @@ mod tests {
         };
         let all = copy.summed(june, &DashboardFilter::default());
         assert_eq!(all.len(), 1);
+        // What the Sales cards read: one customer, returning (first order in 2025).
+        let returning = Buyers {
+            count: 1,
+            new_net: dec!(0),
+            returning_net: dec!(12.25),
+        };
+        assert_eq!(copy.buyers(june, &DashboardFilter::default()), returning);
         assert_eq!(
             copy.sums(june, &DashboardFilter::default()).len(),
             1,
@@ -807,6 +863,13 @@ mod tests {
             (got[0].customer_id, got[0].first_order),
             (3, day("2026-07-01"))
         );
+        // ... so they count as new.
+        let new = Buyers {
+            count: 1,
+            new_net: dec!(1),
+            returning_net: dec!(0),
+        };
+        assert_eq!(copy.buyers(july, &DashboardFilter::default()), new);
     }
 
     /// What a pass gives, comparable: per customer id, the sums as written (decimal places too).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::customer_days::{CustomerDays, Summed};
+use super::customer_days::{Buyers, CustomerDays, Summed};
 use super::filter::{DashboardFilter, DateRange};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -119,6 +119,25 @@ pub async fn customer_nets(
     } else {
         let sums = by_category(pool, range, filter).await?;
         Ok(sums.into_iter().map(|s| s.net).collect())
+    }
+}
+
+/// The customers who bought in the range and slice, counted, and their net revenue split into
+/// new and returning: of `customer_sums` only what the Sales cards need.
+pub async fn customer_buyers(
+    pool: &sqlx::PgPool,
+    days: &CustomerDays,
+    range: DateRange,
+    filter: &DashboardFilter,
+) -> sqlx::Result<Buyers> {
+    if filter.category.is_empty() {
+        days.buyers(pool, range, filter).await
+    } else {
+        let mut buyers = Buyers::default();
+        for s in by_category(pool, range, filter).await? {
+            buyers.add(s.net, s.first_order, range);
+        }
+        Ok(buyers)
     }
 }
 
@@ -263,8 +282,9 @@ pub fn quintiles<T, K: Ord>(rows: &[T], key: impl Fn(&T) -> K) -> Vec<i32> {
 }
 
 /// The sums of every customer who bought in a range and slice, cached by (filter, range, data
-/// version): what the Sales cards, top customers and concentration need (no scores, no order),
-/// and what `buying_customers` scores for Customer Insights.
+/// version): what the top customers and Customer Insights' cards read (no scores, no order),
+/// and what `buying_customers` scores for Customer Insights. The Sales cards need only
+/// `customer_buyers`, the concentration `customer_nets`.
 pub async fn buying_sums(
     state: &AppState,
     range: DateRange,

@@ -201,23 +201,14 @@ pub fn concentration(nets: impl IntoIterator<Item = Decimal>, total_net: Decimal
     }
 }
 
-/// Net revenue split into new customers, returning customers and guests: `nets` are the
-/// identified customers' (net revenue, first order ever in the period); guests get the rest of
-/// the period's net revenue.
-pub fn net_by_kind(
-    nets: impl IntoIterator<Item = (Decimal, bool)>,
-    total_net: Decimal,
-) -> NetByCustomerKind {
-    let mut split = NetByCustomerKind::default();
-    for (net, new) in nets {
-        if new {
-            split.new_customers += net;
-        } else {
-            split.returning_customers += net;
-        }
+/// Net revenue split into new customers, returning customers (the identified customers'
+/// `new` and `returning` net revenue) and guests: the rest of the period's net revenue.
+pub fn net_by_kind(new: Decimal, returning: Decimal, total_net: Decimal) -> NetByCustomerKind {
+    NetByCustomerKind {
+        new_customers: new,
+        returning_customers: returning,
+        guests: total_net - new - returning,
     }
-    split.guests = total_net - split.new_customers - split.returning_customers;
-    split
 }
 
 /// Why net revenue moved between two periods. Orders × AOV is gross revenue, so
@@ -551,9 +542,9 @@ mod tests {
             },
             5,
         );
-        let split_before = net_by_kind([(dec!(300), true), (dec!(500), false)], dec!(900));
+        let split_before = net_by_kind(dec!(300), dec!(500), dec!(900));
         assert_eq!(split_before.guests, dec!(100));
-        let split_now = net_by_kind([(dec!(200), true), (dec!(550), false)], dec!(870));
+        let split_now = net_by_kind(dec!(200), dec!(550), dec!(870));
         let w = what_changed(&now, &before, split_now, split_before);
         // 9 orders at AOV 110 (was 10 at 100): −1 × 100 from orders, +90 from AOV, −20 from returns
         assert_eq!(w.orders_effect, dec!(-100));

@@ -15,16 +15,15 @@ pub const TOP_ROWS: i64 = 10;
 /// The most buckets a chart may have (a day grain over years would be unreadable and slow).
 pub const MAX_BUCKETS: i64 = 1200;
 
-/// The figures of one period: KPI cards and every identified customer's sums.
+/// The figures of one period: KPI cards and the new / returning split of its buyers.
 struct Period {
     range: DateRange,
     kpis: super::types::SalesKpis,
-    /// Customers who bought, in no particular order.
-    customers: std::sync::Arc<Vec<Summed>>,
+    buyers: Buyers,
 }
 
-use crate::dashboard::customer_days::Summed;
-use crate::dashboard::customers::{buying_sums, top_by_net};
+use crate::dashboard::customer_days::{Buyers, Summed};
+use crate::dashboard::customers::{buying_sums, customer_buyers, top_by_net};
 
 async fn period(
     state: &crate::state::AppState,
@@ -36,22 +35,18 @@ async fn period(
     if !filter.category.is_empty() {
         totals.orders = queries::distinct_orders(&state.pool, range, filter).await?;
     }
-    let customers = buying_sums(state, range, filter).await?;
+    let buyers = customer_buyers(&state.pool, &state.customer_days, range, filter).await?;
     Ok(Period {
         range,
-        kpis: kpi::sales_kpis(&totals, customers.len() as i64),
-        customers,
+        kpis: kpi::sales_kpis(&totals, buyers.count as i64),
+        buyers,
     })
 }
 
 impl Period {
     fn split(&self) -> super::types::NetByCustomerKind {
-        super::kpi::net_by_kind(
-            self.customers
-                .iter()
-                .map(|c| (c.net, c.first_order >= self.range.from)),
-            self.kpis.net_revenue,
-        )
+        let b = &self.buyers;
+        super::kpi::net_by_kind(b.new_net, b.returning_net, self.kpis.net_revenue)
     }
 }
 
