@@ -316,6 +316,26 @@ async fn invalid_filters_say_which_field(pool: PgPool) {
     );
 }
 
+/// Loads one line of an Online Retail file into the source "Shop" as the admin.
+async fn upload_as_admin(app: &TestApp, line: &str) {
+    let csv = format!(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n{line}\n"
+    );
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("orders.csv"),
+    );
+    let upload = app
+        .client_as(ADMIN)
+        .await
+        .post(app.url("/api/v1/ingest?source=Shop"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200, "{}", upload.text().await.unwrap());
+}
+
 /// `/metrics` answers this machine (the default `metrics_allow`) with request latency per route
 /// template, the pool's gauges, cache lookups and finished ingest runs.
 #[sqlx::test(migrations = false)]
@@ -330,23 +350,7 @@ async fn metrics_are_served_to_allowed_addresses(pool: PgPool) {
         viewer.get(app.url(SALES)).send().await.unwrap().status(),
         200
     );
-    let admin = app.client_as(ADMIN).await;
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(
-            b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
-              100,A1,Mug,2,2026-03-01 10:00,5.00,c1,United Kingdom\n"
-                .to_vec(),
-        )
-        .file_name("orders.csv"),
-    );
-    let upload = admin
-        .post(app.url("/api/v1/ingest?source=Shop"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(upload.status(), 200, "{}", upload.text().await.unwrap());
+    upload_as_admin(&app, "100,A1,Mug,2,2026-03-01 10:00,5.00,c1,United Kingdom").await;
 
     let response = app.client().get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -371,6 +375,49 @@ async fn metrics_are_served_to_allowed_addresses(pool: PgPool) {
     }
     // Route templates, never URLs with ids or queries.
     assert!(!text.contains("source=Shop"), "{text}");
+}
+
+/// The filter bar's options are kept once per data version (computed by the first page view
+/// after a change, then read): an ingest that brings a new country shows it at once.
+#[sqlx::test(migrations = false)]
+async fn filter_options_follow_each_ingest(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.client_as(VIEWER).await;
+    let countries = || async {
+        let options: Value = viewer
+            .get(app.url("/fn/get_filter_options"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        options["countries"].as_array().unwrap().clone()
+    };
+    let before = countries().await;
+    assert_eq!(countries().await, before, "read again from the cache");
+    assert!(!before.contains(&Value::from("Iceland")), "{before:?}");
+
+    upload_as_admin(&app, "900,A1,Mug,2,2026-03-01 10:00,5.00,c9,Iceland").await;
+    let after = countries().await;
+    assert!(after.contains(&Value::from("Iceland")), "{after:?}");
+    assert_eq!(after.len(), before.len() + 1, "{after:?}");
+
+    let metrics = app
+        .client()
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for outcome in ["miss", "hit"] {
+        let line = format!(
+            r#"storepulse_cache_requests_total{{query="filter.options",outcome="{outcome}"}}"#
+        );
+        assert!(metrics.contains(&line), "{line} missing from:\n{metrics}");
+    }
 }
 
 #[sqlx::test(migrations = false)]
