@@ -12,56 +12,20 @@
 //! `rollup_state.customer_days_reset`, and the copy is loaded whole again. Any process (the
 //! server, the CLI) may change the data: the stamps are in the database.
 //!
-//! Each customer's sums over every day held are kept as well, with every change of a day: a
-//! range that covers every day with no slice ("all time", 3.8M rows at 10M order lines) reads
-//! those instead of adding up the rows. Each customer also lists the days holding a row of
-//! theirs, and a day's rows are ordered by customer, so the sums of a changed day's customers
-//! are added up again from their own rows instead of a pass over every row.
-use std::collections::{BTreeMap, HashMap};
+//! The copy itself and its passes are `kernels::customer_days` (compiled optimised in every
+//! build of the server); this module loads it, keeps it current and runs the passes off the
+//! async threads.
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
+use kernels::customer_days::{CustomerCopy, Loading, RowSql, Slice, Span, SummarySql};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 use super::filter::{DashboardFilter, DateRange};
 
-/// One customer's sums over a range (`customers::customer_facts` adds the scores).
-pub struct Summed {
-    pub customer_id: i64,
-    pub orders: i64,
-    pub gross: Decimal,
-    pub net: Decimal,
-    pub first_order: NaiveDate,
-    pub first_day: NaiveDate,
-    pub last_day: NaiveDate,
-    /// Shared, not copied per customer (a million customers all time).
-    pub country: Option<Arc<str>>,
-}
-
-/// The customers who bought in a range, counted, and their net revenue split by whether their
-/// first order ever falls in the range (new) or before it (returning): of `Summed`, only what the
-/// Sales cards need.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Buyers {
-    pub count: usize,
-    pub new_net: Decimal,
-    pub returning_net: Decimal,
-}
-
-impl Buyers {
-    /// Counts a customer of `range` with net revenue `net` whose first order ever was on
-    /// `first_order`.
-    pub fn add(&mut self, net: Decimal, first_order: NaiveDate, range: DateRange) {
-        self.count += 1;
-        if first_order >= range.from {
-            self.new_net += net;
-        } else {
-            self.returning_net += net;
-        }
-    }
-}
+pub use kernels::customer_days::{Buyers, Summed};
 
 /// Changes of more days than this load the copy whole (streamed) rather than day by day.
 const MAX_UPDATED_DAYS: usize = 62;
@@ -69,139 +33,9 @@ const MAX_UPDATED_DAYS: usize = 62;
 /// The copy, shared by every request of a process (cheap to clone).
 #[derive(Clone, Default)]
 pub struct CustomerDays {
-    data: Arc<RwLock<Option<Copy>>>,
+    data: Arc<RwLock<Option<CustomerCopy>>>,
     /// One load or update at a time; callers meanwhile wait for it instead of loading too.
     loading: Arc<tokio::sync::Mutex<()>>,
-}
-
-/// The rows as of one data version.
-struct Copy {
-    version: i64,
-    /// Each day's rows, ordered by customer position.
-    days: BTreeMap<NaiveDate, Box<[Row]>>,
-    /// Customers by position (rows name a customer by its position: sums go to a slot array
-    /// instead of a hash map): what a pass reads of each customer it gives, apart from what
-    /// follows each change (a pass touches ~240k customers at random: 24 bytes each, not 100).
-    facts: Vec<Facts>,
-    /// By position as well: each customer's lifetime sums and days.
-    customers: Vec<Customer>,
-    positions: HashMap<i64, u32>,
-    names: Names,
-}
-
-/// One `daily_customer_sales` row (its day is the map's key).
-struct Row {
-    customer: u32,
-    channel: u32,
-    country: u32,
-    source_id: i64,
-    orders: i64,
-    gross: Decimal,
-    net: Decimal,
-}
-
-struct Facts {
-    customer_id: i64,
-    /// From `customer_summary`, when it has the customer.
-    first_order_day: Option<NaiveDate>,
-    country: Option<u32>,
-}
-
-struct Customer {
-    /// The sums over every day held, in every slice (kept with each change of a day): what a
-    /// range that covers every day without a slice reads instead of summing the rows ("all
-    /// time": over a million customers).
-    lifetime: Sums,
-    /// The days holding a row of the customer's, in order: what `settle` adds up again.
-    days: Vec<NaiveDate>,
-}
-
-/// Channel and country names, each kept once.
-#[derive(Default)]
-struct Names {
-    ids: HashMap<String, u32>,
-    names: Vec<Arc<str>>,
-}
-
-impl Names {
-    fn id(&mut self, name: String) -> u32 {
-        if let Some(&id) = self.ids.get(&name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(Arc::from(name.as_str()));
-        self.ids.insert(name, id);
-        id
-    }
-
-    /// The ids of names a filter lists (names never seen match nothing); `None` when it lists none.
-    fn filter(&self, names: &[String]) -> Option<Vec<u32>> {
-        (!names.is_empty()).then(|| {
-            names
-                .iter()
-                .filter_map(|n| self.ids.get(n).copied())
-                .collect()
-        })
-    }
-}
-
-/// A customer's sums over the rows of a range: 48 bytes, as a pass updates ~240k of them at
-/// random (the days without an order are `NaiveDate::MAX` and `MIN` rather than `Option`s).
-#[derive(Clone, Copy)]
-struct Sums {
-    gross: Decimal,
-    net: Decimal,
-    orders: i64,
-    /// The first and last day with an order (`orders` of the row above zero).
-    first_day: NaiveDate,
-    last_day: NaiveDate,
-}
-
-impl Default for Sums {
-    fn default() -> Self {
-        Sums {
-            gross: Decimal::ZERO,
-            net: Decimal::ZERO,
-            orders: 0,
-            first_day: NaiveDate::MAX,
-            last_day: NaiveDate::MIN,
-        }
-    }
-}
-
-impl Sums {
-    /// Adds a row of `day` (days may come in any order).
-    fn add(&mut self, day: NaiveDate, row: &Row) {
-        self.orders += row.orders;
-        self.gross += row.gross;
-        self.net += row.net;
-        if row.orders > 0 {
-            self.first_day = self.first_day.min(day);
-            self.last_day = self.last_day.max(day);
-        }
-    }
-
-    /// The sums of a customer who ordered (returns alone are not buying).
-    fn bought(&self) -> bool {
-        self.orders > 0 && self.first_day <= self.last_day
-    }
-}
-
-struct RowSql {
-    day: NaiveDate,
-    customer_id: i64,
-    source_id: i64,
-    channel: String,
-    country: String,
-    orders: i64,
-    gross: Decimal,
-    net: Decimal,
-}
-
-struct SummarySql {
-    customer_id: i64,
-    first_order_day: NaiveDate,
-    country: Option<String>,
 }
 
 impl CustomerDays {
@@ -214,7 +48,7 @@ impl CustomerDays {
         range: DateRange,
         filter: &DashboardFilter,
     ) -> sqlx::Result<Vec<Summed>> {
-        self.pass(pool, range, filter, Copy::summed).await
+        self.pass(pool, range, filter, CustomerCopy::summed).await
     }
 
     /// The net revenue of each customer `summed` would give, in no particular order (without
@@ -225,12 +59,7 @@ impl CustomerDays {
         range: DateRange,
         filter: &DashboardFilter,
     ) -> sqlx::Result<Vec<Decimal>> {
-        self.pass(pool, range, filter, |copy, range, filter| {
-            let mut nets = Vec::new();
-            copy.each_bought(range, filter, |_, s| nets.push(s.net));
-            nets
-        })
-        .await
+        self.pass(pool, range, filter, CustomerCopy::nets).await
     }
 
     /// The `Buyers` of what `summed` would give (without building each customer's sums).
@@ -240,7 +69,7 @@ impl CustomerDays {
         range: DateRange,
         filter: &DashboardFilter,
     ) -> sqlx::Result<Buyers> {
-        self.pass(pool, range, filter, Copy::buyers).await
+        self.pass(pool, range, filter, CustomerCopy::buyers).await
     }
 
     /// How many customers `summed` would give (without building them).
@@ -250,10 +79,7 @@ impl CustomerDays {
         range: DateRange,
         filter: &DashboardFilter,
     ) -> sqlx::Result<usize> {
-        self.pass(pool, range, filter, |copy, range, filter| {
-            copy.bought(range, filter).1
-        })
-        .await
+        self.pass(pool, range, filter, CustomerCopy::count).await
     }
 
     /// Runs `pass` over the copy brought up to the database's data version.
@@ -262,20 +88,28 @@ impl CustomerDays {
         pool: &PgPool,
         range: DateRange,
         filter: &DashboardFilter,
-        pass: fn(&Copy, DateRange, &DashboardFilter) -> T,
+        pass: fn(&CustomerCopy, Span, &Slice) -> T,
     ) -> sqlx::Result<T> {
         // Boxed: its queries' state is large in a debug build, and this runs deep inside the
         // rendering of a page.
         Box::pin(self.sync(pool)).await?;
         let data = self.data.clone();
-        let filter = filter.clone();
+        let range = Span {
+            from: range.from,
+            to: range.to,
+        };
+        let slice = Slice {
+            channels: filter.channel.clone(),
+            countries: filter.country.clone(),
+            sources: filter.source.clone(),
+        };
         // A pass over up to millions of rows: off the async threads.
         tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             let data = data.read().unwrap_or_else(|e| e.into_inner());
             let result = data
                 .as_ref()
-                .map(|copy| pass(copy, range, &filter))
+                .map(|copy| pass(copy, range, &slice))
                 .unwrap_or_default();
             tracing::debug!(secs = started.elapsed().as_secs_f64(), "customers summed");
             result
@@ -352,8 +186,7 @@ impl CustomerDays {
             // theirs): rows streamed into a new copy, which replaces the old one when complete.
             None => {
                 let started = std::time::Instant::now();
-                let mut copy = Copy::empty(version);
-                let mut by_day = BTreeMap::new();
+                let mut loading = Loading::new(version);
                 let mut count = 0_u64;
                 {
                     let mut rows = sqlx::query_as!(
@@ -363,12 +196,11 @@ impl CustomerDays {
                     )
                     .fetch(&mut *tx);
                     while let Some(r) = rows.try_next().await? {
-                        copy.add_row(&mut by_day, r);
+                        loading.add_row(r);
                         count += 1;
                     }
                 }
-                // A new copy: no day is replaced, no lifetime sum goes stale.
-                copy.add_days(by_day, &mut Vec::new());
+                let mut copy = loading.done();
                 {
                     let mut summaries = sqlx::query_as!(
                         SummarySql,
@@ -395,782 +227,5 @@ impl CustomerDays {
     fn held_version(&self) -> Option<i64> {
         let data = self.data.read().unwrap_or_else(|e| e.into_inner());
         data.as_ref().map(|c| c.version)
-    }
-}
-
-impl Copy {
-    fn empty(version: i64) -> Self {
-        Copy {
-            version,
-            days: BTreeMap::new(),
-            facts: Vec::new(),
-            customers: Vec::new(),
-            positions: HashMap::new(),
-            names: Names::default(),
-        }
-    }
-
-    /// Replaces the given days with the given rows (a day without rows is gone) and keeps the
-    /// given customer summaries.
-    fn replace(&mut self, days: &[NaiveDate], rows: Vec<RowSql>, summaries: Vec<SummarySql>) {
-        let mut stale = Vec::new();
-        let mut by_day = BTreeMap::new();
-        for r in rows {
-            self.add_row(&mut by_day, r);
-        }
-        // A day left without rows goes; a day with rows is compared with the one held.
-        for day in days {
-            if !by_day.contains_key(day) {
-                self.drop_day(*day, &mut stale);
-            }
-        }
-        self.add_days(by_day, &mut stale);
-        for s in summaries {
-            self.add_summary(s);
-        }
-        self.settle(stale);
-    }
-
-    /// Takes a day's rows out of the copy; the lifetime sums of its customers are `stale` until
-    /// `settle` adds them up again.
-    fn drop_day(&mut self, day: NaiveDate, stale: &mut Vec<u32>) {
-        if let Some(rows) = self.days.remove(&day) {
-            for customer in distinct_customers(&rows) {
-                self.release_day(customer, day);
-                stale.push(customer);
-            }
-        }
-    }
-
-    /// The lifetime sums of the `stale` customers, added up again from their rows of every day
-    /// held (not by subtracting: a sum stays exactly what adding the rows gives, decimal places
-    /// included).
-    fn settle(&mut self, mut stale: Vec<u32>) {
-        stale.sort_unstable();
-        stale.dedup();
-        for position in stale {
-            let customer = &self.customers[position as usize];
-            let mut lifetime = Sums::default();
-            for day in &customer.days {
-                let rows = &self.days[day];
-                let start = rows.partition_point(|r| r.customer < position);
-                let end = rows.partition_point(|r| r.customer <= position);
-                for row in &rows[start..end] {
-                    lifetime.add(*day, row);
-                }
-            }
-            self.customers[position as usize].lifetime = lifetime;
-        }
-    }
-
-    /// Adds a row to the rows being gathered per day.
-    fn add_row(&mut self, by_day: &mut BTreeMap<NaiveDate, Vec<Row>>, r: RowSql) {
-        let row = Row {
-            customer: self.position(r.customer_id),
-            channel: self.names.id(r.channel),
-            country: self.names.id(r.country),
-            source_id: r.source_id,
-            orders: r.orders,
-            gross: r.gross,
-            net: r.net,
-        };
-        by_day.entry(r.day).or_default().push(row);
-    }
-
-    /// Keeps the gathered days, replacing those already held. A new day's rows are added to
-    /// their customers' lifetime sums; where a day was held, only the customers whose rows of
-    /// the day changed are `stale` (one new order: its customer, not every customer of its day,
-    /// whose sums `settle` would add up again from all their days — 50 ms for a day of 5,800
-    /// customers at 10M order lines).
-    fn add_days(&mut self, by_day: BTreeMap<NaiveDate, Vec<Row>>, stale: &mut Vec<u32>) {
-        for (day, mut rows) in by_day {
-            // By the whole key: a customer's rows compare in the same order however they came.
-            rows.sort_by(|a, b| {
-                (a.customer, a.source_id, a.channel, a.country).cmp(&(
-                    b.customer,
-                    b.source_id,
-                    b.channel,
-                    b.country,
-                ))
-            });
-            match self.days.remove(&day) {
-                None => {
-                    for row in &rows {
-                        self.customers[row.customer as usize].lifetime.add(day, row);
-                    }
-                    for customer in distinct_customers(&rows) {
-                        self.hold_day(customer, day);
-                    }
-                }
-                Some(held) => {
-                    for (customer, before, after) in by_customer(&held, &rows) {
-                        if before.len() == after.len()
-                            && before.iter().zip(after).all(|(a, b)| a.same(b))
-                        {
-                            continue;
-                        }
-                        stale.push(customer);
-                        if after.is_empty() {
-                            self.release_day(customer, day);
-                        } else if before.is_empty() {
-                            self.hold_day(customer, day);
-                        }
-                    }
-                }
-            }
-            self.days.insert(day, rows.into_boxed_slice());
-        }
-    }
-
-    /// Adds `day` to the days holding a row of the customer's.
-    fn hold_day(&mut self, customer: u32, day: NaiveDate) {
-        let days = &mut self.customers[customer as usize].days;
-        // Days mostly come in order (a whole load): then this is a push.
-        match days.last() {
-            Some(last) if *last >= day => {
-                if let Err(at) = days.binary_search(&day) {
-                    days.insert(at, day);
-                }
-            }
-            _ => days.push(day),
-        }
-    }
-
-    /// Takes `day` out of the days holding a row of the customer's.
-    fn release_day(&mut self, customer: u32, day: NaiveDate) {
-        let days = &mut self.customers[customer as usize].days;
-        if let Ok(at) = days.binary_search(&day) {
-            days.remove(at);
-        }
-    }
-
-    fn add_summary(&mut self, s: SummarySql) {
-        let country = s.country.map(|c| self.names.id(c));
-        let position = self.position(s.customer_id) as usize;
-        let facts = &mut self.facts[position];
-        facts.first_order_day = Some(s.first_order_day);
-        facts.country = country;
-    }
-
-    /// A customer's position, given on first sight.
-    fn position(&mut self, customer_id: i64) -> u32 {
-        *self.positions.entry(customer_id).or_insert_with(|| {
-            self.facts.push(Facts {
-                customer_id,
-                first_order_day: None,
-                country: None,
-            });
-            self.customers.push(Customer {
-                lifetime: Sums::default(),
-                days: Vec::new(),
-            });
-            (self.customers.len() - 1) as u32
-        })
-    }
-
-    /// The sums per customer over a range and slice (see `CustomerDays::summed`).
-    fn summed(&self, range: DateRange, filter: &DashboardFilter) -> Vec<Summed> {
-        let mut summed = Vec::new();
-        self.each_bought(range, filter, |position, s| {
-            let facts = &self.facts[position as usize];
-            summed.push(Summed {
-                customer_id: facts.customer_id,
-                orders: s.orders,
-                gross: s.gross,
-                net: s.net,
-                first_order: self.first_order(position, s),
-                first_day: s.first_day,
-                last_day: s.last_day,
-                country: facts
-                    .country
-                    .map(|id| self.names.names[id as usize].clone()),
-            })
-        });
-        summed
-    }
-
-    /// Without summing each customer: who bought is a bit per customer (150 KB for a million,
-    /// where the sums of `sum_days` are 48 bytes each, updated at random: 60–70 ms for 90 days at
-    /// 10M order lines), and the new / returning split of net revenue is linear, so each row's
-    /// net is added to one of the two once its customer is known to have bought.
-    fn buyers(&self, range: DateRange, filter: &DashboardFilter) -> Buyers {
-        let mut buyers = Buyers::default();
-        if self.reads_lifetime(range, filter) {
-            self.each_bought(range, filter, |position, s| {
-                buyers.add(s.net, self.first_order(position, s), range)
-            });
-            return buyers;
-        }
-        let (bought, count) = self.bought(range, filter);
-        buyers.count = count;
-        for (_, row) in self.rows(range, filter) {
-            if bought.contains(row.customer) {
-                // A customer without a summary yet first ordered on their first day with an
-                // order in the range: new (`first_order`).
-                let new = self.facts[row.customer as usize]
-                    .first_order_day
-                    .is_none_or(|first| first >= range.from);
-                if new {
-                    buyers.new_net += row.net;
-                } else {
-                    buyers.returning_net += row.net;
-                }
-            }
-        }
-        buyers
-    }
-
-    /// The customers with an order in the range and slice, and how many: a customer's `orders`
-    /// add up their rows' (none below zero), so they bought when any row has one.
-    fn bought(&self, range: DateRange, filter: &DashboardFilter) -> (Positions, usize) {
-        let mut bought = Positions::new(self.customers.len());
-        let mut count = 0;
-        if self.reads_lifetime(range, filter) {
-            for (position, c) in self.customers.iter().enumerate() {
-                if c.lifetime.bought() && bought.insert(position as u32) {
-                    count += 1;
-                }
-            }
-        } else {
-            for (_, row) in self.rows(range, filter) {
-                if row.orders > 0 && bought.insert(row.customer) {
-                    count += 1;
-                }
-            }
-        }
-        (bought, count)
-    }
-
-    /// The first order day of the customer at `position`, whose sums over a range are `s`: from
-    /// their summary, else (no summary yet) the first day of the range with an order.
-    fn first_order(&self, position: u32, s: &Sums) -> NaiveDate {
-        self.facts[position as usize]
-            .first_order_day
-            .unwrap_or(s.first_day)
-    }
-
-    /// The customers with an order in the range and slice, by position, with their sums.
-    #[cfg(test)]
-    fn sums(&self, range: DateRange, filter: &DashboardFilter) -> Vec<(u32, Sums)> {
-        let mut sums = Vec::new();
-        self.each_bought(range, filter, |position, s| sums.push((position, *s)));
-        sums
-    }
-
-    /// Gives `each` every customer with an order in the range and slice (by position) and
-    /// their sums: the lifetime sums where the range covers every day held without a slice ("all
-    /// time": a million customers read in order, with nothing gathered in between), else what
-    /// `sum_days` adds up.
-    fn each_bought(
-        &self,
-        range: DateRange,
-        filter: &DashboardFilter,
-        mut each: impl FnMut(u32, &Sums),
-    ) {
-        if self.reads_lifetime(range, filter) {
-            for (position, c) in self.customers.iter().enumerate() {
-                if c.lifetime.bought() {
-                    each(position as u32, &c.lifetime);
-                }
-            }
-        } else {
-            for (position, s) in self.sum_days(range, filter) {
-                each(position, &s);
-            }
-        }
-    }
-
-    /// Whether the range covers every day held and no slice narrows it: then each customer's
-    /// lifetime sums are the range's.
-    fn reads_lifetime(&self, range: DateRange, filter: &DashboardFilter) -> bool {
-        let every_day = match (self.days.first_key_value(), self.days.last_key_value()) {
-            (Some((first, _)), Some((last, _))) => range.from <= *first && range.to >= *last,
-            _ => false,
-        };
-        every_day
-            && filter.channel.is_empty()
-            && filter.country.is_empty()
-            && filter.source.is_empty()
-    }
-
-    /// The rows of the range's days in its slice (channel, country, source), day by day.
-    fn rows<'a>(
-        &'a self,
-        range: DateRange,
-        filter: &DashboardFilter,
-    ) -> impl Iterator<Item = (NaiveDate, &'a Row)> + 'a {
-        let channels = self.names.filter(&filter.channel);
-        let countries = self.names.filter(&filter.country);
-        let sources = (!filter.source.is_empty()).then(|| filter.source.clone());
-        let days = match range.from <= range.to {
-            true => Some(self.days.range(range.from..=range.to)),
-            false => None,
-        };
-        days.into_iter()
-            .flatten()
-            .flat_map(|(&day, rows)| rows.iter().map(move |row| (day, row)))
-            .filter(move |(_, row)| {
-                channels.as_ref().is_none_or(|c| c.contains(&row.channel))
-                    && countries.as_ref().is_none_or(|c| c.contains(&row.country))
-                    && sources.as_ref().is_none_or(|s| s.contains(&row.source_id))
-            })
-    }
-
-    /// The customers with an order in a range and slice and their sums, by adding up the rows of
-    /// each day of the range.
-    fn sum_days(&self, range: DateRange, filter: &DashboardFilter) -> Vec<(u32, Sums)> {
-        const FREE: u32 = u32::MAX;
-        // slot[customer position] = index into `sums` and `who`, FREE until the customer's first
-        // row. The sums are apart from their positions: each row updates one at random.
-        let mut slot = vec![FREE; self.customers.len()];
-        let mut sums: Vec<Sums> = Vec::new();
-        let mut who: Vec<u32> = Vec::new();
-        for (day, row) in self.rows(range, filter) {
-            let at = &mut slot[row.customer as usize];
-            if *at == FREE {
-                *at = sums.len() as u32;
-                sums.push(Sums::default());
-                who.push(row.customer);
-            }
-            let s = &mut sums[*at as usize];
-            s.orders += row.orders;
-            s.gross += row.gross;
-            s.net += row.net;
-            if row.orders > 0 {
-                // Days come in order.
-                s.first_day = s.first_day.min(day);
-                s.last_day = day;
-            }
-        }
-        let mut bought = Vec::with_capacity(who.len());
-        bought.extend(who.into_iter().zip(sums).filter(|(_, s)| s.bought()));
-        bought
-    }
-}
-
-/// A set of customer positions, a bit each.
-struct Positions(Vec<u64>);
-
-impl Positions {
-    /// Room for positions below `len`.
-    fn new(len: usize) -> Self {
-        Positions(vec![0; len.div_ceil(64)])
-    }
-
-    /// Adds `position`; whether it was new.
-    fn insert(&mut self, position: u32) -> bool {
-        let (word, bit) = (position as usize / 64, 1u64 << (position % 64));
-        let new = self.0[word] & bit == 0;
-        self.0[word] |= bit;
-        new
-    }
-
-    fn contains(&self, position: u32) -> bool {
-        self.0[position as usize / 64] & (1u64 << (position % 64)) != 0
-    }
-}
-
-impl Row {
-    /// The same row as written: money compared with its decimal places (a sum written as 1.50
-    /// instead of 1.5 is a change, as the rollup's refresh counts it).
-    fn same(&self, other: &Row) -> bool {
-        (
-            self.customer,
-            self.channel,
-            self.country,
-            self.source_id,
-            self.orders,
-        ) == (
-            other.customer,
-            other.channel,
-            other.country,
-            other.source_id,
-            other.orders,
-        ) && self.gross.serialize() == other.gross.serialize()
-            && self.net.serialize() == other.net.serialize()
-    }
-}
-
-/// Each customer of two versions of a day's rows (both ordered by customer), with their rows
-/// in each (empty where they have none).
-fn by_customer<'a>(before: &'a [Row], after: &'a [Row]) -> Vec<(u32, &'a [Row], &'a [Row])> {
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < before.len() || j < after.len() {
-        let customer = match (before.get(i), after.get(j)) {
-            (Some(a), Some(b)) => a.customer.min(b.customer),
-            (Some(a), None) => a.customer,
-            (None, Some(b)) => b.customer,
-            (None, None) => break,
-        };
-        let i_end = i + before[i..].partition_point(|r| r.customer == customer);
-        let j_end = j + after[j..].partition_point(|r| r.customer == customer);
-        out.push((customer, &before[i..i_end], &after[j..j_end]));
-        (i, j) = (i_end, j_end);
-    }
-    out
-}
-
-/// The customers of a day's rows (ordered by customer), each once.
-fn distinct_customers(rows: &[Row]) -> impl Iterator<Item = u32> + '_ {
-    rows.iter()
-        .enumerate()
-        .filter(|(i, row)| *i == 0 || rows[i - 1].customer != row.customer)
-        .map(|(_, row)| row.customer)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn row(
-        d: &str,
-        customer_id: i64,
-        channel: &str,
-        orders: i64,
-        gross: Decimal,
-        net: Decimal,
-    ) -> RowSql {
-        RowSql {
-            day: day(d),
-            customer_id,
-            source_id: 1,
-            channel: channel.into(),
-            country: "Germany".into(),
-            orders,
-            gross,
-            net,
-        }
-    }
-
-    fn copy(rows: Vec<RowSql>, summaries: Vec<SummarySql>) -> Copy {
-        let mut copy = Copy::empty(1);
-        copy.replace(&[], rows, summaries);
-        copy
-    }
-
-    #[test]
-    fn sums_per_customer_over_the_range_and_slice() {
-        let copy = copy(
-            vec![
-                row("2026-06-01", 1, "web", 1, dec!(10.00), dec!(10.00)),
-                row("2026-06-03", 1, "shop", 2, dec!(5.50), dec!(4.50)),
-                // A day with only a return: no order, but its net counts.
-                row("2026-06-05", 1, "web", 0, dec!(0), dec!(-2.25)),
-                // Only returns in the range: not a buying customer.
-                row("2026-06-02", 2, "web", 0, dec!(0), dec!(-7.00)),
-                // Outside the range.
-                row("2026-07-01", 3, "web", 1, dec!(1), dec!(1)),
-            ],
-            vec![SummarySql {
-                customer_id: 1,
-                first_order_day: day("2025-01-01"),
-                country: Some("Austria".into()),
-            }],
-        );
-        let june = DateRange {
-            from: day("2026-06-01"),
-            to: day("2026-06-30"),
-        };
-        let all = copy.summed(june, &DashboardFilter::default());
-        assert_eq!(all.len(), 1);
-        // What the Sales cards read: one customer, returning (first order in 2025).
-        let returning = Buyers {
-            count: 1,
-            new_net: dec!(0),
-            returning_net: dec!(12.25),
-        };
-        assert_eq!(copy.buyers(june, &DashboardFilter::default()), returning);
-        assert_eq!(
-            copy.sums(june, &DashboardFilter::default()).len(),
-            1,
-            "what `count` counts"
-        );
-        let c = &all[0];
-        assert_eq!(
-            (
-                c.customer_id,
-                c.orders,
-                c.gross,
-                c.net,
-                c.first_order,
-                c.first_day,
-                c.last_day
-            ),
-            (
-                1,
-                3,
-                dec!(15.50),
-                dec!(12.25),
-                day("2025-01-01"),
-                day("2026-06-01"),
-                day("2026-06-03")
-            )
-        );
-        assert_eq!(c.country.as_deref(), Some("Austria"));
-
-        let web = DashboardFilter {
-            channel: vec!["web".into()],
-            ..DashboardFilter::default()
-        };
-        let got = copy.summed(june, &web);
-        assert_eq!((got[0].orders, got[0].net), (1, dec!(7.75)));
-        // A name never seen matches nothing; so does a source not in the data.
-        let nowhere = DashboardFilter {
-            country: vec!["Atlantis".into()],
-            ..DashboardFilter::default()
-        };
-        assert!(copy.summed(june, &nowhere).is_empty());
-        let other_source = DashboardFilter {
-            source: vec![2],
-            ..DashboardFilter::default()
-        };
-        assert!(copy.summed(june, &other_source).is_empty());
-        // Without a summary the first order is the first day in the range.
-        let july = DateRange {
-            from: day("2026-07-01"),
-            to: day("2026-07-01"),
-        };
-        let got = copy.summed(july, &DashboardFilter::default());
-        assert_eq!(
-            (got[0].customer_id, got[0].first_order),
-            (3, day("2026-07-01"))
-        );
-        // ... so they count as new.
-        let new = Buyers {
-            count: 1,
-            new_net: dec!(1),
-            returning_net: dec!(0),
-        };
-        assert_eq!(copy.buyers(july, &DashboardFilter::default()), new);
-    }
-
-    #[test]
-    fn buyers_and_count_are_what_the_summed_customers_give() {
-        let summary = |customer_id, first: &str| SummarySql {
-            customer_id,
-            first_order_day: day(first),
-            country: None,
-        };
-        let copy = copy(
-            vec![
-                row("2026-06-01", 1, "web", 1, dec!(10.00), dec!(10.00)),
-                row("2026-06-03", 1, "shop", 2, dec!(5.50), dec!(4.50)),
-                row("2026-06-05", 1, "web", 0, dec!(0), dec!(-2.25)),
-                // A return before the customer's first order of the range: their net still
-                // counts once they bought in it.
-                row("2026-06-02", 2, "web", 0, dec!(0), dec!(-7.00)),
-                row("2026-06-20", 2, "shop", 1, dec!(3.00), dec!(3.00)),
-                row("2026-07-01", 3, "web", 1, dec!(1), dec!(1)),
-                row("2026-07-02", 4, "shop", 1, dec!(8.10), dec!(6.10)),
-            ],
-            vec![
-                summary(1, "2025-01-01"),
-                summary(2, "2026-06-10"),
-                summary(4, "2026-07-02"),
-            ],
-        );
-        let range = |from: &str, to: &str| DateRange {
-            from: day(from),
-            to: day(to),
-        };
-        let all = DashboardFilter::default();
-        // By hand: in June customer 1 returns (first order 2025) with 10.00 + 4.50 − 2.25, and
-        // customer 2 is new (first order 10 June) with −7.00 + 3.00.
-        let june = Buyers {
-            count: 2,
-            new_net: dec!(-4.00),
-            returning_net: dec!(12.25),
-        };
-        assert_eq!(copy.buyers(range("2026-06-01", "2026-06-30"), &all), june);
-        // From 11 June customer 2's first order is before the range: returning, 3.00 only.
-        let late_june = Buyers {
-            count: 1,
-            new_net: dec!(0),
-            returning_net: dec!(3.00),
-        };
-        assert_eq!(
-            copy.buyers(range("2026-06-11", "2026-06-30"), &all),
-            late_june
-        );
-
-        let one = |key: &str, value: &str| {
-            let mut f = DashboardFilter::default();
-            match key {
-                "channel" => f.channel = vec![value.into()],
-                _ => f.country = vec![value.into()],
-            }
-            f
-        };
-        let filters = [
-            all.clone(),
-            one("channel", "web"),
-            one("channel", "shop"),
-            one("country", "Germany"),
-            one("country", "Atlantis"),
-            DashboardFilter {
-                source: vec![2],
-                ..DashboardFilter::default()
-            },
-        ];
-        let ranges = [
-            range("2026-06-01", "2026-06-30"),
-            range("2026-06-01", "2026-06-10"),
-            range("2026-06-11", "2026-06-30"),
-            range("2026-07-01", "2026-07-31"),
-            // Every day held: the lifetime sums.
-            range("2000-01-01", "2100-12-31"),
-            range("2026-07-01", "2026-06-01"),
-        ];
-        for r in ranges {
-            for f in &filters {
-                let summed = copy.summed(r, f);
-                let mut want = Buyers::default();
-                for c in &summed {
-                    want.add(c.net, c.first_order, r);
-                }
-                assert_eq!(copy.buyers(r, f), want, "{r:?} {f:?}");
-                assert_eq!(copy.bought(r, f).1, summed.len(), "{r:?} {f:?}");
-            }
-        }
-    }
-
-    /// What a pass gives, comparable: per customer id, the sums as written (decimal places too).
-    fn written(copy: &Copy, sums: Vec<(u32, Sums)>) -> Vec<String> {
-        let mut out: Vec<String> = sums
-            .into_iter()
-            .map(|(position, s)| {
-                let id = copy.facts[position as usize].customer_id;
-                let (first, last) = (s.first_day, s.last_day);
-                format!("{id} {} {} {} {first} {last}", s.orders, s.gross, s.net)
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    #[test]
-    fn lifetime_sums_are_what_adding_every_day_gives_after_any_change() {
-        let mut copy = copy(
-            vec![
-                row("2026-06-01", 1, "web", 1, dec!(10.00), dec!(10.00)),
-                row("2026-06-03", 1, "shop", 2, dec!(5.50), dec!(4.50)),
-                row("2026-06-03", 2, "web", 1, dec!(7.25), dec!(7.25)),
-                row("2026-06-05", 2, "web", 0, dec!(0), dec!(-2.25)),
-            ],
-            vec![],
-        );
-        let every_day = DateRange {
-            from: day("2000-01-01"),
-            to: day("2100-12-31"),
-        };
-        let all = DashboardFilter::default();
-        let check = |copy: &Copy, what: &str| {
-            assert_eq!(
-                written(copy, copy.sums(every_day, &all)),
-                written(copy, copy.sum_days(every_day, &all)),
-                "{what}"
-            );
-            // Each customer lists exactly the days holding a row of theirs, in order.
-            for (position, customer) in copy.customers.iter().enumerate() {
-                let held: Vec<NaiveDate> = copy
-                    .days
-                    .iter()
-                    .filter(|(_, rows)| rows.iter().any(|r| r.customer == position as u32))
-                    .map(|(day, _)| *day)
-                    .collect();
-                assert_eq!(customer.days, held, "{what}: days of customer {position}");
-            }
-        };
-        check(&copy, "loaded");
-        assert_eq!(copy.sums(every_day, &all).len(), 2);
-        // Customer 1's first day becomes a return only; a value with more decimal places.
-        copy.replace(
-            &[day("2026-06-01")],
-            vec![row("2026-06-01", 1, "web", 0, dec!(0), dec!(-1.005))],
-            vec![],
-        );
-        check(&copy, "a day replaced");
-        // That day again without the odd value: the sums are written as before it.
-        copy.replace(
-            &[day("2026-06-01")],
-            vec![row("2026-06-01", 1, "web", 1, dec!(10.00), dec!(10.00))],
-            vec![],
-        );
-        check(&copy, "the day restored");
-        // A day gone (its only order of customer 2 and customer 1's second day).
-        copy.replace(&[day("2026-06-03")], vec![], vec![]);
-        check(&copy, "a day removed");
-        assert_eq!(
-            copy.sums(every_day, &all).len(),
-            1,
-            "customer 2 only returned"
-        );
-        // A new customer on a day before every other, and one on a day after.
-        copy.replace(
-            &[day("2026-05-01"), day("2026-07-01")],
-            vec![
-                row("2026-05-01", 4, "web", 1, dec!(3.1), dec!(3.1)),
-                row("2026-07-01", 2, "web", 3, dec!(1), dec!(1)),
-            ],
-            vec![],
-        );
-        check(&copy, "days added at both ends");
-        assert_eq!(copy.sums(every_day, &all).len(), 3);
-        // A day between others, with two rows of one customer around another's.
-        copy.replace(
-            &[day("2026-06-02")],
-            vec![
-                row("2026-06-02", 1, "web", 1, dec!(2.5), dec!(2.5)),
-                row("2026-06-02", 4, "web", 1, dec!(4), dec!(4)),
-                row("2026-06-02", 1, "shop", 2, dec!(0.75), dec!(0.25)),
-            ],
-            vec![],
-        );
-        check(&copy, "a day added between others");
-        // Then only customer 4's row of it changes: customer 1 keeps both rows.
-        copy.replace(
-            &[day("2026-06-02")],
-            vec![
-                row("2026-06-02", 1, "shop", 2, dec!(0.75), dec!(0.25)),
-                row("2026-06-02", 4, "web", 2, dec!(9), dec!(9)),
-                row("2026-06-02", 1, "web", 1, dec!(2.5), dec!(2.5)),
-            ],
-            vec![],
-        );
-        check(&copy, "a day between others replaced");
-        // The same value written with another number of decimal places is a change too.
-        copy.replace(
-            &[day("2026-06-02")],
-            vec![
-                row("2026-06-02", 1, "shop", 2, dec!(0.75), dec!(0.25)),
-                row("2026-06-02", 4, "web", 2, dec!(9.000), dec!(9.0)),
-                row("2026-06-02", 1, "web", 1, dec!(2.5), dec!(2.5)),
-            ],
-            vec![],
-        );
-        check(&copy, "a value's decimal places changed");
-        // Customer 4 leaves the day, customer 2 comes to it; customer 1 is unchanged.
-        copy.replace(
-            &[day("2026-06-02")],
-            vec![
-                row("2026-06-02", 2, "web", 1, dec!(1.25), dec!(1.25)),
-                row("2026-06-02", 1, "web", 1, dec!(2.5), dec!(2.5)),
-                row("2026-06-02", 1, "shop", 2, dec!(0.75), dec!(0.25)),
-            ],
-            vec![],
-        );
-        check(&copy, "customers leaving and joining a day");
-        // A range inside the days held sums its own days.
-        let june = DateRange {
-            from: day("2026-06-01"),
-            to: day("2026-06-30"),
-        };
-        assert_eq!(copy.sums(june, &all).len(), 2);
     }
 }

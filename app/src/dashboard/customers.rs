@@ -135,7 +135,7 @@ pub async fn customer_buyers(
     } else {
         let mut buyers = Buyers::default();
         for s in by_category(pool, range, filter).await? {
-            buyers.add(s.net, s.first_order, range);
+            buyers.add(s.net, s.first_order, range.from);
         }
         Ok(buyers)
     }
