@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use fixedbitset::FixedBitSet;
 use rust_decimal::Decimal;
 
 /// The days of a range, both included (`from` after `to`: no day).
@@ -431,10 +432,10 @@ impl CustomerCopy {
             });
             return buyers;
         }
-        let (bought, count) = self.bought(range, filter);
-        buyers.count = count;
+        let bought = self.bought(range, filter);
+        buyers.count = bought.count_ones(..);
         for (_, row) in self.rows(range, filter) {
-            if bought.contains(row.customer) {
+            if bought.contains(row.customer as usize) {
                 // A customer without a summary yet first ordered on their first day with an
                 // order in the range: new (`first_order`).
                 let new = self.facts[row.customer as usize]
@@ -450,30 +451,29 @@ impl CustomerCopy {
         buyers
     }
 
-    /// The customers with an order in the range and slice, and how many: a customer's `orders`
-    /// add up their rows' (none below zero), so they bought when any row has one.
-    fn bought(&self, range: Span, filter: &Slice) -> (Positions, usize) {
-        let mut bought = Positions::new(self.customers.len());
-        let mut count = 0;
+    /// The customers with an order in the range and slice, a bit per position: a customer's
+    /// `orders` add up their rows' (none below zero), so they bought when any row has one.
+    fn bought(&self, range: Span, filter: &Slice) -> FixedBitSet {
+        let mut bought = FixedBitSet::with_capacity(self.customers.len());
         if self.reads_lifetime(range, filter) {
             for (position, c) in self.customers.iter().enumerate() {
-                if c.lifetime.bought() && bought.insert(position as u32) {
-                    count += 1;
+                if c.lifetime.bought() {
+                    bought.insert(position);
                 }
             }
         } else {
             for (_, row) in self.rows(range, filter) {
-                if row.orders > 0 && bought.insert(row.customer) {
-                    count += 1;
+                if row.orders > 0 {
+                    bought.insert(row.customer as usize);
                 }
             }
         }
-        (bought, count)
+        bought
     }
 
     /// How many customers `summed` would give (without building them).
     pub fn count(&self, range: Span, filter: &Slice) -> usize {
-        self.bought(range, filter).1
+        self.bought(range, filter).count_ones(..)
     }
 
     /// The net revenue of each customer `summed` would give, in no particular order (without
@@ -583,28 +583,6 @@ impl CustomerCopy {
         let mut bought = Vec::with_capacity(who.len());
         bought.extend(who.into_iter().zip(sums).filter(|(_, s)| s.bought()));
         bought
-    }
-}
-
-/// A set of customer positions, a bit each.
-struct Positions(Vec<u64>);
-
-impl Positions {
-    /// Room for positions below `len`.
-    fn new(len: usize) -> Self {
-        Positions(vec![0; len.div_ceil(64)])
-    }
-
-    /// Adds `position`; whether it was new.
-    fn insert(&mut self, position: u32) -> bool {
-        let (word, bit) = (position as usize / 64, 1u64 << (position % 64));
-        let new = self.0[word] & bit == 0;
-        self.0[word] |= bit;
-        new
-    }
-
-    fn contains(&self, position: u32) -> bool {
-        self.0[position as usize / 64] & (1u64 << (position % 64)) != 0
     }
 }
 
@@ -873,7 +851,7 @@ mod tests {
                     want.add(c.net, c.first_order, r.from);
                 }
                 assert_eq!(copy.buyers(r, f), want, "{r:?} {f:?}");
-                assert_eq!(copy.bought(r, f).1, summed.len(), "{r:?} {f:?}");
+                assert_eq!(copy.count(r, f), summed.len(), "{r:?} {f:?}");
             }
         }
     }
