@@ -77,58 +77,23 @@ impl CategoryChart {
         }
     }
 
+    /// ECharts' options: charming's components, put together by `options`.
     // Only the browser draws: the server build has no charming.
     #[cfg(feature = "hydrate")]
-    fn to_charming(&self, animate: bool) -> charming::Chart {
+    fn options(&self, animate: bool) -> serde_json::Value {
         use charming::component::{Axis, Grid, Legend};
         use charming::datatype::{DataPoint, DataPointItem};
         use charming::element::ItemStyle;
         use charming::element::{AxisType, LineStyle, LineStyleType, Tooltip, Trigger};
         use charming::series::{Bar, Line};
 
-        let mut chart = charming::Chart::new()
-            .animation(animate)
-            .background_color("transparent")
-            .color(
-                self.series
-                    .iter()
-                    .map(|s| charming::element::Color::from(s.color))
-                    .collect(),
-            )
-            .tooltip(Tooltip::new().trigger(Trigger::Axis))
-            .legend(Legend::new().top(0).left(0))
-            // Many series wrap the legend onto a second line: leave it room; a zoom slider
-            // under a long series takes the bottom.
-            .grid(
-                Grid::new()
-                    .left(64)
-                    .right(24)
-                    .top(if self.series.len() > 4 { 80 } else { 56 })
-                    .bottom(if self.zooms() { 96 } else { 48 }),
-            )
-            .x_axis(
-                Axis::new()
-                    .type_(AxisType::Category)
-                    .name(self.x_name.clone())
-                    .name_location(charming::element::NameLocation::Middle)
-                    .name_gap(28)
-                    .data(self.x_labels.clone()),
-            )
-            .y_axis(self.value_axis());
-        if self.zooms() {
-            use charming::component::{DataZoom, DataZoomType};
-            chart = chart.data_zoom(
-                DataZoom::new()
-                    .type_(DataZoomType::Slider)
-                    .bottom(8)
-                    .start(0)
-                    .end(100),
-            );
-        }
         let is_partial = |i: usize| self.partial.get(i).copied().unwrap_or(false);
         let first_line = self.series.iter().position(|s| s.kind == SeriesKind::Line);
-        for (n, series) in self.series.iter().enumerate() {
-            chart = match series.kind {
+        let series = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(n, series)| match series.kind {
                 SeriesKind::Line => {
                     let mut line = Line::new()
                         .name(series.name.clone())
@@ -143,7 +108,7 @@ impl CategoryChart {
                     if let Some(stack) = series.stack {
                         line = line.stack(stack);
                     }
-                    chart.series(line)
+                    json(&line)
                 }
                 SeriesKind::Bar => {
                     let data: Vec<DataPoint> = series
@@ -164,11 +129,39 @@ impl CategoryChart {
                     if let Some(stack) = series.stack {
                         bar = bar.stack(stack);
                     }
-                    chart.series(bar)
+                    json(&bar)
                 }
-            };
-        }
-        chart
+            });
+        let zoom = self.zooms().then(|| {
+            use charming::component::{DataZoom, DataZoomType};
+            DataZoom::new()
+                .type_(DataZoomType::Slider)
+                .bottom(8)
+                .start(0)
+                .end(100)
+        });
+        options(
+            animate,
+            self.series.iter().map(|s| s.color).collect(),
+            Tooltip::new().trigger(Trigger::Axis),
+            Legend::new().top(0).left(0),
+            // Many series wrap the legend onto a second line: leave it room; a zoom slider
+            // under a long series takes the bottom.
+            Grid::new()
+                .left(64)
+                .right(24)
+                .top(if self.series.len() > 4 { 80 } else { 56 })
+                .bottom(if self.zooms() { 96 } else { 48 }),
+            Axis::new()
+                .type_(AxisType::Category)
+                .name(self.x_name.clone())
+                .name_location(charming::element::NameLocation::Middle)
+                .name_gap(28)
+                .data(self.x_labels.clone()),
+            self.value_axis(),
+            zoom,
+            series.collect(),
+        )
     }
 
     /// The shaded, labelled band behind each partial bucket.
@@ -214,41 +207,16 @@ pub struct ScatterChart {
 }
 
 impl ScatterChart {
+    /// ECharts' options: charming's components, put together by `options`.
     // Only the browser draws: the server build has no charming.
     #[cfg(feature = "hydrate")]
-    fn to_charming(&self, animate: bool) -> charming::Chart {
+    fn options(&self, animate: bool) -> serde_json::Value {
         use charming::component::{Axis, Grid, Legend};
         use charming::datatype::{CompositeValue, DataPoint};
-        use charming::element::{AxisType, NameLocation, Tooltip, Trigger};
-        use charming::series::Scatter;
-        let mut chart = charming::Chart::new()
-            .animation(animate)
-            .background_color("transparent")
-            .color(
-                self.groups
-                    .iter()
-                    .map(|g| g.1)
-                    .chain(self.curves.iter().map(|c| c.1))
-                    .map(charming::element::Color::from)
-                    .collect(),
-            )
-            .tooltip(Tooltip::new().trigger(Trigger::Item))
-            .legend(Legend::new().bottom(0).left(0))
-            .grid(Grid::new().left(72).right(24).top(40).bottom(
-                if self.groups.len() + self.curves.len() > 3 {
-                    110
-                } else {
-                    80
-                },
-            ))
-            .x_axis(
-                Axis::new()
-                    .type_(AxisType::Value)
-                    .name(self.x_name.clone())
-                    .name_location(NameLocation::Middle)
-                    .name_gap(28),
-            )
-            .y_axis(Axis::new().type_(AxisType::Value).name(self.y_name.clone()));
+        use charming::element::{
+            AxisType, LineStyle, LineStyleType, NameLocation, Tooltip, Trigger,
+        };
+        use charming::series::{Line, Scatter};
         let points = |points: &[[f64; 2]]| -> Vec<DataPoint> {
             points
                 .iter()
@@ -260,31 +228,93 @@ impl ScatterChart {
                 })
                 .collect()
         };
-        for (name, _, group) in &self.groups {
-            chart = chart.series(
-                Scatter::new()
+        let groups = self.groups.iter().map(|(name, _, group)| {
+            json(
+                &Scatter::new()
                     .name(name.clone())
                     .symbol_size(5.0)
                     .data(points(group)),
-            );
-        }
-        for (name, _, curve, dashed) in &self.curves {
-            use charming::element::{LineStyle, LineStyleType};
+            )
+        });
+        let curves = self.curves.iter().map(|(name, _, curve, dashed)| {
             let style = LineStyle::new().width(2).type_(if *dashed {
                 LineStyleType::Dashed
             } else {
                 LineStyleType::Solid
             });
-            chart = chart.series(
-                charming::series::Line::new()
+            json(
+                &Line::new()
                     .name(name.clone())
                     .show_symbol(false)
                     .line_style(style)
                     .data(points(curve)),
-            );
-        }
-        chart
+            )
+        });
+        options(
+            animate,
+            self.groups
+                .iter()
+                .map(|g| g.1)
+                .chain(self.curves.iter().map(|c| c.1))
+                .collect(),
+            Tooltip::new().trigger(Trigger::Item),
+            Legend::new().bottom(0).left(0),
+            Grid::new().left(72).right(24).top(40).bottom(
+                if self.groups.len() + self.curves.len() > 3 {
+                    110
+                } else {
+                    80
+                },
+            ),
+            Axis::new()
+                .type_(AxisType::Value)
+                .name(self.x_name.clone())
+                .name_location(NameLocation::Middle)
+                .name_gap(28),
+            Axis::new().type_(AxisType::Value).name(self.y_name.clone()),
+            None,
+            groups.chain(curves).collect(),
+        )
     }
+}
+
+/// One of charming's components as ECharts reads it.
+#[cfg(feature = "hydrate")]
+fn json(component: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(component).unwrap_or_default()
+}
+
+/// A chart's ECharts options, from charming's components: what `charming::Chart` would give for
+/// them, without compiling its serialisation of every component and series type ECharts has
+/// into the browser bundle (~120 KB of code; docs/performance.md, "The browser bundle").
+#[cfg(feature = "hydrate")]
+#[allow(clippy::too_many_arguments)]
+fn options(
+    animate: bool,
+    colors: Vec<&str>,
+    tooltip: charming::element::Tooltip,
+    legend: charming::component::Legend,
+    grid: charming::component::Grid,
+    x_axis: charming::component::Axis,
+    y_axis: charming::component::Axis,
+    zoom: Option<charming::component::DataZoom>,
+    series: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    let mut options = serde_json::json!({
+        "animation": animate,
+        "backgroundColor": "transparent",
+        "color": colors,
+        "tooltip": json(&tooltip),
+        "legend": json(&legend),
+        "grid": [json(&grid)],
+        "xAxis": json(&x_axis),
+        "yAxis": json(&y_axis),
+        "series": series,
+    });
+    if let Some(zoom) = zoom {
+        options["dataZoom"] = serde_json::json!([json(&zoom)]);
+    }
+    options
 }
 
 /// What a chart panel draws.
@@ -386,10 +416,10 @@ impl ChartSpec {
 
     // Only the browser draws: the server build has no charming.
     #[cfg(feature = "hydrate")]
-    fn to_charming(&self, animate: bool) -> charming::Chart {
+    fn options(&self, animate: bool) -> serde_json::Value {
         match self {
-            ChartSpec::Category(c) => c.to_charming(animate),
-            ChartSpec::Scatter(c) => c.to_charming(animate),
+            ChartSpec::Category(c) => c.options(animate),
+            ChartSpec::Scatter(c) => c.options(animate),
         }
     }
 }
@@ -448,7 +478,7 @@ pub struct ChartClick {
     pub series: Option<String>,
 }
 
-/// ECharts' own event API, on the instance charming's renderer returns.
+/// ECharts' own API: drawing a chart in an element, its events and its picture.
 #[cfg(feature = "hydrate")]
 mod events {
     use wasm_bindgen::prelude::*;
@@ -456,7 +486,14 @@ mod events {
     #[wasm_bindgen]
     extern "C" {
         /// An ECharts instance.
+        #[derive(Clone)]
         pub type Instance;
+        /// A chart in `element`, drawn with `theme` (a name such as "dark", or null).
+        #[wasm_bindgen(js_namespace = echarts, js_name = init)]
+        fn init(element: &web_sys::Element, theme: &JsValue) -> Instance;
+        /// Draws the chart with these options.
+        #[wasm_bindgen(method, js_name = setOption)]
+        fn set_option(this: &Instance, options: &JsValue);
         #[wasm_bindgen(method)]
         fn on(this: &Instance, event: &str, handler: &JsValue);
         #[wasm_bindgen(method)]
@@ -494,6 +531,23 @@ mod events {
         fn offset_y(this: &ClickParams) -> Option<f64>;
     }
 
+    /// Draws a chart with these options (`CategoryChart::options`…) in the element `id`.
+    pub fn draw(id: &str, dark: bool, options: &serde_json::Value) -> Result<Instance, String> {
+        let element = leptos::prelude::document()
+            .get_element_by_id(id)
+            .ok_or_else(|| format!("no element with id `{id}`"))?;
+        let options = serde_json::to_string(options).map_err(|e| e.to_string())?;
+        let options = js_sys::JSON::parse(&options).map_err(|e| format!("{e:?}"))?;
+        let theme = if dark {
+            JsValue::from_str("dark")
+        } else {
+            JsValue::NULL
+        };
+        let chart = init(&element, &theme);
+        chart.set_option(&options);
+        Ok(chart)
+    }
+
     /// Redraws every chart of the page at its element's size.
     pub fn resize_all() {
         let Ok(charts) = leptos::prelude::document().query_selector_all(".chart") else {
@@ -512,12 +566,11 @@ mod events {
     /// Calls `handler` on every click: on a bar (`by_series`: with its series), or anywhere in a
     /// column of the plot (a bucket of a line chart). A redrawn chart replaces its handler.
     pub fn on_click(
-        chart: charming::Echarts,
+        chart: Instance,
         by_series: bool,
         handler: leptos::prelude::Callback<super::ChartClick>,
     ) {
         use leptos::prelude::Callable;
-        let chart: Instance = chart.unchecked_into();
         if by_series {
             let listener = Closure::<dyn Fn(ClickParams)>::new(move |p: ClickParams| {
                 if let Some(index) = p.data_index().filter(|i| *i >= 0.0) {
@@ -602,15 +655,10 @@ pub fn ChartPanel(
         let dom_id = dom_id.clone();
         Effect::new(move |_| {
             if !chart.is_empty() {
-                let mut renderer = charming::WasmRenderer::new_opt(None, None);
-                if dark_theme() {
-                    renderer = renderer.theme(charming::theme::Theme::Dark);
-                }
                 let animate = !prefers("(prefers-reduced-motion: reduce)");
-                match renderer.render(&dom_id, &chart.to_charming(animate)) {
+                match events::draw(&dom_id, dark_theme(), &chart.options(animate)) {
                     Ok(instance) => {
-                        use wasm_bindgen::JsCast;
-                        drawn.set_value(Some(instance.clone().unchecked_into()));
+                        drawn.set_value(Some(instance.clone()));
                         if let Some(handler) = on_click {
                             events::on_click(instance, click_series, handler);
                         }
