@@ -13,7 +13,7 @@ use crate::features::embed::ui::EmbedContext;
 /// this dashboard.
 #[component]
 pub fn EmbedPage(dashboard: Dashboard, children: ChildrenFn) -> impl IntoView {
-    let embed = Resource::new(|| (), |_| get_embed_view());
+    let embed = crate::codec::resource(|| (), |_| get_embed_view());
     view! {
         <Title text="StorePulse"/>
         // Token, renewal, height reports and CSV downloads; not deferred, so that it is in place before

@@ -1,6 +1,9 @@
 //! The JSON API: documented routes, roles, uploads over HTTP, transaction paging.
 mod common;
 
+use app::features::customers::types::{CustomerHistory, CustomerRecord, CustomersSummary};
+use app::features::inventory::{pricing_list::PricingPage, product_list::ProductsPage};
+use app::features::sales::types::SalesSummary;
 use common::*;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -330,9 +333,14 @@ async fn the_sales_api_serves_the_numbers_of_the_page(pool: PgPool) {
         (Some(3), Some(7), Some(2))
     );
     assert!(summary["comparison"].is_null());
-    let page = get(
-        "/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none"
-            .to_string(),
+    let page = answer_json::<SalesSummary>(
+        viewer
+            .get(app.url(
+                "/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none",
+            ))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(page["kpis"], summary["kpis"], "page and API agree");
@@ -514,9 +522,14 @@ async fn filters_concentration_returns_and_exports(pool: PgPool) {
     assert_eq!(two["kpis"]["gross_revenue"], "27.50");
     assert_eq!(two["kpis"]["orders"], 2);
     assert_eq!(two["kpis"]["customers"], 1);
-    let page = get(
-        "/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France&filter[country][1]=Germany"
-            .to_string(),
+    let page = answer_json::<SalesSummary>(
+        viewer
+            .get(app.url(
+                "/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France&filter[country][1]=Germany",
+            ))
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(
@@ -649,16 +662,16 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
     );
     assert_eq!(k["net_revenue_per_customer"], "17.50"); // (12.50 + 22.50) / 2
     assert_eq!(k["unidentified_share"], "0.1111111111111111111111111111"); // 5 / 45
-    let page: Value = viewer
-        .get(app.url(
-            "/fn/get_customers_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none",
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = answer_json::<CustomersSummary>(
+        viewer
+            .get(app.url(
+                "/fn/get_customers_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none",
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(page["kpis"], summary["kpis"], "page and API agree");
     let rfm: Value = viewer
         .get(app.url(&format!("/api/v1/customers/rfm?{q}")))
@@ -750,14 +763,14 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
 
     // The filter bar's presets, anchored on the latest day with data (4 March): a typed range
     // equal to one of them is named by it.
-    let options: Value = viewer
-        .get(app.url("/fn/get_filter_options"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let options = answer_json::<app::dashboard::filter::FilterOptions>(
+        viewer
+            .get(app.url("/fn/get_filter_options"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let presets = options["presets"].as_array().unwrap();
     assert_eq!(presets.len(), 8);
     assert!(presets.contains(
@@ -846,16 +859,16 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
     assert_eq!(april["standing"], Value::Null);
     assert_eq!(april["lifetime"], record["lifetime"]);
     // The page's server function answers the same; unknown and malformed numbers are refused.
-    let page: Value = analyst
-        .get(app.url(&format!(
-            "/fn/get_customer_record?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&id={c1}"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = answer_json::<CustomerRecord>(
+        analyst
+            .get(app.url(&format!(
+                "/fn/get_customer_record?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&id={c1}"
+            )))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(page, record, "page and API agree");
 
     // c1's history: the range (3–4 March: only their return, so no standing among the one
@@ -899,16 +912,16 @@ async fn customer_insights_api_and_roles(pool: PgPool) {
     for key in ["r", "f", "m", "segment"] {
         assert_eq!(periods[1]["standing"][key], early["standing"][key], "{key}");
     }
-    let page: Value = analyst
-        .get(app.url(&format!(
-            "/fn/get_customer_history?filter[from]=2026-03-03&filter[to]=2026-03-04&filter[compare]=none&id={c1}"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = answer_json::<CustomerHistory>(
+        analyst
+            .get(app.url(&format!(
+                "/fn/get_customer_history?filter[from]=2026-03-03&filter[to]=2026-03-04&filter[compare]=none&id={c1}"
+            )))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(page, history, "page and API agree");
 
     // Search: products for everyone; customers and orders (they name people) for analysts.
@@ -1053,10 +1066,16 @@ async fn inventory_and_pricing_api_and_roles(pool: PgPool) {
             "/fn/{function}?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none{query}"
         );
         let request = viewer.get(app.url(&url)).send();
+        let pricing = function == "get_pricing_products";
         async move {
             let response = request.await.unwrap();
             let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap();
+            // A page's answer is postcard; a refusal is JSON.
+            let body: Value = match (status, pricing) {
+                (200, true) => json!(answer::<PricingPage>(response).await.list),
+                (200, false) => json!(answer::<ProductsPage>(response).await),
+                _ => response.json().await.unwrap(),
+            };
             let skus: Vec<String> = body["products"]
                 .as_array()
                 .map(|l| {

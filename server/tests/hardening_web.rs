@@ -37,14 +37,8 @@ async fn embed_with_secret(app: &TestApp, admin: &reqwest::Client) -> (i64, Stri
     let created = create_embed(app, admin, HOST).await;
     assert_eq!(created.status(), 200);
     let id: i64 = created.json().await.unwrap();
-    let list: Value = admin
-        .get(app.url("/fn/list_embeds"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = admin.get(app.url("/fn/list_embeds")).send().await.unwrap();
+    let list = answer_json::<Vec<app::features::embed::queries::EmbedRow>>(list).await;
     (id, list[0]["secret"].as_str().unwrap().to_string())
 }
 

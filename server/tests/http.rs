@@ -50,7 +50,7 @@ async fn login_sets_a_protected_session_cookie(pool: PgPool) {
         .send()
         .await
         .unwrap();
-    let me: Value = me.json().await.unwrap();
+    let me = answer_json::<Option<app::features::auth::types::CurrentUser>>(me).await;
     assert_eq!(me["email"], VIEWER);
     assert_eq!(me["role"], "viewer");
     let audit: i64 = sqlx::query_scalar(
@@ -384,14 +384,12 @@ async fn filter_options_follow_each_ingest(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let viewer = app.client_as(VIEWER).await;
     let countries = || async {
-        let options: Value = viewer
+        let options = viewer
             .get(app.url("/fn/get_filter_options"))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
+        let options = answer_json::<app::dashboard::filter::FilterOptions>(options).await;
         options["countries"].as_array().unwrap().clone()
     };
     let before = countries().await;

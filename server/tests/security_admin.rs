@@ -112,14 +112,12 @@ async fn api_tokens_work_as_bearer_until_revoked_expired_or_their_admin_is_disab
         .unwrap();
     assert_eq!(again.status(), 404);
     // Listed without the token, with the prefix; the audit log has both changes.
-    let list: Value = admin
+    let list = admin
         .get(app.url("/fn/list_api_tokens"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    let list = answer_json::<Vec<app::features::admin::types::ApiTokenSummary>>(list).await;
     assert_eq!(list[0]["name"], "nightly export");
     assert!(list[0]["revoked_at"].is_string());
     assert!(!list.to_string().contains(&token));
@@ -351,14 +349,12 @@ async fn admins_manage_users_and_the_last_admin_stays(pool: PgPool) {
         401
     );
     // Everything is in the audit log, which filters by action and actor.
-    let log: Value = new_admin
+    let log = new_admin
         .get(app.url("/fn/get_audit_log?filter[action]=user."))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    let log = answer_json::<Vec<app::features::admin::types::AuditEntry>>(log).await;
     let actions: Vec<&str> = log
         .as_array()
         .unwrap()
@@ -380,14 +376,12 @@ async fn admins_manage_users_and_the_last_admin_stays(pool: PgPool) {
         .unwrap()
         .iter()
         .all(|e| e["ip"].as_str() == Some("127.0.0.1")));
-    let logins: Value = new_admin
+    let logins = new_admin
         .get(app.url("/fn/get_audit_log?filter[action]=login&filter[actor]=VIEWER@"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    let logins = answer_json::<Vec<app::features::admin::types::AuditEntry>>(logins).await;
     let logins = logins.as_array().unwrap();
     // The same log as CSV, for admins, with the filter.
     let csv = new_admin
@@ -436,7 +430,8 @@ async fn views(app: &TestApp, client: &reqwest::Client, dashboard: &str) -> Vec<
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    response.json::<Vec<Value>>().await.unwrap()
+    let views = answer_json::<Vec<app::features::views::types::SavedView>>(response).await;
+    serde_json::from_value(views).unwrap()
 }
 
 fn names(views: &[Value]) -> Vec<&str> {

@@ -55,8 +55,15 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
         .await;
         // Germany: 4 mugs (20.00) and 3 plates (22.50), less the returned mug.
         assert!(top.contains("A2") && top.contains("22.5"), "{top}");
-        let page = get("/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France".to_string())
-        .await;
+        let page = embed
+            .get(app.url("/fn/get_sales_summary?filter[from]=2026-03-01&filter[to]=2026-03-31&filter[compare]=none&filter[country][0]=France"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let page = answer_json::<app::features::sales::types::SalesSummary>(page)
+            .await
+            .to_string();
         assert!(
             page.contains("\"42.50\"") && !page.contains("France"),
             "{page}"
@@ -68,7 +75,13 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
             .unwrap();
     assert_eq!(with_category["kpis"]["gross_revenue"], "42.50");
     // The filter bar offers the locked values only.
-    let options: Value = serde_json::from_str(&get("/fn/get_filter_options".into()).await).unwrap();
+    let options = embed
+        .get(app.url("/fn/get_filter_options"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let options = answer_json::<app::dashboard::filter::FilterOptions>(options).await;
     assert_eq!(options["countries"], serde_json::json!(["Germany"]));
     assert_eq!(options["categories"], serde_json::json!([]));
     // Another dashboard, the JSON of other areas, and a user's routes: nothing.

@@ -125,7 +125,7 @@ pub fn FilterBar(
             })
         })
     };
-    let options = Resource::new(|| (), |_| get_filter_options());
+    let options = crate::codec::resource(|| (), |_| get_filter_options());
     // The presets' ranges, once the options are in (an effect: the browser's; the server renders
     // typed dates as such, and the page names them once it runs).
     let preset_ranges = RwSignal::new(Vec::<PresetRange>::new());

@@ -27,7 +27,7 @@ pub fn AppShell(
     let user = expect_context::<UserResource>().0;
     let logout = expect_context::<AuthActions>().logout;
     let changed = expect_context::<SignalsChanged>().0;
-    let open_signals = Resource::new(move || changed.get(), |_| get_open_signal_count());
+    let open_signals = crate::codec::resource(move || changed.get(), |_| get_open_signal_count());
     view! {
         // The first stop of the keyboard: past the navigation and filters to the page itself.
         <a class="skip-link" href="#main">"Skip to content"</a>

@@ -14,7 +14,7 @@ use crate::error::AppError;
 pub fn Section<T, F, V>(
     /// What loads, for the placeholder and screen readers ("sales figures").
     what: &'static str,
-    resource: Resource<Result<T, AppError>>,
+    resource: Resource<Result<T, AppError>, crate::codec::Page>,
     /// Draws the part from its data.
     view: F,
     /// Extra classes of the part's box (e.g. `two-columns` for a pair of panels).

@@ -6,7 +6,7 @@ use super::filter::FilterOptions;
 use crate::error::AppError;
 
 /// The channels, sources, countries and categories the filter bar offers.
-#[server(prefix = "/fn", endpoint = "get_filter_options", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_filter_options", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_filter_options() -> Result<FilterOptions, AppError> {
     use crate::features::auth::types::Role;

@@ -16,6 +16,26 @@ pub const VIEWER: &str = "viewer@test.example";
 pub const ANALYST: &str = "analyst@test.example";
 pub const ADMIN: &str = "admin@test.example";
 
+/// The answer of a server function that pages read (`app::codec::Read`: postcard), as `T`.
+pub async fn answer<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> T {
+    let status = response.status();
+    let body = response.bytes().await.unwrap();
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        String::from_utf8_lossy(&body)
+    );
+    postcard::from_bytes(&body).expect("a postcard answer")
+}
+
+/// The same answer as JSON: what the JSON API answers for the same figures.
+pub async fn answer_json<T>(response: reqwest::Response) -> serde_json::Value
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    serde_json::to_value(answer::<T>(response).await).unwrap()
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: PgPool,

@@ -11,7 +11,7 @@ use crate::features::auth::types::{Role, UserSummary};
 use crate::{features::admin::service, guard};
 
 /// Every account, for admins.
-#[server(prefix = "/fn", endpoint = "list_users", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "list_users", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -61,7 +61,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
 }
 
 /// Every API token, live ones first.
-#[server(prefix = "/fn", endpoint = "list_api_tokens", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "list_api_tokens", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -94,7 +94,7 @@ pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
 }
 
 /// Audit entries, newest first, a page at a time.
-#[server(prefix = "/fn", endpoint = "get_audit_log", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_audit_log", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_audit_log(
     #[server(default)] filter: AuditFilter,

@@ -28,7 +28,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The logged-in user, or `None`: not an error, so that pages can show a login link.
-#[server(prefix = "/fn", endpoint = "get_current_user", input = server_fn::codec::GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_current_user", input = server_fn::codec::GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     crate::guard::anyone(|_, caller| async move { Ok(caller.signed_in().cloned()) }).await

@@ -14,14 +14,14 @@ pub struct AuthActions {
 }
 
 #[derive(Clone, Copy)]
-pub struct UserResource(pub Resource<Result<Option<CurrentUser>, AppError>>);
+pub struct UserResource(pub Resource<Result<Option<CurrentUser>, AppError>, crate::codec::Page>);
 
 /// Creates the actions and the current-user resource and puts both in context.
 pub fn provide_auth_context() {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
     provide_context(AuthActions { login, logout });
-    let user = Resource::new(
+    let user = crate::codec::resource(
         move || (login.version().get(), logout.version().get()),
         |_| get_current_user(),
     );

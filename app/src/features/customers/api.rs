@@ -21,7 +21,7 @@ const CUSTOMERS: crate::features::embed::types::Dashboard =
     crate::features::embed::types::Dashboard::Customers;
 
 /// The cards, the comparison period's and the customers by country.
-#[server(prefix = "/fn", endpoint = "get_customers_summary", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customers_summary", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customers_summary(
     #[server(default)] filter: DashboardFilter,
@@ -33,7 +33,7 @@ pub async fn get_customers_summary(
 }
 
 /// New and returning customers per month (store-wide: users only).
-#[server(prefix = "/fn", endpoint = "get_customers_acquisition", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customers_acquisition", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customers_acquisition(
     #[server(default)] filter: DashboardFilter,
@@ -50,7 +50,7 @@ pub async fn get_customers_acquisition(
 }
 
 /// Engagement depth and repeat vs one-time customers.
-#[server(prefix = "/fn", endpoint = "get_customers_engagement", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customers_engagement", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customers_engagement(
     #[server(default)] filter: DashboardFilter,
@@ -67,7 +67,7 @@ pub async fn get_customers_engagement(
 }
 
 /// The RFM segments and grid.
-#[server(prefix = "/fn", endpoint = "get_customers_rfm", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customers_rfm", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customers_rfm(
     #[server(default)] filter: DashboardFilter,
@@ -89,7 +89,7 @@ pub async fn get_customers_rfm(
 }
 
 /// The behaviour clusters.
-#[server(prefix = "/fn", endpoint = "get_customers_clusters", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customers_clusters", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customers_clusters(
     #[server(default)] filter: DashboardFilter,
@@ -111,7 +111,7 @@ pub async fn get_customers_clusters(
 }
 
 /// Cohorts by month of first order (store-wide: users only).
-#[server(prefix = "/fn", endpoint = "get_customers_cohorts", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customers_cohorts", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customers_cohorts(
     #[server(default)] filter: DashboardFilter,
@@ -124,7 +124,7 @@ pub async fn get_customers_cohorts(
 
 /// A page of the customers in a segment, cluster, engagement group, repeat group, country or
 /// cohort (analysts and admins: it names customers).
-#[server(prefix = "/fn", endpoint = "get_customer_group", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customer_group", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customer_group(
     #[server(default)] filter: DashboardFilter,
@@ -142,7 +142,7 @@ pub async fn get_customer_group(
 
 /// One customer's record page (analysts and admins: it names the customer), their standing in
 /// the range of `filter`.
-#[server(prefix = "/fn", endpoint = "get_customer_record", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customer_record", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customer_record(
     #[server(default)] filter: DashboardFilter,
@@ -159,7 +159,7 @@ pub async fn get_customer_record(
 
 /// A customer's RFM segment and scores in the range of `filter` and the windows of its length
 /// before it (analysts and admins, as the record).
-#[server(prefix = "/fn", endpoint = "get_customer_history", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_customer_history", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_customer_history(
     #[server(default)] filter: DashboardFilter,
@@ -175,7 +175,7 @@ pub async fn get_customer_history(
 }
 
 /// One order's page (analysts and admins: it names the customer).
-#[server(prefix = "/fn", endpoint = "get_order_record", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_order_record", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_order_record(id: i64) -> Result<OrderRecord, AppError> {
     use crate::features::auth::types::Role;

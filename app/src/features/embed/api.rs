@@ -8,13 +8,13 @@ use crate::error::AppError;
 use crate::{features::auth::types::Role, features::embed::service, guard};
 
 /// What the embed page needs: its scope, theme and token expiry. Only an embed token gets it.
-#[server(prefix = "/fn", endpoint = "get_embed_view", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_embed_view", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_embed_view() -> Result<EmbedView, AppError> {
     guard::anyone(|_, caller| async move { service::view(caller) }).await
 }
 
-#[server(prefix = "/fn", endpoint = "list_embeds", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "list_embeds", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_embeds() -> Result<Vec<EmbedDetail>, AppError> {
     guard::role(Role::Admin, |state, _| async move {

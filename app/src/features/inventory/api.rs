@@ -17,7 +17,7 @@ use crate::features::embed::types::Dashboard;
 use crate::guard;
 
 /// Stock cards, ABC and turnover by category.
-#[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_inventory_overview", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_overview(
     #[server(default)] filter: DashboardFilter,
@@ -32,7 +32,7 @@ pub async fn get_inventory_overview(
 
 /// One page of the stock table: the filter's products narrowed by status and search, sorted by
 /// a column over all of them, 50 rows.
-#[server(prefix = "/fn", endpoint = "get_inventory_products", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_inventory_products", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_products(
     #[server(default)] filter: DashboardFilter,
@@ -50,7 +50,7 @@ pub async fn get_inventory_products(
 }
 
 /// Premium products: top sellers bought by few customers.
-#[server(prefix = "/fn", endpoint = "get_inventory_premium", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_inventory_premium", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_inventory_premium(
     #[server(default)] filter: DashboardFilter,
@@ -77,7 +77,7 @@ pub async fn get_inventory_premium(
 /// One page of the price recommendations table: competitor positions, elasticities and
 /// recommendations, narrowed to suggested changes and a search, sorted by a column over every
 /// product, 50 rows.
-#[server(prefix = "/fn", endpoint = "get_pricing_products", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_pricing_products", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_pricing_products(
     #[server(default)] filter: DashboardFilter,
@@ -95,7 +95,7 @@ pub async fn get_pricing_products(
 }
 
 /// One product in full: stock and sales history, weekly prices, competitors, decisions.
-#[server(prefix = "/fn", endpoint = "get_product_detail", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_product_detail", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_product_detail(
     #[server(default)] filter: DashboardFilter,
@@ -118,7 +118,7 @@ pub async fn decide_price(request: DecisionRequest) -> Result<PricingDecision, A
 }
 
 /// The decision log, newest first (one product's with `product_id`).
-#[server(prefix = "/fn", endpoint = "get_decisions", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_decisions", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_decisions(
     #[server(default)] product_id: Option<i64>,
@@ -140,7 +140,7 @@ pub async fn push_decision(id: i64) -> Result<PricingDecision, AppError> {
 }
 
 /// Market signals, most severe and newest first.
-#[server(prefix = "/fn", endpoint = "get_signals", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_signals", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_signals(
     #[server(default)] filter: SignalFilter,
@@ -152,7 +152,7 @@ pub async fn get_signals(
 }
 
 /// How many signals nobody has acknowledged yet (the header badge).
-#[server(prefix = "/fn", endpoint = "get_open_signal_count", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_open_signal_count", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_open_signal_count() -> Result<i64, AppError> {
     guard::role(Role::Viewer, |state, _| async move {

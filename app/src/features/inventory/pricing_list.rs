@@ -18,7 +18,6 @@ pub type PricingQuery = ListQuery<bool>;
 /// One page of the recommendations table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PricingPage {
-    #[serde(flatten)]
     pub list: ListPage<ProductPricing>,
     /// Products with a price change recommended, of all of them (the table's title).
     pub changes: usize,

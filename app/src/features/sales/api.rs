@@ -17,7 +17,7 @@ const SALES: crate::features::embed::types::Dashboard =
     crate::features::embed::types::Dashboard::Sales;
 
 /// The cards, the comparison period's and why net revenue moved.
-#[server(prefix = "/fn", endpoint = "get_sales_summary", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_summary", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_summary(
     #[server(default)] filter: DashboardFilter,
@@ -29,7 +29,7 @@ pub async fn get_sales_summary(
 }
 
 /// Revenue per bucket of the range and of the comparison period.
-#[server(prefix = "/fn", endpoint = "get_sales_series", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_series", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_series(
     #[server(default)] filter: DashboardFilter,
@@ -41,7 +41,7 @@ pub async fn get_sales_series(
 }
 
 /// Net revenue by category, in total and per bucket.
-#[server(prefix = "/fn", endpoint = "get_sales_categories", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_categories", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_categories(
     #[server(default)] filter: DashboardFilter,
@@ -53,7 +53,7 @@ pub async fn get_sales_categories(
 }
 
 /// Net revenue by country or channel.
-#[server(prefix = "/fn", endpoint = "get_sales_breakdown", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_breakdown", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_breakdown(
     #[server(default)] filter: DashboardFilter,
@@ -71,7 +71,7 @@ pub async fn get_sales_breakdown(
 }
 
 /// The top products of the range.
-#[server(prefix = "/fn", endpoint = "get_sales_top_products", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_top_products", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_top_products(
     #[server(default)] filter: DashboardFilter,
@@ -89,7 +89,7 @@ pub async fn get_sales_top_products(
 }
 
 /// The top customers of the range, with their names: users only, never an embed.
-#[server(prefix = "/fn", endpoint = "get_sales_top_customers", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_top_customers", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_top_customers(
     #[server(default)] filter: DashboardFilter,
@@ -107,7 +107,7 @@ pub async fn get_sales_top_customers(
 }
 
 /// How concentrated the identified customers' revenue is.
-#[server(prefix = "/fn", endpoint = "get_sales_concentration", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_concentration", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_concentration(
     #[server(default)] filter: DashboardFilter,
@@ -124,7 +124,7 @@ pub async fn get_sales_concentration(
 }
 
 /// The most-returned products of the range.
-#[server(prefix = "/fn", endpoint = "get_sales_most_returned", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_most_returned", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_most_returned(
     #[server(default)] filter: DashboardFilter,
@@ -142,7 +142,7 @@ pub async fn get_sales_most_returned(
 }
 
 /// Revenue, orders and AOV per month of the range.
-#[server(prefix = "/fn", endpoint = "get_sales_monthly", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_sales_monthly", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_sales_monthly(
     #[server(default)] filter: DashboardFilter,

@@ -6,7 +6,7 @@ use super::types::SearchResults;
 use crate::error::AppError;
 
 /// What the signed-in user may find for `q` (embeds never search).
-#[server(prefix = "/fn", endpoint = "search", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "search", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn search(q: String) -> Result<SearchResults, AppError> {
     use crate::features::auth::types::Role;

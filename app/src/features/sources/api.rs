@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::{features::auth::types::Role, features::sources::service, guard};
 
 /// Every data source with its size and latest run.
-#[server(prefix = "/fn", endpoint = "list_sources", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "list_sources", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -18,7 +18,7 @@ pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
 }
 
 /// Recent runs, of one source or of all.
-#[server(prefix = "/fn", endpoint = "list_runs", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "list_runs", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_runs(
     #[server(default)] source_id: Option<i64>,
@@ -30,7 +30,7 @@ pub async fn list_runs(
 }
 
 /// One run, for following its progress.
-#[server(prefix = "/fn", endpoint = "get_run", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_run", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_run(id: i64) -> Result<IngestRun, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -52,7 +52,7 @@ pub async fn update_source_settings(id: i64, settings: SourceSettings) -> Result
 }
 
 /// What deleting a source would remove, for the confirmation.
-#[server(prefix = "/fn", endpoint = "get_source_contents", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "get_source_contents", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn get_source_contents(id: i64) -> Result<SourceContents, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -149,7 +149,7 @@ pub async fn preview_upload(
 }
 
 /// Shop connections (never their credentials).
-#[server(prefix = "/fn", endpoint = "list_connections", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "list_connections", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_connections() -> Result<Vec<super::types::ConnectionSummary>, AppError> {
     guard::role(Role::Admin, |state, _| async move {
@@ -204,7 +204,7 @@ pub async fn sync_connection(id: i64) -> Result<super::types::SyncReport, AppErr
 }
 
 /// A connection's syncs, newest first.
-#[server(prefix = "/fn", endpoint = "connection_syncs", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "connection_syncs", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn connection_syncs(id: i64) -> Result<Vec<super::types::SyncJob>, AppError> {
     guard::role(Role::Admin, |state, _| async move {

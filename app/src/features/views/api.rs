@@ -9,7 +9,7 @@ use crate::features::embed::types::Dashboard;
 use crate::{features::auth::types::Role, guard};
 
 /// The user's views of a dashboard and the published ones.
-#[server(prefix = "/fn", endpoint = "list_saved_views", input = GetUrl, output = crate::codec::Json)]
+#[server(prefix = "/fn", endpoint = "list_saved_views", input = GetUrl, output = crate::codec::Read)]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all, err(level = "debug")))]
 pub async fn list_saved_views(dashboard: Dashboard) -> Result<Vec<SavedView>, AppError> {
     guard::role(Role::Viewer, |state, user| async move {

@@ -33,7 +33,7 @@ fn error_view(err: Option<crate::error::AppError>) -> Option<impl IntoView> {
 pub fn TokensPage() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens = Resource::new(
+    let tokens = crate::codec::resource(
         move || (create.version().get(), revoke.version().get()),
         |_| list_api_tokens(),
     );
@@ -130,7 +130,7 @@ pub fn TokensPage() -> impl IntoView {
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let filter = RwSignal::new(AuditFilter::default());
-    let entries = Resource::new(move || filter.get(), get_audit_log);
+    let entries = crate::codec::resource(move || filter.get(), get_audit_log);
     let set = move |f: &dyn Fn(&mut AuditFilter)| {
         filter.update(|current| {
             f(current);
@@ -380,7 +380,7 @@ pub fn EmbedsPage() -> impl IntoView {
     let save = ServerAction::<SaveEmbed>::new();
     let revoke = ServerAction::<RevokeEmbed>::new();
     let rotate = ServerAction::<RotateEmbedSecret>::new();
-    let embeds = Resource::new(
+    let embeds = crate::codec::resource(
         move || {
             (
                 save.version().get(),

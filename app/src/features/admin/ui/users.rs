@@ -15,7 +15,7 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
     let reset = ServerAction::<ResetPassword>::new();
-    let users = Resource::new(
+    let users = crate::codec::resource(
         move || {
             (
                 create.version().get(),

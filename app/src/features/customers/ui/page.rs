@@ -35,7 +35,7 @@ struct DrillState {
     group: Memo<Option<(GroupKind, String)>>,
     offset: RwSignal<i64>,
     sort: RwSignal<CustomerSort>,
-    page: Resource<Option<Result<CustomerPage, AppError>>>,
+    page: Resource<Option<Result<CustomerPage, AppError>>, crate::codec::Page>,
 }
 
 #[component]
@@ -46,13 +46,14 @@ pub fn CustomersPage() -> impl IntoView {
     // country: none of them in an embed, whose filters are locked.
     let embedded = crate::features::embed::ui::embedded();
     // Each part of the page loads by itself, the cards first (see `Section`).
-    let summary = Resource::new(move || filter.get(), get_customers_summary);
-    let acquisition =
-        (!embedded).then(|| Resource::new(move || filter.get(), get_customers_acquisition));
-    let engagement = Resource::new(move || filter.get(), get_customers_engagement);
-    let rfm = Resource::new(move || filter.get(), get_customers_rfm);
-    let clusters = Resource::new(move || filter.get(), get_customers_clusters);
-    let cohorts = (!embedded).then(|| Resource::new(move || filter.get(), get_customers_cohorts));
+    let summary = crate::codec::resource(move || filter.get(), get_customers_summary);
+    let acquisition = (!embedded)
+        .then(|| crate::codec::resource(move || filter.get(), get_customers_acquisition));
+    let engagement = crate::codec::resource(move || filter.get(), get_customers_engagement);
+    let rfm = crate::codec::resource(move || filter.get(), get_customers_rfm);
+    let clusters = crate::codec::resource(move || filter.get(), get_customers_clusters);
+    let cohorts =
+        (!embedded).then(|| crate::codec::resource(move || filter.get(), get_customers_cohorts));
     let active = expect_context::<ActiveRange>().0;
     Effect::new(move |_| {
         if let Some(Ok(data)) = summary.get() {
@@ -62,7 +63,7 @@ pub fn CustomersPage() -> impl IntoView {
     let group = Memo::new(move |_| (!embedded).then(|| selected_group(&query.read())).flatten());
     let offset = RwSignal::new(0_i64);
     let sort = RwSignal::new(CustomerSort::NetRevenue);
-    let page = Resource::new(
+    let page = crate::codec::resource(
         move || (filter.get(), group.get(), offset.get(), sort.get()),
         |(filter, group, offset, sort)| async move {
             match group {

@@ -35,13 +35,13 @@ pub fn CustomerRecordPage() -> impl IntoView {
                 )
             })
     });
-    let record = Resource::new(
+    let record = crate::codec::resource(
         move || (filter.get(), id.get()),
         |(filter, id)| async move { get_customer_record(filter, id?).await },
     );
     // The history loads by itself (a pass over each earlier window's customers): the record
     // shows first.
-    let history = Resource::new(
+    let history = crate::codec::resource(
         move || (filter.get(), id.get()),
         |(filter, id)| async move { get_customer_history(filter, id?).await },
     );
@@ -57,7 +57,7 @@ pub fn CustomerRecordPage() -> impl IntoView {
 pub fn OrderRecordPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
-    let record = Resource::new(
+    let record = crate::codec::resource(
         move || id.get(),
         |id| async move {
             match id {
@@ -115,7 +115,7 @@ fn OrderView(data: OrderRecord) -> impl IntoView {
 #[component]
 fn Record(
     data: CustomerRecord,
-    history: Resource<Result<CustomerHistory, crate::error::AppError>>,
+    history: Resource<Result<CustomerHistory, crate::error::AppError>, crate::codec::Page>,
 ) -> impl IntoView {
     let cur = data.currency.clone();
     let l = data.lifetime.clone();

@@ -48,7 +48,7 @@ impl ListPanel {
         let paging = ServerPaging::new(filter, (sort_key, page_key), T::columns().len());
         // A decision or an acknowledged signal changes the figures: ask again.
         let changed = expect_context::<super::state::SignalsChanged>().0;
-        let products = Resource::new(
+        let products = crate::codec::resource(
             move || {
                 let (sort, descending) = paging.order();
                 let query = ListQuery {

@@ -22,25 +22,25 @@ pub fn InventoryPage() -> impl IntoView {
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     let changed = expect_context::<SignalsChanged>().0;
     let version = move || changed.get();
-    let overview = Resource::new(
+    let overview = crate::codec::resource(
         move || (filter.get(), version()),
         |(f, _)| get_inventory_overview(f),
     );
-    let premium = Resource::new(
+    let premium = crate::codec::resource(
         move || (filter.get(), version()),
         |(f, _)| get_inventory_premium(f),
     );
     // An embed shows the stock and pricing figures only: no product pages (they name the
     // analysts who decided), no decision log and no signals.
     let embedded = crate::features::embed::ui::embedded();
-    let decisions = Resource::new(version, move |_| async move {
+    let decisions = crate::codec::resource(version, move |_| async move {
         if embedded {
             Ok(Vec::new())
         } else {
             get_decisions(None).await
         }
     });
-    let signals = Resource::new(version, move |_| async move {
+    let signals = crate::codec::resource(version, move |_| async move {
         if embedded {
             Ok(Vec::new())
         } else {

@@ -25,7 +25,7 @@ pub fn ProductPage() -> impl IntoView {
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
     let changed = expect_context::<SignalsChanged>().0;
-    let signals = Resource::new(
+    let signals = crate::codec::resource(
         move || (changed.get(), id.get()),
         |(_, id)| {
             get_signals(SignalFilter {
@@ -35,7 +35,7 @@ pub fn ProductPage() -> impl IntoView {
         },
     );
     let state = PageState::new(filter, signals);
-    let detail = Resource::new(
+    let detail = crate::codec::resource(
         move || (filter.get(), id.get(), changed.get()),
         |(filter, id, _)| async move {
             match id {

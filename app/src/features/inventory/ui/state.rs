@@ -19,7 +19,7 @@ pub struct SignalsChanged(pub RwSignal<u32>);
 #[derive(Clone, Copy)]
 pub(super) struct PageState {
     pub(super) filter: Memo<DashboardFilter>,
-    pub(super) signals: Resource<Result<Vec<MarketSignal>, AppError>>,
+    pub(super) signals: Resource<Result<Vec<MarketSignal>, AppError>, crate::codec::Page>,
     pub(super) decide: ServerAction<DecidePrice>,
     pub(super) acknowledge: ServerAction<AcknowledgeSignal>,
     pub(super) acknowledge_all: ServerAction<AcknowledgeSignals>,
@@ -34,7 +34,7 @@ impl PageState {
     /// and the header badge refetch) around its filter and its signals.
     pub(super) fn new(
         filter: Memo<DashboardFilter>,
-        signals: Resource<Result<Vec<MarketSignal>, AppError>>,
+        signals: Resource<Result<Vec<MarketSignal>, AppError>, crate::codec::Page>,
     ) -> Self {
         let changed = expect_context::<SignalsChanged>().0;
         let state = PageState {

@@ -30,24 +30,24 @@ pub fn SalesPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     // Each part of the page loads by itself, the cards first (see `Section`).
-    let summary = Resource::new(move || filter.get(), get_sales_summary);
-    let series = Resource::new(move || filter.get(), get_sales_series);
-    let categories = Resource::new(move || filter.get(), get_sales_categories);
-    let countries = Resource::new(
+    let summary = crate::codec::resource(move || filter.get(), get_sales_summary);
+    let series = crate::codec::resource(move || filter.get(), get_sales_series);
+    let categories = crate::codec::resource(move || filter.get(), get_sales_categories);
+    let countries = crate::codec::resource(
         move || filter.get(),
         |f| get_sales_breakdown(f, BreakdownBy::Country),
     );
-    let channels = Resource::new(
+    let channels = crate::codec::resource(
         move || filter.get(),
         |f| get_sales_breakdown(f, BreakdownBy::Channel),
     );
-    let products = Resource::new(move || filter.get(), get_sales_top_products);
+    let products = crate::codec::resource(move || filter.get(), get_sales_top_products);
     // Customer names stay out of embeds: there the part is not even asked for.
     let customers = (!crate::features::embed::ui::embedded())
-        .then(|| Resource::new(move || filter.get(), get_sales_top_customers));
-    let concentration = Resource::new(move || filter.get(), get_sales_concentration);
-    let returned = Resource::new(move || filter.get(), get_sales_most_returned);
-    let monthly = Resource::new(move || filter.get(), get_sales_monthly);
+        .then(|| crate::codec::resource(move || filter.get(), get_sales_top_customers));
+    let concentration = crate::codec::resource(move || filter.get(), get_sales_concentration);
+    let returned = crate::codec::resource(move || filter.get(), get_sales_most_returned);
+    let monthly = crate::codec::resource(move || filter.get(), get_sales_monthly);
     let active = expect_context::<ActiveRange>().0;
     Effect::new(move |_| {
         if let Some(Ok(data)) = summary.get() {

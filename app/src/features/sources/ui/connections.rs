@@ -53,7 +53,7 @@ impl Notice {
 /// The shop connections panel; `on_changed` refreshes the sources and runs around it.
 #[component]
 pub fn ConnectionsPanel(on_changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let connections = Resource::new(|| (), |_| list_connections());
+    let connections = crate::codec::resource(|| (), |_| list_connections());
     let adding = RwSignal::new(false);
     let notice = RwSignal::new(None::<Notice>);
     let refresh = move || {
@@ -336,7 +336,7 @@ fn ConnectionRow(
 
 #[component]
 fn History(id: i64) -> impl IntoView {
-    let jobs = Resource::new(move || id, connection_syncs);
+    let jobs = crate::codec::resource(move || id, connection_syncs);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading syncs…"</p> }>
             {move || jobs.get().map(|result| match result {
@@ -446,7 +446,7 @@ fn DeleteChoice(
     notice: RwSignal<Option<Notice>>,
     on_deleted: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let contents = Resource::new(move || id, get_source_contents);
+    let contents = crate::codec::resource(move || id, get_source_contents);
     let delete = ServerAction::<DeleteConnection>::new();
     Effect::new(move |_| {
         if let Some(Ok(gone)) = delete.value().get() {

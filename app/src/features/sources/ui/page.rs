@@ -26,8 +26,8 @@ enum Upload {
 /// Admin → Data sources: upload files, follow their load, see every run, delete a source.
 #[component]
 pub fn SourcesPage() -> impl IntoView {
-    let sources = Resource::new(|| (), |_| list_sources());
-    let runs = Resource::new(|| (), |_| list_runs(None));
+    let sources = crate::codec::resource(|| (), |_| list_sources());
+    let runs = crate::codec::resource(|| (), |_| list_runs(None));
     let upload = RwSignal::new(Upload::Idle);
     let editing = RwSignal::new(None::<SourceSummary>);
     let refresh = move || {
