@@ -38,7 +38,7 @@ async fn embed_with_secret(app: &TestApp, admin: &reqwest::Client) -> (i64, Stri
     assert_eq!(created.status(), 200);
     let id: i64 = created.json().await.unwrap();
     let list = admin.get(app.url("/fn/list_embeds")).send().await.unwrap();
-    let list = answer_json::<Vec<app::features::embed::queries::EmbedRow>>(list).await;
+    let list = answer_json::<Vec<app::features::embed::types::EmbedDetail>>(list).await;
     (id, list[0]["secret"].as_str().unwrap().to_string())
 }
 

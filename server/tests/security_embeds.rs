@@ -173,15 +173,16 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(names.status(), 403);
-    let products: Value = embed
+    let products = embed
         .get(app.url(&format!("/fn/get_sales_top_products?{march}")))
         .bearer_auth(&token)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    let products = answer_json::<
+        app::dashboard::filter::Ranged<Vec<app::features::sales::types::TopProduct>>,
+    >(products)
+    .await;
     assert!(!products["rows"].as_array().unwrap().is_empty());
     // Every data route of both dashboards, JSON and CSV, asked for France and the UK: no foreign
     // row comes back.
@@ -263,14 +264,8 @@ async fn embed_tokens_that_are_tampered_expired_or_revoked_are_refused(pool: PgP
         401
     );
     // Signed with the embed's secret as a host would, but expired.
-    let list: Value = admin
-        .get(app.url("/fn/list_embeds"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = admin.get(app.url("/fn/list_embeds")).send().await.unwrap();
+    let list = answer_json::<Vec<app::features::embed::types::EmbedDetail>>(list).await;
     let secret = list[0]["secret"].as_str().unwrap().to_string();
     let sign = |claims: &Value| {
         jsonwebtoken::encode(
