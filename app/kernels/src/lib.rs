@@ -3,3 +3,4 @@
 //! no database; `app` gives them its rows and turns their results into figures.
 pub mod cluster;
 pub mod customer_days;
+pub mod pareto;
