@@ -4,3 +4,4 @@
 pub mod cluster;
 pub mod customer_days;
 pub mod pareto;
+pub mod rfm;

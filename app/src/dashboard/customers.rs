@@ -233,52 +233,30 @@ async fn by_category(
 }
 
 /// Adds the RFM quintile scores (as of `as_of`) and orders the customers by net revenue, largest
-/// first (ties by id).
+/// first (ties by id): the ranks are `kernels::rfm`'s.
 fn scored(rows: &[Summed], as_of: NaiveDate) -> Vec<CustomerFacts> {
-    let r = quintiles(rows, |c| c.last_day);
-    let f = quintiles(rows, |c| c.orders);
-    let m = quintiles(rows, |c| c.net);
-    let mut facts: Vec<CustomerFacts> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, c)| CustomerFacts {
-            customer_id: c.customer_id,
-            orders: c.orders,
-            gross_revenue: c.gross,
-            net_revenue: c.net,
-            first_order: c.first_order,
-            last_order: c.last_day,
-            recency_days: (as_of - c.last_day).num_days(),
-            r: r[i],
-            f: f[i],
-            m: m[i],
-            country: c.country.clone(),
-            days_between_orders: (c.last_day - c.first_day).num_days(),
-        })
-        .collect();
-    facts.sort_unstable_by(|a, b| {
-        b.net_revenue
-            .cmp(&a.net_revenue)
-            .then(a.customer_id.cmp(&b.customer_id))
-    });
-    facts
-}
-
-/// Quintile scores 1–5 by a key, low to high: `min(5, 1 + ⌊5 (rank − 1) / n⌋)` where rank is
-/// SQL's `rank()` (ties share the lowest rank, so they share a score).
-pub fn quintiles<T, K: Ord>(rows: &[T], key: impl Fn(&T) -> K) -> Vec<i32> {
-    let n = rows.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_cached_key(|&i| key(&rows[i]));
-    let mut scores = vec![0; n];
-    let mut rank = 0;
-    for (position, &i) in order.iter().enumerate() {
-        if position == 0 || key(&rows[order[position - 1]]) != key(&rows[i]) {
-            rank = position;
-        }
-        scores[i] = (1 + 5 * rank / n).min(5) as i32;
-    }
+    let scores = kernels::rfm::scores(rows);
     scores
+        .by_net
+        .iter()
+        .map(|&i| {
+            let (i, c) = (i as usize, &rows[i as usize]);
+            CustomerFacts {
+                customer_id: c.customer_id,
+                orders: c.orders,
+                gross_revenue: c.gross,
+                net_revenue: c.net,
+                first_order: c.first_order,
+                last_order: c.last_day,
+                recency_days: (as_of - c.last_day).num_days(),
+                r: scores.r[i],
+                f: scores.f[i],
+                m: scores.m[i],
+                country: c.country.clone(),
+                days_between_orders: (c.last_day - c.first_day).num_days(),
+            }
+        })
+        .collect()
 }
 
 /// The sums of every customer who bought in a range and slice, cached by (filter, range, data
@@ -323,23 +301,10 @@ pub async fn buying_customers(
         .await
 }
 
-/// The `n` customers of `sums` with the largest net revenue, largest first (ties by id), with
-/// their orders: a partial selection, not a sort of every customer.
-pub fn top_by_net(sums: &[Summed], n: usize) -> Vec<&Summed> {
-    let order =
-        |a: &&Summed, b: &&Summed| b.net.cmp(&a.net).then(a.customer_id.cmp(&b.customer_id));
-    let mut all: Vec<&Summed> = sums.iter().collect();
-    if n < all.len() {
-        all.select_nth_unstable_by(n, order);
-        all.truncate(n);
-    }
-    all.sort_unstable_by(order);
-    all
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{quintiles, score, top_by_net, DateRange, Summed};
+    use super::{score, DateRange, Summed};
+    use kernels::rfm::top_by_net;
     use rust_decimal::Decimal;
 
     fn sums(nets: &[(i64, i64)]) -> Vec<Summed> {
@@ -372,16 +337,5 @@ mod tests {
             let top: Vec<i64> = top_by_net(&rows, n).iter().map(|c| c.customer_id).collect();
             assert_eq!(top, scored[..n.min(6)], "n = {n}");
         }
-    }
-
-    #[test]
-    fn quintiles_are_sql_rank_scores_with_shared_ties() {
-        // rank() of 10 values: 1, 2, 3, 3, 5, 6, 7, 8, 9, 10 → 1 + ⌊5 (rank − 1) / 10⌋.
-        let keys = [10, 20, 30, 30, 50, 60, 70, 80, 90, 100];
-        assert_eq!(quintiles(&keys, |k| *k), [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
-        // Input order does not matter; equal keys share the lowest rank's score.
-        assert_eq!(quintiles(&[7, 7, 7], |k| *k), [1, 1, 1]);
-        assert_eq!(quintiles(&[3, 1, 2], |k| *k), [4, 1, 2]);
-        assert!(quintiles::<i32, i32>(&[], |k| *k).is_empty());
     }
 }

@@ -67,7 +67,7 @@ pub fn top_with_other(rows: Vec<BreakdownRow>, top: usize) -> Vec<BreakdownRow> 
 /// any order), and the range's net revenue (guests included) for the top-10 share: the ranks
 /// are `kernels::pareto`'s.
 pub fn concentration(nets: impl IntoIterator<Item = Decimal>, total_net: Decimal) -> Concentration {
-    let pareto = kernels::pareto::pareto(nets);
+    let pareto = kernels::pareto::pareto(nets.into_iter().collect());
     Concentration {
         customers: pareto.customers as i64,
         top10_share: (pareto.customers > 0)

@@ -23,7 +23,8 @@ struct Period {
 }
 
 use crate::dashboard::customer_days::{Buyers, Summed};
-use crate::dashboard::customers::{buying_sums, customer_buyers, top_by_net};
+use crate::dashboard::customers::{buying_sums, customer_buyers};
+use kernels::rfm::top_by_net;
 
 async fn period(
     state: &crate::state::AppState,
