@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 #[cfg(feature = "ssr")]
 use super::queries::{DemandDay, LatestCompetitorPrice, ProductRow, WeekRow};
 use super::types::{
-    Abc, AbcPoint, CategoryTurnover, Compliance, Elasticity, InventoryCards, PriceBounds,
-    PricingSettings, ProductStock, Projection, Recommendation, Rule, StockSettings, StockStatus,
+    Abc, CategoryTurnover, Compliance, Elasticity, InventoryCards, PriceBounds, PricingSettings,
+    ProductStock, Projection, Recommendation, Rule, StockSettings, StockStatus,
 };
 #[cfg(feature = "ssr")]
 use super::types::{CompetitorPosition, PremiumProduct, PriceWeek, ProductPricing};
@@ -649,14 +649,15 @@ pub fn turnover_by_category(products: &[ProductStock]) -> Vec<CategoryTurnover> 
 }
 
 /// The ABC curve: cumulative share of net revenue against share of products, best sellers first
-/// (negative net revenue counts 0).
-pub fn abc_pareto(products: &[ProductStock]) -> Vec<AbcPoint> {
+/// (negative net revenue counts 0). Server side, as the concentration it reads.
+#[cfg(feature = "ssr")]
+pub fn abc_pareto(products: &[ProductStock]) -> Vec<super::types::AbcPoint> {
     let nets = products.iter().map(|p| p.net_revenue.max(Decimal::ZERO));
     let total = nets.clone().sum();
     crate::features::sales::kpi::concentration(nets, total)
         .curve
         .into_iter()
-        .map(|p| AbcPoint {
+        .map(|p| super::types::AbcPoint {
             product_share: p.customer_share.to_f64().unwrap_or_default(),
             revenue_share: p.revenue_share.to_f64().unwrap_or_default(),
         })

@@ -1,10 +1,7 @@
 //! Derived Sales numbers: pure functions, no I/O.
 use rust_decimal::Decimal;
 
-use super::types::{
-    BreakdownRow, CategoryPoint, Concentration, NetByCustomerKind, ParetoPoint, SalesKpis,
-    WhatChanged,
-};
+use super::types::{BreakdownRow, CategoryPoint, NetByCustomerKind, SalesKpis, WhatChanged};
 use crate::dashboard::compare::{change, share};
 use crate::dashboard::totals::SalesTotals;
 
@@ -65,8 +62,13 @@ pub fn top_with_other(rows: Vec<BreakdownRow>, top: usize) -> Vec<BreakdownRow> 
 
 /// Revenue concentration from the identified customers' net revenue in the range (`nets`, in
 /// any order), and the range's net revenue (guests included) for the top-10 share: the ranks
-/// are `kernels::pareto`'s.
-pub fn concentration(nets: impl IntoIterator<Item = Decimal>, total_net: Decimal) -> Concentration {
+/// are `kernels::pareto`'s (server side: the browser never ranks customers).
+#[cfg(feature = "ssr")]
+pub fn concentration(
+    nets: impl IntoIterator<Item = Decimal>,
+    total_net: Decimal,
+) -> super::types::Concentration {
+    use super::types::{Concentration, ParetoPoint};
     let pareto = kernels::pareto::pareto(nets.into_iter().collect());
     Concentration {
         customers: pareto.customers as i64,
