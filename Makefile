@@ -64,7 +64,7 @@ fmt:
 lint: setup
 	cargo fmt --all -- --check
 	scripts/module-circles.py app/src server/src
-	cargo clippy -p app --features ssr -p kernels -p server --tests -- -D warnings
+	cargo clippy -p app --features ssr -p formats -p kernels -p server --tests -- -D warnings
 	scripts/unit-twins.sh
 
 clean:

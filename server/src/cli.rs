@@ -13,7 +13,7 @@ use crate::ingest::demo::{self, DemoOptions};
 use crate::ingest::run::{self as ingest_run, InputFile, Store};
 use crate::ingest::source::{forget_source, prepare_job, JobOptions, Prepared, SourceRef, Target};
 use crate::{bootstrap, keys::Keys, startup, telemetry};
-use app::features::sources::format::{DateOrder, FormatChoice};
+use formats::{DateOrder, FormatChoice};
 
 #[derive(Parser)]
 #[command(

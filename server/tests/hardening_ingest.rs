@@ -10,10 +10,8 @@ use std::sync::Arc;
 
 use app::dashboard::filter::{DashboardFilter, Preset};
 use app::features::inventory::refresh::SignalRefresh;
-use app::features::sources::format::{
-    detect, DateOrder, FileKind, FormatChoice, RowParser, ValueLimits,
-};
 use chrono::NaiveDate;
+use formats::{detect, DateOrder, FileKind, FormatChoice, RowParser, ValueLimits};
 use proptest::prelude::*;
 use server::ingest::file::{read_rows, Event, Progress};
 use server::ingest::run::{self, InputFile, Job, RunSummary, Store};

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 use app::features::inventory::refresh::SignalRefresh;
-use app::features::sources::format::FormatChoice;
 use app::features::sources::types::SourceSettings;
+use formats::FormatChoice;
 use server::ingest::run::{self, InputFile, Job, RunSummary, Store};
 use sqlx::PgPool;
 

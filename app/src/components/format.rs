@@ -1,17 +1,6 @@
 //! Display formatting of numbers: the only place that turns figures into text.
+pub use formats::group_thousands;
 use rust_decimal::{Decimal, RoundingStrategy};
-
-/// `1234567` → `1,234,567`.
-pub fn group_thousands(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 fn currency_symbol(code: &str) -> Option<&'static str> {
     match code {

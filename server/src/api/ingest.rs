@@ -22,7 +22,7 @@ use tokio::io::AsyncWriteExt;
 use super::{authorize, csv_download};
 use crate::ingest::run::{self, InputFile, Job, RunSummary, Store};
 use crate::ingest::source::{forget_source, prepare_job, JobOptions, Prepared, SourceRef, Target};
-use app::features::sources::format::FormatChoice;
+use formats::FormatChoice;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 

@@ -53,71 +53,32 @@ impl<R: Read> Read for Counting<'_, R> {
 /// Fails a read once a record (a line, or several inside a quoted field) runs past
 /// `MAX_LINE_BYTES`, so that a file that is not really line-oriented cannot make the reader
 /// buffer it whole; and follows the quoting as the CSV reader does, so that a quote left open
-/// at the end of the file (which the reader would silently accept) is reported.
+/// at the end of the file (which the reader would silently accept) is reported. The byte loop
+/// is `formats::RecordScan` (compiled optimised in every build that optimises).
 struct LineGuard<R> {
     inner: R,
-    since_record: u64,
-    quote: Quote,
-    /// Physical line of the byte being read, and the line where the open quote started.
-    line: u64,
-    quote_line: u64,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Quote {
-    /// At the start of a field.
-    FieldStart,
-    Unquoted,
-    Quoted,
-    /// A quote inside a quoted field: it ends the field, or is the first of `""`.
-    ClosingOrEscaped,
+    scan: formats::RecordScan,
 }
 
 impl<R> LineGuard<R> {
     fn new(inner: R) -> Self {
         LineGuard {
             inner,
-            since_record: 0,
-            quote: Quote::FieldStart,
-            line: 1,
-            quote_line: 0,
+            scan: formats::RecordScan::new(MAX_LINE_BYTES),
         }
     }
 
     /// The line where a quoted field opened and never closed, once the input is read.
     fn unclosed_quote(&self) -> Option<u64> {
-        (self.quote == Quote::Quoted).then_some(self.quote_line)
+        self.scan.unclosed_quote()
     }
 }
 
 impl<R: Read> Read for LineGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            let newline = b == b'\n' || b == b'\r';
-            self.quote = match (self.quote, b) {
-                (Quote::Quoted, b'"') => Quote::ClosingOrEscaped,
-                (Quote::Quoted, _) => Quote::Quoted,
-                (Quote::ClosingOrEscaped, b'"') => Quote::Quoted,
-                (Quote::FieldStart, b'"') => {
-                    self.quote_line = self.line;
-                    Quote::Quoted
-                }
-                (_, b',') => Quote::FieldStart,
-                (_, _) if newline => Quote::FieldStart,
-                _ => Quote::Unquoted,
-            };
-            if b == b'\n' {
-                self.line += 1;
-            }
-            if newline && self.quote == Quote::FieldStart {
-                self.since_record = 0;
-            } else {
-                self.since_record += 1;
-                if self.since_record > MAX_LINE_BYTES {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, LineTooLong));
-                }
-            }
+        if !self.scan.scan(&buf[..n]) {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, LineTooLong));
         }
         Ok(n)
     }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
-use app::features::sources::format::{FileKind, Rejection};
+use formats::{FileKind, Rejection};
 
 /// Stock codes of Online Retail that are services, fees or manual entries, not merchandise.
 pub const NON_MERCHANDISE_CODES: &[&str] = &[

@@ -10,7 +10,7 @@ pub mod source;
 pub mod xlsx;
 
 /// Why a run failed. Row-level problems are rejections, not errors: see
-/// `app::features::sources::format::Rejection`.
+/// `formats::Rejection`.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The file as a whole cannot be used (empty, damaged, unknown header, …).

@@ -14,9 +14,7 @@ use sqlx::{Acquire, PgPool, Postgres};
 use super::file::{self, Event, FileNotes, Progress};
 use super::load::{self, widen, TimeSpan};
 use super::IngestError;
-use app::features::sources::format::{
-    self, DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser,
-};
+use formats::{DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser, ValueLimits};
 
 /// Advisory-lock namespaces (first key of the two-key form).
 const RUN_LOCK: i32 = 7_301;
@@ -53,7 +51,7 @@ pub struct Store {
     pub currency: String,
     pub timezone: String,
     /// The ranges of values a file may hold.
-    pub limits: format::ValueLimits,
+    pub limits: ValueLimits,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -450,7 +448,7 @@ fn plan(
             Ok(ControlFlow::Break(()))
         })?;
         let header = header.unwrap_or_default();
-        let layout = format::detect(&header, format).map_err(|message| IngestError::File {
+        let layout = formats::detect(&header, format).map_err(|message| IngestError::File {
             file: input.name.clone(),
             message,
         })?;
@@ -790,7 +788,7 @@ fn parse_file(
     input: &InputFile,
     layout: Layout,
     date_order: DateOrder,
-    limits: format::ValueLimits,
+    limits: ValueLimits,
     progress: &Progress,
     sender: tokio::sync::mpsc::Sender<Vec<u8>>,
 ) -> Result<Parsed, IngestError> {
@@ -803,10 +801,7 @@ fn parse_file(
         rejected: u64,
         kept: Vec<(Rejection, String)>,
         rejected_orders: std::collections::BTreeSet<String>,
-        // Exact repeats are counted within each order as its rows go by (memory stays bounded).
-        current_order: Option<String>,
-        seen_in_order: std::collections::HashSet<u64>,
-        duplicates: u64,
+        repeats: formats::Repeats,
         sender: tokio::sync::mpsc::Sender<Vec<u8>>,
     }
     impl State {
@@ -842,18 +837,8 @@ fn parse_file(
             Ok(())
         }
         fn note_repeat(&mut self, fields: &[String]) {
-            use std::hash::{Hash, Hasher};
-            let Some(order) = self.parser.order_key(fields) else {
-                return;
-            };
-            if self.current_order.as_deref() != Some(order.as_str()) {
-                self.current_order = Some(order);
-                self.seen_in_order.clear();
-            }
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            fields.hash(&mut hasher);
-            if !self.seen_in_order.insert(hasher.finish()) {
-                self.duplicates += 1;
+            if let Some(order) = self.parser.order_key(fields) {
+                self.repeats.note(order, fields);
             }
         }
         fn settle(&mut self) -> Result<(), IngestError> {
@@ -892,9 +877,7 @@ fn parse_file(
         rejected: 0,
         kept: Vec::new(),
         rejected_orders: Default::default(),
-        current_order: None,
-        seen_in_order: Default::default(),
-        duplicates: 0,
+        repeats: Default::default(),
         sender,
     };
     let notes = file::read_rows(&input.path, &input.name, progress, |event| {
@@ -927,7 +910,7 @@ fn parse_file(
         rejected: state.rejected,
         kept: state.kept,
         rejected_orders: state.rejected_orders.into_iter().collect(),
-        duplicates: state.duplicates,
+        duplicates: state.repeats.count(),
         notes,
         date_order: state.parser.date_order(),
     })

@@ -2,9 +2,9 @@
 //! for the CLI (`storepulse ingest`) and the REST upload.
 use app::error::AppError;
 use app::features::inventory::refresh::SignalRefresh;
-use app::features::sources::format::FormatChoice;
 use app::features::sources::queries;
 use app::features::sources::types::{validate_settings, validate_source_name, SourceSettings};
+use formats::FormatChoice;
 use sqlx::PgPool;
 
 use super::run::{Job, Store};

@@ -83,8 +83,8 @@ pub async fn preview_upload(
     #[server(default)] format: super::types::FormatChoice,
     #[server(default)] date_order: super::types::DateOrder,
 ) -> Result<super::types::UploadPreview, AppError> {
-    use super::format::{detect, RowParser};
     use super::types::{DateOrder, UploadPreview};
+    use formats::{detect, RowParser};
     guard::role(Role::Admin, |_, _| {
         async move {
             // The sample is cut at an arbitrary byte: its last line may be partial, so it is dropped.

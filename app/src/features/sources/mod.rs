@@ -3,9 +3,6 @@ pub mod api;
 /// Shop credentials sealed at rest: server only.
 #[cfg(feature = "ssr")]
 pub mod credentials;
-/// The row parser runs on the server only (uploads and their preview): kept out of the browser bundle.
-#[cfg(feature = "ssr")]
-pub mod format;
 #[cfg(feature = "ssr")]
 pub mod queries;
 #[cfg(feature = "ssr")]

@@ -11,9 +11,9 @@ use std::time::Instant;
 use app::error::AppError;
 use app::features::inventory::refresh::SignalRefresh;
 use app::features::sources::credentials::CredentialsKey;
-use app::features::sources::format::FormatChoice;
 use app::features::sources::types::SyncReport;
 use chrono::{DateTime, Duration, Utc};
+use formats::FormatChoice;
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
 

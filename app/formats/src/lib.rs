@@ -17,7 +17,118 @@ pub enum FileKind {
     Competitor,
 }
 
-pub use super::types::{DateOrder, FormatChoice, ValueLimits};
+/// Month-first (`12/1/2010` is 1 December) or day-first dates in uploaded files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// Guessed from the first rows: a first number above 12 means day-first.
+    #[default]
+    Auto,
+    MonthFirst,
+    DayFirst,
+}
+
+impl std::fmt::Display for DateOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DateOrder::Auto => "auto",
+            DateOrder::MonthFirst => "month-first (M/D/YYYY)",
+            DateOrder::DayFirst => "day-first (D/M/YYYY)",
+        })
+    }
+}
+
+impl std::str::FromStr for DateOrder {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "auto" => Ok(DateOrder::Auto),
+            "month-first" | "mdy" => Ok(DateOrder::MonthFirst),
+            "day-first" | "dmy" => Ok(DateOrder::DayFirst),
+            other => Err(format!(
+                "unknown date order '{other}': use auto, month-first or day-first"
+            )),
+        }
+    }
+}
+
+/// Which format to read uploads as; `Auto` recognises each file by its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormatChoice {
+    #[default]
+    Auto,
+    Transactions,
+    Star,
+    Catalog,
+    Competitor,
+}
+
+impl std::str::FromStr for FormatChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(FormatChoice::Auto),
+            "transactions" => Ok(FormatChoice::Transactions),
+            "star" => Ok(FormatChoice::Star),
+            "catalog" => Ok(FormatChoice::Catalog),
+            "competitor" => Ok(FormatChoice::Competitor),
+            other => Err(format!(
+                "unknown format '{other}': use auto, transactions, star, catalog or competitor"
+            )),
+        }
+    }
+}
+
+/// The sane ranges of the values a file may hold; a row outside them is rejected like any other
+/// bad row. Store-wide settings (`STOREPULSE_MIN_ORDER_DATE`, `STOREPULSE_MAX_DAYS_AHEAD`,
+/// `STOREPULSE_MAX_UNIT_PRICE`, `STOREPULSE_MAX_QUANTITY`); the dashboards' presets stay within
+/// the same dates whatever is already in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueLimits {
+    /// The earliest order, stock or price-observation date accepted.
+    pub min_date: chrono::NaiveDate,
+    /// The latest date accepted, in days after today.
+    pub max_days_ahead: i64,
+    /// The largest price, cost or shipping amount accepted (either sign), in whole currency units.
+    pub max_unit_price: u64,
+    /// The largest quantity, stock or lead time accepted (either sign).
+    pub max_quantity: i64,
+}
+
+impl Default for ValueLimits {
+    fn default() -> Self {
+        ValueLimits {
+            min_date: chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or_default(),
+            max_days_ahead: 366,
+            max_unit_price: 1_000_000_000,
+            max_quantity: 10_000_000,
+        }
+    }
+}
+
+impl ValueLimits {
+    /// The latest date accepted when today is `today`.
+    pub fn max_date(&self, today: chrono::NaiveDate) -> chrono::NaiveDate {
+        today
+            .checked_add_signed(chrono::Duration::days(self.max_days_ahead))
+            .unwrap_or(today)
+    }
+}
+
+/// `1234567` → `1,234,567`.
+/// Digits with a comma between each group of three (`1234567` → `1,234,567`): the counts and
+/// limits StorePulse writes, on pages and in messages.
+pub fn group_thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 fn allows(choice: FormatChoice, kind: FileKind) -> bool {
     match choice {
@@ -396,7 +507,7 @@ impl RowParser {
                         return Err(reject(format!(
                             "{} '{raw}' is outside the allowed range ±{} (setting STOREPULSE_MAX_QUANTITY)",
                             column.name,
-                            crate::components::format::group_thousands(&max.to_string())
+                            group_thousands(&max.to_string())
                         )));
                     }
                     n.to_string()
@@ -409,7 +520,7 @@ impl RowParser {
                         return Err(reject(format!(
                             "{} '{raw}' is outside the allowed range ±{} (setting STOREPULSE_MAX_UNIT_PRICE)",
                             column.name,
-                            crate::components::format::group_thousands(&max.to_string())
+                            group_thousands(&max.to_string())
                         )));
                     }
                     n.to_string()
@@ -419,8 +530,10 @@ impl RowParser {
                         .map_err(|e| reject(format!("{} '{raw}' {e}", column.name)))?;
                     // Every accepted shape starts with the date as YYYY-MM-DD.
                     let date = t.get(..10).unwrap_or_default();
-                    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
-                        .map_err(|_| reject(format!("{} '{raw}' is not a date", column.name)))?;
+                    let day = SHAPES
+                        .iso_date
+                        .date(date)
+                        .ok_or_else(|| reject(format!("{} '{raw}' is not a date", column.name)))?;
                     if day < self.limits.min_date || day > self.max_date {
                         return Err(reject(format!(
                             "{} '{raw}' is outside the accepted dates {} to {} (settings STOREPULSE_MIN_ORDER_DATE and STOREPULSE_MAX_DAYS_AHEAD)",
@@ -535,20 +648,19 @@ fn parse_timestamp_shape(raw: &str, order: DateOrder) -> Result<String, String> 
     // Slash dates first (Online Retail's shape): no ISO or RFC 3339 time has a four-digit third
     // part, and trying the six ISO shapes first cost each such row six failed parses.
     if slash_parts(raw).is_some() {
-        let (date_fmt, other) = match order {
-            DateOrder::DayFirst => ("%d/%m/%Y", "month-first"),
-            _ => ("%m/%d/%Y", "day-first"),
+        let (shapes, other) = match order {
+            DateOrder::DayFirst => (&SHAPES.day_first, "month-first"),
+            _ => (&SHAPES.month_first, "day-first"),
         };
         let normalized = raw.replace(['.', '-'], "/");
-        for time_fmt in [" %H:%M", " %H:%M:%S", ""] {
-            let format = format!("{date_fmt}{time_fmt}");
-            if time_fmt.is_empty() {
-                if let Ok(d) = NaiveDate::parse_from_str(&normalized, &format) {
-                    return Ok(format!("{d} 00:00:00"));
-                }
-            } else if let Ok(t) = NaiveDateTime::parse_from_str(&normalized, &format) {
+        let [minutes, seconds, date] = shapes;
+        for with_time in [minutes, seconds] {
+            if let Some(t) = with_time.date_time(&normalized) {
                 return Ok(local_text(t));
             }
+        }
+        if let Some(d) = date.date(&normalized) {
+            return Ok(format!("{d} 00:00:00"));
         }
         return Err(format!(
             "is not a valid {order} date (if the file's dates are {other}, set the source's date order)"
@@ -557,23 +669,177 @@ fn parse_timestamp_shape(raw: &str, order: DateOrder) -> Result<String, String> 
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
         return Ok(t.to_rfc3339());
     }
-    for format in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
+    for shape in &SHAPES.iso {
+        if let Some(t) = shape.date_time(raw) {
             return Ok(local_text(t));
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+    if let Some(d) = SHAPES.iso_date.date(raw) {
         return Ok(format!("{d} 00:00:00"));
     }
     Err("is not a date (expected e.g. 2011-12-09 12:50 or 12/9/2011 12:50)".to_string())
 }
+
+/// Counts the rows that repeat an earlier row of their order exactly, as the rows go by: only
+/// the current order's rows are remembered (as hashes), so memory stays bounded. Rows of an order
+/// are expected together, as exports write them.
+#[derive(Debug, Default)]
+pub struct Repeats {
+    order: Option<String>,
+    seen: std::collections::HashSet<u64>,
+    count: u64,
+}
+
+impl Repeats {
+    /// Notes a row of `order`; true when it repeats an earlier row of that order.
+    pub fn note(&mut self, order: String, fields: &[String]) -> bool {
+        use std::hash::{Hash, Hasher};
+        if self.order.as_deref() != Some(order.as_str()) {
+            self.order = Some(order);
+            self.seen.clear();
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        fields.hash(&mut hasher);
+        let repeat = !self.seen.insert(hasher.finish());
+        self.count += u64::from(repeat);
+        repeat
+    }
+
+    /// The rows noted so far that repeat an earlier row of their order.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+}
+
+/// Follows a CSV file's quoting byte by byte, as the CSV reader does: the physical line, where
+/// an open quote started, and the bytes of the current record (a line, or several inside a
+/// quoted field), so that the reader can refuse a record longer than a limit before buffering
+/// it and report a quote left open at the end of the file.
+#[derive(Debug)]
+pub struct RecordScan {
+    max_record_bytes: u64,
+    since_record: u64,
+    quote: Quote,
+    line: u64,
+    quote_line: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Quote {
+    /// At the start of a field.
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: it ends the field, or is the first of `""`.
+    ClosingOrEscaped,
+}
+
+impl RecordScan {
+    pub fn new(max_record_bytes: u64) -> RecordScan {
+        RecordScan {
+            max_record_bytes,
+            since_record: 0,
+            quote: Quote::FieldStart,
+            line: 1,
+            quote_line: 0,
+        }
+    }
+
+    /// Follows the next bytes of the file; false once a record runs past the limit.
+    pub fn scan(&mut self, bytes: &[u8]) -> bool {
+        for &b in bytes {
+            let newline = b == b'\n' || b == b'\r';
+            self.quote = match (self.quote, b) {
+                (Quote::Quoted, b'"') => Quote::ClosingOrEscaped,
+                (Quote::Quoted, _) => Quote::Quoted,
+                (Quote::ClosingOrEscaped, b'"') => Quote::Quoted,
+                (Quote::FieldStart, b'"') => {
+                    self.quote_line = self.line;
+                    Quote::Quoted
+                }
+                (_, b',') => Quote::FieldStart,
+                (_, _) if newline => Quote::FieldStart,
+                _ => Quote::Unquoted,
+            };
+            if b == b'\n' {
+                self.line += 1;
+            }
+            if newline && self.quote == Quote::FieldStart {
+                self.since_record = 0;
+            } else {
+                self.since_record += 1;
+                if self.since_record > self.max_record_bytes {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// The line where a quoted field opened and never closed, once the whole file is scanned.
+    pub fn unclosed_quote(&self) -> Option<u64> {
+        (self.quote == Quote::Quoted).then_some(self.quote_line)
+    }
+}
+
+/// A date or timestamp shape: its format string parsed once. `parse_from_str` parses the
+/// format string anew on every call (a tenth of the parser's time on a large file); this does
+/// what it does with the parsed items.
+struct Shape(Option<Vec<chrono::format::Item<'static>>>);
+
+impl Shape {
+    fn new(format: &'static str) -> Shape {
+        Shape(chrono::format::StrftimeItems::new(format).parse().ok())
+    }
+
+    fn parsed(&self, raw: &str) -> Option<chrono::format::Parsed> {
+        let mut parsed = chrono::format::Parsed::new();
+        chrono::format::parse(&mut parsed, raw, self.0.as_ref()?.iter()).ok()?;
+        Some(parsed)
+    }
+
+    /// What `NaiveDateTime::parse_from_str(raw, format)` gives.
+    fn date_time(&self, raw: &str) -> Option<NaiveDateTime> {
+        self.parsed(raw)?.to_naive_datetime_with_offset(0).ok()
+    }
+
+    /// What `NaiveDate::parse_from_str(raw, format)` gives.
+    fn date(&self, raw: &str) -> Option<NaiveDate> {
+        self.parsed(raw)?.to_naive_date().ok()
+    }
+}
+
+/// The shapes `parse_timestamp` tries, in order.
+struct Shapes {
+    /// `M/D/YYYY` with minutes, with seconds, and the date alone.
+    month_first: [Shape; 3],
+    /// `D/M/YYYY`, the same three.
+    day_first: [Shape; 3],
+    iso: [Shape; 6],
+    iso_date: Shape,
+}
+
+static SHAPES: std::sync::LazyLock<Shapes> = std::sync::LazyLock::new(|| Shapes {
+    month_first: [
+        Shape::new("%m/%d/%Y %H:%M"),
+        Shape::new("%m/%d/%Y %H:%M:%S"),
+        Shape::new("%m/%d/%Y"),
+    ],
+    day_first: [
+        Shape::new("%d/%m/%Y %H:%M"),
+        Shape::new("%d/%m/%Y %H:%M:%S"),
+        Shape::new("%d/%m/%Y"),
+    ],
+    iso: [
+        Shape::new("%Y-%m-%d %H:%M:%S"),
+        Shape::new("%Y-%m-%dT%H:%M:%S"),
+        Shape::new("%Y-%m-%d %H:%M"),
+        Shape::new("%Y-%m-%dT%H:%M"),
+        Shape::new("%Y-%m-%d %H:%M:%S%.f"),
+        Shape::new("%Y-%m-%dT%H:%M:%S%.f"),
+    ],
+    iso_date: Shape::new("%Y-%m-%d"),
+});
 
 /// `YYYY-MM-DD HH:MM:SS`, to the second (written directly: a format string is parsed anew on
 /// every call).
@@ -591,6 +857,77 @@ fn local_text(t: NaiveDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeats_are_counted_within_an_order_and_shapes_parse() {
+        let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut repeats = Repeats::default();
+        assert!(!repeats.note("A".into(), &row(&["A", "x", "1"])));
+        assert!(repeats.note("A".into(), &row(&["A", "x", "1"])));
+        assert!(!repeats.note("A".into(), &row(&["A", "x", "2"])));
+        // The same row in another order is not a repeat, nor is it when its order comes back.
+        assert!(!repeats.note("B".into(), &row(&["A", "x", "1"])));
+        assert!(!repeats.note("A".into(), &row(&["A", "x", "1"])));
+        assert!(repeats.note("A".into(), &row(&["A", "x", "1"])));
+        assert_eq!(repeats.count(), 2);
+        // Every shape's format string is valid (an invalid one would accept nothing).
+        let shapes = &*SHAPES;
+        for shape in shapes
+            .month_first
+            .iter()
+            .chain(&shapes.day_first)
+            .chain(&shapes.iso)
+        {
+            assert!(shape.0.is_some());
+        }
+        assert!(shapes.iso_date.0.is_some());
+    }
+
+    #[test]
+    fn a_shape_reads_what_parse_from_str_reads() {
+        let formats = [
+            "%m/%d/%Y %H:%M",
+            "%m/%d/%Y %H:%M:%S",
+            "%m/%d/%Y",
+            "%d/%m/%Y %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d",
+        ];
+        let inputs = [
+            "12/1/2010 8:26",
+            "12/01/2010 08:26:59",
+            "1/2/2011  8:26",
+            " 12/1/2010 8:26",
+            "12/1/2010 8:26 ",
+            "13/1/2010 8:26",
+            "2/30/2011",
+            "2/29/2012",
+            "12/1/2010 25:00",
+            "12/1/2010",
+            "2011-12-09 12:50:00",
+            "2011-12-09T12:50:00.123",
+            "2011-12-09",
+            "2011-12-09 12:50",
+            "",
+            "x",
+        ];
+        for format in formats {
+            let shape = Shape::new(format);
+            for raw in inputs {
+                assert_eq!(
+                    shape.date_time(raw),
+                    NaiveDateTime::parse_from_str(raw, format).ok(),
+                    "{format} {raw:?}"
+                );
+                assert_eq!(
+                    shape.date(raw),
+                    NaiveDate::parse_from_str(raw, format).ok(),
+                    "{format} {raw:?}"
+                );
+            }
+        }
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
