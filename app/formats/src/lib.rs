@@ -116,7 +116,6 @@ impl ValueLimits {
     }
 }
 
-/// `1234567` → `1,234,567`.
 /// Digits with a comma between each group of three (`1234567` → `1,234,567`): the counts and
 /// limits StorePulse writes, on pages and in messages.
 pub fn group_thousands(digits: &str) -> String {
