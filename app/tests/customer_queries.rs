@@ -245,3 +245,67 @@ async fn the_customer_copy_follows_every_change(pool: PgPool) {
         .unwrap()
         .is_empty());
 }
+
+/// The copy reads PostgreSQL's COPY output, where a tab, a newline or a backslash in a name is
+/// escaped: names holding each (and non-ASCII letters) read back whole — a customer's country as
+/// written, and a channel or country filter finds their rows — whether the copy is loaded whole
+/// or follows a change of a few days.
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn names_with_tabs_newlines_and_backslashes_read_back_whole(pool: PgPool) {
+    let country = "Côte\td'Ivoire \\ Nord\nEst";
+    let channel = "web\\shop\t2\r";
+    sqlx::query("update sales_order set country = $1, channel = $2 where customer_id = 1")
+        .bind(country)
+        .bind(channel)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("update customer set country = $1 where customer_id = 1")
+        .bind(country)
+        .execute(&pool)
+        .await
+        .unwrap();
+    rolled_up(&pool).await;
+    let june = range("2026-06-01", "2026-06-30");
+    let odd = DashboardFilter {
+        country: vec![country.into()],
+        channel: vec![channel.into()],
+        ..DashboardFilter::default()
+    };
+    let kept = CustomerDays::default();
+    let facts = customer_facts(&pool, &kept, june, &odd).await.unwrap();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].customer_id, 1);
+    assert_eq!(facts[0].country.as_deref(), Some(country));
+    assert_eq!(facts[0].net_revenue, dec!(3.50));
+
+    // A new order of Ben's in the same odd slice, on one day: the kept copy reads that day's
+    // rows (and the summaries stamped since) and finds him too.
+    sqlx::query(
+        "insert into sales_order (sales_order_id, source_id, external_id, customer_id, ordered_at, status, country, channel)
+         values (8, 1, 'O8', 2, '2026-06-20 10:00+00', 'completed', $1, $2)",
+    )
+    .bind(country)
+    .bind(channel)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("insert into order_line (sales_order_id, line_no, product_id, quantity, unit_price) values (8, 1, 1, 3, 10.00)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    refresh_days(&mut conn, day("2026-06-20"), day("2026-06-20"))
+        .await
+        .unwrap();
+    let after = customer_facts(&pool, &kept, june, &odd).await.unwrap();
+    let mut ids: Vec<_> = after.iter().map(|c| c.customer_id).collect();
+    ids.sort();
+    assert_eq!(ids, vec![1, 2]);
+    assert_eq!(
+        after,
+        customer_facts(&pool, &CustomerDays::default(), june, &odd)
+            .await
+            .unwrap()
+    );
+}

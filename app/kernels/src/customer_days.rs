@@ -17,6 +17,9 @@ use chrono::NaiveDate;
 use fixedbitset::FixedBitSet;
 use rust_decimal::Decimal;
 
+pub use crate::copy_text::CopyError;
+use crate::copy_text::{Fields, Lines};
+
 /// The days of a range, both included (`from` after `to`: no day).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {
@@ -182,7 +185,7 @@ impl Sums {
 }
 
 /// A `daily_customer_sales` row as read.
-pub struct RowSql {
+pub(crate) struct RowSql {
     pub day: NaiveDate,
     pub customer_id: i64,
     pub source_id: i64,
@@ -193,18 +196,54 @@ pub struct RowSql {
     pub net: Decimal,
 }
 
+/// What the rows are read from: `COPY (select {ROW_COLUMNS} from daily_customer_sales …) TO
+/// STDOUT` (the day as its number of days since 1970, see `copy_text`).
+pub const ROW_COLUMNS: &str =
+    "day - date '1970-01-01', customer_id, source_id, channel, country, orders, gross, net";
+
+impl RowSql {
+    fn read(f: &mut Fields<'_>) -> Result<RowSql, String> {
+        Ok(RowSql {
+            day: f.day()?,
+            customer_id: f.int()?,
+            source_id: f.int()?,
+            channel: f.text()?,
+            country: f.text()?,
+            orders: f.int()?,
+            gross: f.decimal()?,
+            net: f.decimal()?,
+        })
+    }
+}
+
 /// A `customer_summary` row as read.
-pub struct SummarySql {
+pub(crate) struct SummarySql {
     pub customer_id: i64,
     pub first_order_day: NaiveDate,
     pub country: Option<String>,
 }
 
-/// A copy loaded whole: each row as it is read (in any order), then `done`, then the summaries
-/// (`CustomerCopy::add_summary`).
+/// What the summaries are read from: `COPY (select {SUMMARY_COLUMNS} from customer_summary …)
+/// TO STDOUT`.
+pub const SUMMARY_COLUMNS: &str = "customer_id, first_order_day - date '1970-01-01', country";
+
+impl SummarySql {
+    fn read(f: &mut Fields<'_>) -> Result<SummarySql, String> {
+        Ok(SummarySql {
+            customer_id: f.int()?,
+            first_order_day: f.day()?,
+            country: f.text_or_null()?,
+        })
+    }
+}
+
+/// A copy loaded whole: the rows' `COPY` output chunk by chunk as it arrives (the rows in any
+/// order), then the summaries', then `done`.
 pub struct Loading {
     copy: CustomerCopy,
     by_day: BTreeMap<NaiveDate, Vec<Row>>,
+    rows: Lines,
+    summaries: Lines,
 }
 
 impl Loading {
@@ -213,19 +252,69 @@ impl Loading {
         Loading {
             copy: CustomerCopy::empty(version),
             by_day: BTreeMap::new(),
+            rows: Lines::default(),
+            summaries: Lines::default(),
         }
     }
 
-    pub fn add_row(&mut self, r: RowSql) {
-        self.copy.add_row(&mut self.by_day, r);
+    /// Adds the rows of a chunk of the rows' `COPY` output (`ROW_COLUMNS`).
+    pub fn read_rows(&mut self, chunk: &[u8]) -> Result<(), CopyError> {
+        let (copy, by_day) = (&mut self.copy, &mut self.by_day);
+        self.rows.each(chunk, |f| {
+            copy.add_row(by_day, RowSql::read(f)?);
+            Ok(())
+        })
     }
 
-    /// The copy holding every row added.
+    /// Adds the summaries of a chunk of the summaries' `COPY` output (`SUMMARY_COLUMNS`), once
+    /// every row is in.
+    pub fn read_summaries(&mut self, chunk: &[u8]) -> Result<(), CopyError> {
+        let copy = &mut self.copy;
+        self.summaries.each(chunk, |f| {
+            copy.add_summary(SummarySql::read(f)?);
+            Ok(())
+        })
+    }
+
+    /// How many rows were read.
+    pub fn rows(&self) -> u64 {
+        self.rows.count()
+    }
+
+    /// The copy holding every row and summary read.
     pub fn done(self) -> CustomerCopy {
         let mut copy = self.copy;
         // A new copy: no day is replaced, no lifetime sum goes stale.
         copy.add_days(self.by_day, &mut Vec::new());
         copy
+    }
+}
+
+/// A change to a copy held: every row of the days it names and the summaries stamped after the
+/// version held, read from their `COPY` output as `Loading` reads a whole copy.
+#[derive(Default)]
+pub struct Changes {
+    rows: Vec<RowSql>,
+    summaries: Vec<SummarySql>,
+    row_lines: Lines,
+    summary_lines: Lines,
+}
+
+impl Changes {
+    pub fn read_rows(&mut self, chunk: &[u8]) -> Result<(), CopyError> {
+        let rows = &mut self.rows;
+        self.row_lines.each(chunk, |f| {
+            rows.push(RowSql::read(f)?);
+            Ok(())
+        })
+    }
+
+    pub fn read_summaries(&mut self, chunk: &[u8]) -> Result<(), CopyError> {
+        let summaries = &mut self.summaries;
+        self.summary_lines.each(chunk, |f| {
+            summaries.push(SummarySql::read(f)?);
+            Ok(())
+        })
     }
 }
 
@@ -241,9 +330,13 @@ impl CustomerCopy {
         }
     }
 
-    /// Replaces the given days with the given rows (a day without rows is gone) and keeps the
-    /// given customer summaries.
-    pub fn replace(&mut self, days: &[NaiveDate], rows: Vec<RowSql>, summaries: Vec<SummarySql>) {
+    /// Replaces the given days with the rows read (a day without rows is gone) and keeps the
+    /// summaries read.
+    pub fn apply(&mut self, days: &[NaiveDate], changes: Changes) {
+        self.replace(days, changes.rows, changes.summaries);
+    }
+
+    fn replace(&mut self, days: &[NaiveDate], rows: Vec<RowSql>, summaries: Vec<SummarySql>) {
         let mut stale = Vec::new();
         let mut by_day = BTreeMap::new();
         for r in rows {
@@ -375,7 +468,7 @@ impl CustomerCopy {
         }
     }
 
-    pub fn add_summary(&mut self, s: SummarySql) {
+    fn add_summary(&mut self, s: SummarySql) {
         let country = s.country.map(|c| self.names.id(c));
         let position = self.position(s.customer_id) as usize;
         let facts = &mut self.facts[position];

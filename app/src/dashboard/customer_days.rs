@@ -19,9 +19,11 @@ use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
-use kernels::customer_days::{CustomerCopy, Loading, RowSql, Slice, Span, SummarySql};
+use kernels::customer_days::{
+    Changes, CopyError, CustomerCopy, Loading, Slice, Span, ROW_COLUMNS, SUMMARY_COLUMNS,
+};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::filter::{DashboardFilter, DateRange};
 
@@ -152,28 +154,36 @@ impl CustomerDays {
             // An update: the days and customers stamped after the version held.
             Some((held, days)) => {
                 let started = std::time::Instant::now();
-                let rows = sqlx::query_as!(
-                    RowSql,
-                    r#"select day as "day!: NaiveDate", customer_id, source_id, channel, country, orders, gross, net
-                       from daily_customer_sales
-                       where day = any($1)"#,
-                    &days as _
+                let mut changes = Changes::default();
+                // COPY takes no parameters: the days are written into the statement (dates as
+                // `2026-06-30`), as is the version (a number).
+                let days_list = days
+                    .iter()
+                    .map(NaiveDate::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                copy_out(
+                    &mut tx,
+                    &format!(
+                        "copy (select {ROW_COLUMNS} from daily_customer_sales
+                               where day = any('{{{days_list}}}'::date[])) to stdout"
+                    ),
+                    |chunk| changes.read_rows(chunk),
                 )
-                .fetch_all(&mut *tx)
                 .await?;
-                let summaries = sqlx::query_as!(
-                    SummarySql,
-                    r#"select customer_id, first_order_day as "first_order_day!: NaiveDate", country
-                       from customer_summary
-                       where version > $1"#,
-                    held
+                copy_out(
+                    &mut tx,
+                    &format!(
+                        "copy (select {SUMMARY_COLUMNS} from customer_summary
+                               where version > {held}) to stdout"
+                    ),
+                    |chunk| changes.read_summaries(chunk),
                 )
-                .fetch_all(&mut *tx)
                 .await?;
                 tx.commit().await?;
                 let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
                 if let Some(copy) = data.as_mut() {
-                    copy.replace(&days, rows, summaries);
+                    copy.apply(&days, changes);
                     copy.version = version;
                 }
                 tracing::debug!(
@@ -187,35 +197,23 @@ impl CustomerDays {
             None => {
                 let started = std::time::Instant::now();
                 let mut loading = Loading::new(version);
-                let mut count = 0_u64;
-                {
-                    let mut rows = sqlx::query_as!(
-                        RowSql,
-                        r#"select day as "day!: NaiveDate", customer_id, source_id, channel, country, orders, gross, net
-                           from daily_customer_sales"#
-                    )
-                    .fetch(&mut *tx);
-                    while let Some(r) = rows.try_next().await? {
-                        loading.add_row(r);
-                        count += 1;
-                    }
-                }
-                let mut copy = loading.done();
-                {
-                    let mut summaries = sqlx::query_as!(
-                        SummarySql,
-                        r#"select customer_id, first_order_day as "first_order_day!: NaiveDate", country
-                           from customer_summary"#
-                    )
-                    .fetch(&mut *tx);
-                    while let Some(s) = summaries.try_next().await? {
-                        copy.add_summary(s);
-                    }
-                }
+                copy_out(
+                    &mut tx,
+                    &format!("copy (select {ROW_COLUMNS} from daily_customer_sales) to stdout"),
+                    |chunk| loading.read_rows(chunk),
+                )
+                .await?;
+                copy_out(
+                    &mut tx,
+                    &format!("copy (select {SUMMARY_COLUMNS} from customer_summary) to stdout"),
+                    |chunk| loading.read_summaries(chunk),
+                )
+                .await?;
                 tx.commit().await?;
-                *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(copy);
+                let rows = loading.rows();
+                *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(loading.done());
                 tracing::info!(
-                    rows = count,
+                    rows,
                     secs = started.elapsed().as_secs_f64(),
                     "customer days loaded"
                 );
@@ -228,4 +226,19 @@ impl CustomerDays {
         let data = self.data.read().unwrap_or_else(|e| e.into_inner());
         data.as_ref().map(|c| c.version)
     }
+}
+
+/// Runs `COPY (…) TO STDOUT` and hands each chunk of its output to `read`: `kernels` reads the
+/// rows (millions of them for a whole copy), optimised in every build, where the rows decoded
+/// by `sqlx` in `app` ran unoptimised in the build `make run` starts (docs/performance.md).
+async fn copy_out(
+    conn: &mut PgConnection,
+    statement: &str,
+    mut read: impl FnMut(&[u8]) -> Result<(), CopyError>,
+) -> sqlx::Result<()> {
+    let mut out = conn.copy_out_raw(statement).await?;
+    while let Some(chunk) = out.try_next().await? {
+        read(&chunk).map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?;
+    }
+    Ok(())
 }
