@@ -3,7 +3,9 @@
 //! who bought in a range and slice, summed, counted or split into new and returning. `app`
 //! (`dashboard::customer_days`) loads it from PostgreSQL, keeps it at the data version and runs
 //! these passes; they are here so that every build of the server runs them optimised (they read
-//! ~480k rows for 90 days at 10M order lines).
+//! ~480k rows for 90 days at 10M order lines), as is the reading of its rows: `app` runs the
+//! `COPY … TO STDOUT` statements and hands their output to `Loading` (a whole copy, 3.9M rows at
+//! 10M order lines) or `Changes` (the days a change touched), which read it (`copy_text`).
 //!
 //! Each customer's sums over every day held are kept as well, with every change of a day: a
 //! range that covers every day with no slice ("all time", 3.8M rows at 10M order lines) reads
