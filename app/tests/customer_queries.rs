@@ -309,3 +309,47 @@ async fn names_with_tabs_newlines_and_backslashes_read_back_whole(pool: PgPool) 
             .unwrap()
     );
 }
+
+/// A row the copy cannot read (here a sum beyond `Decimal`'s 28 digits) fails the load with an
+/// error naming its column, and the connection that was reading it is closed rather than given
+/// back in the middle of its COPY: the next user of a one-connection pool gets its own replies.
+#[sqlx::test(migrations = "../migrations", fixtures("sales"))]
+async fn an_unreadable_row_fails_the_load_and_leaves_the_pool_sound(pool: PgPool) {
+    rolled_up(&pool).await;
+    // The unreadable row first, then enough rows (~15 MB of COPY output) that the load stops
+    // with most of them still on their way.
+    sqlx::raw_sql(
+        "delete from daily_customer_sales;
+         insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
+         values ('2026-06-10', 1, 1, 'web', 'United Kingdom', 1, 1e30, 1e30);
+         insert into daily_customer_sales (day, customer_id, source_id, channel, country, orders, gross, net)
+         select '2026-06-11'::date, 1000 + n, 1, 'web', 'United Kingdom', 1, 10.00, 10.00
+         from generate_series(1, 300000) n;",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let err = CustomerDays::default().sync(&one).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("row 1 of the COPY output: column 7 is not a decimal number"),
+        "{err}"
+    );
+    let customers: i64 = sqlx::query_scalar("select count(*) from customer")
+        .fetch_one(&one)
+        .await
+        .unwrap();
+    assert_eq!(customers, 2);
+    let mut tx = one.begin().await.unwrap();
+    let names: Vec<String> = sqlx::query_scalar("select name from customer order by customer_id")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(names, ["Ana", "Ben"]);
+}

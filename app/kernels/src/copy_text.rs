@@ -114,16 +114,22 @@ impl<'a> Fields<'a> {
         self.parse("an integer")
     }
 
+    /// A decimal number, with its decimal places as written — but a zero as `Decimal::ZERO`,
+    /// with none, as `sqlx` reads PostgreSQL's binary zero (the copy's sums stay what they were).
     pub(crate) fn decimal(&mut self) -> Result<Decimal, String> {
-        self.parse("a decimal number")
+        let value: Decimal = self.parse("a decimal number")?;
+        Ok(if value.is_zero() {
+            Decimal::ZERO
+        } else {
+            value
+        })
     }
 
     /// A date written as its number of days since 1970-01-01 (`day - date '1970-01-01'`: no
     /// dependence on the session's `DateStyle`).
     pub(crate) fn day(&mut self) -> Result<NaiveDate, String> {
         let days: i32 = self.parse("a number of days")?;
-        NaiveDate::from_ymd_opt(1970, 1, 1)
-            .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(days.into())))
+        NaiveDate::from_epoch_days(days)
             .ok_or_else(|| format!("column {} is out of the dates' range: {days}", self.column))
     }
 
@@ -240,7 +246,7 @@ mod tests {
     fn reads_days_and_decimals() {
         let mut got = Vec::new();
         Lines::default()
-            .each(b"0\t-0.50\n20635\t12345678901234.0100\n-1\t0\n", |f| {
+            .each(b"0\t-0.50\n20635\t12345678901234.0100\n-1\t0.00\n", |f| {
                 got.push((f.day()?, f.decimal()?));
                 Ok(())
             })
@@ -254,8 +260,9 @@ mod tests {
                 (d("1969-12-31"), Decimal::ZERO),
             ]
         );
-        // The scale is kept as written, as the rows' sums keep it.
+        // The scale is kept as written, as the rows' sums keep it; a zero has none.
         assert_eq!(got[1].1.scale(), 4);
+        assert_eq!(got[2].1.scale(), 0);
     }
 
     #[test]

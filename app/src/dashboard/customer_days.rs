@@ -23,7 +23,7 @@ use kernels::customer_days::{
     Changes, CopyError, CustomerCopy, Loading, Slice, Span, ROW_COLUMNS, SUMMARY_COLUMNS,
 };
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use super::filter::{DashboardFilter, DateRange};
 
@@ -122,11 +122,32 @@ impl CustomerDays {
 
     /// Brings the copy to the database's current data version: whole on first use or after a
     /// reset, else the stamped days and customers only.
+    ///
+    /// It runs to its end in a task of its own, whoever waits for it: a caller that goes away (a
+    /// page closed, a query beside it failing) must not drop it in the middle of a `COPY`, which
+    /// sqlx 0.8 does not track — the connection would go back to the pool with the COPY's last
+    /// replies unread and hand them to its next user. For the same reason a connection whose
+    /// reading failed is closed, not given back.
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn sync(&self, pool: &PgPool) -> sqlx::Result<()> {
-        let _one = self.loading.lock().await;
+        let (this, pool) = (self.clone(), pool.clone());
+        tokio::spawn(async move {
+            let _one = this.loading.lock().await;
+            let mut conn = pool.acquire().await?;
+            let read = this.read(&mut conn).await;
+            if read.is_err() {
+                conn.close_on_drop();
+            }
+            read
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?
+    }
+
+    /// What `sync` does, on one connection.
+    async fn read(&self, conn: &mut PgConnection) -> sqlx::Result<()> {
         // One snapshot: the version and the rows it stamps.
-        let mut tx = pool.begin().await?;
+        let mut tx = conn.begin().await?;
         sqlx::query!("set transaction isolation level repeatable read, read only")
             .execute(&mut *tx)
             .await?;
@@ -154,30 +175,33 @@ impl CustomerDays {
             // An update: the days and customers stamped after the version held.
             Some((held, days)) => {
                 let started = std::time::Instant::now();
-                let mut changes = Changes::default();
-                // COPY takes no parameters: the days are written into the statement (dates as
-                // `2026-06-30`), as is the version (a number).
+                // COPY takes no parameters: the days are written into the statement as numbers
+                // (days since 1970: any date, BC or after 9999 too), as is the version.
                 let days_list = days
                     .iter()
-                    .map(NaiveDate::to_string)
+                    .map(|day| day.to_epoch_days().to_string())
                     .collect::<Vec<_>>()
                     .join(",");
-                copy_out(
+                let changes = copy_out(
                     &mut tx,
-                    &format!(
+                    format!(
                         "copy (select {ROW_COLUMNS} from daily_customer_sales
-                               where day = any('{{{days_list}}}'::date[])) to stdout"
+                               where day = any(array(select date '1970-01-01' + d
+                                                     from unnest('{{{days_list}}}'::int[]) d)))
+                         to stdout"
                     ),
-                    |chunk| changes.read_rows(chunk),
+                    Changes::default(),
+                    Changes::read_rows,
                 )
                 .await?;
-                copy_out(
+                let changes = copy_out(
                     &mut tx,
-                    &format!(
+                    format!(
                         "copy (select {SUMMARY_COLUMNS} from customer_summary
                                where version > {held}) to stdout"
                     ),
-                    |chunk| changes.read_summaries(chunk),
+                    changes,
+                    Changes::read_summaries,
                 )
                 .await?;
                 tx.commit().await?;
@@ -196,22 +220,27 @@ impl CustomerDays {
             // theirs): rows streamed into a new copy, which replaces the old one when complete.
             None => {
                 let started = std::time::Instant::now();
-                let mut loading = Loading::new(version);
-                copy_out(
+                let loading = copy_out(
                     &mut tx,
-                    &format!("copy (select {ROW_COLUMNS} from daily_customer_sales) to stdout"),
-                    |chunk| loading.read_rows(chunk),
+                    format!("copy (select {ROW_COLUMNS} from daily_customer_sales) to stdout"),
+                    Loading::new(version),
+                    Loading::read_rows,
                 )
                 .await?;
-                copy_out(
+                let loading = copy_out(
                     &mut tx,
-                    &format!("copy (select {SUMMARY_COLUMNS} from customer_summary) to stdout"),
-                    |chunk| loading.read_summaries(chunk),
+                    format!("copy (select {SUMMARY_COLUMNS} from customer_summary) to stdout"),
+                    loading,
+                    Loading::read_summaries,
                 )
                 .await?;
                 tx.commit().await?;
                 let rows = loading.rows();
-                *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(loading.done());
+                // Sorting and summing millions of rows: off the async threads.
+                let copy = tokio::task::spawn_blocking(move || loading.done())
+                    .await
+                    .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?;
+                *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(copy);
                 tracing::info!(
                     rows,
                     secs = started.elapsed().as_secs_f64(),
@@ -228,17 +257,48 @@ impl CustomerDays {
     }
 }
 
-/// Runs `COPY (…) TO STDOUT` and hands each chunk of its output to `read`: `kernels` reads the
-/// rows (millions of them for a whole copy), optimised in every build, where the rows decoded
-/// by `sqlx` in `app` ran unoptimised in the build `make run` starts (docs/performance.md).
-async fn copy_out(
+/// Runs `COPY (…) TO STDOUT` and has `read` read its output into `into`, which it gives back.
+/// `read` is `kernels`' (the rows of a whole copy are millions: read there, optimised in every
+/// build, where the rows decoded by `sqlx` in `app` ran unoptimised in the build `make run`
+/// starts) and runs on a thread of its own, in batches of whole lines, while this task takes
+/// the next messages from PostgreSQL (one a row; docs/performance.md, "Dashboards").
+async fn copy_out<T: Send + 'static>(
     conn: &mut PgConnection,
-    statement: &str,
-    mut read: impl FnMut(&[u8]) -> Result<(), CopyError>,
-) -> sqlx::Result<()> {
-    let mut out = conn.copy_out_raw(statement).await?;
-    while let Some(chunk) = out.try_next().await? {
-        read(&chunk).map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?;
+    statement: String,
+    into: T,
+    read: fn(&mut T, &[u8]) -> Result<(), CopyError>,
+) -> sqlx::Result<T> {
+    const BATCH: usize = 1 << 20;
+    let (batches, mut received) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut into = into;
+        while let Some(batch) = received.blocking_recv() {
+            read(&mut into, &batch)?;
+        }
+        Ok(into)
+    });
+    {
+        let mut out = conn.copy_out_raw(&statement).await?;
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(chunk) = out.try_next().await? {
+            // Each message holds whole lines, and so does a batch of them.
+            batch.extend_from_slice(&chunk);
+            if batch.len() >= BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if batches.send(full).await.is_err() {
+                    // The reader stopped at a line it could not read: its error is below.
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            // A reader that stopped early has its error below.
+            let _ = batches.send(batch).await;
+        }
     }
-    Ok(())
+    drop(batches);
+    reader
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?
+        .map_err(|e: CopyError| sqlx::Error::Protocol(format!("customer days: {e}")))
 }
