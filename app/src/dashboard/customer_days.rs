@@ -24,6 +24,7 @@ use kernels::customer_days::{
 };
 use rust_decimal::Decimal;
 use sqlx::{Connection, PgConnection, PgPool};
+use tracing::Instrument;
 
 use super::filter::{DashboardFilter, DateRange};
 
@@ -131,15 +132,18 @@ impl CustomerDays {
     #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
     pub async fn sync(&self, pool: &PgPool) -> sqlx::Result<()> {
         let (this, pool) = (self.clone(), pool.clone());
-        tokio::spawn(async move {
-            let _one = this.loading.lock().await;
-            let mut conn = pool.acquire().await?;
-            let read = this.read(&mut conn).await;
-            if read.is_err() {
-                conn.close_on_drop();
+        tokio::spawn(
+            async move {
+                let _one = this.loading.lock().await;
+                let mut conn = pool.acquire().await?;
+                let read = this.read(&mut conn).await;
+                if read.is_err() {
+                    conn.close_on_drop();
+                }
+                read
             }
-            read
-        })
+            .instrument(tracing::Span::current()),
+        )
         .await
         .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?
     }
