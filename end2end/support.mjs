@@ -122,3 +122,36 @@ export async function widerThanViewport(page) {
     .filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-scroll'))
     .map((e) => `${e.tagName}.${e.className}: ${e.textContent.slice(0, 60)}`));
 }
+
+/**
+ * Saves a screenshot of `target` (a page or a locator; `options` as Playwright's). Headless
+ * Chromium's compositor now and then goes idle and produces no frame, and a screenshot waits for
+ * one until its timeout (a CI run failed so on the sign-in page's first screenshot, another hung
+ * in a wait for a frame). So each try is bounded, and before the next one a short screencast and
+ * bringing the page to the front make the compositor draw again.
+ */
+export async function screenshot(target, options) {
+  const page = typeof target.page === 'function' ? target.page() : target;
+  const tries = 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await target.screenshot({ timeout: 15_000, ...options });
+    } catch (err) {
+      if (attempt === tries || err.name !== 'TimeoutError') throw err;
+      console.log(`# screenshot ${path.basename(options.path ?? '')} timed out (try ${attempt} of ${tries}); waking the compositor`);
+      await wakeCompositor(page);
+    }
+  }
+}
+
+async function wakeCompositor(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('Page.startScreencast', { format: 'jpeg', quality: 10, everyNthFrame: 1 });
+    await new Promise((r) => setTimeout(r, 250));
+    await cdp.send('Page.stopScreencast');
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
+  await page.bringToFront();
+}

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startApp, psql, artifacts, loginPage, PASSWORD } from '../support.mjs';
+import { startApp, psql, artifacts, loginPage, PASSWORD, screenshot } from '../support.mjs';
 
 const DB = 'storepulse_e2e_admin';
 let app;
@@ -45,7 +45,7 @@ test('an admin manages users and API tokens and reads the audit log', async () =
   await page.locator('tr[data-user="admin@storepulse.example"]').getByRole('combobox').selectOption('viewer');
   await page.getByRole('alert').filter({ hasText: 'last active admin' }).waitFor();
   assert.equal(psql(app.db, `select role from app_user where email = 'admin@storepulse.example'`), 'admin');
-  await page.screenshot({ path: path.join(artifacts, 'admin-users.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'admin-users.png'), fullPage: true });
 
   const other = await app.browser.newPage();
   await other.goto(`${app.baseUrl}/login`);
@@ -82,7 +82,7 @@ test('an admin manages users and API tokens and reads the audit log', async () =
   const tokenRow = page.locator('tr[data-token="nightly report"]');
   assert.doesNotMatch(await tokenRow.textContent(), /never\s*active/, 'last use shown');
   assert.doesNotMatch(await page.content(), new RegExp(token), 'the token is not shown again');
-  await page.screenshot({ path: path.join(artifacts, 'admin-tokens.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'admin-tokens.png'), fullPage: true });
   await tokenRow.getByRole('button', { name: 'Revoke' }).click();
   await tokenRow.getByText('revoked').waitFor();
   const refused = await fetch(`${app.baseUrl}/api/v1/sales/summary`, { headers: { Authorization: `Bearer ${token}` } });
@@ -107,7 +107,7 @@ test('an admin manages users and API tokens and reads the audit log', async () =
   await page.getByLabel('What').selectOption('token.');
   await page.locator('tr[data-action="token.revoke"]').waitFor();
   assert.equal(await page.locator('tbody tr').count(), 2);
-  await page.screenshot({ path: path.join(artifacts, 'admin-audit.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'admin-audit.png'), fullPage: true });
   const exportHref = await page.getByRole('link', { name: /Export CSV/ }).getAttribute('href');
   assert.equal(exportHref, '/api/v1/audit?action=token.&format=csv');
   const csv = await (await page.request.get(`${app.baseUrl}${exportHref}`)).text();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
-import { startApp, loginPage, artifacts, psql } from '../support.mjs';
+import { startApp, loginPage, artifacts, psql, screenshot } from '../support.mjs';
 
 let app;
 let shop;
@@ -166,7 +166,7 @@ test('an admin connects a shop, syncs it, and its orders reach the dashboards', 
   const history = panel.getByRole('table', { name: 'Sync history' });
   await history.waitFor();
   assert.match(await history.textContent(), /manual.*succeeded/s);
-  await steady(page, () => panel.screenshot({ path: path.join(artifacts, 'connections-desktop.png'), timeout: 5_000 }));
+  await steady(page, () => screenshot(panel, { path: path.join(artifacts, 'connections-desktop.png'), timeout: 5_000 }));
 
   // No reload: the same page, the same filter, new figures and "Updated just now".
   await viewer.waitForFunction(
@@ -193,7 +193,7 @@ test('an admin connects a shop, syncs it, and its orders reach the dashboards', 
     (before) => Number(document.querySelector('.kpi-card[aria-label="Gross revenue"] .kpi-value')?.textContent.replace(/[£,]/g, '')) > before,
     irelandBefore + 55, { timeout: 15_000 });
   assert.equal(Math.round((parseMoney(await viewerGross.textContent()) - irelandBefore) * 100), 11500);
-  await viewer.screenshot({ path: path.join(artifacts, 'live-sales.png') });
+  await screenshot(viewer, { path: path.join(artifacts, 'live-sales.png') });
   await viewer.close();
 
   const after = await juneGross(page);
@@ -214,13 +214,13 @@ test('an admin connects a shop, syncs it, and its orders reach the dashboards', 
   assert.deepEqual(pushed, [{ id: 501, price: '13.90' }]);
   // The log is drawn again as the page's parts refresh after the push: scroll once it holds still.
   await steady(page, () => page.getByRole('heading', { name: 'Decision log' }).scrollIntoViewIfNeeded({ timeout: 2_000 }));
-  await page.screenshot({ path: path.join(artifacts, 'price-push.png') });
+  await screenshot(page, { path: path.join(artifacts, 'price-push.png') });
 
   const phone = await loginPage(app, 'admin@storepulse.example', { viewport: { width: 390, height: 844 } });
   await phone.goto(`${app.baseUrl}/admin/sources`);
   await phone.waitForSelector('body[data-hydrated="true"]');
-  await steady(phone, () => phone.getByRole('region', { name: 'Shop connections' })
-    .screenshot({ path: path.join(artifacts, 'connections-phone.png'), timeout: 5_000 }));
+  await steady(phone, () => screenshot(phone.getByRole('region', { name: 'Shop connections' }),
+    { path: path.join(artifacts, 'connections-phone.png'), timeout: 5_000 }));
   await phone.close();
   await page.close();
 });

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startApp, psql, count, money, artifacts, widerThanViewport, PASSWORD, TZ } from '../support.mjs';
+import { startApp, psql, count, money, artifacts, widerThanViewport, PASSWORD, TZ, screenshot } from '../support.mjs';
 
 const DB = 'storepulse_e2e_customers';
 let app;
@@ -59,7 +59,7 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   await page.waitForSelector('#acquisition-chart canvas');
   await page.waitForSelector('#cluster-chart canvas');
   await page.getByRole('table', { name: 'R by F grid' }).waitFor();
-  await page.screenshot({ path: path.join(artifacts, 'customers.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'customers.png'), fullPage: true });
 
   // Open the Champions segment: its customers, in the URL, with RFM values.
   const segments = page.getByRole('table', { name: 'Segments' });
@@ -89,7 +89,7 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   const lines = csv.trim().split('\n');
   assert.match(lines[0], /^customer,name,country,first_order,last_order,orders,net_revenue,recency_days,r,f,m,segment,cluster$/);
   assert.equal(lines.length - 1, shown);
-  await page.screenshot({ path: path.join(artifacts, 'customers-segment.png'), fullPage: false });
+  await screenshot(page, { path: path.join(artifacts, 'customers-segment.png'), fullPage: false });
 
   // A customer of the list opens their record page; Back returns to the list.
   const first = list.locator('tbody tr').first().getByRole('link');
@@ -124,16 +124,16 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   assert.equal(await history.locator('details.order').count(), Math.min(50, Number(allOrders)));
   await history.locator('details.order summary .tag').first().click();
   await history.locator('details.order[open] tbody tr').first().waitFor();
-  await page.screenshot({ path: path.join(artifacts, 'customer-record.png'), fullPage: false });
+  await screenshot(page, { path: path.join(artifacts, 'customer-record.png'), fullPage: false });
   await page.setViewportSize({ width: 390, height: 844 });
   assert.deepEqual(await widerThanViewport(page), [], 'nothing on the record page is wider than a phone');
-  await page.screenshot({ path: path.join(artifacts, 'customer-record-phone.png'), fullPage: false });
+  await screenshot(page, { path: path.join(artifacts, 'customer-record-phone.png'), fullPage: false });
   await page.setViewportSize({ width: 1280, height: 900 });
   // The order's own page, from its number.
   await history.locator('details.order[open] a.order-link').click();
   await page.waitForURL(/\/orders\/\d+$/);
   await page.getByRole('region', { name: 'Lines' }).locator('tbody tr').first().waitFor();
-  await page.screenshot({ path: path.join(artifacts, 'order-record.png'), fullPage: false });
+  await screenshot(page, { path: path.join(artifacts, 'order-record.png'), fullPage: false });
   await page.goBack();
   await page.waitForURL(/\/customers\/\d+\?/);
   await page.goBack();
@@ -149,7 +149,7 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   await page.keyboard.type(name);
   const hits = page.getByRole('listbox', { name: 'Search results' });
   await hits.getByRole('option', { name: new RegExp(`Customer ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).first().waitFor();
-  await page.screenshot({ path: path.join(artifacts, 'search.png'), fullPage: false });
+  await screenshot(page, { path: path.join(artifacts, 'search.png'), fullPage: false });
   await page.keyboard.press('Escape');
   await hits.waitFor({ state: 'detached' });
   await page.keyboard.press('ArrowDown');
@@ -182,7 +182,7 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();
   await page.waitForSelector('#acquisition-chart canvas');
-  await page.screenshot({ path: path.join(artifacts, 'customers-phone.png'), fullPage: false });
+  await screenshot(page, { path: path.join(artifacts, 'customers-phone.png'), fullPage: false });
   assert.deepEqual(errors, [], `no script errors on the page: ${consoleErrors.join(' | ')}`);
   await page.close();
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
-import { startApp, psql, money, artifacts, loginPage, TZ } from '../support.mjs';
+import { startApp, psql, money, artifacts, loginPage, TZ, screenshot } from '../support.mjs';
 
 const DB = 'storepulse_e2e_embed';
 let app;
@@ -114,7 +114,7 @@ test('an embed on another origin shows the locked numbers, renews its token and 
   // It sizes itself: a default height, and the script that follows the dashboard's height.
   assert.match(snippet, /style="width:100%;height:600px;border:0"/);
   assert.match(snippet, new RegExp(`<script>addEventListener\\("message",.*e\\.origin==="${app.baseUrl}".*storepulse:height.*storepulse-${embedId}`));
-  await admin.screenshot({ path: path.join(artifacts, 'admin-embeds.png'), fullPage: true });
+  await screenshot(admin, { path: path.join(artifacts, 'admin-embeds.png'), fullPage: true });
   assert.deepEqual(errors, []);
 
   // The host frames the dashboard with a token that expires in 20 s.
@@ -150,7 +150,7 @@ test('an embed on another origin shows the locked numbers, renews its token and 
   const withChannel = gross('2026-04-01', '2026-07-01', channel);
   await frame.locator(`.kpi-card[aria-label="Gross revenue"] .kpi-value:text-is("${withChannel}")`).waitFor();
   await frame.locator('main').evaluate((m) => window.scrollTo(0, 400));
-  await page.locator('#sp').screenshot({ path: path.join(artifacts, 'embed-sales.png') });
+  await screenshot(page.locator('#sp'), { path: path.join(artifacts, 'embed-sales.png') });
 
   // Renewal: the embed asks the host before its 20 s token ends and swaps the new one in.
   await page.waitForFunction(() => window.renewals > 0, null, { timeout: 30_000 });
@@ -200,7 +200,7 @@ test('an embed on another origin shows the locked numbers, renews its token and 
   await quietFrame.locator('.kpi-card').first().waitFor();
   await quietFrame.locator('#embed-expired').waitFor({ state: 'visible', timeout: 40_000 });
   assert.match(await quietFrame.locator('#embed-expired').textContent(), /expired/);
-  await quiet.screenshot({ path: path.join(artifacts, 'embed-expired.png') });
+  await screenshot(quiet, { path: path.join(artifacts, 'embed-expired.png') });
   assert.deepEqual(errors, []);
 
   // Revoking asks first: cancelled, the embed stays; confirmed, it is revoked.
@@ -210,7 +210,7 @@ test('an embed on another origin shows the locked numbers, renews its token and 
   await embedCard.getByRole('button', { name: 'Revoke Germany for the partner…' }).click();
   const dialog = embedCard.getByRole('alertdialog', { name: 'Confirm revoking Germany for the partner' });
   assert.match(await dialog.textContent(), /stops showing it at once/);
-  await embedCard.screenshot({ path: path.join(artifacts, 'admin-embed-revoke.png') });
+  await screenshot(embedCard, { path: path.join(artifacts, 'admin-embed-revoke.png') });
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await dialog.waitFor({ state: 'detached' });
   assert.equal(psql(app.db, `select revoked_at is null from embed where embed_id = ${embedId}`), 't');

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startApp, psql, count, artifacts, loginPage } from '../support.mjs';
+import { startApp, psql, count, artifacts, loginPage, screenshot } from '../support.mjs';
 
 const DB = 'storepulse_e2e_inventory';
 let app;
@@ -59,7 +59,7 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   const chosen = Number(psql(app.db, `select count(*) from market_signal where acknowledged_at is null and severity = 'warning' and kind = '${kind}'`));
   assert.equal(await signals.locator('.signal').count(), Math.min(chosen, 30));
   assert.ok(await signals.locator('.signal[data-severity="critical"]').count() === 0);
-  await signals.screenshot({ path: path.join(artifacts, 'inventory-signals-triage.png') });
+  await screenshot(signals, { path: path.join(artifacts, 'inventory-signals-triage.png') });
   await signals.getByRole('button', { name: `Acknowledge these ${chosen}` }).click();
   await signals.getByText(`${chosen} signals acknowledged.`).waitFor();
   assert.equal(Number(psql(app.db, `select count(*) from market_signal where acknowledged_at is null and severity = 'warning' and kind = '${kind}'`)), 0);
@@ -80,7 +80,7 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   assert.equal(await signals.locator('.signal-group').count(), 1);
   await signals.locator('.signal-group summary').click();
   assert.equal(await signals.locator('.signal-group .signal').count(), Number(many));
-  await signals.screenshot({ path: path.join(artifacts, 'inventory-signals-grouped.png') });
+  await screenshot(signals, { path: path.join(artifacts, 'inventory-signals-grouped.png') });
   await signals.getByRole('button', { name: `Acknowledge these ${many}` }).click();
   await signals.getByText(`${many} signals acknowledged.`).waitFor();
   assert.equal(psql(app.db, `select count(*) from market_signal where acknowledged_at is null and product_id = ${top}`), '0');
@@ -112,7 +112,7 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
     assert.ok((await reason.boundingBox()).height > closed, 'an opened reason shows in full');
     await reason.locator('summary').click();
   }
-  await pricing.screenshot({ path: path.join(artifacts, 'inventory-recommendations.png') });
+  await screenshot(pricing, { path: path.join(artifacts, 'inventory-recommendations.png') });
   // Its page opens from the price recommendations table (a product's own page, filters kept).
   await pricing.getByRole('link', { name: change.name, exact: true }).first().click();
   await page.waitForURL(new RegExp(`/products/${change.product_id}\\?`));
@@ -129,9 +129,9 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   assert.equal(Number(psql(app.db, `select list_price from product where product_id = ${change.product_id}`)), Number(recommended));
   assert.equal(psql(app.db, `select count(*) from audit_log where action = 'pricing.decision'`), '1');
   await page.waitForSelector('#product-demand canvas');
-  await page.screenshot({ path: path.join(artifacts, 'inventory-product.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'inventory-product.png'), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: path.join(artifacts, 'inventory-product-phone.png'), fullPage: false });
+  await screenshot(page, { path: path.join(artifacts, 'inventory-product-phone.png'), fullPage: false });
   await page.setViewportSize({ width: 1280, height: 900 });
   // Back on the Inventory page: the decision is in the log.
   await page.getByRole('link', { name: 'Inventory & Pricing', exact: true }).last().click();
@@ -139,7 +139,7 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   const log = page.getByRole('region', { name: 'Decision log' });
   await log.getByText(change.sku, { exact: false }).first().waitFor();
   assert.match(await log.textContent(), /e2e: follow the model/);
-  await page.screenshot({ path: path.join(artifacts, 'inventory.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'inventory.png'), fullPage: true });
   // Long tables show 50 rows a page; a sort covers every row and starts at the first page.
   const stock = page.getByRole('region', { name: 'Stock by product', exact: true });
   const merchandise = Number(psql(app.db, 'select count(*) from product where is_merchandise'));
@@ -187,7 +187,7 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
     scroller.boundingBox(),
   ]);
   assert.ok(Math.abs(first.x - box.x) < 2, `the first column is fixed (${first.x} vs ${box.x})`);
-  await page.screenshot({ path: path.join(artifacts, 'inventory-phone.png'), fullPage: false });
+  await screenshot(page, { path: path.join(artifacts, 'inventory-phone.png'), fullPage: false });
   await page.setViewportSize({ width: 1280, height: 900 });
   // A link kept from when there were more products (a page past the last) shows the last page.
   await page.goto(`${app.baseUrl}/inventory?stock_page=99`);
@@ -223,9 +223,9 @@ test('no recommendation lowers expected profit; complying with the rules is a se
   assert.match(await panel.locator('.rec-compliance').textContent(), /^To comply: £[\d.,]+ — expected profit £[\d.,]+ a week \(−£[\d.,]+\)\.$/);
   assert.equal(await panel.getByRole('button', { name: 'Accept recommendation' }).count(), 0);
   await page.setViewportSize({ width: 390, height: 844 });
-  await panel.screenshot({ path: path.join(artifacts, 'inventory-compliance-phone.png') });
+  await screenshot(panel, { path: path.join(artifacts, 'inventory-compliance-phone.png') });
   await page.setViewportSize({ width: 1280, height: 900 });
-  await panel.screenshot({ path: path.join(artifacts, 'inventory-compliance.png') });
+  await screenshot(panel, { path: path.join(artifacts, 'inventory-compliance.png') });
   await panel.getByRole('button', { name: `Comply: set ${compliance.price}` }).click();
   await page.getByText(/Decision recorded: accepted/).waitFor();
   assert.equal(psql(app.db, 'select kind from pricing_decision order by pricing_decision_id desc limit 1'), 'compliance');
@@ -250,6 +250,6 @@ test('a viewer reads the page without decision or acknowledgement controls', asy
   await page.getByText(/^No stock data for 2020-01-31: the data starts on \d{4}-\d{2}-\d{2}/).waitFor();
   assert.equal(await kpi(page, 'Dead stock'), '£0.00');
   assert.equal(await kpi(page, 'SKUs in stock'), '0');
-  await page.screenshot({ path: path.join(artifacts, 'inventory-before-data.png') });
+  await screenshot(page, { path: path.join(artifacts, 'inventory-before-data.png') });
   await page.close();
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startApp, psql, loginPage, artifacts, widerThanViewport } from '../support.mjs';
+import { startApp, psql, loginPage, artifacts, widerThanViewport, screenshot } from '../support.mjs';
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DB = 'storepulse_e2e_pages';
@@ -73,7 +73,7 @@ async function checkPages(page, pages) {
       if (wide.length) failures.push(`${name} ${look.name}: wider than the viewport: ${wide.slice(0, 5).join('; ')}`);
       const axe = await violations(page);
       if (axe.length) failures.push(`${name} ${look.name}: ${axe.join('; ')}`);
-      await page.screenshot({ path: path.join(shots, `${name}-${look.name}.png`), fullPage: look.width < 500 ? false : true });
+      await screenshot(page, { path: path.join(shots, `${name}-${look.name}.png`), fullPage: look.width < 500 ? false : true });
     }
   }
   return failures;

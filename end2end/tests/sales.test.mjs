@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startApp, loginPage, psql, money, count, artifacts, widerThanViewport, PASSWORD, TZ } from '../support.mjs';
+import { startApp, loginPage, psql, money, count, artifacts, widerThanViewport, PASSWORD, TZ, screenshot } from '../support.mjs';
 
 const DB = 'storepulse_e2e_sales';
 let app;
@@ -98,7 +98,7 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   assert.equal(await weeks.count(), 14);
   assert.equal(await weeks.first().locator('th').textContent(), '30 Mar 2026 (partial)');
   assert.equal(await weeks.last().locator('th').textContent(), '29 Jun 2026 (partial)');
-  await revenuePanel.screenshot({ path: path.join(artifacts, 'sales-chart-data-table.png') });
+  await screenshot(revenuePanel, { path: path.join(artifacts, 'sales-chart-data-table.png') });
   // The PNG button (reachable by keyboard) downloads the chart with its title and range on the
   // page's background.
   const pngButton = page.getByRole('button', { name: 'Download Revenue over time (GBP) as PNG' });
@@ -118,7 +118,7 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
     .map((b) => b.outerHTML.slice(0, 80)));
   assert.deepEqual(unnamed, [], 'every button has a name');
   assert.equal(await page.getByRole('region', { name: 'By country (GBP)' }).getByRole('button', { name: 'Country' }).count(), 1);
-  await page.screenshot({ path: path.join(artifacts, 'sales-desktop.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'sales-desktop.png'), fullPage: true });
 
   // A new range: the URL changes and the numbers follow.
   await page.getByLabel('From date').fill('2026-06-01');
@@ -151,7 +151,7 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   await page.getByLabel('Compare with').selectOption('none');
   await page.waitForURL(/compare=none/);
   await page.waitForFunction(() => document.querySelectorAll('.kpi-delta').length === 0);
-  await page.screenshot({ path: path.join(artifacts, 'sales-month-to-date.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'sales-month-to-date.png'), fullPage: true });
 
   // A range with no sales gets a readable empty state, not a broken chart.
   await page.goto(`${baseUrl}/sales?from=2020-01-01&to=2020-01-31`);
@@ -162,7 +162,7 @@ test('a viewer logs in, reads the Sales numbers, changes the range, logs out', a
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${baseUrl}/sales?from=2026-06-01&to=2026-06-30`);
   await page.waitForSelector('#revenue-chart canvas');
-  await page.screenshot({ path: path.join(artifacts, 'sales-phone.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'sales-phone.png'), fullPage: true });
 
   await page.waitForSelector('body[data-hydrated="true"]');
   // The first Tab reaches the skip link, which leads past the navigation and filters.
@@ -291,12 +291,12 @@ test('filters, grain, comparison overlay and sorting live on the page and in the
   await products.getByRole('button', { name: 'Units' }).click();
   shown = await units();
   assert.deepEqual(shown, [...shown].sort((a, b) => a - b));
-  await page.screenshot({ path: path.join(artifacts, 'sales-filters.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'sales-filters.png'), fullPage: true });
   // The dark theme follows the system preference.
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.reload();
   await page.waitForSelector('#revenue-chart canvas');
-  await page.screenshot({ path: path.join(artifacts, 'sales-dark.png') });
+  await screenshot(page, { path: path.join(artifacts, 'sales-dark.png') });
   assert.deepEqual(errors, [], 'no script errors on the page');
   await page.close();
 });
@@ -348,7 +348,7 @@ test('a saved view: an analyst keeps filters, an admin publishes a view, a viewe
   assert.equal((await views(analyst).locator('summary').textContent()).trim(), 'View: Germany in June');
   assert.equal(await analyst.locator('li.saved-view a[aria-current="true"]').textContent(), 'Germany in June');
   assert.equal(await analyst.getByRole('button', { name: 'Publish' }).count(), 0, 'analysts do not publish');
-  await analyst.screenshot({ path: path.join(artifacts, 'saved-views.png') });
+  await screenshot(analyst, { path: path.join(artifacts, 'saved-views.png') });
   // Other filters are another view: the menu says "Views" again.
   await analyst.keyboard.press('Escape');
   await analyst.getByLabel('From date').fill('2026-06-02');
@@ -372,7 +372,7 @@ test('a saved view: an analyst keeps filters, an admin publishes a view, a viewe
   const published = viewer.locator('li.saved-view[data-view="Team: Germany, June"]');
   assert.doesNotMatch(await published.textContent(), /admin@storepulse\.example/, 'who wrote it is for admins');
   assert.equal(await published.getByRole('button').count(), 0, 'a viewer cannot publish or delete it');
-  await viewer.screenshot({ path: path.join(artifacts, 'saved-views-phone.png') });
+  await screenshot(viewer, { path: path.join(artifacts, 'saved-views-phone.png') });
   await published.getByRole('link').click();
   await viewer.waitForURL(/from=2026-06-01&to=2026-06-30&country=Germany/);
   const want = expected('2026-06-01', '2026-07-01', `o.country = 'Germany'`);
@@ -426,6 +426,6 @@ test('an admin sees the Users page; a wrong password is refused with a message',
   await page.getByRole('link', { name: 'Users' }).click();
   await page.waitForURL(/\/admin\/users$/);
   await page.getByRole('cell', { name: 'viewer@storepulse.example', exact: true }).waitFor();
-  await page.screenshot({ path: path.join(artifacts, 'users.png') });
+  await screenshot(page, { path: path.join(artifacts, 'users.png') });
   await page.close();
 });

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startApp, loginPage, money, artifacts, psql } from '../support.mjs';
+import { startApp, loginPage, money, artifacts, psql, screenshot } from '../support.mjs';
 
 let app;
 const ROWS = 40_000;
@@ -84,7 +84,7 @@ test('an admin uploads a file, follows its progress and sees the Sales numbers c
   assert.match(await summary.textContent(), /inserted 40,000/);
   assert.equal(await page.evaluate(() => window.sawProgress), true, 'a progress bar was shown');
   await page.getByRole('cell', { name: 'E2E uploads' }).waitFor();
-  await page.screenshot({ path: path.join(artifacts, 'sources.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'sources.png'), fullPage: true });
 
   const after = await juneGross(page);
   assert.equal(money(after), money(before + added), 'June gross revenue grows by exactly what was uploaded');
@@ -114,7 +114,7 @@ test('a broken file is refused whole, with an error report', async () => {
   const report = page.getByRole('link', { name: 'Download the rejected rows (CSV)' });
   const csv = await (await page.request.get(new URL(await report.getAttribute('href'), app.baseUrl).href)).text();
   assert.match(csv, /broken\.csv,3,Quantity,Quantity 'lots' is not a number/);
-  await page.screenshot({ path: path.join(artifacts, 'sources-failed.png'), fullPage: true });
+  await screenshot(page, { path: path.join(artifacts, 'sources-failed.png'), fullPage: true });
   assert.equal(money(await juneGross(page)), money(before), 'nothing of the broken file was loaded');
   await page.close();
 });
@@ -153,9 +153,9 @@ test('a viewer cannot reach the Data sources page or its functions', async () =>
     assert.equal(await page.locator('main form, main input, main select, main textarea').count(), 0, route);
     assert.equal(await page.locator('main button').count(), 0, route);
     if (route === 'users') {
-      await page.screenshot({ path: path.join(artifacts, 'admin-viewer-refused.png') });
+      await screenshot(page, { path: path.join(artifacts, 'admin-viewer-refused.png') });
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.screenshot({ path: path.join(artifacts, 'admin-viewer-refused-phone.png') });
+      await screenshot(page, { path: path.join(artifacts, 'admin-viewer-refused-phone.png') });
       await page.setViewportSize({ width: 1280, height: 800 });
     }
   }
