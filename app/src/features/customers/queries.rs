@@ -61,7 +61,11 @@ pub struct CohortRowSql {
 }
 
 /// Cohorts of customers whose first order ever falls in the range's months, and their activity
-/// up to the range end (from `customer_month`).
+/// up to the range end (from `customer_month`). The activity's lower bound (the range's first
+/// month) follows from `cm.month >= m.cohort` and is written out anyway: with it PostgreSQL reads
+/// the range's months of `customer_month` in one pass and joins them by hash, instead of probing
+/// its key once per member (~110k probes for 90 days at 10M order lines: 1.9–2.1 s, and once
+/// 7.8 s, when those pages are not in memory, against ~0.5 s).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<Vec<CohortRowSql>> {
     sqlx::query_as!(
@@ -79,6 +83,7 @@ pub async fn cohorts(db: impl PgExecutor<'_>, range: DateRange) -> sqlx::Result<
                   s.size as "cohort_size!"
            from members m
            join customer_month cm on cm.customer_id = m.customer_id and cm.month >= m.cohort and cm.month <= $2
+                and cm.month >= date_trunc('month', $1::date::timestamp)::date
            join sizes s on s.cohort = m.cohort
            group by m.cohort, cm.month, s.size
            order by 1, 2"#,
