@@ -61,18 +61,17 @@ fn net_integers(rows: &[Summed]) -> Option<Vec<i128>> {
 
 /// The `n` customers of `sums` with the largest net revenue, largest first (ties by id): the
 /// head of `scores`' order, without ordering the rest.
-pub fn top_by_net(sums: &[Summed], n: usize) -> Vec<&Summed> {
-    let order = |a: &&Summed, b: &&Summed| largest_net_first(a, b);
-    let mut all: Vec<&Summed> = sums.iter().collect();
-    if n < all.len() {
-        all.select_nth_unstable_by(n, order);
-        all.truncate(n);
+pub fn top_by_net(mut sums: Vec<Summed>, n: usize) -> Vec<Summed> {
+    if n < sums.len() {
+        sums.select_nth_unstable_by(n, largest_net_first);
+        sums.truncate(n);
     }
-    all.sort_unstable_by(order);
-    all
+    sums.sort_unstable_by(largest_net_first);
+    sums
 }
 
-fn largest_net_first(a: &Summed, b: &Summed) -> std::cmp::Ordering {
+/// The order of `scores`' `by_net`: the larger net revenue first, equal ones by customer id.
+pub(crate) fn largest_net_first(a: &Summed, b: &Summed) -> std::cmp::Ordering {
     b.net.cmp(&a.net).then(a.customer_id.cmp(&b.customer_id))
 }
 

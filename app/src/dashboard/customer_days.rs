@@ -65,6 +65,21 @@ impl CustomerDays {
         self.pass(pool, range, filter, CustomerCopy::nets).await
     }
 
+    /// The `n` customers `summed` would give with the largest net revenue, largest first (ties
+    /// by customer id), without gathering everyone's sums.
+    pub async fn top_by_net(
+        &self,
+        pool: &PgPool,
+        range: DateRange,
+        filter: &DashboardFilter,
+        n: usize,
+    ) -> sqlx::Result<Vec<Summed>> {
+        self.pass(pool, range, filter, move |copy, range, slice| {
+            copy.top_by_net(range, slice, n)
+        })
+        .await
+    }
+
     /// The `Buyers` of what `summed` would give (without building each customer's sums).
     pub async fn buyers(
         &self,
@@ -91,7 +106,7 @@ impl CustomerDays {
         pool: &PgPool,
         range: DateRange,
         filter: &DashboardFilter,
-        pass: fn(&CustomerCopy, Span, &Slice) -> T,
+        pass: impl FnOnce(&CustomerCopy, Span, &Slice) -> T + Send + 'static,
     ) -> sqlx::Result<T> {
         // Boxed: its queries' state is large in a debug build, and this runs deep inside the
         // rendering of a page.
@@ -118,7 +133,7 @@ impl CustomerDays {
             result
         })
         .await
-        .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))
+        .map_err(failed)
     }
 
     /// Brings the copy to the database's current data version: whole on first use or after a
@@ -145,7 +160,7 @@ impl CustomerDays {
             .instrument(tracing::Span::current()),
         )
         .await
-        .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?
+        .map_err(failed)?
     }
 
     /// What `sync` does, on one connection.
@@ -243,7 +258,7 @@ impl CustomerDays {
                 // Sorting and summing millions of rows: off the async threads.
                 let copy = tokio::task::spawn_blocking(move || loading.done())
                     .await
-                    .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?;
+                    .map_err(failed)?;
                 *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(copy);
                 tracing::info!(
                     rows,
@@ -279,7 +294,7 @@ async fn copy_out<T: Send + 'static>(
         while let Some(batch) = received.blocking_recv() {
             read(&mut into, &batch)?;
         }
-        Ok(into)
+        Ok::<T, CopyError>(into)
     });
     {
         let mut out = conn.copy_out_raw(&statement).await?;
@@ -301,8 +316,10 @@ async fn copy_out<T: Send + 'static>(
         }
     }
     drop(batches);
-    reader
-        .await
-        .map_err(|e| sqlx::Error::Protocol(format!("customer days: {e}")))?
-        .map_err(|e: CopyError| sqlx::Error::Protocol(format!("customer days: {e}")))
+    reader.await.map_err(failed)?.map_err(failed)
+}
+
+/// A task of the copy's that failed (panicked, or read a line it could not), as a database error.
+fn failed(e: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("customer days: {e}"))
 }

@@ -122,6 +122,25 @@ pub async fn customer_nets(
     }
 }
 
+/// The `n` customers of `customer_sums` with the largest net revenue, largest first (ties by
+/// id): the top customers, without gathering everyone's sums from the copy.
+pub async fn customer_top_by_net(
+    pool: &sqlx::PgPool,
+    days: &CustomerDays,
+    range: DateRange,
+    filter: &DashboardFilter,
+    n: usize,
+) -> sqlx::Result<Vec<Summed>> {
+    if filter.category.is_empty() {
+        days.top_by_net(pool, range, filter, n).await
+    } else {
+        Ok(kernels::rfm::top_by_net(
+            by_category(pool, range, filter).await?,
+            n,
+        ))
+    }
+}
+
 /// The customers who bought in the range and slice, counted, and their net revenue split into
 /// new and returning: of `customer_sums` only what the Sales cards need.
 pub async fn customer_buyers(
@@ -326,7 +345,8 @@ mod tests {
     #[test]
     fn the_top_customers_are_the_scored_list_cut_short() {
         // Ties on net revenue go by id, as in the scored list.
-        let rows = sums(&[(7, 10), (3, 50), (9, 50), (1, -5), (4, 30), (2, 10)]);
+        const ROWS: [(i64, i64); 6] = [(7, 10), (3, 50), (9, 50), (1, -5), (4, 30), (2, 10)];
+        let rows = sums(&ROWS);
         let range = DateRange {
             from: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
             to: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
@@ -334,7 +354,10 @@ mod tests {
         let scored: Vec<i64> = score(&rows, range).iter().map(|c| c.customer_id).collect();
         assert_eq!(scored, [3, 9, 4, 2, 7, 1]);
         for n in 0..=7 {
-            let top: Vec<i64> = top_by_net(&rows, n).iter().map(|c| c.customer_id).collect();
+            let top: Vec<i64> = top_by_net(sums(&ROWS), n)
+                .iter()
+                .map(|c| c.customer_id)
+                .collect();
             assert_eq!(top, scored[..n.min(6)], "n = {n}");
         }
     }

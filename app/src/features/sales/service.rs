@@ -23,8 +23,7 @@ struct Period {
 }
 
 use crate::dashboard::customer_days::{Buyers, Summed};
-use crate::dashboard::customers::{buying_sums, customer_buyers};
-use kernels::rfm::top_by_net;
+use crate::dashboard::customers::{customer_buyers, customer_top_by_net};
 
 async fn period(
     state: &crate::state::AppState,
@@ -383,15 +382,13 @@ pub async fn top_products(
         .await
 }
 
-/// The `limit` customers who bought with the largest net revenue, largest first, with their
-/// names.
+/// The customers of `top` (largest net revenue first) with their names and shares of the
+/// range's net revenue.
 async fn label_customers(
     pool: &sqlx::PgPool,
-    customers: &[Summed],
+    top: &[Summed],
     net_revenue: rust_decimal::Decimal,
-    limit: i64,
 ) -> Result<Vec<super::types::TopCustomer>, AppError> {
-    let top = top_by_net(customers, limit.max(0) as usize);
     let ids: Vec<i64> = top.iter().map(|c| c.customer_id).collect();
     let labels = super::queries::customer_labels(pool, &ids).await?;
     Ok(top
@@ -426,9 +423,21 @@ pub async fn top_customers(
             "sales.top_customers",
             &(filter, range, limit),
             async {
-                let customers = buying_sums(state, range, filter).await?;
-                let net_revenue = net_revenue(&state.pool, filter, range).await?;
-                label_customers(&state.pool, &customers, net_revenue, limit).await
+                // The range's net revenue (PostgreSQL) while the top customers are picked.
+                let (top, net_revenue) = tokio::try_join!(
+                    async {
+                        Ok(Box::pin(customer_top_by_net(
+                            &state.pool,
+                            &state.customer_days,
+                            range,
+                            filter,
+                            limit.max(0) as usize,
+                        ))
+                        .await?)
+                    },
+                    net_revenue(&state.pool, filter, range)
+                )?;
+                label_customers(&state.pool, &top, net_revenue).await
             },
         )
         .await
