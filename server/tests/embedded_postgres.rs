@@ -27,6 +27,20 @@ async fn creates_starts_adopts_and_recovers_from_a_stale_pid_file() {
     assert!(data.join("PG_VERSION").exists());
     assert_eq!(select_one(&pg).await, 1);
     assert!(pg.url("storepulse").starts_with("postgres://postgres@%2F"));
+    // Pages held before a restart are read back after it, where PostgreSQL has the module.
+    assert!(!pg.has_module("no_such_module").await);
+    let mut conn = pg.connect_options().connect().await.unwrap();
+    let preloaded: String =
+        sqlx::query_scalar("select current_setting('shared_preload_libraries')")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        preloaded == "pg_prewarm",
+        pg.has_module("pg_prewarm").await,
+        "preloaded: {preloaded:?}"
+    );
+    conn.close().await.unwrap();
 
     // The process that started it died without stopping it: the next start adopts the server.
     let adopted = EmbeddedPostgres::start(&data, None)
