@@ -163,16 +163,26 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   // A month of the acquisition chart lists that month's new customers (a click anywhere in its
   // column; ECharts' own coordinates).
   await page.waitForSelector('#acquisition-chart canvas');
-  const april = await page.evaluate(() => {
-    const el = document.getElementById('acquisition-chart');
-    el.scrollIntoView({ block: 'center' });
-    const chart = echarts.getInstanceByDom(el);
-    const [x, y] = chart.convertToPixel({ seriesIndex: 0 }, [0, 1]);
-    const box = el.getBoundingClientRect();
-    return { x: box.left + x, y: box.top + y - 4 };
-  });
-  await page.mouse.click(april.x, april.y);
-  await page.waitForURL(/group=cohort(%3A|:)2026-04(&|$)/);
+  // After going back the page may still be settling (panels filling in move the chart between
+  // finding the column and the click, as in one CI run): the column is found and clicked again
+  // until its list opens.
+  for (let attempt = 1; ; attempt++) {
+    const april = await page.evaluate(() => {
+      const el = document.getElementById('acquisition-chart');
+      el.scrollIntoView({ block: 'center' });
+      const chart = echarts.getInstanceByDom(el);
+      const [x, y] = chart.convertToPixel({ seriesIndex: 0 }, [0, 1]);
+      const box = el.getBoundingClientRect();
+      return { x: box.left + x, y: box.top + y - 4 };
+    });
+    await page.mouse.click(april.x, april.y);
+    try {
+      await page.waitForURL(/group=cohort(%3A|:)2026-04(&|$)/, { timeout: 8000 });
+      break;
+    } catch (e) {
+      if (attempt === 4) throw e;
+    }
+  }
   await list.locator('.panel-title', { hasText: 'First ordered in Apr 2026' }).waitFor();
 
   // A cohort cell lists the cohort's customers who bought in that month.
