@@ -124,6 +124,22 @@ export async function widerThanViewport(page) {
 }
 
 /**
+ * Runs `action` until it succeeds, up to `attempts` times with `pauseMs` between tries: for an
+ * element being drawn anew, or a page still settling (panels filling in move what was found
+ * before the click lands).
+ */
+export async function again(action, { attempts = 5, pauseMs = 300 } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+}
+
+/**
  * Saves a screenshot of `target` (a page or a locator; `options` as Playwright's). Headless
  * Chromium's compositor now and then goes idle and produces no frame, and a screenshot waits for
  * one until its timeout (a CI run failed so on the sign-in page's first screenshot, another hung

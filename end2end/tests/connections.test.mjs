@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
-import { startApp, loginPage, artifacts, psql, screenshot } from '../support.mjs';
+import { startApp, loginPage, artifacts, psql, screenshot, again } from '../support.mjs';
 
 let app;
 let shop;
@@ -96,18 +96,6 @@ after(async () => {
 
 const parseMoney = (text) => Number(text.replace(/[£,]/g, ''));
 
-/** Runs `action` again (up to 5 times) while the element it acts on is being drawn anew. */
-async function steady(page, action) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await action();
-    } catch (err) {
-      if (attempt === 5) throw err;
-      await page.waitForTimeout(300);
-    }
-  }
-}
-
 async function juneGross(page) {
   await page.goto(`${app.baseUrl}/sales?from=2026-06-01&to=2026-06-30`);
   const value = page.locator('.kpi-card[aria-label="Gross revenue"] .kpi-value');
@@ -166,7 +154,7 @@ test('an admin connects a shop, syncs it, and its orders reach the dashboards', 
   const history = panel.getByRole('table', { name: 'Sync history' });
   await history.waitFor();
   assert.match(await history.textContent(), /manual.*succeeded/s);
-  await steady(page, () => screenshot(panel, { path: path.join(artifacts, 'connections-desktop.png'), timeout: 5_000 }));
+  await again(() => screenshot(panel, { path: path.join(artifacts, 'connections-desktop.png'), timeout: 5_000 }));
 
   // No reload: the same page, the same filter, new figures and "Updated just now".
   await viewer.waitForFunction(
@@ -213,13 +201,13 @@ test('an admin connects a shop, syncs it, and its orders reach the dashboards', 
   await page.locator('td', { hasText: 'ok: Shopify now sells it at 13.90' }).first().waitFor();
   assert.deepEqual(pushed, [{ id: 501, price: '13.90' }]);
   // The log is drawn again as the page's parts refresh after the push: scroll once it holds still.
-  await steady(page, () => page.getByRole('heading', { name: 'Decision log' }).scrollIntoViewIfNeeded({ timeout: 2_000 }));
+  await again(() => page.getByRole('heading', { name: 'Decision log' }).scrollIntoViewIfNeeded({ timeout: 2_000 }));
   await screenshot(page, { path: path.join(artifacts, 'price-push.png') });
 
   const phone = await loginPage(app, 'admin@storepulse.example', { viewport: { width: 390, height: 844 } });
   await phone.goto(`${app.baseUrl}/admin/sources`);
   await phone.waitForSelector('body[data-hydrated="true"]');
-  await steady(phone, () => screenshot(phone.getByRole('region', { name: 'Shop connections' }),
+  await again(() => screenshot(phone.getByRole('region', { name: 'Shop connections' }),
     { path: path.join(artifacts, 'connections-phone.png'), timeout: 5_000 }));
   await phone.close();
   await page.close();

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startApp, psql, count, money, artifacts, widerThanViewport, PASSWORD, TZ, screenshot } from '../support.mjs';
+import { startApp, psql, count, money, artifacts, widerThanViewport, PASSWORD, TZ, screenshot, again } from '../support.mjs';
 
 const DB = 'storepulse_e2e_customers';
 let app;
@@ -166,7 +166,7 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
   // After going back the page may still be settling (panels filling in move the chart between
   // finding the column and the click, as in one CI run): the column is found and clicked again
   // until its list opens.
-  for (let attempt = 1; ; attempt++) {
+  await again(async () => {
     const april = await page.evaluate(() => {
       const el = document.getElementById('acquisition-chart');
       el.scrollIntoView({ block: 'center' });
@@ -176,13 +176,8 @@ test('an analyst reads Customer Insights and drills into a segment', async () =>
       return { x: box.left + x, y: box.top + y - 4 };
     });
     await page.mouse.click(april.x, april.y);
-    try {
-      await page.waitForURL(/group=cohort(%3A|:)2026-04(&|$)/, { timeout: 8000 });
-      break;
-    } catch (e) {
-      if (attempt === 4) throw e;
-    }
-  }
+    await page.waitForURL(/group=cohort(%3A|:)2026-04(&|$)/, { timeout: 8000 });
+  }, { attempts: 4, pauseMs: 0 });
   await list.locator('.panel-title', { hasText: 'First ordered in Apr 2026' }).waitFor();
 
   // A cohort cell lists the cohort's customers who bought in that month.
