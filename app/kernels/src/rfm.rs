@@ -34,9 +34,10 @@ fn scores_by<K: Ord + Copy>(rows: &[Summed], nets: &[K]) -> Scores {
     let mut by_net: Vec<u32> = (0..rows.len() as u32).collect();
     by_net.sort_unstable_by(|&a, &b| {
         let (a, b) = (a as usize, b as usize);
-        nets[b]
-            .cmp(&nets[a])
-            .then(rows[a].customer_id.cmp(&rows[b].customer_id))
+        larger_first(
+            (&nets[a], rows[a].customer_id),
+            (&nets[b], rows[b].customer_id),
+        )
     });
     Scores {
         r: quintiles(rows, |c| c.last_day),
@@ -72,7 +73,14 @@ pub fn top_by_net(mut sums: Vec<Summed>, n: usize) -> Vec<Summed> {
 
 /// The order of `scores`' `by_net`: the larger net revenue first, equal ones by customer id.
 pub(crate) fn largest_net_first(a: &Summed, b: &Summed) -> std::cmp::Ordering {
-    b.net.cmp(&a.net).then(a.customer_id.cmp(&b.customer_id))
+    larger_first((&a.net, a.customer_id), (&b.net, b.customer_id))
+}
+
+/// The one order of customers by net revenue, over any key that orders as the net revenue does
+/// (the `Decimal` itself, or its integer count of the smallest unit): larger first, equal ones by
+/// customer id.
+fn larger_first<K: Ord>(a: (K, i64), b: (K, i64)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
 /// Quintile scores 1–5 by a key, low to high: `min(5, 1 + ⌊5 (rank − 1) / n⌋)` where rank is
