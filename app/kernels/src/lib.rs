@@ -3,6 +3,7 @@
 //! rows the in-memory customer copy is loaded from. Plain code over numbers, rows and bytes, no
 //! database: `app` hands them its rows (or PostgreSQL's `COPY` output) and turns their results
 //! into figures.
+pub mod buyers;
 pub mod cluster;
 mod copy_text;
 pub mod customer_days;

@@ -179,8 +179,11 @@ pub async fn price_rows(
     products: &[ProductStock],
 ) -> Result<Vec<ProductPricing>, AppError> {
     let ids: Vec<i64> = products.iter().map(|p| p.product_id).collect();
-    let mut weeks = weeks_by_product(pool, settings, as_of, &ids).await?;
-    let competitors = queries::latest_competitor_prices(pool, as_of, &ids).await?;
+    // Two independent questions, side by side on two connections.
+    let (mut weeks, competitors) =
+        tokio::try_join!(weeks_by_product(pool, settings, as_of, &ids), async {
+            Ok::<_, AppError>(queries::latest_competitor_prices(pool, as_of, &ids).await?)
+        })?;
     let mut by_product: HashMap<i64, Vec<&queries::LatestCompetitorPrice>> = HashMap::new();
     for c in &competitors {
         by_product.entry(c.product_id).or_default().push(c);
