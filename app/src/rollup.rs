@@ -447,6 +447,34 @@ async fn refresh_customer_summary(conn: &mut PgConnection) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Rebuilds the summaries of the customers whose row changed a field the summary carries (their
+/// country, their first-seen time) since the last run took them: a trigger notes them in
+/// `rollup_dirty_customer`. A file of customers alone touches no day with orders, so
+/// `refresh_days` does not see them. Call it after the run's days are rebuilt, under the rollup
+/// lock: the summaries are stamped with the data version the change bumped, so the in-memory
+/// customer copy reloads them.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn refresh_noted_customers(conn: &mut PgConnection) -> sqlx::Result<()> {
+    let noted = sqlx::query!(
+        "with noted as (delete from rollup_dirty_customer returning customer_id)
+         insert into rollup_touched_customer (customer_id, changed)
+         select customer_id, false from noted
+         on conflict do nothing"
+    )
+    .persistent(false)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if noted > 0 {
+        refresh_customer_summary(conn).await?;
+        sqlx::query!("truncate rollup_touched_customer")
+            .persistent(false)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Rebuilds the whole rollup (after a bulk load or a time-zone change).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn refresh_all(conn: &mut PgConnection) -> sqlx::Result<()> {

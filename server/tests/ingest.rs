@@ -701,6 +701,69 @@ async fn an_xlsx_transaction_log_reads_like_its_csv(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_customers_file_alone_moves_their_summary(pool: PgPool) {
+    migrated(&pool).await;
+    let customers = b"customer_id,name,email,location\nc1,Ana,ana@shop.example,Portugal\nc2,Ben,ben@shop.example,Germany\n";
+    let products = b"product_id,name,category,price\np1,Mug,Kitchen,10.00\n";
+    let sales = b"transaction_id,customer_id,product_id,quantity,price,timestamp\nt1,c1,p1,2,10.00,2026-03-01T10:00:00\nt2,c2,p1,1,10.00,2026-03-02T12:00:00\n";
+    let s = load(
+        &pool,
+        &[
+            ("customers.csv", customers),
+            ("products.csv", products),
+            ("sales.csv", sales),
+        ],
+    )
+    .await;
+    assert!(s.succeeded, "{s}");
+    let summaries = || async {
+        sqlx::query_as::<_, (String, Option<String>, i64)>(
+            "select c.external_id, s.country, s.version from customer_summary s
+             join customer c using (customer_id) order by 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let before = summaries().await;
+    assert_eq!(
+        before
+            .iter()
+            .map(|r| (r.0.as_str(), r.1.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![("c1", Some("Portugal")), ("c2", Some("Germany"))]
+    );
+    // Ana moved; no order is in the file, so no day with orders is rebuilt.
+    let moved = b"customer_id,name,email,location\nc1,Ana,ana@shop.example,Spain\n";
+    let s = load(&pool, &[("customers.csv", moved)]).await;
+    assert!(s.succeeded, "{s}");
+    let after = summaries().await;
+    assert_eq!(after[0].1.as_deref(), Some("Spain"));
+    assert!(
+        after[0].2 > before[0].2,
+        "stamped with the change's data version"
+    );
+    assert_eq!(after[1], before[1], "Ben's summary is untouched");
+    let pending: i64 = sqlx::query_scalar("select count(*) from rollup_dirty_customer")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+    // The same as a rebuild from scratch.
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("delete from customer_summary")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    app::rollup::refresh_all(&mut conn).await.unwrap();
+    let rebuilt = summaries().await;
+    assert_eq!(
+        rebuilt.iter().map(|r| (&r.0, &r.1)).collect::<Vec<_>>(),
+        after.iter().map(|r| (&r.0, &r.1)).collect::<Vec<_>>()
+    );
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_catalog_that_recategorises_products_rebuilds_their_days(pool: PgPool) {
     migrated(&pool).await;
     let orders =

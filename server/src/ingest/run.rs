@@ -19,7 +19,8 @@ use formats::{DateOrder, FileKind, FormatChoice, Layout, Rejection, RowParser, V
 /// Advisory-lock namespaces (first key of the two-key form).
 const RUN_LOCK: i32 = 7_301;
 const SOURCE_LOCK: i32 = 7_302;
-/// Rollup rebuilds delete and re-insert days across all sources: one at a time.
+/// Rollup rebuilds delete and re-insert days and customer summaries across all sources: one at a
+/// time.
 const ROLLUP_LOCK: i64 = 7_303;
 /// Runs loading at once in this process; each holds a database connection for its whole length,
 /// so they must leave room in the pool for pages.
@@ -699,8 +700,8 @@ fn check_rejected(summary: &RunSummary, settings: &SourceSettings) -> Result<(),
     Ok(())
 }
 
-/// Rebuilds the rollup days the run's orders touched, and those of products whose category
-/// changed.
+/// Rebuilds the rollup days the run's orders touched and those of products whose category
+/// changed, then the summaries of customers whose country or first-seen time changed.
 async fn refresh_rollup(tx: &mut sqlx::PgConnection, touched: TimeSpan) -> Result<(), IngestError> {
     // Products whose category changed (by any file in this run) move their lines between
     // rollup rows: their days are rebuilt too.
@@ -716,10 +717,10 @@ async fn refresh_rollup(tx: &mut sqlx::PgConnection, touched: TimeSpan) -> Resul
     let touched = widen(touched, recategorised.first.zip(recategorised.last));
 
     let phase = Instant::now();
+    sqlx::query!("select pg_advisory_xact_lock($1)", ROLLUP_LOCK)
+        .execute(&mut *tx)
+        .await?;
     if let Some((first, last)) = touched {
-        sqlx::query!("select pg_advisory_xact_lock($1)", ROLLUP_LOCK)
-            .execute(&mut *tx)
-            .await?;
         // The rollup refresh plans with nested loops (a large file's merge turned them off):
         // rebuilding one day's customers probes indexes; hash joins would read whole tables.
         sqlx::query!("set local enable_nestloop to default")
@@ -740,6 +741,9 @@ async fn refresh_rollup(tx: &mut sqlx::PgConnection, touched: TimeSpan) -> Resul
         // data must not be read again (refresh_days bumps the version when days are rebuilt).
         app::rollup::bump_data_version(&mut *tx).await?;
     }
+    // Customers whose country or first-seen time changed without an order on the days above (a
+    // file of customers alone).
+    app::rollup::refresh_noted_customers(&mut *tx).await?;
     tracing::debug!(secs = phase.elapsed().as_secs_f64(), "rollup refreshed");
     Ok(())
 }
