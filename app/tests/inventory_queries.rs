@@ -195,6 +195,41 @@ async fn premium_products_and_weekly_prices(pool: PgPool) {
             (day("2026-06-22"), 14, dec!(280.00), false),
         ]
     );
+    // Every product at once: each product's weeks as asked alone, products in id order, and a
+    // week's shop units the same on every product's row of that week.
+    let ids: Vec<i64> = products(&pool).await.iter().map(|p| p.product_id).collect();
+    let several = queries::weekly_history(&pool, june(), &ids).await.unwrap();
+    let row = |w: &queries::WeekRow| {
+        (
+            w.product_id,
+            w.week,
+            w.units,
+            w.gross_revenue,
+            w.stockout,
+            w.shop_units,
+        )
+    };
+    assert!(several
+        .windows(2)
+        .all(|w| w[0].product_id <= w[1].product_id));
+    let mut selling = 0;
+    for &id in &ids {
+        let alone = queries::weekly_history(&pool, june(), &[id]).await.unwrap();
+        let within: Vec<_> = several
+            .iter()
+            .filter(|w| w.product_id == id)
+            .map(row)
+            .collect();
+        assert_eq!(within, alone.iter().map(row).collect::<Vec<_>>());
+        selling += usize::from(!alone.is_empty());
+    }
+    assert!(selling >= 3, "the lamp, the vase and the cup sold in June");
+    for a in &several {
+        for b in several.iter().filter(|b| b.week == a.week) {
+            assert_eq!(a.shop_units, b.shop_units);
+        }
+        assert!(a.shop_units >= a.units);
+    }
     let latest = queries::latest_competitor_prices(&pool, day("2026-06-28"), &[1])
         .await
         .unwrap();
