@@ -549,9 +549,9 @@ fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
                         let id = k.id;
                         view! {
                             <tr>
-                                <td><span class="swatch" style=format!("background: {}", CLUSTER_COLORS[id % CLUSTER_COLORS.len()])></span>
+                                <td><div class="swatched"><span class="swatch" style=format!("background: {}", CLUSTER_COLORS[id % CLUSTER_COLORS.len()])></span>
                                     <button type="button" class="link" disabled=crate::features::embed::ui::embedded() on:click=move |_| navigate_with(query, vec![("group", vec![format!("cluster:{id}")])])>
-                                        {format!("{id} · {}", k.label)}</button></td>
+                                        {format!("{id} · {}", k.label)}</button></div></td>
                                 <td class="num">{count(k.customers)}</td>
                                 <td class="num">{money(k.net_revenue, &cur)}</td>
                                 <td class="num">{format!("{:.2}", k.orders)}</td>
