@@ -126,7 +126,17 @@ impl AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        AppError::internal("database error", err)
+        // What only a caller's value can cause, for a parameter no check caught: PostgreSQL's text
+        // holds no NUL byte (22021) and its dates end at 4713 BC and 5874897 AD (22008).
+        match err.as_database_error().and_then(|e| e.code()).as_deref() {
+            Some("22021") => AppError::BadRequest(
+                "A value holds a NUL character (\\0), which text may not contain.".into(),
+            ),
+            Some("22008") => AppError::BadRequest(
+                "A date or time is outside the range the database can hold.".into(),
+            ),
+            _ => AppError::internal("database error", err),
+        }
     }
 }
 

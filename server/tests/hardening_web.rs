@@ -1,6 +1,6 @@
 //! Hardening of the HTTP edge (issue 12): embed tokens (crit, nbf, capped exp), embed origins,
 //! the bearer scheme, the CSRF origin check, `Cache-Control: no-store`, malformed server-function
-//! arguments and oversized bodies, and CSV defusing.
+//! arguments and oversized bodies, CSV defusing, and values no data can match or no column hold.
 mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -455,4 +455,133 @@ async fn csv_exports_defuse_every_formula_but_keep_numbers(pool: PgPool) {
         "a negative amount stays a number: {text}"
     );
     assert!(!nowhere.contains("'-5"), "{text}");
+}
+
+/// Values no data can match or no column can hold are the caller's mistake: a 4xx in JSON that
+/// names what is wrong, never a panic, a dropped connection or a 500; and a price that would
+/// overflow the pricing figures, or a time zone no load could set, is refused before it is kept.
+#[sqlx::test(migrations = false)]
+async fn strange_values_are_refused_in_json_and_name_what_is_wrong(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.client_as(ADMIN).await;
+    let loaded = admin
+        .post(app.url("/api/v1/ingest?filename=orders.csv"))
+        .body(CSV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loaded.status(), 200, "{}", loaded.text().await.unwrap());
+    // (path, status, the field named in `fields` or a word of `error`)
+    let cases: [(&str, u16, &str); 10] = [
+        ("/api/v1/sales/summary?to=-262143-01-01", 422, "to"),
+        (
+            "/api/v1/sales/summary?from=-262143-01-01&to=-262143-01-05",
+            422,
+            "from",
+        ),
+        (
+            "/api/v1/sales/timeseries?from=-5000-01-01&to=-5000-01-05",
+            422,
+            "from",
+        ),
+        (
+            "/api/v1/customers/summary?from=9999-12-25&to=%2B10000-01-02",
+            422,
+            "to",
+        ),
+        ("/api/v1/sales/summary?channel=%00", 422, "channel"),
+        ("/api/v1/customers/summary?country=a%00b", 422, "country"),
+        ("/api/v1/sales/summary?category=a%0Ab", 422, "category"),
+        ("/api/v1/transactions?customer=a%00b", 400, "NUL"),
+        ("/api/v1/sales/summary?from=2024-02-30", 400, "from"),
+        ("/api/v1/ingest-runs/abc", 400, "abc"),
+    ];
+    for (path, status, names) in cases {
+        let response = admin.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let body: Value = response
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: not JSON ({e})"));
+        let named = body["fields"].get(names).is_some()
+            || body["error"].as_str().is_some_and(|e| e.contains(names));
+        assert!(named, "{path}: {body}");
+    }
+    // The last day a filter may name still answers.
+    let edge = admin
+        .get(app.url("/api/v1/sales/summary?from=9999-12-01&to=9999-12-31"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edge.status(), 200, "{}", edge.text().await.unwrap());
+
+    // Manual prices: in cents, above 0, at most the largest unit price a file may hold.
+    let product: i64 =
+        sqlx::query_scalar("select product_id from product order by product_id limit 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let url = app.url(&format!("/api/v1/products/{product}/price"));
+    for (price, says) in [
+        ("0.001", "at least 0.01"),
+        ("-1", "at least 0.01"),
+        ("1000000000.01", "largest price"),
+        ("79228162514264337593543950335", "largest price"),
+    ] {
+        let response = admin
+            .put(&url)
+            .json(&json!({ "price": price }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{price}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["fields"]["price"][0]
+                .as_str()
+                .is_some_and(|m| m.contains(says)),
+            "{price}: {body}"
+        );
+    }
+    let response = admin
+        .put(&url)
+        .json(&json!({ "price": "5", "note": "a\u{0}b" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422, "a NUL in the note");
+    let largest = admin
+        .put(&url)
+        .json(&json!({ "price": "1000000000" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(largest.status(), 200, "{}", largest.text().await.unwrap());
+    for path in [
+        "/api/v1/pricing/recommendations".to_string(),
+        "/api/v1/inventory/summary".to_string(),
+        format!("/api/v1/products/{product}"),
+    ] {
+        let response = admin.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path} with the largest price");
+    }
+
+    // A time zone PostgreSQL does not know is refused and not kept on the source.
+    let refused = admin
+        .post(app.url("/api/v1/ingest?filename=b.csv&source=Uploads&timezone=Mars/Olympus"))
+        .body(CSV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert!(body["fields"]["timezone"].is_array(), "{body}");
+    assert!(!body.to_string().contains("database"), "{body}");
+    let after = admin
+        .post(app.url("/api/v1/ingest?filename=c.csv&source=Uploads"))
+        .body(CSV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 200, "{}", after.text().await.unwrap());
 }

@@ -487,6 +487,19 @@ async fn credentials_are_tested_sealed_never_shown_and_rotated(pool: PgPool) {
         text.contains("401") && text.contains("Invalid API key"),
         "{text}"
     );
+    // A host name that does not resolve: refused at once (not retried), saying so.
+    let started = std::time::Instant::now();
+    let unknown = admin
+        .post(app.url("/api/v1/connections"))
+        .json(&json!({"name": "Typo", "platform": "shopify", "shop_url": "http://no-such-shop.invalid", "access_token": "shpat_test_token_1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 422);
+    let text = unknown.text().await.unwrap();
+    assert!(text.contains("does not resolve"), "{text}");
+    assert!(!text.contains("attempts"), "not retried: {text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let sources: i64 = sqlx::query_scalar("select count(*) from source")
         .fetch_one(&pool)
         .await

@@ -39,7 +39,47 @@ pub struct DashboardFilter {
     pub seen_version: u64,
 }
 
+/// The earliest and latest day a filter may name: the four-digit years of the calendar the pages
+/// and the API write (PostgreSQL's dates reach further back, chrono's further still, but a range
+/// or its comparison period must stay inside both).
+pub const EARLIEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+pub const LATEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+/// The longest channel, country or category name a filter may hold.
+pub const MAX_SLICE_CHARS: usize = 200;
+
 impl DashboardFilter {
+    /// Refuses what no data can match and no query may be given: dates outside
+    /// `EARLIEST_DAY..=LATEST_DAY`, and slice values that are over-long or hold control characters
+    /// (a NUL byte is not text to PostgreSQL). The error names the parameter.
+    pub fn check(&self) -> Result<(), crate::error::AppError> {
+        use crate::error::AppError;
+        for (field, day) in [("from", self.from), ("to", self.to)] {
+            if let Some(day) = day.filter(|d| !(EARLIEST_DAY..=LATEST_DAY).contains(d)) {
+                return Err(AppError::invalid(
+                    field,
+                    format!("{day} is outside the dates a filter may name ({EARLIEST_DAY} to {LATEST_DAY})"),
+                ));
+            }
+        }
+        for (field, values) in [
+            ("channel", &self.channel),
+            ("country", &self.country),
+            ("category", &self.category),
+        ] {
+            if let Some(bad) = values
+                .iter()
+                .find(|v| v.chars().count() > MAX_SLICE_CHARS || v.chars().any(char::is_control))
+            {
+                let shown: String = bad.chars().filter(|c| !c.is_control()).take(40).collect();
+                return Err(AppError::invalid(
+                    field,
+                    format!("\"{shown}\" is not a {field}: at most {MAX_SLICE_CHARS} characters, no control characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether any of the channel, source, country or category filters is set.
     pub fn is_sliced(&self) -> bool {
         !(self.channel.is_empty()

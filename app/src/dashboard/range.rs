@@ -51,6 +51,7 @@ pub fn resolve_range(
     latest_day: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<DateRange, AppError> {
+    filter.check()?;
     let anchor = latest_day.unwrap_or(today);
     let (from, to) = match (filter.preset, filter.from, filter.to) {
         (Some(preset), _, _) => (preset_start(preset, anchor, first_day), anchor),
@@ -195,9 +196,67 @@ pub fn periods(range: &DateRange, grain: Grain) -> Vec<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dashboard::filter::{EARLIEST_DAY, LATEST_DAY};
 
     fn d(year: i32, month: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(year, month, day).unwrap()
+    }
+
+    #[test]
+    fn dates_beyond_four_digit_years_are_refused_by_name_not_computed() {
+        let today = d(2026, 6, 30);
+        let field = |filter: DashboardFilter| match resolve_range(&filter, None, None, today) {
+            Err(AppError::Validation(fields)) => fields.into_keys().collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        // chrono's earliest day: `to` alone would otherwise reach 89 days before it.
+        let to = DashboardFilter {
+            to: Some(NaiveDate::MIN),
+            ..Default::default()
+        };
+        assert_eq!(field(to), ["to"]);
+        let both = DashboardFilter {
+            from: Some(d(-5000, 1, 1)),
+            to: Some(d(-5000, 1, 5)),
+            ..Default::default()
+        };
+        assert_eq!(field(both), ["from"]);
+        let late = DashboardFilter {
+            from: Some(d(9999, 12, 1)),
+            to: Some(d(10000, 1, 1)),
+            ..Default::default()
+        };
+        assert_eq!(field(late), ["to"]);
+        let nul = DashboardFilter {
+            channel: vec!["web".into(), "a\0b".into()],
+            ..Default::default()
+        };
+        assert_eq!(field(nul), ["channel"]);
+        let long = DashboardFilter {
+            country: vec!["x".repeat(201)],
+            ..Default::default()
+        };
+        assert_eq!(field(long), ["country"]);
+        // The first and last days a filter may name, compared with the period before.
+        let edges = DashboardFilter {
+            from: Some(EARLIEST_DAY),
+            to: Some(d(1, 3, 1)),
+            compare: Compare::PreviousPeriod,
+            ..Default::default()
+        };
+        let range = resolve_range(&edges, None, None, today).unwrap();
+        assert!(
+            comparison_range(&range, Compare::PreviousPeriod)
+                .unwrap()
+                .from
+                < EARLIEST_DAY
+        );
+        let last = DashboardFilter {
+            from: Some(d(9999, 12, 1)),
+            to: Some(LATEST_DAY),
+            ..Default::default()
+        };
+        assert!(resolve_range(&last, None, None, today).is_ok());
     }
 
     #[test]

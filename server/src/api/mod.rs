@@ -33,7 +33,28 @@ pub use format::{csv_download, Export, Format, FormatParam, OfDashboard};
 /// document are built from the same list and cannot drift.
 pub fn routes() -> Router<AppState> {
     let (router, document) = api().split_for_parts();
-    router.layer(Extension(Arc::new(document)))
+    router
+        .layer(Extension(Arc::new(document)))
+        .layer(axum::middleware::map_response(json_bad_request))
+}
+
+/// axum's own refusals of a query string or path it cannot read (`Query`, `Path`) are 400s in
+/// plain text; the API answers every error in JSON (`{"error", "fields"}`), so they are rewritten
+/// into that shape with their text (which names the parameter).
+async fn json_bad_request(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if response.status() != axum::http::StatusCode::BAD_REQUEST || !plain {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    AppError::BadRequest(text).into_response()
 }
 
 fn api() -> OpenApiRouter<AppState> {

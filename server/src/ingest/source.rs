@@ -3,7 +3,8 @@
 use app::error::AppError;
 use app::features::inventory::refresh::SignalRefresh;
 use app::features::sources::queries;
-use app::features::sources::types::{validate_settings, validate_source_name, SourceSettings};
+use app::features::sources::service::check_settings;
+use app::features::sources::types::{validate_source_name, SourceSettings};
 use formats::FormatChoice;
 use sqlx::PgPool;
 
@@ -108,7 +109,7 @@ pub async fn resolve(
 ) -> Result<Resolved, SourceError> {
     let before = target.settings();
     if settings != before {
-        validate_settings(&settings)?;
+        check_settings(pool, &settings).await?;
     }
     let (source_id, created) = match &target {
         Target::Existing { source_id, .. } => (*source_id, false),

@@ -322,18 +322,44 @@ const MAX_NOTE: usize = 2000;
 
 /// Records a pricing decision (the caller has checked the role). Recommendations are computed
 /// afresh as of the latest data; an accepted price becomes the product's current price.
+/// A manual price as it will be stored (rounded to cents), or why it cannot be one.
+fn manual_price(price: Option<Decimal>, max_unit_price: u64) -> Result<Decimal, AppError> {
+    let price = price
+        .map(|p| p.round_dp(2))
+        .ok_or_else(|| AppError::invalid("price", "a manual price is needed"))?;
+    if price <= Decimal::ZERO {
+        return Err(AppError::invalid(
+            "price",
+            format!("{price} is not a price: at least 0.01 is needed"),
+        ));
+    }
+    if price > Decimal::from(max_unit_price) {
+        return Err(AppError::invalid(
+            "price",
+            format!("{price} is over the largest price accepted ({max_unit_price}; setting STOREPULSE_MAX_UNIT_PRICE)"),
+        ));
+    }
+    Ok(price)
+}
+
 pub async fn decide(
     state: &AppState,
     user: &CurrentUser,
     request: &DecisionRequest,
 ) -> Result<PricingDecision, AppError> {
     let note = request.note.trim();
-    if note.chars().count() > MAX_NOTE {
+    if note.chars().count() > MAX_NOTE || note.contains('\0') {
         return Err(AppError::invalid(
             "note",
-            format!("at most {MAX_NOTE} characters"),
+            format!("at most {MAX_NOTE} characters, no NUL character"),
         ));
     }
+    // A manual price is checked before anything is read: in cents, above 0 and at most the largest
+    // unit price a file may hold (what every pricing figure is computed within).
+    let manual = match request.action {
+        DecisionAction::Manual => Some(manual_price(request.price, state.limits.max_unit_price)?),
+        _ => None,
+    };
     let pricing = pricing(state, &request.filter).await?;
     let product = pricing
         .products
@@ -348,11 +374,7 @@ pub async fn decide(
     let old = current.price.unwrap_or_default();
     let (new, status, kind, reason) = match request.action {
         DecisionAction::Manual => {
-            let price = request
-                .price
-                .filter(|p| *p > Decimal::ZERO)
-                .ok_or_else(|| AppError::invalid("price", "a manual price above 0 is needed"))?
-                .round_dp(2);
+            let price = manual.unwrap_or_default();
             let mut reason = format!("Manual price {price} (was {old}).");
             if let Some(cost) = current.unit_cost.filter(|c| price < *c) {
                 reason.push_str(&format!(" Below the unit cost {cost}."));

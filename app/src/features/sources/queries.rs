@@ -146,6 +146,17 @@ pub async fn insert_source(
     .await
 }
 
+/// Whether PostgreSQL knows `name` as a time zone (what a load sets as its session's zone).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn is_time_zone(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from pg_timezone_names where name = $1) as "known!""#,
+        name
+    )
+    .fetch_one(db)
+    .await
+}
+
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn update_settings(
     db: impl PgExecutor<'_>,

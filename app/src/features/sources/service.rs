@@ -34,6 +34,23 @@ pub async fn sources(pool: &PgPool) -> Result<Vec<SourceSummary>, AppError> {
         .collect())
 }
 
+/// Settings a source may be given: `types::validate_settings`, and a time zone PostgreSQL knows
+/// (a load sets it as its session's zone, so an unknown one would fail every later load).
+pub async fn check_settings(pool: &PgPool, settings: &SourceSettings) -> Result<(), AppError> {
+    super::types::validate_settings(settings)?;
+    if let Some(tz) = &settings.timezone {
+        if !queries::is_time_zone(pool, tz).await? {
+            return Err(AppError::invalid(
+                "timezone",
+                format!(
+                    "'{tz}' is not a time zone PostgreSQL knows; use a name like Europe/London"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Changes how a source's files are read.
 pub async fn update_settings(
     pool: &PgPool,
@@ -41,7 +58,7 @@ pub async fn update_settings(
     id: i64,
     settings: SourceSettings,
 ) -> Result<(), AppError> {
-    super::types::validate_settings(&settings)?;
+    check_settings(pool, &settings).await?;
     if !queries::update_settings(pool, id, &settings).await? {
         return Err(AppError::NotFound(format!("Source {id}")));
     }

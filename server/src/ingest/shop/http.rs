@@ -145,6 +145,14 @@ impl Http {
             let sent = request.send().await;
             let response = match sent {
                 Ok(response) => response,
+                Err(err) if err.is_connect() && unresolved(&err) => {
+                    // A host name that does not resolve is the address's fault, not the network's:
+                    // retrying it only keeps the person who typed it waiting (~30 s).
+                    return Err(FetchError::Refused(format!(
+                        "{what}: the shop's host name does not resolve ({}); check the shop's address",
+                        root_cause(&err)
+                    )));
+                }
                 Err(err) => {
                     let reason = if err.is_timeout() {
                         format!(
@@ -233,6 +241,18 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// The innermost cause of a request error, without the URL (which reqwest puts in the outer one).
+/// Whether the connection failed looking up the host's name (hyper's "dns error").
+fn unresolved(err: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(next) = source {
+        if next.to_string().starts_with("dns error") {
+            return true;
+        }
+        source = next.source();
+    }
+    false
+}
+
 fn root_cause(err: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = err;
     while let Some(next) = source.source() {
