@@ -223,6 +223,11 @@ async fn rebuild_days(
         .execute(&mut *conn)
         .await?;
     refresh_customer_month(conn, from, to).await?;
+    refresh_touched_summaries(conn).await
+}
+
+/// Rebuilds the summaries of the customers in `rollup_touched_customer` and empties it.
+async fn refresh_touched_summaries(conn: &mut PgConnection) -> sqlx::Result<()> {
     refresh_customer_summary(conn).await?;
     sqlx::query!("truncate rollup_touched_customer")
         .persistent(false)
@@ -458,11 +463,7 @@ async fn refresh_customer_summary(conn: &mut PgConnection) -> sqlx::Result<()> {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn refresh_noted_customers(conn: &mut PgConnection) -> sqlx::Result<()> {
     if take_noted_customers(conn).await? > 0 {
-        refresh_customer_summary(conn).await?;
-        sqlx::query!("truncate rollup_touched_customer")
-            .persistent(false)
-            .execute(&mut *conn)
-            .await?;
+        refresh_touched_summaries(conn).await?;
     }
     Ok(())
 }

@@ -419,10 +419,8 @@ async fn malformed_server_function_arguments_are_400_and_big_bodies_413(pool: Pg
     assert_eq!(response.status(), 413);
 }
 
-#[sqlx::test(migrations = false)]
-async fn csv_exports_defuse_every_formula_but_keep_numbers(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let admin = app.client_as(ADMIN).await;
+/// Loads `CSV` as the admin `admin`.
+async fn load_csv(app: &TestApp, admin: &reqwest::Client) {
     let loaded = admin
         .post(app.url("/api/v1/ingest?filename=orders.csv"))
         .body(CSV)
@@ -430,6 +428,13 @@ async fn csv_exports_defuse_every_formula_but_keep_numbers(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(loaded.status(), 200, "{}", loaded.text().await.unwrap());
+}
+
+#[sqlx::test(migrations = false)]
+async fn csv_exports_defuse_every_formula_but_keep_numbers(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.client_as(ADMIN).await;
+    load_csv(&app, &admin).await;
     let csv = admin
         .get(app.url(&format!(
             "/api/v1/sales/breakdown?{MARCH}&by=country&format=csv"
@@ -464,13 +469,7 @@ async fn csv_exports_defuse_every_formula_but_keep_numbers(pool: PgPool) {
 async fn strange_values_are_refused_in_json_and_name_what_is_wrong(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let admin = app.client_as(ADMIN).await;
-    let loaded = admin
-        .post(app.url("/api/v1/ingest?filename=orders.csv"))
-        .body(CSV)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(loaded.status(), 200, "{}", loaded.text().await.unwrap());
+    load_csv(&app, &admin).await;
     // (path, status, the field named in `fields` or a word of `error`)
     let cases: [(&str, u16, &str); 10] = [
         ("/api/v1/sales/summary?to=-262143-01-01", 422, "to"),
