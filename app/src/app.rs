@@ -28,12 +28,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <script src="/assets/echarts.min.js" defer></script>
+                // Islands spike: the in-place swap helper (window.storepulseNavigate/Refresh).
+                <script src="/assets/nav.js" defer></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
                 <App/>
+                <crate::islands::marker::HydratedMarker/>
             </body>
         </html>
     }
@@ -131,6 +134,7 @@ macro_rules! lazy_page {
         $(#[$doc])*
         struct $route;
 
+        #[cfg(not(feature = "hydrate"))]
         #[lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
@@ -138,6 +142,19 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
+                $page.into_any()
+            }
+        }
+
+        // Islands spike: the browser never runs the Router, so no split point per page (each
+        // `#[lazy]` is an exported function, and an export keeps its page in the WASM).
+        #[cfg(feature = "hydrate")]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
                 $page.into_any()
             }
         }

@@ -14,6 +14,7 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod export;
 pub mod features;
+pub mod islands;
 #[cfg(feature = "ssr")]
 pub mod guard;
 pub mod live;

@@ -1,19 +1,21 @@
-//! The browser entry point: hydrate the server-rendered page.
+//! The browser entry point. MEASUREMENT SPIKE (branch islands-spike): the page is server HTML;
+//! only its `#[island]`s hydrate (app/src/islands). App, Router and the pages are not referenced
+//! here, so they are not in the WASM.
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Pages are lazy routes (app/src/app.rs): hydration waits for the page's chunk of the bundle,
-    // so it is asynchronous. `data-hydrated` on <body> says it is done (browser tests wait for
-    // it before they click).
-    wasm_bindgen_futures::spawn_local(async {
-        let body = leptos::prelude::document()
-            .body()
-            .expect("the page has a body");
-        leptos::mount::hydrate_from_async(body.clone(), app::App)
-            .await
-            .forget();
-        let _ = body.set_attribute("data-hydrated", "true");
+    // A server function's redirect (login, logout) without the Router's hook.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = leptos::prelude::window().location().assign(location);
     });
+    // The root owner of the islands; island_script.js hydrates each `<leptos-island>` after this.
+    leptos::mount::hydrate_islands();
+    // The page-wide listeners the App's Effect used to start.
+    app::components::menus::close_on_escape_and_outside_click();
+    app::components::chart::follow_window_size();
+    app::features::search::ui::focus_on_slash();
+    // `<body data-hydrated>` is set by the last island (app/src/islands/marker.rs), after the
+    // others hydrated: island_script.js hydrates them only after this function returns.
 }

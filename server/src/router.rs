@@ -51,6 +51,14 @@ pub fn router(
     let shell_options = state.leptos_options.clone();
     let (missing_state, missing_options) = (state.clone(), state.leptos_options.clone());
     let caller_state = state.clone();
+    // Islands spike: a page asked for by the in-place swap helper (public/nav.js, `X-Swap: 1`)
+    // is rendered in order, every suspended part in its place: the helper parses it with
+    // DOMParser, which runs none of the inline scripts that out-of-order streaming needs.
+    let (swap_state, swap_options) = (state.clone(), state.leptos_options.clone());
+    let render_in_order = leptos_axum::render_app_to_stream_in_order_with_context(
+        move || provide_context(swap_state.clone()),
+        move || shell(swap_options.clone()),
+    );
 
     Router::new()
         .route("/health", get(health))
@@ -86,6 +94,16 @@ pub fn router(
             move || provide_context(missing_state.clone()),
             move || shell(missing_options.clone()),
         )))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let render_in_order = render_in_order.clone();
+            async move {
+                if is_swap_request(&request) {
+                    render_in_order(request).await
+                } else {
+                    next.run(request).await
+                }
+            }
+        }))
         .layer(middleware::from_fn(require_login_for_pages))
         .layer(middleware::from_fn_with_state(
             caller_state.clone(),
@@ -291,6 +309,16 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
         );
     }
     response
+}
+
+/// A page (GET, not the API, a server function or a static file) fetched by the swap helper.
+fn is_swap_request(request: &Request) -> bool {
+    let path = request.uri().path();
+    request.method() == Method::GET
+        && request.headers().contains_key("x-swap")
+        && !["/api/", "/fn/", "/pkg/", "/assets/", "/embed/"]
+            .iter()
+            .any(|p| path.starts_with(p))
 }
 
 fn is_public(path: &str) -> bool {

@@ -3,21 +3,21 @@
 use leptos::prelude::*;
 
 /// How a series is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SeriesKind {
     Line,
     Bar,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SeriesData {
     pub name: String,
     pub kind: SeriesKind,
     /// CSS colour, e.g. `#3b5bdb`.
-    pub color: &'static str,
+    pub color: String,
     pub values: Vec<f64>,
     /// Series with the same stack name are drawn on top of each other.
-    pub stack: Option<&'static str>,
+    pub stack: Option<String>,
     /// Dashed line (e.g. the comparison period).
     pub dashed: bool,
 }
@@ -26,7 +26,7 @@ pub struct SeriesData {
 pub const ZOOM_FROM: usize = 60;
 
 /// A chart over categories (dates, names) on the x axis.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryChart {
     pub x_labels: Vec<String>,
     pub x_name: String,
@@ -105,8 +105,8 @@ impl CategoryChart {
                     if series.dashed {
                         line = line.line_style(LineStyle::new().type_(LineStyleType::Dashed));
                     }
-                    if let Some(stack) = series.stack {
-                        line = line.stack(stack);
+                    if let Some(stack) = &series.stack {
+                        line = line.stack(stack.as_str());
                     }
                     json(&line)
                 }
@@ -126,8 +126,8 @@ impl CategoryChart {
                         })
                         .collect();
                     let mut bar = Bar::new().name(series.name.clone()).data(data);
-                    if let Some(stack) = series.stack {
-                        bar = bar.stack(stack);
+                    if let Some(stack) = &series.stack {
+                        bar = bar.stack(stack.as_str());
                     }
                     json(&bar)
                 }
@@ -142,7 +142,7 @@ impl CategoryChart {
         });
         options(
             animate,
-            self.series.iter().map(|s| s.color).collect(),
+            self.series.iter().map(|s| s.color.as_str()).collect(),
             Tooltip::new().trigger(Trigger::Axis),
             Legend::new().top(0).left(0),
             // Many series wrap the legend onto a second line: leave it room; a zoom slider
@@ -194,15 +194,15 @@ impl CategoryChart {
 }
 
 /// Points on two value axes, one colour per group (e.g. customers by cluster).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScatterChart {
     pub x_name: String,
     pub y_name: String,
     /// (name, colour, points as [x, y])
-    pub groups: Vec<(String, &'static str, Vec<[f64; 2]>)>,
+    pub groups: Vec<(String, String, Vec<[f64; 2]>)>,
     /// Curves drawn over the points (a fitted curve and its error band), each (name, colour,
     /// points as [x, y] in x order, dashed).
-    pub curves: Vec<(String, &'static str, Vec<[f64; 2]>, bool)>,
+    pub curves: Vec<(String, String, Vec<[f64; 2]>, bool)>,
     pub file_name: String,
 }
 
@@ -254,8 +254,8 @@ impl ScatterChart {
             animate,
             self.groups
                 .iter()
-                .map(|g| g.1)
-                .chain(self.curves.iter().map(|c| c.1))
+                .map(|g| g.1.as_str())
+                .chain(self.curves.iter().map(|c| c.1.as_str()))
                 .collect(),
             Tooltip::new().trigger(Trigger::Item),
             Legend::new().bottom(0).left(0),
@@ -318,7 +318,7 @@ fn options(
 }
 
 /// What a chart panel draws.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ChartSpec {
     Category(CategoryChart),
     Scatter(ScatterChart),
@@ -416,7 +416,7 @@ impl ChartSpec {
 
     // Only the browser draws: the server build has no charming.
     #[cfg(feature = "hydrate")]
-    fn options(&self, animate: bool) -> serde_json::Value {
+    pub(crate) fn options(&self, animate: bool) -> serde_json::Value {
         match self {
             ChartSpec::Category(c) => c.options(animate),
             ChartSpec::Scatter(c) => c.options(animate),
@@ -451,7 +451,7 @@ fn table_value(value: f64, cents: bool) -> String {
 
 /// Whether the browser matches a media query (colour scheme, reduced motion).
 #[cfg(feature = "hydrate")]
-fn prefers(query: &str) -> bool {
+pub(crate) fn prefers(query: &str) -> bool {
     web_sys::window()
         .and_then(|w| w.match_media(query).ok().flatten())
         .is_some_and(|m| m.matches())
@@ -459,7 +459,7 @@ fn prefers(query: &str) -> bool {
 
 /// Whether charts are drawn dark: an embed's theme (`<html data-theme>`) decides, else the system.
 #[cfg(feature = "hydrate")]
-fn dark_theme() -> bool {
+pub(crate) fn dark_theme() -> bool {
     let chosen = document()
         .document_element()
         .and_then(|html| html.get_attribute("data-theme"));
@@ -480,7 +480,7 @@ pub struct ChartClick {
 
 /// ECharts' own API: drawing a chart in an element, its events and its picture.
 #[cfg(feature = "hydrate")]
-mod events {
+pub(crate) mod events {
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]
@@ -490,7 +490,7 @@ mod events {
         pub type Instance;
         /// A chart in `element`, drawn with `theme` (a name such as "dark", or null).
         #[wasm_bindgen(js_namespace = echarts, js_name = init)]
-        fn init(element: &web_sys::Element, theme: &JsValue) -> Instance;
+        pub fn init(element: &web_sys::Element, theme: &JsValue) -> Instance;
         /// Draws the chart with these options.
         #[wasm_bindgen(method, js_name = setOption)]
         fn set_option(this: &Instance, options: &JsValue);
@@ -500,7 +500,7 @@ mod events {
         fn off(this: &Instance, event: &str);
         /// The chart drawn in `element`, if any.
         #[wasm_bindgen(js_namespace = echarts, js_name = getInstanceByDom)]
-        fn instance_by_dom(element: &web_sys::Element) -> Option<Instance>;
+        pub fn instance_by_dom(element: &web_sys::Element) -> Option<Instance>;
         /// Redraws the chart at its element's size.
         #[wasm_bindgen(method)]
         fn resize(this: &Instance);
@@ -621,7 +621,9 @@ pub fn follow_window_size() {
     leptos::prelude::window_event_listener(leptos::ev::resize, |_| events::resize_all());
 }
 
-/// A titled chart panel. `id` must be unique on the page.
+/// A titled chart panel. `id` must be unique on the page. Islands spike: a server component
+/// around `ChartIsland` (the drawing, clicks and PNG); `on_click` is server-side only now, the
+/// browser follows `drill`.
 #[component]
 pub fn ChartPanel(
     #[prop(into)] id: String,
@@ -641,77 +643,26 @@ pub fn ChartPanel(
     /// What the click does, in words ("Click a bar to show that category only").
     #[prop(optional)]
     click_hint: &'static str,
+    /// What a click opens in the browser (islands).
+    #[prop(optional)]
+    drill: crate::islands::chart::ChartDrill,
 ) -> impl IntoView {
+    let _ = (on_click, click_series);
     let empty = chart.is_empty();
-    let dom_id = id.clone();
     // What the PNG's caption names: the page's range and filters.
     let query = leptos_router::hooks::use_query_map();
     let range = use_context::<super::ActiveRange>();
-    #[cfg(feature = "hydrate")]
-    let drawn = StoredValue::new_local(None::<events::Instance>);
-    #[cfg(feature = "hydrate")]
-    {
-        let chart = chart.clone();
-        let dom_id = dom_id.clone();
-        Effect::new(move |_| {
-            if !chart.is_empty() {
-                let animate = !prefers("(prefers-reduced-motion: reduce)");
-                match events::draw(&dom_id, dark_theme(), &chart.options(animate)) {
-                    Ok(instance) => {
-                        drawn.set_value(Some(instance.clone()));
-                        if let Some(handler) = on_click {
-                            events::on_click(instance, click_series, handler);
-                        }
-                    }
-                    Err(err) => {
-                        leptos::logging::warn!("chart {dom_id} could not be drawn: {err:?}")
-                    }
-                }
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (&chart, on_click, click_series);
-    let png = {
-        let title = title.clone();
-        let file = chart.file_name().to_string();
-        move |_: leptos::ev::MouseEvent| {
-            let caption = super::chart_export::caption(
-                range.and_then(|r| r.0.get_untracked()),
-                &query.get_untracked(),
-            );
-            #[cfg(feature = "hydrate")]
-            drawn.with_value(|d| {
-                if let Some(instance) = d {
-                    let dark = dark_theme();
-                    let options = js_sys::Object::new();
-                    let set = |k: &str, v: wasm_bindgen::JsValue| {
-                        let _ = js_sys::Reflect::set(&options, &k.into(), &v);
-                    };
-                    set("type", "png".into());
-                    set("pixelRatio", 2.into());
-                    set(
-                        "backgroundColor",
-                        if dark { "#1a1e24" } else { "#ffffff" }.into(),
-                    );
-                    let url = instance.get_data_url(&options);
-                    super::chart_export::download(url, file.clone(), title.clone(), caption, dark);
-                }
-            });
-            #[cfg(not(feature = "hydrate"))]
-            let _ = (&file, &title, caption);
-        }
-    };
-    let aria = title.clone();
-    // The drawing is a canvas: screen readers get the chart's title as its name, and everyone
-    // its figures as a table under it (closed until opened).
-    let chart_name = title.clone();
+    let caption = super::chart_export::caption(
+        range.and_then(|r| r.0.get_untracked()),
+        &query.get_untracked(),
+    );
     let (header, rows, left_out) = chart.table();
-    let data_table = view! {
+    let table_title = title.clone();
+    let data_table = (!empty).then(|| view! {
         <details class="chart-data">
             <summary>"Data table"</summary>
             <div class="table-scroll" tabindex="0">
-                <table class="table" aria-label=format!("{title}: figures")>
+                <table class="table" aria-label=format!("{table_title}: figures")>
                     <thead><tr>
                         {header.into_iter().enumerate().map(|(i, h)| view! {
                             <th scope="col" class:num={i > 0}>{h}</th>
@@ -732,27 +683,13 @@ pub fn ChartPanel(
                 <p class="muted small">{format!("The first {TABLE_POINTS} points; {left_out} more are drawn, not listed.")}</p>
             })}
         </details>
-    };
+    });
     view! {
-        <section class="panel chart-panel" aria-label=aria>
-            <div class="panel-head">
-                <h2 class="panel-title">{title.clone()}</h2>
-                {(!empty).then(|| view! {
-                    <button type="button" class="button ghost small chart-png" on:click=png
-                        aria-label=format!("Download {title} as PNG")>"PNG"</button>
-                })}
-            </div>
+        <crate::islands::chart::ChartIsland id title empty_message chart drill
+            click_hint=click_hint.to_string() caption>
             {children.map(|c| c())}
-            {if empty {
-                view! { <div class="chart-empty" role="status">{empty_message}</div> }.into_any()
-            } else {
-                view! {
-                    <div id=dom_id class="chart" class:clickable=!click_hint.is_empty() role="img" aria-label=chart_name></div>
-                    {(!click_hint.is_empty()).then(|| view! { <p class="muted small chart-hint">{click_hint}</p> })}
-                    {data_table}
-                }.into_any()
-            }}
-        </section>
+            {data_table}
+        </crate::islands::chart::ChartIsland>
     }
 }
 
@@ -769,7 +706,7 @@ mod tests {
             series: vec![SeriesData {
                 name: "s".into(),
                 kind: SeriesKind::Line,
-                color: "#000",
+                color: "#000".into(),
                 values,
                 stack: None,
                 dashed: false,
@@ -792,7 +729,7 @@ mod tests {
             series: vec![SeriesData {
                 name: "Revenue".into(),
                 kind: SeriesKind::Bar,
-                color: "#000",
+                color: "#000".into(),
                 values: vec![1234567.0, -3.5],
                 stack: None,
                 dashed: false,
@@ -813,8 +750,8 @@ mod tests {
         let scatter = ChartSpec::Scatter(ScatterChart {
             x_name: "Price".into(),
             y_name: "Units".into(),
-            groups: vec![("Weeks".into(), "#000", vec![[1.25, 3.0]; TABLE_POINTS + 5])],
-            curves: vec![("Fit".into(), "#111", vec![[1.0, 2.0]; 3], false)],
+            groups: vec![("Weeks".into(), "#000".into(), vec![[1.25, 3.0]; TABLE_POINTS + 5])],
+            curves: vec![("Fit".into(), "#111".into(), vec![[1.0, 2.0]; 3], false)],
             file_name: "f".into(),
         });
         let (header, rows, left_out) = scatter.table();

@@ -107,145 +107,55 @@ pub struct ActiveRange(pub RwSignal<Option<DateRange>>);
 /// are shareable and the back button works.
 #[component]
 pub fn FilterBar(
-    /// Controls at the bar's end, before the live status (the app's Views menu; not in embeds).
+    /// The Views menu at the bar's end (not in embeds).
     #[prop(optional)]
-    children: Option<Children>,
+    views: bool,
 ) -> impl IntoView {
-    let query = use_query_map();
-    let active = expect_context::<ActiveRange>().0;
-
-    let shown = move |key: &str| {
-        query.read().get(key).filter(|v| !v.is_empty()).or_else(|| {
-            active.get().map(|r| {
-                if key == "from" {
-                    r.from.to_string()
-                } else {
-                    r.to.to_string()
-                }
-            })
-        })
-    };
+    // Islands spike: a server component that resolves the options and the effective range and
+    // renders the `FilterBarIsland` (with the Views menu and the live status as islands inside).
+    use crate::islands::nav;
     let options = crate::codec::resource(|| (), |_| get_filter_options());
-    // The presets' ranges, once the options are in (an effect: the browser's; the server renders
-    // typed dates as such, and the page names them once it runs).
-    let preset_ranges = RwSignal::new(Vec::<PresetRange>::new());
-    Effect::new(move |_| {
-        if let Some(Ok(o)) = options.get() {
-            preset_ranges.set(o.presets);
-        }
-    });
-    // A page without preset or dates shows the default preset, and dates that are exactly a
-    // preset's range show that preset: named as such, not "Custom dates".
-    let preset = move || {
-        let q = query.read();
-        if let Some(preset) = q.get("preset") {
-            return preset;
-        }
-        match (q.get("from"), q.get("to")) {
-            (None, None) => crate::dashboard::range::DEFAULT_PRESET.key().to_string(),
-            (Some(from), Some(to)) => preset_ranges
-                .read()
-                .iter()
-                .find(|p| p.range.from.to_string() == from && p.range.to.to_string() == to)
-                .map(|p| p.preset.key().to_string())
-                .unwrap_or_default(),
-            _ => String::new(),
-        }
-    };
-    let compare = move || {
-        query
-            .read()
-            .get("compare")
-            .unwrap_or_else(|| Compare::default().key().to_string())
-    };
-
-    // Applies changes to the query string: `None` removes a key.
-    let set = move |changes: Vec<(&'static str, Option<String>)>| {
-        navigate_with(
-            query,
-            changes
-                .into_iter()
-                .map(|(k, v)| (k, v.into_iter().collect()))
-                .collect(),
-        );
-    };
     let embed = crate::features::embed::ui::embed_scope();
-    let has_slice = move || {
-        let q = query.read();
-        ["channel", "source", "country", "category"]
-            .iter()
-            .any(|k| q.get(k).is_some())
-    };
-    let clear_slices = move || {
-        navigate_with(
-            query,
-            ["channel", "source", "country", "category"]
-                .into_iter()
-                .map(|k| (k, Vec::new()))
-                .collect(),
-        )
-    };
-    let set_date = move |key: &'static str, value: String| {
-        let other = if key == "from" { "to" } else { "from" };
-        set(vec![
-            (key, Some(value)),
-            (other, shown(other)),
-            ("preset", None),
-        ]);
-    };
-    let set_preset = move |value: String| {
-        if value.is_empty() {
-            set(vec![
-                ("preset", None),
-                ("from", shown("from")),
-                ("to", shown("to")),
-            ]);
-        } else {
-            set(vec![("preset", Some(value)), ("from", None), ("to", None)]);
-        }
-    };
-
+    let embedded = embed.is_some();
+    let path = nav::current_path();
+    let query = nav::current_query();
+    let dashboard = crate::features::views::ui::dashboard_of(&path).filter(|_| views);
+    // The user, awaited inside the Suspense (read outside it, the server had not loaded it yet:
+    // an admin got a viewer's Views menu).
+    let user = expect_context::<crate::features::auth::context::UserResource>().0;
     view! {
-        <form class="date-range" aria-label="Filters" on:submit=|ev| ev.prevent_default()>
-            <select aria-label="Period" on:change=move |ev| set_preset(event_target_value(&ev))>
-                <option value="" selected=move || preset().is_empty()>"Custom dates"</option>
-                {Preset::ALL.into_iter().map(|p| view! {
-                    <option value=p.key() selected=move || preset() == p.key()>{p.label()}</option>
-                }).collect_view()}
-            </select>
-            <input type="date" name="from" aria-label="From date" prop:value=move || shown("from").unwrap_or_default()
-                on:change=move |ev| set_date("from", event_target_value(&ev))/>
-            <span aria-hidden="true">"–"</span>
-            <input type="date" name="to" aria-label="To date" prop:value=move || shown("to").unwrap_or_default()
-                on:change=move |ev| set_date("to", event_target_value(&ev))/>
-            <select aria-label="Compare with" on:change=move |ev| set(vec![("compare", Some(event_target_value(&ev)))])>
-                {[Compare::PreviousPeriod, Compare::PreviousYear, Compare::None].into_iter().map(|c| {
-                    let label = match c { Compare::None => "No comparison", other => other.label() };
-                    view! { <option value=c.key() selected=move || compare() == c.key()>{label}</option> }
-                }).collect_view()}
-            </select>
-            <Transition fallback=|| ()>
-                {move || options.get().and_then(|r| r.ok()).map(|o| {
-                    let named = |values: Vec<String>| values.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>();
-                    let scope = embed.clone();
-                    let shown = move |key: FilterKey| scope.as_ref().is_none_or(|s| s.may_change(key));
-                    let locked = embed.as_ref().map(|s| locked_pills(s, &o.sources));
-                    let sources = o.sources.into_iter().map(|(id, name)| (id.to_string(), name)).collect();
+        <Suspense fallback=|| ()>
+            {move || {
+                let (path, query, embed) = (path.clone(), query.clone(), embed.clone());
+                Suspend::new(async move {
+                    let options = options.await.ok();
+                    let is_admin = dashboard.is_some()
+                        && user.await.ok().flatten().is_some_and(|u| {
+                            u.role.allows(crate::features::auth::types::Role::Admin)
+                        });
+                    // The range shown when the URL has no dates: the preset's (the page used
+                    // to publish it through `ActiveRange` once its data was in).
+                    let effective = (nav::get(&query, "from").is_none()).then(|| {
+                        let preset = nav::get(&query, "preset")
+                            .and_then(|p| Preset::from_key(&p))
+                            .unwrap_or(crate::dashboard::range::DEFAULT_PRESET);
+                        options
+                            .as_ref()
+                            .and_then(|o| o.presets.iter().find(|p| p.preset == preset))
+                            .map(|p| p.range)
+                    }).flatten();
+                    let views_query = query.clone();
                     view! {
-                        {locked}
-                        {shown(FilterKey::Channel).then(|| view! { <MultiSelect key="channel" label="Channel" options=named(o.channels)/> })}
-                        {shown(FilterKey::Source).then(|| view! { <MultiSelect key="source" label="Source" options=sources/> })}
-                        {shown(FilterKey::Country).then(|| view! { <MultiSelect key="country" label="Country" options=named(o.countries)/> })}
-                        {shown(FilterKey::Category).then(|| view! { <MultiSelect key="category" label="Category" options=named(o.categories)/> })}
+                        <crate::islands::filter_bar::FilterBarIsland path query options effective embed>
+                            {dashboard.map(|dashboard| view! {
+                                <crate::islands::views::SavedViewsIsland dashboard is_admin query=views_query.clone()/>
+                            })}
+                            <crate::islands::live::LiveStatusIsland embedded/>
+                        </crate::islands::filter_bar::FilterBarIsland>
                     }
-                })}
-            </Transition>
-            {move || has_slice().then(|| view! {
-                <button type="button" class="button ghost small" on:click=move |_| clear_slices()>"Clear filters"</button>
-            })}
-            {children.map(|c| c())}
-            <crate::live::LiveStatus/>
-        </form>
+                })
+            }}
+        </Suspense>
     }
 }
 

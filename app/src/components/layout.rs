@@ -67,7 +67,7 @@ pub fn AppShell(
                 </Transition>
             </nav>
             <div class="spacer"></div>
-            <crate::features::search::ui::SearchBox/>
+            <crate::islands::search::SearchIsland/>
             <div class="user">
                 <Transition fallback=|| ()>
                     {move || {
@@ -88,7 +88,7 @@ pub fn AppShell(
             </div>
         </header>
         {(!no_dates).then(|| view! {
-            <div class="filterbar"><FilterBar><crate::features::views::ui::ViewsMenu/></FilterBar></div>
+            <div class="filterbar"><FilterBar views=true/></div>
         })}
         <main class="content" id="main" tabindex="-1">{children()}</main>
     }

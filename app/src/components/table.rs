@@ -436,6 +436,11 @@ pub fn SortableTable(
     rows: Vec<Vec<Cell>>,
     #[prop(default = None)] server: Option<ServerPaging>,
 ) -> impl IntoView {
+    // Islands spike: a table the browser sorts and pages itself is server HTML inside the
+    // generic sorting island.
+    if server.is_none() {
+        return view! { <IslandSortableTable columns rows/> }.into_any();
+    }
     let (sort, page, total, answered) = match server {
         Some(s) => (s.sort, s.page, s.total, Some(s.shown)),
         None => (RwSignal::new(None), RwSignal::new(0), rows.len(), None),
@@ -533,6 +538,73 @@ pub fn SortableTable(
         </table>
         </div>
         {pager}
+    }
+    .into_any()
+}
+
+/// The cell's sort key as the sorting island reads it (`data-sort`).
+fn sort_attr(key: &SortKey) -> String {
+    match key {
+        SortKey::Number(n) => format!("n:{n}"),
+        SortKey::Text(t) => format!("t:{t}"),
+        SortKey::None => String::new(),
+    }
+}
+
+/// Every row in server HTML (rows past the first page hidden), sorted and paged in the browser
+/// by `TableSortIsland`.
+#[component]
+fn IslandSortableTable(columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> impl IntoView {
+    let total = rows.len();
+    let numeric: Vec<bool> = columns.iter().map(|c| c.numeric).collect();
+    let pager = (total > PAGE_ROWS).then(|| view! {
+        <div class="pager table-pager">
+            <span class="muted small" role="status">{format!(
+                "Rows 1–{} of {}", PAGE_ROWS.min(total), crate::components::format::count(total as i64)
+            )}</span>
+            <button type="button" class="button ghost small" data-page="prev" disabled=true>"Previous"</button>
+            <button type="button" class="button ghost small" data-page="next">"Next"</button>
+        </div>
+    });
+    view! {
+        <crate::islands::table_sort::TableSortIsland>
+        <div class="table-scroll">
+        <table class="table sortable">
+            <thead><tr>
+                {columns.into_iter().map(|c| view! {
+                    <th class:num=c.numeric aria-sort="none" title=c.help>
+                        <button type="button" class="sort">{c.label}</button>
+                    </th>
+                }).collect_view()}
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().enumerate().map(|(r, row)| view! {
+                    <tr hidden={r >= PAGE_ROWS}>
+                        {row.into_iter().enumerate().map(|(i, cell)| {
+                            let num = numeric[i];
+                            let key = sort_attr(&cell.sort);
+                            if let Some(href) = cell.href {
+                                return view! {
+                                    <td class:num=num title=cell.title data-sort=key><a href=href>{cell.text}</a></td>
+                                }.into_any();
+                            }
+                            match cell.bar {
+                                Some(share) => view! {
+                                    <td class:num=num title=cell.title class="share-col" data-sort=key>
+                                        <span class="share-bar" style=format!("width: {:.1}%", share * 100.0)></span>" "{cell.text}
+                                    </td>
+                                }.into_any(),
+                                None if cell.long => view! { <td class="long" title=cell.title data-sort=key>{long_text(cell.text)}</td> }.into_any(),
+                                None => view! { <td class:num=num title=cell.title data-sort=key>{cell.text}</td> }.into_any(),
+                            }
+                        }).collect_view()}
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        </div>
+        {pager}
+        </crate::islands::table_sort::TableSortIsland>
     }
 }
 

@@ -190,22 +190,22 @@ fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>) -> impl IntoView {
         series: vec![
             SeriesData {
                 name: "New (first order ever)".into(),
-                color: "#3b5bdb",
+                color: "#3b5bdb".into(),
                 kind: SeriesKind::Bar,
                 values: data.rows.iter().map(|m| m.new_customers as f64).collect(),
-                stack: Some("customers"),
+                stack: Some("customers".into()),
                 dashed: false,
             },
             SeriesData {
                 name: "Returning".into(),
-                color: "#94a3b8",
+                color: "#94a3b8".into(),
                 kind: SeriesKind::Bar,
                 values: data
                     .rows
                     .iter()
                     .map(|m| m.returning_customers as f64)
                     .collect(),
-                stack: Some("customers"),
+                stack: Some("customers".into()),
                 dashed: false,
             },
         ],
@@ -505,7 +505,7 @@ fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
             .map(|k| {
                 (
                     format!("{} · {}", k.id, k.label),
-                    CLUSTER_COLORS[k.id % CLUSTER_COLORS.len()],
+                    CLUSTER_COLORS[k.id % CLUSTER_COLORS.len()].to_string(),
                     c.points
                         .iter()
                         .filter(|p| p.cluster == k.id)

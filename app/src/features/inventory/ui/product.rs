@@ -144,7 +144,7 @@ fn stock_chart(d: &ProductDetail) -> CategoryChart {
             SeriesData {
                 name: "On hand (closing)".into(),
                 kind: SeriesKind::Line,
-                color: "#3b5bdb",
+                color: "#3b5bdb".into(),
                 values: d
                     .stock_history
                     .iter()
@@ -156,7 +156,7 @@ fn stock_chart(d: &ProductDetail) -> CategoryChart {
             SeriesData {
                 name: "Units sold".into(),
                 kind: SeriesKind::Bar,
-                color: "#0ca678",
+                color: "#0ca678".into(),
                 values: d
                     .stock_history
                     .iter()
@@ -186,10 +186,10 @@ fn demand_chart(d: &ProductDetail) -> ScatterChart {
         .collect();
     let e = &d.pricing.elasticity;
     let groups = vec![
-        ("Weeks in the fit".to_string(), "#3b5bdb", used.clone()),
+        ("Weeks in the fit".to_string(), "#3b5bdb".to_string(), used.clone()),
         (
             "Weeks with a stock-out (left out)".to_string(),
-            "#adb5bd",
+            "#adb5bd".to_string(),
             out,
         ),
     ];
@@ -199,7 +199,7 @@ fn demand_chart(d: &ProductDetail) -> ScatterChart {
         if let Some(curve) = fitted_curve(slope, intercept, &prices, 0.0) {
             curves.push((
                 format!("Fitted: units ∝ price^{slope:.2}"),
-                "#e8590c",
+                "#e8590c".to_string(),
                 curve,
                 false,
             ));
@@ -212,7 +212,7 @@ fn demand_chart(d: &ProductDetail) -> ScatterChart {
                             "Elasticity {side} 1 standard error ({:.2})",
                             slope + sign * se
                         ),
-                        "#f59f00",
+                        "#f59f00".to_string(),
                         curve,
                         true,
                     ));
@@ -283,7 +283,7 @@ fn competitor_chart(d: &ProductDetail) -> CategoryChart {
         .map(|(i, name)| SeriesData {
             name: format!("{name} (with shipping)"),
             kind: SeriesKind::Line,
-            color: COLORS[i % COLORS.len()],
+            color: COLORS[i % COLORS.len()].into(),
             values: days
                 .iter()
                 .map(|day| {
@@ -307,7 +307,7 @@ fn competitor_chart(d: &ProductDetail) -> CategoryChart {
                 .map(|ours| SeriesData {
                     name: "Our current price".into(),
                     kind: SeriesKind::Line,
-                    color: "#3b5bdb",
+                    color: "#3b5bdb".into(),
                     values: vec![ours; days.len()],
                     stack: None,
                     dashed: true,

@@ -74,7 +74,7 @@ pub(super) fn abc_chart(data: &InventoryOverview) -> CategoryChart {
         series: vec![SeriesData {
             name: "Cumulative net revenue".into(),
             kind: SeriesKind::Line,
-            color: "#3b5bdb",
+            color: "#3b5bdb".into(),
             values: data
                 .abc_pareto
                 .iter()
@@ -100,7 +100,7 @@ pub(super) fn turnover_chart(data: &InventoryOverview) -> CategoryChart {
         series: vec![SeriesData {
             name: "Turnover in range".into(),
             kind: SeriesKind::Bar,
-            color: "#0ca678",
+            color: "#0ca678".into(),
             values: data
                 .turnover_by_category
                 .iter()

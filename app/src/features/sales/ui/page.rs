@@ -251,7 +251,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
     let mut series = vec![
         SeriesData {
             name: "Net revenue".into(),
-            color: "#3b5bdb",
+            color: "#3b5bdb".into(),
             kind: SeriesKind::Line,
             values: data
                 .points
@@ -263,7 +263,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
         },
         SeriesData {
             name: "Gross revenue".into(),
-            color: "#94a3b8",
+            color: "#94a3b8".into(),
             kind: SeriesKind::Line,
             values: data
                 .points
@@ -275,7 +275,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
         },
         SeriesData {
             name: "Returns".into(),
-            color: "#e8590c",
+            color: "#e8590c".into(),
             kind: SeriesKind::Bar,
             values: data.points.iter().map(|p| chart_value(p.returns)).collect(),
             stack: None,
@@ -289,7 +289,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
                 comparison.from.format("%-d %b %Y"),
                 comparison.to.format("%-d %b %Y")
             ),
-            color: "#7c3aed",
+            color: "#7c3aed".into(),
             kind: SeriesKind::Line,
             values: data
                 .comparison_points
@@ -319,6 +319,29 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
             );
         }
     });
+    // Islands spike: the drill as data, one URL per column.
+    let drill_urls = {
+        use crate::islands::nav;
+        let (path, q) = (nav::current_path(), nav::current_query());
+        data.points
+            .iter()
+            .map(|p| {
+                let days = bucket_range(&range, grain, p.period);
+                let changes = vec![
+                    ("from", vec![days.from.to_string()]),
+                    ("to", vec![days.to.to_string()]),
+                    ("preset", vec![]),
+                    ("grain", vec![]),
+                ];
+                format!("{path}{}", nav::to_query_string(&nav::with_changes(&q, changes)))
+            })
+            .collect::<Vec<_>>()
+    };
+    let drill_data = if grain != Grain::Day {
+        crate::islands::chart::ChartDrill::Columns(drill_urls)
+    } else {
+        crate::islands::chart::ChartDrill::None
+    };
     let chart = CategoryChart {
         x_labels,
         x_name: x_name(grain),
@@ -335,13 +358,19 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
     view! {
         <ChartPanel id="revenue-chart" title=format!("Revenue over time ({})", data.currency)
             empty_message="No sales in this range. Pick another date range above." chart
-            on_click=(grain != Grain::Day).then_some(drill) click_hint=hint>
+            on_click=(grain != Grain::Day).then_some(drill) click_hint=hint drill=drill_data>
             <div class="segmented" role="group" aria-label="Chart grain">
                 {[Grain::Day, Grain::Week, Grain::Month].into_iter().map(|g| {
                     let label = match g { Grain::Day => "Day", Grain::Week => "Week", Grain::Month => "Month" };
                     view! {
+                        // Islands spike: server HTML inside the chart island; public/nav.js opens
+                        // `data-navigate` (in place) when the button is pressed.
                         <button type="button" class:selected=grain == g aria-pressed=(grain == g).to_string()
-                            on:click=move |_| navigate_with(query, vec![("grain", vec![g.as_str().to_string()])])>{label}</button>
+                            data-navigate={
+                                use crate::islands::nav;
+                                let q = nav::with_changes(&nav::current_query(), vec![("grain", vec![g.as_str().to_string()])]);
+                                format!("{}{}", nav::current_path(), nav::to_query_string(&q))
+                            }>{label}</button>
                     }
                 }).collect_view()}
             </div>
@@ -362,7 +391,7 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
         .enumerate()
         .map(|(i, row)| SeriesData {
             name: row.key.clone(),
-            color: COLORS[i.min(COLORS.len() - 1)],
+            color: COLORS[i.min(COLORS.len() - 1)].into(),
             kind: SeriesKind::Bar,
             values: periods
                 .iter()
@@ -374,7 +403,7 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
                         .unwrap_or(0.0)
                 })
                 .collect(),
-            stack: Some("categories"),
+            stack: Some("categories".into()),
             dashed: false,
         })
         .collect();
@@ -397,10 +426,20 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
             navigate_with(query, vec![("category", vec![category])]);
         }
     });
+    let drill_data = if may_drill {
+        crate::islands::chart::ChartDrill::Series {
+            path: crate::islands::nav::current_path(),
+            query: crate::islands::nav::current_query(),
+            key: "category".into(),
+            except: vec!["Other".into()],
+        }
+    } else {
+        crate::islands::chart::ChartDrill::None
+    };
     view! {
         <ChartPanel id="category-chart" title=format!("Net revenue by category over time ({})", data.currency)
             empty_message="No sales in this range." chart
-            on_click=may_drill.then_some(drill) click_series=true
+            on_click=may_drill.then_some(drill) click_series=true drill=drill_data
             click_hint=if may_drill { "Click a category's bars to show that category only." } else { "" }/>
     }
 }
@@ -420,7 +459,7 @@ fn ReturnRateChart(data: SalesSeries) -> impl IntoView {
         y_name: "% of gross revenue".into(),
         series: vec![SeriesData {
             name: "Return rate".into(),
-            color: "#e8590c",
+            color: "#e8590c".into(),
             kind: SeriesKind::Line,
             values: data
                 .points
@@ -560,7 +599,7 @@ fn ConcentrationPanel(data: Ranged<Concentration>) -> impl IntoView {
         series: vec![
             SeriesData {
                 name: "Cumulative share of revenue".into(),
-                color: "#3b5bdb",
+                color: "#3b5bdb".into(),
                 kind: SeriesKind::Line,
                 values: c
                     .curve
@@ -572,7 +611,7 @@ fn ConcentrationPanel(data: Ranged<Concentration>) -> impl IntoView {
             },
             SeriesData {
                 name: "Even spread".into(),
-                color: "#94a3b8",
+                color: "#94a3b8".into(),
                 kind: SeriesKind::Line,
                 values: c
                     .curve

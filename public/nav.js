@@ -1,0 +1,172 @@
+// Islands spike: the in-place swap helper. The islands (app/src/islands/nav.rs) call
+// window.storepulseNavigate(url) for a filter change and window.storepulseRefresh() when the
+// data changed. A new URL of the same page is fetched (`X-Swap: 1`: rendered in order, see
+// server/src/router.rs) and its <main> and filter bar replace the shown ones; the new islands are
+// hydrated with island_script.js's window.__hydrateIsland. Another page, or anything unexpected,
+// is a full page load.
+(() => {
+  'use strict';
+  let current = 0; // the latest swap; an older one that finishes later is dropped
+  let shown = location.pathname + location.search; // what the page shows or is fetching
+
+  /** Every part of the page says it is updating; its old figures stay, dimmed. */
+  function markBusy() {
+    for (const part of document.querySelectorAll('.section')) {
+      part.classList.add('busy');
+      part.setAttribute('aria-busy', 'true');
+      const note = part.querySelector(':scope > .busy-note');
+      if (note) note.hidden = false;
+    }
+  }
+
+  function unmarkBusy() {
+    for (const part of document.querySelectorAll('.section.busy')) {
+      part.classList.remove('busy');
+      part.removeAttribute('aria-busy');
+      const note = part.querySelector(':scope > .busy-note');
+      if (note) note.hidden = true;
+    }
+  }
+
+  /** The element's place under `root` as child indices (to find its twin in the new DOM). */
+  function pathOf(root, el) {
+    const path = [];
+    while (el && el !== root) {
+      const parent = el.parentElement;
+      if (!parent) return null;
+      path.unshift(Array.prototype.indexOf.call(parent.children, el));
+      el = parent;
+    }
+    return el === root ? path : null;
+  }
+
+  function atPath(root, path) {
+    let el = root;
+    for (const i of path) {
+      el = el && el.children[i];
+    }
+    return el || null;
+  }
+
+  /** Open menus and focus of the old filter bar, carried over to its replacement. */
+  function carryOver(oldBar, newBar) {
+    for (const d of oldBar.querySelectorAll('details[open]')) {
+      const path = pathOf(oldBar, d);
+      const twin = path && atPath(newBar, path);
+      if (twin && twin.tagName === 'DETAILS' && twin.className === d.className) twin.open = true;
+    }
+    const active = document.activeElement;
+    if (active && oldBar.contains(active)) {
+      const path = pathOf(oldBar, active);
+      const twin = path && atPath(newBar, path);
+      if (twin && twin.tagName === active.tagName) return twin;
+    }
+    return null;
+  }
+
+  /** Hydrates the islands under `root` in document order, as island_script.js does. */
+  async function hydrate(node, childrenCb) {
+    const tag = node.tagName;
+    if (tag === 'LEPTOS-ISLAND') {
+      if (childrenCb) childrenCb();
+      await window.__hydrateIsland(node, node.dataset.component || null);
+      for (const child of Array.from(node.children)) await hydrate(child, childrenCb);
+    } else if (tag === 'LEPTOS-CHILDREN') {
+      for (const child of Array.from(node.children)) await hydrate(child, node.$$on_hydrate);
+    } else {
+      for (const child of Array.from(node.children)) await hydrate(child, childrenCb);
+    }
+  }
+
+  function disposeCharts(root) {
+    if (!window.echarts) return;
+    for (const el of root.querySelectorAll('[_echarts_instance_]')) {
+      const chart = window.echarts.getInstanceByDom(el);
+      if (chart) chart.dispose();
+    }
+  }
+
+  function samePage(url) {
+    return url.origin === location.origin && url.pathname === location.pathname;
+  }
+
+  /** Fetches `href` and puts its <main> and filter bar in place of the shown ones. */
+  async function swap(href) {
+    const id = ++current;
+    const url = new URL(href, location.href);
+    shown = url.pathname + url.search;
+    markBusy();
+    document.body.removeAttribute('data-hydrated');
+    let doc;
+    try {
+      const response = await fetch(url, { headers: { 'X-Swap': '1' }, credentials: 'same-origin' });
+      const landed = new URL(response.url);
+      if (!response.ok || landed.pathname !== url.pathname) throw new Error(`swap: ${response.status} ${landed.pathname}`);
+      const html = await response.text();
+      if (id !== current) return;
+      doc = new DOMParser().parseFromString(html, 'text/html');
+    } catch (err) {
+      if (id !== current) return;
+      console.warn(err);
+      location.replace(url.href); // the page, loaded in full (a session that ended: the login)
+      return;
+    }
+    const oldMain = document.querySelector('main');
+    const newMain = doc.querySelector('main');
+    if (!oldMain || !newMain || typeof window.__hydrateIsland !== 'function') {
+      location.replace(url.href);
+      return;
+    }
+    const oldBar = document.querySelector('.filterbar');
+    const newBar = doc.querySelector('.filterbar');
+    const focus = oldBar && newBar ? carryOver(oldBar, newBar) : null;
+    disposeCharts(oldMain);
+    const main = document.adoptNode(newMain);
+    oldMain.replaceWith(main);
+    let bar = null;
+    if (oldBar && newBar) {
+      bar = document.adoptNode(newBar);
+      oldBar.replaceWith(bar);
+    }
+    unmarkBusy(); // parts outside <main>, if any
+    if (doc.title) document.title = doc.title;
+    if (focus) focus.focus({ preventScroll: true });
+    try {
+      if (bar) await hydrate(bar, null);
+      await hydrate(main, null);
+    } catch (err) {
+      console.error(err);
+    }
+    if (id === current) document.body.setAttribute('data-hydrated', 'true');
+  }
+
+  /** Opens `href` (a new history entry): in place when it is this page, else a full load. */
+  window.storepulseNavigate = (href) => {
+    const url = new URL(href, location.href);
+    if (!samePage(url) || !document.querySelector('main')) {
+      markBusy();
+      location.assign(url.href);
+      return;
+    }
+    history.pushState(null, '', url.href);
+    swap(url.href);
+  };
+
+  /** The figures of the page shown again (the data changed), keeping scroll and history. */
+  window.storepulseRefresh = () => {
+    swap(location.href);
+  };
+
+  // A server-rendered button that opens a URL (`data-navigate`, e.g. the chart grain switch).
+  document.addEventListener('click', (ev) => {
+    const button = ev.target instanceof Element ? ev.target.closest('button[data-navigate]') : null;
+    if (!button || ev.defaultPrevented || button.disabled) return;
+    window.storepulseNavigate(button.dataset.navigate);
+  });
+
+  // Back and forward between the entries of this page: the entry's page, in place.
+  window.addEventListener('popstate', () => {
+    if (location.pathname + location.search === shown) return; // a hash link only
+    swap(location.href);
+  });
+})();
