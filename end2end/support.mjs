@@ -13,7 +13,7 @@ export const artifacts = path.join(root, 'end2end/artifacts');
 export const PASSWORD = 'e2e-password-123';
 export const TZ = 'Europe/London';
 const bin = process.env.STOREPULSE_BIN ?? path.join(root, 'target/debug/storepulse');
-const site = process.env.SITE ?? path.join(root, 'target/site');
+export const site = process.env.SITE ?? path.join(root, 'target/site');
 
 export function dbUrl(name) {
   const url = new URL(process.env.DATABASE_URL);

@@ -50,12 +50,15 @@
     if (host) host.postMessage(message, "*");
   }
 
-  // Every same-origin data request carries the token.
+  // Every same-origin data request carries the token, and so does the embed page itself when
+  // public/nav.js fetches it again to show other filters in place (the token in the address may
+  // be one that has since been renewed).
   var nativeFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
     var url = new URL(typeof input === "string" ? input : input.url || String(input), location.href);
     var ours = url.origin === location.origin &&
-      (url.pathname.indexOf("/fn/") === 0 || url.pathname.indexOf("/api/") === 0);
+      (url.pathname.indexOf("/fn/") === 0 || url.pathname.indexOf("/api/") === 0 ||
+        url.pathname.indexOf("/embed/") === 0);
     if (!ours || !token) return nativeFetch(input, init);
     if (typeof Request !== "undefined" && input instanceof Request) {
       var request = new Request(input, init);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startApp, psql, loginPage, artifacts, widerThanViewport, screenshot } from '../support.mjs';
+import zlib from 'node:zlib';
+import { startApp, psql, loginPage, artifacts, widerThanViewport, screenshot, site } from '../support.mjs';
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DB = 'storepulse_e2e_pages';
@@ -51,6 +52,21 @@ async function violations(page) {
   return found;
 }
 
+// The browser bundle's budget (issue 14): what a page loads of WASM, each file as gzip -9 would
+// send it, at most 500 kB (1,000 bytes) per page.
+const BUNDLE_BUDGET = 500_000;
+const bundles = [];
+
+/** The WASM files `page` loaded, and their size as gzip -9, in bytes. */
+async function wasmLoaded(page) {
+  const files = await page.evaluate(() => [...new Set(performance.getEntriesByType('resource')
+    .map((e) => new URL(e.name).pathname)
+    .filter((p) => p.startsWith('/pkg/') && p.endsWith('.wasm')))]);
+  const bytes = files.reduce((sum, file) =>
+    sum + zlib.gzipSync(fs.readFileSync(path.join(site, file)), { level: 9 }).length, 0);
+  return { files: files.length, bytes };
+}
+
 /** Opens each page in every look; returns what failed, so that one run reports every page. */
 async function checkPages(page, pages) {
   const failures = [];
@@ -59,6 +75,9 @@ async function checkPages(page, pages) {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.goto(`${app.baseUrl}${url}`);
     await settled(page);
+    const loaded = await wasmLoaded(page);
+    bundles.push([name, loaded]);
+    if (loaded.bytes > BUNDLE_BUDGET) failures.push(`${name}: ${loaded.bytes} bytes of WASM (gzip -9), over ${BUNDLE_BUDGET}`);
     for (const look of LOOKS) {
       await page.setViewportSize({ width: look.width, height: look.height });
       await page.emulateMedia({ colorScheme: look.colorScheme });
@@ -127,5 +146,6 @@ test('every page fits a phone and passes axe-core, light and dark', { timeout: 1
   assert.equal(await viewer.locator('main form, main input').count(), 0, 'a viewer sees no admin form');
   await viewer.close();
 
+  console.log(bundles.map(([name, { files, bytes }]) => `${name}: ${(bytes / 1000).toFixed(1)} kB gzip in ${files} WASM file(s)`).join('\n'));
   assert.deepEqual(failures, []);
 });
