@@ -1,8 +1,10 @@
-//! The application root: routes, the HTML shell, and the contexts every page shares.
+//! The application root: routes, the HTML shell, and the contexts every page shares. The server
+//! renders it; the browser never runs it: pages are server HTML in which only the `#[island]`s
+//! (app/src/islands) hydrate, each from its props (frontend/src/lib.rs).
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+use leptos_router::{path, SsrMode};
 
 use crate::components::{ActiveRange, RoleOnly};
 use crate::embed_page::EmbedPage;
@@ -28,7 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <script src="/assets/echarts.min.js" defer></script>
-                // Islands spike: the in-place swap helper (window.storepulseNavigate/Refresh).
+                // The in-place page swap the islands navigate with (public/nav.js).
                 <script src="/assets/nav.js" defer></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options islands=true/>
@@ -87,14 +89,6 @@ pub fn App() -> impl IntoView {
     let zone = crate::clock::from_page().unwrap_or_default();
     provide_context(zone.clone());
     let zone_json = serde_json::to_string(&zone).unwrap_or_default();
-    // (frontend/src/lib.rs marks <body data-hydrated> once the page it shows is hydrated.)
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        crate::components::menus::close_on_escape_and_outside_click();
-        crate::components::chart::follow_window_size();
-        crate::features::search::ui::focus_on_slash();
-    });
-
     view! {
         <Stylesheet id="leptos" href="/pkg/storepulse.css"/>
         <Link rel="icon" href="/assets/favicon.svg"/>
@@ -103,128 +97,28 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/sales"/> }/>
-                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
-                <Route path=path!("/sales") view={Lazy::<SalesRoute>::new()}/>
-                <Route path=path!("/customers") view={Lazy::<CustomersRoute>::new()}/>
-                <Route path=path!("/customers/:id") view={Lazy::<CustomerRecordRoute>::new()}/>
-                <Route path=path!("/orders/:id") view={Lazy::<OrderRecordRoute>::new()}/>
-                <Route path=path!("/products/:id") view={Lazy::<ProductRoute>::new()}/>
-                <Route path=path!("/inventory") view={Lazy::<InventoryRoute>::new()}/>
-                <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
-                <Route path=path!("/admin/sources") view={Lazy::<SourcesRoute>::new()}/>
-                <Route path=path!("/admin/embeds") view={Lazy::<EmbedsRoute>::new()}/>
-                <Route path=path!("/admin/tokens") view={Lazy::<TokensRoute>::new()}/>
-                <Route path=path!("/admin/audit") view={Lazy::<AuditRoute>::new()}/>
-                <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/sales") view=SalesPage/>
+                <Route path=path!("/customers") view=CustomersPage/>
+                <Route path=path!("/customers/:id") view=|| view! { <RoleOnly role=Role::Analyst><CustomerRecordPage/></RoleOnly> }/>
+                <Route path=path!("/orders/:id") view=|| view! { <RoleOnly role=Role::Analyst><OrderRecordPage/></RoleOnly> }/>
+                <Route path=path!("/products/:id") view=ProductPage/>
+                <Route path=path!("/inventory") view=InventoryPage/>
+                <Route path=path!("/admin/users") view=|| view! { <RoleOnly role=Role::Admin><UsersPage/></RoleOnly> }/>
+                <Route path=path!("/admin/sources") view=|| view! { <RoleOnly role=Role::Admin><SourcesPage/></RoleOnly> }/>
+                <Route path=path!("/admin/embeds") view=|| view! { <RoleOnly role=Role::Admin><EmbedsPage/></RoleOnly> }/>
+                <Route path=path!("/admin/tokens") view=|| view! { <RoleOnly role=Role::Admin><TokensPage/></RoleOnly> }/>
+                <Route path=path!("/admin/audit") view=|| view! { <RoleOnly role=Role::Admin><AuditPage/></RoleOnly> }/>
+                <Route path=path!("/account") view=AccountPage/>
                 // Rendered whole before it is sent, so that the embed's theme is on <html> from
                 // the first byte.
-                <Route path=path!("/embed/sales") view={Lazy::<EmbedSalesRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/embed/customers") view={Lazy::<EmbedCustomersRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/embed/inventory") view={Lazy::<EmbedInventoryRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/embed/sales") view=|| view! { <EmbedPage dashboard=Dashboard::Sales><SalesPage/></EmbedPage> } ssr=SsrMode::Async/>
+                <Route path=path!("/embed/customers") view=|| view! { <EmbedPage dashboard=Dashboard::Customers><CustomersPage/></EmbedPage> } ssr=SsrMode::Async/>
+                <Route path=path!("/embed/inventory") view=|| view! { <EmbedPage dashboard=Dashboard::Inventory><InventoryPage/></EmbedPage> } ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
 }
-
-// Every page is its own part of the browser bundle, fetched the first time it is shown (Leptos'
-// lazy routes; `tools/wasm-split` cuts the bundle at them): a browser loads the shell and the page
-// it opens, not every page's code. The server renders them as before.
-macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident => $page:expr) => {
-        $(#[$doc])*
-        struct $route;
-
-        #[cfg(not(feature = "hydrate"))]
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(_this: Self) -> AnyView {
-                $page.into_any()
-            }
-        }
-
-        // Islands spike: the browser never runs the Router, so no split point per page (each
-        // `#[lazy]` is an exported function, and an export keeps its page in the WASM).
-        #[cfg(feature = "hydrate")]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            async fn view(_this: Self) -> AnyView {
-                $page.into_any()
-            }
-        }
-    };
-}
-
-lazy_page!(
-    /// One customer's record (analysts and admins).
-    CustomerRecordRoute => view! { <RoleOnly role=Role::Analyst><CustomerRecordPage/></RoleOnly> }
-);
-lazy_page!(
-    /// One order with its lines (analysts and admins).
-    OrderRecordRoute => view! { <RoleOnly role=Role::Analyst><OrderRecordPage/></RoleOnly> }
-);
-lazy_page!(
-    /// One product: stock, demand, competitors, price recommendation and decisions.
-    ProductRoute => view! { <ProductPage/> }
-);
-lazy_page!(
-    /// The sign-in page.
-    LoginRoute => view! { <LoginPage/> }
-);
-lazy_page!(
-    /// Sales.
-    SalesRoute => view! { <SalesPage/> }
-);
-lazy_page!(
-    /// Customer Insights.
-    CustomersRoute => view! { <CustomersPage/> }
-);
-lazy_page!(
-    /// Inventory & Pricing.
-    InventoryRoute => view! { <InventoryPage/> }
-);
-lazy_page!(
-    /// Admin: users.
-    UsersRoute => view! { <RoleOnly role=Role::Admin><UsersPage/></RoleOnly> }
-);
-lazy_page!(
-    /// Admin: data sources.
-    SourcesRoute => view! { <RoleOnly role=Role::Admin><SourcesPage/></RoleOnly> }
-);
-lazy_page!(
-    /// Admin: embeds.
-    EmbedsRoute => view! { <RoleOnly role=Role::Admin><EmbedsPage/></RoleOnly> }
-);
-lazy_page!(
-    /// Admin: API tokens.
-    TokensRoute => view! { <RoleOnly role=Role::Admin><TokensPage/></RoleOnly> }
-);
-lazy_page!(
-    /// Admin: audit log.
-    AuditRoute => view! { <RoleOnly role=Role::Admin><AuditPage/></RoleOnly> }
-);
-lazy_page!(
-    /// Sales, embedded in another site.
-    EmbedSalesRoute => view! { <EmbedPage dashboard=Dashboard::Sales><SalesPage/></EmbedPage> }
-);
-lazy_page!(
-    /// Customer Insights, embedded in another site.
-    EmbedCustomersRoute => view! { <EmbedPage dashboard=Dashboard::Customers><CustomersPage/></EmbedPage> }
-);
-lazy_page!(
-    /// Inventory & Pricing, embedded in another site.
-    EmbedInventoryRoute => view! { <EmbedPage dashboard=Dashboard::Inventory><InventoryPage/></EmbedPage> }
-);
-lazy_page!(
-    /// The signed-in user's account.
-    AccountRoute => view! { <AccountPage/> }
-);
 
 #[component]
 fn NotFound() -> impl IntoView {
