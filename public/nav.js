@@ -1,4 +1,4 @@
-// Islands spike: the in-place swap helper. The islands (app/src/islands/nav.rs) call
+// The in-place swap helper. The islands (app/src/islands/nav.rs) call
 // window.storepulseNavigate(url) for a filter change and window.storepulseRefresh() when the
 // data changed. A new URL of the same page is fetched (`X-Swap: 1`: rendered in order, see
 // server/src/router.rs) and its <main> and filter bar replace the shown ones; the new islands are

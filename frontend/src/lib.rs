@@ -1,4 +1,4 @@
-//! The browser entry point. MEASUREMENT SPIKE (branch islands-spike): the page is server HTML;
+//! The browser entry point: the page is server HTML;
 //! only its `#[island]`s hydrate (app/src/islands). App, Router and the pages are not referenced
 //! here, so they are not in the WASM.
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -51,7 +51,7 @@ pub fn router(
     let shell_options = state.leptos_options.clone();
     let (missing_state, missing_options) = (state.clone(), state.leptos_options.clone());
     let caller_state = state.clone();
-    // Islands spike: a page asked for by the in-place swap helper (public/nav.js, `X-Swap: 1`)
+    // A page asked for by the in-place swap helper (public/nav.js, `X-Swap: 1`)
     // is rendered in order, every suspended part in its place: the helper parses it with
     // DOMParser, which runs none of the inline scripts that out-of-order streaming needs.
     let (swap_state, swap_options) = (state.clone(), state.leptos_options.clone());

@@ -110,7 +110,7 @@ pub fn FilterBar(
     #[prop(optional)]
     views: bool,
 ) -> impl IntoView {
-    // Islands spike: a server component that resolves the options and the effective range and
+    // A server component that resolves the options and the effective range and
     // renders the `FilterBarIsland` (with the Views menu and the live status as islands inside).
     use crate::islands::nav;
     let options = crate::codec::resource(|| (), |_| get_filter_options());

@@ -1,4 +1,4 @@
-//! MEASUREMENT SPIKE (branch islands-spike): the parts of /sales that are interactive in the
+//! The parts of the pages that are interactive in the
 //! browser as Leptos islands (`#[island]`). The browser never runs App, Router or the pages: it
 //! hydrates these islands only (frontend/src/lib.rs calls `hydrate_islands`). Islands cannot see
 //! the App's contexts in the browser, so everything they need comes as serialisable props (the

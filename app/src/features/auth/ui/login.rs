@@ -17,7 +17,7 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
                 <h1 id="login-title">"Log in"</h1>
                 <p class="muted">"Sales, customers and stock of your shop, in one place."</p>
-                // Islands spike: the form is an island; `next` is read here, on the server.
+                // The form is an island; `next` is read here, on the server.
                 <crate::islands::login::LoginFormIsland next=next()/>
             </section>
         </main>

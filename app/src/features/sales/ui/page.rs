@@ -319,7 +319,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
             );
         }
     });
-    // Islands spike: the drill as data, one URL per column.
+    // The drill as data, one URL per column.
     let drill_urls = {
         use crate::islands::nav;
         let (path, q) = (nav::current_path(), nav::current_query());
@@ -366,7 +366,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
                 {[Grain::Day, Grain::Week, Grain::Month].into_iter().map(|g| {
                     let label = match g { Grain::Day => "Day", Grain::Week => "Week", Grain::Month => "Month" };
                     view! {
-                        // Islands spike: server HTML inside the chart island; public/nav.js opens
+                        // Server HTML inside the chart island; public/nav.js opens
                         // `data-navigate` (in place) when the button is pressed.
                         <button type="button" class:selected=grain == g aria-pressed=(grain == g).to_string()
                             data-navigate={
