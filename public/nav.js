@@ -90,8 +90,9 @@
     return url.origin === location.origin && url.pathname === location.pathname;
   }
 
-  /** Fetches `href` and puts its <main> and filter bar in place of the shown ones. */
-  async function swap(href) {
+  /** Fetches `href` and puts its <main> and filter bar in place of the shown ones; `scrollY`
+   * (Back and Forward) is where the entry was scrolled to when it was left. */
+  async function swap(href, scrollY) {
     const id = ++current;
     const url = new URL(href, location.href);
     shown = url.pathname + url.search;
@@ -131,6 +132,7 @@
     unmarkBusy(); // parts outside <main>, if any
     if (doc.title) document.title = doc.title;
     if (focus) focus.focus({ preventScroll: true });
+    if (typeof scrollY === 'number') window.scrollTo(0, scrollY);
     try {
       if (bar) await hydrate(bar, null);
       await hydrate(main, null);
@@ -148,6 +150,8 @@
       location.assign(url.href);
       return;
     }
+    // The entry left keeps its scroll position, for Back.
+    history.replaceState({ ...(history.state || {}), scrollY: window.scrollY }, '');
     history.pushState(null, '', url.href);
     swap(url.href);
   };
@@ -165,8 +169,8 @@
   });
 
   // Back and forward between the entries of this page: the entry's page, in place.
-  window.addEventListener('popstate', () => {
+  window.addEventListener('popstate', (ev) => {
     if (location.pathname + location.search === shown) return; // a hash link only
-    swap(location.href);
+    swap(location.href, ev.state && typeof ev.state.scrollY === 'number' ? ev.state.scrollY : 0);
   });
 })();
