@@ -8,6 +8,12 @@
   'use strict';
   let current = 0; // the latest swap; an older one that finishes later is dropped
   let shown = location.pathname + location.search; // what the page shows or is fetching
+  // Leptos does not dispose of an island's reactive state when its element is replaced (its
+  // island hydration forgets it), so each swap leaves a little behind in the WASM's memory. A
+  // dashboard left open for days (live updates swap it every few minutes) is loaded in full
+  // after this many swaps instead, which bounds it.
+  const MAX_SWAPS = 200;
+  let swaps = 0;
 
   /** Every part of the page says it is updating; its old figures stay, dimmed. */
   function markBusy() {
@@ -95,6 +101,10 @@
   async function swap(href, scrollY) {
     const id = ++current;
     const url = new URL(href, location.href);
+    if (++swaps > MAX_SWAPS) {
+      location.replace(url.href);
+      return;
+    }
     shown = url.pathname + url.search;
     markBusy();
     document.body.removeAttribute('data-hydrated');
