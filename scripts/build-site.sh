@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the browser side into $SITE: the WASM bundle (cargo → tools/wasm-split, which splits it
-# per page and runs wasm-bindgen's library on the main module → wasm-opt -O1), the CSS and the static
+# Builds the browser side into $SITE: the WASM bundle (cargo → tools/wasm-split, which cuts out
+# the lazy islands and runs wasm-bindgen's library on the main module → wasm-opt -O1), the CSS and the static
 # assets (ECharts included: the app never loads scripts from a CDN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +15,9 @@ mkdir -p "$PKG" "$SITE/assets"
 if [[ ! -f "$PKG/storepulse_bg.wasm" || "$WASM" -nt "$PKG/storepulse_bg.wasm" ]]; then
   echo "wasm-split + wasm-bindgen + wasm-opt…"
   rm -f "$PKG"/*.wasm "$PKG"/*.wasm.* "$PKG"/__wasm_split*
-  # Each page (a lazy route in app/src/app.rs) becomes a chunk the browser fetches when it shows
-  # the page; what the shell needs stays in the main module, which wasm-bindgen then wraps
-  # (storepulse.js, storepulse_bg.wasm).
+  # Each lazy island (`#[island(lazy)]`, app/src/islands and the admin pages) becomes a chunk the
+  # browser fetches on the pages that show it; the other islands stay in the main module, which
+  # wasm-bindgen then wraps (storepulse.js, storepulse_bg.wasm).
   "$CARGO_TARGET_DIR/debug/wasm-split" "$WASM" "$PKG" "${WASM%.wasm}_split.wasm"
   # wasm-opt -O1, not -Oz: the bundle is already built at opt-level "z" with LTO, and -Oz's
   # further shrinking compresses worse (gzip -9 of /sales: -Oz 674 KB, -O1 631 KB, -O1 with the

@@ -2,10 +2,10 @@
 //!
 //! `wasm-split <cargo's .wasm> <pkg dir> <scratch path for the main module>`
 //!
-//! 1. **Split** at the lazy-loading points (Leptos' `#[lazy_route]`s) into a main module and chunks
-//!    that the browser fetches when a page needs them. The chunks and their loader
+//! 1. **Split** at the lazy-loading points (Leptos' `#[island(lazy)]`s) into a main module and
+//!    chunks that the browser fetches when a page shows that island. The chunks and their loader
 //!    (`__wasm_split.*.js`) go into the pkg dir with the manifest (`__wasm_split_manifest.json`:
-//!    page → chunks) from which the server adds `<link rel=preload>` for the chunks a page needs.
+//!    split point → chunks).
 //!    The names are the ones Leptos' `HydrationScripts` looks for.
 //! 2. **Bind** the main module: wasm-bindgen's own library writes `storepulse.js` and
 //!    `storepulse_bg.wasm` into the pkg dir, with the options `wasm-bindgen --target web
