@@ -130,6 +130,15 @@ pub fn from_page() -> Option<StoreZone> {
     None
 }
 
+/// In an island (the browser runs no `App`, which provides the zone there): the zone the server
+/// wrote into the page, as context, so that times read as they do in the server's HTML.
+pub fn provide_in_island() {
+    #[cfg(not(feature = "ssr"))]
+    if leptos::prelude::use_context::<StoreZone>().is_none() {
+        leptos::prelude::provide_context(from_page().unwrap_or_default());
+    }
+}
+
 /// `t` as the page's store time ("2 Sep 2026 14:05 BST"; UTC outside the app).
 pub fn time(t: DateTime<Utc>) -> String {
     leptos::prelude::with_context::<StoreZone, _>(|z| z.time(t))

@@ -58,6 +58,9 @@ fn js_sys_now() -> f64 {
 thread_local! {
     /// The open stream of the page shown; replacing or taking it closes it.
     static OPEN: std::cell::RefCell<Option<Listening>> = const { std::cell::RefCell::new(None) };
+    /// When the data last changed while this document was open: the refresh that follows
+    /// replaces the filter bar, and with it this island, whose successor says it again.
+    static LAST_UPDATE: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
 }
 
 #[cfg(feature = "hydrate")]
@@ -105,6 +108,10 @@ fn listen(live: LiveData, tick: RwSignal<u32>, embedded: bool) {
     let Ok(source) = web_sys::EventSource::new(&url) else {
         return;
     };
+    if let Some(at) = LAST_UPDATE.with(std::cell::Cell::get) {
+        // Once hydrated (the server's HTML says "Live", and hydration keeps its text).
+        Effect::new(move |_| live.updated_at.set(Some(at)));
+    }
     let baseline = std::rc::Rc::new(std::cell::Cell::new(None::<i64>));
     let on_data = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
         let version = event
@@ -117,7 +124,9 @@ fn listen(live: LiveData, tick: RwSignal<u32>, embedded: bool) {
             None => baseline.set(Some(version)),
             Some(seen) if seen != version => {
                 baseline.set(Some(version));
-                live.updated_at.set(Some(js_sys_now()));
+                let now = js_sys_now();
+                LAST_UPDATE.with(|last| last.set(Some(now)));
+                live.updated_at.set(Some(now));
                 live.version.update(|v| *v += 1);
                 // The page's figures again (the swap helper keeps scroll and filters).
                 super::nav::refresh();

@@ -31,6 +31,21 @@ fn error_view(err: Option<crate::error::AppError>) -> Option<impl IntoView> {
 /// Admin → API tokens: create (shown once), revoke, and when each was last used.
 #[component]
 pub fn TokensPage() -> impl IntoView {
+    view! {
+        <Title text="API tokens · StorePulse"/>
+        <AppShell no_dates=true>
+            <div class="page-head"><h1>"API tokens"</h1></div>
+            <p class="muted">"Scripts call " <code>"/api/v1"</code> " with " <code>"Authorization: Bearer <token>"</code>
+                ". A token acts with its role on behalf of the admin who created it (never with more than that admin's current role), and stops working when revoked, expired, or when that admin is disabled."</p>
+            <TokensIsland/>
+        </AppShell>
+    }
+}
+
+/// The new-token form and the list, in the browser (`lazy`: its own WASM chunk).
+#[island(lazy)]
+pub fn TokensIsland() -> impl IntoView {
+    crate::clock::provide_in_island();
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
     let tokens = crate::codec::resource(
@@ -61,11 +76,6 @@ pub fn TokensPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="API tokens · StorePulse"/>
-        <AppShell no_dates=true>
-            <div class="page-head"><h1>"API tokens"</h1></div>
-            <p class="muted">"Scripts call " <code>"/api/v1"</code> " with " <code>"Authorization: Bearer <token>"</code>
-                ". A token acts with its role on behalf of the admin who created it (never with more than that admin's current role), and stops working when revoked, expired, or when that admin is disabled."</p>
             <section class="panel">
                 <h2 class="panel-title">"New token"</h2>
                 <form class="inline-form" on:submit=submit aria-label="New API token">
@@ -122,13 +132,25 @@ pub fn TokensPage() -> impl IntoView {
                     Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                 })}
             </Transition>
-        </AppShell>
     }
 }
 
 /// Admin → Audit log: who did what, when, from where; filterable, newest first, paged.
 #[component]
 pub fn AuditPage() -> impl IntoView {
+    view! {
+        <Title text="Audit log · StorePulse"/>
+        <AppShell no_dates=true>
+            <div class="page-head"><h1>"Audit log"</h1></div>
+            <AuditIsland/>
+        </AppShell>
+    }
+}
+
+/// The filters, the export link and the entries, in the browser (`lazy`: its own WASM chunk).
+#[island(lazy)]
+pub fn AuditIsland() -> impl IntoView {
+    crate::clock::provide_in_island();
     let filter = RwSignal::new(AuditFilter::default());
     let entries = crate::codec::resource(move || filter.get(), get_audit_log);
     let set = move |f: &dyn Fn(&mut AuditFilter)| {
@@ -138,9 +160,6 @@ pub fn AuditPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text="Audit log · StorePulse"/>
-        <AppShell no_dates=true>
-            <div class="page-head"><h1>"Audit log"</h1></div>
             <form class="inline-form" aria-label="Audit filters" on:submit=|ev| ev.prevent_default()>
                 <label>"What" <select on:change=move |ev| { let v = event_target_value(&ev); set(&|f| f.action = (!v.is_empty()).then(|| v.clone())) }>
                     <option value="">"Everything"</option>
@@ -197,7 +216,6 @@ pub fn AuditPage() -> impl IntoView {
                     Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                 })}
             </Transition>
-        </AppShell>
     }
 }
 
@@ -224,7 +242,6 @@ fn form_query(f: &AuditFilter) -> String {
 /// Your account: change your own password (other sessions end).
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let change = ServerAction::<ChangePassword>::new();
     let user = expect_context::<crate::features::auth::context::UserResource>().0;
     view! {
         <Title text="Your account · StorePulse"/>
@@ -235,6 +252,17 @@ pub fn AccountPage() -> impl IntoView {
                     <p class="muted">{format!("{} · {}", u.email, u.role.as_str())}</p>
                 })}
             </Transition>
+            <ChangePasswordIsland/>
+        </AppShell>
+    }
+}
+
+/// The change-password form, in the browser (`lazy`: its own WASM chunk): the action's refusal
+/// or its success under the fields.
+#[island(lazy)]
+pub fn ChangePasswordIsland() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    view! {
             <section class="panel narrow">
                 <h2 class="panel-title">"Change password"</h2>
                 <ActionForm action=change attr:class="stacked-form">
@@ -247,7 +275,6 @@ pub fn AccountPage() -> impl IntoView {
                     <p class="form-ok" role="status">"Password changed. Your other sessions have ended."</p>
                 })}
             </section>
-        </AppShell>
     }
 }
 
@@ -377,6 +404,20 @@ impl EmbedForm {
 /// iframe snippet and, for hosts that mint their own tokens, the secret and the claims.
 #[component]
 pub fn EmbedsPage() -> impl IntoView {
+    view! {
+        <Title text="Embeds · StorePulse"/>
+        <AppShell no_dates=true>
+            <div class="page-head"><h1>"Embeds"</h1></div>
+            <p class="muted">"Show a dashboard inside another site. Every request from the embed is limited to its locked filters on the server; only the origins listed may frame it."</p>
+            <EmbedsIsland/>
+        </AppShell>
+    }
+}
+
+/// The embed form and the embeds, in the browser (`lazy`: its own WASM chunk).
+#[island(lazy)]
+pub fn EmbedsIsland() -> impl IntoView {
+    crate::clock::provide_in_island();
     let save = ServerAction::<SaveEmbed>::new();
     let revoke = ServerAction::<RevokeEmbed>::new();
     let rotate = ServerAction::<RotateEmbedSecret>::new();
@@ -411,10 +452,6 @@ pub fn EmbedsPage() -> impl IntoView {
             .unwrap_or_default()
     };
     view! {
-        <Title text="Embeds · StorePulse"/>
-        <AppShell no_dates=true>
-            <div class="page-head"><h1>"Embeds"</h1></div>
-            <p class="muted">"Show a dashboard inside another site. Every request from the embed is limited to its locked filters on the server; only the origins listed may frame it."</p>
             <section class="panel">
                 <h2 class="panel-title">{move || if form.id.get().is_some() { "Edit embed" } else { "New embed" }}</h2>
                 <form class="stacked-form embed-form" on:submit=submit aria-label="Embed">
@@ -475,7 +512,6 @@ pub fn EmbedsPage() -> impl IntoView {
                     Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
                 })}
             </Transition>
-        </AppShell>
     }
 }
 

@@ -12,6 +12,20 @@ use crate::features::auth::types::Role;
 /// passwords. The last active admin cannot be demoted or disabled (the server refuses).
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    view! {
+        <Title text="Users · StorePulse"/>
+        <AppShell no_dates=true>
+            <div class="page-head"><h1>"Users"</h1></div>
+            <UsersIsland/>
+        </AppShell>
+    }
+}
+
+/// The page's form and list, in the browser (`lazy`: its own WASM chunk, fetched on this page
+/// only). The list is its own resource, read again after each action.
+#[island(lazy)]
+pub fn UsersIsland() -> impl IntoView {
+    crate::clock::provide_in_island();
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
     let reset = ServerAction::<ResetPassword>::new();
@@ -65,9 +79,6 @@ pub fn UsersPage() -> impl IntoView {
             .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     };
     view! {
-        <Title text="Users · StorePulse"/>
-        <AppShell no_dates=true>
-            <div class="page-head"><h1>"Users"</h1></div>
             <section class="panel">
                 <h2 class="panel-title">"Add a user"</h2>
                 <form class="inline-form" on:submit=submit aria-label="Add a user">
@@ -134,6 +145,5 @@ pub fn UsersPage() -> impl IntoView {
                     Err(err) => view! { <ErrorPanel err=err/> }.into_any(),
                 })}
             </Transition>
-        </AppShell>
     }
 }

@@ -26,6 +26,26 @@ enum Upload {
 /// Admin → Data sources: upload files, follow their load, see every run, delete a source.
 #[component]
 pub fn SourcesPage() -> impl IntoView {
+    view! {
+        <Title text="Data sources · StorePulse"/>
+        <AppShell no_dates=true>
+            <div class="page-head"><h1>"Data sources"</h1></div>
+            <p class="muted">
+                "Upload a transaction log (like the Online Retail data), a star-schema export (customers, products "
+                "and sales files together), a catalog with stock, or competitor prices — as CSV, CSV.gz or XLSX. "
+                "A load is all or nothing: if rows are rejected, nothing is loaded and the error report says which and why."
+            </p>
+            <SourcesIsland/>
+        </AppShell>
+    }
+}
+
+/// The page's panels, in the browser (`lazy`: its own WASM chunk, fetched on this page only):
+/// upload with its progress, the shop connections, the sources with their settings and delete,
+/// the runs. One island, as an upload, a sync or a delete refreshes the lists of the others.
+#[island(lazy)]
+pub fn SourcesIsland() -> impl IntoView {
+    crate::clock::provide_in_island();
     let sources = crate::codec::resource(|| (), |_| list_sources());
     let runs = crate::codec::resource(|| (), |_| list_runs(None));
     let upload = RwSignal::new(Upload::Idle);
@@ -41,14 +61,6 @@ pub fn SourcesPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Data sources · StorePulse"/>
-        <AppShell no_dates=true>
-            <div class="page-head"><h1>"Data sources"</h1></div>
-            <p class="muted">
-                "Upload a transaction log (like the Online Retail data), a star-schema export (customers, products "
-                "and sales files together), a catalog with stock, or competitor prices — as CSV, CSV.gz or XLSX. "
-                "A load is all or nothing: if rows are rejected, nothing is loaded and the error report says which and why."
-            </p>
             <UploadPanel upload/>
             <super::connections::ConnectionsPanel on_changed=refresh/>
             <section class="panel" aria-label="Sources">
@@ -100,7 +112,6 @@ pub fn SourcesPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
-        </AppShell>
     }
 }
 
