@@ -96,7 +96,10 @@ fn mark_busy() {
         return;
     };
     for i in 0..parts.length() {
-        let Some(part) = parts.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else {
+        let Some(part) = parts
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
             continue;
         };
         let class = part.get_attribute("class").unwrap_or_default();
@@ -140,15 +143,16 @@ pub fn refresh() {
     }
 }
 
+/// Query keys kept, besides the filters, when the page's URL changes: the embed's token and
+/// Customer Insights' open customer list and its sort (its page is not kept: another range or
+/// slice lists from its first page).
+const KEPT_KEYS: [&str; 3] = ["token", "group", "group_sort"];
+
 /// The query of the current request as pairs (server side: from the router's query map).
 pub fn current_query() -> Query {
     let map = leptos_router::hooks::use_query_map().get_untracked();
     let mut pairs = Query::new();
-    for key in FILTER_KEYS
-        .iter()
-        .copied()
-        .chain(["token"])
-    {
+    for key in FILTER_KEYS.iter().copied().chain(KEPT_KEYS) {
         for v in map.get_all(key).unwrap_or_default() {
             pairs.push((key.to_string(), v));
         }
@@ -158,7 +162,9 @@ pub fn current_query() -> Query {
 
 /// The path of the current request.
 pub fn current_path() -> String {
-    leptos_router::hooks::use_location().pathname.get_untracked()
+    leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked()
 }
 
 use leptos::prelude::GetUntracked;
