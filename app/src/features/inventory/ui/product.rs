@@ -186,7 +186,11 @@ fn demand_chart(d: &ProductDetail) -> ScatterChart {
         .collect();
     let e = &d.pricing.elasticity;
     let groups = vec![
-        ("Weeks in the fit".to_string(), "#3b5bdb".to_string(), used.clone()),
+        (
+            "Weeks in the fit".to_string(),
+            "#3b5bdb".to_string(),
+            used.clone(),
+        ),
         (
             "Weeks with a stock-out (left out)".to_string(),
             "#adb5bd".to_string(),
