@@ -87,6 +87,13 @@
     }
   }
 
+  /** Scrolls `el` to the top of the window, below the sticky top bar. */
+  function reveal(el) {
+    const bar = document.querySelector('.topbar');
+    const covered = bar && getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().bottom : 0;
+    window.scrollTo({ top: el.getBoundingClientRect().top + window.scrollY - Math.max(covered, 0) - 8 });
+  }
+
   function samePage(url) {
     return url.origin === location.origin && url.pathname === location.pathname;
   }
@@ -133,8 +140,8 @@
     unmarkBusy(); // parts outside <main>, if any
     if (doc.title) document.title = doc.title;
     if (focus) focus.focus({ preventScroll: true });
-    const reveal = main.querySelector('[data-reveal]');
-    if (reveal && reveal.dataset.reveal !== revealed) reveal.scrollIntoView();
+    const opened = main.querySelector('[data-reveal]');
+    if (opened && opened.dataset.reveal !== revealed) reveal(opened);
     try {
       if (bar) await hydrate(bar, null);
       await hydrate(main, null);
@@ -182,7 +189,8 @@
   // sort, and not on a reload or Back, which keep their scroll.
   const [entry] = performance.getEntriesByType('navigation');
   if (!entry || entry.type === 'navigate') {
-    document.querySelector('main [data-reveal]')?.scrollIntoView();
+    const opened = document.querySelector('main [data-reveal]');
+    if (opened) reveal(opened);
   }
 
   // Back and forward between the entries of this page: the entry's page, in place.
