@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+use leptos_router::{path, Lazy, LazyRoute, SsrMode};
 
 use crate::components::{ActiveRange, RoleOnly};
 use crate::embed_page::EmbedPage;
@@ -135,7 +135,7 @@ macro_rules! lazy_page {
         struct $route;
 
         #[cfg(not(feature = "hydrate"))]
-        #[lazy_route]
+        #[leptos_router::lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
                 Self
