@@ -101,7 +101,7 @@ pub fn CustomersPage() -> impl IntoView {
     // Customer lists name customers, and acquisition and cohorts count every channel and
     // country: none of them in an embed, whose filters are locked.
     let embedded = crate::features::embed::ui::embedded();
-    let links = Links::new(embedded);
+    let links = StoredValue::new(Links::new(embedded));
     // Each part of the page loads by itself, the cards first (see `Section`).
     let summary = crate::codec::resource(move || filter.get(), get_customers_summary);
     let acquisition = (!embedded)
@@ -143,39 +143,31 @@ pub fn CustomersPage() -> impl IntoView {
         },
     );
     let sort = list.get_untracked().1;
-    let (l1, l2, l3, l4, l5, l6) = (
-        links.clone(),
-        links.clone(),
-        links.clone(),
-        links.clone(),
-        links.clone(),
-        links,
-    );
     view! {
         <Title text="Customer Insights · StorePulse"/>
         <AppShell>
             <div class="page-head"><h1>"Customer Insights"</h1></div>
             <Section what="customer figures" resource=summary view=|data| view! { <Headline data/> }/>
             {acquisition.map(|acquisition| view! {
-                <Section what="acquisition" resource=acquisition view=move |data| view! { <AcquisitionChart data links=l1.clone()/> }/>
+                <Section what="acquisition" resource=acquisition view=move |data| view! { <AcquisitionChart data links=links.get_value()/> }/>
             })}
             <Section what="engagement" resource=engagement class="two-columns" view=move |data| view! {
-                <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.groups currency=data.currency.clone() links=l2.clone()/>
-                <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat currency=data.currency links=l2.clone()/>
+                <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.groups currency=data.currency.clone() links=links.get_value()/>
+                <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat currency=data.currency links=links.get_value()/>
             }/>
             <Section what="RFM segments" resource=rfm view={move |data: Ranged<Rfm>| {
                 let query_string = api_query(data.range, &filter.get_untracked());
                 view! {
-                    <RfmPanel data links=l3.clone()/>
-                    <DrillDown page sort query_string links=l3.clone()/>
+                    <RfmPanel data links=links.get_value()/>
+                    <DrillDown page sort query_string links=links.get_value()/>
                 }
             }}/>
-            <Section what="clusters" resource=clusters view=move |data| view! { <ClustersPanel data links=l4.clone()/> }/>
+            <Section what="clusters" resource=clusters view=move |data| view! { <ClustersPanel data links=links.get_value()/> }/>
             {cohorts.map(|cohorts| view! {
-                <Section what="cohorts" resource=cohorts view=move |data| view! { <CohortsPanel data links=l5.clone()/> }/>
+                <Section what="cohorts" resource=cohorts view=move |data| view! { <CohortsPanel data links=links.get_value()/> }/>
             })}
             <Section what="countries" resource=summary view=move |data| view! {
-                <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country currency=data.currency links=l6.clone()/>
+                <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country currency=data.currency links=links.get_value()/>
             }/>
         </AppShell>
     }
@@ -197,7 +189,7 @@ fn delta(
 
 /// The drill-down the page shows: (kind, id), kept in the URL (`?group=segment:champions`).
 fn selected_group(query: &leptos_router::params::ParamsMap) -> Option<(GroupKind, String)> {
-    let value = query.get("group")?;
+    let value = query.get(GROUP_KEY)?;
     let (kind, id) = value.split_once(':')?;
     Some((GroupKind::from_key(kind)?, id.to_string()))
 }
