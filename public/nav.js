@@ -3,7 +3,8 @@
 // data changed. A new URL of the same page is fetched (`X-Swap: 1`: rendered in order, see
 // server/src/router.rs) and its <main> and filter bar replace the shown ones; the new islands are
 // hydrated with island_script.js's window.__hydrateIsland. Another page, or anything unexpected,
-// is a full page load.
+// is a full page load. Buttons and selects with `data-navigate` open their URL this way, and a
+// part marked `data-reveal` is scrolled into view when it appears.
 (() => {
   'use strict';
   let current = 0; // the latest swap; an older one that finishes later is dropped
@@ -92,6 +93,13 @@
     }
   }
 
+  /** Scrolls `el` to the top of the window, below the sticky top bar. */
+  function reveal(el) {
+    const bar = document.querySelector('.topbar');
+    const covered = bar && getComputedStyle(bar).position === 'sticky' ? bar.getBoundingClientRect().bottom : 0;
+    window.scrollTo({ top: el.getBoundingClientRect().top + window.scrollY - Math.max(covered, 0) - 8 });
+  }
+
   function samePage(url) {
     return url.origin === location.origin && url.pathname === location.pathname;
   }
@@ -132,6 +140,7 @@
     const newBar = doc.querySelector('.filterbar');
     const focus = oldBar && newBar ? carryOver(oldBar, newBar) : null;
     disposeCharts(oldMain);
+    const revealed = oldMain.querySelector('[data-reveal]')?.dataset.reveal;
     const main = document.adoptNode(newMain);
     oldMain.replaceWith(main);
     let bar = null;
@@ -142,7 +151,12 @@
     unmarkBusy(); // parts outside <main>, if any
     if (doc.title) document.title = doc.title;
     if (focus) focus.focus({ preventScroll: true });
-    if (typeof scrollY === 'number') window.scrollTo(0, scrollY);
+    if (typeof scrollY === 'number') {
+      window.scrollTo(0, scrollY); // Back or Forward: where the entry was left
+    } else {
+      const opened = main.querySelector('[data-reveal]');
+      if (opened && opened.dataset.reveal !== revealed) reveal(opened);
+    }
     try {
       if (bar) await hydrate(bar, null);
       await hydrate(main, null);
@@ -177,6 +191,24 @@
     if (!button || ev.defaultPrevented || button.disabled) return;
     window.storepulseNavigate(button.dataset.navigate);
   });
+
+  // A server-rendered `<select data-navigate>` opens the URL of the option chosen (its
+  // `data-navigate`, e.g. the sort of a customer list).
+  document.addEventListener('change', (ev) => {
+    const select = ev.target instanceof HTMLSelectElement && ev.target.matches('select[data-navigate]') ? ev.target : null;
+    const url = select?.selectedOptions[0]?.dataset.navigate;
+    if (url) window.storepulseNavigate(url);
+  });
+
+  // A part the user opened that lies far down the page (`data-reveal`, e.g. a customer list
+  // opened from a table above it) is brought into view: when a link opens the page with it, and
+  // when a swap shows it or another one (its value changed); not when it only changed page or
+  // sort, and not on a reload or Back, which keep their scroll.
+  const [entry] = performance.getEntriesByType('navigation');
+  if (!entry || entry.type === 'navigate') {
+    const opened = document.querySelector('main [data-reveal]');
+    if (opened) reveal(opened);
+  }
 
   // Back and forward between the entries of this page: the entry's page, in place.
   window.addEventListener('popstate', (ev) => {

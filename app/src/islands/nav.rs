@@ -143,11 +143,16 @@ pub fn refresh() {
     }
 }
 
+/// Query keys kept, besides the filters, when the page's URL changes: the embed's token and
+/// Customer Insights' open customer list and its sort (its page is not kept: another range or
+/// slice lists from its first page).
+const KEPT_KEYS: [&str; 3] = ["token", "group", "group_sort"];
+
 /// The query of the current request as pairs (server side: from the router's query map).
 pub fn current_query() -> Query {
     let map = leptos_router::hooks::use_query_map().get_untracked();
     let mut pairs = Query::new();
-    for key in FILTER_KEYS.iter().copied().chain(["token"]) {
+    for key in FILTER_KEYS.iter().copied().chain(KEPT_KEYS) {
         for v in map.get_all(key).unwrap_or_default() {
             pairs.push((key.to_string(), v));
         }

@@ -9,9 +9,9 @@ use rust_decimal::Decimal;
 use crate::components::format::{count, money, percent, signed_percent};
 use crate::components::table::{count_cell, ExportLink};
 use crate::components::{
-    api_query, delta_text, filter_from_query, navigate_with, url_escape, ActiveRange, AppShell,
-    CategoryChart, Cell, ChartClick, ChartPanel, Column, KpiCard, ScatterChart, Section,
-    SeriesData, SeriesKind, SortableTable,
+    api_query, delta_text, filter_from_query, url_escape, ActiveRange, AppShell, CategoryChart,
+    Cell, ChartPanel, Column, KpiCard, ScatterChart, Section, SeriesData, SeriesKind,
+    SortableTable,
 };
 use crate::dashboard::filter::Ranged;
 use crate::error::AppError;
@@ -23,19 +23,75 @@ use crate::features::customers::types::{
     AcquisitionMonth, Clustering, CohortCell, CustomerGroup, CustomerKpis, CustomerPage,
     CustomerSort, CustomersCohorts, CustomersSummary, GroupKind, Rfm,
 };
+use crate::islands::nav;
 
 const CLUSTER_COLORS: [&str; 8] = [
     "#3b5bdb", "#0ca678", "#f59f00", "#e8590c", "#ae3ec9", "#1098ad", "#868e96", "#c2255c",
 ];
 
-/// The drill-down's state, created with the page (not inside its suspense) so that the server
-/// and the browser build the same resources.
-#[derive(Clone, Copy)]
-struct DrillState {
-    group: Memo<Option<(GroupKind, String)>>,
-    offset: RwSignal<i64>,
-    sort: RwSignal<CustomerSort>,
-    page: Resource<Option<Result<CustomerPage, AppError>>, crate::codec::Page>,
+/// The URL keys of the customer list: the group listed (`segment:champions`), its sort (left out
+/// at net revenue) and its page (from 1, left out at the first).
+const GROUP_KEY: &str = "group";
+const SORT_KEY: &str = "group_sort";
+const PAGE_KEY: &str = "group_page";
+
+/// The sorts of a customer list: URL key, label.
+const SORTS: [(CustomerSort, &str, &str); 4] = [
+    (CustomerSort::NetRevenue, "net_revenue", "Net revenue"),
+    (CustomerSort::Orders, "orders", "Orders"),
+    (CustomerSort::Recency, "recency", "Most recent"),
+    (CustomerSort::Customer, "customer", "Customer id"),
+];
+
+fn sort_key(sort: CustomerSort) -> &'static str {
+    SORTS
+        .iter()
+        .find(|(s, _, _)| *s == sort)
+        .map(|(_, key, _)| *key)
+        .unwrap_or("net_revenue")
+}
+
+/// The page's URLs for its drill buttons (`data-navigate`, followed by public/nav.js), made on
+/// the server from the request's path and query. No group opens in an embed.
+#[derive(Clone)]
+struct Links {
+    path: String,
+    query: nav::Query,
+    embedded: bool,
+}
+
+impl Links {
+    fn new(embedded: bool) -> Self {
+        Links {
+            path: nav::current_path(),
+            query: nav::current_query(),
+            embedded,
+        }
+    }
+
+    /// This page with `changes` to its query.
+    fn with(&self, changes: Vec<(&str, Vec<String>)>) -> String {
+        format!(
+            "{}{}",
+            self.path,
+            nav::to_query_string(&nav::with_changes(&self.query, changes))
+        )
+    }
+
+    /// This page listing the customers of `group` (`kind:id`) from its first page, in the sort
+    /// chosen for the list before.
+    fn group(&self, group: String) -> String {
+        self.with(vec![(PAGE_KEY, vec![]), (GROUP_KEY, vec![group])])
+    }
+
+    /// This page without a customer list.
+    fn close(&self) -> String {
+        self.with(vec![
+            (GROUP_KEY, vec![]),
+            (SORT_KEY, vec![]),
+            (PAGE_KEY, vec![]),
+        ])
+    }
 }
 
 #[component]
@@ -45,6 +101,7 @@ pub fn CustomersPage() -> impl IntoView {
     // Customer lists name customers, and acquisition and cohorts count every channel and
     // country: none of them in an embed, whose filters are locked.
     let embedded = crate::features::embed::ui::embedded();
+    let links = StoredValue::new(Links::new(embedded));
     // Each part of the page loads by itself, the cards first (see `Section`).
     let summary = crate::codec::resource(move || filter.get(), get_customers_summary);
     let acquisition = (!embedded)
@@ -60,49 +117,57 @@ pub fn CustomersPage() -> impl IntoView {
             active.set(Some(data.range));
         }
     });
-    let group = Memo::new(move |_| (!embedded).then(|| selected_group(&query.read())).flatten());
-    let offset = RwSignal::new(0_i64);
-    let sort = RwSignal::new(CustomerSort::NetRevenue);
+    // The customer list: its group, sort and page are in the URL (a link to it, Back and
+    // reload show the same customers).
+    let list = Memo::new(move |_| {
+        let query = query.read();
+        let group = (!embedded).then(|| selected_group(&query)).flatten();
+        let sort = query
+            .get(SORT_KEY)
+            .and_then(|key| SORTS.iter().find(|(_, k, _)| *k == key).map(|(s, _, _)| *s))
+            .unwrap_or_default();
+        let page = query
+            .get(PAGE_KEY)
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1);
+        (group, sort, (page - 1) * PAGE_SIZE)
+    });
     let page = crate::codec::resource(
-        move || (filter.get(), group.get(), offset.get(), sort.get()),
-        |(filter, group, offset, sort)| async move {
+        move || (filter.get(), list.get()),
+        |(filter, (group, sort, offset))| async move {
             match group {
                 Some((kind, id)) => Some(get_customer_group(filter, kind, id, offset, sort).await),
                 None => None,
             }
         },
     );
-    let drill = DrillState {
-        group,
-        offset,
-        sort,
-        page,
-    };
+    let sort = list.get_untracked().1;
     view! {
         <Title text="Customer Insights · StorePulse"/>
         <AppShell>
             <div class="page-head"><h1>"Customer Insights"</h1></div>
             <Section what="customer figures" resource=summary view=|data| view! { <Headline data/> }/>
             {acquisition.map(|acquisition| view! {
-                <Section what="acquisition" resource=acquisition view=|data| view! { <AcquisitionChart data/> }/>
+                <Section what="acquisition" resource=acquisition view=move |data| view! { <AcquisitionChart data links=links.get_value()/> }/>
             })}
-            <Section what="engagement" resource=engagement class="two-columns" view=|data| view! {
-                <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.groups currency=data.currency.clone()/>
-                <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat currency=data.currency/>
+            <Section what="engagement" resource=engagement class="two-columns" view=move |data| view! {
+                <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.groups currency=data.currency.clone() links=links.get_value()/>
+                <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat currency=data.currency links=links.get_value()/>
             }/>
             <Section what="RFM segments" resource=rfm view={move |data: Ranged<Rfm>| {
                 let query_string = api_query(data.range, &filter.get_untracked());
                 view! {
-                    <RfmPanel data/>
-                    <DrillDown drill query_string/>
+                    <RfmPanel data links=links.get_value()/>
+                    <DrillDown page sort query_string links=links.get_value()/>
                 }
             }}/>
-            <Section what="clusters" resource=clusters view=|data| view! { <ClustersPanel data/> }/>
+            <Section what="clusters" resource=clusters view=move |data| view! { <ClustersPanel data links=links.get_value()/> }/>
             {cohorts.map(|cohorts| view! {
-                <Section what="cohorts" resource=cohorts view=|data| view! { <CohortsPanel data/> }/>
+                <Section what="cohorts" resource=cohorts view=move |data| view! { <CohortsPanel data links=links.get_value()/> }/>
             })}
-            <Section what="countries" resource=summary view=|data| view! {
-                <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country currency=data.currency/>
+            <Section what="countries" resource=summary view=move |data| view! {
+                <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country currency=data.currency links=links.get_value()/>
             }/>
         </AppShell>
     }
@@ -124,7 +189,7 @@ fn delta(
 
 /// The drill-down the page shows: (kind, id), kept in the URL (`?group=segment:champions`).
 fn selected_group(query: &leptos_router::params::ParamsMap) -> Option<(GroupKind, String)> {
-    let value = query.get("group")?;
+    let value = query.get(GROUP_KEY)?;
     let (kind, id) = value.split_once(':')?;
     Some((GroupKind::from_key(kind)?, id.to_string()))
 }
@@ -169,7 +234,7 @@ fn Headline(data: CustomersSummary) -> impl IntoView {
 
 /// New customers per month with returning customers stacked on them.
 #[component]
-fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>) -> impl IntoView {
+fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>, links: Links) -> impl IntoView {
     let labels: Vec<String> = data
         .rows
         .iter()
@@ -226,39 +291,49 @@ fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(" · ");
     // Analysts and admins: a month's new customers open as a list (the cohort of that month).
-    let query = use_query_map();
-    let months: Vec<String> = data
+    let urls: Vec<String> = data
         .rows
         .iter()
-        .map(|m| m.month.format("%Y-%m").to_string())
+        .map(|m| links.group(format!("cohort:{}", m.month.format("%Y-%m"))))
         .collect();
-    let may_list =
-        crate::features::auth::context::user_allows(crate::features::auth::types::Role::Analyst)
-            .get();
-    let drill = Callback::new(move |c: ChartClick| {
-        if let Some(month) = months.get(c.index) {
-            navigate_with(query, vec![("group", vec![format!("cohort:{month}")])]);
-        }
-    });
+    // The user, awaited (read before it is in, an analyst would get a viewer's chart).
+    let user = expect_context::<crate::features::auth::context::UserResource>().0;
     view! {
-        <ChartPanel id="acquisition-chart" title="New and returning customers per month"
-            empty_message="No identified customers bought in this range." chart
-            on_click=may_list.then_some(drill)
-            click_hint=if may_list { "Click a month to list its new customers." } else { "" }>
-            <p class="muted small" title="Change of new customers vs the month before">{format!("New customers month on month: {changes}")}</p>
-        </ChartPanel>
+        <Suspense fallback=|| ()>
+            {move || {
+                let (chart, urls, changes) = (chart.clone(), urls.clone(), changes.clone());
+                Suspend::new(async move {
+                    let may_list = user.await.ok().flatten().is_some_and(|u| {
+                        u.role.allows(crate::features::auth::types::Role::Analyst)
+                    });
+                    let drill = if may_list {
+                        crate::islands::chart::ChartDrill::Columns(urls)
+                    } else {
+                        crate::islands::chart::ChartDrill::None
+                    };
+                    view! {
+                        <ChartPanel id="acquisition-chart" title="New and returning customers per month"
+                            empty_message="No identified customers bought in this range." chart drill
+                            click_hint=if may_list { "Click a month to list its new customers." } else { "" }>
+                            <p class="muted small" title="Change of new customers vs the month before">{format!("New customers month on month: {changes}")}</p>
+                        </ChartPanel>
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 
-/// A table of customer groups; with the analyst role, a row opens the group's customers.
+/// A table of customer groups; a group's button opens its customers (analysts and admins; a
+/// viewer is told it takes the analyst role).
 #[component]
 fn GroupTable(
     #[prop(into)] title: String,
     kind: GroupKind,
     rows: Vec<CustomerGroup>,
     currency: String,
+    links: Links,
 ) -> impl IntoView {
-    let query = use_query_map();
     let empty = rows.iter().all(|g| g.customers == 0);
     let label = title.clone();
     view! {
@@ -272,11 +347,11 @@ fn GroupTable(
                         <thead><tr><th></th><th class="num">"Customers"</th><th class="num">"Share"</th><th class="num">"Net revenue"</th><th class="num">"Share of revenue"</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|g| {
-                                let key = g.key.clone();
+                                let url = links.group(format!("{}:{}", kind.key(), g.key));
                                 view! {
                                     <tr>
-                                        <td><button type="button" class="link" disabled=crate::features::embed::ui::embedded() title="Show these customers"
-                                            on:click=move |_| navigate_with(query, vec![("group", vec![format!("{}:{}", kind.key(), key)])])>{g.label}</button></td>
+                                        <td><button type="button" class="link" disabled=links.embedded title="Show these customers"
+                                            data-navigate=url>{g.label}</button></td>
                                         <td class="num">{count(g.customers)}</td>
                                         <td class="num">{g.customer_share.map(percent).unwrap_or_else(|| "—".into())}</td>
                                         <td class="num">{money(g.net_revenue, &currency)}</td>
@@ -292,11 +367,32 @@ fn GroupTable(
     }
 }
 
+/// The background of a heat-map cell: `rgb` at opacity `alpha`.
+fn heat(rgb: &str, alpha: f64) -> String {
+    format!("rgba({rgb}, {alpha:.2})")
+}
+
+/// The switch between a panel's two measures: radios that style/main.css draws as a segmented
+/// control and that choose, with no script, which figures and colours the panel (`.measures`)
+/// shows (`.measure-a`/`.measure-b`, `--measure-a`/`--measure-b` of `.measured` cells).
+#[component]
+fn MeasureSwitch(
+    label: &'static str,
+    name: &'static str,
+    first: &'static str,
+    second: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="segmented" role="radiogroup" aria-label=label>
+            <label><input type="radio" name=name value="a" checked=true/>{first}</label>
+            <label><input type="radio" name=name value="b"/>{second}</label>
+        </div>
+    }
+}
+
 /// The R × F grid (coloured by customers or revenue) and the segment table.
 #[component]
-fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
-    let query = use_query_map();
-    let by_revenue = RwSignal::new(false);
+fn RfmPanel(data: Ranged<Rfm>, links: Links) -> impl IntoView {
     let grid = data.rows.grid.clone();
     let max_customers = grid.iter().map(|c| c.customers).max().unwrap_or(0).max(1) as f64;
     let max_revenue = grid
@@ -308,13 +404,10 @@ fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
     let segments = data.rows.segments.clone();
     let cur2 = cur.clone();
     view! {
-        <section class="panel" aria-label="RFM segments">
+        <section class="panel measures" aria-label="RFM segments">
             <div class="panel-head">
                 <h2 class="panel-title">{format!("RFM segments (as of {})", data.range.to.format("%-d %b %Y"))}</h2>
-                <div class="segmented" role="group" aria-label="Colour the grid by">
-                    <button type="button" class:selected=move || !by_revenue.get() on:click=move |_| by_revenue.set(false)>"Customers"</button>
-                    <button type="button" class:selected=move || by_revenue.get() on:click=move |_| by_revenue.set(true)>"Revenue"</button>
-                </div>
+                <MeasureSwitch label="Colour the grid by" name="rfm-measure" first="Customers" second="Revenue"/>
             </div>
             <p class="muted small">"Recency (R: 5 = bought most recently) and frequency (F: 5 = most orders) are scored 1–5 by quintile of the range's customers; each cell is named by the common RFM map."</p>
             <div class="rfm-layout">
@@ -332,19 +425,20 @@ fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
                                     {cells.into_iter().map(|c| {
                                         let customers = c.customers;
                                         let revenue = c.net_revenue;
-                                        let cur = cur.clone();
-                                        let weight = move || if by_revenue.get() {
-                                            revenue.to_f64().unwrap_or(0.0).max(0.0) / max_revenue
-                                        } else {
-                                            customers as f64 / max_customers
-                                        };
+                                        // At most 70% of the accent: the text stays readable
+                                        // (contrast ≥ 4.5:1) in both themes.
+                                        let colour = |weight: f64| heat("59, 91, 219", 0.08 + 0.62 * weight);
+                                        let style = format!(
+                                            "--measure-a: {}; --measure-b: {}",
+                                            colour(customers as f64 / max_customers),
+                                            colour(revenue.to_f64().unwrap_or(0.0).max(0.0) / max_revenue),
+                                        );
                                         let title = format!("{} · R{} F{} · {} customers · {}", c.segment, c.r, c.f, count(customers), money(revenue, &cur));
                                         view! {
-                                            // At most 70% of the accent: the text stays readable
-                                            // (contrast ≥ 4.5:1) in both themes.
-                                            <td title=title style=move || format!("background: rgba(59, 91, 219, {:.2})", 0.08 + 0.62 * weight())>
+                                            <td class="measured" title=title style=style>
                                                 <span class="rfm-name">{c.segment.clone()}</span>
-                                                <span class="rfm-value">{move || if by_revenue.get() { money(revenue, &cur) } else { count(customers) }}</span>
+                                                <span class="rfm-value measure-a">{count(customers)}</span>
+                                                <span class="rfm-value measure-b">{money(revenue, &cur)}</span>
                                             </td>
                                         }
                                     }).collect_view()}
@@ -362,11 +456,11 @@ fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
                     </tr></thead>
                     <tbody>
                         {segments.into_iter().map(|s| {
-                            let key = s.key.clone();
+                            let url = links.group(format!("segment:{}", s.key));
                             view! {
                                 <tr>
-                                    <td><button type="button" class="link" disabled=crate::features::embed::ui::embedded() title=s.description.clone()
-                                        on:click=move |_| navigate_with(query, vec![("group", vec![format!("segment:{key}")])])>{s.label}</button></td>
+                                    <td><button type="button" class="link" disabled=links.embedded title=s.description.clone()
+                                        data-navigate=url>{s.label}</button></td>
                                     <td class="num">{count(s.customers)}</td>
                                     <td class="num">{money(s.net_revenue, &cur2)}</td>
                                     <td class="num">{s.revenue_share.map(percent).unwrap_or_else(|| "—".into())}</td>
@@ -383,52 +477,40 @@ fn RfmPanel(data: Ranged<Rfm>) -> impl IntoView {
     }
 }
 
-/// The customers of the group chosen above (analysts and admins), paged, with a CSV export.
+/// The customers of the group chosen above (analysts and admins), paged, with a CSV export. Its
+/// sort and page are in the URL; the buttons and the select open the next URL (public/nav.js),
+/// and the list is brought into view when a group opens (`data-reveal`), not when it only pages
+/// or sorts.
 #[component]
-fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
-    let query = use_query_map();
-    let DrillState {
-        group,
-        offset,
-        sort,
-        page,
-    } = drill;
-    Effect::new(move |previous: Option<Option<(GroupKind, String)>>| {
-        let now = group.get();
-        if previous.is_some_and(|p| p != now) {
-            offset.set(0);
-        }
-        now
-    });
-    let close = move |_| navigate_with(query, vec![("group", vec![])]);
-    // A list opened from a segment, cluster, cohort or row above lies far down the page: once
-    // its customers are in, bring it into view (once per group; paging and sorting stay put).
-    #[cfg(feature = "hydrate")]
-    {
-        let shown_for = StoredValue::new(None::<(GroupKind, String)>);
-        Effect::new(move |_| {
-            let now = group.get();
-            if now.is_none() || page.get().flatten().is_none() || shown_for.get_value() == now {
-                return;
-            }
-            shown_for.set_value(now);
-            if let Some(list) = document().get_element_by_id("customer-list") {
-                list.scroll_into_view();
-            }
-        });
-    }
+fn DrillDown(
+    page: Resource<Option<Result<CustomerPage, AppError>>, crate::codec::Page>,
+    sort: CustomerSort,
+    query_string: String,
+    links: Links,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || page.get().flatten().map(|result| {
-                let query_string = query_string.clone();
+                let close = links.close();
                 match result {
                     Err(AppError::Forbidden) => view! {
-                        <section class="panel" aria-label="Customers in the group"><p class="muted">"Listing customers takes the analyst role."</p>
-                        <button type="button" class="button ghost small" on:click=close>"Close"</button></section>
+                        <section class="panel" aria-label="Customers in the group" data-reveal="forbidden">
+                            <p class="muted">"Listing customers takes the analyst role."</p>
+                            <button type="button" class="button ghost small" data-navigate=close>"Close"</button>
+                        </section>
                     }.into_any(),
                     Err(err) => view! { <ErrorPanel err=err/> }.into_any(),
                     Ok(p) => {
-                        let export = format!("/api/v1/customers/segment/{}/{}?format=csv&{query_string}", p.kind.key(), url_escape(&p.id));
+                        let sort_param = if sort == CustomerSort::default() {
+                            String::new()
+                        } else {
+                            format!("&sort={}", sort_key(sort))
+                        };
+                        let export = format!(
+                            "/api/v1/customers/segment/{}/{}?format=csv{sort_param}&{query_string}",
+                            p.kind.key(),
+                            url_escape(&p.id)
+                        );
                         let shown_to = (p.offset + p.rows.len() as i64).min(p.total);
                         let rows: Vec<Vec<Cell>> = p.rows.iter().map(|c| vec![
                             Cell::text(c.name.clone().unwrap_or_else(|| c.customer.clone()))
@@ -444,32 +526,33 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
                             Cell::text(c.segment.clone()),
                             Cell::text(c.cluster.map(|k| k.to_string()).unwrap_or_default()),
                         ]).collect();
+                        // Pages from 1 in the URL, left out at the first.
+                        let page_number = p.offset / PAGE_SIZE + 1;
+                        let page_url = |n: i64| {
+                            links.with(vec![(PAGE_KEY, if n > 1 { vec![n.to_string()] } else { vec![] })])
+                        };
+                        let (previous, next) = (page_url(page_number - 1), page_url(page_number + 1));
                         let has_prev = p.offset > 0;
                         let has_next = shown_to < p.total;
+                        let options = SORTS.iter().map(|(s, key, label)| {
+                            let url = links.with(vec![
+                                (PAGE_KEY, vec![]),
+                                (SORT_KEY, if *s == CustomerSort::default() { vec![] } else { vec![key.to_string()] }),
+                            ]);
+                            view! { <option value={*key} selected={*s == sort} data-navigate=url>{*label}</option> }
+                        }).collect_view();
                         view! {
-                            <section id="customer-list" class="panel drill-down" aria-label="Customers in the group">
+                            <section id="customer-list" class="panel drill-down" aria-label="Customers in the group"
+                                data-reveal=format!("{}:{}", p.kind.key(), p.id)>
                                 <div class="panel-head">
                                     <h2 class="panel-title">{format!("{} · {} customers", p.label, count(p.total))}</h2>
                                     <div class="actions">
                                         <ExportLink href=export/>
-                                        <button type="button" class="button ghost small" on:click=close>"Close"</button>
+                                        <button type="button" class="button ghost small" data-navigate=close>"Close"</button>
                                     </div>
                                 </div>
                                 <label class="muted small">"Sort by "
-                                    <select aria-label="Sort customers by" on:change=move |ev| {
-                                        sort.set(match event_target_value(&ev).as_str() {
-                                            "orders" => CustomerSort::Orders,
-                                            "recency" => CustomerSort::Recency,
-                                            "customer" => CustomerSort::Customer,
-                                            _ => CustomerSort::NetRevenue,
-                                        });
-                                        offset.set(0);
-                                    }>
-                                        <option value="net_revenue" selected=move || sort.get() == CustomerSort::NetRevenue>"Net revenue"</option>
-                                        <option value="orders" selected=move || sort.get() == CustomerSort::Orders>"Orders"</option>
-                                        <option value="recency" selected=move || sort.get() == CustomerSort::Recency>"Most recent"</option>
-                                        <option value="customer" selected=move || sort.get() == CustomerSort::Customer>"Customer id"</option>
-                                    </select>
+                                    <select aria-label="Sort customers by" data-navigate="">{options}</select>
                                 </label>
                                 <SortableTable columns=vec![
                                     Column::text("Customer"), Column::text("Country"), Column::text("First order"), Column::text("Last order"),
@@ -478,8 +561,8 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
                                 ] rows/>
                                 <div class="pager">
                                     <span class="muted small">{format!("{}–{} of {}", if p.total == 0 { 0 } else { p.offset + 1 }, shown_to, count(p.total))}</span>
-                                    <button type="button" class="button ghost small" disabled=!has_prev on:click=move |_| offset.update(|o| *o = (*o - PAGE_SIZE).max(0))>"Previous"</button>
-                                    <button type="button" class="button ghost small" disabled=!has_next on:click=move |_| offset.update(|o| *o += PAGE_SIZE)>"Next"</button>
+                                    <button type="button" class="button ghost small" disabled=!has_prev data-navigate=previous>"Previous"</button>
+                                    <button type="button" class="button ghost small" disabled=!has_next data-navigate=next>"Next"</button>
                                 </div>
                             </section>
                         }.into_any()
@@ -492,8 +575,7 @@ fn DrillDown(drill: DrillState, query_string: String) -> impl IntoView {
 
 /// Clusters: their labels and centroids, a scatter of customers, and the cross-table with segments.
 #[component]
-fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
-    let query = use_query_map();
+fn ClustersPanel(data: Ranged<Clustering>, links: Links) -> impl IntoView {
     let c = data.rows.clone();
     let cur = data.currency.clone();
     let chart = ScatterChart {
@@ -547,10 +629,11 @@ fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
                 <tbody>
                     {clusters.into_iter().map(|k| {
                         let id = k.id;
+                        let url = links.group(format!("cluster:{id}"));
                         view! {
                             <tr>
                                 <td><div class="swatched"><span class="swatch" style=format!("background: {}", CLUSTER_COLORS[id % CLUSTER_COLORS.len()])></span>
-                                    <button type="button" class="link" disabled=crate::features::embed::ui::embedded() on:click=move |_| navigate_with(query, vec![("group", vec![format!("cluster:{id}")])])>
+                                    <button type="button" class="link" disabled=links.embedded data-navigate=url>
                                         {format!("{id} · {}", k.label)}</button></div></td>
                                 <td class="num">{count(k.customers)}</td>
                                 <td class="num">{money(k.net_revenue, &cur)}</td>
@@ -592,9 +675,7 @@ fn ClustersPanel(data: Ranged<Clustering>) -> impl IntoView {
 /// Retention heatmap (first-order month × months since), with a switch to revenue per customer,
 /// and lifetime value per cohort.
 #[component]
-fn CohortsPanel(data: CustomersCohorts) -> impl IntoView {
-    let query = use_query_map();
-    let revenue = RwSignal::new(false);
+fn CohortsPanel(data: CustomersCohorts, links: Links) -> impl IntoView {
     let cells = data.cells.clone();
     let max_months = cells.iter().map(|c| c.months_since).max().unwrap_or(0);
     let sizes = data.cohorts.clone();
@@ -605,42 +686,39 @@ fn CohortsPanel(data: CustomersCohorts) -> impl IntoView {
         .fold(0.0_f64, f64::max)
         .max(0.01);
     let empty = sizes.is_empty();
-    let cell_view = move |cell: Option<CohortCell>, cur: String| {
+    let cell_view = |cell: Option<CohortCell>, cur: &str| {
         let Some(cell) = cell else {
             return view! { <td></td> }.into_any();
         };
-        let group = format!(
+        let url = links.group(format!(
             "cohort:{}+{}",
             cell.cohort.format("%Y-%m"),
             cell.months_since
-        );
+        ));
         let retention = cell.retention;
         let rpc = cell.revenue_per_customer;
-        let weight = move || {
-            if revenue.get() {
-                rpc.and_then(|v| v.to_f64()).unwrap_or(0.0).max(0.0) / max_revenue
-            } else {
-                retention.and_then(|v| v.to_f64()).unwrap_or(0.0)
-            }
-        };
-        let cur2 = cur.clone();
+        let colour = |weight: f64| heat("12, 166, 120", 0.06 + 0.54 * weight);
+        let style = format!(
+            "--measure-a: {}; --measure-b: {}",
+            colour(retention.and_then(|v| v.to_f64()).unwrap_or(0.0)),
+            colour(rpc.and_then(|v| v.to_f64()).unwrap_or(0.0).max(0.0) / max_revenue),
+        );
         view! {
-            <td class="num heat clickable" style=move || format!("background: rgba(12, 166, 120, {:.2})", 0.06 + 0.54 * weight())
-                title=format!("{} customers: click to list them", count(cell.customers))
-                on:click=move |_| navigate_with(query, vec![("group", vec![group.clone()])])>
-                {move || if revenue.get() { rpc.map(|v| money(v, &cur2)).unwrap_or_default() } else { retention.map(percent).unwrap_or_default() }}
+            <td class="num heat clickable measured" style=style>
+                <button type="button" class="heat-link" data-navigate=url
+                    title=format!("{} customers: click to list them", count(cell.customers))>
+                    <span class="measure-a">{retention.map(percent).unwrap_or_default()}</span>
+                    <span class="measure-b">{rpc.map(|v| money(v, cur)).unwrap_or_default()}</span>
+                </button>
             </td>
         }
         .into_any()
     };
     view! {
-        <section class="panel" aria-label="Cohorts">
+        <section class="panel measures" aria-label="Cohorts">
             <div class="panel-head">
                 <h2 class="panel-title">"Cohorts: retention by month of first order"</h2>
-                <div class="segmented" role="group" aria-label="Cohort measure">
-                    <button type="button" class:selected=move || !revenue.get() on:click=move |_| revenue.set(false)>"Customers retained"</button>
-                    <button type="button" class:selected=move || revenue.get() on:click=move |_| revenue.set(true)>"Revenue per customer"</button>
-                </div>
+                <MeasureSwitch label="Cohort measure" name="cohort-measure" first="Customers retained" second="Revenue per customer"/>
             </div>
             {if empty {
                 view! { <p class="muted">"No customer placed a first order in this range."</p> }.into_any()
@@ -658,16 +736,14 @@ fn CohortsPanel(data: CustomersCohorts) -> impl IntoView {
                                     let row: Vec<Option<CohortCell>> = (0..=max_months)
                                         .map(|m| cells.iter().find(|c| c.cohort == s.cohort && c.months_since == m).cloned())
                                         .collect();
-                                    let cur = cur.clone();
-                                    let cohort = s.cohort;
+                                    let url = links.group(format!("cohort:{}", s.cohort.format("%Y-%m")));
                                     view! {
                                         <tr>
-                                            <td><button type="button" class="link" disabled=crate::features::embed::ui::embedded() title="Show these customers"
-                                                on:click=move |_| navigate_with(query, vec![("group", vec![format!("cohort:{}", cohort.format("%Y-%m"))])])>
-                                                {s.cohort.format("%b %Y").to_string()}</button></td>
+                                            <td><button type="button" class="link" disabled=links.embedded title="Show these customers"
+                                                data-navigate=url>{s.cohort.format("%b %Y").to_string()}</button></td>
                                             <td class="num">{count(s.customers)}</td>
                                             <td class="num">{s.lifetime_value.map(|v| money(v, &cur)).unwrap_or_else(|| "—".into())}</td>
-                                            {row.into_iter().map(|c| cell_view(c, cur.clone())).collect_view()}
+                                            {row.into_iter().map(|c| cell_view(c, &cur)).collect_view()}
                                         </tr>
                                     }
                                 }).collect_view()}
