@@ -2,7 +2,9 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+#[cfg(not(feature = "hydrate"))]
+use leptos_router::lazy_route;
+use leptos_router::{path, Lazy, LazyRoute, SsrMode};
 
 use crate::components::{ActiveRange, RoleOnly};
 use crate::embed_page::EmbedPage;

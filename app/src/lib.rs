@@ -14,9 +14,9 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod export;
 pub mod features;
-pub mod islands;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod islands;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod rollup;

@@ -750,7 +750,11 @@ mod tests {
         let scatter = ChartSpec::Scatter(ScatterChart {
             x_name: "Price".into(),
             y_name: "Units".into(),
-            groups: vec![("Weeks".into(), "#000".into(), vec![[1.25, 3.0]; TABLE_POINTS + 5])],
+            groups: vec![(
+                "Weeks".into(),
+                "#000".into(),
+                vec![[1.25, 3.0]; TABLE_POINTS + 5],
+            )],
             curves: vec![("Fit".into(), "#111".into(), vec![[1.0, 2.0]; 3], false)],
             file_name: "f".into(),
         });

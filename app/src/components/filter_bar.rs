@@ -1,11 +1,10 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 
 use crate::dashboard::api::get_filter_options;
-use crate::dashboard::filter::{Compare, DashboardFilter, DateRange, Grain, Preset, PresetRange};
-use crate::features::embed::types::{EmbedScope, FilterKey};
+use crate::dashboard::filter::{Compare, DashboardFilter, DateRange, Grain, Preset};
 
 /// The filters a dashboard URL carries: dates or a preset, comparison, chart grain, and the
 /// channel, source, country and category multi-selects (repeated keys: `?country=A&country=B`).
@@ -156,94 +155,6 @@ pub fn FilterBar(
                 })
             }}
         </Suspense>
-    }
-}
-
-/// The filters an embed locks, shown as fixed labels.
-fn locked_pills(scope: &EmbedScope, sources: &[(i64, String)]) -> impl IntoView {
-    scope
-        .locked
-        .iter()
-        .map(|(key, values)| {
-            let shown: Vec<String> = values
-                .iter()
-                .map(|v| {
-                    sources
-                        .iter()
-                        .find(|(id, _)| *key == FilterKey::Source && id.to_string() == *v)
-                        .map(|(_, name)| name.clone())
-                        .unwrap_or_else(|| v.clone())
-                })
-                .collect();
-            let mut label = key.as_str().to_string();
-            label[..1].make_ascii_uppercase();
-            view! {
-                <span class="locked-filter" data-locked=key.as_str() title="Set by the site that shows this dashboard">
-                    {format!("{label}: {}", shown.join(", "))}
-                </span>
-            }
-        })
-        .collect_view()
-}
-
-/// A dropdown of checkboxes for one multi-value filter; nothing ticked means all.
-#[component]
-fn MultiSelect(
-    key: &'static str,
-    label: &'static str,
-    /// (value in the URL, text shown)
-    options: Vec<(String, String)>,
-) -> impl IntoView {
-    let query = use_query_map();
-    let selected = move || query.read().get_all(key).unwrap_or_default();
-    let names = options.clone();
-    let summary = Signal::derive(move || {
-        let chosen = selected();
-        match chosen.len() {
-            0 => format!("{label}: all"),
-            1 => {
-                let text = names
-                    .iter()
-                    .find(|(v, _)| *v == chosen[0])
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_else(|| chosen[0].clone());
-                format!("{label}: {text}")
-            }
-            n => format!("{label}: {n} selected"),
-        }
-    });
-    let toggle = move |value: String, on: bool| {
-        let mut values = query.get_untracked().get_all(key).unwrap_or_default();
-        values.retain(|v| *v != value);
-        if on {
-            values.push(value);
-        }
-        navigate_with(query, vec![(key, values)]);
-    };
-    let active = move || !selected().is_empty();
-    view! {
-        <details class="multiselect" class:active=active>
-            // Named by what it shows, then what it is ("Country: all · Country filter").
-            <summary aria-label=move || format!("{} · {label} filter", summary.get())>{summary}</summary>
-            <div class="multiselect-menu" role="group" aria-label=label>
-                {if options.is_empty() {
-                    view! { <p class="muted small">"No values yet"</p> }.into_any()
-                } else {
-                    options.into_iter().map(|(value, text)| {
-                        let v = value.clone();
-                        let checked = move || selected().contains(&v);
-                        let value = value.clone();
-                        view! {
-                            <label class="check">
-                                <input type="checkbox" prop:checked=checked
-                                    on:change=move |ev| toggle(value.clone(), event_target_checked(&ev))/>
-                                {text}
-                            </label>
-                        }
-                    }).collect_view().into_any()
-                }}
-            </div>
-        </details>
     }
 }
 

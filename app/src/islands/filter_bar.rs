@@ -94,15 +94,25 @@ pub fn FilterBarIsland(
         }
     };
     let selects = options.map(|o| {
-        let named = |values: Vec<String>| values.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>();
+        let named = |values: Vec<String>| {
+            values
+                .into_iter()
+                .map(|v| (v.clone(), v))
+                .collect::<Vec<_>>()
+        };
         let scope = embed.clone();
         let may = move |key: FilterKey| scope.as_ref().is_none_or(|s| s.may_change(key));
         let locked = embed.as_ref().map(|s| locked_pills(s, &o.sources));
-        let sources: Vec<(String, String)> = o.sources.into_iter().map(|(id, name)| (id.to_string(), name)).collect();
-        let select = move |key: &'static str, label: &'static str, options: Vec<(String, String)>| {
-            let selected = query.with_value(|q| nav::get_all(q, key));
-            view! { <MultiSelect key label options selected path query/> }
-        };
+        let sources: Vec<(String, String)> = o
+            .sources
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect();
+        let select =
+            move |key: &'static str, label: &'static str, options: Vec<(String, String)>| {
+                let selected = query.with_value(|q| nav::get_all(q, key));
+                view! { <MultiSelect key label options selected path query/> }
+            };
         view! {
             {locked}
             {may(FilterKey::Channel).then(|| select("channel", "Channel", named(o.channels)))}

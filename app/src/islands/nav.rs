@@ -96,7 +96,10 @@ fn mark_busy() {
         return;
     };
     for i in 0..parts.length() {
-        let Some(part) = parts.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else {
+        let Some(part) = parts
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        else {
             continue;
         };
         let class = part.get_attribute("class").unwrap_or_default();
@@ -144,11 +147,7 @@ pub fn refresh() {
 pub fn current_query() -> Query {
     let map = leptos_router::hooks::use_query_map().get_untracked();
     let mut pairs = Query::new();
-    for key in FILTER_KEYS
-        .iter()
-        .copied()
-        .chain(["token"])
-    {
+    for key in FILTER_KEYS.iter().copied().chain(["token"]) {
         for v in map.get_all(key).unwrap_or_default() {
             pairs.push((key.to_string(), v));
         }
@@ -158,7 +157,9 @@ pub fn current_query() -> Query {
 
 /// The path of the current request.
 pub fn current_path() -> String {
-    leptos_router::hooks::use_location().pathname.get_untracked()
+    leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked()
 }
 
 use leptos::prelude::GetUntracked;

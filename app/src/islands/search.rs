@@ -117,4 +117,3 @@ pub fn SearchIsland() -> impl IntoView {
         </div>
     }
 }
-

@@ -91,7 +91,9 @@ fn elements(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
 /// A cell's key as the server wrote it.
 #[cfg(feature = "hydrate")]
 fn key_of(cell: Option<&web_sys::Element>) -> SortKey {
-    let raw = cell.and_then(|c| c.get_attribute("data-sort")).unwrap_or_default();
+    let raw = cell
+        .and_then(|c| c.get_attribute("data-sort"))
+        .unwrap_or_default();
     if let Some(n) = raw.strip_prefix("n:") {
         n.parse().map(SortKey::Number).unwrap_or(SortKey::None)
     } else if let Some(t) = raw.strip_prefix("t:") {

@@ -66,7 +66,7 @@ pub fn SavedViewsIsland(
         save.dispatch(SaveView {
             dashboard,
             name: name.get_untracked(),
-            query: query.with_value(|q| nav::filters_query(q)),
+            query: query.with_value(nav::filters_query),
         });
     };
     // A saved view's name empties the field.

@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();

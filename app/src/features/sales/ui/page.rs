@@ -333,7 +333,10 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
                     ("preset", vec![]),
                     ("grain", vec![]),
                 ];
-                format!("{path}{}", nav::to_query_string(&nav::with_changes(&q, changes)))
+                format!(
+                    "{path}{}",
+                    nav::to_query_string(&nav::with_changes(&q, changes))
+                )
             })
             .collect::<Vec<_>>()
     };
