@@ -14,7 +14,7 @@ use crate::features::auth::types::Role;
 use crate::features::auth::ui::LoginPage;
 use crate::features::customers::ui::{CustomerRecordPage, CustomersPage, OrderRecordPage};
 use crate::features::embed::types::Dashboard;
-use crate::features::inventory::ui::{InventoryPage, ProductPage, SignalsChanged};
+use crate::features::inventory::ui::{InventoryPage, ProductPage};
 use crate::features::sales::ui::SalesPage;
 use crate::features::sources::ui::SourcesPage;
 
@@ -78,7 +78,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth_context();
     provide_context(ActiveRange(RwSignal::new(None)));
-    provide_context(SignalsChanged(RwSignal::new(0)));
     provide_context(crate::live::LiveData::new());
     // Moments are shown in the store's zone; the page carries it for the browser.
     #[cfg(feature = "ssr")]

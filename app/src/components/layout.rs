@@ -5,7 +5,6 @@ use super::filter_bar::FilterBar;
 use crate::features::auth::context::{AuthActions, UserResource};
 use crate::features::auth::types::Role;
 use crate::features::inventory::api::get_open_signal_count;
-use crate::features::inventory::ui::SignalsChanged;
 
 /// The frame of every signed-in page: product name, navigation, date range, user, logout.
 #[component]
@@ -26,8 +25,8 @@ pub fn AppShell(
     }
     let user = expect_context::<UserResource>().0;
     let logout = expect_context::<AuthActions>().logout;
-    let changed = expect_context::<SignalsChanged>().0;
-    let open_signals = crate::codec::resource(move || changed.get(), |_| get_open_signal_count());
+    // The Inventory page's signals panel sets the badge again after an acknowledgement.
+    let open_signals = crate::codec::resource(|| (), |_| get_open_signal_count());
     view! {
         // The first stop of the keyboard: past the navigation and filters to the page itself.
         <a class="skip-link" href="#main">"Skip to content"</a>

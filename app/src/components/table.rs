@@ -235,68 +235,56 @@ pub fn server_page<T: Clone>(
     })
 }
 
-/// A table sorted and paged by the server: the rows given are its one page; the sort and the
-/// page asked for live in these signals (the caller's resource follows them).
-#[derive(Debug, Clone, Copy)]
+/// A table sorted and paged by the server: the rows given are its one page. Its sort and page
+/// live in the page's URL (a heading and the pager are `data-navigate` buttons to the same page
+/// with them changed, which public/nav.js opens in place), so that Back from a row's page finds
+/// the table as it was left and a copied link shows the same rows.
+#[derive(Debug, Clone)]
 pub struct ServerPaging {
+    /// The page's path and its whole query (the filters and the other tables' keys are kept).
+    pub path: String,
+    pub query: crate::islands::nav::Query,
+    /// The URL keys of the sort (a column, `-` before it descending) and the page (from 1).
+    pub keys: (&'static str, &'static str),
     /// (column, descending)
-    pub sort: RwSignal<Option<(usize, bool)>>,
-    pub page: RwSignal<usize>,
+    pub sort: Option<(usize, bool)>,
+    /// The page asked for (from 0).
+    pub page: usize,
     /// Rows on every page together.
     pub total: usize,
-    /// The page the rows given are (the server's answer).
+    /// The page the rows given are (the server's answer: the last page when a later one was
+    /// asked for).
     pub shown: usize,
 }
 
 impl ServerPaging {
-    /// The sort and page of a table of `columns` columns, kept in the page's URL under
-    /// `keys`: the sort (a column, `-` before it descending) and the page (from 1; see
-    /// `keep_in_url`); in the given order at the first page when the URL has neither. Back to
-    /// the first page whenever `filter` changes (another range or slice).
-    pub fn new(
-        filter: Memo<crate::dashboard::filter::DashboardFilter>,
+    /// The sort and page of a table of `columns` columns as the URL `query` of page `path` has
+    /// them under `keys`; in the given order at the first page when it has neither (a value the
+    /// table does not take is ignored).
+    pub fn from_query(
+        path: String,
+        query: crate::islands::nav::Query,
         keys: (&'static str, &'static str),
         columns: usize,
     ) -> Self {
-        let sort = RwSignal::new(None::<(usize, bool)>);
-        let page = RwSignal::new(0);
+        use crate::islands::nav::get;
         let (sort_key, page_key) = keys;
-        keep_in_url(
-            sort_key,
-            sort,
-            move |text| {
-                let (descending, col) = match text.strip_prefix('-') {
-                    Some(col) => (true, col),
-                    None => (false, text),
-                };
-                let col: usize = col.parse().ok()?;
-                (col < columns).then_some(Some((col, descending)))
-            },
-            |sort| {
-                sort.map(|(col, descending)| format!("{}{col}", if descending { "-" } else { "" }))
-            },
-        );
-        keep_in_url(
-            page_key,
-            page,
-            |text| {
-                text.parse::<usize>()
-                    .ok()
-                    .filter(|p| *p >= 1)
-                    .map(|p| p - 1)
-            },
-            |page| (*page > 0).then(|| (page + 1).to_string()),
-        );
-        Effect::new(
-            move |previous: Option<crate::dashboard::filter::DashboardFilter>| {
-                let now = filter.get();
-                if previous.is_some_and(|p| p != now) {
-                    page.set(0);
-                }
-                now
-            },
-        );
+        let sort = get(&query, sort_key).and_then(|text| {
+            let (descending, col) = match text.strip_prefix('-') {
+                Some(col) => (true, col.to_string()),
+                None => (false, text),
+            };
+            let col: usize = col.parse().ok()?;
+            (col < columns).then_some((col, descending))
+        });
+        let page = get(&query, page_key)
+            .and_then(|text| text.parse::<usize>().ok())
+            .filter(|p| *p >= 1)
+            .map_or(0, |p| p - 1);
         ServerPaging {
+            path,
+            query,
+            keys,
             sort,
             page,
             total: 0,
@@ -304,12 +292,28 @@ impl ServerPaging {
         }
     }
 
-    /// The column sorted by and whether descending, as a query carries them (tracked).
-    pub fn order(self) -> (Option<usize>, bool) {
-        match self.sort.get() {
+    /// The column sorted by and whether descending, as a query carries them.
+    pub fn order(&self) -> (Option<usize>, bool) {
+        match self.sort {
             Some((col, descending)) => (Some(col), descending),
             None => (None, false),
         }
+    }
+
+    /// This page with the table's sort and page set (left out at their defaults).
+    fn url(&self, sort: Option<(usize, bool)>, page: usize) -> String {
+        use crate::islands::nav::{to_query_string, with_changes};
+        let (sort_key, page_key) = self.keys;
+        let sort = sort
+            .map(|(col, descending)| format!("{}{col}", if descending { "-" } else { "" }))
+            .into_iter()
+            .collect();
+        let page = (page > 0)
+            .then(|| (page + 1).to_string())
+            .into_iter()
+            .collect();
+        let query = with_changes(&self.query, vec![(sort_key, sort), (page_key, page)]);
+        format!("{}{}", self.path, to_query_string(&query))
     }
 
     /// Page `page` (the server's answer) of `total` rows as the table, or `empty` when no row
@@ -333,96 +337,18 @@ impl ServerPaging {
     }
 }
 
-/// Keeps a table's control in the page's URL under `key`, left out at its default (`write`
-/// gives none): read when the page opens (`read`; a value it does not take is ignored), written
-/// back whenever it changes, replacing the history entry and keeping the scroll — so that Back
-/// from a row's page finds the table as it was left, and a copied link shows the same rows.
-pub fn keep_in_url<T>(
-    key: &'static str,
-    value: RwSignal<T>,
-    read: impl Fn(&str) -> Option<T> + 'static,
-    write: impl Fn(&T) -> Option<String> + 'static,
-) where
-    T: Send + Sync + 'static,
-{
-    use leptos_router::hooks::{query_signal_with_options, use_query_map};
-    let query = use_query_map();
-    if let Some(v) = query
-        .with_untracked(|q| q.get(key))
-        .and_then(|text| read(&text))
-    {
-        value.set(v);
-    }
-    // The router's query setter: changes made in the same frame (a sort that also goes back to
-    // the first page) land in one navigation.
-    let (_, set) = query_signal_with_options::<String>(
-        key,
-        leptos_router::NavigateOptions {
-            replace: true,
-            scroll: false,
-            ..Default::default()
-        },
-    );
-    Effect::new(move |_| {
-        let wanted = value.with(&write);
-        if query.with_untracked(|q| q.get(key)) != wanted {
-            set.set(wanted);
-        }
-    });
-}
-
-/// A table's search text, kept in the page's URL under `key` (Back from a record finds it).
-pub fn url_search(key: &'static str) -> RwSignal<String> {
-    let search = RwSignal::new(String::new());
-    keep_in_url(key, search, search_from_url, search_to_url);
-    search
-}
-
-/// The search box of a server-paged table: typing narrows the table from its first page.
-#[component]
-pub fn SearchBox(
-    search: RwSignal<String>,
-    paging: ServerPaging,
-    placeholder: &'static str,
-) -> impl IntoView {
-    view! {
-        <label>"Search "
-            <input type="search" placeholder=placeholder maxlength="100"
-                value=search.get_untracked()
-                on:input=move |ev| { search.set(event_target_value(&ev)); paging.page.set(0); }
-                prop:value=move || search.get()/>
-        </label>
-    }
-}
-
-/// A table's search as `keep_in_url` reads it: as written (a hand-edited link with a search
-/// longer than the server takes gets the server's error, as the same search typed would).
-fn search_from_url(text: &str) -> Option<String> {
-    Some(text.to_owned())
-}
-
-/// A table's search as `keep_in_url` writes it (left out when empty).
-#[allow(clippy::ptr_arg)] // `keep_in_url` hands its value as `&T`, here `&String`.
-fn search_to_url(search: &String) -> Option<String> {
-    (!search.is_empty()).then(|| search.clone())
-}
-
 /// The CSV export link of a dashboard table (`path`, e.g. `/api/v1/products`) for the page's
-/// range and filters, once the range is known.
+/// `range` and filters.
 pub fn range_export(
     path: &'static str,
-    filter: Memo<crate::dashboard::filter::DashboardFilter>,
-) -> impl Fn() -> Option<AnyView> + Send + Sync + Copy + 'static {
-    let range = expect_context::<crate::components::ActiveRange>().0;
-    move || {
-        range.get().map(|range| {
-            let href = format!(
-                "{path}?{}&format=csv",
-                crate::components::api_query(range, &filter.get())
-            );
-            view! { <ExportLink href/> }.into_any()
-        })
-    }
+    range: crate::dashboard::filter::DateRange,
+    filter: &crate::dashboard::filter::DashboardFilter,
+) -> AnyView {
+    let href = format!(
+        "{path}?{}&format=csv",
+        crate::components::api_query(range, filter)
+    );
+    view! { <ExportLink href/> }.into_any()
 }
 
 /// Rows in their given order until a heading is clicked; a second click reverses. Long tables
@@ -436,102 +362,69 @@ pub fn SortableTable(
     rows: Vec<Vec<Cell>>,
     #[prop(default = None)] server: Option<ServerPaging>,
 ) -> impl IntoView {
-    // Islands spike: a table the browser sorts and pages itself is server HTML inside the
-    // generic sorting island.
-    if server.is_none() {
-        return view! { <IslandSortableTable columns rows/> }.into_any();
+    // A table the browser sorts and pages itself is server HTML inside the generic sorting
+    // island; a server-paged one is server HTML whose buttons open another URL.
+    match server {
+        None => view! { <IslandSortableTable columns rows/> }.into_any(),
+        Some(paging) => server_table(columns, rows, paging).into_any(),
     }
-    let (sort, page, total, answered) = match server {
-        Some(s) => (s.sort, s.page, s.total, Some(s.shown)),
-        None => (RwSignal::new(None), RwSignal::new(0), rows.len(), None),
-    };
-    // The page the rows are: the server's answer (the last page, when a later one was asked
-    // for), or the page asked for when the table pages itself.
-    let current = move || answered.unwrap_or_else(|| page.get());
-    let rows = StoredValue::new(rows);
+}
+
+/// One page of a table the server sorts and pages: a heading and the pager are `data-navigate`
+/// buttons to this page with another sort (from the first page) or page.
+fn server_table(columns: Vec<Column>, rows: Vec<Vec<Cell>>, paging: ServerPaging) -> impl IntoView {
+    let (total, current) = (paging.total, paging.shown);
     let numeric: Vec<bool> = columns.iter().map(|c| c.numeric).collect();
-    let numeric = StoredValue::new(numeric);
-    let sorted = move || {
-        let mut rows = rows.get_value();
-        if server.is_some() {
-            return rows;
-        }
-        if let Some((col, desc)) = sort.get() {
-            rows.sort_by(|a, b| compare_keys(&a[col].sort, &b[col].sort, desc));
-        }
-        let start = page.get() * PAGE_ROWS;
-        rows.into_iter()
-            .skip(start)
-            .take(PAGE_ROWS)
-            .collect::<Vec<_>>()
-    };
     let pager = (total > PAGE_ROWS).then(|| {
-        let shown = move || {
-            let start = current() * PAGE_ROWS;
-            format!(
-                "Rows {}–{} of {}",
-                start + 1,
-                (start + PAGE_ROWS).min(total),
-                crate::components::format::count(total as i64)
-            )
-        };
+        let start = current * PAGE_ROWS;
+        let shown = format!(
+            "Rows {}–{} of {}",
+            start + 1,
+            (start + PAGE_ROWS).min(total),
+            crate::components::format::count(total as i64)
+        );
+        let previous = paging.url(paging.sort, current.saturating_sub(1));
+        let next = paging.url(paging.sort, current + 1);
         view! {
             <div class="pager table-pager">
                 <span class="muted small" role="status">{shown}</span>
-                <button type="button" class="button ghost small" disabled=move || current() == 0
-                    on:click=move |_| page.set(current().saturating_sub(1))>"Previous"</button>
-                <button type="button" class="button ghost small" disabled=move || { (current() + 1) * PAGE_ROWS >= total }
-                    on:click=move |_| if (current() + 1) * PAGE_ROWS < total { page.set(current() + 1) }>"Next"</button>
+                <button type="button" class="button ghost small" disabled={current == 0}
+                    data-navigate=previous>"Previous"</button>
+                <button type="button" class="button ghost small" disabled={(current + 1) * PAGE_ROWS >= total}
+                    data-navigate=next>"Next"</button>
             </div>
         }
     });
+    let headings = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let aria = match paging.sort {
+                Some((col, true)) if col == i => "descending",
+                Some((col, false)) if col == i => "ascending",
+                _ => "none",
+            };
+            // A numeric column sorts largest first on the first click; a second reverses.
+            let sort = match paging.sort {
+                Some((col, descending)) if col == i => (i, !descending),
+                _ => (i, c.numeric),
+            };
+            let href = paging.url(Some(sort), 0);
+            view! {
+                <th class:num=c.numeric aria-sort=aria title=c.help>
+                    <button type="button" class="sort" data-navigate=href>{c.label}</button>
+                </th>
+            }
+        })
+        .collect_view();
     view! {
         <div class="table-scroll">
         <table class="table sortable">
-            <thead><tr>
-                {columns.into_iter().enumerate().map(|(i, c)| {
-                    let aria = move || match sort.get() {
-                        Some((col, true)) if col == i => "descending",
-                        Some((col, false)) if col == i => "ascending",
-                        _ => "none",
-                    };
-                    let click = move |_| {
-                        let first_desc = numeric.with_value(|n| n[i]);
-                        sort.update(|s| {
-                            *s = match *s {
-                                Some((col, desc)) if col == i => Some((i, !desc)),
-                                _ => Some((i, first_desc)),
-                            }
-                        });
-                        page.set(0);
-                    };
-                    view! {
-                        <th class:num=c.numeric aria-sort=aria title=c.help>
-                            <button type="button" class="sort" on:click=click>{c.label}</button>
-                        </th>
-                    }
-                }).collect_view()}
-            </tr></thead>
+            <thead><tr>{headings}</tr></thead>
             <tbody>
-                {move || sorted().into_iter().map(|row| view! {
+                {rows.into_iter().map(|row| view! {
                     <tr>
-                        {row.into_iter().enumerate().map(|(i, cell)| {
-                            let num = numeric.with_value(|n| n[i]);
-                            if let Some(href) = cell.href {
-                                return view! {
-                                    <td class:num=num title=cell.title><a href=href>{cell.text}</a></td>
-                                }.into_any();
-                            }
-                            match cell.bar {
-                                Some(share) => view! {
-                                    <td class:num=num title=cell.title class="share-col">
-                                        <span class="share-bar" style=format!("width: {:.1}%", share * 100.0)></span>" "{cell.text}
-                                    </td>
-                                }.into_any(),
-                                None if cell.long => view! { <td class="long" title=cell.title>{long_text(cell.text)}</td> }.into_any(),
-                                None => view! { <td class:num=num title=cell.title>{cell.text}</td> }.into_any(),
-                            }
-                        }).collect_view()}
+                        {row.into_iter().enumerate().map(|(i, cell)| body_cell(cell, numeric[i])).collect_view()}
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -539,7 +432,26 @@ pub fn SortableTable(
         </div>
         {pager}
     }
-    .into_any()
+}
+
+/// A body cell of a server-paged table: a link, a share bar, long text or plain text.
+fn body_cell(cell: Cell, num: bool) -> AnyView {
+    if let Some(href) = cell.href {
+        return view! {
+            <td class:num=num title=cell.title><a href=href>{cell.text}</a></td>
+        }
+        .into_any();
+    }
+    match cell.bar {
+        Some(share) => view! {
+            <td class:num=num title=cell.title class="share-col">
+                <span class="share-bar" style=format!("width: {:.1}%", share * 100.0)></span>" "{cell.text}
+            </td>
+        }
+        .into_any(),
+        None if cell.long => view! { <td class="long" title=cell.title>{long_text(cell.text)}</td> }.into_any(),
+        None => view! { <td class:num=num title=cell.title>{cell.text}</td> }.into_any(),
+    }
 }
 
 /// The cell's sort key as the sorting island reads it (`data-sort`).

@@ -1,5 +1,5 @@
-//! The Inventory & Pricing page, one file per panel or idea; `state` holds what the panels share
-//! and `format` how they write figures.
+//! The Inventory & Pricing page and a product's page, one file per panel or idea; `state` holds
+//! what the panels share and `format` how they write figures.
 pub(crate) mod format;
 mod list;
 mod page;
@@ -11,4 +11,3 @@ mod stock;
 
 pub use page::InventoryPage;
 pub use product::ProductPage;
-pub use state::SignalsChanged;

@@ -1,5 +1,6 @@
-//! The Inventory & Pricing page: its resources and actions, the stock cards and the panels in
-//! order (signals, stock, ABC and turnover, premium, pricing, decisions).
+//! The Inventory & Pricing page: its resources, the stock cards and the panels in order
+//! (signals, stock, ABC and turnover, premium, pricing, decisions). Server HTML; the signals,
+//! the tables' controls and pushing a price are islands.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -7,71 +8,71 @@ use leptos_router::hooks::use_query_map;
 use super::format::days;
 use super::pricing::{DecisionLog, PricingTable};
 use super::signals::SignalsPanel;
-use super::state::{PageState, SignalsChanged};
+use super::state::{may_decide, user};
 use super::stock::{abc_chart, turnover_chart, PremiumTable, ProductTable};
 use crate::components::format::{count, money};
 use crate::components::{filter_from_query, ActiveRange, AppShell, ChartPanel, KpiCard, Section};
 use crate::features::inventory::api::{
-    get_decisions, get_inventory_overview, get_inventory_premium, get_signals,
+    get_decisions, get_inventory_overview, get_inventory_premium,
 };
-use crate::features::inventory::types::{InventoryOverview, SignalFilter};
+use crate::features::inventory::types::InventoryOverview;
 
 #[component]
 pub fn InventoryPage() -> impl IntoView {
-    let query = use_query_map();
-    let filter = Memo::new(move |_| filter_from_query(&query.read()));
-    let changed = expect_context::<SignalsChanged>().0;
-    let version = move || changed.get();
+    let filter = filter_from_query(&use_query_map().get_untracked());
     let overview = crate::codec::resource(
-        move || (filter.get(), version()),
-        |(f, _)| get_inventory_overview(f),
+        {
+            let filter = filter.clone();
+            move || filter.clone()
+        },
+        get_inventory_overview,
     );
     let premium = crate::codec::resource(
-        move || (filter.get(), version()),
-        |(f, _)| get_inventory_premium(f),
+        {
+            let filter = filter.clone();
+            move || filter.clone()
+        },
+        get_inventory_premium,
     );
     // An embed shows the stock and pricing figures only: no product pages (they name the
     // analysts who decided), no decision log and no signals.
     let embedded = crate::features::embed::ui::embedded();
-    let decisions = crate::codec::resource(version, move |_| async move {
-        if embedded {
-            Ok(Vec::new())
-        } else {
-            get_decisions(None).await
-        }
-    });
-    let signals = crate::codec::resource(version, move |_| async move {
-        if embedded {
-            Ok(Vec::new())
-        } else {
-            get_signals(SignalFilter::default()).await
-        }
-    });
-    let active = expect_context::<ActiveRange>().0;
-    Effect::new(move |_| {
-        if let Some(Ok(data)) = overview.get() {
-            active.set(Some(data.range));
-        }
-    });
-    let state = PageState::new(filter, signals);
+    let decisions = crate::codec::resource(
+        || (),
+        move |_| async move {
+            if embedded {
+                Ok(Vec::new())
+            } else {
+                get_decisions(None).await
+            }
+        },
+    );
+    let user = user();
+    let premium_filter = filter.clone();
     view! {
         <Title text="Inventory & Pricing · StorePulse"/>
         <AppShell>
             <div class="page-head"><h1>"Inventory & Pricing"</h1></div>
             // Each part loads by itself (see `Section`); the stock parts share one resource.
             <Section what="stock figures" resource=overview view=|data| view! { <StockCards data/> }/>
-            {(!embedded).then(|| view! { <SignalsPanel state/> })}
-            <ProductTable filter/>
-            <Section what="ABC and turnover" resource=overview class="two-columns" view=|data: InventoryOverview| view! {
-                <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products"
-                    empty_message="No sales in this range." chart=abc_chart(&data)>
-                    <p class="muted chart-note">"A: products up to 80% of net revenue, B: to 95%, C: the rest."</p>
-                </ChartPanel>
-                <ChartPanel id="turnover-category" title="Turnover by category"
-                    empty_message="No stock or sales in this range." chart=turnover_chart(&data)/>
+            {(!embedded).then(|| view! { <SignalsPanel/> })}
+            <ProductTable filter=filter.clone()/>
+            <Section what="ABC and turnover" resource=overview class="two-columns" view=|data: InventoryOverview| {
+                // The charts' PNG caption names the range (`ChartPanel` reads it as it renders).
+                if let Some(active) = use_context::<ActiveRange>() {
+                    active.0.set(Some(data.range));
+                }
+                view! {
+                    <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products"
+                        empty_message="No sales in this range." chart=abc_chart(&data)>
+                        <p class="muted chart-note">"A: products up to 80% of net revenue, B: to 95%, C: the rest."</p>
+                    </ChartPanel>
+                    <ChartPanel id="turnover-category" title="Turnover by category"
+                        empty_message="No stock or sales in this range." chart=turnover_chart(&data)/>
+                }
             }/>
             <Section what="premium products" resource=premium view=move |data| view! {
-                <PremiumTable data filter=filter.get_untracked()/>
+                <PremiumTable data filter=premium_filter.clone()/>
             }/>
             <PricingTable filter/>
             // The decision log follows the recommendations (in the store's currency, which the
@@ -80,8 +81,19 @@ pub fn InventoryPage() -> impl IntoView {
                 <Section what="decisions" resource=overview view=move |data: InventoryOverview| {
                     let currency = data.currency;
                     view! {
-                        <Section what="decisions" resource=decisions view=move |list| view! {
-                            <DecisionLog list currency=currency.clone() state/>
+                        <Section what="decisions" resource=decisions view=move |list| {
+                            let currency = currency.clone();
+                            view! {
+                                <Suspense fallback=|| ()>
+                                    {move || {
+                                        let (list, currency) = (list.clone(), currency.clone());
+                                        Suspend::new(async move {
+                                            let may_decide = may_decide(user).await;
+                                            view! { <DecisionLog list currency may_decide/> }
+                                        })
+                                    }}
+                                </Suspense>
+                            }
                         }/>
                     }
                 }/>

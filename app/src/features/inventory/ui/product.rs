@@ -1,43 +1,43 @@
 //! A product's page (`/products/{id}`, with the dashboard filters in its query): its facts,
 //! stock, demand and competitor charts, recommendation and decisions. Opened from the Inventory
-//! page's tables and signals and from the search; every user, never an embed.
+//! page's tables and signals and from the search; every user, never an embed. Server HTML; the
+//! recommendation's what-if and decision buttons are an island.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use rust_decimal::prelude::ToPrimitive;
 
 use super::format::{opt_money, status_label};
-use super::pricing::{decision_columns, decision_row, RecommendationPanel};
-use super::state::{PageState, SignalsChanged};
+use super::pricing::{
+    decision_columns, decision_row, recorded_text, RecommendationPanel, DECIDED_KEY,
+};
+use super::state::{may_decide, user};
 use crate::components::format::count;
 use crate::components::{
     filter_from_query, filters_query, AppShell, CategoryChart, ChartPanel, ScatterChart, Section,
     SeriesData, SeriesKind, SortableTable,
 };
+use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
-use crate::features::inventory::api::{get_product_detail, get_signals};
-use crate::features::inventory::types::{ProductDetail, SignalFilter};
+use crate::features::inventory::api::get_product_detail;
+use crate::features::inventory::types::ProductDetail;
 
 #[component]
 pub fn ProductPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let filter = Memo::new(move |_| filter_from_query(&query.read()));
-    let id = Memo::new(move |_| params.read().get("id").and_then(|v| v.parse::<i64>().ok()));
-    let changed = expect_context::<SignalsChanged>().0;
-    let signals = crate::codec::resource(
-        move || (changed.get(), id.get()),
-        |(_, id)| {
-            get_signals(SignalFilter {
-                product_id: id,
-                ..Default::default()
-            })
-        },
-    );
-    let state = PageState::new(filter, signals);
+    let query = use_query_map().get_untracked();
+    let filter = filter_from_query(&query);
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .and_then(|v| v.parse::<i64>().ok());
+    // The decision just recorded (its confirmation, after the page loaded again).
+    let decided = query.get(DECIDED_KEY).and_then(|v| v.parse::<i64>().ok());
     let detail = crate::codec::resource(
-        move || (filter.get(), id.get(), changed.get()),
-        |(filter, id, _)| async move {
+        {
+            let filter = filter.clone();
+            move || (filter.clone(), id)
+        },
+        |(filter, id)| async move {
             match id {
                 Some(id) => get_product_detail(filter, id).await,
                 None => Err(AppError::NotFound(
@@ -46,18 +46,20 @@ pub fn ProductPage() -> impl IntoView {
             }
         },
     );
+    let back = format!("/inventory{}", filters_query(&query));
+    let user = user();
     view! {
         <Title text="Product · StorePulse"/>
         <AppShell>
             <Section what="the product" resource=detail view=move |detail: ProductDetail| {
-                let back = format!("/inventory{}", filters_query(&query.get_untracked()));
+                let filter = filter.clone();
                 view! {
                     <Title text=format!("{} · StorePulse", detail.stock.name)/>
                     <div class="page-head record-head">
-                        <p class="muted small"><a href=back>"Inventory & Pricing"</a>" › Product"</p>
+                        <p class="muted small"><a href=back.clone()>"Inventory & Pricing"</a>" › Product"</p>
                         <h1>{detail.stock.name.clone()}</h1>
                     </div>
-                    <div id="product"><ProductDetailView detail state/></div>
+                    <div id="product"><ProductDetailView detail filter decided user/></div>
                 }
             }/>
         </AppShell>
@@ -65,7 +67,13 @@ pub fn ProductPage() -> impl IntoView {
 }
 
 #[component]
-fn ProductDetailView(detail: ProductDetail, state: PageState) -> impl IntoView {
+fn ProductDetailView(
+    detail: ProductDetail,
+    filter: DashboardFilter,
+    /// The decision the URL names as just recorded.
+    decided: Option<i64>,
+    user: super::state::User,
+) -> impl IntoView {
     let cur = detail.currency.clone();
     let s = detail.stock.clone();
     let p = detail.pricing.clone();
@@ -98,6 +106,27 @@ fn ProductDetailView(detail: ProductDetail, state: PageState) -> impl IntoView {
         )
     };
     let decisions = detail.decisions.clone();
+    let recorded = decided.and_then(|id| {
+        decisions
+            .iter()
+            .find(|d| d.decision_id == id)
+            .map(recorded_text)
+    });
+    let recommendation = {
+        let currency = cur.clone();
+        move || {
+            let (pricing, currency, filter, recorded) = (
+                p.clone(),
+                currency.clone(),
+                filter.clone(),
+                recorded.clone(),
+            );
+            Suspend::new(async move {
+                let may_decide = may_decide(user).await;
+                view! { <RecommendationPanel pricing currency filter may_decide recorded/> }
+            })
+        }
+    };
     view! {
         <section class="panel product-detail" aria-label="Product detail">
             <div class="panel-head">
@@ -123,7 +152,8 @@ fn ProductDetailView(detail: ProductDetail, state: PageState) -> impl IntoView {
         </div>
         <ChartPanel id="product-competitors" title="Competitor prices"
             empty_message="No competitor observations in this range." chart=competitor_chart(&detail)/>
-        <RecommendationPanel pricing=p currency=cur.clone() state/>
+        // The user's role decides the buttons.
+        <Suspense fallback=|| ()>{recommendation}</Suspense>
         <section class="panel" aria-label="Decisions on this product">
             <h2 class="panel-title">"Decisions on this product"</h2>
             {if decisions.is_empty() {

@@ -1,21 +1,81 @@
-//! The market signals panel: open signals, acknowledging them and recomputing.
+//! The market signals panel: open signals, acknowledging them and recomputing. The server
+//! loads the list and renders the panel as an island (its filters, grouping and actions are the
+//! browser's); after an action the island loads the list again and sets the header badge.
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
-use super::state::PageState;
-use crate::components::{open_keeping_filters, Busy, PendingTransition};
-use crate::features::inventory::api::{AcknowledgeSignal, AcknowledgeSignals, RecomputeSignals};
+use super::state::{may_decide, page_query, update_badge, user};
+use crate::features::inventory::api::{
+    get_signals, AcknowledgeSignal, AcknowledgeSignals, RecomputeSignals,
+};
 use crate::features::inventory::types::{MarketSignal, SignalFilter};
 
 /// Signals shown at a time.
 const PAGE: usize = 30;
 
+/// The panel, once the server has the open signals and the user's role.
 #[component]
-pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
-    let query = use_query_map();
-    let acknowledge = state.acknowledge;
-    let acknowledge_all = state.acknowledge_all;
-    let recompute = state.recompute;
+pub(super) fn SignalsPanel() -> impl IntoView {
+    let signals = crate::codec::resource(|| (), |_| get_signals(SignalFilter::default()));
+    let user = user();
+    // "Open product" keeps the page's dashboard filters.
+    let keep = crate::islands::nav::filters_query(&page_query());
+    view! {
+        <Suspense fallback=|| view! {
+            <section class="panel" aria-label="Market signals" id="signals">
+                <h2 class="panel-title">"Market signals"</h2>
+                <p class="loading">"Loading signals…"</p>
+            </section>
+        }>
+            {move || {
+                let keep = keep.clone();
+                Suspend::new(async move {
+                    let may_decide = may_decide(user).await;
+                    match signals.await {
+                        Ok(signals) => view! { <SignalsIsland signals may_decide keep/> }.into_any(),
+                        Err(err) => view! { <crate::components::ErrorPanel err/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The open signals with the list's own filters, acknowledging (one, or every one the filters
+/// show) and recomputing for analysts and admins.
+#[island(lazy)]
+fn SignalsIsland(
+    /// The open signals, most severe and newest first.
+    signals: Vec<MarketSignal>,
+    /// Whether the user may acknowledge and recompute.
+    may_decide: bool,
+    /// The page's dashboard filters as a query string, kept by "Open product".
+    keep: String,
+) -> impl IntoView {
+    // Moments in the store's zone (the App provides it on the server; the page carries it).
+    #[cfg(feature = "hydrate")]
+    provide_context(crate::clock::from_page().unwrap_or_default());
+    let list = RwSignal::new(signals);
+    // The list is being loaded again (after an action): shown dimmed, `aria-busy`.
+    let loading = RwSignal::new(false);
+    let acknowledge = ServerAction::<AcknowledgeSignal>::new();
+    let acknowledge_all = ServerAction::<AcknowledgeSignals>::new();
+    let recompute = ServerAction::<RecomputeSignals>::new();
+    // After each answer: the open signals again, and the header's count.
+    Effect::new(move |_| {
+        let done = acknowledge.version().get()
+            + acknowledge_all.version().get()
+            + recompute.version().get();
+        if done > 0 {
+            loading.set(true);
+            leptos::task::spawn_local(async move {
+                if let Ok(open) = get_signals(SignalFilter::default()).await {
+                    list.set(open);
+                }
+                loading.set(false);
+            });
+            update_badge();
+        }
+    });
     // The list's own filters ("" = all) and how many rows show.
     let severity = RwSignal::new(String::new());
     let kind_shown = RwSignal::new(String::new());
@@ -23,6 +83,7 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
     // One entry a product (its signals under it) instead of one a signal.
     let grouped = RwSignal::new(false);
     let shown = RwSignal::new(PAGE);
+    let keep = StoredValue::new(keep);
     // One signal of the list.
     let item = move |s: MarketSignal| {
         let id = s.signal_id;
@@ -33,13 +94,14 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
                 <span class="signal-kind">{s.kind.replace('_', " ")}</span>
                 <span class="signal-message">{s.message.clone()}</span>
                 <time class="muted" datetime=s.created_at.to_rfc3339()>{crate::clock::time(s.created_at)}</time>
+                // Opened by public/nav.js (a full load of the product's page).
                 {product.map(|p| view! {
                     <button class="button ghost small" type="button"
-                        on:click=move |_| open_keeping_filters(query, &format!("/products/{p}"))>
+                        data-navigate=format!("/products/{p}{}", keep.get_value())>
                         "Open product"
                     </button>
                 })}
-                {move || state.may_decide.get().then(|| view! {
+                {may_decide.then(|| view! {
                     <button class="button small" type="button"
                         on:click=move |_| { acknowledge.dispatch(AcknowledgeSignal { signal_id: id }); }>
                         "Acknowledge"
@@ -48,7 +110,6 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
             </li>
         }
     };
-    let pending = ArcRwSignal::new(false);
     let error = move || {
         acknowledge
             .value()
@@ -70,20 +131,130 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
                     .map(|e| e.to_string())
             })
     };
+    let body = move || {
+        let list = list.get();
+        if list.is_empty() {
+            return view! { <p class="muted">"No open signals: nothing needs a look."</p> }
+                .into_any();
+        }
+        let mut kinds: Vec<String> = list.iter().map(|s| s.kind.clone()).collect();
+        kinds.sort();
+        kinds.dedup();
+        let mut products: Vec<(i64, String)> = list
+            .iter()
+            .filter_map(|s| s.product_id.map(|id| (id, product_label(s))))
+            .collect();
+        products.sort_by(|a, b| a.1.cmp(&b.1));
+        products.dedup();
+        let (sev, kind, product) = (severity.get(), kind_shown.get(), product_shown.get());
+        let chosen: Vec<MarketSignal> = list
+            .into_iter()
+            .filter(|s| sev.is_empty() || s.severity.as_str() == sev)
+            .filter(|s| kind.is_empty() || s.kind == kind)
+            .filter(|s| {
+                product.is_empty() || s.product_id.map(|p| p.to_string()) == Some(product.clone())
+            })
+            .collect();
+        let total = chosen.len();
+        let limit = shown.get();
+        let groups = group_by_product(&chosen);
+        let entries = if grouped.get() { groups.len() } else { total };
+        let listed = if grouped.get() {
+            view! {
+                <ul class="signal-list grouped">
+                    {groups.into_iter().take(limit).map(|(label, signals)| view! {
+                        <li class="signal-group">
+                            <details>
+                                <summary>
+                                    <span class="severity" data-severity=signals[0].severity.as_str()>{signals[0].severity.as_str()}</span>
+                                    " "<strong>{label}</strong>
+                                    <span class="muted small">{format!(" · {} signal{}", signals.len(), if signals.len() == 1 { "" } else { "s" })}</span>
+                                </summary>
+                                <ul class="signal-list">{signals.into_iter().map(item).collect_view()}</ul>
+                            </details>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any()
+        } else {
+            view! {
+                <ul class="signal-list">{chosen.into_iter().take(limit).map(item).collect_view()}</ul>
+            }
+            .into_any()
+        };
+        let unit = if grouped.get() { "products" } else { "signals" };
+        let filter = SignalFilter {
+            severity: Some(sev.clone()).filter(|s| !s.is_empty()),
+            kind: Some(kind.clone()).filter(|k| !k.is_empty()),
+            product_id: product.parse().ok(),
+            ..SignalFilter::default()
+        };
+        view! {
+            <div class="signal-filters">
+                <label>"Severity "
+                    <select aria-label="Severity filter"
+                        on:change=move |ev| { severity.set(event_target_value(&ev)); shown.set(PAGE); }>
+                        {[("", "All"), ("critical", "Critical"), ("warning", "Warning"), ("info", "Info")]
+                            .into_iter()
+                            .map(|(value, label)| view! { <option value=value selected=sev == value>{label}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>"Kind "
+                    <select aria-label="Kind filter"
+                        on:change=move |ev| { kind_shown.set(event_target_value(&ev)); shown.set(PAGE); }>
+                        <option value="" selected=kind.is_empty()>"All"</option>
+                        {kinds.into_iter().map(|k| {
+                            let label = k.replace('_', " ");
+                            let selected = k == kind;
+                            view! { <option value=k selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Product "
+                    <select aria-label="Product filter"
+                        on:change=move |ev| { product_shown.set(event_target_value(&ev)); shown.set(PAGE); }>
+                        <option value="" selected=product.is_empty()>"All"</option>
+                        {products.into_iter().map(|(id, label)| {
+                            let value = id.to_string();
+                            let selected = value == product;
+                            view! { <option value=value selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="check">
+                    <input type="checkbox" checked=grouped.get_untracked()
+                        on:change=move |ev| { grouped.set(event_target_checked(&ev)); shown.set(PAGE); }/>
+                    "Group by product"
+                </label>
+                <span class="muted small" role="status">{format!("{total} open")}</span>
+                {(may_decide && total > 0).then(|| view! {
+                    <button class="button small" type="button" disabled=move || acknowledge_all.pending().get()
+                        on:click=move |_| { acknowledge_all.dispatch(AcknowledgeSignals { filter: filter.clone() }); }>
+                        {format!("Acknowledge these {total}")}
+                    </button>
+                })}
+            </div>
+            {listed}
+            {(entries > limit).then(|| view! {
+                <button class="button ghost" type="button" on:click=move |_| shown.update(|n| *n += PAGE)>
+                    {format!("Show {} more (of {entries} {unit})", (entries - limit).min(PAGE))}
+                </button>
+            })}
+        }
+        .into_any()
+    };
     view! {
         <section class="panel" aria-label="Market signals" id="signals">
             <div class="panel-head">
                 <h2 class="panel-title">"Market signals"</h2>
-                // The user is a resource: read under a Suspense, so that the server and the
-                // browser render the same (no button until it is known).
-                <Suspense fallback=|| ()>
-                    {move || state.may_decide.get().then(|| view! {
-                        <button class="button ghost" type="button"
-                            on:click=move |_| { recompute.dispatch(RecomputeSignals {}); }>
-                            "Recompute now"
-                        </button>
-                    })}
-                </Suspense>
+                {may_decide.then(|| view! {
+                    <button class="button ghost" type="button"
+                        on:click=move |_| { recompute.dispatch(RecomputeSignals {}); }>
+                        "Recompute now"
+                    </button>
+                })}
             </div>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {move || recompute.value().get().and_then(|r| r.ok()).map(|n| view! {
@@ -92,119 +263,10 @@ pub(super) fn SignalsPanel(state: PageState) -> impl IntoView {
             {move || acknowledge_all.value().get().and_then(|r| r.ok()).map(|n| view! {
                 <p class="muted" role="status">{format!("{n} signals acknowledged.")}</p>
             })}
-            <Busy pending=pending.clone()>
-            <PendingTransition pending=pending.clone() fallback=|| view! { <p class="loading">"Loading signals…"</p> }>
-                {move || state.signals.get().map(|result| match result {
-                    Err(err) => view! { <p class="form-error">{err.to_string()}</p> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="muted">"No open signals: nothing needs a look."</p>
-                    }.into_any(),
-                    Ok(list) => {
-                        let mut kinds: Vec<String> = list.iter().map(|s| s.kind.clone()).collect();
-                        kinds.sort();
-                        kinds.dedup();
-                        let mut products: Vec<(i64, String)> = list
-                            .iter()
-                            .filter_map(|s| s.product_id.map(|id| (id, product_label(s))))
-                            .collect();
-                        products.sort_by(|a, b| a.1.cmp(&b.1));
-                        products.dedup();
-                        let (sev, kind, product) = (severity.get(), kind_shown.get(), product_shown.get());
-                        let chosen: Vec<MarketSignal> = list
-                            .into_iter()
-                            .filter(|s| sev.is_empty() || s.severity.as_str() == sev)
-                            .filter(|s| kind.is_empty() || s.kind == kind)
-                            .filter(|s| product.is_empty() || s.product_id.map(|p| p.to_string()) == Some(product.clone()))
-                            .collect();
-                        let total = chosen.len();
-                        let limit = shown.get();
-                        let groups = group_by_product(&chosen);
-                        let entries = if grouped.get() { groups.len() } else { total };
-                        let listed = if grouped.get() {
-                            view! {
-                                <ul class="signal-list grouped">
-                                    {groups.into_iter().take(limit).map(|(label, signals)| view! {
-                                        <li class="signal-group">
-                                            <details>
-                                                <summary>
-                                                    <span class="severity" data-severity=signals[0].severity.as_str()>{signals[0].severity.as_str()}</span>
-                                                    " "<strong>{label}</strong>
-                                                    <span class="muted small">{format!(" · {} signal{}", signals.len(), if signals.len() == 1 { "" } else { "s" })}</span>
-                                                </summary>
-                                                <ul class="signal-list">{signals.into_iter().map(item).collect_view()}</ul>
-                                            </details>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        } else {
-                            view! {
-                                <ul class="signal-list">{chosen.into_iter().take(limit).map(item).collect_view()}</ul>
-                            }.into_any()
-                        };
-                        let unit = if grouped.get() { "products" } else { "signals" };
-                        view! {
-                            <div class="signal-filters">
-                                <label>"Severity "
-                                    <select aria-label="Severity filter" prop:value=sev.clone()
-                                        on:change=move |ev| { severity.set(event_target_value(&ev)); shown.set(PAGE); }>
-                                        <option value="">"All"</option>
-                                        <option value="critical">"Critical"</option>
-                                        <option value="warning">"Warning"</option>
-                                        <option value="info">"Info"</option>
-                                    </select>
-                                </label>
-                                <label>"Kind "
-                                    <select aria-label="Kind filter" prop:value=kind.clone()
-                                        on:change=move |ev| { kind_shown.set(event_target_value(&ev)); shown.set(PAGE); }>
-                                        <option value="">"All"</option>
-                                        {kinds.into_iter().map(|k| {
-                                            let label = k.replace('_', " ");
-                                            view! { <option value=k>{label}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </label>
-                                <label>"Product "
-                                    <select aria-label="Product filter" prop:value=product.clone()
-                                        on:change=move |ev| { product_shown.set(event_target_value(&ev)); shown.set(PAGE); }>
-                                        <option value="">"All"</option>
-                                        {products.into_iter().map(|(id, label)| view! {
-                                            <option value=id.to_string()>{label}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </label>
-                                <label class="check">
-                                    <input type="checkbox" prop:checked=move || grouped.get()
-                                        on:change=move |ev| { grouped.set(event_target_checked(&ev)); shown.set(PAGE); }/>
-                                    "Group by product"
-                                </label>
-                                <span class="muted small" role="status">{format!("{total} open")}</span>
-                                {move || (state.may_decide.get() && total > 0).then(|| {
-                                    let filter = SignalFilter {
-                                        severity: Some(severity.get_untracked()).filter(|s| !s.is_empty()),
-                                        kind: Some(kind_shown.get_untracked()).filter(|k| !k.is_empty()),
-                                        product_id: product_shown.get_untracked().parse().ok(),
-                                        ..SignalFilter::default()
-                                    };
-                                    view! {
-                                        <button class="button small" type="button" disabled=move || acknowledge_all.pending().get()
-                                            on:click=move |_| { acknowledge_all.dispatch(AcknowledgeSignals { filter: filter.clone() }); }>
-                                            {format!("Acknowledge these {total}")}
-                                        </button>
-                                    }
-                                })}
-                            </div>
-                            {listed}
-                            {(entries > limit).then(|| view! {
-                                <button class="button ghost" type="button" on:click=move |_| shown.update(|n| *n += PAGE)>
-                                    {format!("Show {} more (of {entries} {unit})", (entries - limit).min(PAGE))}
-                                </button>
-                            })}
-                        }.into_any()
-                    }
-                })}
-            </PendingTransition>
-            </Busy>
+            <div class="section" class:busy=move || loading.get() aria-busy=move || loading.get().to_string()>
+                {body}
+                <p class="busy-note" role="status" hidden=move || !loading.get()>"Updating…"</p>
+            </div>
         </section>
     }
 }

@@ -1,62 +1,79 @@
-//! What the page's panels share: the resources and actions created with the page.
+//! What the page's panels share on the server (the page's query, the user's role) and in the
+//! browser (the header badge, after the signals change). The pages are server HTML: their action
+//! panels are islands that get what they need as props and, after an action that changes the
+//! figures, load the page again in place (`crate::islands::nav`).
 use leptos::prelude::*;
 
-use crate::dashboard::filter::DashboardFilter;
 use crate::error::AppError;
-use crate::features::auth::types::Role;
-use crate::features::inventory::api::{
-    AcknowledgeSignal, AcknowledgeSignals, DecidePrice, PushDecision, RecomputeSignals,
-};
-use crate::features::inventory::types::MarketSignal;
+use crate::features::auth::context::UserResource;
+use crate::features::auth::types::{CurrentUser, Role};
+use crate::islands::nav::Query;
 
-/// Bumped after every decision or acknowledgement: the page's resources and the header badge
-/// refetch.
-#[derive(Clone, Copy)]
-pub struct SignalsChanged(pub RwSignal<u32>);
+/// The signed-in user (server side: the App's resource).
+pub(super) type User = Resource<Result<Option<CurrentUser>, AppError>, crate::codec::Page>;
 
-/// What the panels of an Inventory & Pricing page (the dashboard, a product's page) share,
-/// created with the page (not inside a suspense) so that server and browser build the same ones.
-#[derive(Clone, Copy)]
-pub(super) struct PageState {
-    pub(super) filter: Memo<DashboardFilter>,
-    pub(super) signals: Resource<Result<Vec<MarketSignal>, AppError>, crate::codec::Page>,
-    pub(super) decide: ServerAction<DecidePrice>,
-    pub(super) acknowledge: ServerAction<AcknowledgeSignal>,
-    pub(super) acknowledge_all: ServerAction<AcknowledgeSignals>,
-    pub(super) recompute: ServerAction<RecomputeSignals>,
-    /// Sends an accepted price to the product's shop.
-    pub(super) push: ServerAction<PushDecision>,
-    pub(super) may_decide: Signal<bool>,
+/// The App's current-user resource, to await inside a `<Suspense>` (server side).
+pub(super) fn user() -> User {
+    expect_context::<UserResource>().0
 }
 
-impl PageState {
-    /// The page's actions (each bumps `SignalsChanged` when done, so that the page's resources
-    /// and the header badge refetch) around its filter and its signals.
-    pub(super) fn new(
-        filter: Memo<DashboardFilter>,
-        signals: Resource<Result<Vec<MarketSignal>, AppError>, crate::codec::Page>,
-    ) -> Self {
-        let changed = expect_context::<SignalsChanged>().0;
-        let state = PageState {
-            filter,
-            signals,
-            decide: ServerAction::new(),
-            acknowledge: ServerAction::new(),
-            acknowledge_all: ServerAction::new(),
-            recompute: ServerAction::new(),
-            push: ServerAction::new(),
-            may_decide: crate::features::auth::context::user_allows(Role::Analyst),
+/// Whether the signed-in user may decide prices, push them and acknowledge signals (an analyst
+/// or an admin; the server functions check again).
+pub(super) async fn may_decide(user: User) -> bool {
+    user.await
+        .ok()
+        .flatten()
+        .is_some_and(|u| u.role.allows(Role::Analyst))
+}
+
+/// Every key and value of the current request's query, in order (server side): the tables' URL
+/// state is kept besides the dashboard filters (`crate::islands::nav::current_query` keeps only
+/// those).
+pub(super) fn page_query() -> Query {
+    leptos_router::hooks::use_query_map().with_untracked(|map| {
+        map.into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    })
+}
+
+/// The header's badge of open critical signals (`[data-open-signals]`, server HTML of the top
+/// bar) set to the count the server has now, after the signals changed in the browser.
+pub(super) fn update_badge() {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async {
+        let Ok(n) = crate::features::inventory::api::get_open_signal_count().await else {
+            return;
         };
-        Effect::new(move |_| {
-            let done = state.decide.version().get()
-                + state.acknowledge.version().get()
-                + state.acknowledge_all.version().get()
-                + state.recompute.version().get()
-                + state.push.version().get();
-            if done > 0 {
-                changed.update(|v| *v += 1);
+        let document = document();
+        let badge = document
+            .query_selector("[data-open-signals]")
+            .ok()
+            .flatten();
+        match badge {
+            Some(badge) if n > 0 => {
+                let _ = badge.set_attribute("data-open-signals", &n.to_string());
+                let _ = badge.set_attribute("title", &format!("{n} open market signals"));
+                badge.set_text_content(Some(&n.to_string()));
             }
-        });
-        state
-    }
+            Some(badge) => badge.remove(),
+            None if n > 0 => {
+                // None was open when the page was rendered: the badge goes in the
+                // navigation's link to this page, as the server renders it.
+                let Ok(Some(link)) = document.query_selector(".topbar .nav a[href=\"/inventory\"]")
+                else {
+                    return;
+                };
+                let Ok(badge) = document.create_element("span") else {
+                    return;
+                };
+                let _ = badge.set_attribute("class", "badge");
+                let _ = badge.set_attribute("data-open-signals", &n.to_string());
+                let _ = badge.set_attribute("title", &format!("{n} open market signals"));
+                badge.set_text_content(Some(&n.to_string()));
+                let _ = link.append_child(&badge);
+            }
+            None => {}
+        }
+    });
 }

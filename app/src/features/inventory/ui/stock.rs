@@ -3,7 +3,8 @@ use leptos::prelude::*;
 
 use super::format::{float_cell, status_label};
 use super::list::ListPanel;
-use crate::components::table::{count_cell, keep_in_url, money_cell, ServerPaging, TablePanel};
+use super::state::page_query;
+use crate::components::table::{count_cell, money_cell, TablePanel};
 use crate::components::{api_query, CategoryChart, Cell, Column, SeriesData, SeriesKind};
 use crate::dashboard::filter::DashboardFilter;
 use crate::features::inventory::api::get_inventory_products;
@@ -12,41 +13,22 @@ use crate::features::inventory::types::{
     InventoryOverview, PremiumProducts, ProductStock, StockStatus,
 };
 
-/// The stock table (`ListPanel`), narrowed by a status.
+/// The stock table (`ListPanel`), narrowed by a status (`stock_status` in the URL).
 #[component]
-pub(super) fn ProductTable(filter: Memo<DashboardFilter>) -> impl IntoView {
-    let status = RwSignal::new(None::<StockStatus>);
-    keep_in_url(
-        "stock_status",
-        status,
-        |text| {
-            StockStatus::ALL
-                .into_iter()
-                .find(|s| s.as_str() == text)
-                .map(Some)
-        },
-        |status| status.map(|s| s.as_str().to_string()),
-    );
-    let control = move |paging: ServerPaging| {
-        view! {
-            <label>"Status "
-                <select on:change=move |ev| {
-                    let v = event_target_value(&ev);
-                    status.set(StockStatus::ALL.into_iter().find(|s| s.as_str() == v));
-                    paging.page.set(0);
-                }>
-                    <option value="">"All"</option>
-                    {StockStatus::ALL.iter().map(|s| {
-                        let s = *s;
-                        view! {
-                            <option value=s.as_str() selected=move || status.get() == Some(s)>{status_label(s)}</option>
-                        }
-                    }).collect_view()}
-                </select>
-            </label>
-        }
-        .into_any()
-    };
+pub(super) fn ProductTable(filter: DashboardFilter) -> impl IntoView {
+    let status = crate::islands::nav::get(&page_query(), "stock_status")
+        .and_then(|text| StockStatus::ALL.into_iter().find(|s| s.as_str() == text));
+    let control = view! {
+        <label>"Status "
+            <select name="stock_status">
+                <option value="" selected=status.is_none()>"All"</option>
+                {StockStatus::ALL.iter().map(|s| view! {
+                    <option value=s.as_str() selected=status == Some(*s)>{status_label(*s)}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+    .into_any();
     ListPanel {
         title: "Stock by product",
         what: "products",
