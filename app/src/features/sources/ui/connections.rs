@@ -72,7 +72,10 @@ pub fn ConnectionsPanel(on_changed: impl Fn() + Copy + Send + Sync + 'static) ->
                 "Orders, refunds, cancellations, customers and products straight from the shop, synced on a schedule "
                 "(and as they happen, with webhooks). Credentials are stored encrypted and never shown again."
             </p>
-            {move || adding.get().then(|| view! { <ConnectForm adding notice on_saved=refresh/> })}
+            {move || adding.get().then(|| {
+                let on_saved = Callback::new(move |()| refresh());
+                Suspend::new(connect_form(adding, notice, on_saved))
+            })}
             {move || notice.get().map(|n| {
                 let class = if n.error { "notice form-error" } else { "notice" };
                 view! {
@@ -103,6 +106,17 @@ pub fn ConnectionsPanel(on_changed: impl Fn() + Copy + Send + Sync + 'static) ->
             </Transition>
         </section>
     }
+}
+
+/// The connect form, its code fetched the first time it opens (`#[lazy]`: a WASM chunk of its
+/// own, not part of what the page loads).
+#[lazy]
+fn connect_form(
+    adding: RwSignal<bool>,
+    notice: RwSignal<Option<Notice>>,
+    on_saved: Callback<()>,
+) -> AnyView {
+    view! { <ConnectForm adding notice on_saved=move || on_saved.run(())/> }.into_any()
 }
 
 #[component]
@@ -326,11 +340,32 @@ fn ConnectionRow(
             </div></td>
         </tr>
         {move || match open.get() {
-            Open::Nothing => ().into_any(),
-            Open::History => view! { <tr class="detail"><td colspan="6"><History id/></td></tr> }.into_any(),
-            Open::Edit => view! { <tr class="detail"><td colspan="6"><EditForm connection=connection.clone() open notice on_saved=on_changed/></td></tr> }.into_any(),
-            Open::Delete => view! { <tr class="detail"><td colspan="6"><DeleteChoice id name=connection.name.clone() notice on_deleted=on_changed/></td></tr> }.into_any(),
+            Open::Nothing => None,
+            what => {
+                let on_changed = Callback::new(move |()| on_changed());
+                Some(Suspend::new(row_detail(what, connection.clone(), open, notice, on_changed)))
+            }
         }}
+    }
+}
+
+/// A connection's history, edit form or delete choice, their code fetched the first time one
+/// opens (`#[lazy]`: a WASM chunk of its own, not part of what the page loads).
+#[lazy]
+fn row_detail(
+    what: Open,
+    connection: ConnectionSummary,
+    open: RwSignal<Open>,
+    notice: RwSignal<Option<Notice>>,
+    on_changed: Callback<()>,
+) -> AnyView {
+    let id = connection.id;
+    let on_changed = move || on_changed.run(());
+    match what {
+        Open::Nothing => ().into_any(),
+        Open::History => view! { <tr class="detail"><td colspan="6"><History id/></td></tr> }.into_any(),
+        Open::Edit => view! { <tr class="detail"><td colspan="6"><EditForm connection=connection.clone() open notice on_saved=on_changed/></td></tr> }.into_any(),
+        Open::Delete => view! { <tr class="detail"><td colspan="6"><DeleteChoice id name=connection.name.clone() notice on_deleted=on_changed/></td></tr> }.into_any(),
     }
 }
 

@@ -101,7 +101,10 @@ pub fn SourcesIsland() -> impl IntoView {
                     })}
                 </Transition>
             </section>
-            {move || editing.get().map(|source| view! { <SettingsForm source editing on_saved=refresh/> })}
+            {move || editing.get().map(|source| {
+                let on_saved = Callback::new(move |()| refresh());
+                Suspend::new(settings_form(source, editing, on_saved))
+            })}
             <section class="panel" aria-label="Runs">
                 <h2 class="panel-title">"Runs"</h2>
                 <Transition fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
@@ -632,6 +635,17 @@ fn DeleteButton(
             }
         }}
     }
+}
+
+/// A source's settings form, its code fetched the first time one opens (`#[lazy]`: a WASM chunk
+/// of its own, not part of what the page loads).
+#[lazy]
+fn settings_form(
+    source: SourceSummary,
+    editing: RwSignal<Option<SourceSummary>>,
+    on_saved: Callback<()>,
+) -> AnyView {
+    view! { <SettingsForm source editing on_saved=move || on_saved.run(())/> }.into_any()
 }
 
 /// How a source's files are read: date order, time zone, rejected-rows limit.
