@@ -1,6 +1,5 @@
 //! Charts drawn by ECharts (through charming) in the browser. The server renders the frame, title
 //! and empty state; the drawing happens after hydration.
-use leptos::prelude::*;
 
 /// How a series is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -460,7 +459,7 @@ pub(crate) fn prefers(query: &str) -> bool {
 /// Whether charts are drawn dark: an embed's theme (`<html data-theme>`) decides, else the system.
 #[cfg(feature = "hydrate")]
 pub(crate) fn dark_theme() -> bool {
-    let chosen = document()
+    let chosen = leptos::prelude::document()
         .document_element()
         .and_then(|html| html.get_attribute("data-theme"));
     match chosen.as_deref() {
@@ -619,78 +618,6 @@ pub(crate) mod events {
 pub fn follow_window_size() {
     // The handle removes the listener only when asked: dropped, it listens for good.
     leptos::prelude::window_event_listener(leptos::ev::resize, |_| events::resize_all());
-}
-
-/// A titled chart panel. `id` must be unique on the page. Islands spike: a server component
-/// around `ChartIsland` (the drawing, clicks and PNG); `on_click` is server-side only now, the
-/// browser follows `drill`.
-#[component]
-pub fn ChartPanel(
-    #[prop(into)] id: String,
-    #[prop(into)] title: String,
-    #[prop(into)] empty_message: String,
-    #[prop(into)] chart: ChartSpec,
-    /// Controls shown next to the title (e.g. a grain switch) and notes under the chart.
-    #[prop(optional)]
-    children: Option<Children>,
-    /// What a click does (a drill-through); the chart says so under it (`click_hint`).
-    #[prop(default = None)]
-    on_click: Option<Callback<ChartClick>>,
-    /// Clicks count on bars only, with their series (a category's bars), instead of anywhere in
-    /// a column (a bucket of a chart over time).
-    #[prop(optional)]
-    click_series: bool,
-    /// What the click does, in words ("Click a bar to show that category only").
-    #[prop(optional)]
-    click_hint: &'static str,
-    /// What a click opens in the browser (islands).
-    #[prop(optional)]
-    drill: crate::islands::chart::ChartDrill,
-) -> impl IntoView {
-    let _ = (on_click, click_series);
-    let empty = chart.is_empty();
-    // What the PNG's caption names: the page's range and filters.
-    let query = leptos_router::hooks::use_query_map();
-    let range = use_context::<super::ActiveRange>();
-    let caption = super::chart_export::caption(
-        range.and_then(|r| r.0.get_untracked()),
-        &query.get_untracked(),
-    );
-    let (header, rows, left_out) = chart.table();
-    let table_title = title.clone();
-    let data_table = (!empty).then(|| view! {
-        <details class="chart-data">
-            <summary>"Data table"</summary>
-            <div class="table-scroll" tabindex="0">
-                <table class="table" aria-label=format!("{table_title}: figures")>
-                    <thead><tr>
-                        {header.into_iter().enumerate().map(|(i, h)| view! {
-                            <th scope="col" class:num={i > 0}>{h}</th>
-                        }).collect_view()}
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|row| view! {
-                            <tr>{row.into_iter().enumerate().map(|(i, cell)| if i == 0 {
-                                view! { <th scope="row">{cell}</th> }.into_any()
-                            } else {
-                                view! { <td class="num">{cell}</td> }.into_any()
-                            }).collect_view()}</tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-            {(left_out > 0).then(|| view! {
-                <p class="muted small">{format!("The first {TABLE_POINTS} points; {left_out} more are drawn, not listed.")}</p>
-            })}
-        </details>
-    });
-    view! {
-        <crate::islands::chart::ChartIsland id title empty_message chart drill
-            click_hint=click_hint.to_string() caption>
-            {children.map(|c| c())}
-            {data_table}
-        </crate::islands::chart::ChartIsland>
-    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_location;
 use leptos_router::params::ParamsMap;
-use leptos_router::NavigateOptions;
 
 use crate::dashboard::api::get_filter_options;
-use crate::dashboard::filter::{Compare, DashboardFilter, DateRange, Grain, Preset};
+use crate::dashboard::filter::{
+    url_escape, Compare, DashboardFilter, DateRange, Grain, Preset, FILTER_KEYS,
+};
 
 /// The filters a dashboard URL carries: dates or a preset, comparison, chart grain, and the
 /// channel, source, country and category multi-selects (repeated keys: `?country=A&country=B`).
@@ -37,11 +38,6 @@ pub fn filter_from_query(query: &ParamsMap) -> DashboardFilter {
     }
 }
 
-/// The keys of the dashboard filters (what `filter_from_query` reads).
-pub const FILTER_KEYS: [&str; 9] = [
-    "from", "to", "preset", "compare", "grain", "channel", "source", "country", "category",
-];
-
 /// The dashboard filters of the current URL as a query string (`?preset=…&country=…`, or empty),
 /// for a link to another page that keeps them (a product's page from the Inventory page).
 pub fn filters_query(query: &ParamsMap) -> String {
@@ -72,30 +68,6 @@ pub fn drill_href(query: &ParamsMap, key: &'static str, value: &str) -> String {
     format!("{path}{}", params.to_query_string())
 }
 
-/// Opens `path` with the current page's dashboard filters (a new history entry).
-pub fn open_keeping_filters(query: Memo<ParamsMap>, path: &str) {
-    let keep = filters_query(&query.get_untracked());
-    use_navigate()(&format!("{path}{keep}"), NavigateOptions::default());
-}
-
-/// Replaces query keys and navigates (a new history entry, so the back button works): `None`
-/// or an empty list removes a key.
-pub fn navigate_with(query: Memo<ParamsMap>, changes: Vec<(&'static str, Vec<String>)>) {
-    let mut params = query.get_untracked();
-    for (key, values) in changes {
-        params.remove(key);
-        for v in values {
-            // `insert` decodes its value: hand it encoded, so that a value containing `%` stays whole.
-            params.insert(key, leptos_router::location::Url::escape(&v));
-        }
-    }
-    let path = use_location().pathname.get_untracked();
-    use_navigate()(
-        &format!("{path}{}", params.to_query_string()),
-        NavigateOptions::default(),
-    );
-}
-
 /// The range the current page shows, published by the page once its data is known, so that the
 /// header control can show the effective dates when the URL has none.
 #[derive(Clone, Copy)]
@@ -118,7 +90,7 @@ pub fn FilterBar(
     let embedded = embed.is_some();
     let path = nav::current_path();
     let query = nav::current_query();
-    let dashboard = crate::features::views::ui::dashboard_of(&path).filter(|_| views);
+    let dashboard = crate::features::views::types::dashboard_of(&path).filter(|_| views);
     // The user, awaited inside the Suspense (read outside it, the server had not loaded it yet:
     // an admin got a viewer's Views menu).
     let user = expect_context::<crate::features::auth::context::UserResource>().0;
@@ -182,17 +154,4 @@ pub fn api_query(range: DateRange, filter: &DashboardFilter) -> String {
         push("category", v);
     }
     q
-}
-
-/// Percent-encodes a query value or path segment (everything but unreserved characters).
-pub fn url_escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -6,6 +6,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::components::format::{count, money, percent};
+use crate::components::sort::{compare_keys, SortKey, PAGE_ROWS};
 
 /// A column heading; numeric columns are right-aligned and sort largest first on the first click.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,14 +53,6 @@ pub struct Cell {
     pub href: Option<String>,
     /// Long text that wraps as a paragraph (a reason), not a word a line.
     pub long: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, PartialOrd)]
-pub enum SortKey {
-    Number(f64),
-    Text(String),
-    /// Empty values ("—") sort last either way.
-    None,
 }
 
 impl Cell {
@@ -126,27 +119,6 @@ impl Cell {
         }
     }
 }
-
-/// How two cells order: by their keys, reversed when descending, empty values last either way.
-pub fn compare_keys(a: &SortKey, b: &SortKey, descending: bool) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    match (a, b) {
-        (SortKey::None, SortKey::None) => Ordering::Equal,
-        (SortKey::None, _) => Ordering::Greater,
-        (_, SortKey::None) => Ordering::Less,
-        _ => {
-            let o = a.partial_cmp(b).unwrap_or(Ordering::Equal);
-            if descending {
-                o.reverse()
-            } else {
-                o
-            }
-        }
-    }
-}
-
-/// Rows on one page of a table (sorting always covers every row).
-pub const PAGE_ROWS: usize = 50;
 
 /// The longest search a server-paged table takes.
 const SEARCH_CHARS: usize = 100;

@@ -310,6 +310,24 @@ mod preset_tests {
     }
 }
 
+/// The keys of the dashboard filters (what `components::filter_from_query` reads).
+pub const FILTER_KEYS: [&str; 9] = [
+    "from", "to", "preset", "compare", "grain", "channel", "source", "country", "category",
+];
+
+/// Percent-encodes a query value or path segment (everything but unreserved characters).
+pub fn url_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::DateRange;

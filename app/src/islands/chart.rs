@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::components::ChartSpec;
+use crate::components::chart::ChartSpec;
 
 /// What a click on a chart opens, decided on the server (the page's filters are known there).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

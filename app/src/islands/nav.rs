@@ -1,7 +1,7 @@
 //! URL helpers of the islands: they get the page's path and query as props (the same on the
 //! server and in the browser) and navigate with `location.assign` (a full page load, or the
 //! swap helper's `window.storepulseNavigate` when a page has it).
-use crate::components::filter_bar::{url_escape, FILTER_KEYS};
+use crate::dashboard::filter::{url_escape, FILTER_KEYS};
 
 /// A query as its pairs, in order (repeated keys: `country=A&country=B`).
 pub type Query = Vec<(String, String)>;

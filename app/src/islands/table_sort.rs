@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]
-use crate::components::table::{compare_keys, SortKey, PAGE_ROWS};
+use crate::components::sort::{compare_keys, SortKey, PAGE_ROWS};
 
 #[island]
 pub fn TableSortIsland(children: Children) -> impl IntoView {

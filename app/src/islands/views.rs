@@ -5,7 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::nav::{self, Query};
-use crate::components::filter_bar::FILTER_KEYS;
+use crate::dashboard::filter::FILTER_KEYS;
 use crate::error::AppError;
 use crate::features::embed::types::Dashboard;
 use crate::features::views::api::{list_saved_views, DeleteSavedView, PublishSavedView, SaveView};

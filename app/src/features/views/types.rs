@@ -2,7 +2,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::components::filter_bar::url_escape;
+use crate::dashboard::filter::url_escape;
 use crate::dashboard::filter::{Compare, Grain, Preset};
 use crate::error::AppError;
 use crate::features::embed::types::{Dashboard, FilterKey};
@@ -124,6 +124,11 @@ pub fn clean_name(name: &str) -> Result<String, AppError> {
         ));
     }
     Ok(name.to_string())
+}
+
+/// The dashboard a path shows (`/sales` → Sales), if it is one: the pages with a Views menu.
+pub fn dashboard_of(path: &str) -> Option<Dashboard> {
+    path.trim_start_matches('/').parse().ok()
 }
 
 #[cfg(test)]

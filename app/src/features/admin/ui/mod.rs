@@ -221,7 +221,7 @@ pub fn AuditIsland() -> impl IntoView {
 
 /// The audit filter as a query string (ending in `&` when not empty).
 fn form_query(f: &AuditFilter) -> String {
-    use crate::components::url_escape;
+    use crate::dashboard::filter::url_escape;
     let mut q = String::new();
     let mut push = |k: &str, v: &str| q.push_str(&format!("{k}={}&", url_escape(v)));
     if let Some(a) = &f.action {

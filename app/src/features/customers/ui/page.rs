@@ -9,11 +9,10 @@ use rust_decimal::Decimal;
 use crate::components::format::{count, money, percent, signed_percent};
 use crate::components::table::{count_cell, ExportLink};
 use crate::components::{
-    api_query, delta_text, filter_from_query, url_escape, ActiveRange, AppShell, CategoryChart,
-    Cell, ChartPanel, Column, KpiCard, ScatterChart, Section, SeriesData, SeriesKind,
-    SortableTable,
+    api_query, delta_text, filter_from_query, ActiveRange, AppShell, CategoryChart, Cell,
+    ChartPanel, Column, KpiCard, ScatterChart, Section, SeriesData, SeriesKind, SortableTable,
 };
-use crate::dashboard::filter::Ranged;
+use crate::dashboard::filter::{url_escape, Ranged};
 use crate::error::AppError;
 use crate::features::customers::api::{
     get_customer_group, get_customers_acquisition, get_customers_clusters, get_customers_cohorts,

@@ -7,9 +7,8 @@ use rust_decimal::Decimal;
 use crate::components::format::{chart_value, count, money, percent, signed_percent};
 use crate::components::table::{count_cell, money_cell, ratio, share_cell, TablePanel};
 use crate::components::{
-    api_query, delta_text, drill_href, filter_from_query, navigate_with, product_link, ActiveRange,
-    AppShell, CategoryChart, Cell, ChartClick, ChartPanel, Column, KpiCard, Section, SeriesData,
-    SeriesKind,
+    api_query, delta_text, drill_href, filter_from_query, product_link, ActiveRange, AppShell,
+    CategoryChart, Cell, ChartPanel, Column, KpiCard, Section, SeriesData, SeriesKind,
 };
 use crate::dashboard::filter::{DashboardFilter, DateRange, Grain, Ranged};
 use crate::dashboard::range::{bucket_range, partial_bucket};
@@ -246,7 +245,6 @@ fn Headline(data: SalesSummary, filter: DashboardFilter) -> impl IntoView {
 /// the grain switch writes `grain=` into the URL.
 #[component]
 fn RevenueChart(data: SalesSeries) -> impl IntoView {
-    let query = use_query_map();
     let grain = data.grain;
     let mut series = vec![
         SeriesData {
@@ -303,22 +301,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
     }
     let (x_labels, partial) = time_axis(&data.range, grain, data.points.iter().map(|p| p.period));
     // A click on a week or month shows its days (a day: that day), by day; Back undoes it.
-    let starts: Vec<chrono::NaiveDate> = data.points.iter().map(|p| p.period).collect();
     let range = data.range;
-    let drill = Callback::new(move |c: ChartClick| {
-        if let Some(start) = starts.get(c.index) {
-            let days = bucket_range(&range, grain, *start);
-            navigate_with(
-                query,
-                vec![
-                    ("from", vec![days.from.to_string()]),
-                    ("to", vec![days.to.to_string()]),
-                    ("preset", vec![]),
-                    ("grain", vec![]),
-                ],
-            );
-        }
-    });
     // The drill as data, one URL per column.
     let drill_urls = {
         use crate::islands::nav;
@@ -361,7 +344,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
     view! {
         <ChartPanel id="revenue-chart" title=format!("Revenue over time ({})", data.currency)
             empty_message="No sales in this range. Pick another date range above." chart
-            on_click=(grain != Grain::Day).then_some(drill) click_hint=hint drill=drill_data>
+            click_hint=hint drill=drill_data>
             <div class="segmented" role="group" aria-label="Chart grain">
                 {[Grain::Day, Grain::Week, Grain::Month].into_iter().map(|g| {
                     let label = match g { Grain::Day => "Day", Grain::Week => "Week", Grain::Month => "Month" };
@@ -421,14 +404,8 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
     };
     // A click on a category's bars shows that category only (an embed: if its viewers may
     // change the category filter); Back undoes it.
-    let query = use_query_map();
     let may_drill =
         crate::features::embed::ui::embed_scope().is_none_or(|s| s.may_change(FilterKey::Category));
-    let drill = Callback::new(move |c: ChartClick| {
-        if let Some(category) = c.series.filter(|s| s != "Other") {
-            navigate_with(query, vec![("category", vec![category])]);
-        }
-    });
     let drill_data = if may_drill {
         crate::islands::chart::ChartDrill::Series {
             path: crate::islands::nav::current_path(),
@@ -442,7 +419,7 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
     view! {
         <ChartPanel id="category-chart" title=format!("Net revenue by category over time ({})", data.currency)
             empty_message="No sales in this range." chart
-            on_click=may_drill.then_some(drill) click_series=true drill=drill_data
+            drill=drill_data
             click_hint=if may_drill { "Click a category's bars to show that category only." } else { "" }/>
     }
 }
@@ -647,7 +624,7 @@ fn MonthlyTable(data: Ranged<Vec<MonthRow>>, export: String) -> impl IntoView {
             let month = m.month.format("%b %Y").to_string();
             vec![
                 Cell {
-                    sort: crate::components::table::SortKey::Text(m.month.to_string()),
+                    sort: crate::components::sort::SortKey::Text(m.month.to_string()),
                     ..Cell::text(if m.partial {
                         format!("{month} (partial)")
                     } else {
