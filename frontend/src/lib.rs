@@ -15,7 +15,7 @@ pub fn hydrate() {
     // The page-wide listeners the App's Effect used to start.
     app::components::menus::close_on_escape_and_outside_click();
     app::components::chart::follow_window_size();
-    app::features::search::ui::focus_on_slash();
+    app::islands::search::focus_on_slash();
     // `<body data-hydrated>` is set by the last island (app/src/islands/marker.rs), after the
     // others hydrated: island_script.js hydrates them only after this function returns.
 }

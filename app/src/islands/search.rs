@@ -117,3 +117,35 @@ pub fn SearchIsland() -> impl IntoView {
         </div>
     }
 }
+
+/// `/` anywhere but in a field focuses the search box (called once, by frontend/src/lib.rs).
+#[cfg(feature = "hydrate")]
+pub fn focus_on_slash() {
+    use leptos::ev;
+    use leptos::prelude::window_event_listener;
+    use wasm_bindgen::JsCast;
+
+    window_event_listener(ev::keydown, |e| {
+        if e.key() != "/" || e.ctrl_key() || e.meta_key() || e.alt_key() {
+            return;
+        }
+        let typing = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            .is_some_and(|el| {
+                el.is_content_editable()
+                    || matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            });
+        if typing {
+            return;
+        }
+        let field = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("search"))
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(field) = field {
+            e.prevent_default();
+            let _ = field.focus();
+        }
+    });
+}
