@@ -6,7 +6,7 @@ use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title}
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::components::{ActiveRange, RoleOnly};
+use crate::components::RoleOnly;
 use crate::embed_page::EmbedPage;
 use crate::features::admin::ui::{AccountPage, AuditPage, EmbedsPage, TokensPage, UsersPage};
 use crate::features::auth::context::provide_auth_context;
@@ -77,7 +77,6 @@ fn content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth_context();
-    provide_context(ActiveRange(RwSignal::new(None)));
     provide_context(crate::live::LiveData::new());
     // Moments are shown in the store's zone; the page carries it for the browser.
     #[cfg(feature = "ssr")]

@@ -22,15 +22,14 @@ pub fn ChartPanel(
     /// What a click opens (a drill-through); the chart says so under it (`click_hint`).
     #[prop(optional)]
     drill: crate::islands::chart::ChartDrill,
+    /// The days the chart covers, named in its PNG's caption.
+    #[prop(optional, into)]
+    range: Option<crate::dashboard::filter::DateRange>,
 ) -> impl IntoView {
     let empty = chart.is_empty();
-    // What the PNG's caption names: the page's range and filters.
+    // What the PNG's caption names: the chart's range and the page's filters.
     let query = leptos_router::hooks::use_query_map();
-    let range = use_context::<super::ActiveRange>();
-    let caption = super::chart_export::caption(
-        range.and_then(|r| r.0.get_untracked()),
-        &query.get_untracked(),
-    );
+    let caption = super::chart_export::caption(range, &query.get_untracked());
     let (header, rows, left_out) = chart.table();
     let table_title = title.clone();
     let data_table = (!empty).then(|| view! {

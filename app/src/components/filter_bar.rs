@@ -68,11 +68,6 @@ pub fn drill_href(query: &ParamsMap, key: &'static str, value: &str) -> String {
     format!("{path}{}", params.to_query_string())
 }
 
-/// The range the current page shows, published by the page once its data is known, so that the
-/// header control can show the effective dates when the URL has none.
-#[derive(Clone, Copy)]
-pub struct ActiveRange(pub RwSignal<Option<DateRange>>);
-
 /// The global filter bar: a preset or two dates, what to compare with, and the multi-selects —
 /// all kept in the URL (`?preset=…` or `?from=…&to=…`, `&compare=…`, `&country=…`), so that links
 /// are shareable and the back button works.
@@ -104,8 +99,7 @@ pub fn FilterBar(
                         && user.await.ok().flatten().is_some_and(|u| {
                             u.role.allows(crate::features::auth::types::Role::Admin)
                         });
-                    // The range shown when the URL has no dates: the preset's (the page used
-                    // to publish it through `ActiveRange` once its data was in).
+                    // The range shown when the URL has no dates: the preset's.
                     let effective = (nav::get(&query, "from").is_none()).then(|| {
                         let preset = nav::get(&query, "preset")
                             .and_then(|p| Preset::from_key(&p))

@@ -13,7 +13,7 @@ pub mod table;
 pub use chart::{CategoryChart, ChartSpec, ScatterChart, SeriesData, SeriesKind};
 pub use chart_panel::ChartPanel;
 pub use filter_bar::{
-    api_query, drill_href, filter_from_query, filters_query, product_link, ActiveRange, FilterBar,
+    api_query, drill_href, filter_from_query, filters_query, product_link, FilterBar,
 };
 pub use kpi_card::{delta_text, KpiCard};
 pub use layout::{AppShell, RoleOnly};

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use crate::components::format::{count, money, percent, signed_percent};
 use crate::components::table::{count_cell, ExportLink};
 use crate::components::{
-    api_query, delta_text, filter_from_query, ActiveRange, AppShell, CategoryChart, Cell,
-    ChartPanel, Column, KpiCard, ScatterChart, Section, SeriesData, SeriesKind, SortableTable,
+    api_query, delta_text, filter_from_query, AppShell, CategoryChart, Cell, ChartPanel, Column,
+    KpiCard, ScatterChart, Section, SeriesData, SeriesKind, SortableTable,
 };
 use crate::dashboard::filter::{url_escape, Ranged};
 use crate::error::AppError;
@@ -110,12 +110,6 @@ pub fn CustomersPage() -> impl IntoView {
     let clusters = crate::codec::resource(move || filter.get(), get_customers_clusters);
     let cohorts =
         (!embedded).then(|| crate::codec::resource(move || filter.get(), get_customers_cohorts));
-    let active = expect_context::<ActiveRange>().0;
-    Effect::new(move |_| {
-        if let Some(Ok(data)) = summary.get() {
-            active.set(Some(data.range));
-        }
-    });
     // The customer list: its group, sort and page are in the URL (a link to it, Back and
     // reload show the same customers).
     let list = Memo::new(move |_| {
@@ -234,6 +228,7 @@ fn Headline(data: CustomersSummary) -> impl IntoView {
 /// New customers per month with returning customers stacked on them.
 #[component]
 fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>, links: Links) -> impl IntoView {
+    let chart_range = data.range;
     let labels: Vec<String> = data
         .rows
         .iter()
@@ -311,7 +306,7 @@ fn AcquisitionChart(data: Ranged<Vec<AcquisitionMonth>>, links: Links) -> impl I
                         crate::islands::chart::ChartDrill::None
                     };
                     view! {
-                        <ChartPanel id="acquisition-chart" title="New and returning customers per month"
+                        <ChartPanel id="acquisition-chart" range=chart_range title="New and returning customers per month"
                             empty_message="No identified customers bought in this range." chart drill
                             click_hint=if may_list { "Click a month to list its new customers." } else { "" }>
                             <p class="muted small" title="Change of new customers vs the month before">{format!("New customers month on month: {changes}")}</p>
@@ -575,6 +570,7 @@ fn DrillDown(
 /// Clusters: their labels and centroids, a scatter of customers, and the cross-table with segments.
 #[component]
 fn ClustersPanel(data: Ranged<Clustering>, links: Links) -> impl IntoView {
+    let chart_range = data.range;
     let c = data.rows.clone();
     let cur = data.currency.clone();
     let chart = ScatterChart {
@@ -647,7 +643,7 @@ fn ClustersPanel(data: Ranged<Clustering>, links: Links) -> impl IntoView {
             </table></div>
         </section>
         <div class="two-columns">
-            <ChartPanel id="cluster-chart" title="Customers by cluster (sample)" empty_message="No clusters in this range." chart/>
+            <ChartPanel id="cluster-chart" range=chart_range title="Customers by cluster (sample)" empty_message="No clusters in this range." chart/>
             <section class="panel" aria-label="Clusters by segment">
                 <h2 class="panel-title">"Clusters × RFM segments (customers)"</h2>
                 <div class="table-scroll" tabindex="0">

@@ -11,7 +11,7 @@ use super::signals::SignalsPanel;
 use super::state::{may_decide, user};
 use super::stock::{abc_chart, turnover_chart, PremiumTable, ProductTable};
 use crate::components::format::{count, money};
-use crate::components::{filter_from_query, ActiveRange, AppShell, ChartPanel, KpiCard, Section};
+use crate::components::{filter_from_query, AppShell, ChartPanel, KpiCard, Section};
 use crate::features::inventory::api::{
     get_decisions, get_inventory_overview, get_inventory_premium,
 };
@@ -58,16 +58,13 @@ pub fn InventoryPage() -> impl IntoView {
             {(!embedded).then(|| view! { <SignalsPanel/> })}
             <ProductTable filter=filter.clone()/>
             <Section what="ABC and turnover" resource=overview class="two-columns" view=|data: InventoryOverview| {
-                // The charts' PNG caption names the range (`ChartPanel` reads it as it renders).
-                if let Some(active) = use_context::<ActiveRange>() {
-                    active.0.set(Some(data.range));
-                }
+                let range = data.range;
                 view! {
-                    <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products"
+                    <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products" range
                         empty_message="No sales in this range." chart=abc_chart(&data)>
                         <p class="muted chart-note">"A: products up to 80% of net revenue, B: to 95%, C: the rest."</p>
                     </ChartPanel>
-                    <ChartPanel id="turnover-category" title="Turnover by category"
+                    <ChartPanel id="turnover-category" title="Turnover by category" range
                         empty_message="No stock or sales in this range." chart=turnover_chart(&data)/>
                 }
             }/>

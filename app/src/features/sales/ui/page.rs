@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use crate::components::format::{chart_value, count, money, percent, signed_percent};
 use crate::components::table::{count_cell, money_cell, ratio, share_cell, TablePanel};
 use crate::components::{
-    api_query, delta_text, drill_href, filter_from_query, product_link, ActiveRange, AppShell,
-    CategoryChart, Cell, ChartPanel, Column, KpiCard, Section, SeriesData, SeriesKind,
+    api_query, delta_text, drill_href, filter_from_query, product_link, AppShell, CategoryChart,
+    Cell, ChartPanel, Column, KpiCard, Section, SeriesData, SeriesKind,
 };
 use crate::dashboard::filter::{DashboardFilter, DateRange, Grain, Ranged};
 use crate::dashboard::range::{bucket_range, partial_bucket};
@@ -47,12 +47,6 @@ pub fn SalesPage() -> impl IntoView {
     let concentration = crate::codec::resource(move || filter.get(), get_sales_concentration);
     let returned = crate::codec::resource(move || filter.get(), get_sales_most_returned);
     let monthly = crate::codec::resource(move || filter.get(), get_sales_monthly);
-    let active = expect_context::<ActiveRange>().0;
-    Effect::new(move |_| {
-        if let Some(Ok(data)) = summary.get() {
-            active.set(Some(data.range));
-        }
-    });
     let export = move |path: &str, range: DateRange| {
         let joiner = if path.contains('?') { '&' } else { '?' };
         format!(
@@ -342,7 +336,7 @@ fn RevenueChart(data: SalesSeries) -> impl IntoView {
         Grain::Month => "Click a month to see its days.",
     };
     view! {
-        <ChartPanel id="revenue-chart" title=format!("Revenue over time ({})", data.currency)
+        <ChartPanel id="revenue-chart" range=data.range title=format!("Revenue over time ({})", data.currency)
             empty_message="No sales in this range. Pick another date range above." chart
             click_hint=hint drill=drill_data>
             <div class="segmented" role="group" aria-label="Chart grain">
@@ -417,7 +411,7 @@ fn CategoryChartPanel(data: SalesCategories) -> impl IntoView {
         crate::islands::chart::ChartDrill::None
     };
     view! {
-        <ChartPanel id="category-chart" title=format!("Net revenue by category over time ({})", data.currency)
+        <ChartPanel id="category-chart" range=data.range title=format!("Net revenue by category over time ({})", data.currency)
             empty_message="No sales in this range." chart
             drill=drill_data
             click_hint=if may_drill { "Click a category's bars to show that category only." } else { "" }/>
@@ -458,7 +452,7 @@ fn ReturnRateChart(data: SalesSeries) -> impl IntoView {
         file_name: format!("return-rate-{}-{}", data.range.from, data.range.to),
     };
     view! {
-        <ChartPanel id="return-rate-chart" title="Return rate over time (%)"
+        <ChartPanel id="return-rate-chart" range=data.range title="Return rate over time (%)"
             empty_message="No returns in this range." chart/>
     }
 }
@@ -606,7 +600,7 @@ fn ConcentrationPanel(data: Ranged<Concentration>) -> impl IntoView {
         partial: Vec::new(),
     };
     view! {
-        <ChartPanel id="pareto-chart" title="Revenue concentration (Pareto curve)"
+        <ChartPanel id="pareto-chart" range=data.range title="Revenue concentration (Pareto curve)"
             empty_message="No identified customers bought in this range." chart>
             <p class="concentration-text" data-testid="concentration">{headline}</p>
         </ChartPanel>
