@@ -77,7 +77,6 @@ fn content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth_context();
-    provide_context(crate::live::LiveData::new());
     // Moments are shown in the store's zone; the page carries it for the browser.
     #[cfg(feature = "ssr")]
     let zone = use_context::<crate::state::AppState>()

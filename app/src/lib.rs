@@ -17,7 +17,6 @@ pub mod features;
 #[cfg(feature = "ssr")]
 pub mod guard;
 pub mod islands;
-pub mod live;
 #[cfg(feature = "ssr")]
 pub mod rollup;
 #[cfg(feature = "ssr")]

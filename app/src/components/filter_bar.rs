@@ -34,7 +34,6 @@ pub fn filter_from_query(query: &ParamsMap) -> DashboardFilter {
             .collect(),
         country: all("country"),
         category: all("category"),
-        seen_version: crate::live::seen_version(),
     }
 }
 

@@ -1,9 +1,14 @@
 //! The live status as an island: listens to `GET /api/v1/live` (server-sent events of the data
 //! version); when the data changes it asks the page to refresh its figures and says "Updated
-//! just now". Its state is its own (the App's `LiveData` context is not in the browser).
+//! just now". Its state is its own: each island holds its `LiveData`.
 use leptos::prelude::*;
 
-use crate::live::LiveData;
+/// When the data last changed, in `Date.now()` milliseconds, and whether the stream is open.
+#[derive(Clone, Copy)]
+struct LiveData {
+    updated_at: RwSignal<Option<f64>>,
+    connected: RwSignal<bool>,
+}
 
 /// "Updated just now" / "Updated 3 min ago" beside a live dot, while the stream is open.
 #[island]
@@ -11,8 +16,10 @@ pub fn LiveStatusIsland(
     /// An embed passes its token to the stream (the embed context is the App's).
     embedded: bool,
 ) -> impl IntoView {
-    // The island's own state (no App context in the browser).
-    let live = LiveData::new();
+    let live = LiveData {
+        updated_at: RwSignal::new(None),
+        connected: RwSignal::new(false),
+    };
     // Re-reads the clock every 30 s so that "just now" ages.
     let tick = RwSignal::new(0u32);
     #[cfg(feature = "hydrate")]
@@ -127,7 +134,6 @@ fn listen(live: LiveData, tick: RwSignal<u32>, embedded: bool) {
                 let now = js_sys_now();
                 LAST_UPDATE.with(|last| last.set(Some(now)));
                 live.updated_at.set(Some(now));
-                live.version.update(|v| *v += 1);
                 // The page's figures again (the swap helper keeps scroll and filters).
                 super::nav::refresh();
             }

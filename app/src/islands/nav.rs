@@ -60,57 +60,39 @@ pub fn filters_query(query: &Query) -> String {
     to_query_string(&kept)
 }
 
-/// Opens `url` (a new history entry): through the page's swap helper when it has one, else a
-/// full page load.
+/// Opens `url` (a new history entry): through the page's swap helper (`public/nav.js`, which
+/// marks the parts busy and swaps them in place), else — that script failed to load — a full
+/// page load.
 pub fn go(url: &str) {
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let helper = web_sys::js_sys::Reflect::get(&window, &"storepulseNavigate".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<web_sys::js_sys::Function>().ok());
-        match helper {
-            Some(f) => {
-                let _ = f.call1(&window, &url.into());
-            }
-            None => {
-                mark_busy();
-                let _ = window.location().assign(url);
-            }
+    if !call_helper("storepulseNavigate", Some(url)) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(url);
         }
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = url;
 }
 
-/// Before a full page load: every part of the page says it is updating (`.section.busy`,
-/// `aria-busy`, its "Updating…" note shown), as the Transition did when the App was hydrated,
-/// so the old figures are not presented as current while the next page loads.
+/// Calls the function `public/nav.js` put on `window` under `name`, with `arg` when given;
+/// false when there is none.
 #[cfg(feature = "hydrate")]
-fn mark_busy() {
+fn call_helper(name: &str, arg: Option<&str>) -> bool {
     use wasm_bindgen::JsCast;
-    let Ok(parts) = leptos::prelude::document().query_selector_all(".section") else {
-        return;
+    let Some(window) = web_sys::window() else {
+        return true;
     };
-    for i in 0..parts.length() {
-        let Some(part) = parts
-            .item(i)
-            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-        else {
-            continue;
-        };
-        let class = part.get_attribute("class").unwrap_or_default();
-        if !class.split(' ').any(|c| c == "busy") {
-            let _ = part.set_attribute("class", &format!("{class} busy"));
-        }
-        let _ = part.set_attribute("aria-busy", "true");
-        if let Ok(Some(note)) = part.query_selector(":scope > .busy-note") {
-            let _ = note.remove_attribute("hidden");
-        }
-    }
+    let helper = web_sys::js_sys::Reflect::get(&window, &name.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<web_sys::js_sys::Function>().ok());
+    let Some(f) = helper else {
+        return false;
+    };
+    let _ = match arg {
+        Some(arg) => f.call1(&window, &arg.into()),
+        None => f.call0(&window),
+    };
+    true
 }
 
 /// Navigates to `path` with `query` changed.
@@ -124,21 +106,9 @@ pub fn navigate_with(path: &str, query: &Query, changes: Vec<(&str, Vec<String>)
 /// Reloads the page's figures (the swap helper's refresh, keeping scroll; else a reload).
 pub fn refresh() {
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let helper = web_sys::js_sys::Reflect::get(&window, &"storepulseRefresh".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<web_sys::js_sys::Function>().ok());
-        match helper {
-            Some(f) => {
-                let _ = f.call0(&window);
-            }
-            None => {
-                let _ = window.location().reload();
-            }
+    if !call_helper("storepulseRefresh", None) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
         }
     }
 }
