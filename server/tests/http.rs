@@ -316,6 +316,55 @@ async fn invalid_filters_say_which_field(pool: PgPool) {
     );
 }
 
+/// A dashboard page whose filter is refused says so once, with the parameter and a way back,
+/// instead of an error in each of its parts; a preset wins over reversed dates, so that page
+/// shows its parts.
+#[sqlx::test(migrations = false)]
+async fn pages_refuse_a_bad_filter_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let viewer = app.client_as(VIEWER).await;
+    for (page, says) in [
+        (
+            "/sales?from=2026-02-01&to=2026-01-01",
+            "from: 2026-02-01 is after the end date 2026-01-01",
+        ),
+        (
+            "/customers?from=1990-01-01&to=2026-01-01",
+            "to: the range spans 13150 days; at most 7320 are allowed",
+        ),
+        (
+            "/inventory?country=%00Spain",
+            r#"country: "\0Spain" is not a country"#,
+        ),
+    ] {
+        let response = viewer.get(app.url(page)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{page}");
+        let body = response.text().await.unwrap();
+        assert_eq!(body.matches("role=\"alert\"").count(), 1, "{page}: {body}");
+        assert!(body.contains("These filters cannot be shown"), "{page}");
+        assert!(body.contains(says), "{page}: {says}");
+        let path = page.split('?').next().unwrap();
+        assert!(
+            body.contains(&format!("href=\"{path}\"")),
+            "{page}: a link to clear them"
+        );
+        assert!(
+            !body.contains("panel placeholder"),
+            "{page}: no part is asked for"
+        );
+    }
+    let preset = viewer
+        .get(app.url("/sales?preset=last_30_days&from=2026-02-01&to=2026-01-01"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!preset.contains("filter-refused"));
+    assert!(preset.contains("panel placeholder"));
+}
+
 /// Loads one line of an Online Retail file into the source "Shop" as the admin.
 async fn upload_as_admin(app: &TestApp, line: &str) {
     let csv = format!(

@@ -1,7 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::filter_bar::FilterBar;
+use leptos_router::hooks::{use_location, use_query_map};
+
+use super::filter_bar::{filter_from_query, FilterBar};
+use crate::dashboard::filter::url_escape;
+use crate::error::AppError;
 use crate::features::auth::context::{AuthActions, UserResource};
 use crate::features::auth::types::Role;
 use crate::features::inventory::api::get_open_signal_count;
@@ -14,11 +18,24 @@ pub fn AppShell(
     no_dates: bool,
     children: Children,
 ) -> impl IntoView {
+    // A filter no part could show (two dates the wrong way round, a NUL in a country) is said
+    // once, in place of the parts, instead of by each of them.
+    let refused = (!no_dates)
+        .then(|| {
+            filter_from_query(&use_query_map().get_untracked())
+                .check()
+                .err()
+        })
+        .flatten();
+    let body = match refused {
+        None => children(),
+        Some(err) => view! { <FilterRefused err/> }.into_any(),
+    };
     if crate::features::embed::ui::embedded() {
         // Inside another site: no navigation, user or logout; the filters the embed allows.
         return view! {
             {(!no_dates).then(|| view! { <div class="filterbar embed-filterbar"><FilterBar/></div> })}
-            <main class="content embed-content">{children()}</main>
+            <main class="content embed-content">{body}</main>
             <footer class="embed-footer muted small">"StorePulse"</footer>
         }
         .into_any();
@@ -89,9 +106,28 @@ pub fn AppShell(
         {(!no_dates).then(|| view! {
             <div class="filterbar"><FilterBar views=true/></div>
         })}
-        <main class="content" id="main" tabindex="-1">{children()}</main>
+        <main class="content" id="main" tabindex="-1">{body}</main>
     }
     .into_any()
+}
+
+/// What a dashboard shows instead of its parts when its filter is refused
+/// (`DashboardFilter::check`): the parameter and what is wrong with it, and a way back to the
+/// default view (an embed keeps its token).
+#[component]
+fn FilterRefused(err: AppError) -> impl IntoView {
+    let path = use_location().pathname.get_untracked();
+    let reset = match use_query_map().get_untracked().get("token") {
+        Some(token) => format!("{path}?token={}", url_escape(&token)),
+        None => path,
+    };
+    view! {
+        <div class="panel error-panel filter-refused" role="alert">
+            <h2>"These filters cannot be shown"</h2>
+            <p>{err.to_string()}</p>
+            <p class="muted">"Change them above, or "<a href=reset>"clear the filters"</a>"."</p>
+        </div>
+    }
 }
 
 /// A page rendered only for users whose role reaches `role` (the admin pages; record pages, which

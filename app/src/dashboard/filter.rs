@@ -32,11 +32,6 @@ pub struct DashboardFilter {
     /// Only lines of products in these categories.
     #[serde(default)]
     pub category: Vec<String>,
-    /// The data version a page has seen (`crate::live`), never sent: when the data changes the
-    /// page's filter changes with it, so that every panel reads its figures again.
-    #[serde(skip)]
-    #[cfg_attr(feature = "ssr", param(ignore), schema(ignore))]
-    pub seen_version: u64,
 }
 
 /// The earliest and latest day a filter may name: the four-digit years of the calendar the pages
@@ -44,13 +39,17 @@ pub struct DashboardFilter {
 /// or its comparison period must stay inside both).
 pub const EARLIEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
 pub const LATEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+/// The longest range a request may ask for (about 20 years).
+pub const MAX_RANGE_DAYS: i64 = 7320;
 /// The longest channel, country or category name a filter may hold.
 pub const MAX_SLICE_CHARS: usize = 200;
 
 impl DashboardFilter {
     /// Refuses what no data can match and no query may be given: dates outside
-    /// `EARLIEST_DAY..=LATEST_DAY`, and slice values that are over-long or hold control characters
-    /// (a NUL byte is not text to PostgreSQL). The error names the parameter.
+    /// `EARLIEST_DAY..=LATEST_DAY`, two dates in the wrong order or more than `MAX_RANGE_DAYS`
+    /// apart, and slice values that are over-long or hold control characters (a NUL byte is not
+    /// text to PostgreSQL). The error names the parameter. Needs no data: a page asks it before
+    /// any of its parts (`components::layout::AppShell`), the API before any query.
     pub fn check(&self) -> Result<(), crate::error::AppError> {
         use crate::error::AppError;
         for (field, day) in [("from", self.from), ("to", self.to)] {
@@ -61,6 +60,10 @@ impl DashboardFilter {
                 ));
             }
         }
+        // A preset wins over dates (`dashboard::range::resolve_range`): its dates are not read.
+        if let (None, Some(from), Some(to)) = (self.preset, self.from, self.to) {
+            DateRange { from, to }.check()?;
+        }
         for (field, values) in [
             ("channel", &self.channel),
             ("country", &self.country),
@@ -70,7 +73,8 @@ impl DashboardFilter {
                 .iter()
                 .find(|v| v.chars().count() > MAX_SLICE_CHARS || v.chars().any(char::is_control))
             {
-                let shown: String = bad.chars().filter(|c| !c.is_control()).take(40).collect();
+                // Control characters written as escapes (`\0`, `\u{1b}`): the message shows what was sent.
+                let shown: String = bad.chars().take(40).flat_map(char::escape_debug).collect();
                 return Err(AppError::invalid(
                     field,
                     format!("\"{shown}\" is not a {field}: at most {MAX_SLICE_CHARS} characters, no control characters"),
@@ -237,6 +241,28 @@ impl DateRange {
     /// Number of days in the range, both ends included.
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days() + 1
+    }
+
+    /// Refuses a range that ends before it starts (named by `from`) or spans more than
+    /// `MAX_RANGE_DAYS` (named by `to`).
+    pub fn check(&self) -> Result<(), crate::error::AppError> {
+        use crate::error::AppError;
+        if self.from > self.to {
+            return Err(AppError::invalid(
+                "from",
+                format!("{} is after the end date {}", self.from, self.to),
+            ));
+        }
+        if self.days() > MAX_RANGE_DAYS {
+            return Err(AppError::invalid(
+                "to",
+                format!(
+                    "the range spans {} days; at most {MAX_RANGE_DAYS} are allowed",
+                    self.days()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The whole weeks (Monday to Sunday, as `date_trunc('week', …)` counts them) inside the

@@ -2,6 +2,7 @@
 //! dates, the comparison period, and a chart grain that suits the range. Pure, no I/O.
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
+use super::filter::MAX_RANGE_DAYS;
 use super::filter::{Compare, DashboardFilter, DateRange, Grain, Preset};
 use crate::error::AppError;
 
@@ -9,8 +10,6 @@ use crate::error::AppError;
 pub const DEFAULT_RANGE_DAYS: i64 = 90;
 /// What a page without preset or dates shows (the filter bar names it).
 pub const DEFAULT_PRESET: Preset = Preset::Last90Days;
-/// The longest range a request may ask for (about 20 years).
-pub const MAX_RANGE_DAYS: i64 = 7320;
 
 /// Whether the bucket of `grain` that starts on `start` (a Monday for weeks, the 1st for months)
 /// reaches outside `range`, i.e. the range holds only part of it: a first or last week or month
@@ -60,22 +59,8 @@ pub fn resolve_range(
         (None, None, Some(to)) => (to - Duration::days(DEFAULT_RANGE_DAYS - 1), to),
         (None, None, None) => (preset_start(DEFAULT_PRESET, anchor, first_day), anchor),
     };
-    if from > to {
-        return Err(AppError::invalid(
-            "from",
-            format!("{from} is after the end date {to}"),
-        ));
-    }
     let range = DateRange { from, to };
-    if range.days() > MAX_RANGE_DAYS {
-        return Err(AppError::invalid(
-            "to",
-            format!(
-                "the range spans {} days; at most {MAX_RANGE_DAYS} are allowed",
-                range.days()
-            ),
-        ));
-    }
+    range.check()?;
     Ok(range)
 }
 
@@ -415,6 +400,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("to:"));
+        // Both are refused before any data is read (what a page asks before its parts) ...
+        assert!(reversed
+            .check()
+            .unwrap_err()
+            .to_string()
+            .starts_with("from:"));
+        assert!(huge.check().unwrap_err().to_string().starts_with("to:"));
+        // ... but a preset wins over the dates, which are then not read.
+        let preset = DashboardFilter {
+            preset: Some(Preset::Last30Days),
+            ..reversed
+        };
+        assert!(preset.check().is_ok());
+        assert!(resolve_range(&preset, None, None, day("2026-01-01")).is_ok());
     }
 
     #[test]
