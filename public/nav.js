@@ -3,8 +3,9 @@
 // data changed. A new URL of the same page is fetched (`X-Swap: 1`: rendered in order, see
 // server/src/router.rs) and its <main> and filter bar replace the shown ones; the new islands are
 // hydrated with island_script.js's window.__hydrateIsland. Another page, or anything unexpected,
-// is a full page load. Buttons and selects with `data-navigate` open their URL this way, and a
-// part marked `data-reveal` is scrolled into view when it appears.
+// is a full page load. Buttons and selects with `data-navigate` open their URL this way, a
+// part marked `data-reveal` is scrolled into view when it appears, and one marked `data-keep`
+// stays as shown when the new page has it with the same value.
 (() => {
   'use strict';
   let current = 0; // the latest swap; an older one that finishes later is dropped
@@ -71,8 +72,26 @@
     return null;
   }
 
+  // Parts kept from the page shown (`keepUnchanged`): hydrated already.
+  const kept = new WeakSet();
+
+  /** A part of the new page marked `data-keep` with the same value as one shown shows the same
+   * thing (the server's key of what it holds, e.g. the market signals while a stock table
+   * changes page): the shown one stays, hydrated, with what the user set in it (the signals
+   * list's filters). `oldMain` is out of the document, `main` in it; `active` had the focus. */
+  function keepUnchanged(oldMain, main, active) {
+    for (const fresh of main.querySelectorAll('[data-keep]')) {
+      const old = Array.from(oldMain.querySelectorAll('[data-keep]')).find((el) => el.dataset.keep === fresh.dataset.keep);
+      if (!old) continue;
+      fresh.replaceWith(old);
+      kept.add(old);
+      if (active && old.contains(active)) active.focus({ preventScroll: true });
+    }
+  }
+
   /** Hydrates the islands under `root` in document order, as island_script.js does. */
   async function hydrate(node, childrenCb) {
+    if (kept.has(node)) return;
     const tag = node.tagName;
     if (tag === 'LEPTOS-ISLAND') {
       if (childrenCb) childrenCb();
@@ -139,10 +158,12 @@
     const oldBar = document.querySelector('.filterbar');
     const newBar = doc.querySelector('.filterbar');
     const focus = oldBar && newBar ? carryOver(oldBar, newBar) : null;
-    disposeCharts(oldMain);
     const revealed = oldMain.querySelector('[data-reveal]')?.dataset.reveal;
+    const active = document.activeElement;
     const main = document.adoptNode(newMain);
     oldMain.replaceWith(main);
+    keepUnchanged(oldMain, main, active);
+    disposeCharts(oldMain);
     let bar = null;
     if (oldBar && newBar) {
       bar = document.adoptNode(newBar);

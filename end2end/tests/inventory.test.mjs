@@ -146,8 +146,17 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   assert.equal(await stock.locator('tbody tr').count(), 50);
   assert.equal(await stock.locator('.table-pager [role="status"]').textContent(), `Rows 1–50 of ${merchandise}`);
   assert.equal(await stock.getByRole('button', { name: 'Previous' }).isDisabled(), true);
+  // A filter set in the signals list stays while a table changes page (the swap keeps a part
+  // whose content did not change, with what the user set in it).
+  await signals.getByLabel('Severity filter').selectOption('critical');
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Market signals"] .signal:not([data-severity="critical"])').length === 0);
   await stock.getByRole('button', { name: 'Next' }).click();
   await stock.locator('.table-pager [role="status"]').filter({ hasText: `Rows 51–100 of ${merchandise}` }).waitFor();
+  await page.waitForSelector('body[data-hydrated="true"]');
+  assert.equal(await signals.getByLabel('Severity filter').inputValue(), 'critical');
+  assert.equal(await signals.locator('.signal:not([data-severity="critical"])').count(), 0);
+  assert.ok(await signals.locator('.signal').count() > 0);
+  await signals.getByLabel('Severity filter').selectOption('');
   await stock.getByRole('button', { name: 'Net revenue' }).click();
   await stock.locator('.table-pager [role="status"]').filter({ hasText: `Rows 1–50 of ${merchandise}` }).waitFor();
   // The server filters, searches and sorts over every product and sends one page: a SKU's

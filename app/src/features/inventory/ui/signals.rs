@@ -31,7 +31,25 @@ pub(super) fn SignalsPanel() -> impl IntoView {
                 Suspend::new(async move {
                     let may_decide = may_decide(user).await;
                     match signals.await {
-                        Ok(signals) => view! { <SignalsIsland signals may_decide keep/> }.into_any(),
+                        Ok(signals) => {
+                            // What the panel shows, as a key: a swap of the page that brings the
+                            // same panel back (a stock table paged) keeps the one shown, with the
+                            // filters the user set in it (`data-keep`, public/nav.js).
+                            let shows = serde_json::to_vec(&(&signals, may_decide, &keep))
+                                .map(|json| {
+                                    use std::hash::{Hash, Hasher};
+                                    let mut hasher = std::hash::DefaultHasher::new();
+                                    json.hash(&mut hasher);
+                                    format!("signals-{:016x}", hasher.finish())
+                                })
+                                .unwrap_or_default();
+                            view! {
+                                <div data-keep=shows>
+                                    <SignalsIsland signals may_decide keep/>
+                                </div>
+                            }
+                            .into_any()
+                        }
                         Err(err) => view! { <crate::components::ErrorPanel err/> }.into_any(),
                     }
                 })
