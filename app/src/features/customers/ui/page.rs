@@ -581,7 +581,9 @@ fn ClustersPanel(data: Ranged<Clustering>, links: Links) -> impl IntoView {
             .iter()
             .map(|k| {
                 (
-                    format!("{} · {}", k.id, k.label),
+                    // Named by number: the table above names each one beside its colour, and
+                    // five long names wrapped the legend over the x axis.
+                    format!("Cluster {}", k.id),
                     CLUSTER_COLORS[k.id % CLUSTER_COLORS.len()].to_string(),
                     c.points
                         .iter()
