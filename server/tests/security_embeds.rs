@@ -128,6 +128,26 @@ async fn an_embed_sees_only_its_locked_rows_whatever_it_asks(pool: PgPool) {
     assert!(html.contains("data-theme=\"dark\""), "the embed's theme");
     assert!(html.contains("42.50"), "locked figures rendered");
     assert!(!html.contains("Log out"), "no app chrome");
+    // A value the embed replaces (its locked country) or drops (a category its viewers may not
+    // change) is not refused, however odd; reversed dates are, once, with a way back that keeps
+    // the token.
+    let page_html = |query: String| {
+        let req = app
+            .client()
+            .get(app.url(&format!("/embed/sales?token={token}&{query}")));
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    for asked in ["country=%00x", "category=%00"] {
+        let html = page_html(format!("{MARCH}&{asked}")).await;
+        assert!(!html.contains("filter-refused"), "{asked}");
+        assert!(html.contains("42.50"), "{asked}: the locked figures");
+    }
+    let html = page_html("from=2026-03-31&to=2026-03-01".into()).await;
+    assert!(html.contains("These filters cannot be shown"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/embed/sales?token={token}\"")),
+        "{html}"
+    );
     // A second embed for Customer Insights, locked to Germany too, agrees with an admin's view.
     let mut fields = sales_embed_fields();
     fields[1] = ("input[dashboard]", "customers");

@@ -19,12 +19,17 @@ pub fn AppShell(
     children: Children,
 ) -> impl IntoView {
     // A filter no part could show (two dates the wrong way round, a NUL in a country) is said
-    // once, in place of the parts, instead of by each of them.
+    // once, in place of the parts, instead of by each of them — as the parts would see it (an
+    // embed's locked filters replace what the address asks for).
     let refused = (!no_dates)
         .then(|| {
-            filter_from_query(&use_query_map().get_untracked())
-                .check()
-                .err()
+            let asked = filter_from_query(&use_query_map().get_untracked());
+            match crate::features::embed::ui::embed_scope() {
+                Some(scope) => scope.apply(asked),
+                None => asked,
+            }
+            .check()
+            .err()
         })
         .flatten();
     let body = match refused {

@@ -74,7 +74,14 @@ impl DashboardFilter {
                 .find(|v| v.chars().count() > MAX_SLICE_CHARS || v.chars().any(char::is_control))
             {
                 // Control characters written as escapes (`\0`, `\u{1b}`): the message shows what was sent.
-                let shown: String = bad.chars().take(40).flat_map(char::escape_debug).collect();
+                let shown: String = bad
+                    .chars()
+                    .take(40)
+                    .map(|c| match c.is_control() {
+                        true => c.escape_debug().to_string(),
+                        false => c.to_string(),
+                    })
+                    .collect();
                 return Err(AppError::invalid(
                     field,
                     format!("\"{shown}\" is not a {field}: at most {MAX_SLICE_CHARS} characters, no control characters"),

@@ -95,6 +95,18 @@ impl Links {
 
 #[component]
 pub fn CustomersPage() -> impl IntoView {
+    view! {
+        <Title text="Customer Insights · StorePulse"/>
+        <AppShell>
+            <CustomersParts/>
+        </AppShell>
+    }
+}
+
+/// The page's parts, created only when its filter is accepted (`AppShell` shows the refusal
+/// instead, and then no part is asked for).
+#[component]
+fn CustomersParts() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     // Customer lists name customers, and acquisition and cohorts count every channel and
@@ -137,32 +149,29 @@ pub fn CustomersPage() -> impl IntoView {
     );
     let sort = list.get_untracked().1;
     view! {
-        <Title text="Customer Insights · StorePulse"/>
-        <AppShell>
-            <div class="page-head"><h1>"Customer Insights"</h1></div>
-            <Section what="customer figures" resource=summary view=|data| view! { <Headline data/> }/>
-            {acquisition.map(|acquisition| view! {
-                <Section what="acquisition" resource=acquisition view=move |data| view! { <AcquisitionChart data links=links.get_value()/> }/>
-            })}
-            <Section what="engagement" resource=engagement class="two-columns" view=move |data| view! {
-                <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.groups currency=data.currency.clone() links=links.get_value()/>
-                <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat currency=data.currency links=links.get_value()/>
-            }/>
-            <Section what="RFM segments" resource=rfm view={move |data: Ranged<Rfm>| {
-                let query_string = api_query(data.range, &filter.get_untracked());
-                view! {
-                    <RfmPanel data links=links.get_value()/>
-                    <DrillDown page sort query_string links=links.get_value()/>
-                }
-            }}/>
-            <Section what="clusters" resource=clusters view=move |data| view! { <ClustersPanel data links=links.get_value()/> }/>
-            {cohorts.map(|cohorts| view! {
-                <Section what="cohorts" resource=cohorts view=move |data| view! { <CohortsPanel data links=links.get_value()/> }/>
-            })}
-            <Section what="countries" resource=summary view=move |data| view! {
-                <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country currency=data.currency links=links.get_value()/>
-            }/>
-        </AppShell>
+        <div class="page-head"><h1>"Customer Insights"</h1></div>
+        <Section what="customer figures" resource=summary view=|data| view! { <Headline data/> }/>
+        {acquisition.map(|acquisition| view! {
+            <Section what="acquisition" resource=acquisition view=move |data| view! { <AcquisitionChart data links=links.get_value()/> }/>
+        })}
+        <Section what="engagement" resource=engagement class="two-columns" view=move |data| view! {
+            <GroupTable title="Engagement depth" kind=GroupKind::Engagement rows=data.groups currency=data.currency.clone() links=links.get_value()/>
+            <GroupTable title="Repeat vs one-time" kind=GroupKind::Repeat rows=data.repeat currency=data.currency links=links.get_value()/>
+        }/>
+        <Section what="RFM segments" resource=rfm view={move |data: Ranged<Rfm>| {
+            let query_string = api_query(data.range, &filter.get_untracked());
+            view! {
+                <RfmPanel data links=links.get_value()/>
+                <DrillDown page sort query_string links=links.get_value()/>
+            }
+        }}/>
+        <Section what="clusters" resource=clusters view=move |data| view! { <ClustersPanel data links=links.get_value()/> }/>
+        {cohorts.map(|cohorts| view! {
+            <Section what="cohorts" resource=cohorts view=move |data| view! { <CohortsPanel data links=links.get_value()/> }/>
+        })}
+        <Section what="countries" resource=summary view=move |data| view! {
+            <GroupTable title="Customers by country" kind=GroupKind::Country rows=data.by_country currency=data.currency links=links.get_value()/>
+        }/>
     }
 }
 

@@ -20,6 +20,18 @@ const DAY: &str = "%-d %b %Y";
 
 #[component]
 pub fn CustomerRecordPage() -> impl IntoView {
+    view! {
+        <Title text="Customer · StorePulse"/>
+        <AppShell>
+            <CustomerRecordParts/>
+        </AppShell>
+    }
+}
+
+/// The page's parts, created only when its filter is accepted (`AppShell` shows the refusal
+/// instead, and then no part is asked for).
+#[component]
+fn CustomerRecordParts() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
@@ -46,10 +58,7 @@ pub fn CustomerRecordPage() -> impl IntoView {
         |(filter, id)| async move { get_customer_history(filter, id?).await },
     );
     view! {
-        <Title text="Customer · StorePulse"/>
-        <AppShell>
-            <Section what="the customer" resource=record view=move |data| view! { <Record data history/> }/>
-        </AppShell>
+        <Section what="the customer" resource=record view=move |data| view! { <Record data history/> }/>
     }
 }
 

@@ -19,6 +19,18 @@ use crate::features::inventory::types::InventoryOverview;
 
 #[component]
 pub fn InventoryPage() -> impl IntoView {
+    view! {
+        <Title text="Inventory & Pricing · StorePulse"/>
+        <AppShell>
+            <InventoryParts/>
+        </AppShell>
+    }
+}
+
+/// The page's parts, created only when its filter is accepted (`AppShell` shows the refusal
+/// instead, and then no part is asked for).
+#[component]
+fn InventoryParts() -> impl IntoView {
     let filter = filter_from_query(&use_query_map().get_untracked());
     let overview = crate::codec::resource(
         {
@@ -50,52 +62,49 @@ pub fn InventoryPage() -> impl IntoView {
     let user = user();
     let premium_filter = filter.clone();
     view! {
-        <Title text="Inventory & Pricing · StorePulse"/>
-        <AppShell>
-            <div class="page-head"><h1>"Inventory & Pricing"</h1></div>
-            // Each part loads by itself (see `Section`); the stock parts share one resource.
-            <Section what="stock figures" resource=overview view=|data| view! { <StockCards data/> }/>
-            {(!embedded).then(|| view! { <SignalsPanel/> })}
-            <ProductTable filter=filter.clone()/>
-            <Section what="ABC and turnover" resource=overview class="two-columns" view=|data: InventoryOverview| {
-                let range = data.range;
+        <div class="page-head"><h1>"Inventory & Pricing"</h1></div>
+        // Each part loads by itself (see `Section`); the stock parts share one resource.
+        <Section what="stock figures" resource=overview view=|data| view! { <StockCards data/> }/>
+        {(!embedded).then(|| view! { <SignalsPanel/> })}
+        <ProductTable filter=filter.clone()/>
+        <Section what="ABC and turnover" resource=overview class="two-columns" view=|data: InventoryOverview| {
+            let range = data.range;
+            view! {
+                <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products" range
+                    empty_message="No sales in this range." chart=abc_chart(&data)>
+                    <p class="muted chart-note">"A: products up to 80% of net revenue, B: to 95%, C: the rest."</p>
+                </ChartPanel>
+                <ChartPanel id="turnover-category" title="Turnover by category" range
+                    empty_message="No stock or sales in this range." chart=turnover_chart(&data)/>
+            }
+        }/>
+        <Section what="premium products" resource=premium view=move |data| view! {
+            <PremiumTable data filter=premium_filter.clone()/>
+        }/>
+        <PricingTable filter/>
+        // The decision log follows the recommendations (in the store's currency, which the
+        // stock figures carry).
+        {(!embedded).then(|| view! {
+            <Section what="decisions" resource=overview view=move |data: InventoryOverview| {
+                let currency = data.currency;
                 view! {
-                    <ChartPanel id="abc-pareto" title="ABC analysis: revenue by share of products" range
-                        empty_message="No sales in this range." chart=abc_chart(&data)>
-                        <p class="muted chart-note">"A: products up to 80% of net revenue, B: to 95%, C: the rest."</p>
-                    </ChartPanel>
-                    <ChartPanel id="turnover-category" title="Turnover by category" range
-                        empty_message="No stock or sales in this range." chart=turnover_chart(&data)/>
+                    <Section what="decisions" resource=decisions view=move |list| {
+                        let currency = currency.clone();
+                        view! {
+                            <Suspense fallback=|| ()>
+                                {move || {
+                                    let (list, currency) = (list.clone(), currency.clone());
+                                    Suspend::new(async move {
+                                        let may_decide = may_decide(user).await;
+                                        view! { <DecisionLog list currency may_decide/> }
+                                    })
+                                }}
+                            </Suspense>
+                        }
+                    }/>
                 }
             }/>
-            <Section what="premium products" resource=premium view=move |data| view! {
-                <PremiumTable data filter=premium_filter.clone()/>
-            }/>
-            <PricingTable filter/>
-            // The decision log follows the recommendations (in the store's currency, which the
-            // stock figures carry).
-            {(!embedded).then(|| view! {
-                <Section what="decisions" resource=overview view=move |data: InventoryOverview| {
-                    let currency = data.currency;
-                    view! {
-                        <Section what="decisions" resource=decisions view=move |list| {
-                            let currency = currency.clone();
-                            view! {
-                                <Suspense fallback=|| ()>
-                                    {move || {
-                                        let (list, currency) = (list.clone(), currency.clone());
-                                        Suspend::new(async move {
-                                            let may_decide = may_decide(user).await;
-                                            view! { <DecisionLog list currency may_decide/> }
-                                        })
-                                    }}
-                                </Suspense>
-                            }
-                        }/>
-                    }
-                }/>
-            })}
-        </AppShell>
+        })}
     }
 }
 

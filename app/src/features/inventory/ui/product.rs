@@ -24,6 +24,18 @@ use crate::features::inventory::types::ProductDetail;
 
 #[component]
 pub fn ProductPage() -> impl IntoView {
+    view! {
+        <Title text="Product · StorePulse"/>
+        <AppShell>
+            <ProductParts/>
+        </AppShell>
+    }
+}
+
+/// The page's parts, created only when its filter is accepted (`AppShell` shows the refusal
+/// instead, and then no part is asked for).
+#[component]
+fn ProductParts() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let filter = filter_from_query(&query);
     let id = use_params_map()
@@ -49,20 +61,17 @@ pub fn ProductPage() -> impl IntoView {
     let back = format!("/inventory{}", filters_query(&query));
     let user = user();
     view! {
-        <Title text="Product · StorePulse"/>
-        <AppShell>
-            <Section what="the product" resource=detail view=move |detail: ProductDetail| {
-                let filter = filter.clone();
-                view! {
-                    <Title text=format!("{} · StorePulse", detail.stock.name)/>
-                    <div class="page-head record-head">
-                        <p class="muted small"><a href=back.clone()>"Inventory & Pricing"</a>" › Product"</p>
-                        <h1>{detail.stock.name.clone()}</h1>
-                    </div>
-                    <div id="product"><ProductDetailView detail filter decided user/></div>
-                }
-            }/>
-        </AppShell>
+        <Section what="the product" resource=detail view=move |detail: ProductDetail| {
+            let filter = filter.clone();
+            view! {
+                <Title text=format!("{} · StorePulse", detail.stock.name)/>
+                <div class="page-head record-head">
+                    <p class="muted small"><a href=back.clone()>"Inventory & Pricing"</a>" › Product"</p>
+                    <h1>{detail.stock.name.clone()}</h1>
+                </div>
+                <div id="product"><ProductDetailView detail filter decided user/></div>
+            }
+        }/>
     }
 }
 

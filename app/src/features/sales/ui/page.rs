@@ -26,6 +26,18 @@ use crate::features::sales::types::{
 
 #[component]
 pub fn SalesPage() -> impl IntoView {
+    view! {
+        <Title text="Sales · StorePulse"/>
+        <AppShell>
+            <SalesParts/>
+        </AppShell>
+    }
+}
+
+/// The page's parts, created only when its filter is accepted (`AppShell` shows the refusal
+/// instead, and then no part is asked for).
+#[component]
+fn SalesParts() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
     // Each part of the page loads by itself, the cards first (see `Section`).
@@ -56,53 +68,50 @@ pub fn SalesPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Sales · StorePulse"/>
-        <AppShell>
-            <div class="page-head">
-                <h1>"Sales"</h1>
-            </div>
-            <Section what="sales figures" resource=summary
-                view=move |data| view! { <Headline data filter=filter.get_untracked()/> }/>
-            <Section what="the revenue chart" resource=series view=|data| view! { <RevenueChart data/> }/>
-            <Section what="categories" resource=categories class="two-columns" view=move |data: SalesCategories| {
-                let export = export("breakdown?by=category&format=csv", data.range);
-                view! {
-                    <CategoryChartPanel data=data.clone()/>
-                    <BreakdownTable title="By category" dimension="Category" drill=FilterKey::Category rows=data.rows currency=data.currency export/>
-                }
+        <div class="page-head">
+            <h1>"Sales"</h1>
+        </div>
+        <Section what="sales figures" resource=summary
+            view=move |data| view! { <Headline data filter=filter.get_untracked()/> }/>
+        <Section what="the revenue chart" resource=series view=|data| view! { <RevenueChart data/> }/>
+        <Section what="categories" resource=categories class="two-columns" view=move |data: SalesCategories| {
+            let export = export("breakdown?by=category&format=csv", data.range);
+            view! {
+                <CategoryChartPanel data=data.clone()/>
+                <BreakdownTable title="By category" dimension="Category" drill=FilterKey::Category rows=data.rows currency=data.currency export/>
+            }
+        }/>
+        <div class="two-columns">
+            <Section what="countries" resource=countries view=move |data| view! {
+                <BreakdownTable title="By country" dimension="Country" drill=FilterKey::Country rows=data.rows currency=data.currency
+                    export=export("breakdown?by=country&format=csv", data.range)/>
             }/>
-            <div class="two-columns">
-                <Section what="countries" resource=countries view=move |data| view! {
-                    <BreakdownTable title="By country" dimension="Country" drill=FilterKey::Country rows=data.rows currency=data.currency
-                        export=export("breakdown?by=country&format=csv", data.range)/>
-                }/>
-                <Section what="channels" resource=channels view=move |data| view! {
-                    <BreakdownTable title="By channel" dimension="Channel" drill=FilterKey::Channel rows=data.rows currency=data.currency
-                        export=export("breakdown?by=channel&format=csv", data.range)/>
-                }/>
-            </div>
-            <div class="two-columns">
-                <Section what="top products" resource=products view=move |data| view! {
-                    <TopProductsTable export=export("top-products?format=csv&limit=1000", data.range) data/>
-                }/>
-                {customers.map(|customers| view! {
-                    <Section what="top customers" resource=customers view=move |data| view! {
-                        <TopCustomersTable export=export("top-customers?format=csv&limit=1000", data.range) data/>
-                    }/>
-                })}
-            </div>
-            <Section what="revenue concentration" resource=concentration
-                view=|data| view! { <ConcentrationPanel data/> }/>
-            <div class="two-columns">
-                <Section what="return rates" resource=series view=|data| view! { <ReturnRateChart data/> }/>
-                <Section what="returned products" resource=returned view=move |data| view! {
-                    <MostReturnedTable export=export("returns?format=csv", data.range) data/>
-                }/>
-            </div>
-            <Section what="months" resource=monthly view=move |data| view! {
-                <MonthlyTable export=export("monthly?format=csv", data.range) data/>
+            <Section what="channels" resource=channels view=move |data| view! {
+                <BreakdownTable title="By channel" dimension="Channel" drill=FilterKey::Channel rows=data.rows currency=data.currency
+                    export=export("breakdown?by=channel&format=csv", data.range)/>
             }/>
-        </AppShell>
+        </div>
+        <div class="two-columns">
+            <Section what="top products" resource=products view=move |data| view! {
+                <TopProductsTable export=export("top-products?format=csv&limit=1000", data.range) data/>
+            }/>
+            {customers.map(|customers| view! {
+                <Section what="top customers" resource=customers view=move |data| view! {
+                    <TopCustomersTable export=export("top-customers?format=csv&limit=1000", data.range) data/>
+                }/>
+            })}
+        </div>
+        <Section what="revenue concentration" resource=concentration
+            view=|data| view! { <ConcentrationPanel data/> }/>
+        <div class="two-columns">
+            <Section what="return rates" resource=series view=|data| view! { <ReturnRateChart data/> }/>
+            <Section what="returned products" resource=returned view=move |data| view! {
+                <MostReturnedTable export=export("returns?format=csv", data.range) data/>
+            }/>
+        </div>
+        <Section what="months" resource=monthly view=move |data| view! {
+            <MonthlyTable export=export("monthly?format=csv", data.range) data/>
+        }/>
     }
 }
 
