@@ -80,7 +80,7 @@
    * changes page): the shown one stays, hydrated, with what the user set in it (the signals
    * list's filters). `oldMain` is out of the document, `main` in it; `active` had the focus. */
   function keepUnchanged(oldMain, main, active) {
-    for (const fresh of main.querySelectorAll('[data-keep]')) {
+    for (const fresh of main.querySelectorAll('[data-keep]:not([data-keep=""])')) {
       const old = Array.from(oldMain.querySelectorAll('[data-keep]')).find((el) => el.dataset.keep === fresh.dataset.keep);
       if (!old) continue;
       fresh.replaceWith(old);
@@ -134,6 +134,9 @@
     }
     shown = url.pathname + url.search;
     markBusy();
+    // Only parts whose islands have all hydrated may be kept: one a swap is still hydrating
+    // would be skipped by both walks and never work.
+    const settled = document.body.getAttribute('data-hydrated') === 'true';
     document.body.removeAttribute('data-hydrated');
     let doc;
     try {
@@ -162,7 +165,7 @@
     const active = document.activeElement;
     const main = document.adoptNode(newMain);
     oldMain.replaceWith(main);
-    keepUnchanged(oldMain, main, active);
+    if (settled) keepUnchanged(oldMain, main, active);
     disposeCharts(oldMain);
     let bar = null;
     if (oldBar && newBar) {

@@ -36,13 +36,13 @@ pub(super) fn SignalsPanel() -> impl IntoView {
                             // same panel back (a stock table paged) keeps the one shown, with the
                             // filters the user set in it (`data-keep`, public/nav.js).
                             let shows = serde_json::to_vec(&(&signals, may_decide, &keep))
+                                .ok()
                                 .map(|json| {
                                     use std::hash::{Hash, Hasher};
                                     let mut hasher = std::hash::DefaultHasher::new();
                                     json.hash(&mut hasher);
                                     format!("signals-{:016x}", hasher.finish())
-                                })
-                                .unwrap_or_default();
+                                });
                             view! {
                                 <div data-keep=shows>
                                     <SignalsIsland signals may_decide keep/>
