@@ -2,37 +2,53 @@
 # The least any ingest can take on this machine: the rows a load leaves in each table it writes
 # (facts and rollups), written by COPY into empty copies of the tables with their keys and
 # indexes built after the rows — no parsing, no merging, no aggregation — next to the plain COPY
-# of the file `make bench` compares with. docs/performance.md ("Ingestion") has the figures.
+# of the file into a bare table, as `make bench` times it. docs/performance.md ("Ingestion") has
+# the figures.
 #
 #   scripts/ingest-floor.sh DATABASE_URL FILE
 #
 # DATABASE_URL: a database that `storepulse ingest FILE` has just loaded into an empty database
-# (its tables then hold exactly that load's rows). Writes scratch tables `floor_*` there and drops
-# them; the rows pass through a temporary directory.
+# (its tables then hold exactly that load's rows). Writes scratch tables `floor_*` there and
+# drops them, also when stopped; the rows pass through a temporary directory.
 set -euo pipefail
-url="$1"
-file="$2"
+shopt -s inherit_errexit  # a failed psql inside $(…) stops the script too
+url="${1:?usage: scripts/ingest-floor.sh DATABASE_URL FILE}"
+file="${2:?usage: scripts/ingest-floor.sh DATABASE_URL FILE}"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 tables=(order_line sales_order customer product daily_sales daily_product_sales daily_product_buyers
   daily_customer_sales weekly_product_sales customer_month customer_summary)
-psql=(psql "$url" -qAtX -v ON_ERROR_STOP=1)
+# psql's messages in English: its "Time:" lines are read below.
+psql=(env LC_ALL=C psql "$url" -qAtX -v ON_ERROR_STOP=1)
 
-# One psql session per measurement, its statements timed by psql (\timing: each round trip), so that no
-# process start is counted.
+cleanup() {
+  local drops="drop table if exists floor_bare;"
+  for t in "${tables[@]}"; do drops+=" drop table if exists floor_$t;"; done
+  "${psql[@]}" -c "$drops" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# One psql session per measurement, its statements timed by psql (\timing: each round trip), so
+# that no process start is counted. Fails when a statement fails (ON_ERROR_STOP).
 timed() {
-  "${psql[@]}" -f "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{ s += $1 } END { printf "%.2f", s / 1000 }'
+  local out
+  out=$("${psql[@]}" -f "$1")
+  sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | awk '{ s += $1 } END { printf "%.2f", s / 1000 }'
 }
 
+# The plain COPY: a regular (logged) table, as bench.sh's `bare`.
+quoted_file=${file//\'/\'\'}
 {
-  echo "create temporary table bare (invoice text, stock_code text, description text, quantity int, invoice_date text, unit_price numeric, customer text, country text);"
+  echo "create table floor_bare (invoice text, stock_code text, description text, quantity int, invoice_date text, unit_price numeric, customer text, country text);"
   echo '\timing on'
-  echo "\\copy bare from program 'zcat -f $file' with (format csv, header true, encoding 'LATIN1')"
+  echo "\\copy floor_bare from program 'zcat -f ''$quoted_file''' with (format csv, header true, encoding 'LATIN1')"
 } >"$tmp/copy.sql"
-echo "plain COPY of the file: $(timed "$tmp/copy.sql") s"
+copy_s=$(timed "$tmp/copy.sql")
+echo "plain COPY of the file: $copy_s s"
 
 rows=0
 echo '\timing on' >"$tmp/floor.sql"
+: >"$tmp/setup.sql"
 for t in "${tables[@]}"; do
   "${psql[@]}" -c "\\copy $t to '$tmp/$t.tsv'"
   rows=$((rows + $("${psql[@]}" -c "select count(*) from $t")))
@@ -44,8 +60,7 @@ for t in "${tables[@]}"; do
   # The table's indexes (primary and unique keys among them), on the copy.
   "${psql[@]}" -c "select replace(replace(indexdef, ' ON public.$t ', ' ON public.floor_$t '), 'INDEX ', 'INDEX floor_') || ';'
                    from pg_indexes where schemaname = 'public' and tablename = '$t'" >>"$tmp/floor.sql"
-  echo "drop table if exists floor_$t;" >>"$tmp/teardown.sql"
 done
 "${psql[@]}" -f "$tmp/setup.sql"
-echo "the load's $rows rows in ${#tables[@]} tables, by COPY, indexes built after: $(timed "$tmp/floor.sql") s"
-"${psql[@]}" -f "$tmp/teardown.sql"
+floor_s=$(timed "$tmp/floor.sql")
+echo "the load's $rows rows in ${#tables[@]} tables, by COPY, indexes built after: $floor_s s"
