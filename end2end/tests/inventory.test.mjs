@@ -156,6 +156,15 @@ test('an analyst acknowledges a signal and accepts a price recommendation', asyn
   assert.equal(await signals.getByLabel('Severity filter').inputValue(), 'critical');
   assert.equal(await signals.locator('.signal:not([data-severity="critical"])').count(), 0);
   assert.ok(await signals.locator('.signal').count() > 0);
+  // ... also after the list has reloaded itself (an acknowledgement): its key follows it.
+  const before = await signals.locator('.signal').count();
+  await signals.locator('.signal').first().getByRole('button', { name: 'Acknowledge' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Market signals"] .signal').length === n, before - 1);
+  await stock.getByRole('button', { name: 'Previous' }).click();
+  await stock.locator('.table-pager [role="status"]').filter({ hasText: `Rows 1–50 of ${merchandise}` }).waitFor();
+  await page.waitForSelector('body[data-hydrated="true"]');
+  assert.equal(await signals.getByLabel('Severity filter').inputValue(), 'critical');
+  assert.equal(await signals.locator('.signal').count(), before - 1);
   await signals.getByLabel('Severity filter').selectOption('');
   await stock.getByRole('button', { name: 'Net revenue' }).click();
   await stock.locator('.table-pager [role="status"]').filter({ hasText: `Rows 1–50 of ${merchandise}` }).waitFor();

@@ -32,17 +32,7 @@ pub(super) fn SignalsPanel() -> impl IntoView {
                     let may_decide = may_decide(user).await;
                     match signals.await {
                         Ok(signals) => {
-                            // What the panel shows, as a key: a swap of the page that brings the
-                            // same panel back (a stock table paged) keeps the one shown, with the
-                            // filters the user set in it (`data-keep`, public/nav.js).
-                            let shows = serde_json::to_vec(&(&signals, may_decide, &keep))
-                                .ok()
-                                .map(|json| {
-                                    use std::hash::{Hash, Hasher};
-                                    let mut hasher = std::hash::DefaultHasher::new();
-                                    json.hash(&mut hasher);
-                                    format!("signals-{:016x}", hasher.finish())
-                                });
+                            let shows = keep_key(&signals, may_decide, &keep);
                             view! {
                                 <div data-keep=shows>
                                     <SignalsIsland signals may_decide keep/>
@@ -56,6 +46,35 @@ pub(super) fn SignalsPanel() -> impl IntoView {
             }}
         </Suspense>
     }
+}
+
+/// What the panel shows, as the key `public/nav.js` compares (`data-keep` on the panel's box): a
+/// swap of the page that brings the same panel back (a stock table paged) keeps the one shown,
+/// with the filters the user set in it. The server writes it, and the island again after it
+/// reloads the list itself (an acknowledgement), so both compute it here, alike.
+fn keep_key(signals: &[MarketSignal], may_decide: bool, keep: &str) -> Option<String> {
+    use std::hash::Hasher;
+    let json = serde_json::to_vec(&(signals, may_decide, keep)).ok()?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    // The bytes alone: `Hash` for a slice adds its length as a `usize`, 8 bytes on the server and
+    // 4 in the browser.
+    hasher.write(&json);
+    Some(format!("signals-{:016x}", hasher.finish()))
+}
+
+/// Writes `key` on the panel's box, or takes it off (the panel is then not kept).
+#[cfg(feature = "hydrate")]
+fn set_keep_key(key: Option<String>) {
+    let Some(panel) = document().get_element_by_id("signals") else {
+        return;
+    };
+    let Ok(Some(panel_box)) = panel.closest("[data-keep]") else {
+        return;
+    };
+    let _ = match key {
+        Some(key) => panel_box.set_attribute("data-keep", &key),
+        None => panel_box.remove_attribute("data-keep"),
+    };
 }
 
 /// The open signals with the list's own filters, acknowledging (one, or every one the filters
@@ -78,7 +97,9 @@ fn SignalsIsland(
     let acknowledge = ServerAction::<AcknowledgeSignal>::new();
     let acknowledge_all = ServerAction::<AcknowledgeSignals>::new();
     let recompute = ServerAction::<RecomputeSignals>::new();
-    // After each answer: the open signals again, and the header's count.
+    let keep = StoredValue::new(keep);
+    // After each answer: the open signals again (and the panel's key for them), and the header's
+    // count.
     Effect::new(move |_| {
         let done = acknowledge.version().get()
             + acknowledge_all.version().get()
@@ -87,6 +108,8 @@ fn SignalsIsland(
             loading.set(true);
             leptos::task::spawn_local(async move {
                 if let Ok(open) = get_signals(SignalFilter::default()).await {
+                    #[cfg(feature = "hydrate")]
+                    set_keep_key(keep_key(&open, may_decide, &keep.get_value()));
                     list.set(open);
                 }
                 loading.set(false);
@@ -101,7 +124,6 @@ fn SignalsIsland(
     // One entry a product (its signals under it) instead of one a signal.
     let grouped = RwSignal::new(false);
     let shown = RwSignal::new(PAGE);
-    let keep = StoredValue::new(keep);
     // One signal of the list.
     let item = move |s: MarketSignal| {
         let id = s.signal_id;
